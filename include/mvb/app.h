@@ -1,0 +1,52 @@
+/*
+ * app.h - the app manifest: what an app is called, its version, and the
+ * peripherals and IRQs it asks the microvisor for.
+ *
+ * One model, two sources: a YAML file passed with --app, or the same YAML
+ * text embedded by the SDK in the ELF's non-alloc `.mvb.app` section.
+ * Names refer to the board's peripherals; mvb_app_resolve checks them.
+ */
+#ifndef MVB_APP_H
+#define MVB_APP_H
+
+#include <stdint.h>
+#include "mvb/board.h"
+#include "mvb/diag.h"
+
+#define MVB_APP_NAME_MAX 32
+#define MVB_APP_MAX_PERIPHERALS 64
+#define MVB_APP_MAX_IRQS 64
+
+struct mvb_app {
+	unsigned schema;
+	char name[MVB_APP_NAME_MAX];
+	unsigned major, minor, patch;
+	uint32_t security_counter;
+	char peripherals[MVB_APP_MAX_PERIPHERALS][MVB_NAME_MAX];
+	unsigned periph_line[MVB_APP_MAX_PERIPHERALS], periph_col[MVB_APP_MAX_PERIPHERALS];
+	unsigned nperipherals;
+	uint16_t irqs[MVB_APP_MAX_IRQS];
+	unsigned irq_line[MVB_APP_MAX_IRQS], irq_col[MVB_APP_MAX_IRQS];
+	unsigned nirqs;
+};
+
+/* Parses an app manifest.  Returns 0, MVB_EINPUT or MVB_ENOMEM. */
+int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t len, struct mvb_diags *d);
+
+/* The grant an app gets on a board: bit i of periph_mask is board
+ * peripheral i; bit n of irq_mask is NVIC IRQ n. */
+struct mvb_grant {
+	uint32_t periph_mask[2];
+	uint32_t irq_mask[8];
+};
+
+/* Checks the app's peripherals and IRQs against the board (periph-unknown,
+ * periph-not-assignable, irq-not-owned) and computes the grant.  file names
+ * the manifest in diagnostics.  Returns the number of errors added. */
+unsigned mvb_app_resolve(const struct mvb_app *a, const struct mvb_board *b, const char *file, struct mvb_grant *g,
+			 struct mvb_diags *d);
+
+/* Parses "MAJOR.MINOR.PATCH" within 255.255.65535; 0 on success. */
+int mvb_version_parse(const char *s, unsigned *major, unsigned *minor, unsigned *patch);
+
+#endif

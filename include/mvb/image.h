@@ -1,0 +1,59 @@
+/*
+ * image.h - memory images: the app's flat image as installed in app flash,
+ * the installed-app header (app_header.h) that describes it, and writers
+ * that turn a list of (address, bytes) pieces into ELF, Intel HEX or raw
+ * binary files (factory images for programmers and QEMU).
+ *
+ * A struct mvb_image borrows the bytes of its pieces.
+ */
+#ifndef MVB_IMAGE_H
+#define MVB_IMAGE_H
+
+#include <stdint.h>
+#include "mvb/app.h"
+#include "mvb/app_header.h"
+#include "mvb/board.h"
+#include "mvb/buf.h"
+#include "mvb/diag.h"
+#include "mvb/elf.h"
+
+#define MVB_IMAGE_MAX_PIECES 64
+
+struct mvb_piece {
+	uint32_t addr;
+	const unsigned char *data;
+	uint32_t len;
+	const char *what; /* "microvisor", "app header", "app" */
+};
+
+struct mvb_image {
+	struct mvb_piece p[MVB_IMAGE_MAX_PIECES];
+	unsigned n;
+};
+
+/* Flattens the app's loadable bytes that live in app flash into one image
+ * starting at the app flash base; gaps are filled with 0xff (erased
+ * flash).  The caller checked the ELF first.  *out owns the bytes. */
+int mvb_app_image(const struct mvb_elf *e, const struct mvb_board *b, struct mvb_buf *out);
+
+/* Fills an installed-app header for image (at the board's app flash base). */
+void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const struct mvb_grant *g,
+		      uint32_t min_abi, uint32_t image_addr, const unsigned char *image, uint32_t image_len);
+/* Serialises the header little-endian into out[MVB_APPHDR_SIZE], CRC last. */
+void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char out[MVB_APPHDR_SIZE]);
+
+/* Adds the file bytes of every PT_LOAD segment of e at its load address. */
+int mvb_image_add_elf(struct mvb_image *img, const struct mvb_elf *e, const char *what);
+int mvb_image_add(struct mvb_image *img, uint32_t addr, const unsigned char *data, uint32_t len, const char *what);
+/* Reports an overlap between two pieces (as an error diagnostic) and
+ * returns MVB_EINPUT; else 0. */
+int mvb_image_check(const struct mvb_image *img, const struct mvb_board *b, struct mvb_diags *d);
+
+int mvb_image_write_elf(const struct mvb_image *img, uint32_t entry, struct mvb_buf *out);
+int mvb_image_write_ihex(const struct mvb_image *img, struct mvb_buf *out);
+/* Raw binary of one memory: offset 0 is the memory's start, gaps 0xff.
+ * Fails with MVB_EINPUT when the pieces span more than one memory. */
+int mvb_image_write_bin(const struct mvb_image *img, const struct mvb_board *b, struct mvb_buf *out,
+			struct mvb_diags *d);
+
+#endif

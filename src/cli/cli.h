@@ -1,0 +1,125 @@
+/*
+ * cli.h - shared pieces of the command-line front end: the command table,
+ * the option-table parser (which also renders --help), diagnostic and JSON
+ * rendering, and loaders that read files and hand the bytes to the core.
+ */
+#ifndef MVB_CLI_H
+#define MVB_CLI_H
+
+#include <stdio.h>
+#include "mvb/api.h"
+#include "mvb/board.h"
+#include "mvb/buf.h"
+#include "mvb/diag.h"
+#include "mvb/status.h"
+
+/* ---- options */
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_UINT };
+
+struct opt {
+	char short_name;       /* 0 when none */
+	const char *long_name; /* without the dashes */
+	enum opt_kind kind;
+	void *value;           /* int*, const char**, unsigned long* */
+	const char *arg;       /* argument name for help, e.g. "FILE" */
+	const char *help;
+};
+
+struct cmd_spec {
+	const char *name;     /* "check", "boards show" */
+	const char *synopsis; /* after "mvbuild ", as in the man page */
+	const char *summary;
+	const struct opt *opts; /* terminated by a zeroed row */
+	int min_args, max_args; /* positional arguments; max -1: unlimited */
+};
+
+/* Parses argv[1..] against spec (argv[0] is the command name).  Positional
+ * arguments are collected into pos (at most 16).  Returns -1 to go on, or
+ * an exit status (0 after --help, 2 after a usage error, reported). */
+int opt_parse(const struct cmd_spec *spec, int argc, char **argv, const char **pos, int *npos);
+void opt_help(const struct cmd_spec *spec, FILE *f);
+
+/* ---- commands */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+int cmd_check(int argc, char **argv);
+int cmd_boards(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+
+/* ---- messages */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints diagnostics as text to f. */
+void cli_render_diags(FILE *f, const struct mvb_diags *d);
+/* Replaces control characters for printing. */
+void cli_sanitize(const char *in, char *out, size_t n);
+
+/* ---- JSON writer (into a buffer) */
+struct json {
+	struct mvb_buf *b;
+	int depth;
+	int first[32];
+	int pretty;
+};
+void json_begin(struct json *j, struct mvb_buf *b);
+void json_obj(struct json *j, const char *key);  /* key NULL inside arrays */
+void json_arr(struct json *j, const char *key);
+void json_end_obj(struct json *j);
+void json_end_arr(struct json *j);
+void json_str(struct json *j, const char *key, const char *v);
+void json_int(struct json *j, const char *key, long long v);
+void json_bool(struct json *j, const char *key, int v);
+void json_null(struct json *j, const char *key);
+void json_hex(struct json *j, const char *key, unsigned long v); /* as "0x%08lx" string */
+void json_raw(struct json *j, const char *key, const char *raw); /* a number already formatted */
+void json_diags(struct json *j, const struct mvb_diags *d);
+
+/* ---- loaders; each returns an exit status (0 ok) after reporting */
+#define CLI_MAX_INPUT ((size_t)256 << 20)
+int cli_read(const char *path, unsigned char **data, size_t *len);
+/* NAME (boards/NAME.yaml in the data dir) or a path to a manifest. */
+int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d);
+/* The board's secure entry table from firmware/prebuilt, or from path when
+ * given.  *have is 0 when there is none for the board. */
+int cli_load_api(const char *path, const struct mvb_board *b, struct mvb_api *api, int *have, struct mvb_diags *d);
+/* Writes out atomically (or to stdout for "-"). */
+int cli_write(const char *path, const void *data, size_t len, unsigned mode);
+
+#define MVB_DEFAULT_BOARD "mps2-an505"
+
+#endif
+
+/* ---- the check pipeline, shared by check and bundle */
+#include "mvb/app.h"
+#include "mvb/check.h"
+#include "mvb/elf.h"
+
+struct check_run {
+	/* inputs */
+	const char *elf_path, *board_arg, *app_path, *api_path;
+	/* loaded state (release with check_run_release) */
+	unsigned char *elf_data;
+	size_t elf_len;
+	struct mvb_elf elf;
+	struct mvb_board board;
+	struct mvb_app app;
+	int have_app;
+	const char *app_file; /* manifest location for diagnostics */
+	char app_file_buf[600];
+	struct mvb_api api;
+	int have_api;
+	struct mvb_check_out out;
+	struct mvb_diags diags;
+	unsigned errors;
+};
+
+/* Loads everything and runs the checks.  Returns an exit status for
+ * failures before the checks ran (usage, I/O, malformed input), or -1 when
+ * the checks ran (see errors and diags). */
+int check_run_exec(struct check_run *r);
+void check_run_release(struct check_run *r);

@@ -1,0 +1,238 @@
+/* cmd_check.c - `mvbuild check`: load, check, render text or JSON. */
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+
+void check_run_release(struct check_run *r)
+{
+	mvb_elf_release(&r->elf);
+	free(r->elf_data);
+	mvb_board_release(&r->board);
+	mvb_diags_release(&r->diags);
+}
+
+int check_run_exec(struct check_run *r)
+{
+	int rc = cli_read(r->elf_path, &r->elf_data, &r->elf_len);
+	if (rc)
+		return rc;
+	if ((rc = cli_load_board(r->board_arg, &r->board, &r->diags)))
+		return rc;
+	rc = mvb_elf_parse(&r->elf, r->elf_path, r->elf_data, r->elf_len, &r->diags);
+	if (rc == MVB_ENOMEM) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	if (rc)
+		return MVB_EXIT_FINDINGS;
+
+	/* the app manifest: --app, else the copy embedded by the SDK */
+	unsigned char *app_text = NULL;
+	size_t app_len = 0;
+	if (r->app_path) {
+		if ((rc = cli_read(r->app_path, &app_text, &app_len)))
+			return rc;
+		r->app_file = r->app_path;
+	} else if (r->elf.app_manifest) {
+		snprintf(r->app_file_buf, sizeof(r->app_file_buf), "%s(.mvb.app)", r->elf_path);
+		r->app_file = r->app_file_buf;
+	}
+	if (r->app_file) {
+		const void *t = app_text ? (const void *)app_text : (const void *)r->elf.app_manifest;
+		size_t n = app_text ? app_len : r->elf.app_manifest_len;
+		/* a non-alloc section may be padded with NULs after the text */
+		while (!app_text && n && ((const char *)t)[n - 1] == 0)
+			n--;
+		rc = mvb_app_parse(&r->app, r->app_file, t, n, &r->diags);
+		if (!rc && app_text && r->elf.app_manifest) {
+			size_t en = r->elf.app_manifest_len;
+			while (en && r->elf.app_manifest[en - 1] == 0)
+				en--;
+			if (en != app_len || memcmp(app_text, r->elf.app_manifest, en)) {
+				struct mvb_loc l = MVB_LOC_INIT;
+				l.file = r->app_path;
+				mvb_report(&r->diags, &l, MVB_CK_APP_MANIFEST_DIFFERS,
+					   "'%s' differs from the manifest embedded in '%s'; using '%s'", r->app_path,
+					   r->elf_path, r->app_path);
+			}
+		}
+		free(app_text);
+		if (rc == MVB_ENOMEM) {
+			cli_error("out of memory");
+			return MVB_EXIT_IO;
+		}
+		if (rc)
+			return MVB_EXIT_FINDINGS;
+		r->have_app = 1;
+	}
+	if ((rc = cli_load_api(r->api_path, &r->board, &r->api, &r->have_api, &r->diags)))
+		return rc;
+	struct mvb_check_in in = { &r->elf, r->elf_path, &r->board, r->have_app ? &r->app : NULL, r->app_file,
+				   r->have_api ? &r->api : NULL };
+	r->errors = mvb_check_run(&in, &r->out, &r->diags);
+	return -1;
+}
+
+static void human_size(uint32_t v, char *out, size_t n)
+{
+	if (v >= 1024 * 1024 && v % (1024 * 1024) == 0)
+		snprintf(out, n, "%u MiB", v >> 20);
+	else if (v >= 1024 && v % 1024 == 0)
+		snprintf(out, n, "%u KiB", v >> 10);
+	else
+		snprintf(out, n, "%u B", v);
+}
+
+static void render_text(const struct check_run *r)
+{
+	cli_render_diags(stdout, &r->diags);
+	const struct check_run *x = r;
+	printf("%s: ", x->elf_path);
+	if (x->have_app)
+		printf("app '%s' %u.%u.%u", x->app.name, x->app.major, x->app.minor, x->app.patch);
+	else
+		printf("app (no manifest)");
+	printf(" on board %s\n", x->board.name);
+	for (int i = 0; i < 2; i++) {
+		const struct mvb_usage *u = &x->out.usage[i];
+		char sz[32];
+		human_size(u->size, sz, sizeof(sz));
+		printf("  %-10s 0x%08x  %9u B used of %-8s %5.1f%%\n", u->partition, u->base, u->used, sz,
+		       u->size ? 100.0 * u->used / u->size : 0.0);
+	}
+	printf("  peripherals:");
+	int any = 0;
+	for (size_t i = 0; i < x->board.nper; i++)
+		if (x->out.grant.periph_mask[i / 32] & (1u << (i % 32)))
+			printf("%s %s", any++ ? "," : "", x->board.per[i].name);
+	printf("%s\n  IRQs:", any ? "" : " none");
+	any = 0;
+	for (unsigned i = 0; i < 256; i++)
+		if (x->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
+			printf("%s %u", any++ ? "," : "", i);
+	printf("%s\n", any ? "" : " none");
+	if (x->have_api) {
+		printf("  microvisor calls:");
+		for (unsigned i = 0; i < x->out.ncalls; i++)
+			printf("%s %s", i ? "," : "", x->out.calls[i]);
+		printf("%s (needs ABI >= %u.%u; firmware has %u.%u)\n", x->out.ncalls ? "" : " none",
+		       x->out.min_abi >> 16, x->out.min_abi & 0xffff, x->api.abi >> 16, x->api.abi & 0xffff);
+	}
+	printf("check: %u error%s, %u warning%s\n", x->diags.errors, x->diags.errors == 1 ? "" : "s",
+	       x->diags.warnings, x->diags.warnings == 1 ? "" : "s");
+}
+
+static void render_json(const struct check_run *r, int ran)
+{
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	json_begin(&j, &b);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_str(&j, "file", r->elf_path);
+	json_str(&j, "board", r->board.name[0] ? r->board.name : NULL);
+	if (r->have_app) {
+		char v[32];
+		snprintf(v, sizeof(v), "%u.%u.%u", r->app.major, r->app.minor, r->app.patch);
+		json_obj(&j, "app");
+		json_str(&j, "name", r->app.name);
+		json_str(&j, "version", v);
+		json_str(&j, "manifest", r->app_file);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "app");
+	}
+	json_bool(&j, "checked", ran);
+	json_diags(&j, &r->diags);
+	json_arr(&j, "partitions");
+	for (int i = 0; ran && i < 2; i++) {
+		const struct mvb_usage *u = &r->out.usage[i];
+		json_obj(&j, NULL);
+		json_str(&j, "name", u->partition);
+		json_hex(&j, "base", u->base);
+		json_int(&j, "size", u->size);
+		json_int(&j, "used", u->used);
+		char pct[16];
+		snprintf(pct, sizeof(pct), "%.1f", u->size ? 100.0 * u->used / u->size : 0.0);
+		json_raw(&j, "percent", pct);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_arr(&j, "peripherals");
+	for (size_t i = 0; ran && i < r->board.nper; i++)
+		if (r->out.grant.periph_mask[i / 32] & (1u << (i % 32)))
+			json_str(&j, NULL, r->board.per[i].name);
+	json_end_arr(&j);
+	json_arr(&j, "irqs");
+	for (unsigned i = 0; ran && i < 256; i++)
+		if (r->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
+			json_int(&j, NULL, i);
+	json_end_arr(&j);
+	if (ran && r->have_api) {
+		char v[16];
+		json_obj(&j, "microvisor");
+		snprintf(v, sizeof(v), "%u.%u", r->api.abi >> 16, r->api.abi & 0xffff);
+		json_str(&j, "firmware_abi", v);
+		snprintf(v, sizeof(v), "%u.%u", r->out.min_abi >> 16, r->out.min_abi & 0xffff);
+		json_str(&j, "min_abi", v);
+		json_arr(&j, "calls");
+		for (unsigned i = 0; i < r->out.ncalls; i++)
+			json_str(&j, NULL, r->out.calls[i]);
+		json_end_arr(&j);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "microvisor");
+	}
+	json_end_obj(&j);
+	fwrite(b.data, 1, b.len, stdout);
+	mvb_buf_release(&b);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *format = "text", *api = NULL;
+	int werror = 0;
+	const struct opt opts[] = {
+		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "board name or manifest path (default mps2-an505)" },
+		{ 'a', "app", OPT_STRING, &app, "FILE", "app manifest (default: the one embedded in the ELF)" },
+		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
+		{ 0, "werror", OPT_FLAG, &werror, NULL, "treat warnings as errors for the exit status" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { "check",
+				       "check APP.elf [--board NAME|FILE] [--app FILE] [--api FILE] [--format text|json] [--werror]",
+				       "Check a non-secure app ELF against a board manifest, the app's manifest and the\n"
+				       "microvisor's secure entry table; report every finding.",
+				       opts, 1, 1 };
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	int json = !strcmp(format, "json");
+	if (!json && strcmp(format, "text")) {
+		cli_error("check: --format must be text or json, not '%s'", format);
+		return MVB_EXIT_USAGE;
+	}
+	struct check_run r;
+	memset(&r, 0, sizeof(r));
+	r.elf_path = pos[0];
+	r.board_arg = board;
+	r.app_path = app;
+	r.api_path = api;
+	rc = check_run_exec(&r);
+	if (rc >= 0 && rc != MVB_EXIT_FINDINGS) {
+		check_run_release(&r);
+		return rc;
+	}
+	int ran = rc < 0;
+	if (json)
+		render_json(&r, ran);
+	else if (ran)
+		render_text(&r);
+	else
+		cli_render_diags(stdout, &r.diags);
+	int status = (r.diags.errors || !ran || (werror && r.diags.warnings)) ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
+	check_run_release(&r);
+	return status;
+}

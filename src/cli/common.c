@@ -1,0 +1,115 @@
+/* common.c - loaders shared by the commands: read files, resolve board
+ * names, find the firmware's secure entry table, write outputs. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "sys/sys.h"
+
+int cli_read(const char *path, unsigned char **data, size_t *len)
+{
+	if (sys_read_file(path, CLI_MAX_INPUT, data, len) < 0) {
+		cli_error("cannot read '%s': %s", path, errno == EFBIG ? "larger than 256 MiB" : strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	sys_note_input(path);
+	return 0;
+}
+
+static void list_boards(char *out, size_t n)
+{
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof(cmd), "%s/boards", sys_data_dir());
+	out[0] = 0;
+	DIR *dir = opendir(cmd);
+	if (!dir)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		size_t l = strlen(de->d_name);
+		if (l > 5 && !strcmp(de->d_name + l - 5, ".yaml")) {
+			size_t o = strlen(out);
+			snprintf(out + o, n - o, "%s%.*s", o ? ", " : "", (int)(l - 5), de->d_name);
+		}
+	}
+	closedir(dir);
+}
+
+int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d)
+{
+	char path[PATH_MAX];
+	int is_path = strchr(arg, '/') || (strlen(arg) > 5 && !strcmp(arg + strlen(arg) - 5, ".yaml"));
+	if (is_path)
+		snprintf(path, sizeof(path), "%s", arg);
+	else
+		snprintf(path, sizeof(path), "%s/boards/%s.yaml", sys_data_dir(), arg);
+	if (!is_path && !sys_is_file(path)) {
+		char known[512];
+		list_boards(known, sizeof(known));
+		cli_error("unknown board '%s' (known: %s)", arg, known[0] ? known : "none found");
+		return MVB_EXIT_USAGE;
+	}
+	unsigned char *data;
+	size_t len;
+	int rc = cli_read(path, &data, &len);
+	if (rc)
+		return rc;
+	rc = mvb_board_parse(b, path, data, len, d);
+	free(data);
+	if (rc == MVB_ENOMEM) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	return rc ? MVB_EXIT_FINDINGS : 0;
+}
+
+int cli_load_api(const char *path, const struct mvb_board *b, struct mvb_api *api, int *have, struct mvb_diags *d)
+{
+	char p[PATH_MAX];
+	*have = 0;
+	if (path)
+		snprintf(p, sizeof(p), "%s", path);
+	else {
+		snprintf(p, sizeof(p), "%s/firmware/prebuilt/%s/mv_api.yaml", sys_data_dir(), b->name);
+		if (!sys_is_file(p))
+			return 0;
+	}
+	unsigned char *data;
+	size_t len;
+	int rc = cli_read(p, &data, &len);
+	if (rc)
+		return rc;
+	rc = mvb_api_parse(api, p, data, len, d);
+	free(data);
+	if (rc)
+		return MVB_EXIT_FINDINGS;
+	if (strcmp(api->board, b->name)) {
+		cli_error("'%s' describes board '%s', not '%s'", p, api->board, b->name);
+		return MVB_EXIT_USAGE;
+	}
+	*have = 1;
+	return 0;
+}
+
+int cli_write(const char *path, const void *data, size_t len, unsigned mode)
+{
+	if (!strcmp(path, "-")) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
+			cli_error("cannot write to standard output: %s", strerror(errno));
+			return MVB_EXIT_IO;
+		}
+		return 0;
+	}
+	if (sys_write_atomic(path, data, len, (mode_t)mode) < 0) {
+		if (errno == EEXIST)
+			cli_error("refusing to overwrite input file '%s'", path);
+		else
+			cli_error("cannot write '%s': %s", path, strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* main.c - the command table and dispatch. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "check an app ELF against a board, its app manifest and the firmware" },
+	{ "boards", cmd_boards, "list boards, show a board's resolved layout, validate a manifest" },
+	{ "gen", cmd_gen, "generate the firmware config header or linker regions from a board" },
+	{ "init", cmd_init, "create an app project from the template" },
+	{ "bundle", cmd_bundle, "link an app with the microvisor into a factory image" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mvbuild [--version] [--help] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'mvbuild COMMAND --help' describes a command; mvbuild(1) the exit statuses.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return MVB_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return MVB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("mvbuild %s\n", MVB_VERSION_STRING);
+		return MVB_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (see 'mvbuild --help')", argv[1]);
+	return MVB_EXIT_USAGE;
+}

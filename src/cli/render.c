@@ -1,0 +1,92 @@
+/* render.c - compiler-style text diagnostics and tool messages. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include "cli/cli.h"
+
+void cli_sanitize(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	for (; in && *in && o + 1 < n; in++)
+		out[o++] = ((unsigned char)*in < 0x20 || *in == 0x7f) ? '?' : *in;
+	if (n)
+		out[o] = 0;
+}
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+	char msg[1024], clean[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cli_sanitize(msg, clean, sizeof(clean));
+	fprintf(stderr, "mvbuild: %s: %s\n", kind, clean);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning", fmt, ap);
+	va_end(ap);
+}
+
+static int use_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+void cli_render_diags(FILE *f, const struct mvb_diags *d)
+{
+	static const char *const sev[] = { "note", "warning", "error" };
+	static const char *const col[] = { "\033[1;36m", "\033[1;35m", "\033[1;31m" };
+	int color = use_color(f);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct mvb_diag *g = &d->v[i];
+		char file[512], msg[1024];
+		cli_sanitize(g->file ? g->file : "mvbuild", file, sizeof(file));
+		cli_sanitize(g->message, msg, sizeof(msg));
+		fputs(file, f);
+		if (g->line)
+			fprintf(f, ":%u:%u", g->line, g->col);
+		fputs(":", f);
+		if (g->segment >= 0 || g->has_range || g->section) {
+			if (g->segment >= 0)
+				fprintf(f, " segment [%d]", g->segment);
+			else if (g->section && !g->has_range)
+				fprintf(f, " section %s", g->section);
+			else
+				fprintf(f, " address");
+			if (g->has_range) {
+				fputs(" (", f);
+				if (g->section)
+					fprintf(f, "%s, ", g->section);
+				fprintf(f, "0x%08x-0x%08x)", g->lo, g->hi);
+			}
+			fputs(":", f);
+		}
+		if (g->has_offset)
+			fprintf(f, " offset 0x%llx:", (unsigned long long)g->offset);
+		if (color)
+			fprintf(f, " %s%s:\033[0m %s [%s]\n", col[g->severity], sev[g->severity], msg,
+				mvb_check_info(g->check)->id);
+		else
+			fprintf(f, " %s: %s [%s]\n", sev[g->severity], msg, mvb_check_info(g->check)->id);
+		if (g->hint) {
+			cli_sanitize(g->hint, msg, sizeof(msg));
+			fprintf(f, "  hint: %s\n", msg);
+		}
+	}
+	if (d->oom)
+		fprintf(f, "mvbuild: warning: some diagnostics were lost (out of memory)\n");
+}
