@@ -142,13 +142,11 @@ static int cmp_addr_idx(const void *x, const void *y)
 }
 
 /* Validates a string table section: inside the file, non-empty, NUL-terminated. */
-static int check_strtab(struct pcx *p, const struct mvb_elf *e, size_t idx, const char *what)
+static int check_strtab(struct pcx *p, const struct mvb_elf *e, size_t idx, const char *what, enum mvb_check bad_type)
 {
 	const struct mvb_elf_sec *s = &e->sec[idx];
-	uint64_t shdr_off = 0; /* reported at the section's data */
-	(void)shdr_off;
 	if (s->type != SHT_STRTAB)
-		return fail(p, s->offset, MVB_CK_ELF_SECTION_LINK, "%s (section %zu) is not a string table", what, idx);
+		return fail(p, s->offset, bad_type, "%s (section %zu) is not a string table", what, idx);
 	if (s->size == 0 || e->data[(size_t)s->offset + s->size - 1] != 0)
 		return fail(p, (uint64_t)s->offset + (s->size ? s->size - 1 : 0), MVB_CK_ELF_STRTAB,
 			    "%s (section %zu) is empty or not NUL-terminated", what, idx);
@@ -271,7 +269,7 @@ int mvb_elf_parse(struct mvb_elf *e, const char *file, unsigned char *data, size
 			return fail(p, hoff + 12, MVB_CK_ELF_SECTION_RANGE, "section %zu wraps the 32-bit address space", i);
 	}
 	if (e->nsec) {
-		int rc = check_strtab(p, e, shstrndx, "section name table");
+		int rc = check_strtab(p, e, shstrndx, "section name table", MVB_CK_ELF_SHSTRNDX);
 		if (rc)
 			return rc;
 	}
@@ -317,7 +315,7 @@ int mvb_elf_parse(struct mvb_elf *e, const char *file, unsigned char *data, size
 				    s->entsize, s->size);
 		if (s->link == 0 || s->link >= e->nsec || s->link == symtab)
 			return fail(p, hoff + 24, MVB_CK_ELF_SECTION_LINK, "symbol table links to section %u", s->link);
-		int rc = check_strtab(p, e, s->link, "symbol string table");
+		int rc = check_strtab(p, e, s->link, "symbol string table", MVB_CK_ELF_SECTION_LINK);
 		if (rc)
 			return rc;
 		size_t n = s->size / SYM_SIZE;

@@ -1,0 +1,96 @@
+#!/bin/bash
+# CLI end to end: exit statuses, ids, JSON shape, atomic outputs, help.
+# usage: run.sh MVBUILD SRCDIR TMPDIR
+set -u
+MVB=$1 SRC=$2 T=$3
+rm -rf "$T" && mkdir -p "$T"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect STATUS DESCRIPTION -- command...
+expect() {
+	local want=$1 what=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
+}
+has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
+
+CC="arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -Os -ffreestanding -nostdlib -Wl,--no-warn-rwx-segments"
+LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000"
+APP=$SRC/tests/data/elf/app.yaml API=$SRC/tests/data/elf/mv_api.yaml
+$CC $LD -DCALL_MV -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/good.elf" || { echo "cannot build fixture"; exit 1; }
+$CC $LD -DTOUCH_UART2 -DBIG_BSS=0x200000 -Wl,--defsym=RAM_LENGTH=0x300000 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/bad.elf" || exit 1
+# the SDK embeds the manifest as a non-alloc section holding the YAML text
+arm-none-eabi-objcopy --add-section .mvb.app="$APP" --set-section-flags .mvb.app=contents,readonly "$T/good.elf" "$T/embedded.elf" || exit 1
+
+# --- check: clean app, text and JSON
+expect 0 "clean check" -- "$MVB" check "$T/good.elf" --app "$APP" --api "$API"
+has out "app_flash  0x00200000" "usage line"
+has out "check: 0 errors, 0 warnings" "summary"
+has out "microvisor calls: mv_log (needs ABI >= 1.1" "calls"
+expect 0 "embedded manifest" -- "$MVB" check "$T/embedded.elf" --api "$API"
+has out "app 'fixture' 1.2.3" "embedded manifest used"
+printf 'schema: 1\nname: other\nversion: 1.0.0\nperipherals: [uart1]\nirqs: [34]\n' >"$T/other.yaml"
+expect 0 "differing manifest is a warning" -- "$MVB" check "$T/embedded.elf" --app "$T/other.yaml" --api "$API"
+has out "app-manifest-differs" "differs id"
+expect 1 "--werror" -- "$MVB" check "$T/embedded.elf" --app "$T/other.yaml" --api "$API" --werror
+expect 0 "json" -- "$MVB" check "$T/good.elf" --app "$APP" --api "$API" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["errors"]==0 and d["partitions"][0]["name"]=="app_flash" and d["microvisor"]["min_abi"]=="1.1" and d["app"]["name"]=="fixture"' "$T/out"; then ok; else bad "json shape"; fi
+
+# --- check: findings, every one reported, stable ids
+expect 1 "bad app" -- "$MVB" check "$T/bad.elf" --app "$APP" --api "$API"
+has out "\[partition-overflow\]" "overflow id"
+has out "\[periph-literal\]" "literal id"
+has out "segment \[1\] (.data, 0x28000000-" "elf location form"
+expect 1 "bad app json" -- "$MVB" check "$T/bad.elf" --app "$APP" --api "$API" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ids={f["id"] for f in d["findings"]}; assert {"partition-overflow","periph-literal"}<=ids, ids; assert d["errors"]>=1' "$T/out"; then ok; else bad "json findings"; fi
+
+# --- malformed and missing inputs
+head -c 40 "$T/good.elf" >"$T/trunc.elf"
+expect 1 "truncated ELF" -- "$MVB" check "$T/trunc.elf"
+has out "offset 0x28: error: .*\[elf-truncated\]" "truncation location"
+expect 3 "missing file" -- "$MVB" check "$T/nope.elf"
+has err "mvbuild: error: cannot read" "I/O message"
+expect 2 "unknown board" -- "$MVB" check "$T/good.elf" --board nosuch
+has err "unknown board 'nosuch' (known: .*mps2-an505" "board list"
+expect 2 "unknown option" -- "$MVB" check --frobnicate "$T/good.elf"
+expect 2 "missing argument" -- "$MVB" check
+expect 2 "bad format" -- "$MVB" check "$T/good.elf" --format xml
+expect 2 "unknown command" -- "$MVB" frobnicate
+printf 'schema: 1\nname: x\nversion: 1.0\n' >"$T/badapp.yaml"
+expect 1 "bad app manifest" -- "$MVB" check "$T/good.elf" --app "$T/badapp.yaml"
+has out "badapp.yaml:3:10: error: .*\[app-version\]" "yaml location"
+
+# --- boards
+expect 0 "boards list" -- "$MVB" boards
+has out "mps2-an505" "list"
+expect 0 "boards show" -- "$MVB" boards show mps2-an505
+has out "app_flash   nonsecure code     0x00200000-0x003fffff" "show partitions"
+expect 0 "boards show json" -- "$MVB" boards show mps2-an505 --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="mps2-an505" and any(p["name"]=="app_flash" and p["base"]=="0x00200000" for p in d["partitions"])' "$T/out"; then ok; else bad "boards json"; fi
+sed 's/    offset: 0x22000/    offset: 0x21000/' "$SRC/boards/mps2-an505.yaml" >"$T/overlap.yaml"
+expect 1 "boards check bad" -- "$MVB" boards check "$T/overlap.yaml"
+has err "overlap.yaml:[0-9]*:[0-9]*: error: .*\[board-partition-overlap\]" "board finding"
+expect 0 "boards check good" -- "$MVB" boards check "$SRC/boards/mps2-an505.yaml"
+
+# --- gen: deterministic, atomic, never over an input
+expect 0 "gen header" -- "$MVB" gen header -o "$T/h1.h"
+expect 0 "gen header again" -- "$MVB" gen header -o "$T/h2.h"
+if cmp -s "$T/h1.h" "$T/h2.h"; then ok; else bad "gen not deterministic"; fi
+cp "$SRC/boards/mps2-an505.yaml" "$T/in.yaml"
+expect 3 "refuse to overwrite input" -- "$MVB" gen ld --board "$T/in.yaml" -o "$T/in.yaml"
+if cmp -s "$T/in.yaml" "$SRC/boards/mps2-an505.yaml"; then ok; else bad "input changed"; fi
+if ls "$T"/in.yaml.tmp* >/dev/null 2>&1; then bad "temporary file left"; else ok; fi
+expect 3 "unwritable output" -- "$MVB" gen ld -o "$T/no/such/dir/x.ld"
+
+# --- help on every command
+for c in check boards gen init bundle; do
+	expect 0 "$c --help" -- "$MVB" "$c" --help
+	has out "^usage: mvbuild $c" "$c usage"
+done
+expect 0 "--help" -- "$MVB" --help
+expect 0 "--version" -- "$MVB" --version
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]

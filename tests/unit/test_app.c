@@ -1,0 +1,97 @@
+/* test_app.c - app manifests: parsing, versions, and resolution against a
+ * board (peripherals and IRQs). */
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "mvb/app.h"
+
+struct acase {
+	const char *name, *text, *id;
+	unsigned line;
+};
+
+static const struct acase bad[] = {
+	{ "schema", "schema: 3\nname: a\nversion: 1.0.0\n", "app-schema", 1 },
+	{ "name chars", "schema: 1\nname: a b\nversion: 1.0.0\n", "app-name", 2 },
+	{ "name empty", "schema: 1\nname: ''\nversion: 1.0.0\n", "app-name", 2 },
+	{ "version form", "schema: 1\nname: a\nversion: 1.0\n", "app-version", 3 },
+	{ "version range", "schema: 1\nname: a\nversion: 256.0.0\n", "app-version", 3 },
+	{ "version zeros", "schema: 1\nname: a\nversion: 01.0.0\n", "app-version", 3 },
+	{ "unknown key", "schema: 1\nname: a\nversion: 1.0.0\nperipheral: [uart1]\n", "yaml-unknown-key", 4 },
+	{ "missing version", "schema: 1\nname: a\n", "yaml-missing-key", 1 },
+	{ "irq range", "schema: 1\nname: a\nversion: 1.0.0\nirqs: [256]\n", "yaml-range", 4 },
+	{ "peripherals type", "schema: 1\nname: a\nversion: 1.0.0\nperipherals: uart1\n", "yaml-type", 4 },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mvb_app a;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		print_message("case %s\n", bad[i].name);
+		assert_int_equal(mvb_app_parse(&a, "app.yaml", bad[i].text, strlen(bad[i].text), &d), 1);
+		tu_expect_id(&d, bad[i].id);
+		assert_int_equal(mvb_diags_find(&d, (enum mvb_check)mvb_check_by_id(bad[i].id))->line, bad[i].line);
+		mvb_diags_release(&d);
+	}
+}
+
+static void test_resolve(void **state)
+{
+	(void)state;
+	struct mvb_board b;
+	tu_board(&b, "mps2-an505");
+	const char *t = "schema: 1\nname: demo\nversion: 2.3.4\nsecurity-counter: 7\n"
+			"peripherals: [uart1, timer0]\nirqs: [34, 3]\n";
+	struct mvb_app a;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_app_parse(&a, "app.yaml", t, strlen(t), &d), 0);
+	assert_string_equal(a.name, "demo");
+	assert_int_equal(a.major, 2);
+	assert_int_equal(a.minor, 3);
+	assert_int_equal(a.patch, 4);
+	assert_int_equal(a.security_counter, 7);
+	struct mvb_grant g;
+	assert_int_equal(mvb_app_resolve(&a, &b, "app.yaml", &g, &d), 0);
+	size_t iu = (size_t)(mvb_board_peripheral(&b, "uart1") - b.per), it = (size_t)(mvb_board_peripheral(&b, "timer0") - b.per);
+	assert_int_equal(g.periph_mask[0], (1u << iu) | (1u << it));
+	assert_int_equal(g.irq_mask[1], 1u << (34 - 32));
+	assert_int_equal(g.irq_mask[0], 1u << 3);
+	assert_int_equal(d.n, 0);
+
+	const char *t2 = "schema: 1\nname: demo\nversion: 1.0.0\nperipherals: [uart7, uart0, uart1]\nirqs: [36]\n";
+	assert_int_equal(mvb_app_parse(&a, "app.yaml", t2, strlen(t2), &d), 0);
+	assert_int_equal(mvb_app_resolve(&a, &b, "app.yaml", &g, &d), 3);
+	tu_expect_id(&d, "periph-unknown");
+	tu_expect_id(&d, "periph-not-assignable");
+	tu_expect_id(&d, "irq-not-owned");
+	assert_int_equal(mvb_diags_find(&d, MVB_CK_PERIPH_UNKNOWN)->line, 4);
+	assert_int_equal(mvb_diags_find(&d, MVB_CK_IRQ_NOT_OWNED)->line, 5);
+	mvb_diags_release(&d);
+	mvb_board_release(&b);
+}
+
+static void test_version_parse(void **state)
+{
+	(void)state;
+	unsigned a, b, c;
+	assert_int_equal(mvb_version_parse("0.0.0", &a, &b, &c), 0);
+	assert_int_equal(mvb_version_parse("255.255.65535", &a, &b, &c), 0);
+	assert_int_equal(c, 65535);
+	assert_int_not_equal(mvb_version_parse("1.2.3.4", &a, &b, &c), 0);
+	assert_int_not_equal(mvb_version_parse("1.2.65536", &a, &b, &c), 0);
+	assert_int_not_equal(mvb_version_parse("1..3", &a, &b, &c), 0);
+	assert_int_not_equal(mvb_version_parse("v1.2.3", &a, &b, &c), 0);
+	assert_int_not_equal(mvb_version_parse("", &a, &b, &c), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_version_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

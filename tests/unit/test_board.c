@@ -1,0 +1,162 @@
+/* test_board.c - board manifests: the shipped ones parse clean, and each
+ * class of bad manifest (a one-edit mutation of the real mps2-an505 file)
+ * gets its id at the right line. */
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "mvb/board.h"
+
+struct mcase {
+	const char *name, *from, *to, *id;
+	const char *at; /* text whose line the finding must name; NULL: not checked */
+};
+
+static const struct mcase cases[] = {
+	{ "unknown top key", "console: uart0", "consle: uart0", "yaml-unknown-key", "consle:" },
+	{ "missing key", "console: uart0\n", "\n", "yaml-missing-key", NULL },
+	{ "duplicate key", "vendor: arm", "vendor: arm\nvendor: st", "yaml-duplicate-key", "vendor: st" },
+	{ "anchor", "  core: cortex-m33", "  core: &c cortex-m33", "yaml-alias", "core: &c" },
+	{ "tag", "  nvic-irqs: 124", "  nvic-irqs: !!int 124", "yaml-tag", "nvic-irqs: !!int" },
+	{ "two docs", "console: uart0", "console: uart0\n---\nx: 1", "yaml-documents", "---" },
+	{ "syntax", "  nvic-irqs: 124", "  nvic-irqs: [124", "yaml-syntax", NULL },
+	{ "wrong type map", "  nvic-irqs: 124", "  nvic-irqs: {a: 1}", "yaml-type", "nvic-irqs: {a" },
+	{ "wrong type seq", "irqs: [3],", "irqs: 3,", "yaml-type", "irqs: 3," },
+	{ "not a number", "  nvic-irqs: 124", "  nvic-irqs: many", "yaml-type", "nvic-irqs: many" },
+	{ "number out of range", "  nvic-irqs: 124", "  nvic-irqs: 300", "yaml-range", "nvic-irqs: 300" },
+	{ "string too long", "name: mps2-an505", "name: mps2-an505-with-a-name-longer-than-thirty-one", "yaml-range", NULL },
+	{ "enum", "    world: nsc", "    world: nonsecur", "yaml-enum", "world: nonsecur" },
+	{ "schema", "schema: 1", "schema: 2", "board-schema", "schema: 2" },
+	{ "bad name", "name: mps2-an505", "name: Mps2 AN505", "board-name", "name: Mps2" },
+	{ "duplicate partition", "  - name: mv_state", "  - name: mv_code", "board-duplicate", NULL },
+	{ "duplicate peripheral", "{name: timer1,", "{name: timer0,", "board-duplicate", NULL },
+	{ "unknown memory", "    memory: sram3", "    memory: sram9", "board-unknown-ref", "memory: sram9" },
+	{ "unknown console", "console: uart0", "console: uart9", "board-unknown-ref", "console: uart9" },
+	{ "console owned by app", "console: uart0", "console: uart1", "board-console", "console: uart1" },
+	{ "granule not pow2", "    granule: 1KiB           # MPC block", "    granule: 1000", "board-granule", NULL },
+	{ "memory misaligned", "    s-base: 0x38200000", "    s-base: 0x38200200", "board-memory-align", NULL },
+	{ "memory overlap", "    ns-base: 0x28200000", "    ns-base: 0x28100000", "board-memory-overlap", NULL },
+	{ "partition outside", "    offset: 0x200000\n    size: 2MiB", "    offset: 0x300000\n    size: 2MiB",
+	  "board-partition-outside", NULL },
+	{ "partition misaligned", "    offset: 0x20000\n", "    offset: 0x20100\n", "board-partition-align", NULL },
+	{ "partition size misaligned", "    size: 8KiB\n", "    size: 0x2100\n", "board-partition-align", NULL },
+	{ "partition overlap", "    offset: 0x22000", "    offset: 0x21000", "board-partition-overlap", NULL },
+	{ "role missing", "    role: app-header", "    role: reserved", "board-partition-role", NULL },
+	{ "role repeated", "    role: reserved", "    role: app-header", "board-partition-role", NULL },
+	{ "role wrong world", "    world: nsc", "    world: secure", "board-partition-role", NULL },
+	{ "peripheral overlap", "s-base: 0x50001000, ns-base: 0x40001000", "s-base: 0x50000800, ns-base: 0x40000800",
+	  "board-peripheral-overlap", NULL },
+	{ "peripheral over memory", "s-base: 0x50302000, ns-base: 0x40302000", "s-base: 0x38000000, ns-base: 0x28000000",
+	  "board-peripheral-overlap", NULL },
+	{ "irq out of range", "irqs: [51]", "irqs: [130]", "board-irq", NULL },
+	{ "irq shared", "irqs: [52]", "irqs: [51]", "board-irq", NULL },
+	{ "app peripheral without gate", "owner: app, gate: {reg: apbnsppcexp2, bit: 2}}", "owner: app}", "board-gate", NULL },
+	{ "shared gate", "gate: {reg: apbnsppcexp1, bit: 1}", "gate: {reg: apbnsppcexp1, bit: 0}", "board-gate", NULL },
+	{ "gate bit range", "gate: {reg: apbnsppcexp1, bit: 1}", "gate: {reg: apbnsppcexp1, bit: 32}", "yaml-range", NULL },
+	{ "memory wraps", "    s-base: 0x38200000", "    s-base: 0xfff00000", "yaml-range", NULL },
+	{ "flash without erase size", "    kind: ram\n    s-base: 0x38000000", "    kind: flash\n    s-base: 0x38000000",
+	  "yaml-missing-key", NULL },
+	{ "unknown nested key", "    role: veneers", "    role: veneers\n    colour: red", "yaml-unknown-key", "colour:" },
+};
+
+static void test_shipped_boards(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "mps2-an505", "stm32u585" };
+	for (size_t i = 0; i < 2; i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s/boards/%s.yaml", MVB_SRC_DIR, names[i]);
+		FILE *f = fopen(p, "r");
+		if (!f) {
+			assert_int_equal(i, 1); /* the default board must exist */
+			continue;
+		}
+		fclose(f);
+		struct mvb_board b;
+		tu_board(&b, names[i]);
+		assert_string_equal(b.name, names[i]);
+		for (int r = 0; r < MVB_ROLE_RESERVED; r++)
+			assert_non_null(mvb_board_role(&b, (enum mvb_role)r));
+		mvb_board_release(&b);
+	}
+}
+
+static void test_model(void **state)
+{
+	(void)state;
+	struct mvb_board b;
+	tu_board(&b, "mps2-an505");
+	const struct mvb_partition *f = mvb_board_role(&b, MVB_ROLE_APP_CODE);
+	assert_string_equal(f->name, "app_flash");
+	assert_int_equal(mvb_partition_base(&b, f), 0x00200000);
+	assert_int_equal(mvb_partition_s_base(&b, f), 0x10200000);
+	const struct mvb_partition *nsc = mvb_board_role(&b, MVB_ROLE_VENEERS);
+	assert_int_equal(mvb_partition_base(&b, nsc), 0x1001f000);
+	assert_int_equal(b.cpu.nvic_irqs, 124);
+	assert_int_equal(b.mem[0].granule, 1024);
+	assert_string_equal(b.per[b.console].name, "uart0");
+	const struct mvb_peripheral *u1 = mvb_board_peripheral(&b, "uart1");
+	assert_non_null(u1);
+	assert_int_equal(u1->owner, MVB_OWNER_APP);
+	assert_int_equal(u1->nirqs, 3);
+	assert_int_equal(u1->irqs[0], 34);
+	assert_string_equal(u1->gate_reg, "apbnsppcexp1");
+	assert_int_equal(u1->gate_bit, 6);
+	mvb_board_release(&b);
+}
+
+static void test_mutations(void **state)
+{
+	(void)state;
+	size_t len;
+	char *base = tu_read("boards/mps2-an505.yaml", &len);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct mcase *c = &cases[i];
+		print_message("case %s\n", c->name);
+		char *t = tu_replace(base, c->from, c->to);
+		struct mvb_board b;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_board_parse(&b, "m.yaml", t, strlen(t), &d);
+		assert_int_equal(rc, 1);
+		tu_expect_id(&d, c->id);
+		const struct mvb_diag *g = mvb_diags_find(&d, (enum mvb_check)mvb_check_by_id(c->id));
+		assert_string_equal(g->file, "m.yaml");
+		assert_true(g->line > 0);
+		if (c->at)
+			assert_int_equal(g->line, tu_line_of(t, c->at));
+		mvb_board_release(&b);
+		mvb_diags_release(&d);
+		free(t);
+	}
+	free(base);
+}
+
+/* Every finding is reported, not just the first. */
+static void test_collects_all(void **state)
+{
+	(void)state;
+	size_t len;
+	char *base = tu_read("boards/mps2-an505.yaml", &len);
+	char *t1 = tu_replace(base, "    offset: 0x20000\n", "    offset: 0x20100\n");
+	char *t2 = tu_replace(t1, "irqs: [52]", "irqs: [51]");
+	struct mvb_board b;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_board_parse(&b, "m.yaml", t2, strlen(t2), &d), 1);
+	tu_expect_id(&d, "board-partition-align");
+	tu_expect_id(&d, "board-irq");
+	mvb_board_release(&b);
+	mvb_diags_release(&d);
+	free(base);
+	free(t1);
+	free(t2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_boards),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_collects_all),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
