@@ -391,6 +391,131 @@ struct hit {
 	uint32_t first_addr, first_value;
 };
 
+/* What the scan has found so far. */
+struct scan {
+	const struct ctx *x;
+	const struct target *t;
+	size_t nt;
+	struct hit per_ns[MVB_BOARD_MAX_PERIPHERALS], per_s[MVB_BOARD_MAX_PERIPHERALS], part[MVB_BOARD_MAX_PARTITIONS];
+	unsigned used[MVB_API_MAX_ENTRIES];
+};
+
+/* Classifies one address-like value v found at address at. */
+static void consider(struct scan *sc, uint32_t v, uint32_t at)
+{
+	if (!sc->nt || v < sc->t[0].lo)
+		return;
+	size_t lo = 0, hi = sc->nt;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (sc->t[mid].lo <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || v >= sc->t[lo - 1].hi)
+		return;
+	const struct target *tg = &sc->t[lo - 1];
+	const struct mvb_api *api = sc->x->in->api;
+	struct hit *h = NULL;
+	if (tg->kind == 0) {
+		if (!(sc->x->grant.periph_mask[tg->index / 32] & (1u << (tg->index % 32))))
+			h = &sc->per_ns[tg->index];
+	} else if (tg->kind == 1) {
+		h = &sc->per_s[tg->index];
+	} else if (tg->kind == 2) {
+		/* a bare power of two is more often a constant than a pointer */
+		if (v & (v - 1))
+			h = &sc->part[tg->index];
+	} else if (api) {
+		const struct mvb_api_entry *en = mvb_api_at(api, v);
+		if (en)
+			sc->used[en - api->e] = 1;
+		else
+			h = &sc->part[tg->index];
+	}
+	if (h && !h->count++) {
+		h->first_addr = at;
+		h->first_value = v;
+	}
+}
+
+/* Thumb-2 MOVW/MOVT (T3/T1 encodings): imm16 = imm4:i:imm3:imm8. */
+static int mov_imm(uint16_t hw1, uint16_t hw2, uint16_t op, unsigned *rd, uint32_t *imm)
+{
+	if ((hw1 & 0xfbf0) != op || (hw2 & 0x8000))
+		return 0;
+	*rd = (hw2 >> 8) & 0xf;
+	*imm = (uint32_t)(hw1 & 0xf) << 12 | (uint32_t)((hw1 >> 10) & 1) << 11 | (uint32_t)((hw2 >> 12) & 7) << 8 |
+	       (hw2 & 0xff);
+	return 1;
+}
+
+/* ThumbExpandImm of a 12-bit modified immediate (i:imm3:imm8). */
+static uint32_t thumb_expand_imm(uint32_t imm12)
+{
+	uint32_t b = imm12 & 0xff;
+	if (!(imm12 & 0xc00)) {
+		switch ((imm12 >> 8) & 3) {
+		case 0: return b;
+		case 1: return b << 16 | b;
+		case 2: return b << 24 | b << 8;
+		default: return b << 24 | b << 16 | b << 8 | b;
+		}
+	}
+	uint32_t v = 0x80 | (imm12 & 0x7f), rot = (imm12 >> 7) & 0x1f;
+	return v >> rot | v << (32 - rot);
+}
+
+/* The low half a register gets from MOVW, MOV.W #imm (T2) or MOVS #imm8
+ * starting at p[0..3] (16-bit forms only look at p[0..1]); 0 if none. */
+static int low_half(const unsigned char *p, size_t room, unsigned rd, uint32_t *lo, unsigned *len)
+{
+	uint16_t hw1 = mvb_le16(p);
+	if ((hw1 & 0xf800) == 0x2000 && ((hw1 >> 8) & 7) == rd) { /* MOVS Rd, #imm8 */
+		*lo = hw1 & 0xff;
+		*len = 2;
+		return 1;
+	}
+	if (room < 4)
+		return 0;
+	uint16_t hw2 = mvb_le16(p + 2);
+	unsigned r;
+	if (mov_imm(hw1, hw2, 0xf240, &r, lo) && r == rd) {
+		*len = 4;
+		return 1;
+	}
+	if ((hw1 & 0xfbef) == 0xf04f && !(hw2 & 0x8000) && ((hw2 >> 8) & 0xf) == rd) { /* MOV{S}.W Rd, #const */
+		uint32_t imm12 = (uint32_t)((hw1 >> 10) & 1) << 11 | (uint32_t)((hw2 >> 12) & 7) << 8 | (hw2 & 0xff);
+		*lo = thumb_expand_imm(imm12) & 0xffff;
+		*len = 4;
+		return 1;
+	}
+	return 0;
+}
+
+/* Addresses built in registers, as compilers emit for -mpure-code or
+ * -mslow-flash-data where there are no literal pools to scan: a MOVT sets
+ * the high half, and one of the few instructions before it (MOVW, MOV.W or
+ * MOVS with an immediate) the low half of the same register. */
+static void scan_movw_movt(struct scan *sc, const struct mvb_elf_seg *g, const unsigned char *p)
+{
+	uint32_t start = g->vaddr & 1;
+	for (uint32_t off = start; off + 4 <= g->filesz; off += 2) {
+		unsigned rd;
+		uint32_t hi16, lo16;
+		if (!mov_imm(mvb_le16(p + off), mvb_le16(p + off + 2), 0xf2c0, &rd, &hi16))
+			continue;
+		for (uint32_t back = 2; back <= 16 && back <= off - start; back += 2) {
+			unsigned len;
+			if (low_half(p + off - back, back, rd, &lo16, &len) && len <= back) {
+				consider(sc, hi16 << 16 | lo16, g->vaddr + off - back);
+				break;
+			}
+		}
+	}
+}
+
 static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 {
 	const struct mvb_board *b = x->b;
@@ -411,55 +536,23 @@ static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 		t[nt++] = (struct target){ s, s + p->size, p->world == MVB_WORLD_NSC ? 3 : 2, i };
 	}
 	qsort(t, nt, sizeof(t[0]), cmp_target);
-	struct hit per_ns[MVB_BOARD_MAX_PERIPHERALS], per_s[MVB_BOARD_MAX_PERIPHERALS], part[MVB_BOARD_MAX_PARTITIONS];
-	memset(per_ns, 0, sizeof(per_ns));
-	memset(per_s, 0, sizeof(per_s));
-	memset(part, 0, sizeof(part));
-	unsigned used[MVB_API_MAX_ENTRIES] = { 0 };
-
+	struct scan *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return; /* the scan only adds warnings; skip it without memory */
+	sc->x = x;
+	sc->t = t;
+	sc->nt = nt;
 	for (size_t si = 0; si < e->nseg; si++) {
 		const struct mvb_elf_seg *g = &e->seg[si];
 		const unsigned char *p = e->data + g->offset;
 		uint32_t skip = (4 - (g->vaddr & 3)) & 3;
-		for (uint32_t off = skip; off + 4 <= g->filesz; off += 4) {
-			uint32_t v = mvb_le32(p + off);
-			if (v < t[0].lo)
-				continue;
-			size_t lo = 0, hi = nt;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (t[mid].lo <= v)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (!lo || v >= t[lo - 1].hi)
-				continue;
-			const struct target *tg = &t[lo - 1];
-			uint32_t at = g->vaddr + off;
-			struct hit *h = NULL;
-			if (tg->kind == 0) {
-				if (!(x->grant.periph_mask[tg->index / 32] & (1u << (tg->index % 32))))
-					h = &per_ns[tg->index];
-			} else if (tg->kind == 1) {
-				h = &per_s[tg->index];
-			} else if (tg->kind == 2) {
-				/* a bare power of two is more often a constant than a pointer */
-				if (v & (v - 1))
-					h = &part[tg->index];
-			} else if (api) {
-				const struct mvb_api_entry *en = mvb_api_at(api, v);
-				if (en)
-					used[en - api->e] = 1;
-				else
-					h = &part[tg->index];
-			}
-			if (h && !h->count++) {
-				h->first_addr = at;
-				h->first_value = v;
-			}
-		}
+		for (uint32_t off = skip; off + 4 <= g->filesz; off += 4)
+			consider(sc, mvb_le32(p + off), g->vaddr + off);
+		if (g->flags & 1 /* PF_X */)
+			scan_movw_movt(sc, g, p);
 	}
+	struct hit *per_ns = sc->per_ns, *per_s = sc->per_s, *part = sc->part;
+	unsigned *used = sc->used;
 	/* also every symbol that points into the NSC region */
 	const struct mvb_partition *nsc = mvb_board_role(b, MVB_ROLE_VENEERS);
 	uint32_t nsc_lo = mvb_partition_s_base(b, nsc);
@@ -530,6 +623,7 @@ static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 		if (out->ncalls < MVB_CHECK_MAX_CALLS)
 			out->calls[out->ncalls++] = api->e[i].name;
 	}
+	free(sc);
 }
 
 unsigned mvb_check_run(const struct mvb_check_in *in, struct mvb_check_out *out, struct mvb_diags *d)

@@ -66,6 +66,7 @@ static const struct ccase cases[] = {
 	{ "c_undeclared_uart1", "", "schema: 1\nname: f\nversion: 1.0.0\n", 1, NULL, NULL,
 	  { "periph-literal", "irq-handler-undeclared" } },
 	{ "c_secure_literal", "-DTOUCH_SECURE", APP_OK, 1, NULL, NULL, { "secure-literal" } },
+	{ "c_pure_code", "-mpure-code -DTOUCH_UART2", APP_OK, 1, NULL, NULL, { "periph-literal" } },
 	{ "c_bad_call", "-DCALL_MV -Wl,--defsym=mv_log=0x1001f011", APP_OK, 1, NULL, NULL, { "mv-call-unknown" } },
 	{ "c_no_api", CALL_OK, APP_OK, 0, NULL, NULL, { "mv-api-missing" } },
 	{ "c_no_manifest", "", NULL, 1, NULL, NULL, { "app-manifest-missing" } },

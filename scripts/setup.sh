@@ -1,0 +1,28 @@
+#!/bin/bash
+# setup.sh - install what mvbuild needs on Debian bookworm, only what is
+# missing, with --no-install-recommends.  Sourced or run by demo.sh and
+# test.sh; safe to run again (installs nothing the second time).
+set -eu
+
+PKGS=(
+	cmake make gcc pkg-config           # host build
+	libyaml-dev libmbedtls-dev libelf-dev zlib1g-dev libcmocka-dev
+	gcc-arm-none-eabi binutils-arm-none-eabi  # firmware and example apps
+	qemu-system-arm                     # the device
+	gdb-multiarch                       # flashing and debugging over the GDB protocol
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present"
