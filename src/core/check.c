@@ -99,8 +99,8 @@ static void check_range(struct ctx *x, const struct mvb_elf_seg *g, uint32_t lo,
 	const struct mvb_partition *ok1 = x->flash, *ok2 = ram_ok ? x->ram : NULL;
 	if (pl.w == W_PART_NS && (pl.part == ok1 || pl.part == ok2)) {
 		if (end > pl.hi) {
-			snprintf(hint, sizeof(hint), "shrink the %s or move it; '%s' has 0x%x bytes", what, pl.part->name,
-				 pl.part->size);
+			snprintf(hint, sizeof(hint), "'%s' holds 0x%x bytes; shrink what the app puts there or grow the partition in the board manifest",
+				 pl.part->name, pl.part->size);
 			count(x, mvb_report_hint(x->d, &l, MVB_CK_PARTITION_OVERFLOW, hint,
 						 "ends %llu bytes past partition '%s' (0x%08x-0x%08x)",
 						 (unsigned long long)(end - pl.hi), pl.part->name, pl.lo, pl.hi - 1));
