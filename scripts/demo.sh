@@ -1,0 +1,46 @@
+#!/bin/bash
+# demo.sh - the main job, end to end, on the default board mps2-an505:
+# install what is missing, build mvbuild, create an app from the template,
+# build it with arm-none-eabi-gcc, check it, link it with the prebuilt
+# microvisor into a factory image and boot that in QEMU.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BOARD=${BOARD:-mps2-an505}
+MVB=$ROOT/build/mvbuild
+W=$ROOT/build/demo
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "install missing packages"
+scripts/setup.sh
+step "build mvbuild"
+scripts/build.sh
+
+step "the board"
+"$MVB" boards show "$BOARD" | sed -n '1,20p'
+
+rm -rf "$W" && mkdir -p "$W"
+step "create an app: mvbuild init $W/hello --board $BOARD"
+"$MVB" init "$W/hello" --board "$BOARD" --name hello
+step "build it with arm-none-eabi-gcc"
+cmake -S "$W/hello" -B "$W/hello/build" >/dev/null
+cmake --build "$W/hello/build" >/dev/null
+ELF=$(find "$W/hello/build" -maxdepth 1 -name '*.elf' | head -n 1)
+echo "built $ELF"
+
+step "mvbuild check $(basename "$ELF")"
+"$MVB" check "$ELF" --board "$BOARD"
+
+step "mvbuild bundle --factory: microvisor + app header + app in one image"
+"$MVB" bundle "$ELF" --board "$BOARD" --factory -o "$W/hello-factory.elf"
+
+step "boot it in QEMU ($BOARD)"
+set +e
+timeout 20 qemu-system-arm -M "$BOARD" -display none -monitor none -no-reboot \
+	-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
+	-semihosting-config enable=on,target=native -kernel "$W/hello-factory.elf" </dev/null
+rc=$?
+set -e
+echo "QEMU exit status: $rc"
+[ "$rc" -eq 0 ]
