@@ -1,0 +1,208 @@
+/*
+ * boot.c - the boot sequence and the app's life cycle: set up the security
+ * hardware once, then for every (re)start validate the installed app,
+ * grant it exactly its peripherals and IRQs and enter it; on a crash,
+ * report, back off and restart, or stop in safe mode.
+ */
+#include "core_int.h"
+#include "mv/mv_api.h"
+#include "mv/port.h"
+#include "mv_board.h"
+
+/* What the SAU can express: 32-byte granules. */
+_Static_assert(MVB_PART_APP_FLASH_NS_BASE % 32u == 0u && MVB_PART_APP_FLASH_SIZE % 32u == 0u,
+	       "app_flash must be SAU-aligned");
+_Static_assert(MVB_PART_APP_RAM_NS_BASE % 32u == 0u && MVB_PART_APP_RAM_SIZE % 32u == 0u,
+	       "app_ram must be SAU-aligned");
+_Static_assert(MVB_PART_MV_NSC_S_BASE % 32u == 0u && MVB_PART_MV_NSC_SIZE % 32u == 0u,
+	       "mv_nsc must be SAU-aligned");
+_Static_assert(MVB_PART_APP_HEADER_SIZE >= MVB_APPHDR_SIZE, "app_header partition too small");
+
+static struct mv_crash_state crash;
+static uint32_t restart_why; /* MV_RESTART_*, set by mv_restart_app() */
+
+const struct mv_crash_state *mv_crash_state(void)
+{
+	return &crash;
+}
+
+void mv_boot_note_restart(uint32_t why)
+{
+	restart_why = why;
+}
+
+static uint32_t sau_setup(void)
+{
+	struct mv_sau_region r[MVB_BOARD_SAU_REGIONS];
+	uint32_t n = 0, extra_n = 0;
+	const struct mv_sau_region *extra = mv_port_sau_windows(&extra_n);
+
+	if (3u + extra_n > MVB_BOARD_SAU_REGIONS)
+		return MV_R_HW_SAU_REGIONS;
+	r[n++] = (struct mv_sau_region){MVB_PART_APP_FLASH_NS_BASE,
+					MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u};
+	r[n++] = (struct mv_sau_region){MVB_PART_APP_RAM_NS_BASE,
+					MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u};
+	r[n++] = (struct mv_sau_region){MVB_PART_MV_NSC_S_BASE,
+					MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u};
+	for (uint32_t i = 0; i < extra_n; i++)
+		r[n++] = extra[i];
+	return mv_arch_sau_init(r, n);
+}
+
+void mv_main(void)
+{
+	mv_port_console_init();
+	mv_printf("mv: microvisor %u.%u.%u abi %u.%u board %s\n", MV_FW_VERSION >> 24,
+		  (MV_FW_VERSION >> 16) & 0xffu, MV_FW_VERSION & 0xffffu, MV_CORE_ABI >> 16,
+		  MV_CORE_ABI & 0xffffu, MVB_BOARD_NAME);
+
+	uint32_t r = mv_arch_cpu_init(mv_port_cpu_hz());
+
+	if (r == MV_R_NONE)
+		r = mv_port_memory_gates();
+	if (r == MV_R_NONE)
+		r = sau_setup();
+	if (r == MV_R_NONE)
+		r = mv_port_security_init();
+	if (r != MV_R_NONE)
+		mv_halt(r);
+	mv_start_app();
+}
+
+/* The header's name field, NUL-padded and untrusted: bounded, printable. */
+static void app_name(const struct mvb_app_header *h, char out[MVB_APPHDR_NAME_MAX + 1u])
+{
+	uint32_t i;
+
+	for (i = 0; i < MVB_APPHDR_NAME_MAX && h->ah_name[i] != '\0'; i++) {
+		char c = h->ah_name[i];
+
+		out[i] = (c > 0x20 && c < 0x7f && c != '\'') ? c : '?';
+	}
+	out[i] = '\0';
+}
+
+static void print_grants(const struct mv_grant *g)
+{
+	/* One line per start, so a test (or a person) sees what the app got. */
+	mv_printf("mv: app granted peripherals:");
+#define MV_PRINT_PERIPH(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+	if ((g->periph[(index) / 32u] >> ((index) % 32u)) & 1u) \
+		mv_printf(" %s", #name);
+	MVB_PERIPH_TABLE(MV_PRINT_PERIPH)
+#undef MV_PRINT_PERIPH
+	mv_printf(" irqs:");
+	for (uint32_t n = 0; n < 32u * MVB_APPHDR_IRQ_WORDS; n++)
+		if ((g->irq[n / 32u] >> (n % 32u)) & 1u)
+			mv_printf(" %u", n);
+	mv_printf("\n");
+}
+
+void mv_start_app(void)
+{
+	const struct mvb_app_header *src = mv_port_app_header();
+	struct mvb_app_header h;
+	struct mv_app_limits lim;
+	struct mv_app_entry e;
+	struct mv_grant g;
+	char name[MVB_APPHDR_NAME_MAX + 1u];
+
+	/* Validate a private copy: what is checked is what is used. */
+	const volatile uint8_t *s = (const volatile uint8_t *)src;
+	uint8_t *d = (uint8_t *)&h;
+
+	for (uint32_t i = 0; i < sizeof h; i++)
+		d[i] = s[i];
+
+	mv_app_limits_board(&lim);
+	uint32_t r = mv_apphdr_check(&h, &lim);
+
+	if (r == MV_R_NONE)
+		r = mv_app_verify_image(&h, mv_port_ns_bytes(h.ah_image_addr, h.ah_image_size), &lim, &e);
+	if (r == MV_R_NONE)
+		r = mv_grant_plan(&h, &g);
+	if (r != MV_R_NONE)
+		mv_halt(r);
+
+	app_name(&h, name);
+	mv_printf("mv: app '%s' %u.%u.%u verified: %u bytes at %x, abi %u.%u\n", name,
+		  h.ah_app_version >> 24, (h.ah_app_version >> 16) & 0xffu, h.ah_app_version & 0xffffu,
+		  h.ah_image_size, h.ah_image_addr, h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
+
+	/* Old NS state and old grants go before new ones are made. */
+	mv_arch_ns_reset(lim.ram_base);
+	r = mv_arch_irq_target(g.irq, MVB_APPHDR_IRQ_WORDS);
+	if (r == MV_R_NONE)
+		r = mv_port_grant_periph(g.periph);
+	if (r != MV_R_NONE)
+		mv_halt(r);
+	print_grants(&g);
+
+	mv_crash_started(&crash, mv_arch_ticks());
+	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
+	mv_arch_enter_ns(&e, lim.ram_base);
+}
+
+void mv_restart_entry(uint32_t delay_ms)
+{
+	uint32_t start = mv_arch_ticks();
+
+	while (mv_arch_ticks() - start < delay_ms)
+		mv_arch_wait_irq();
+	mv_start_app();
+}
+
+static void report(const char *what, const struct mv_fault *f)
+{
+	mv_printf("mv: %s: %s SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, mv_reason_text(f->reason), f->sfsr,
+		  f->cfsr, f->hfsr, f->bfar);
+	if (f->extra_name != 0)
+		mv_printf(" %s=%x", f->extra_name, f->extra);
+	if (f->frame_ok)
+		mv_printf(" pc=%x lr=%x\n", f->pc, f->lr);
+	else
+		mv_printf(" pc=unknown (stack frame not in app ram)\n");
+}
+
+uint32_t mv_on_app_fault(struct mv_fault *f)
+{
+	uint32_t delay = 0;
+
+	if (MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT) {
+		report("microvisor fault", f);
+		mv_halt(f->reason);
+	}
+	report("app fault", f);
+	if (mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
+		mv_halt(MV_R_CRASH_LOOP);
+	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes,
+		  MV_CRASH_LIMIT);
+	return delay;
+}
+
+uint32_t mv_on_restart_request(struct mv_fault *ns)
+{
+	uint32_t why = restart_why;
+
+	restart_why = MV_RESTART_REQUEST;
+	if (why == MV_RESTART_CRASH) {
+		ns->reason = MV_R_APP_REPORTED;
+		ns->from_ns = 1;
+		return mv_on_app_fault(ns);
+	}
+	mv_printf("mv: app asked for a restart\n");
+	return 0;
+}
+
+void mv_halt(uint32_t reason)
+{
+	static const uint32_t none[MVB_APPHDR_IRQ_WORDS];
+
+	/* Take everything back from the app before saying anything: the
+	 * safe state is "all secure, app never runs again". */
+	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
+	(void)mv_port_grant_periph(none);
+	mv_printf("mv: safe mode: %s (%s %x)\n", mv_reason_text(reason), mv_reason_name(reason), reason);
+	mv_port_exit(MV_REASON_EXIT(reason));
+}

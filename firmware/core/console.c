@@ -1,0 +1,144 @@
+/*
+ * console.c - the microvisor's console output: a printf subset small
+ * enough for a 16 KiB image, app text sanitising, reason names.
+ * Lines from the app (mv_log) and from the microvisor never share a line.
+ */
+#include <stdarg.h>
+
+#include "mv/port.h"
+
+static int line_open; /* the last byte written was not '\n' */
+
+static void out(const char *s, uint32_t n)
+{
+	if (n == 0u)
+		return;
+	mv_port_console_write(s, n);
+	line_open = s[n - 1u] != '\n';
+}
+
+static void out_hex(uint32_t v)
+{
+	char b[10];
+
+	b[0] = '0';
+	b[1] = 'x';
+	for (unsigned i = 0; i < 8u; i++) {
+		uint32_t d = (v >> (28u - 4u * i)) & 15u;
+
+		b[2 + i] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+	}
+	out(b, sizeof b);
+}
+
+static void out_dec(uint32_t v)
+{
+	char b[10];
+	unsigned i = sizeof b;
+
+	do {
+		b[--i] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v != 0u);
+	out(b + i, (uint32_t)(sizeof b - i));
+}
+
+static uint32_t str_len(const char *s)
+{
+	uint32_t n = 0;
+
+	while (s[n] != '\0')
+		n++;
+	return n;
+}
+
+void mv_printf(const char *fmt, ...)
+{
+	va_list ap;
+	const char *run = fmt;
+
+	/* A microvisor line never continues an unfinished app line. */
+	if (line_open)
+		out("\n", 1);
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p != '\0'; p++) {
+		if (*p != '%')
+			continue;
+		out(run, (uint32_t)(p - run));
+		p++;
+		switch (*p) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			out(s, str_len(s));
+			break;
+		}
+		case 'u':
+			out_dec(va_arg(ap, uint32_t));
+			break;
+		case 'x':
+			out_hex(va_arg(ap, uint32_t));
+			break;
+		case 'c': {
+			char c = (char)va_arg(ap, int);
+
+			out(&c, 1);
+			break;
+		}
+		case '%':
+			out("%", 1);
+			break;
+		default: /* unknown or truncated conversion: print it as is */
+			out(p - 1, *p != '\0' ? 2u : 1u);
+			if (*p == '\0')
+				p--;
+			break;
+		}
+		run = p + 1;
+	}
+	out(run, str_len(run));
+	va_end(ap);
+}
+
+void mv_app_text(const char *s, uint32_t len)
+{
+	char b[32];
+	uint32_t n = 0;
+
+	/* Every app line carries the "app: " tag, and control bytes from
+	 * the app could forge microvisor lines or drive the terminal: only
+	 * printable ASCII and '\n' pass, the rest shows as '?'. */
+	for (uint32_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!line_open && n == 0u)
+			out("app: ", 5);
+		b[n++] = (c == '\n' || (c >= 0x20 && c < 0x7f)) ? c : '?';
+		if (n == sizeof b || c == '\n') {
+			out(b, n);
+			n = 0;
+		}
+	}
+	out(b, n);
+}
+
+#define MV_REASON_CASE_TEXT(name, code, text) case (code): return text;
+#define MV_REASON_CASE_NAME(name, code, text) case (code): return #name;
+
+const char *mv_reason_text(uint32_t reason)
+{
+	switch (reason) {
+	MV_REASON_TABLE(MV_REASON_CASE_TEXT)
+	default:
+		return "unknown reason";
+	}
+}
+
+const char *mv_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	MV_REASON_TABLE(MV_REASON_CASE_NAME)
+	default:
+		return "MV_R_?";
+	}
+}

@@ -1,0 +1,108 @@
+/*
+ * scall.c - the bodies of the secure calls.  Every argument comes from the
+ * untrusted app: values are range-checked, pointers are checked against
+ * the caller's own view of memory, input is copied once into secure memory
+ * before use (the app may change its buffer meanwhile), and an error path
+ * never writes to the caller's memory.
+ */
+#include <stddef.h>
+
+#include "core_int.h"
+#include "mv/mv_api.h"
+#include "mv/port.h"
+
+#define MV_WAIT_MAX_MS 60000u
+
+/* True if [p, p + len) wraps the address space (len > 0). */
+static int wraps(const void *p, uint32_t len)
+{
+	return (uintptr_t)p > UINTPTR_MAX - (uintptr_t)(len - 1u);
+}
+
+int32_t mv_scall_info(void *out, uint32_t size)
+{
+	const struct mv_crash_state *cs = mv_crash_state();
+	struct mv_info info;
+	uint32_t n = size < sizeof info ? size : (uint32_t)sizeof info;
+
+	if (size == 0u)
+		return MV_EINVAL;
+	if (out == NULL || wraps(out, n) || !mv_arch_ns_writable(out, n))
+		return MV_EFAULT;
+
+	info.mi_abi = MV_CORE_ABI;
+	info.mi_fw_version = MV_FW_VERSION;
+	info.mi_starts = cs->starts;
+	info.mi_crashes = cs->crashes;
+	info.mi_last_reason = cs->last_reason;
+	info.mi_ticks_hz = MV_TICKS_HZ;
+
+	/* Byte copy through a volatile pointer: the destination is app
+	 * memory, the compiler must not widen or merge these stores. */
+	volatile uint8_t *dst = out;
+	const uint8_t *src = (const uint8_t *)&info;
+
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = src[i];
+	return (int32_t)n;
+}
+
+int32_t mv_scall_log(const char *msg, uint32_t len)
+{
+	char local[MV_LOG_MAX];
+
+	if (msg == NULL)
+		return MV_EFAULT;
+	if (len > MV_LOG_MAX)
+		return MV_E2BIG;
+	if (len == 0u)
+		return MV_OK;
+	if (wraps(msg, len) || !mv_arch_ns_readable(msg, len))
+		return MV_EFAULT;
+
+	/* Copy once, then print the copy: a second read of app memory could
+	 * see different bytes (TOCTOU). */
+	const volatile char *src = msg;
+
+	for (uint32_t i = 0; i < len; i++)
+		local[i] = src[i];
+	mv_app_text(local, len);
+	return MV_OK;
+}
+
+int32_t mv_scall_wait(uint32_t ms)
+{
+	if (ms > MV_WAIT_MAX_MS)
+		return MV_EINVAL;
+	if (ms == 0u) {
+		mv_arch_wait_irq();
+		return MV_OK;
+	}
+	uint32_t start = mv_arch_ticks();
+
+	/* App interrupts preempt the WFI and run; the tick wakes us too. */
+	while (mv_arch_ticks() - start < ms)
+		mv_arch_wait_irq();
+	return MV_OK;
+}
+
+int32_t mv_scall_restart(uint32_t why)
+{
+	if (why != MV_RESTART_REQUEST && why != MV_RESTART_CRASH)
+		return MV_EINVAL;
+	mv_boot_note_restart(why);
+	mv_arch_request_restart();
+	/* Only reached if the restart exception could not be taken. */
+	mv_boot_note_restart(MV_RESTART_REQUEST);
+	return MV_ESTATE;
+}
+
+int32_t mv_scall_exit(uint32_t code)
+{
+	if (!mv_port_can_exit())
+		return MV_ENOTSUP;
+	if (code > MV_EXIT_APP_MAX)
+		return MV_EINVAL; /* 64 and up would impersonate a microvisor outcome */
+	mv_printf("mv: app exit %u\n", code);
+	mv_port_exit(code);
+}

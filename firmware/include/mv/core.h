@@ -1,0 +1,169 @@
+/*
+ * core.h - the portable microvisor core: app-header validation, resource
+ * grants, secure-call argument checks, fault policy and the boot sequence.
+ *
+ * The core is plain C over memory.  It includes only the mv/ headers, the
+ * shared format header <mvb/app_header.h> and the generated board config
+ * "mv_board.h", so it builds unchanged on the host against the fake port
+ * (firmware/host) and is unit-tested there.  Functions that check input
+ * return a reason code (mv/reason.h; MV_R_NONE = accepted) and change
+ * nothing before every check has passed.
+ */
+#ifndef MV_CORE_H
+#define MV_CORE_H
+
+#include <stdint.h>
+
+#include <mvb/app_header.h>
+
+#include "reason.h"
+
+/* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
+#define MV_FW_VERSION MVB_VERSION_PACK(0, 1, 0)
+#define MV_CORE_ABI MVB_ABI_PACK(1, 0)
+
+/* Crash policy: a crash within MV_CRASH_WINDOW_MS of the app's start counts
+ * as "in a row"; the MV_CRASH_LIMIT-th such crash stops the app for good.
+ * Restarts wait MV_BACKOFF_BASE_MS, doubling per crash in a row. */
+#define MV_CRASH_LIMIT 3u
+#define MV_CRASH_WINDOW_MS 5000u
+#define MV_BACKOFF_BASE_MS 10u
+#define MV_TICKS_HZ 1000u
+
+/* ---------------------------------------------------------------- crypto */
+#define MV_SHA256_LEN 32u
+
+struct mv_sha256 {
+	uint32_t h[8];
+	uint32_t total_lo, total_hi; /* message length in bytes */
+	uint32_t fill;               /* bytes waiting in buf */
+	uint8_t buf[64];
+};
+
+void mv_sha256_init(struct mv_sha256 *c);
+void mv_sha256_update(struct mv_sha256 *c, const void *data, uint32_t len);
+void mv_sha256_final(struct mv_sha256 *c, uint8_t out[MV_SHA256_LEN]);
+
+/* CRC-32 as in zlib (reflected 0xEDB88320); pass 0 as crc to start. */
+uint32_t mv_crc32(uint32_t crc, const void *data, uint32_t len);
+
+/* Compare without an early exit, so timing does not tell where bytes differ. */
+int mv_memeq_ct(const void *a, const void *b, uint32_t len);
+
+/* ----------------------------------------------------------- app header */
+struct mv_app_limits {
+	uint32_t flash_base, flash_size; /* app_flash, non-secure alias */
+	uint32_t ram_base, ram_size;     /* app_ram, non-secure alias */
+	uint32_t abi;                    /* MVB_ABI_PACK the microvisor serves */
+	uint32_t vtor_align;             /* alignment the image start needs as VTOR_NS */
+};
+
+/* Where and how to enter a validated app. */
+struct mv_app_entry {
+	uint32_t vtor;  /* image start, becomes VTOR_NS */
+	uint32_t msp;   /* initial MSP_NS from vector 0 */
+	uint32_t reset; /* reset handler from vector 1 (Thumb bit set) */
+};
+
+/* The limits of this board, from the generated config. */
+void mv_app_limits_board(struct mv_app_limits *lim);
+
+/* Alignment VTOR needs for a table of 16 + nirqs vectors (power of two, >= 128). */
+uint32_t mv_vtor_align(uint32_t nirqs);
+
+/* Header fields only: magic, format, size, CRC, flags, ABI, image range
+ * and alignment.  `h` must be a private copy (the caller copies the header
+ * out of flash once and checks that copy only). */
+uint32_t mv_apphdr_check(const struct mvb_app_header *h, const struct mv_app_limits *lim);
+
+/* The image itself: SHA-256 against the header, then the two vectors.
+ * `image` is ah_image_size readable bytes; call only after mv_apphdr_check
+ * accepted `h`, which bounds the size by the partition before any hashing. */
+uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *image,
+			     const struct mv_app_limits *lim, struct mv_app_entry *out);
+
+/* Word `w` of a gate lookup table in which blocks [first, last) are set:
+ * memory gates (MPC, MPCBB) keep one bit per block, 32 blocks a word. */
+uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w);
+
+/* -------------------------------------------------------------- grants */
+struct mv_grant {
+	uint32_t periph[MVB_APPHDR_PERIPH_WORDS]; /* bit i: board peripheral i is the app's */
+	uint32_t irq[MVB_APPHDR_IRQ_WORDS];       /* bit n: NVIC IRQ n targets the app */
+};
+
+/* Turn the header's requests into a grant, refusing anything the board
+ * does not mark owner: app, anything without a gate, and IRQs that do not
+ * belong to a granted peripheral.  `g` is written only on success. */
+uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g);
+
+/* ---------------------------------------------------------------- faults */
+struct mv_fault {
+	uint32_t exc;      /* exception number (IPSR) */
+	uint32_t from_ns;  /* the interrupted context was non-secure */
+	uint32_t reason;   /* MV_R_APP_* or MV_R_MV_* classification */
+	uint32_t cfsr, hfsr, sfsr, bfar;
+	uint32_t frame_ok; /* pc/lr/xpsr below came from a checked stack frame */
+	uint32_t pc, lr, xpsr;
+	const char *extra_name; /* port status register worth printing (e.g. "SECPPCINTSTAT"), or NULL */
+	uint32_t extra;
+};
+
+struct mv_crash_state {
+	uint32_t starts;      /* app starts since power-on */
+	uint32_t crashes;     /* crashes in a row */
+	uint32_t last_reason; /* reason of the last crash */
+	uint32_t start_tick;  /* mv ticks at the last start */
+};
+
+enum mv_crash_action { MV_ACT_RESTART = 0, MV_ACT_SAFE = 1 };
+
+/* Book a start (at tick `now`). */
+void mv_crash_started(struct mv_crash_state *s, uint32_t now);
+/* Book a crash at tick `now`; returns MV_ACT_RESTART with *delay_ms set,
+ * or MV_ACT_SAFE once MV_CRASH_LIMIT crashes came in a row. */
+enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now,
+				     uint32_t *delay_ms);
+
+/* ------------------------------------------------- secure-call back ends */
+/* Each takes the raw NS arguments; the cmse_nonsecure_entry wrappers in
+ * the arch layer only forward them.  Pointers are checked here. */
+int32_t mv_scall_info(void *out, uint32_t size);
+int32_t mv_scall_log(const char *msg, uint32_t len);
+int32_t mv_scall_wait(uint32_t ms);
+int32_t mv_scall_restart(uint32_t why);
+int32_t mv_scall_exit(uint32_t code);
+
+/* --------------------------------------------------------------- console */
+/* printf subset: %s %c %% and, taking uint32_t, %u and %x (always "0x"
+ * and 8 digits).  No format attribute: uint32_t is unsigned long on the
+ * target and unsigned int on the host. */
+void mv_printf(const char *fmt, ...);
+/* App text: "app: " at each line start, anything but printable ASCII and
+ * '\n' shown as '?'. */
+void mv_app_text(const char *s, uint32_t len);
+const char *mv_reason_text(uint32_t reason);
+const char *mv_reason_name(uint32_t reason);
+
+/* ------------------------------------------------------------------ boot */
+/* First boot, after the port's C runtime start-up: set up the security
+ * hardware, then validate and enter the app.  Does not return. */
+void mv_main(void) __attribute__((noreturn));
+/* (Re)start the app: validate, grant, enter.  Thread mode only. */
+void mv_start_app(void) __attribute__((noreturn));
+/* Thread-mode landing point after a fault or restart request: wait
+ * `delay_ms`, then mv_start_app(). */
+void mv_restart_entry(uint32_t delay_ms) __attribute__((noreturn));
+/* Handler mode: an app fault was caught; report it and return the restart
+ * delay, or stop in safe mode (no return). */
+uint32_t mv_on_app_fault(struct mv_fault *f);
+/* Handler mode: a restart asked for through mv_restart_app(); `ns` holds
+ * the app's own fault status registers (for a reported crash).  Returns
+ * the delay, or stops in safe mode. */
+uint32_t mv_on_restart_request(struct mv_fault *ns);
+/* Stop for good: print the reason, leave the app off, end a test run. */
+void mv_halt(uint32_t reason) __attribute__((noreturn));
+/* Snapshot of the crash bookkeeping, for mv_info and tests. */
+const struct mv_crash_state *mv_crash_state(void);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * port.c - the mps2-an505 port: console on UART0 (secure alias), memory
+ * gates (three TZ MPCs), peripheral gates (IoT-kit PPCs in secctl), the
+ * violation interrupts and the test exit through semihosting.  All
+ * addresses come from the generated mv_board.h.
+ */
+#include "an505.h"
+#include "armv8m.h"
+#include "mv/port.h"
+#include "mv_board.h"
+
+#define SECCTL MVB_PERIPH_SECCTL_S_BASE
+
+/* ------------------------------------------------------------ console */
+void mv_port_console_init(void)
+{
+	MV_REG(MVB_CONSOLE_S_BASE + UART_BAUDDIV) = 16u; /* smallest legal divider */
+	MV_REG(MVB_CONSOLE_S_BASE + UART_CTRL) = 1u;     /* TX only: the microvisor never reads */
+}
+
+void mv_port_console_write(const char *s, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		while (MV_REG(MVB_CONSOLE_S_BASE + UART_STATE) & 1u)
+			;
+		MV_REG(MVB_CONSOLE_S_BASE + UART_DATA) = (uint8_t)s[i];
+	}
+}
+
+/* ------------------------------------------------------- memory gates */
+struct ns_range {
+	uint32_t gate, offset, size;
+};
+
+/* The two app partitions, in whatever memory the manifest put them. */
+static const struct ns_range app_ranges[] = {
+	{MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
+	{MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
+};
+
+/* Every gated memory of the board: all of them are written in full, so a
+ * block is non-secure only if an app range says so. */
+static const uint32_t mpcs[] = {
+	MVB_MEM_CODE_GATE_BASE,
+	MVB_MEM_SRAM2_GATE_BASE,
+	MVB_MEM_SRAM3_GATE_BASE,
+};
+
+static uint32_t mpc_word(uint32_t mpc, uint32_t blk, uint32_t w)
+{
+	uint32_t v = 0;
+
+	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++)
+		if (app_ranges[i].gate == mpc)
+			v |= mv_block_mask(app_ranges[i].offset / blk,
+					   (app_ranges[i].offset + app_ranges[i].size) / blk, w);
+	return v;
+}
+
+static uint32_t mpc_program(uint32_t mpc)
+{
+	/* The block size is the hardware's, not the manifest's: read it,
+	 * and refuse a partition that does not start and end on a block. */
+	uint32_t blk = 1u << ((MV_REG(mpc + MPC_BLK_CFG) & 0xfu) + 5u);
+	uint32_t words = (MV_REG(mpc + MPC_BLK_MAX) & 0xffffu) + 1u;
+
+	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++) {
+		const struct ns_range *r = &app_ranges[i];
+
+		if (r->gate == mpc && (r->offset % blk != 0u || r->size % blk != 0u ||
+				       r->offset / blk + r->size / blk > 32u * words))
+			return MV_R_HW_MPC_GEOMETRY;
+	}
+	/* AUTOINC off, so BLK_IDX stays put for the read-back pass. */
+	MV_REG(mpc + MPC_CTRL) = MPC_CTRL_SEC_RESP;
+	for (uint32_t w = 0; w < words; w++) {
+		MV_REG(mpc + MPC_BLK_IDX) = w;
+		MV_REG(mpc + MPC_BLK_LUT) = mpc_word(mpc, blk, w);
+	}
+	mv_barrier();
+	if ((MV_REG(mpc + MPC_CTRL) & (MPC_CTRL_SEC_RESP | MPC_CTRL_AUTOINC)) != MPC_CTRL_SEC_RESP)
+		return MV_R_HW_MPC;
+	for (uint32_t w = 0; w < words; w++) {
+		MV_REG(mpc + MPC_BLK_IDX) = w;
+		if (MV_REG(mpc + MPC_BLK_LUT) != mpc_word(mpc, blk, w))
+			return MV_R_HW_MPC;
+	}
+	return MV_R_NONE;
+}
+
+uint32_t mv_port_memory_gates(void)
+{
+	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++) {
+		int known = 0;
+
+		for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++)
+			known |= app_ranges[i].gate == mpcs[m];
+		if (!known)
+			return MV_R_HW_MPC_GEOMETRY; /* manifest and port disagree */
+	}
+	for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++) {
+		uint32_t r = mpc_program(mpcs[m]);
+
+		if (r != MV_R_NONE)
+			return r;
+	}
+	return MV_R_NONE;
+}
+
+/* -------------------------------------------------- secure controller */
+uint32_t mv_port_security_init(void)
+{
+	/* Veneers live in 0x1xxxxxxx, which the IDAU makes secure; CODENSC
+	 * lets the SAU's NSC region there take effect. */
+	MV_REG(SECCTL + SECCTL_NSCCFG) = NSCCFG_CODENSC;
+	MV_REG(SECCTL + SECCTL_SECRESPCFG) = 1u;
+	/* QEMU 7.2 does not pass SECRESPCFG on to the expansion PPCs, so a
+	 * blocked app access is RAZ/WI there instead of a bus error; the
+	 * violation interrupt works on both QEMU and silicon. */
+	MV_REG(SECCTL + SECCTL_SECPPCINTCLR) = SECPPCINT_ALL;
+	MV_REG(SECCTL + SECCTL_SECPPCINTEN) = SECPPCINT_ALL;
+	mv_barrier();
+	if (MV_REG(SECCTL + SECCTL_NSCCFG) != NSCCFG_CODENSC || MV_REG(SECCTL + SECCTL_SECRESPCFG) != 1u ||
+	    MV_REG(SECCTL + SECCTL_SECPPCINTEN) != SECPPCINT_ALL)
+		return MV_R_HW_SECCTL;
+	mv_arch_irq_secure_enable(AN505_IRQ_PPC);
+	mv_arch_irq_secure_enable(AN505_IRQ_MPC);
+	return MV_R_NONE;
+}
+
+/* The NS peripheral alias: the PPC, not the SAU, decides per device. */
+static const struct mv_sau_region windows[] = {
+	{0x40000000u, 0x4fffffffu, 0u},
+};
+
+const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
+{
+	*count = sizeof windows / sizeof windows[0];
+	return windows;
+}
+
+/* ---------------------------------------------------- peripheral gates */
+/* Every gate register any peripheral of the board names, written in full
+ * each time, so that an earlier grant never survives a restart. */
+static const uint32_t gate_regs[] = {
+	MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3,
+	MV_GATE_apbnsppc0,    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1,
+	MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
+};
+
+#define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
+
+uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
+{
+	uint32_t want[N_GATES] = {0};
+
+#define MV_GATE_BIT(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+	if (((periph[(index) / 32u] >> ((index) % 32u)) & 1u) != 0u) { \
+		uint32_t off = MV_GATE_##gate_reg, hit = 0; \
+		for (uint32_t g = 0; g < N_GATES; g++) \
+			if (gate_regs[g] == off && off != MV_GATE_none) { \
+				want[g] |= 1u << (gate_bit); \
+				hit = 1; \
+			} \
+		if (!hit || (owner) != MVB_OWNER_APP) \
+			return MV_R_HW_PPC; \
+	}
+	MVB_PERIPH_TABLE(MV_GATE_BIT)
+#undef MV_GATE_BIT
+
+	for (uint32_t g = 0; g < N_GATES; g++)
+		MV_REG(SECCTL + gate_regs[g]) = want[g];
+	mv_barrier();
+	/* A PPC drops bits for ports it does not have; a mismatch means the
+	 * manifest names a gate bit this chip lacks. */
+	for (uint32_t g = 0; g < N_GATES; g++)
+		if (MV_REG(SECCTL + gate_regs[g]) != want[g])
+			return MV_R_HW_PPC;
+	return MV_R_NONE;
+}
+
+/* ------------------------------------------------------------ the app */
+const struct mvb_app_header *mv_port_app_header(void)
+{
+	return (const struct mvb_app_header *)MVB_PART_APP_HEADER_BASE;
+}
+
+const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len)
+{
+	/* Secure code reads the app image through its NS alias: before the
+	 * SAU is on that is a secure access to still-secure blocks, after it
+	 * an NS access to NS blocks; the MPC lets both through. */
+	(void)len;
+	return (const uint8_t *)ns_addr;
+}
+
+int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
+{
+	if (irq == AN505_IRQ_PPC) {
+		uint32_t st = MV_REG(SECCTL + SECCTL_SECPPCINTSTAT);
+
+		MV_REG(SECCTL + SECCTL_SECPPCINTCLR) = st;
+		f->reason = MV_R_APP_PPC;
+		f->extra_name = "SECPPCINTSTAT";
+		f->extra = st;
+		return 1;
+	}
+	if (irq == AN505_IRQ_MPC) {
+		/* Silicon only: QEMU 7.2's MPC answers with a bus fault and never
+		 * raises this interrupt.  The per-MPC status is cleared when the
+		 * LUT is rewritten at restart. */
+		f->reason = MV_R_APP_MPC;
+		f->extra_name = "SECMPCINTSTATUS";
+		f->extra = MV_REG(SECCTL + SECCTL_SECMPCINTSTATUS);
+		for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++)
+			MV_REG(mpcs[m] + MPC_INT_CLEAR) = 1u;
+		return 1;
+	}
+	return 0;
+}
+
+uint32_t mv_port_cpu_hz(void)
+{
+	return AN505_CPU_HZ;
+}
+
+/* ---------------------------------------------------------------- exit */
+int mv_port_can_exit(void)
+{
+#ifdef MV_SEMIHOSTING
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+void mv_port_exit(uint32_t status)
+{
+#ifdef MV_SEMIHOSTING
+	/* SYS_EXIT_EXTENDED (0x20) with ADP_Stopped_ApplicationExit: the
+	 * only semihosting exit that carries a full status on AArch32. */
+	uint32_t block[2] = {0x20026u, status};
+	register uint32_t r0 __asm__("r0") = 0x20u;
+	register uint32_t *r1 __asm__("r1") = block;
+
+	__asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+#else
+	(void)status;
+#endif
+	mv_arch_park();
+}

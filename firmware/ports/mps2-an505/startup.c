@@ -1,0 +1,36 @@
+/*
+ * startup.c - secure reset for mps2-an505: stack limit and seal first, FPU
+ * access for the secure side, C runtime (.data, .bss), then the core.
+ */
+#include "armv8m.h"
+#include "mv/core.h"
+
+extern uint32_t __mv_data_load[], __mv_data_start[], __mv_data_end[];
+extern uint32_t __mv_bss_start[], __mv_bss_end[];
+
+/* The value Armv8-M defines for sealing a secure stack: it is not a valid
+ * FNC_RETURN or EXC_RETURN, so a forged return from the app that tries to
+ * pop beyond the top of our stack faults (TFMV-1, CVE-2020-16273). */
+#define STACK_SEAL 0xFEF5EDA5u
+
+__attribute__((noreturn, used)) void mv_port_reset(void)
+{
+	/* An overflow of the secure stack must fault, not run into .bss. */
+	__asm__ volatile("msr msplim, %0" : : "r"(__mv_stack_bottom));
+	__mv_stack_seal[0] = STACK_SEAL;
+	__mv_stack_seal[1] = STACK_SEAL;
+
+	/* libgcc's BLXNS wrapper and the CMSE return sequences touch FP
+	 * registers (to clear them), so the secure side needs CP10/CP11. */
+	MV_REG(SCB_CPACR) |= CPACR_CP10_CP11_FULL;
+	mv_barrier();
+
+	const uint32_t *src = __mv_data_load;
+
+	for (uint32_t *dst = __mv_data_start; dst < __mv_data_end;)
+		*dst++ = *src++;
+	for (uint32_t *dst = __mv_bss_start; dst < __mv_bss_end;)
+		*dst++ = 0;
+
+	mv_main();
+}
