@@ -88,6 +88,7 @@ int mvb_api_parse(struct mvb_api *api, const char *file, const void *text, size_
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *m = n->kids[i];
 		struct mvb_api_entry *en = &api->e[api->n];
+		memset(en, 0, sizeof(*en));
 		if (y_keys(cx, m, "entry", ekeys, ekeys)) {
 			e = 1;
 			continue;

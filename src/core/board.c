@@ -162,6 +162,7 @@ static int parse_memory(struct ycx *cx, const struct ynode *m, struct mvb_memory
 	static const char *const keys[] = { "name", "description", "kind", "s-base", "ns-base", "size", "granule",
 					    "erase-size", "write-size", "gate", NULL };
 	static const char *const req[] = { "name", "kind", "s-base", "ns-base", "size", "granule", NULL };
+	memset(mem, 0, sizeof(*mem)); /* a slot may hold a failed earlier item */
 	int rc = y_keys(cx, m, "memory", keys, req);
 	if (rc)
 		return rc;
@@ -208,6 +209,7 @@ static int parse_partition(struct ycx *cx, const struct ynode *m, struct mvb_boa
 {
 	static const char *const keys[] = { "name", "description", "memory", "offset", "size", "world", "role", NULL };
 	static const char *const req[] = { "name", "memory", "offset", "size", "world", "role", NULL };
+	memset(p, 0, sizeof(*p)); /* a slot may hold a failed earlier item */
 	int rc = y_keys(cx, m, "partition", keys, req);
 	if (rc)
 		return rc;
@@ -246,6 +248,7 @@ static int parse_peripheral(struct ycx *cx, const struct ynode *m, struct mvb_pe
 	static const char *const keys[] = { "name", "description", "s-base", "ns-base", "size", "irqs", "owner",
 					    "gate", NULL };
 	static const char *const req[] = { "name", "s-base", "ns-base", "size", "owner", NULL };
+	memset(per, 0, sizeof(*per)); /* a slot may hold a failed earlier item */
 	int rc = y_keys(cx, m, "peripheral", keys, req);
 	if (rc)
 		return rc;

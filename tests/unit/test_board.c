@@ -150,6 +150,42 @@ static void test_collects_all(void **state)
 	free(t2);
 }
 
+/* Found by fuzz_board: an item that fails to parse left its IRQ count in
+ * the slot the next item reuses, and that item's IRQs overflowed irqs[]. */
+static void test_failed_item_slot_reuse(void **state)
+{
+	(void)state;
+	size_t len;
+	char *base = tu_read("boards/mps2-an505.yaml", &len);
+	char *t = tu_replace(base, "peripherals:\n",
+			     "peripherals:\n"
+			     "  - {name: BAD!, s-base: 0x60000000, ns-base: 0x60000000, size: 4KiB, irqs: [100, 101, 102, 103, 104, 105, 106], owner: microvisor}\n"
+			     "  - {name: many, s-base: 0x61000000, ns-base: 0x61000000, size: 4KiB, irqs: [110, 111, 112, 113, 114, 115, 116, 117], owner: microvisor}\n");
+	struct mvb_board b;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_board_parse(&b, "r.yaml", t, strlen(t), &d), 1);
+	tu_expect_id(&d, "board-name");
+	for (size_t i = 0; i < b.nper; i++)
+		assert_true(b.per[i].nirqs <= MVB_PERIPH_MAX_IRQS);
+	assert_string_equal(b.per[0].name, "many");
+	assert_int_equal(b.per[0].nirqs, 8);
+	assert_int_equal(b.per[0].irqs[0], 110);
+	mvb_board_release(&b);
+	mvb_diags_release(&d);
+	free(t);
+	free(base);
+
+	/* and the fuzzer's own input: rejected, nothing overflows */
+	char *r = tu_read("tests/data/regress/board-stale-irq-slot.yaml", &len);
+	d = (struct mvb_diags)MVB_DIAGS_INIT;
+	assert_int_equal(mvb_board_parse(&b, "r.yaml", r, len, &d), 1);
+	for (size_t i = 0; i < b.nper; i++)
+		assert_true(b.per[i].nirqs <= MVB_PERIPH_MAX_IRQS);
+	mvb_board_release(&b);
+	mvb_diags_release(&d);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_collects_all),
+		cmocka_unit_test(test_failed_item_slot_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,17 @@
+/* fuzz_app.c - libFuzzer harness: app manifest and secure entry table. */
+#include <stddef.h>
+#include <stdint.h>
+#include "mvb/api.h"
+#include "mvb/app.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mvb_app a;
+	struct mvb_api api;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	mvb_app_parse(&a, "app.yaml", data, size, &d);
+	mvb_api_parse(&api, "mv_api.yaml", data, size, &d);
+	mvb_diags_release(&d);
+	return 0;
+}
