@@ -87,11 +87,9 @@ static void print_grants(const struct mv_grant *g)
 {
 	/* One line per start, so a test (or a person) sees what the app got. */
 	mv_printf("mv: app granted peripherals:");
-#define MV_PRINT_PERIPH(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
-	if ((g->periph[(index) / 32u] >> ((index) % 32u)) & 1u) \
-		mv_printf(" %s", #name);
-	MVB_PERIPH_TABLE(MV_PRINT_PERIPH)
-#undef MV_PRINT_PERIPH
+	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++)
+		if ((g->periph[i / 32u] >> (i % 32u)) & 1u)
+			mv_printf(" %s", mv_periph_name(i));
 	mv_printf(" irqs:");
 	for (uint32_t n = 0; n < 32u * MVB_APPHDR_IRQ_WORDS; n++)
 		if ((g->irq[n / 32u] >> (n % 32u)) & 1u)
@@ -162,7 +160,7 @@ static void report(const char *what, const struct mv_fault *f)
 	if (f->frame_ok)
 		mv_printf(" pc=%x lr=%x\n", f->pc, f->lr);
 	else
-		mv_printf(" pc=unknown (stack frame not in app ram)\n");
+		mv_printf(" pc=unknown\n");
 }
 
 uint32_t mv_on_app_fault(struct mv_fault *f)
@@ -203,6 +201,6 @@ void mv_halt(uint32_t reason)
 	 * safe state is "all secure, app never runs again". */
 	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
 	(void)mv_port_grant_periph(none);
-	mv_printf("mv: safe mode: %s (%s %x)\n", mv_reason_text(reason), mv_reason_name(reason), reason);
+	mv_printf("mv: safe mode: %s (reason %x)\n", mv_reason_text(reason), reason);
 	mv_port_exit(MV_REASON_EXIT(reason));
 }

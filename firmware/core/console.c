@@ -7,14 +7,12 @@
 
 #include "mv/port.h"
 
-static int line_open; /* the last byte written was not '\n' */
+static int app_line_open; /* the app's last text did not end its line */
 
 static void out(const char *s, uint32_t n)
 {
-	if (n == 0u)
-		return;
-	mv_port_console_write(s, n);
-	line_open = s[n - 1u] != '\n';
+	if (n != 0u)
+		mv_port_console_write(s, n);
 }
 
 static void out_hex(uint32_t v)
@@ -58,8 +56,10 @@ void mv_printf(const char *fmt, ...)
 	const char *run = fmt;
 
 	/* A microvisor line never continues an unfinished app line. */
-	if (line_open)
+	if (app_line_open) {
 		out("\n", 1);
+		app_line_open = 0;
+	}
 	va_start(ap, fmt);
 	for (const char *p = fmt; *p != '\0'; p++) {
 		if (*p != '%')
@@ -111,19 +111,21 @@ void mv_app_text(const char *s, uint32_t len)
 	for (uint32_t i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (!line_open && n == 0u)
+		if (!app_line_open) {
 			out("app: ", 5);
+			app_line_open = 1;
+		}
 		b[n++] = (c == '\n' || (c >= 0x20 && c < 0x7f)) ? c : '?';
 		if (n == sizeof b || c == '\n') {
 			out(b, n);
 			n = 0;
+			app_line_open = c != '\n';
 		}
 	}
 	out(b, n);
 }
 
 #define MV_REASON_CASE_TEXT(name, code, text) case (code): return text;
-#define MV_REASON_CASE_NAME(name, code, text) case (code): return #name;
 
 const char *mv_reason_text(uint32_t reason)
 {
@@ -131,14 +133,5 @@ const char *mv_reason_text(uint32_t reason)
 	MV_REASON_TABLE(MV_REASON_CASE_TEXT)
 	default:
 		return "unknown reason";
-	}
-}
-
-const char *mv_reason_name(uint32_t reason)
-{
-	switch (reason) {
-	MV_REASON_TABLE(MV_REASON_CASE_NAME)
-	default:
-		return "MV_R_?";
 	}
 }

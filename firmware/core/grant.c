@@ -11,33 +11,55 @@ static int bit_set(const uint32_t *words, uint32_t n)
 	return (words[n / 32u] >> (n % 32u)) & 1u;
 }
 
-/* gate_reg is a bare token in the generated table; "none" means no gate. */
+_Static_assert(MVB_PERIPH_COUNT <= 32u * MVB_APPHDR_PERIPH_WORDS, "board has more peripherals than the header can name");
+_Static_assert(MVB_BOARD_NVIC_IRQS <= 32u * MVB_APPHDR_IRQ_WORDS, "board has more IRQs than the header can name");
+
+/* The generated X-macro tables, turned into data once: loops over a
+ * table cost less flash than code expanded per peripheral. */
+static const struct {
+	const char *name;
+	const char *gate; /* gate register token, "none" if the peripheral has none */
+	uint8_t app;      /* owner: app */
+} periphs[MVB_PERIPH_COUNT] = {
+#define MV_PERIPH_DESC(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+	[(index)] = {#name, #gate_reg, (owner) == MVB_OWNER_APP},
+	MVB_PERIPH_TABLE(MV_PERIPH_DESC)
+#undef MV_PERIPH_DESC
+};
+
+static const struct {
+	uint16_t irq, periph;
+} irq_lines[] = {
+#define MV_IRQ_DESC(irq, periph_index) {(irq), (periph_index)},
+	MVB_IRQ_TABLE(MV_IRQ_DESC)
+#undef MV_IRQ_DESC
+};
+
 static int is_none(const char *s)
 {
 	return s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e' && s[4] == '\0';
 }
 
-_Static_assert(MVB_PERIPH_COUNT <= 32u * MVB_APPHDR_PERIPH_WORDS, "board has more peripherals than the header can name");
-_Static_assert(MVB_BOARD_NVIC_IRQS <= 32u * MVB_APPHDR_IRQ_WORDS, "board has more IRQs than the header can name");
+const char *mv_periph_name(uint32_t index)
+{
+	return index < MVB_PERIPH_COUNT ? periphs[index].name : "?";
+}
 
 uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g)
 {
 	struct mv_grant t = {{0}, {0}};
 
-	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++)
-		if (bit_set(h->ah_periph_mask, i) && i >= MVB_PERIPH_COUNT)
+	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
+		if (!bit_set(h->ah_periph_mask, i))
+			continue;
+		if (i >= MVB_PERIPH_COUNT)
 			return MV_R_PERIPH_UNKNOWN;
-
-#define MV_GRANT_PERIPH(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
-	if (bit_set(h->ah_periph_mask, (index))) { \
-		if ((owner) != MVB_OWNER_APP) \
-			return MV_R_PERIPH_NOT_APP; \
-		if (is_none(#gate_reg)) \
-			return MV_R_PERIPH_NO_GATE; \
-		t.periph[(index) / 32u] |= 1u << ((index) % 32u); \
+		if (!periphs[i].app)
+			return MV_R_PERIPH_NOT_APP;
+		if (is_none(periphs[i].gate))
+			return MV_R_PERIPH_NO_GATE;
+		t.periph[i / 32u] |= 1u << (i % 32u);
 	}
-	MVB_PERIPH_TABLE(MV_GRANT_PERIPH)
-#undef MV_GRANT_PERIPH
 
 	for (uint32_t n = 0; n < 32u * MVB_APPHDR_IRQ_WORDS; n++) {
 		if (!bit_set(h->ah_irq_mask, n))
@@ -49,15 +71,14 @@ uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g)
 		 * line must be granted, and there must be at least one. */
 		int owned = 0, foreign = 0;
 
-#define MV_GRANT_IRQ(irq, periph_index) \
-	if ((irq) == n) { \
-		if (bit_set(t.periph, (periph_index))) \
-			owned = 1; \
-		else \
-			foreign = 1; \
-	}
-		MVB_IRQ_TABLE(MV_GRANT_IRQ)
-#undef MV_GRANT_IRQ
+		for (uint32_t k = 0; k < sizeof irq_lines / sizeof irq_lines[0]; k++) {
+			if (irq_lines[k].irq != n)
+				continue;
+			if (bit_set(t.periph, irq_lines[k].periph))
+				owned = 1;
+			else
+				foreign = 1;
+		}
 		if (!owned || foreign)
 			return MV_R_IRQ_NOT_OWNED;
 		t.irq[n / 32u] |= 1u << (n % 32u);

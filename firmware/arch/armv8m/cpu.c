@@ -120,6 +120,12 @@ void mv_arch_irq_secure_enable(uint32_t irq)
 	mv_barrier();
 }
 
+void mv_arch_irq_ack(uint32_t irq)
+{
+	if (irq < MVB_BOARD_NVIC_IRQS)
+		MV_REG(NVIC_ICPR(irq / 32u)) = 1u << (irq % 32u);
+}
+
 void mv_arch_tick_isr(void)
 {
 	ticks++;

@@ -12,7 +12,9 @@ void mv_arch_ns_reset(uint32_t ram_base)
 {
 	/* What a crashed run may have left behind: its tick, its fault and
 	 * handler enables and active bits, its MPU, masks and stacks. */
+#ifndef MV_QUIRK_NO_SYSTICK_NS_ALIAS
 	MV_REG(SYST_CSR + MV_NS_ALIAS) = 0;
+#endif
 	MV_REG(SCB_ICSR + MV_NS_ALIAS) = ICSR_PENDSVCLR | ICSR_PENDSTCLR;
 	MV_REG(SCB_SHCSR + MV_NS_ALIAS) = 0;
 	MV_REG(SCB_CFSR + MV_NS_ALIAS) = MV_REG(SCB_CFSR + MV_NS_ALIAS); /* write-one-to-clear */

@@ -32,6 +32,8 @@ uint32_t mv_arch_irq_target(const uint32_t *irq_ns, uint32_t words);
 
 /* A microvisor-owned interrupt (violation reports): secure, enabled. */
 void mv_arch_irq_secure_enable(uint32_t irq);
+/* Drop a secure interrupt's pending state once its source is quiet. */
+void mv_arch_irq_ack(uint32_t irq);
 
 /* Non-zero if the non-secure caller of the current secure call may read
  * (write) every byte of [p, p + len).  len 0 and NULL are refused. */

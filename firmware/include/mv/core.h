@@ -96,6 +96,8 @@ struct mv_grant {
  * does not mark owner: app, anything without a gate, and IRQs that do not
  * belong to a granted peripheral.  `g` is written only on success. */
 uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g);
+/* Name of board peripheral `index` as the manifest spells it. */
+const char *mv_periph_name(uint32_t index);
 
 /* ---------------------------------------------------------------- faults */
 struct mv_fault {
@@ -143,7 +145,6 @@ void mv_printf(const char *fmt, ...);
  * '\n' shown as '?'. */
 void mv_app_text(const char *s, uint32_t len);
 const char *mv_reason_text(uint32_t reason);
-const char *mv_reason_name(uint32_t reason);
 
 /* ------------------------------------------------------------------ boot */
 /* First boot, after the port's C runtime start-up: set up the security

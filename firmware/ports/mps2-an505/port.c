@@ -142,7 +142,7 @@ const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
 /* ---------------------------------------------------- peripheral gates */
 /* Every gate register any peripheral of the board names, written in full
  * each time, so that an earlier grant never survives a restart. */
-static const uint32_t gate_regs[] = {
+static const uint8_t gate_regs[] = {
 	MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3,
 	MV_GATE_apbnsppc0,    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1,
 	MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
@@ -150,23 +150,36 @@ static const uint32_t gate_regs[] = {
 
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
+/* Gate register and bit of each board peripheral (from the manifest). */
+static const struct {
+	uint8_t reg, bit;
+} periph_gate[MVB_PERIPH_COUNT] = {
+#define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
+	MVB_PERIPH_TABLE(MV_GATE_OF)
+#undef MV_GATE_OF
+};
+
 uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 {
 	uint32_t want[N_GATES] = {0};
 
-#define MV_GATE_BIT(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
-	if (((periph[(index) / 32u] >> ((index) % 32u)) & 1u) != 0u) { \
-		uint32_t off = MV_GATE_##gate_reg, hit = 0; \
-		for (uint32_t g = 0; g < N_GATES; g++) \
-			if (gate_regs[g] == off && off != MV_GATE_none) { \
-				want[g] |= 1u << (gate_bit); \
-				hit = 1; \
-			} \
-		if (!hit || (owner) != MVB_OWNER_APP) \
-			return MV_R_HW_PPC; \
+	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
+		if (((periph[i / 32u] >> (i % 32u)) & 1u) == 0u)
+			continue;
+		uint32_t hit = 0;
+
+		/* The core vetted the grant; this is the last line of defence
+		 * against a peripheral with no gate in this port. */
+		for (uint32_t g = 0; i < MVB_PERIPH_COUNT && g < N_GATES; g++) {
+			if (periph_gate[i].reg != MV_GATE_none && gate_regs[g] == periph_gate[i].reg) {
+				want[g] |= 1u << periph_gate[i].bit;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return MV_R_HW_PPC;
 	}
-	MVB_PERIPH_TABLE(MV_GATE_BIT)
-#undef MV_GATE_BIT
 
 	for (uint32_t g = 0; g < N_GATES; g++)
 		MV_REG(SECCTL + gate_regs[g]) = want[g];
@@ -199,7 +212,16 @@ int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 	if (irq == AN505_IRQ_PPC) {
 		uint32_t st = MV_REG(SECCTL + SECCTL_SECPPCINTSTAT);
 
+		/* Clear the source, then the NVIC's latched pending bit, or
+		 * the report comes back once the app is restarted.  QEMU 7.2
+		 * drives each PPC's clear input with the status bit *after*
+		 * the write, so a write-one-to-clear never reaches the PPC: a
+		 * write of 0 (a no-op on silicon) raises the clear input while
+		 * the bit is still set, the second write lowers it again so
+		 * the next violation latches. */
+		MV_REG(SECCTL + SECCTL_SECPPCINTCLR) = 0u;
 		MV_REG(SECCTL + SECCTL_SECPPCINTCLR) = st;
+		mv_arch_irq_ack(irq);
 		f->reason = MV_R_APP_PPC;
 		f->extra_name = "SECPPCINTSTAT";
 		f->extra = st;
@@ -207,13 +229,13 @@ int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 	}
 	if (irq == AN505_IRQ_MPC) {
 		/* Silicon only: QEMU 7.2's MPC answers with a bus fault and never
-		 * raises this interrupt.  The per-MPC status is cleared when the
-		 * LUT is rewritten at restart. */
+		 * raises this interrupt. */
 		f->reason = MV_R_APP_MPC;
 		f->extra_name = "SECMPCINTSTATUS";
 		f->extra = MV_REG(SECCTL + SECCTL_SECMPCINTSTATUS);
 		for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++)
 			MV_REG(mpcs[m] + MPC_INT_CLEAR) = 1u;
+		mv_arch_irq_ack(irq);
 		return 1;
 	}
 	return 0;

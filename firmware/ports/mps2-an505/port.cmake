@@ -7,3 +7,7 @@ set(MV_PORT_SOURCES
 set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_LIST_DIR}/microvisor.ld)
 set(MV_PORT_SEMIHOSTING_DEFAULT ON)
 set(MV_PORT_QEMU_MACHINE mps2-an505)
+# QEMU 7.2 answers a secure access to the SysTick NS alias (0xE002E010)
+# with a bus error ("Blocked re-entrant IO on MemoryRegion: v7m_systick"):
+# the app's SysTick cannot be stopped from the secure side there.
+set(MV_PORT_DEFINES MV_QUIRK_NO_SYSTICK_NS_ALIAS=1)
