@@ -7,7 +7,11 @@
  * security-counter, peripherals: [..], irqs: [..]).  Not a product tool.
  *
  *   mkapphdr --manifest app.yaml --image app.bin -o hdr.bin
- *            [--addr 0xADDR] [--min-abi MAJOR.MINOR] [--size N]
+ *            [--addr 0xADDR] [--min-abi MAJOR.MINOR]
+ *            [--size N] [--magic N] [--format N] [--flags N]
+ *
+ * The last four write wrong values on purpose (with a valid CRC), for the
+ * tests of the microvisor's header checks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -186,6 +190,7 @@ int main(int argc, char **argv)
 {
 	const char *manifest = NULL, *image = NULL, *out = NULL;
 	uint32_t addr = MVB_PART_APP_FLASH_NS_BASE, abi = MV_ABI, size_override = 0;
+	uint32_t magic = MVB_APPHDR_MAGIC, format = MVB_APPHDR_FORMAT, flags = 0;
 	int have_size = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -206,6 +211,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--size") == 0) {
 			size_override = parse_u32(v, "--size");
 			have_size = 1;
+		} else if (strcmp(a, "--magic") == 0) {
+			magic = parse_u32(v, "--magic");
+		} else if (strcmp(a, "--format") == 0) {
+			format = parse_u32(v, "--format");
+			if (format > 0xffffu)
+				die("--format %s does not fit 16 bits", v);
+		} else if (strcmp(a, "--flags") == 0) {
+			flags = parse_u32(v, "--flags");
 		} else if (strcmp(a, "--min-abi") == 0) {
 			unsigned ma, mi;
 
@@ -218,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	if (manifest == NULL || image == NULL || out == NULL) {
 		fprintf(stderr, "usage: mkapphdr --manifest app.yaml --image app.bin -o hdr.bin "
-				"[--addr A] [--min-abi M.m] [--size N]\n");
+				"[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N]\n");
 		return 2;
 	}
 
@@ -231,8 +244,9 @@ int main(int argc, char **argv)
 		die("image '%s' too large", image);
 	memset(&h, 0, sizeof h);
 	parse_manifest(text, &h);
-	h.ah_magic = MVB_APPHDR_MAGIC;
-	h.ah_format = MVB_APPHDR_FORMAT;
+	h.ah_magic = magic;
+	h.ah_format = (uint16_t)format;
+	h.ah_flags = flags;
 	h.ah_size = MVB_APPHDR_SIZE;
 	h.ah_min_abi = abi;
 	h.ah_image_addr = addr;
