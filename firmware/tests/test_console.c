@@ -1,0 +1,67 @@
+/* test_console.c - the console formatter and the reason table: every
+ * reason has a text, codes are unique and carry their exit status. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_port.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+static void test_printf(void **state)
+{
+	(void)state;
+	mv_printf("a %s b %u c %x d %c %% e\n", "str", (uint32_t)4294967295u, (uint32_t)0xabcu, 'z');
+	assert_string_equal(fake.console, "a str b 4294967295 c 0x00000abc d z % e\n");
+	fake.console_len = 0;
+	mv_printf("%u|%x|%q|", (uint32_t)0, (uint32_t)0);
+	assert_string_equal(fake.console, "0|0x00000000|%q|");
+	fake.console_len = 0;
+	mv_printf("trailing %");
+	assert_string_equal(fake.console, "trailing %");
+}
+
+static const uint32_t codes[] = {
+#define CODE(name, code, text) (code),
+	MV_REASON_TABLE(CODE)
+#undef CODE
+};
+
+static void test_reasons(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		const char *t = mv_reason_text(codes[i]);
+
+		assert_true(strlen(t) > 0);
+		assert_string_not_equal(t, "unknown reason");
+		for (size_t j = i + 1; j < sizeof codes / sizeof codes[0]; j++)
+			assert_int_not_equal(codes[i], codes[j]);
+		if (codes[i] != MV_R_NONE) {
+			uint32_t ex = MV_REASON_EXIT(codes[i]);
+
+			assert_true(ex > MV_EXIT_APP_MAX && ex <= MV_EXIT_HW);
+		}
+	}
+	assert_string_equal(mv_reason_text(0x12345), "unknown reason");
+	assert_int_equal(MV_REASON_EXIT(MV_R_IMG_HASH), MV_EXIT_BAD_IMAGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_printf, setup),
+		cmocka_unit_test_setup(test_reasons, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
