@@ -99,8 +99,11 @@ static void print_grants(const struct mv_grant *g)
 
 void mv_start_app(void)
 {
+	/* Static, not on the stack: this frame stays live under the app for
+	 * as long as it runs (BLXNS is called from below it), and every
+	 * secure call and fault report nests on top of it. */
+	static struct mvb_app_header h;
 	const struct mvb_app_header *src = mv_port_app_header();
-	struct mvb_app_header h;
 	struct mv_app_limits lim;
 	struct mv_app_entry e;
 	struct mv_grant g;

@@ -2,11 +2,15 @@
  * (STKOF) in the app's world, reported to the microvisor by the start-up. */
 #include "testapp.h"
 
-static uint32_t dive(volatile uint32_t depth)
+static volatile uint32_t bottom = 0xffffffffu; /* never reached: MSPLIM stops us first */
+
+static uint32_t dive(uint32_t depth)
 {
 	volatile uint32_t pad[64];
 
 	pad[0] = depth;
+	if (depth == bottom)
+		return pad[0];
 	return dive(depth + 1u) + pad[0];
 }
 

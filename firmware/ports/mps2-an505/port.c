@@ -71,20 +71,21 @@ static uint32_t mpc_program(uint32_t mpc)
 				       r->offset / blk + r->size / blk > 32u * words))
 			return MV_R_HW_MPC_GEOMETRY;
 	}
-	/* AUTOINC off, so BLK_IDX stays put for the read-back pass. */
+	/* AUTOINC off, so BLK_IDX stays put: each word is written, then read
+	 * back through the same index before moving on. */
 	MV_REG(mpc + MPC_CTRL) = MPC_CTRL_SEC_RESP;
-	for (uint32_t w = 0; w < words; w++) {
-		MV_REG(mpc + MPC_BLK_IDX) = w;
-		MV_REG(mpc + MPC_BLK_LUT) = mpc_word(mpc, blk, w);
-	}
 	mv_barrier();
 	if ((MV_REG(mpc + MPC_CTRL) & (MPC_CTRL_SEC_RESP | MPC_CTRL_AUTOINC)) != MPC_CTRL_SEC_RESP)
 		return MV_R_HW_MPC;
 	for (uint32_t w = 0; w < words; w++) {
+		uint32_t v = mpc_word(mpc, blk, w);
+
 		MV_REG(mpc + MPC_BLK_IDX) = w;
-		if (MV_REG(mpc + MPC_BLK_LUT) != mpc_word(mpc, blk, w))
+		MV_REG(mpc + MPC_BLK_LUT) = v;
+		if (MV_REG(mpc + MPC_BLK_IDX) != w || MV_REG(mpc + MPC_BLK_LUT) != v)
 			return MV_R_HW_MPC;
 	}
+	mv_barrier();
 	return MV_R_NONE;
 }
 

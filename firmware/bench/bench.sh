@@ -1,0 +1,95 @@
+#!/bin/sh
+# bench.sh - the microvisor's budgets, measured: flash and static RAM of
+# the image (arm-none-eabi-size) and exact instruction counts (QEMU
+# -singlestep -d exec,nochain, one "Trace" line per instruction, with
+# -icount shift=0 so the tick cannot fire inside the measured windows).
+#
+#   firmware/bench/bench.sh <firmware build dir>
+#
+# Boots examples/test_bench_calls.elf (one mv_version, mv_ticks, mv_info,
+# mv_log each) and prints: reset-to-app instructions (with the heaviest
+# functions), and per secure call the instructions from its SG to the
+# BXNS back (the SG itself is not traced by QEMU and is added as 1).
+# Exit 1 if flash > 16 KiB or static RAM > 4 KiB.
+set -eu
+
+fw=${1:?usage: bench.sh <firmware build dir>}
+fw=$(cd "$fw" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/mv-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+FLASH_BUDGET=16384
+RAM_BUDGET=4096
+
+elf="$fw/microvisor.elf"
+app="$fw/examples/test_bench_calls.elf"
+
+# ---------------------------------------------------------------- sizes
+arm-none-eabi-size -A "$elf" >"$work/size"
+sec() { awk -v n="$1" '$1 == n { print $2 }' "$work/size"; }
+text=$(( $(sec .vectors) + $(sec .text) ))
+veneers=$(sec .gnu.sgstubs)
+data=$(sec .data); data=${data:-0}
+bss=$(sec .bss)
+stack=$(sec .stack)
+flash=$((text + veneers + data))
+ram=$((data + bss + stack))
+echo "size: flash $flash B (code+rodata $text, veneers $veneers, data $data) of $FLASH_BUDGET"
+echo "size: static ram $ram B (data $data, bss $bss, stack $stack) of $RAM_BUDGET"
+
+# ------------------------------------------------------------ the trace
+cc -std=c11 -O1 -I"$top/firmware/include" -I"$top/include" -I"$fw/gen" -o "$work/mkapphdr" \
+	"$top/firmware/tools/mkapphdr.c" "$top/firmware/core/sha256.c" "$top/firmware/core/crc32.c"
+arm-none-eabi-objcopy -O binary "$app" "$work/app.bin"
+arm-none-eabi-objcopy --dump-section .mvb.app="$work/app.yaml" "$app" "$work/scratch.elf"
+"$work/mkapphdr" --manifest "$work/app.yaml" --image "$work/app.bin" -o "$work/hdr.bin"
+hdr=$(sed -n 's/^#define MVB_PART_APP_HEADER_BASE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
+flash_lo=$(sed -n 's/^#define MVB_PART_APP_FLASH_NS_BASE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
+flash_sz=$(sed -n 's/^#define MVB_PART_APP_FLASH_SIZE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
+
+status=0
+timeout 60 qemu-system-arm -M mps2-an505 -display none -monitor none \
+	-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
+	-semihosting-config enable=on,target=native -no-reboot \
+	-icount shift=0 -singlestep -d exec,nochain -D "$work/exec.log" \
+	-kernel "$elf" -device loader,file="$app" -device loader,file="$work/hdr.bin",addr="$hdr" \
+	>"$work/console.log" || status=$?
+if [ "$status" != 0 ] || ! grep -q "mv: app exit 0" "$work/console.log"; then
+	cat "$work/console.log"
+	echo "bench.sh: the bench app did not run to its end (status $status)" >&2
+	exit 1
+fi
+
+awk -v lo=$((flash_lo)) -v hi=$((flash_lo + flash_sz)) '
+function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1; return v }
+function pcval(field,   a) { split(field, a, "/"); return hex(a[2]) }
+/^Trace/ {
+	pc = pcval($4); fn = $NF
+	if (!in_app) {
+		boot++; per[fn]++
+		if (pc >= lo && pc < hi) {
+			in_app = 1
+			printf "reset to app: %d instructions (to the first app instruction)\n", boot - 1
+			n = 0
+			for (f in per) if (f != "") { names[++n] = f }
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (per[names[j]] > per[names[i]]) { t = names[i]; names[i] = names[j]; names[j] = t }
+			for (i = 1; i <= 6 && i <= n; i++) printf "  %7d %s\n", per[names[i]], names[i]
+		}
+		next
+	}
+	secure = pc >= 268435456 && pc < 536870912  # 0x1xxxxxxx: secure code alias
+	if (counting && !secure) {
+		printf "secure call %-10s %4d instructions, SG to BXNS\n", callee, count + 1
+		counting = 0
+	}
+	if (!counting && secure && !prev_secure && fn ~ /^mv_[a-z_]+$/ && !(fn in seen)) {
+		counting = 1; count = 0; callee = fn; seen[fn] = 1
+	}
+	if (counting) count++
+	prev_secure = secure
+}' "$work/exec.log"
+
+[ "$flash" -le "$FLASH_BUDGET" ] || { echo "bench.sh: flash over budget" >&2; exit 1; }
+[ "$ram" -le "$RAM_BUDGET" ] || { echo "bench.sh: static ram over budget" >&2; exit 1; }
