@@ -116,7 +116,7 @@ static inline uint32_t mv_ipsr(void)
 	return v & 0x1ffu;
 }
 
-/* Linker-script symbols of the secure main stack (port linker script). */
+/* Linker-script symbols of the secure main stack (microvisor.ld). */
 extern uint32_t __mv_stack_bottom[];
 extern uint32_t __mv_stack_seal[]; /* = initial MSP; the 8-byte seal sits here */
 
@@ -129,6 +129,6 @@ void mv_arch_reenter_from_thread(uint32_t delay_ms) __attribute__((noreturn));
 void mv_arch_fault_entry(void);
 void mv_arch_tick_isr(void);
 void mv_arch_restart_isr(void);
-void mv_port_reset(void) __attribute__((noreturn));
+void mv_arch_reset(void) __attribute__((noreturn));
 
 #endif

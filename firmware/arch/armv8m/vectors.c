@@ -12,7 +12,7 @@ typedef void (*mv_vector)(void);
 
 __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_BOARD_NVIC_IRQS] = {
 	[0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
-	[1] = mv_port_reset,
+	[1] = mv_arch_reset,
 	[2] = F,                          /* NMI */
 	[3] = F,                          /* HardFault */
 	[4] = F,                          /* MemManage */

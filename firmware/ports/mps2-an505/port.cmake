@@ -1,10 +1,8 @@
 # port.cmake - what the mps2-an505 port adds to the firmware build.
 # QEMU is this board's home, so test builds (semihosting exit, mv_exit)
 # are the default; -DMV_SEMIHOSTING=OFF gives the parking production build.
-set(MV_PORT_SOURCES
-	${CMAKE_CURRENT_LIST_DIR}/startup.c
-	${CMAKE_CURRENT_LIST_DIR}/port.c)
-set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_LIST_DIR}/microvisor.ld)
+set(MV_PORT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/port.c)
+set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/arch/armv8m/microvisor.ld)
 set(MV_PORT_SEMIHOSTING_DEFAULT ON)
 set(MV_PORT_QEMU_MACHINE mps2-an505)
 # QEMU 7.2 answers a secure access to the SysTick NS alias (0xE002E010)

@@ -1,6 +1,7 @@
 /*
- * startup.c - secure reset for mps2-an505: stack limit and seal first, FPU
- * access for the secure side, C runtime (.data, .bss), then the core.
+ * reset.c - secure reset, the same on every Armv8-M port: stack limit and
+ * seal first, FPU access for the secure side, C runtime (.data, .bss),
+ * then the core.  Board set-up happens later, through mv/port.h.
  */
 #include "armv8m.h"
 #include "mv/core.h"
@@ -13,7 +14,7 @@ extern uint32_t __mv_bss_start[], __mv_bss_end[];
  * pop beyond the top of our stack faults (TFMV-1, CVE-2020-16273). */
 #define STACK_SEAL 0xFEF5EDA5u
 
-__attribute__((noreturn, used)) void mv_port_reset(void)
+__attribute__((noreturn, used)) void mv_arch_reset(void)
 {
 	/* An overflow of the secure stack must fault, not run into .bss. */
 	__asm__ volatile("msr msplim, %0" : : "r"(__mv_stack_bottom));
