@@ -1,0 +1,9 @@
+# port.cmake - what the stm32u585 (B-U585I-IOT02A) port adds to the build.
+# Real hardware: no semihosting, so test builds are off by default (an
+# mv_exit() call returns MV_ENOTSUP and a halt parks the core).  Builds
+# here; cannot run in this environment (no QEMU model of the chip).
+set(MV_PORT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/port.c)
+set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/arch/armv8m/microvisor.ld)
+set(MV_PORT_SEMIHOSTING_DEFAULT OFF)
+set(MV_PORT_QEMU_MACHINE "")
+set(MV_PORT_DEFINES "")
