@@ -175,6 +175,8 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 		mv_halt(f->reason);
 	}
 	report("app fault", f);
+	if (f->nested)
+		mv_halt(MV_R_NESTED);
 	if (mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
 		mv_halt(MV_R_CRASH_LOOP);
 	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes,

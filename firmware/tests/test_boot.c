@@ -147,6 +147,26 @@ static void test_microvisor_fault(void **state)
 	assert_non_null(strstr(fake.console, "pc=0x10000123"));
 }
 
+static void nested_fault(void)
+{
+	struct mv_fault f = {0};
+
+	f.reason = MV_R_APP_BUSFAULT;
+	f.from_ns = 1;
+	f.nested = 1;
+	(void)mv_on_app_fault(&f);
+}
+
+static void test_nested_fault(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_run(nested_fault), FAKE_EXITED);
+	assert_int_equal(fake.exit_status, MV_EXIT_CRASH_LOOP);
+	assert_non_null(strstr(fake.console, "mv: app fault: BusFault"));
+	assert_non_null(strstr(fake.console, "mv: safe mode: app crashed inside a handler that cannot be unwound"));
+	assert_null(strstr(fake.console, "restarting"));
+}
+
 static void restart_after_5ms(void)
 {
 	mv_restart_entry(5);
@@ -185,6 +205,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_hw_failures, setup),
 		cmocka_unit_test_setup(test_crash_loop, setup),
 		cmocka_unit_test_setup(test_microvisor_fault, setup),
+		cmocka_unit_test_setup(test_nested_fault, setup),
 		cmocka_unit_test_setup(test_restart_entry, setup),
 		cmocka_unit_test_setup(test_restart_requests, setup),
 	};

@@ -61,6 +61,18 @@ static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
 	f->frame_ok = 1;
 }
 
+/* The app may have crashed inside one of its own handlers: drop the
+ * non-secure system handlers' active state.  Non-zero if nothing but the
+ * current exception is active now; an app IRQ handler cannot be
+ * deactivated from outside, and a restart would leave it stuck. */
+static int unwind_ns(void)
+{
+	MV_REG(SCB_SHCSR + MV_NS_ALIAS) = 0;
+	MV_REG(SCB_ICSR) = ICSR_PENDSVCLR;
+	mv_barrier();
+	return (MV_REG(SCB_ICSR) & ICSR_RETTOBASE) != 0u;
+}
+
 void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 {
 	struct mv_fault f = {0};
@@ -84,6 +96,14 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 		f.reason = MV_R_MV_FAULT;
 	}
 
+	if (f.from_ns && f.exc == EXC_HARDFAULT) {
+		/* An escalated app fault: the cause sits in the app's own bank
+		 * of CFSR (UsageFault and MemManage status are banked). */
+		f.extra_name = "CFSR_NS";
+		f.extra = MV_REG(SCB_CFSR + MV_NS_ALIAS);
+		MV_REG(SCB_CFSR + MV_NS_ALIAS) = f.extra;
+	}
+
 	if ((exc_return & EXC_RETURN_S) == 0u) {
 		read_ns_frame(exc_return, &f);
 	} else if ((exc_return & EXC_RETURN_SPSEL) == 0u && msp_s != 0u) {
@@ -101,6 +121,7 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 	MV_REG(SCB_CFSR) = f.cfsr;
 	MV_REG(SCB_HFSR) = f.hfsr;
 
+	f.nested = !unwind_ns();
 	mv_arch_reenter_from_handler(mv_on_app_fault(&f));
 }
 
@@ -112,6 +133,7 @@ void mv_arch_restart_isr(void)
 	f.exc = mv_ipsr();
 	f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
 	f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
+	f.nested = !unwind_ns();
 	mv_arch_reenter_from_handler(mv_on_restart_request(&f));
 }
 
@@ -141,13 +163,10 @@ __attribute__((naked, noreturn)) static void reenter_frame(uint32_t delay_ms __a
 
 void mv_arch_reenter_from_handler(uint32_t delay_ms)
 {
-	/* The app may have crashed inside one of its own handlers: drop the
-	 * non-secure handlers' active state.  If anything else is still
-	 * active (an app IRQ handler), a clean restart is impossible. */
-	MV_REG(SCB_SHCSR + MV_NS_ALIAS) = 0;
-	MV_REG(SCB_ICSR) = ICSR_PENDSVCLR;
-	mv_barrier();
-	if ((MV_REG(SCB_ICSR) & ICSR_RETTOBASE) == 0u)
+	/* The core decided on a restart only if unwind_ns() succeeded; this
+	 * re-check costs nothing and keeps a stuck handler from ever being
+	 * returned into. */
+	if (!unwind_ns())
 		mv_halt(MV_R_NESTED);
 	reenter_frame(delay_ms, __mv_stack_seal, mv_restart_entry);
 }

@@ -109,6 +109,7 @@ struct mv_fault {
 	uint32_t pc, lr, xpsr;
 	const char *extra_name; /* port status register worth printing (e.g. "SECPPCINTSTAT"), or NULL */
 	uint32_t extra;
+	uint32_t nested;   /* another exception is still active: no clean restart possible */
 };
 
 struct mv_crash_state {

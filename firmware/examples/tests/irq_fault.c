@@ -1,0 +1,28 @@
+/* irq_fault - faults inside its own interrupt handler (UART1 TX): the
+ * interrupt stays active in the NVIC, which the microvisor cannot
+ * deactivate, so it stops the app in safe mode rather than restart it
+ * with a stuck interrupt. */
+#include "testapp.h"
+
+#define UART1_REG(off) (*(volatile uint32_t *)(MVB_PERIPH_UART1_NS_BASE + (off)))
+#define UART_TX_IRQ 35u
+#define NVIC_ISER(n) (*(volatile uint32_t *)(0xE000E100u + 4u * (n)))
+
+void app_irq(uint32_t irq)
+{
+	(void)irq;
+	(void)*(volatile uint32_t *)MVB_PART_MV_RAM_S_BASE;
+}
+
+int main(void)
+{
+	mv_print("faulting in the uart1 interrupt\n");
+	UART1_REG(0x10) = 16u;            /* BAUDDIV */
+	UART1_REG(0x08) = 1u | (1u << 2); /* TX enable, TX interrupt enable */
+	NVIC_ISER(UART_TX_IRQ / 32u) = 1u << (UART_TX_IRQ % 32u);
+	UART1_REG(0x00) = '.';
+	for (volatile uint32_t i = 0; i < 100000u; i++)
+		;
+	mv_print("no interrupt\n");
+	return 1;
+}
