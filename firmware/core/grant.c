@@ -101,3 +101,76 @@ uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w)
 
 	return (n == 32u ? 0xffffffffu : ((1u << n) - 1u)) << shift;
 }
+
+/* The app partitions and the gates in front of their memories. */
+static const struct {
+	uint32_t gate, offset, size;
+} app_parts[] = {
+	{MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
+	{MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
+};
+
+#define N_APP_PARTS (sizeof app_parts / sizeof app_parts[0])
+
+uint32_t mv_gate_layout(const uint32_t *gates, uint32_t n_gates)
+{
+	for (uint32_t i = 0; i < N_APP_PARTS; i++) {
+		int known = 0;
+
+		for (uint32_t g = 0; g < n_gates; g++)
+			known |= app_parts[i].gate == gates[g];
+		if (!known)
+			return MV_R_HW_MPC_GEOMETRY; /* manifest and port disagree */
+	}
+	return MV_R_NONE;
+}
+
+uint32_t mv_gate_geometry(uint32_t gate, uint32_t block, uint32_t blocks)
+{
+	for (uint32_t i = 0; i < N_APP_PARTS; i++) {
+		if (app_parts[i].gate != gate)
+			continue;
+		if (block == 0u || app_parts[i].offset % block != 0u || app_parts[i].size % block != 0u ||
+		    app_parts[i].offset / block > blocks || app_parts[i].size / block > blocks - app_parts[i].offset / block)
+			return MV_R_HW_MPC_GEOMETRY;
+	}
+	return MV_R_NONE;
+}
+
+uint32_t mv_gate_ns_word(uint32_t gate, uint32_t block, uint32_t w)
+{
+	uint32_t v = 0;
+
+	for (uint32_t i = 0; i < N_APP_PARTS; i++)
+		if (app_parts[i].gate == gate)
+			v |= mv_block_mask(app_parts[i].offset / block, (app_parts[i].offset + app_parts[i].size) / block, w);
+	return v;
+}
+
+uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of,
+		      uint32_t n_periph, const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named)
+{
+	for (uint32_t g = 0; g < n_regs; g++)
+		ns[g] = named[g] = 0;
+	for (uint32_t i = 0; i < n_periph; i++)
+		for (uint32_t g = 0; g < n_regs; g++)
+			if (of[i].reg != 0u && of[i].reg == regs[g])
+				named[g] |= 1u << of[i].bit;
+	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
+		if (!bit_set(periph, i))
+			continue;
+		uint32_t hit = 0;
+
+		/* The core vetted the grant; this is the last line of defence
+		 * against a peripheral with no gate in this port. */
+		for (uint32_t g = 0; i < n_periph && g < n_regs; g++) {
+			if (of[i].reg != 0u && of[i].reg == regs[g]) {
+				ns[g] |= 1u << of[i].bit;
+				hit = 1;
+			}
+		}
+		if (!hit)
+			return MV_R_HW_PPC;
+	}
+	return MV_R_NONE;
+}

@@ -83,6 +83,63 @@ static void test_block_mask(void **state)
 	assert_int_equal(mv_block_mask(2048, 4096, 128), 0);
 }
 
+static void test_memory_gates(void **state)
+{
+	const uint32_t both[] = {MVB_MEM_CODE_GATE_BASE, MVB_MEM_SRAM_GATE_BASE};
+	const uint32_t code_only[] = {MVB_MEM_CODE_GATE_BASE};
+	const uint32_t code = MVB_MEM_CODE_GATE_BASE, sram = MVB_MEM_SRAM_GATE_BASE;
+
+	(void)state;
+	assert_int_equal(mv_gate_layout(both, 2), MV_R_NONE);
+	assert_int_equal(mv_gate_layout(code_only, 1), MV_R_HW_MPC_GEOMETRY);
+	assert_int_equal(mv_gate_layout(both, 0), MV_R_HW_MPC_GEOMETRY);
+
+	/* app_flash: offset 2 MiB, 64 KiB; app_ram: offset 0, 32 KiB. */
+	assert_int_equal(mv_gate_geometry(code, 0x400, 4096), MV_R_NONE);
+	assert_int_equal(mv_gate_geometry(code, 0x400, 2048 + 64), MV_R_NONE);
+	assert_int_equal(mv_gate_geometry(code, 0x400, 2048 + 63), MV_R_HW_MPC_GEOMETRY);
+	assert_int_equal(mv_gate_geometry(code, 0x400, 2000), MV_R_HW_MPC_GEOMETRY);
+	assert_int_equal(mv_gate_geometry(code, 0x3000, 4096), MV_R_HW_MPC_GEOMETRY);
+	assert_int_equal(mv_gate_geometry(code, 0, 4096), MV_R_HW_MPC_GEOMETRY);
+	assert_int_equal(mv_gate_geometry(0x12345678u, 0x3000, 1), MV_R_NONE); /* no app partition there */
+
+	assert_int_equal(mv_gate_ns_word(code, 0x400, 63), 0);
+	assert_int_equal(mv_gate_ns_word(code, 0x400, 64), 0xffffffffu);
+	assert_int_equal(mv_gate_ns_word(code, 0x400, 65), 0xffffffffu);
+	assert_int_equal(mv_gate_ns_word(code, 0x400, 66), 0);
+	assert_int_equal(mv_gate_ns_word(sram, 0x400, 0), 0xffffffffu);
+	assert_int_equal(mv_gate_ns_word(sram, 0x400, 1), 0);
+	assert_int_equal(mv_gate_ns_word(sram, 0x200, 1), 0xffffffffu); /* 512-byte blocks: 64 of them */
+	assert_int_equal(mv_gate_ns_word(sram, 0x200, 2), 0);
+}
+
+static void test_periph_gates(void **state)
+{
+	const struct mv_gate_bit of[4] = {{0x84, 1}, {0, 0}, {0x88, 5}, {0x84, 31}};
+	const uint32_t regs[2] = {0x84, 0x88};
+	uint32_t ns[2], named[2];
+	uint32_t periph[MVB_APPHDR_PERIPH_WORDS] = {0};
+
+	(void)state;
+	assert_int_equal(mv_gate_bits(periph, of, 4, regs, 2, ns, named), MV_R_NONE);
+	assert_int_equal(ns[0], 0);
+	assert_int_equal(ns[1], 0);
+	assert_int_equal(named[0], 0x80000002u);
+	assert_int_equal(named[1], 0x20u);
+
+	periph[0] = (1u << 0) | (1u << 2) | (1u << 3);
+	assert_int_equal(mv_gate_bits(periph, of, 4, regs, 2, ns, named), MV_R_NONE);
+	assert_int_equal(ns[0], 0x80000002u);
+	assert_int_equal(ns[1], 0x20u);
+
+	periph[0] = 1u << 1; /* no gate */
+	assert_int_equal(mv_gate_bits(periph, of, 4, regs, 2, ns, named), MV_R_HW_PPC);
+	periph[0] = 1u << 4; /* past the table */
+	assert_int_equal(mv_gate_bits(periph, of, 4, regs, 2, ns, named), MV_R_HW_PPC);
+	periph[0] = 1u << 2; /* a register the port does not list */
+	assert_int_equal(mv_gate_bits(periph, of, 4, regs, 1, ns, named), MV_R_HW_PPC);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -96,6 +153,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_block_mask),
+		cmocka_unit_test(test_memory_gates),
+		cmocka_unit_test(test_periph_gates),
 		cmocka_unit_test(test_names),
 	};
 

@@ -86,6 +86,28 @@ uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *imag
  * memory gates (MPC, MPCBB) keep one bit per block, 32 blocks a word. */
 uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w);
 
+/* Memory gates, for the ports: the app partitions (app_flash, app_ram)
+ * are the only non-secure memory.  mv_gate_layout() refuses a board
+ * where an app partition sits behind none of the port's `gates`, or is
+ * not made of whole blocks of the gate at `gate` (block bytes each,
+ * `blocks` blocks in all); mv_gate_ns_word() is word `w` of that gate's
+ * lookup table with a bit set for every app block (1 = non-secure). */
+uint32_t mv_gate_layout(const uint32_t *gates, uint32_t n_gates);
+uint32_t mv_gate_geometry(uint32_t gate, uint32_t block, uint32_t blocks);
+uint32_t mv_gate_ns_word(uint32_t gate, uint32_t block, uint32_t w);
+
+/* Peripheral gates, for the ports: `of[i]` is board peripheral i's gate
+ * register (0: none) and bit.  For each of the port's registers regs[g],
+ * ns[g] gets the bits of the peripherals in `periph`, named[g] the bits
+ * of every peripheral of the board.  MV_R_HW_PPC if a peripheral in
+ * `periph` has no gate among `regs`. */
+struct mv_gate_bit {
+	uint32_t reg;
+	uint32_t bit;
+};
+uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of,
+		      uint32_t n_periph, const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named);
+
 /* -------------------------------------------------------------- grants */
 struct mv_grant {
 	uint32_t periph[MVB_APPHDR_PERIPH_WORDS]; /* bit i: board peripheral i is the app's */

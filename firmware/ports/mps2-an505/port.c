@@ -28,34 +28,15 @@ void mv_port_console_write(const char *s, uint32_t len)
 }
 
 /* ------------------------------------------------------- memory gates */
-struct ns_range {
-	uint32_t gate, offset, size;
-};
-
-/* The two app partitions, in whatever memory the manifest put them. */
-static const struct ns_range app_ranges[] = {
-	{MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
-	{MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
-};
-
 /* Every gated memory of the board: all of them are written in full, so a
- * block is non-secure only if an app range says so. */
+ * block is non-secure only if an app partition says so. */
 static const uint32_t mpcs[] = {
 	MVB_MEM_CODE_GATE_BASE,
 	MVB_MEM_SRAM2_GATE_BASE,
 	MVB_MEM_SRAM3_GATE_BASE,
 };
 
-static uint32_t mpc_word(uint32_t mpc, uint32_t blk, uint32_t w)
-{
-	uint32_t v = 0;
-
-	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++)
-		if (app_ranges[i].gate == mpc)
-			v |= mv_block_mask(app_ranges[i].offset / blk,
-					   (app_ranges[i].offset + app_ranges[i].size) / blk, w);
-	return v;
-}
+#define N_MPCS (sizeof mpcs / sizeof mpcs[0])
 
 static uint32_t mpc_program(uint32_t mpc)
 {
@@ -63,14 +44,10 @@ static uint32_t mpc_program(uint32_t mpc)
 	 * and refuse a partition that does not start and end on a block. */
 	uint32_t blk = 1u << ((MV_REG(mpc + MPC_BLK_CFG) & 0xfu) + 5u);
 	uint32_t words = (MV_REG(mpc + MPC_BLK_MAX) & 0xffffu) + 1u;
+	uint32_t r = mv_gate_geometry(mpc, blk, 32u * words);
 
-	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++) {
-		const struct ns_range *r = &app_ranges[i];
-
-		if (r->gate == mpc && (r->offset % blk != 0u || r->size % blk != 0u ||
-				       r->offset / blk + r->size / blk > 32u * words))
-			return MV_R_HW_MPC_GEOMETRY;
-	}
+	if (r != MV_R_NONE)
+		return r;
 	/* AUTOINC off, so BLK_IDX stays put: each word is written, then read
 	 * back through the same index before moving on. */
 	MV_REG(mpc + MPC_CTRL) = MPC_CTRL_SEC_RESP;
@@ -78,7 +55,7 @@ static uint32_t mpc_program(uint32_t mpc)
 	if ((MV_REG(mpc + MPC_CTRL) & (MPC_CTRL_SEC_RESP | MPC_CTRL_AUTOINC)) != MPC_CTRL_SEC_RESP)
 		return MV_R_HW_MPC;
 	for (uint32_t w = 0; w < words; w++) {
-		uint32_t v = mpc_word(mpc, blk, w);
+		uint32_t v = mv_gate_ns_word(mpc, blk, w); /* LUT bit 1 = non-secure */
 
 		MV_REG(mpc + MPC_BLK_IDX) = w;
 		MV_REG(mpc + MPC_BLK_LUT) = v;
@@ -91,21 +68,11 @@ static uint32_t mpc_program(uint32_t mpc)
 
 uint32_t mv_port_memory_gates(void)
 {
-	for (uint32_t i = 0; i < sizeof app_ranges / sizeof app_ranges[0]; i++) {
-		int known = 0;
+	uint32_t r = mv_gate_layout(mpcs, N_MPCS);
 
-		for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++)
-			known |= app_ranges[i].gate == mpcs[m];
-		if (!known)
-			return MV_R_HW_MPC_GEOMETRY; /* manifest and port disagree */
-	}
-	for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++) {
-		uint32_t r = mpc_program(mpcs[m]);
-
-		if (r != MV_R_NONE)
-			return r;
-	}
-	return MV_R_NONE;
+	for (uint32_t m = 0; r == MV_R_NONE && m < N_MPCS; m++)
+		r = mpc_program(mpcs[m]);
+	return r;
 }
 
 /* -------------------------------------------------- secure controller */
@@ -143,7 +110,7 @@ const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
 /* ---------------------------------------------------- peripheral gates */
 /* Every gate register any peripheral of the board names, written in full
  * each time, so that an earlier grant never survives a restart. */
-static const uint8_t gate_regs[] = {
+static const uint32_t gate_regs[] = {
 	MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3,
 	MV_GATE_apbnsppc0,    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1,
 	MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
@@ -152,9 +119,7 @@ static const uint8_t gate_regs[] = {
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
 /* Gate register and bit of each board peripheral (from the manifest). */
-static const struct {
-	uint8_t reg, bit;
-} periph_gate[MVB_PERIPH_COUNT] = {
+static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
 #define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
 	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
 	MVB_PERIPH_TABLE(MV_GATE_OF)
@@ -163,32 +128,18 @@ static const struct {
 
 uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 {
-	uint32_t want[N_GATES] = {0};
+	uint32_t ns[N_GATES], named[N_GATES];
+	uint32_t r = mv_gate_bits(periph, periph_gate, MVB_PERIPH_COUNT, gate_regs, N_GATES, ns, named);
 
-	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
-		if (((periph[i / 32u] >> (i % 32u)) & 1u) == 0u)
-			continue;
-		uint32_t hit = 0;
-
-		/* The core vetted the grant; this is the last line of defence
-		 * against a peripheral with no gate in this port. */
-		for (uint32_t g = 0; i < MVB_PERIPH_COUNT && g < N_GATES; g++) {
-			if (periph_gate[i].reg != MV_GATE_none && gate_regs[g] == periph_gate[i].reg) {
-				want[g] |= 1u << periph_gate[i].bit;
-				hit = 1;
-			}
-		}
-		if (!hit)
-			return MV_R_HW_PPC;
-	}
-
+	if (r != MV_R_NONE)
+		return r;
 	for (uint32_t g = 0; g < N_GATES; g++)
-		MV_REG(SECCTL + gate_regs[g]) = want[g];
+		MV_REG(SECCTL + gate_regs[g]) = ns[g]; /* bit 1 = non-secure */
 	mv_barrier();
 	/* A PPC drops bits for ports it does not have; a mismatch means the
 	 * manifest names a gate bit this chip lacks. */
 	for (uint32_t g = 0; g < N_GATES; g++)
-		if (MV_REG(SECCTL + gate_regs[g]) != want[g])
+		if (MV_REG(SECCTL + gate_regs[g]) != ns[g])
 			return MV_R_HW_PPC;
 	return MV_R_NONE;
 }
@@ -234,7 +185,7 @@ int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 		f->reason = MV_R_APP_MPC;
 		f->extra_name = "SECMPCINTSTATUS";
 		f->extra = MV_REG(SECCTL + SECCTL_SECMPCINTSTATUS);
-		for (uint32_t m = 0; m < sizeof mpcs / sizeof mpcs[0]; m++)
+		for (uint32_t m = 0; m < N_MPCS; m++)
 			MV_REG(mpcs[m] + MPC_INT_CLEAR) = 1u;
 		mv_arch_irq_ack(irq);
 		return 1;

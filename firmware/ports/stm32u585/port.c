@@ -47,15 +47,6 @@ void mv_port_console_write(const char *s, uint32_t len)
 }
 
 /* ------------------------------------------------------- memory gates */
-struct ns_range {
-	uint32_t gate, offset, size;
-};
-
-static const struct ns_range app_ranges[] = {
-	{MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
-	{MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
-};
-
 /* Every SRAM of the chip and its block gate; all are written in full. */
 static const struct {
 	uint32_t gate, size, block;
@@ -66,30 +57,27 @@ static const struct {
 	{MVB_MEM_SRAM4_GATE_BASE, MVB_MEM_SRAM4_SIZE, MVB_MEM_SRAM4_GRANULE},
 };
 
+/* Where an app partition may sit: flash (watermarks) or an SRAM. */
+static const uint32_t gates[] = {
+	MVB_MEM_FLASH_GATE_BASE, MVB_MEM_SRAM1_GATE_BASE, MVB_MEM_SRAM2_GATE_BASE,
+	MVB_MEM_SRAM3_GATE_BASE, MVB_MEM_SRAM4_GATE_BASE,
+};
+
 #define N_MPCBB (sizeof mpcbbs / sizeof mpcbbs[0])
-#define N_RANGES (sizeof app_ranges / sizeof app_ranges[0])
 
 static uint32_t mpcbb_program(uint32_t m)
 {
-	uint32_t gate = mpcbbs[m].gate, blk = mpcbbs[m].block;
-	uint32_t words = mpcbbs[m].size / blk / 32u;
+	uint32_t gate = mpcbbs[m].gate, blk = mpcbbs[m].block, blocks = mpcbbs[m].size / blk;
+	uint32_t r = mv_gate_geometry(gate, blk, blocks);
 
-	for (uint32_t i = 0; i < N_RANGES; i++) {
-		const struct ns_range *r = &app_ranges[i];
-
-		if (r->gate == gate && (r->offset % blk != 0u || r->size % blk != 0u))
-			return MV_R_HW_MPC_GEOMETRY;
-	}
-	for (uint32_t w = 0; w < words; w++) {
-		uint32_t ns = 0;
-
-		for (uint32_t i = 0; i < N_RANGES; i++)
-			if (app_ranges[i].gate == gate)
-				ns |= mv_block_mask(app_ranges[i].offset / blk,
-						    (app_ranges[i].offset + app_ranges[i].size) / blk, w);
+	if (r != MV_R_NONE)
+		return r;
+	for (uint32_t w = 0; w < blocks / 32u; w++) {
 		/* Opposite polarity to an MPC LUT: a set bit keeps the block secure. */
-		MV_REG(gate + MPCBB_SECCFGR(w)) = ~ns;
-		if (MV_REG(gate + MPCBB_SECCFGR(w)) != ~ns)
+		uint32_t v = ~mv_gate_ns_word(gate, blk, w);
+
+		MV_REG(gate + MPCBB_SECCFGR(w)) = v;
+		if (MV_REG(gate + MPCBB_SECCFGR(w)) != v)
 			return MV_R_HW_MPC;
 	}
 	return MV_R_NONE;
@@ -124,17 +112,12 @@ uint32_t mv_port_memory_gates(void)
 	    (MV_REG(RCC + RCC_AHB3ENR) & RCC_AHB3ENR_GTZC2EN) == 0u)
 		return MV_R_HW_SECCTL;
 
-	for (uint32_t i = 0; i < N_RANGES; i++) {
-		int known = app_ranges[i].gate == MVB_MEM_FLASH_GATE_BASE;
+	uint32_t r = mv_gate_layout(gates, sizeof gates / sizeof gates[0]);
 
-		for (uint32_t m = 0; m < N_MPCBB; m++)
-			known |= app_ranges[i].gate == mpcbbs[m].gate;
-		if (!known)
-			return MV_R_HW_MPC_GEOMETRY;
-	}
+	if (r != MV_R_NONE)
+		return r;
 	for (uint32_t m = 0; m < N_MPCBB; m++) {
-		uint32_t r = mpcbb_program(m);
-
+		r = mpcbb_program(m);
 		if (r != MV_R_NONE)
 			return r;
 	}
@@ -182,10 +165,7 @@ static const uint32_t gate_regs[] = {
 
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
-static const struct {
-	uint32_t reg;
-	uint8_t bit;
-} periph_gate[MVB_PERIPH_COUNT] = {
+static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
 #define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
 	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
 	MVB_PERIPH_TABLE(MV_GATE_OF)
@@ -194,36 +174,18 @@ static const struct {
 
 uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 {
-	/* Everything secure, then clear the bits of the granted peripherals;
-	 * bits the manifest does not name stay secure too. */
-	uint32_t want[N_GATES], named[N_GATES] = {0};
+	uint32_t ns[N_GATES], named[N_GATES];
+	uint32_t r = mv_gate_bits(periph, periph_gate, MVB_PERIPH_COUNT, gate_regs, N_GATES, ns, named);
 
+	if (r != MV_R_NONE)
+		return r;
+	/* Bit set = secure: everything secure but the grants, including bits
+	 * the manifest does not name; only the named ones must read back. */
 	for (uint32_t g = 0; g < N_GATES; g++)
-		want[g] = 0xffffffffu;
-	for (uint32_t i = 0; i < MVB_PERIPH_COUNT; i++)
-		for (uint32_t g = 0; g < N_GATES; g++)
-			if (periph_gate[i].reg == gate_regs[g])
-				named[g] |= 1u << periph_gate[i].bit;
-
-	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
-		if (((periph[i / 32u] >> (i % 32u)) & 1u) == 0u)
-			continue;
-		uint32_t hit = 0;
-
-		for (uint32_t g = 0; i < MVB_PERIPH_COUNT && g < N_GATES; g++) {
-			if (periph_gate[i].reg != MV_GATE_none && periph_gate[i].reg == gate_regs[g]) {
-				want[g] &= ~(1u << periph_gate[i].bit);
-				hit = 1;
-			}
-		}
-		if (!hit)
-			return MV_R_HW_PPC;
-	}
-	for (uint32_t g = 0; g < N_GATES; g++)
-		MV_REG(gate_regs[g]) = want[g];
+		MV_REG(gate_regs[g]) = ~ns[g];
 	mv_barrier();
 	for (uint32_t g = 0; g < N_GATES; g++)
-		if ((MV_REG(gate_regs[g]) & named[g]) != (want[g] & named[g]))
+		if ((MV_REG(gate_regs[g]) & named[g]) != (~ns[g] & named[g]))
 			return MV_R_HW_PPC;
 	return MV_R_NONE;
 }
