@@ -82,8 +82,8 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *image,
-			     const struct mv_app_limits *lim, struct mv_app_entry *out)
+uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *image, const struct mv_app_limits *lim,
+                             struct mv_app_entry *out)
 {
 	struct mv_sha256 c;
 	uint8_t digest[MV_SHA256_LEN];

@@ -11,11 +11,10 @@
 
 /* What the SAU can express: 32-byte granules. */
 _Static_assert(MVB_PART_APP_FLASH_NS_BASE % 32u == 0u && MVB_PART_APP_FLASH_SIZE % 32u == 0u,
-	       "app_flash must be SAU-aligned");
+               "app_flash must be SAU-aligned");
 _Static_assert(MVB_PART_APP_RAM_NS_BASE % 32u == 0u && MVB_PART_APP_RAM_SIZE % 32u == 0u,
-	       "app_ram must be SAU-aligned");
-_Static_assert(MVB_PART_MV_NSC_S_BASE % 32u == 0u && MVB_PART_MV_NSC_SIZE % 32u == 0u,
-	       "mv_nsc must be SAU-aligned");
+               "app_ram must be SAU-aligned");
+_Static_assert(MVB_PART_MV_NSC_S_BASE % 32u == 0u && MVB_PART_MV_NSC_SIZE % 32u == 0u, "mv_nsc must be SAU-aligned");
 _Static_assert(MVB_PART_APP_HEADER_SIZE >= MVB_APPHDR_SIZE, "app_header partition too small");
 
 static struct mv_crash_state crash;
@@ -40,11 +39,11 @@ static uint32_t sau_setup(void)
 	if (3u + extra_n > MVB_BOARD_SAU_REGIONS)
 		return MV_R_HW_SAU_REGIONS;
 	r[n++] = (struct mv_sau_region){MVB_PART_APP_FLASH_NS_BASE,
-					MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u};
+	                                MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u};
 	r[n++] = (struct mv_sau_region){MVB_PART_APP_RAM_NS_BASE,
-					MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u};
-	r[n++] = (struct mv_sau_region){MVB_PART_MV_NSC_S_BASE,
-					MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u};
+	                                MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u};
+	r[n++] =
+	    (struct mv_sau_region){MVB_PART_MV_NSC_S_BASE, MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u};
 	for (uint32_t i = 0; i < extra_n; i++)
 		r[n++] = extra[i];
 	return mv_arch_sau_init(r, n);
@@ -53,9 +52,8 @@ static uint32_t sau_setup(void)
 void mv_main(void)
 {
 	mv_port_console_init();
-	mv_printf("mv: microvisor %u.%u.%u abi %u.%u board %s\n", MV_FW_VERSION >> 24,
-		  (MV_FW_VERSION >> 16) & 0xffu, MV_FW_VERSION & 0xffffu, MV_CORE_ABI >> 16,
-		  MV_CORE_ABI & 0xffffu, MVB_BOARD_NAME);
+	mv_printf("mv: microvisor %u.%u.%u abi %u.%u board %s\n", MV_FW_VERSION >> 24, (MV_FW_VERSION >> 16) & 0xffu,
+	          MV_FW_VERSION & 0xffffu, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu, MVB_BOARD_NAME);
 
 	uint32_t r = mv_arch_cpu_init(mv_port_cpu_hz());
 
@@ -127,9 +125,9 @@ void mv_start_app(void)
 		mv_halt(r);
 
 	app_name(&h, name);
-	mv_printf("mv: app '%s' %u.%u.%u verified: %u bytes at %x, abi %u.%u\n", name,
-		  h.ah_app_version >> 24, (h.ah_app_version >> 16) & 0xffu, h.ah_app_version & 0xffffu,
-		  h.ah_image_size, h.ah_image_addr, h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
+	mv_printf("mv: app '%s' %u.%u.%u verified: %u bytes at %x, abi %u.%u\n", name, h.ah_app_version >> 24,
+	          (h.ah_app_version >> 16) & 0xffu, h.ah_app_version & 0xffffu, h.ah_image_size, h.ah_image_addr,
+	          h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
 
 	/* Old NS state and old grants go before new ones are made. */
 	mv_arch_ns_reset(lim.ram_base);
@@ -156,8 +154,8 @@ void mv_restart_entry(uint32_t delay_ms)
 
 static void report(const char *what, const struct mv_fault *f)
 {
-	mv_printf("mv: %s: %s SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, mv_reason_text(f->reason), f->sfsr,
-		  f->cfsr, f->hfsr, f->bfar);
+	mv_printf("mv: %s: %s SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, mv_reason_text(f->reason), f->sfsr, f->cfsr,
+	          f->hfsr, f->bfar);
 	if (f->extra_name != 0)
 		mv_printf(" %s=%x", f->extra_name, f->extra);
 	if (f->frame_ok)
@@ -179,8 +177,7 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 		mv_halt(MV_R_NESTED);
 	if (mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
 		mv_halt(MV_R_CRASH_LOOP);
-	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes,
-		  MV_CRASH_LIMIT);
+	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes, MV_CRASH_LIMIT);
 	return delay;
 }
 

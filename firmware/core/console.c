@@ -125,12 +125,14 @@ void mv_app_text(const char *s, uint32_t len)
 	out(b, n);
 }
 
-#define MV_REASON_CASE_TEXT(name, code, text) case (code): return text;
+#define MV_REASON_CASE_TEXT(name, code, text)                                                                          \
+	case (code):                                                                                                   \
+		return text;
 
 const char *mv_reason_text(uint32_t reason)
 {
 	switch (reason) {
-	MV_REASON_TABLE(MV_REASON_CASE_TEXT)
+		MV_REASON_TABLE(MV_REASON_CASE_TEXT)
 	default:
 		return "unknown reason";
 	}

@@ -10,8 +10,7 @@ void mv_crash_started(struct mv_crash_state *s, uint32_t now)
 	s->start_tick = now;
 }
 
-enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now,
-				     uint32_t *delay_ms)
+enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now, uint32_t *delay_ms)
 {
 	/* An app that ran for a while before crashing earns a fresh count:
 	 * one bad event a day should not end in safe mode.  Tick arithmetic

@@ -11,7 +11,8 @@ static int bit_set(const uint32_t *words, uint32_t n)
 	return (words[n / 32u] >> (n % 32u)) & 1u;
 }
 
-_Static_assert(MVB_PERIPH_COUNT <= 32u * MVB_APPHDR_PERIPH_WORDS, "board has more peripherals than the header can name");
+_Static_assert(MVB_PERIPH_COUNT <= 32u * MVB_APPHDR_PERIPH_WORDS,
+               "board has more peripherals than the header can name");
 _Static_assert(MVB_BOARD_NVIC_IRQS <= 32u * MVB_APPHDR_IRQ_WORDS, "board has more IRQs than the header can name");
 
 /* The generated X-macro tables, turned into data once: loops over a
@@ -21,9 +22,9 @@ static const struct {
 	const char *gate; /* gate register token, "none" if the peripheral has none */
 	uint8_t app;      /* owner: app */
 } periphs[MVB_PERIPH_COUNT] = {
-#define MV_PERIPH_DESC(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+#define MV_PERIPH_DESC(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                  \
 	[(index)] = {#name, #gate_reg, (owner) == MVB_OWNER_APP},
-	MVB_PERIPH_TABLE(MV_PERIPH_DESC)
+    MVB_PERIPH_TABLE(MV_PERIPH_DESC)
 #undef MV_PERIPH_DESC
 };
 
@@ -31,7 +32,7 @@ static const struct {
 	uint16_t irq, periph;
 } irq_lines[] = {
 #define MV_IRQ_DESC(irq, periph_index) {(irq), (periph_index)},
-	MVB_IRQ_TABLE(MV_IRQ_DESC)
+    MVB_IRQ_TABLE(MV_IRQ_DESC)
 #undef MV_IRQ_DESC
 };
 
@@ -106,8 +107,8 @@ uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w)
 static const struct {
 	uint32_t gate, offset, size;
 } app_parts[] = {
-	{MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
-	{MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
+    {MVB_PART_APP_FLASH_MEM_GATE_BASE, MVB_PART_APP_FLASH_OFFSET, MVB_PART_APP_FLASH_SIZE},
+    {MVB_PART_APP_RAM_MEM_GATE_BASE, MVB_PART_APP_RAM_OFFSET, MVB_PART_APP_RAM_SIZE},
 };
 
 #define N_APP_PARTS (sizeof app_parts / sizeof app_parts[0])
@@ -131,7 +132,8 @@ uint32_t mv_gate_geometry(uint32_t gate, uint32_t block, uint32_t blocks)
 		if (app_parts[i].gate != gate)
 			continue;
 		if (block == 0u || app_parts[i].offset % block != 0u || app_parts[i].size % block != 0u ||
-		    app_parts[i].offset / block > blocks || app_parts[i].size / block > blocks - app_parts[i].offset / block)
+		    app_parts[i].offset / block > blocks ||
+		    app_parts[i].size / block > blocks - app_parts[i].offset / block)
 			return MV_R_HW_MPC_GEOMETRY;
 	}
 	return MV_R_NONE;
@@ -143,12 +145,13 @@ uint32_t mv_gate_ns_word(uint32_t gate, uint32_t block, uint32_t w)
 
 	for (uint32_t i = 0; i < N_APP_PARTS; i++)
 		if (app_parts[i].gate == gate)
-			v |= mv_block_mask(app_parts[i].offset / block, (app_parts[i].offset + app_parts[i].size) / block, w);
+			v |= mv_block_mask(app_parts[i].offset / block,
+			                   (app_parts[i].offset + app_parts[i].size) / block, w);
 	return v;
 }
 
-uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of,
-		      uint32_t n_periph, const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named)
+uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of, uint32_t n_periph,
+                      const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named)
 {
 	for (uint32_t g = 0; g < n_regs; g++)
 		ns[g] = named[g] = 0;

@@ -49,28 +49,116 @@ static uint32_t validate(struct mv_app_entry *e)
 }
 
 /* --- header field changes (CRC recomputed, so the field check decides) */
-static void magic_zero(void) { fake_header.ah_magic = 0; fake_seal_header(&fake_header); }
-static void magic_erased(void) { fake_header.ah_magic = 0xffffffffu; fake_seal_header(&fake_header); }
-static void format_0(void) { fake_header.ah_format = 0; fake_seal_header(&fake_header); }
-static void format_2(void) { fake_header.ah_format = 2; fake_seal_header(&fake_header); }
-static void size_255(void) { fake_header.ah_size = 255; fake_seal_header(&fake_header); }
-static void size_512(void) { fake_header.ah_size = 512; fake_seal_header(&fake_header); }
-static void crc_flip(void) { fake_header.ah_crc32 ^= 1u; }
-static void name_flip_unsealed(void) { fake_header.ah_name[3] ^= 0x20; }
-static void flags_1(void) { fake_header.ah_flags = 1; fake_seal_header(&fake_header); }
-static void flags_top(void) { fake_header.ah_flags = 0x80000000u; fake_seal_header(&fake_header); }
-static void abi_minor_newer(void) { fake_header.ah_min_abi = MVB_ABI_PACK(1, 1); fake_seal_header(&fake_header); }
-static void abi_major_newer(void) { fake_header.ah_min_abi = MVB_ABI_PACK(2, 0); fake_seal_header(&fake_header); }
-static void abi_major_older(void) { fake_header.ah_min_abi = MVB_ABI_PACK(0, 9); fake_seal_header(&fake_header); }
-static void abi_same(void) { fake_header.ah_min_abi = MVB_ABI_PACK(1, 0); fake_seal_header(&fake_header); }
-static void addr_below(void) { fake_header.ah_image_addr = FLASH - 0x100u; fake_seal_header(&fake_header); }
-static void addr_at_end(void) { fake_header.ah_image_addr = FLASH + MVB_PART_APP_FLASH_SIZE; fake_seal_header(&fake_header); }
-static void addr_wraps(void) { fake_header.ah_image_addr = 0xffffff00u; fake_header.ah_image_size = 0x200; fake_seal_header(&fake_header); }
-static void addr_misaligned(void) { fake_header.ah_image_addr = FLASH + 0x80u; fake_header.ah_image_size = 0x100; fake_seal_header(&fake_header); }
-static void size_zero(void) { fake_header.ah_image_size = 0; fake_seal_header(&fake_header); }
-static void size_seven(void) { fake_header.ah_image_size = 7; fake_seal_header(&fake_header); }
-static void size_past_end(void) { fake_header.ah_image_size = MVB_PART_APP_FLASH_SIZE + 1u; fake_seal_header(&fake_header); }
-static void size_huge(void) { fake_header.ah_image_size = 0xffffffffu; fake_seal_header(&fake_header); }
+static void magic_zero(void)
+{
+	fake_header.ah_magic = 0;
+	fake_seal_header(&fake_header);
+}
+static void magic_erased(void)
+{
+	fake_header.ah_magic = 0xffffffffu;
+	fake_seal_header(&fake_header);
+}
+static void format_0(void)
+{
+	fake_header.ah_format = 0;
+	fake_seal_header(&fake_header);
+}
+static void format_2(void)
+{
+	fake_header.ah_format = 2;
+	fake_seal_header(&fake_header);
+}
+static void size_255(void)
+{
+	fake_header.ah_size = 255;
+	fake_seal_header(&fake_header);
+}
+static void size_512(void)
+{
+	fake_header.ah_size = 512;
+	fake_seal_header(&fake_header);
+}
+static void crc_flip(void)
+{
+	fake_header.ah_crc32 ^= 1u;
+}
+static void name_flip_unsealed(void)
+{
+	fake_header.ah_name[3] ^= 0x20;
+}
+static void flags_1(void)
+{
+	fake_header.ah_flags = 1;
+	fake_seal_header(&fake_header);
+}
+static void flags_top(void)
+{
+	fake_header.ah_flags = 0x80000000u;
+	fake_seal_header(&fake_header);
+}
+static void abi_minor_newer(void)
+{
+	fake_header.ah_min_abi = MVB_ABI_PACK(1, 1);
+	fake_seal_header(&fake_header);
+}
+static void abi_major_newer(void)
+{
+	fake_header.ah_min_abi = MVB_ABI_PACK(2, 0);
+	fake_seal_header(&fake_header);
+}
+static void abi_major_older(void)
+{
+	fake_header.ah_min_abi = MVB_ABI_PACK(0, 9);
+	fake_seal_header(&fake_header);
+}
+static void abi_same(void)
+{
+	fake_header.ah_min_abi = MVB_ABI_PACK(1, 0);
+	fake_seal_header(&fake_header);
+}
+static void addr_below(void)
+{
+	fake_header.ah_image_addr = FLASH - 0x100u;
+	fake_seal_header(&fake_header);
+}
+static void addr_at_end(void)
+{
+	fake_header.ah_image_addr = FLASH + MVB_PART_APP_FLASH_SIZE;
+	fake_seal_header(&fake_header);
+}
+static void addr_wraps(void)
+{
+	fake_header.ah_image_addr = 0xffffff00u;
+	fake_header.ah_image_size = 0x200;
+	fake_seal_header(&fake_header);
+}
+static void addr_misaligned(void)
+{
+	fake_header.ah_image_addr = FLASH + 0x80u;
+	fake_header.ah_image_size = 0x100;
+	fake_seal_header(&fake_header);
+}
+static void size_zero(void)
+{
+	fake_header.ah_image_size = 0;
+	fake_seal_header(&fake_header);
+}
+static void size_seven(void)
+{
+	fake_header.ah_image_size = 7;
+	fake_seal_header(&fake_header);
+}
+static void size_past_end(void)
+{
+	fake_header.ah_image_size = MVB_PART_APP_FLASH_SIZE + 1u;
+	fake_seal_header(&fake_header);
+}
+static void size_huge(void)
+{
+	fake_header.ah_image_size = 0xffffffffu;
+	fake_seal_header(&fake_header);
+}
 static void size_tail_past_end(void)
 {
 	fake_header.ah_image_addr = FLASH + 0x8000u;
@@ -84,65 +172,119 @@ static void size_whole_partition(void)
 }
 
 /* --- image changes */
-static void image_flip(void) { fake_flash[100] ^= 1; }
-static void byte_after_image_flip(void) { fake_flash[IMG_SIZE] ^= 1; }
-static void hash_flip(void) { fake_header.ah_image_sha256[31] ^= 1; fake_seal_header(&fake_header); }
-static void sp_below_ram(void) { put32(0, MVB_PART_APP_RAM_NS_BASE - 8u); rehash(); }
-static void sp_ram_base(void) { put32(0, MVB_PART_APP_RAM_NS_BASE); rehash(); }
-static void sp_past_ram(void) { put32(0, RAM_END + 8u); rehash(); }
-static void sp_misaligned(void) { put32(0, RAM_END - 4u); rehash(); }
-static void sp_secure(void) { put32(0, MVB_PART_MV_RAM_S_BASE + 0x100u); rehash(); }
-static void reset_arm_state(void) { put32(4, FLASH + 0x100u); rehash(); }
-static void reset_in_vectors(void) { put32(4, FLASH + 5u); rehash(); }
-static void reset_past_image(void) { put32(4, FLASH + IMG_SIZE + 1u); rehash(); }
-static void reset_before_image(void) { put32(4, FLASH - 0x100u + 1u); rehash(); }
-static void reset_secure(void) { put32(4, MVB_PART_MV_CODE_S_BASE + 1u); rehash(); }
-static void reset_last_halfword(void) { put32(4, FLASH + IMG_SIZE - 2u + 1u); rehash(); }
+static void image_flip(void)
+{
+	fake_flash[100] ^= 1;
+}
+static void byte_after_image_flip(void)
+{
+	fake_flash[IMG_SIZE] ^= 1;
+}
+static void hash_flip(void)
+{
+	fake_header.ah_image_sha256[31] ^= 1;
+	fake_seal_header(&fake_header);
+}
+static void sp_below_ram(void)
+{
+	put32(0, MVB_PART_APP_RAM_NS_BASE - 8u);
+	rehash();
+}
+static void sp_ram_base(void)
+{
+	put32(0, MVB_PART_APP_RAM_NS_BASE);
+	rehash();
+}
+static void sp_past_ram(void)
+{
+	put32(0, RAM_END + 8u);
+	rehash();
+}
+static void sp_misaligned(void)
+{
+	put32(0, RAM_END - 4u);
+	rehash();
+}
+static void sp_secure(void)
+{
+	put32(0, MVB_PART_MV_RAM_S_BASE + 0x100u);
+	rehash();
+}
+static void reset_arm_state(void)
+{
+	put32(4, FLASH + 0x100u);
+	rehash();
+}
+static void reset_in_vectors(void)
+{
+	put32(4, FLASH + 5u);
+	rehash();
+}
+static void reset_past_image(void)
+{
+	put32(4, FLASH + IMG_SIZE + 1u);
+	rehash();
+}
+static void reset_before_image(void)
+{
+	put32(4, FLASH - 0x100u + 1u);
+	rehash();
+}
+static void reset_secure(void)
+{
+	put32(4, MVB_PART_MV_CODE_S_BASE + 1u);
+	rehash();
+}
+static void reset_last_halfword(void)
+{
+	put32(4, FLASH + IMG_SIZE - 2u + 1u);
+	rehash();
+}
 
 static const struct {
 	const char *what;
 	void (*change)(void);
 	uint32_t want;
 } cases[] = {
-	{"valid", NULL, MV_R_NONE},
-	{"magic zero", magic_zero, MV_R_NO_APP},
-	{"magic erased", magic_erased, MV_R_NO_APP},
-	{"format 0", format_0, MV_R_HDR_FORMAT},
-	{"format 2", format_2, MV_R_HDR_FORMAT},
-	{"size 255", size_255, MV_R_HDR_SIZE},
-	{"size 512", size_512, MV_R_HDR_SIZE},
-	{"crc flipped", crc_flip, MV_R_HDR_CRC},
-	{"name changed, crc not", name_flip_unsealed, MV_R_HDR_CRC},
-	{"flags 1", flags_1, MV_R_HDR_FLAGS},
-	{"flags top bit", flags_top, MV_R_HDR_FLAGS},
-	{"abi minor newer", abi_minor_newer, MV_R_ABI_TOO_NEW},
-	{"abi major newer", abi_major_newer, MV_R_ABI_TOO_NEW},
-	{"abi major older", abi_major_older, MV_R_ABI_MAJOR},
-	{"abi same", abi_same, MV_R_NONE},
-	{"image below partition", addr_below, MV_R_IMG_RANGE},
-	{"image at partition end", addr_at_end, MV_R_IMG_RANGE},
-	{"image wraps", addr_wraps, MV_R_IMG_RANGE},
-	{"image misaligned for VTOR", addr_misaligned, MV_R_IMG_ALIGN},
-	{"image size 0", size_zero, MV_R_IMG_RANGE},
-	{"image size 7", size_seven, MV_R_IMG_RANGE},
-	{"image size past partition", size_past_end, MV_R_IMG_RANGE},
-	{"image size 0xffffffff", size_huge, MV_R_IMG_RANGE},
-	{"image tail past partition", size_tail_past_end, MV_R_IMG_RANGE},
-	{"image fills the partition", size_whole_partition, MV_R_NONE},
-	{"image byte changed", image_flip, MV_R_IMG_HASH},
-	{"byte after image changed", byte_after_image_flip, MV_R_NONE},
-	{"hash field changed", hash_flip, MV_R_IMG_HASH},
-	{"sp below app ram", sp_below_ram, MV_R_IMG_SP},
-	{"sp at app ram base", sp_ram_base, MV_R_IMG_SP},
-	{"sp past app ram", sp_past_ram, MV_R_IMG_SP},
-	{"sp misaligned", sp_misaligned, MV_R_IMG_SP},
-	{"sp in secure ram", sp_secure, MV_R_IMG_SP},
-	{"reset without thumb bit", reset_arm_state, MV_R_IMG_ENTRY},
-	{"reset inside the vectors", reset_in_vectors, MV_R_IMG_ENTRY},
-	{"reset past the image", reset_past_image, MV_R_IMG_ENTRY},
-	{"reset before the image", reset_before_image, MV_R_IMG_ENTRY},
-	{"reset in secure code", reset_secure, MV_R_IMG_ENTRY},
-	{"reset at last halfword", reset_last_halfword, MV_R_NONE},
+    {"valid", NULL, MV_R_NONE},
+    {"magic zero", magic_zero, MV_R_NO_APP},
+    {"magic erased", magic_erased, MV_R_NO_APP},
+    {"format 0", format_0, MV_R_HDR_FORMAT},
+    {"format 2", format_2, MV_R_HDR_FORMAT},
+    {"size 255", size_255, MV_R_HDR_SIZE},
+    {"size 512", size_512, MV_R_HDR_SIZE},
+    {"crc flipped", crc_flip, MV_R_HDR_CRC},
+    {"name changed, crc not", name_flip_unsealed, MV_R_HDR_CRC},
+    {"flags 1", flags_1, MV_R_HDR_FLAGS},
+    {"flags top bit", flags_top, MV_R_HDR_FLAGS},
+    {"abi minor newer", abi_minor_newer, MV_R_ABI_TOO_NEW},
+    {"abi major newer", abi_major_newer, MV_R_ABI_TOO_NEW},
+    {"abi major older", abi_major_older, MV_R_ABI_MAJOR},
+    {"abi same", abi_same, MV_R_NONE},
+    {"image below partition", addr_below, MV_R_IMG_RANGE},
+    {"image at partition end", addr_at_end, MV_R_IMG_RANGE},
+    {"image wraps", addr_wraps, MV_R_IMG_RANGE},
+    {"image misaligned for VTOR", addr_misaligned, MV_R_IMG_ALIGN},
+    {"image size 0", size_zero, MV_R_IMG_RANGE},
+    {"image size 7", size_seven, MV_R_IMG_RANGE},
+    {"image size past partition", size_past_end, MV_R_IMG_RANGE},
+    {"image size 0xffffffff", size_huge, MV_R_IMG_RANGE},
+    {"image tail past partition", size_tail_past_end, MV_R_IMG_RANGE},
+    {"image fills the partition", size_whole_partition, MV_R_NONE},
+    {"image byte changed", image_flip, MV_R_IMG_HASH},
+    {"byte after image changed", byte_after_image_flip, MV_R_NONE},
+    {"hash field changed", hash_flip, MV_R_IMG_HASH},
+    {"sp below app ram", sp_below_ram, MV_R_IMG_SP},
+    {"sp at app ram base", sp_ram_base, MV_R_IMG_SP},
+    {"sp past app ram", sp_past_ram, MV_R_IMG_SP},
+    {"sp misaligned", sp_misaligned, MV_R_IMG_SP},
+    {"sp in secure ram", sp_secure, MV_R_IMG_SP},
+    {"reset without thumb bit", reset_arm_state, MV_R_IMG_ENTRY},
+    {"reset inside the vectors", reset_in_vectors, MV_R_IMG_ENTRY},
+    {"reset past the image", reset_past_image, MV_R_IMG_ENTRY},
+    {"reset before the image", reset_before_image, MV_R_IMG_ENTRY},
+    {"reset in secure code", reset_secure, MV_R_IMG_ENTRY},
+    {"reset at last halfword", reset_last_halfword, MV_R_NONE},
 };
 
 static void test_table(void **state)
@@ -159,7 +301,7 @@ static void test_table(void **state)
 
 		if (got != cases[i].want)
 			fail_msg("case '%s': reason 0x%04x, want 0x%04x", cases[i].what, (unsigned)got,
-				 (unsigned)cases[i].want);
+			         (unsigned)cases[i].want);
 	}
 }
 
@@ -211,10 +353,10 @@ static void test_vtor_align(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_valid_entry),
-		cmocka_unit_test(test_every_bit),
-		cmocka_unit_test(test_vtor_align),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_valid_entry),
+	    cmocka_unit_test(test_every_bit),
+	    cmocka_unit_test(test_vtor_align),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

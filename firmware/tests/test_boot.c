@@ -83,12 +83,8 @@ static void test_hw_failures(void **state)
 		uint32_t *which;
 		uint32_t reason;
 	} rows[] = {
-		{&fake.r_cpu, MV_R_HW_SCB},
-		{&fake.r_gates, MV_R_HW_MPC},
-		{&fake.r_sau, MV_R_HW_SAU},
-		{&fake.r_security, MV_R_HW_SECCTL},
-		{&fake.r_irq_target, MV_R_HW_NVIC},
-		{&fake.r_grant, MV_R_HW_PPC},
+	    {&fake.r_cpu, MV_R_HW_SCB},         {&fake.r_gates, MV_R_HW_MPC},       {&fake.r_sau, MV_R_HW_SAU},
+	    {&fake.r_security, MV_R_HW_SECCTL}, {&fake.r_irq_target, MV_R_HW_NVIC}, {&fake.r_grant, MV_R_HW_PPC},
 	};
 
 	(void)state;
@@ -199,15 +195,15 @@ static void test_restart_requests(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_valid, setup),
-		cmocka_unit_test_setup(test_no_app, setup),
-		cmocka_unit_test_setup(test_refused_grant, setup),
-		cmocka_unit_test_setup(test_hw_failures, setup),
-		cmocka_unit_test_setup(test_crash_loop, setup),
-		cmocka_unit_test_setup(test_microvisor_fault, setup),
-		cmocka_unit_test_setup(test_nested_fault, setup),
-		cmocka_unit_test_setup(test_restart_entry, setup),
-		cmocka_unit_test_setup(test_restart_requests, setup),
+	    cmocka_unit_test_setup(test_valid, setup),
+	    cmocka_unit_test_setup(test_no_app, setup),
+	    cmocka_unit_test_setup(test_refused_grant, setup),
+	    cmocka_unit_test_setup(test_hw_failures, setup),
+	    cmocka_unit_test_setup(test_crash_loop, setup),
+	    cmocka_unit_test_setup(test_microvisor_fault, setup),
+	    cmocka_unit_test_setup(test_nested_fault, setup),
+	    cmocka_unit_test_setup(test_restart_entry, setup),
+	    cmocka_unit_test_setup(test_restart_requests, setup),
 	};
 
 	if (argc > 1)

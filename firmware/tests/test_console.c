@@ -32,7 +32,7 @@ static void test_printf(void **state)
 
 static const uint32_t codes[] = {
 #define CODE(name, code, text) (code),
-	MV_REASON_TABLE(CODE)
+    MV_REASON_TABLE(CODE)
 #undef CODE
 };
 
@@ -59,8 +59,8 @@ static void test_reasons(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_printf, setup),
-		cmocka_unit_test_setup(test_reasons, setup),
+	    cmocka_unit_test_setup(test_printf, setup),
+	    cmocka_unit_test_setup(test_reasons, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

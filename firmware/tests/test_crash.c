@@ -41,7 +41,7 @@ static void test_long_run_resets(void **state)
 		mv_crash_started(&s, t);
 		/* Ran longer than the window: never more than one in a row. */
 		assert_int_equal(mv_crash_decide(&s, MV_R_APP_USAGEFAULT, t + MV_CRASH_WINDOW_MS, &delay),
-				 MV_ACT_RESTART);
+		                 MV_ACT_RESTART);
 		assert_int_equal(s.crashes, 1);
 		assert_int_equal(delay, MV_BACKOFF_BASE_MS);
 	}
@@ -64,9 +64,9 @@ static void test_tick_wrap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff_then_safe),
-		cmocka_unit_test(test_long_run_resets),
-		cmocka_unit_test(test_tick_wrap),
+	    cmocka_unit_test(test_backoff_then_safe),
+	    cmocka_unit_test(test_long_run_resets),
+	    cmocka_unit_test(test_tick_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

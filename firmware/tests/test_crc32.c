@@ -53,9 +53,9 @@ static void test_against_definition(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_value),
-		cmocka_unit_test(test_chaining),
-		cmocka_unit_test(test_against_definition),
+	    cmocka_unit_test(test_check_value),
+	    cmocka_unit_test(test_chaining),
+	    cmocka_unit_test(test_against_definition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

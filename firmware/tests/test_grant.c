@@ -20,21 +20,21 @@ static const struct {
 	uint32_t irq7;             /* ah_irq_mask[7]: beyond every board */
 	uint32_t want;
 } cases[] = {
-	{"nothing", 0, 0, 0, 0, 0, MV_R_NONE},
-	{"uart1", P(UART1), 0, 0, 0, 0, MV_R_NONE},
-	{"uart1 and its irqs", P(UART1), 0, (1u << 6) | (1u << 7), 0, 0, MV_R_NONE},
-	{"gpio and the last irq", P(GPIO), 0, 0, 1u << (39 - 32), 0, MV_R_NONE},
-	{"microvisor uart", P(UART0), 0, 0, 0, 0, MV_R_PERIPH_NOT_APP},
-	{"microvisor secctl", P(SECCTL), 0, 0, 0, 0, MV_R_PERIPH_NOT_APP},
-	{"peripheral without gate", P(TIMER), 0, 0, 0, 0, MV_R_PERIPH_NO_GATE},
-	{"peripheral index past the board", 1u << MVB_PERIPH_COUNT, 0, 0, 0, 0, MV_R_PERIPH_UNKNOWN},
-	{"peripheral in the second word", 0, 1u, 0, 0, 0, MV_R_PERIPH_UNKNOWN},
-	{"irq without its peripheral", 0, 0, 1u << 6, 0, 0, MV_R_IRQ_NOT_OWNED},
-	{"irq of another peripheral", P(UART1), 0, 1u << 5, 0, 0, MV_R_IRQ_NOT_OWNED},
-	{"irq of no peripheral", P(UART1), 0, 1u << 20, 0, 0, MV_R_IRQ_NOT_OWNED},
-	{"irq shared with the microvisor", P(SPI), 0, 1u << 8, 0, 0, MV_R_IRQ_NOT_OWNED},
-	{"irq past the board", P(UART1), 0, 0, 1u << (40 - 32), 0, MV_R_IRQ_RANGE},
-	{"irq past any board", P(UART1), 0, 0, 0, 1u << 31, MV_R_IRQ_RANGE},
+    {"nothing", 0, 0, 0, 0, 0, MV_R_NONE},
+    {"uart1", P(UART1), 0, 0, 0, 0, MV_R_NONE},
+    {"uart1 and its irqs", P(UART1), 0, (1u << 6) | (1u << 7), 0, 0, MV_R_NONE},
+    {"gpio and the last irq", P(GPIO), 0, 0, 1u << (39 - 32), 0, MV_R_NONE},
+    {"microvisor uart", P(UART0), 0, 0, 0, 0, MV_R_PERIPH_NOT_APP},
+    {"microvisor secctl", P(SECCTL), 0, 0, 0, 0, MV_R_PERIPH_NOT_APP},
+    {"peripheral without gate", P(TIMER), 0, 0, 0, 0, MV_R_PERIPH_NO_GATE},
+    {"peripheral index past the board", 1u << MVB_PERIPH_COUNT, 0, 0, 0, 0, MV_R_PERIPH_UNKNOWN},
+    {"peripheral in the second word", 0, 1u, 0, 0, 0, MV_R_PERIPH_UNKNOWN},
+    {"irq without its peripheral", 0, 0, 1u << 6, 0, 0, MV_R_IRQ_NOT_OWNED},
+    {"irq of another peripheral", P(UART1), 0, 1u << 5, 0, 0, MV_R_IRQ_NOT_OWNED},
+    {"irq of no peripheral", P(UART1), 0, 1u << 20, 0, 0, MV_R_IRQ_NOT_OWNED},
+    {"irq shared with the microvisor", P(SPI), 0, 1u << 8, 0, 0, MV_R_IRQ_NOT_OWNED},
+    {"irq past the board", P(UART1), 0, 0, 1u << (40 - 32), 0, MV_R_IRQ_RANGE},
+    {"irq past any board", P(UART1), 0, 0, 0, 1u << 31, MV_R_IRQ_RANGE},
 };
 
 static void test_table(void **state)
@@ -55,7 +55,7 @@ static void test_table(void **state)
 
 		if (got != cases[i].want)
 			fail_msg("case '%s': reason 0x%04x, want 0x%04x", cases[i].what, (unsigned)got,
-				 (unsigned)cases[i].want);
+			         (unsigned)cases[i].want);
 		if (got == MV_R_NONE) {
 			/* The grant is exactly the request. */
 			assert_int_equal(g.periph[0], cases[i].periph0);
@@ -151,11 +151,8 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_block_mask),
-		cmocka_unit_test(test_memory_gates),
-		cmocka_unit_test(test_periph_gates),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_table),        cmocka_unit_test(test_block_mask), cmocka_unit_test(test_memory_gates),
+	    cmocka_unit_test(test_periph_gates), cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,9 +13,9 @@
 #include "fake_port.h"
 #include "mv/mv_api.h"
 
-static char ns_mem[512];           /* the app's memory */
-static char ns_rom[64];            /* readable, not writable */
-static char secure_mem[512];       /* never registered */
+static char ns_mem[512];     /* the app's memory */
+static char ns_rom[64];      /* readable, not writable */
+static char secure_mem[512]; /* never registered */
 
 static int setup(void **state)
 {
@@ -42,18 +42,18 @@ static void test_log_checks(void **state)
 		uint32_t len;
 		int32_t want;
 	} cases[] = {
-		{"valid", ns_mem, 6, MV_OK},
-		{"empty", ns_mem, 0, MV_OK},
-		{"NULL", NULL, 4, MV_EFAULT},
-		{"NULL empty", NULL, 0, MV_EFAULT},
-		{"secure", secure_mem, 4, MV_EFAULT},
-		{"crossing the end", ns_mem + sizeof ns_mem - 2, 4, MV_EFAULT},
-		{"last bytes", ns_mem + sizeof ns_mem - 4, 4, MV_OK},
-		{"wrapping", (const char *)(UINTPTR_MAX - 3), 8, MV_EFAULT},
-		{"longest", ns_mem, MV_LOG_MAX, MV_OK},
-		{"too long", ns_mem, MV_LOG_MAX + 1, MV_E2BIG},
-		{"huge", ns_mem, 0xffffff00u, MV_E2BIG},
-		{"read-only is readable", ns_rom, 8, MV_OK},
+	    {"valid", ns_mem, 6, MV_OK},
+	    {"empty", ns_mem, 0, MV_OK},
+	    {"NULL", NULL, 4, MV_EFAULT},
+	    {"NULL empty", NULL, 0, MV_EFAULT},
+	    {"secure", secure_mem, 4, MV_EFAULT},
+	    {"crossing the end", ns_mem + sizeof ns_mem - 2, 4, MV_EFAULT},
+	    {"last bytes", ns_mem + sizeof ns_mem - 4, 4, MV_OK},
+	    {"wrapping", (const char *)(UINTPTR_MAX - 3), 8, MV_EFAULT},
+	    {"longest", ns_mem, MV_LOG_MAX, MV_OK},
+	    {"too long", ns_mem, MV_LOG_MAX + 1, MV_E2BIG},
+	    {"huge", ns_mem, 0xffffff00u, MV_E2BIG},
+	    {"read-only is readable", ns_rom, 8, MV_OK},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -145,12 +145,9 @@ static void test_exit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_log_checks, setup),
-		cmocka_unit_test_setup(test_log_output, setup),
-		cmocka_unit_test_setup(test_info, setup),
-		cmocka_unit_test_setup(test_wait, setup),
-		cmocka_unit_test_setup(test_restart, setup),
-		cmocka_unit_test_setup(test_exit, setup),
+	    cmocka_unit_test_setup(test_log_checks, setup), cmocka_unit_test_setup(test_log_output, setup),
+	    cmocka_unit_test_setup(test_info, setup),       cmocka_unit_test_setup(test_wait, setup),
+	    cmocka_unit_test_setup(test_restart, setup),    cmocka_unit_test_setup(test_exit, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,7 @@
 
 static const char *const periph_names[MVB_PERIPH_COUNT] = {
 #define MV_NAME(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) [(index)] = #name,
-	MVB_PERIPH_TABLE(MV_NAME)
+    MVB_PERIPH_TABLE(MV_NAME)
 #undef MV_NAME
 };
 
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	if (manifest == NULL || image == NULL || out == NULL) {
 		fprintf(stderr, "usage: mkapphdr --manifest app.yaml --image app.bin -o hdr.bin "
-				"[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N]\n");
+		                "[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N]\n");
 		return 2;
 	}
 

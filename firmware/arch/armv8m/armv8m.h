@@ -83,8 +83,8 @@
 #define SAU_RLAR_NSC (1u << 1)
 
 /* EXC_RETURN */
-#define EXC_RETURN_S (1u << 6)     /* the interrupted context's registers are on a secure stack */
-#define EXC_RETURN_SPSEL (1u << 2) /* ... on the process stack */
+#define EXC_RETURN_S (1u << 6)          /* the interrupted context's registers are on a secure stack */
+#define EXC_RETURN_SPSEL (1u << 2)      /* ... on the process stack */
 #define EXC_RETURN_THREAD_S 0xFFFFFFF9u /* secure, thread mode, MSP, basic frame */
 
 /* Exception numbers */

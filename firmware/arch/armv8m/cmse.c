@@ -26,8 +26,8 @@ int mv_arch_ns_readable(const void *p, uint32_t len)
 {
 	if (p == 0 || len == 0u)
 		return 0;
-	return cmse_check_address_range((void *)(uintptr_t)p, len,
-					CMSE_NONSECURE | CMSE_MPU_READ | caller_flags()) != 0;
+	return cmse_check_address_range((void *)(uintptr_t)p, len, CMSE_NONSECURE | CMSE_MPU_READ | caller_flags()) !=
+	       0;
 }
 
 int mv_arch_ns_writable(void *p, uint32_t len)

@@ -39,10 +39,10 @@ uint32_t mv_arch_cpu_init(uint32_t cpu_hz)
 
 	if ((MV_REG(SCB_SHCSR) & SHCSR_ENABLES) != SHCSR_ENABLES ||
 	    (MV_REG(SCB_AIRCR) & (AIRCR_PRIS | AIRCR_BFHFNMINS | AIRCR_SYSRESETREQS)) !=
-		    (AIRCR_PRIS | AIRCR_SYSRESETREQS) ||
+	        (AIRCR_PRIS | AIRCR_SYSRESETREQS) ||
 	    (MV_REG(SCB_NSACR) & NSACR_CP10_CP11) != NSACR_CP10_CP11 ||
 	    (MV_REG(FPU_FPCCR) & (FPCCR_CLRONRET | FPCCR_CLRONRETS | FPCCR_LSPENS)) !=
-		    (FPCCR_CLRONRET | FPCCR_CLRONRETS | FPCCR_LSPENS))
+	        (FPCCR_CLRONRET | FPCCR_CLRONRETS | FPCCR_LSPENS))
 		return MV_R_HW_SCB;
 
 	/* 1 kHz secure tick from the core clock. */
@@ -87,8 +87,8 @@ uint32_t mv_arch_irq_target(const uint32_t *irq_ns, uint32_t words)
 	for (uint32_t w = 0; w < NVIC_WORDS; w++) {
 		uint32_t want = w < words ? irq_ns[w] : 0u;
 		uint32_t valid = (w == NVIC_WORDS - 1u && MVB_BOARD_NVIC_IRQS % 32u != 0u)
-					 ? (1u << (MVB_BOARD_NVIC_IRQS % 32u)) - 1u
-					 : 0xffffffffu;
+		                     ? (1u << (MVB_BOARD_NVIC_IRQS % 32u)) - 1u
+		                     : 0xffffffffu;
 
 		if ((want & ~valid) != 0u || (want & secure_irqs[w]) != 0u)
 			return MV_R_HW_NVIC;

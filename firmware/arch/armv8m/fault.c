@@ -18,8 +18,8 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s) __attribute__((noreturn,
 __attribute__((naked)) void mv_arch_fault_entry(void)
 {
 	__asm__ volatile("mov r0, lr\n\t"
-			 "mrs r1, msp\n\t"
-			 "b mv_arch_fault\n\t");
+	                 "mrs r1, msp\n\t"
+	                 "b mv_arch_fault\n\t");
 }
 
 static uint32_t app_reason(uint32_t exc)
@@ -138,27 +138,27 @@ void mv_arch_restart_isr(void)
 }
 
 __attribute__((naked, noreturn)) static void reenter_frame(uint32_t delay_ms __attribute__((unused)),
-							       uint32_t *top __attribute__((unused)),
-							       void (*entry)(uint32_t) __attribute__((unused)))
+                                                           uint32_t *top __attribute__((unused)),
+                                                           void (*entry)(uint32_t) __attribute__((unused)))
 {
 	/* Build a basic exception frame {r0-r3, r12, lr, pc, xPSR} below the
 	 * seal and return into it: secure thread mode, MSP, no FP frame.
 	 * Whatever the faulting context had on the secure stack is gone. */
 	__asm__ volatile("sub r1, r1, #32\n\t"
-			 "msr msp, r1\n\t"
-			 "movs r3, #0\n\t"
-			 "str r0, [r1, #0]\n\t"
-			 "str r3, [r1, #4]\n\t"
-			 "str r3, [r1, #8]\n\t"
-			 "str r3, [r1, #12]\n\t"
-			 "str r3, [r1, #16]\n\t"
-			 "str r3, [r1, #20]\n\t"
-			 "bic r2, r2, #1\n\t"
-			 "str r2, [r1, #24]\n\t"
-			 "mov r3, #0x01000000\n\t"
-			 "str r3, [r1, #28]\n\t"
-			 "mvn lr, #6\n\t" /* 0xFFFFFFF9: EXC_RETURN_THREAD_S */
-			 "bx lr\n\t");
+	                 "msr msp, r1\n\t"
+	                 "movs r3, #0\n\t"
+	                 "str r0, [r1, #0]\n\t"
+	                 "str r3, [r1, #4]\n\t"
+	                 "str r3, [r1, #8]\n\t"
+	                 "str r3, [r1, #12]\n\t"
+	                 "str r3, [r1, #16]\n\t"
+	                 "str r3, [r1, #20]\n\t"
+	                 "bic r2, r2, #1\n\t"
+	                 "str r2, [r1, #24]\n\t"
+	                 "mov r3, #0x01000000\n\t"
+	                 "str r3, [r1, #28]\n\t"
+	                 "mvn lr, #6\n\t" /* 0xFFFFFFF9: EXC_RETURN_THREAD_S */
+	                 "bx lr\n\t");
 }
 
 void mv_arch_reenter_from_handler(uint32_t delay_ms)
@@ -174,11 +174,11 @@ void mv_arch_reenter_from_handler(uint32_t delay_ms)
 void mv_arch_reenter_from_thread(uint32_t delay_ms)
 {
 	__asm__ volatile("msr msp, %1\n\t"
-			 "mov r0, %0\n\t"
-			 "b mv_restart_entry\n\t"
-			 :
-			 : "r"(delay_ms), "r"(__mv_stack_seal)
-			 : "r0", "memory");
+	                 "mov r0, %0\n\t"
+	                 "b mv_restart_entry\n\t"
+	                 :
+	                 : "r"(delay_ms), "r"(__mv_stack_seal)
+	                 : "r0", "memory");
 	__builtin_unreachable();
 }
 

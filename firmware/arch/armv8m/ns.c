@@ -26,15 +26,15 @@ void mv_arch_ns_reset(uint32_t ram_base)
 	uint32_t zero = 0;
 
 	__asm__ volatile("msr control_ns, %0\n\t"
-			 "msr primask_ns, %0\n\t"
-			 "msr basepri_ns, %0\n\t"
-			 "msr faultmask_ns, %0\n\t"
-			 "msr psp_ns, %0\n\t"
-			 "msr psplim_ns, %1\n\t"
-			 "msr msplim_ns, %1"
-			 :
-			 : "r"(zero), "r"(ram_base)
-			 : "memory");
+	                 "msr primask_ns, %0\n\t"
+	                 "msr basepri_ns, %0\n\t"
+	                 "msr faultmask_ns, %0\n\t"
+	                 "msr psp_ns, %0\n\t"
+	                 "msr psplim_ns, %1\n\t"
+	                 "msr msplim_ns, %1"
+	                 :
+	                 : "r"(zero), "r"(ram_base)
+	                 : "memory");
 	mv_barrier();
 }
 
@@ -44,10 +44,10 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 {
 	MV_REG(SCB_VTOR + MV_NS_ALIAS) = e->vtor;
 	__asm__ volatile("msr msp_ns, %0\n\t"
-			 "msr msplim_ns, %1"
-			 :
-			 : "r"(e->msp), "r"(ram_base)
-			 : "memory");
+	                 "msr msplim_ns, %1"
+	                 :
+	                 : "r"(e->msp), "r"(ram_base)
+	                 : "memory");
 	mv_barrier();
 
 	/* cmse_nsfptr_create clears bit 0, which makes BLXNS switch to the

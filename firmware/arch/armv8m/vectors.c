@@ -11,17 +11,17 @@ typedef void (*mv_vector)(void);
 #define F mv_arch_fault_entry
 
 __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_BOARD_NVIC_IRQS] = {
-	[0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
-	[1] = mv_arch_reset,
-	[2] = F,                          /* NMI */
-	[3] = F,                          /* HardFault */
-	[4] = F,                          /* MemManage */
-	[5] = F,                          /* BusFault */
-	[6] = F,                          /* UsageFault */
-	[7] = F,                          /* SecureFault */
-	[11] = F,                         /* SVCall: the microvisor makes none */
-	[12] = F,                         /* DebugMonitor */
-	[14] = mv_arch_restart_isr,       /* PendSV: mv_restart_app() */
-	[15] = mv_arch_tick_isr,          /* SysTick */
-	[16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = F,
+    [0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
+    [1] = mv_arch_reset,
+    [2] = F,                    /* NMI */
+    [3] = F,                    /* HardFault */
+    [4] = F,                    /* MemManage */
+    [5] = F,                    /* BusFault */
+    [6] = F,                    /* UsageFault */
+    [7] = F,                    /* SecureFault */
+    [11] = F,                   /* SVCall: the microvisor makes none */
+    [12] = F,                   /* DebugMonitor */
+    [14] = mv_arch_restart_isr, /* PendSV: mv_restart_app() */
+    [15] = mv_arch_tick_isr,    /* SysTick */
+    [16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = F,
 };

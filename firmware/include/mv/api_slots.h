@@ -12,13 +12,13 @@
 #define MV_API_SLOTS_H
 
 /* X(name, slot, since_major, since_minor) */
-#define MV_API_SLOTS(X) \
-	X(mv_version, 0, 1, 0) \
-	X(mv_info, 1, 1, 0) \
-	X(mv_log, 2, 1, 0) \
-	X(mv_ticks, 3, 1, 0) \
-	X(mv_wait, 4, 1, 0) \
-	X(mv_restart_app, 5, 1, 0) \
+#define MV_API_SLOTS(X)                                                                                                \
+	X(mv_version, 0, 1, 0)                                                                                         \
+	X(mv_info, 1, 1, 0)                                                                                            \
+	X(mv_log, 2, 1, 0)                                                                                             \
+	X(mv_ticks, 3, 1, 0)                                                                                           \
+	X(mv_wait, 4, 1, 0)                                                                                            \
+	X(mv_restart_app, 5, 1, 0)                                                                                     \
 	X(mv_exit, 6, 1, 0)
 
 #endif

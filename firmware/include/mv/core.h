@@ -79,8 +79,8 @@ uint32_t mv_apphdr_check(const struct mvb_app_header *h, const struct mv_app_lim
 /* The image itself: SHA-256 against the header, then the two vectors.
  * `image` is ah_image_size readable bytes; call only after mv_apphdr_check
  * accepted `h`, which bounds the size by the partition before any hashing. */
-uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *image,
-			     const struct mv_app_limits *lim, struct mv_app_entry *out);
+uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *image, const struct mv_app_limits *lim,
+                             struct mv_app_entry *out);
 
 /* Word `w` of a gate lookup table in which blocks [first, last) are set:
  * memory gates (MPC, MPCBB) keep one bit per block, 32 blocks a word. */
@@ -105,8 +105,8 @@ struct mv_gate_bit {
 	uint32_t reg;
 	uint32_t bit;
 };
-uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of,
-		      uint32_t n_periph, const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named);
+uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of, uint32_t n_periph,
+                      const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named);
 
 /* -------------------------------------------------------------- grants */
 struct mv_grant {
@@ -123,15 +123,15 @@ const char *mv_periph_name(uint32_t index);
 
 /* ---------------------------------------------------------------- faults */
 struct mv_fault {
-	uint32_t exc;      /* exception number (IPSR) */
-	uint32_t from_ns;  /* the interrupted context was non-secure */
-	uint32_t reason;   /* MV_R_APP_* or MV_R_MV_* classification */
+	uint32_t exc;     /* exception number (IPSR) */
+	uint32_t from_ns; /* the interrupted context was non-secure */
+	uint32_t reason;  /* MV_R_APP_* or MV_R_MV_* classification */
 	uint32_t cfsr, hfsr, sfsr, bfar;
 	uint32_t frame_ok; /* pc/lr/xpsr below came from a checked stack frame */
 	uint32_t pc, lr, xpsr;
 	const char *extra_name; /* port status register worth printing (e.g. "SECPPCINTSTAT"), or NULL */
 	uint32_t extra;
-	uint32_t nested;   /* another exception is still active: no clean restart possible */
+	uint32_t nested; /* another exception is still active: no clean restart possible */
 };
 
 struct mv_crash_state {
@@ -147,8 +147,7 @@ enum mv_crash_action { MV_ACT_RESTART = 0, MV_ACT_SAFE = 1 };
 void mv_crash_started(struct mv_crash_state *s, uint32_t now);
 /* Book a crash at tick `now`; returns MV_ACT_RESTART with *delay_ms set,
  * or MV_ACT_SAFE once MV_CRASH_LIMIT crashes came in a row. */
-enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now,
-				     uint32_t *delay_ms);
+enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now, uint32_t *delay_ms);
 
 /* ------------------------------------------------- secure-call back ends */
 /* Each takes the raw NS arguments; the cmse_nonsecure_entry wrappers in

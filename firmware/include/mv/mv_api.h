@@ -23,7 +23,7 @@
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
 #define MV_ABI_MINOR 0u
-#define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma) & 0xffffu) << 16) | ((uint32_t)(mi) & 0xffffu))
+#define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma)&0xffffu) << 16) | ((uint32_t)(mi)&0xffffu))
 #define MV_ABI MV_ABI_PACK(MV_ABI_MAJOR, MV_ABI_MINOR)
 
 #define MV_LOG_MAX 128u /* longest message mv_log accepts */
@@ -34,12 +34,12 @@
 
 /* What mv_info() fills in; fields are only ever appended. */
 struct mv_info {
-	uint32_t mi_abi;          /* MV_ABI_PACK of the running microvisor */
-	uint32_t mi_fw_version;   /* microvisor version, major.minor.patch as 8.8.16 bits */
-	uint32_t mi_starts;       /* app starts since power-on, 1 on the first start */
-	uint32_t mi_crashes;      /* crashes in a row before this start (0 after a clean start) */
-	uint32_t mi_last_reason;  /* reason code (mv/reason.h) of the last crash, 0 if none */
-	uint32_t mi_ticks_hz;     /* rate of mv_ticks() */
+	uint32_t mi_abi;         /* MV_ABI_PACK of the running microvisor */
+	uint32_t mi_fw_version;  /* microvisor version, major.minor.patch as 8.8.16 bits */
+	uint32_t mi_starts;      /* app starts since power-on, 1 on the first start */
+	uint32_t mi_crashes;     /* crashes in a row before this start (0 after a clean start) */
+	uint32_t mi_last_reason; /* reason code (mv/reason.h) of the last crash, 0 if none */
+	uint32_t mi_ticks_hz;    /* rate of mv_ticks() */
 };
 
 /* ABI of the running microvisor, MV_ABI_PACK(major, minor).  Since 1.0. */

@@ -16,59 +16,59 @@
  * A production build never exits: it parks in a WFI loop instead.
  */
 #define MV_EXIT_APP_MAX 63u
-#define MV_EXIT_NO_APP 64u      /* no app installed (header magic absent) */
-#define MV_EXIT_BAD_HEADER 65u  /* header present but corrupt */
-#define MV_EXIT_BAD_IMAGE 66u   /* image outside its partition, hash mismatch, bad vectors */
-#define MV_EXIT_ABI 67u         /* app needs a newer or different microvisor ABI */
-#define MV_EXIT_REFUSED 68u     /* app asks for a peripheral or IRQ it may not have */
-#define MV_EXIT_CRASH_LOOP 69u  /* app crashed too often in a row: safe mode */
-#define MV_EXIT_MV_FAULT 70u    /* fault inside the microvisor itself */
-#define MV_EXIT_HW 71u          /* security hardware did not take its configuration */
+#define MV_EXIT_NO_APP 64u     /* no app installed (header magic absent) */
+#define MV_EXIT_BAD_HEADER 65u /* header present but corrupt */
+#define MV_EXIT_BAD_IMAGE 66u  /* image outside its partition, hash mismatch, bad vectors */
+#define MV_EXIT_ABI 67u        /* app needs a newer or different microvisor ABI */
+#define MV_EXIT_REFUSED 68u    /* app asks for a peripheral or IRQ it may not have */
+#define MV_EXIT_CRASH_LOOP 69u /* app crashed too often in a row: safe mode */
+#define MV_EXIT_MV_FAULT 70u   /* fault inside the microvisor itself */
+#define MV_EXIT_HW 71u         /* security hardware did not take its configuration */
 
 #define MV_REASON(exit_status, detail) ((((unsigned)(exit_status)) << 8) | (unsigned)(detail))
 #define MV_REASON_EXIT(reason) (((unsigned)(reason) >> 8) & 0xffu)
 
 /* X(name, code, text): the single list; reason.c builds names from it. */
-#define MV_REASON_TABLE(X) \
-	X(MV_R_NONE, 0u, "no error") \
-	X(MV_R_NO_APP, MV_REASON(MV_EXIT_NO_APP, 1u), "no app installed (header magic missing)") \
-	X(MV_R_HDR_FORMAT, MV_REASON(MV_EXIT_BAD_HEADER, 1u), "app header format unknown") \
-	X(MV_R_HDR_SIZE, MV_REASON(MV_EXIT_BAD_HEADER, 2u), "app header size field wrong") \
-	X(MV_R_HDR_CRC, MV_REASON(MV_EXIT_BAD_HEADER, 3u), "app header crc mismatch") \
-	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags") \
-	X(MV_R_IMG_RANGE, MV_REASON(MV_EXIT_BAD_IMAGE, 1u), "app image outside its flash partition") \
-	X(MV_R_IMG_ALIGN, MV_REASON(MV_EXIT_BAD_IMAGE, 2u), "app image start not aligned for its vector table") \
-	X(MV_R_IMG_HASH, MV_REASON(MV_EXIT_BAD_IMAGE, 3u), "app image sha-256 mismatch") \
-	X(MV_R_IMG_SP, MV_REASON(MV_EXIT_BAD_IMAGE, 4u), "app initial stack pointer outside app ram") \
-	X(MV_R_IMG_ENTRY, MV_REASON(MV_EXIT_BAD_IMAGE, 5u), "app reset vector outside the image or not thumb") \
-	X(MV_R_ABI_TOO_NEW, MV_REASON(MV_EXIT_ABI, 1u), "app needs a newer microvisor abi") \
-	X(MV_R_ABI_MAJOR, MV_REASON(MV_EXIT_ABI, 2u), "app built for another abi major version") \
-	X(MV_R_PERIPH_UNKNOWN, MV_REASON(MV_EXIT_REFUSED, 1u), "app asks for a peripheral the board does not have") \
-	X(MV_R_PERIPH_NOT_APP, MV_REASON(MV_EXIT_REFUSED, 2u), "app asks for a microvisor-owned peripheral") \
-	X(MV_R_PERIPH_NO_GATE, MV_REASON(MV_EXIT_REFUSED, 3u), "app asks for a peripheral that has no security gate") \
-	X(MV_R_IRQ_RANGE, MV_REASON(MV_EXIT_REFUSED, 4u), "app asks for an irq the board does not have") \
-	X(MV_R_IRQ_NOT_OWNED, MV_REASON(MV_EXIT_REFUSED, 5u), "app asks for an irq of a peripheral it was not given") \
-	X(MV_R_CRASH_LOOP, MV_REASON(MV_EXIT_CRASH_LOOP, 1u), "app crashed too often in a row") \
-	X(MV_R_NESTED, MV_REASON(MV_EXIT_CRASH_LOOP, 2u), "app crashed inside a handler that cannot be unwound") \
-	X(MV_R_APP_SECUREFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x10u), "SecureFault") \
-	X(MV_R_APP_BUSFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x11u), "BusFault") \
-	X(MV_R_APP_USAGEFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x12u), "UsageFault") \
-	X(MV_R_APP_MEMMANAGE, MV_REASON(MV_EXIT_CRASH_LOOP, 0x13u), "MemManage") \
-	X(MV_R_APP_HARDFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x14u), "HardFault") \
-	X(MV_R_APP_PPC, MV_REASON(MV_EXIT_CRASH_LOOP, 0x15u), "peripheral access violation (PPC)") \
-	X(MV_R_APP_MPC, MV_REASON(MV_EXIT_CRASH_LOOP, 0x16u), "memory access violation (MPC)") \
-	X(MV_R_APP_RETURNED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x17u), "app returned from its reset handler") \
-	X(MV_R_APP_REPORTED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x18u), "app reported a fatal fault") \
-	X(MV_R_MV_FAULT, MV_REASON(MV_EXIT_MV_FAULT, 1u), "fault in microvisor code") \
-	X(MV_R_MV_IRQ, MV_REASON(MV_EXIT_MV_FAULT, 2u), "unexpected secure interrupt") \
-	X(MV_R_MV_RETURN, MV_REASON(MV_EXIT_MV_FAULT, 3u), "unreachable code reached") \
-	X(MV_R_HW_MPC, MV_REASON(MV_EXIT_HW, 1u), "memory gate (MPC) did not take its configuration") \
-	X(MV_R_HW_MPC_GEOMETRY, MV_REASON(MV_EXIT_HW, 2u), "partition not aligned to the memory gate's blocks") \
-	X(MV_R_HW_SAU, MV_REASON(MV_EXIT_HW, 3u), "SAU did not take its configuration") \
-	X(MV_R_HW_SAU_REGIONS, MV_REASON(MV_EXIT_HW, 4u), "SAU has too few regions") \
-	X(MV_R_HW_PPC, MV_REASON(MV_EXIT_HW, 5u), "peripheral gate (PPC) did not take its configuration") \
-	X(MV_R_HW_NVIC, MV_REASON(MV_EXIT_HW, 6u), "interrupt target (NVIC ITNS) did not take its configuration") \
-	X(MV_R_HW_SCB, MV_REASON(MV_EXIT_HW, 7u), "system control registers did not take their configuration") \
+#define MV_REASON_TABLE(X)                                                                                             \
+	X(MV_R_NONE, 0u, "no error")                                                                                   \
+	X(MV_R_NO_APP, MV_REASON(MV_EXIT_NO_APP, 1u), "no app installed (header magic missing)")                       \
+	X(MV_R_HDR_FORMAT, MV_REASON(MV_EXIT_BAD_HEADER, 1u), "app header format unknown")                             \
+	X(MV_R_HDR_SIZE, MV_REASON(MV_EXIT_BAD_HEADER, 2u), "app header size field wrong")                             \
+	X(MV_R_HDR_CRC, MV_REASON(MV_EXIT_BAD_HEADER, 3u), "app header crc mismatch")                                  \
+	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags")                           \
+	X(MV_R_IMG_RANGE, MV_REASON(MV_EXIT_BAD_IMAGE, 1u), "app image outside its flash partition")                   \
+	X(MV_R_IMG_ALIGN, MV_REASON(MV_EXIT_BAD_IMAGE, 2u), "app image start not aligned for its vector table")        \
+	X(MV_R_IMG_HASH, MV_REASON(MV_EXIT_BAD_IMAGE, 3u), "app image sha-256 mismatch")                               \
+	X(MV_R_IMG_SP, MV_REASON(MV_EXIT_BAD_IMAGE, 4u), "app initial stack pointer outside app ram")                  \
+	X(MV_R_IMG_ENTRY, MV_REASON(MV_EXIT_BAD_IMAGE, 5u), "app reset vector outside the image or not thumb")         \
+	X(MV_R_ABI_TOO_NEW, MV_REASON(MV_EXIT_ABI, 1u), "app needs a newer microvisor abi")                            \
+	X(MV_R_ABI_MAJOR, MV_REASON(MV_EXIT_ABI, 2u), "app built for another abi major version")                       \
+	X(MV_R_PERIPH_UNKNOWN, MV_REASON(MV_EXIT_REFUSED, 1u), "app asks for a peripheral the board does not have")    \
+	X(MV_R_PERIPH_NOT_APP, MV_REASON(MV_EXIT_REFUSED, 2u), "app asks for a microvisor-owned peripheral")           \
+	X(MV_R_PERIPH_NO_GATE, MV_REASON(MV_EXIT_REFUSED, 3u), "app asks for a peripheral that has no security gate")  \
+	X(MV_R_IRQ_RANGE, MV_REASON(MV_EXIT_REFUSED, 4u), "app asks for an irq the board does not have")               \
+	X(MV_R_IRQ_NOT_OWNED, MV_REASON(MV_EXIT_REFUSED, 5u), "app asks for an irq of a peripheral it was not given")  \
+	X(MV_R_CRASH_LOOP, MV_REASON(MV_EXIT_CRASH_LOOP, 1u), "app crashed too often in a row")                        \
+	X(MV_R_NESTED, MV_REASON(MV_EXIT_CRASH_LOOP, 2u), "app crashed inside a handler that cannot be unwound")       \
+	X(MV_R_APP_SECUREFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x10u), "SecureFault")                                   \
+	X(MV_R_APP_BUSFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x11u), "BusFault")                                         \
+	X(MV_R_APP_USAGEFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x12u), "UsageFault")                                     \
+	X(MV_R_APP_MEMMANAGE, MV_REASON(MV_EXIT_CRASH_LOOP, 0x13u), "MemManage")                                       \
+	X(MV_R_APP_HARDFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x14u), "HardFault")                                       \
+	X(MV_R_APP_PPC, MV_REASON(MV_EXIT_CRASH_LOOP, 0x15u), "peripheral access violation (PPC)")                     \
+	X(MV_R_APP_MPC, MV_REASON(MV_EXIT_CRASH_LOOP, 0x16u), "memory access violation (MPC)")                         \
+	X(MV_R_APP_RETURNED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x17u), "app returned from its reset handler")              \
+	X(MV_R_APP_REPORTED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x18u), "app reported a fatal fault")                       \
+	X(MV_R_MV_FAULT, MV_REASON(MV_EXIT_MV_FAULT, 1u), "fault in microvisor code")                                  \
+	X(MV_R_MV_IRQ, MV_REASON(MV_EXIT_MV_FAULT, 2u), "unexpected secure interrupt")                                 \
+	X(MV_R_MV_RETURN, MV_REASON(MV_EXIT_MV_FAULT, 3u), "unreachable code reached")                                 \
+	X(MV_R_HW_MPC, MV_REASON(MV_EXIT_HW, 1u), "memory gate (MPC) did not take its configuration")                  \
+	X(MV_R_HW_MPC_GEOMETRY, MV_REASON(MV_EXIT_HW, 2u), "partition not aligned to the memory gate's blocks")        \
+	X(MV_R_HW_SAU, MV_REASON(MV_EXIT_HW, 3u), "SAU did not take its configuration")                                \
+	X(MV_R_HW_SAU_REGIONS, MV_REASON(MV_EXIT_HW, 4u), "SAU has too few regions")                                   \
+	X(MV_R_HW_PPC, MV_REASON(MV_EXIT_HW, 5u), "peripheral gate (PPC) did not take its configuration")              \
+	X(MV_R_HW_NVIC, MV_REASON(MV_EXIT_HW, 6u), "interrupt target (NVIC ITNS) did not take its configuration")      \
+	X(MV_R_HW_SCB, MV_REASON(MV_EXIT_HW, 7u), "system control registers did not take their configuration")         \
 	X(MV_R_HW_SECCTL, MV_REASON(MV_EXIT_HW, 8u), "security controller did not take its configuration")
 
 enum mv_reason {

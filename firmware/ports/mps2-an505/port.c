@@ -31,9 +31,9 @@ void mv_port_console_write(const char *s, uint32_t len)
 /* Every gated memory of the board: all of them are written in full, so a
  * block is non-secure only if an app partition says so. */
 static const uint32_t mpcs[] = {
-	MVB_MEM_CODE_GATE_BASE,
-	MVB_MEM_SRAM2_GATE_BASE,
-	MVB_MEM_SRAM3_GATE_BASE,
+    MVB_MEM_CODE_GATE_BASE,
+    MVB_MEM_SRAM2_GATE_BASE,
+    MVB_MEM_SRAM3_GATE_BASE,
 };
 
 #define N_MPCS (sizeof mpcs / sizeof mpcs[0])
@@ -98,7 +98,7 @@ uint32_t mv_port_security_init(void)
 
 /* The NS peripheral alias: the PPC, not the SAU, decides per device. */
 static const struct mv_sau_region windows[] = {
-	{0x40000000u, 0x4fffffffu, 0u},
+    {0x40000000u, 0x4fffffffu, 0u},
 };
 
 const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
@@ -111,18 +111,17 @@ const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
 /* Every gate register any peripheral of the board names, written in full
  * each time, so that an earlier grant never survives a restart. */
 static const uint32_t gate_regs[] = {
-	MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3,
-	MV_GATE_apbnsppc0,    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1,
-	MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
+    MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3, MV_GATE_apbnsppc0,
+    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1, MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
 };
 
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
 /* Gate register and bit of each board peripheral (from the manifest). */
 static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
-#define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+#define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                      \
 	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
-	MVB_PERIPH_TABLE(MV_GATE_OF)
+    MVB_PERIPH_TABLE(MV_GATE_OF)
 #undef MV_GATE_OF
 };
 

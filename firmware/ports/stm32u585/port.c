@@ -12,11 +12,11 @@
 #include "stm32u585.h"
 
 _Static_assert(MVB_PART_APP_FLASH_OFFSET + MVB_PART_APP_FLASH_SIZE == MVB_MEM_FLASH_SIZE,
-	       "app_flash must run to the end of flash: the watermark makes everything below it secure");
+               "app_flash must run to the end of flash: the watermark makes everything below it secure");
 _Static_assert(MVB_PART_APP_FLASH_OFFSET % MVB_MEM_FLASH_GRANULE == 0u && MVB_PART_APP_FLASH_OFFSET > 0u,
-	       "app_flash must start on a flash page, after the secure pages");
+               "app_flash must start on a flash page, after the secure pages");
 _Static_assert(MVB_PART_APP_FLASH_OFFSET <= MVB_MEM_FLASH_SIZE / 2u,
-	       "the secure pages must all be in bank 1 (one watermark)");
+               "the secure pages must all be in bank 1 (one watermark)");
 
 /* ------------------------------------------------------------ console */
 void mv_port_console_init(void)
@@ -51,16 +51,16 @@ void mv_port_console_write(const char *s, uint32_t len)
 static const struct {
 	uint32_t gate, size, block;
 } mpcbbs[] = {
-	{MVB_MEM_SRAM1_GATE_BASE, MVB_MEM_SRAM1_SIZE, MVB_MEM_SRAM1_GRANULE},
-	{MVB_MEM_SRAM2_GATE_BASE, MVB_MEM_SRAM2_SIZE, MVB_MEM_SRAM2_GRANULE},
-	{MVB_MEM_SRAM3_GATE_BASE, MVB_MEM_SRAM3_SIZE, MVB_MEM_SRAM3_GRANULE},
-	{MVB_MEM_SRAM4_GATE_BASE, MVB_MEM_SRAM4_SIZE, MVB_MEM_SRAM4_GRANULE},
+    {MVB_MEM_SRAM1_GATE_BASE, MVB_MEM_SRAM1_SIZE, MVB_MEM_SRAM1_GRANULE},
+    {MVB_MEM_SRAM2_GATE_BASE, MVB_MEM_SRAM2_SIZE, MVB_MEM_SRAM2_GRANULE},
+    {MVB_MEM_SRAM3_GATE_BASE, MVB_MEM_SRAM3_SIZE, MVB_MEM_SRAM3_GRANULE},
+    {MVB_MEM_SRAM4_GATE_BASE, MVB_MEM_SRAM4_SIZE, MVB_MEM_SRAM4_GRANULE},
 };
 
 /* Where an app partition may sit: flash (watermarks) or an SRAM. */
 static const uint32_t gates[] = {
-	MVB_MEM_FLASH_GATE_BASE, MVB_MEM_SRAM1_GATE_BASE, MVB_MEM_SRAM2_GATE_BASE,
-	MVB_MEM_SRAM3_GATE_BASE, MVB_MEM_SRAM4_GATE_BASE,
+    MVB_MEM_FLASH_GATE_BASE, MVB_MEM_SRAM1_GATE_BASE, MVB_MEM_SRAM2_GATE_BASE,
+    MVB_MEM_SRAM3_GATE_BASE, MVB_MEM_SRAM4_GATE_BASE,
 };
 
 #define N_MPCBB (sizeof mpcbbs / sizeof mpcbbs[0])
@@ -149,7 +149,7 @@ uint32_t mv_port_security_init(void)
 
 /* The NS peripheral alias: the TZSC, not the SAU, decides per device. */
 static const struct mv_sau_region windows[] = {
-	{0x40000000u, 0x4fffffffu, 0u},
+    {0x40000000u, 0x4fffffffu, 0u},
 };
 
 const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
@@ -160,15 +160,18 @@ const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
 
 /* ---------------------------------------------------- peripheral gates */
 static const uint32_t gate_regs[] = {
-	MV_GATE_tzsc1_seccfgr1, MV_GATE_tzsc1_seccfgr2, MV_GATE_tzsc1_seccfgr3, MV_GATE_tzsc2_seccfgr1,
+    MV_GATE_tzsc1_seccfgr1,
+    MV_GATE_tzsc1_seccfgr2,
+    MV_GATE_tzsc1_seccfgr3,
+    MV_GATE_tzsc2_seccfgr1,
 };
 
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
 static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
-#define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) \
+#define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                      \
 	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
-	MVB_PERIPH_TABLE(MV_GATE_OF)
+    MVB_PERIPH_TABLE(MV_GATE_OF)
 #undef MV_GATE_OF
 };
 

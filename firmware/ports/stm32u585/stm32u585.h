@@ -20,10 +20,10 @@
 #define TZSC2 MVB_PERIPH_GTZC2_S_BASE
 #define TZIC1 (TZSC1 + 0x400u)
 #define TZIC2 (TZSC2 + 0x400u)
-#define TZSC_SECCFGR(n) (0x10u + 4u * ((n) - 1u)) /* bit = 1: peripheral secure */
-#define TZIC_IER(n) (0x00u + 4u * ((n) - 1u))
-#define TZIC_SR(n) (0x10u + 4u * ((n) - 1u))
-#define TZIC_FCR(n) (0x20u + 4u * ((n) - 1u))
+#define TZSC_SECCFGR(n) (0x10u + 4u * ((n)-1u)) /* bit = 1: peripheral secure */
+#define TZIC_IER(n) (0x00u + 4u * ((n)-1u))
+#define TZIC_SR(n) (0x10u + 4u * ((n)-1u))
+#define TZIC_FCR(n) (0x20u + 4u * ((n)-1u))
 #define U585_TZIC1_REGS 4u
 #define U585_TZIC2_REGS 4u /* unverified how many GTZC2 implements; extra ones read as zero */
 #define U585_IRQ_GTZC 8u
@@ -46,7 +46,7 @@
 #define FLASH_SECWM1R1 0x50u
 #define FLASH_SECWM2R1 0x60u
 #define FLASH_OPTR_TZEN (1u << 31)
-#define SECWM_PSTRT(v) ((v) & 0x7fu)
+#define SECWM_PSTRT(v) ((v)&0x7fu)
 #define SECWM_PEND(v) (((v) >> 16) & 0x7fu)
 
 /* RCC (secure alias). */

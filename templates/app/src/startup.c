@@ -29,18 +29,18 @@ void SysTick_Handler(void) __attribute__((weak, alias("app_unexpected")));
 typedef void (*app_vector)(void);
 
 __attribute__((section(".vectors"), used)) const app_vector app_vectors[16u + MVB_BOARD_NVIC_IRQS] = {
-	[0] = (app_vector)__app_stack_top,
-	[1] = app_reset,
-	[2] = app_fault, /* NMI, HardFault, MemManage, BusFault, UsageFault */
-	[3] = app_fault,
-	[4] = app_fault,
-	[5] = app_fault,
-	[6] = app_fault,
-	[11] = SVC_Handler,
-	[12] = app_fault, /* DebugMonitor */
-	[14] = PendSV_Handler,
-	[15] = SysTick_Handler,
-	[16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = app_irq_entry,
+    [0] = (app_vector)__app_stack_top,
+    [1] = app_reset,
+    [2] = app_fault, /* NMI, HardFault, MemManage, BusFault, UsageFault */
+    [3] = app_fault,
+    [4] = app_fault,
+    [5] = app_fault,
+    [6] = app_fault,
+    [11] = SVC_Handler,
+    [12] = app_fault, /* DebugMonitor */
+    [14] = PendSV_Handler,
+    [15] = SysTick_Handler,
+    [16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = app_irq_entry,
 };
 
 #define SCB_SHCSR (*(volatile uint32_t *)0xE000ED24u)
