@@ -5,7 +5,9 @@
 # gives <name>.elf: the sources (startup and manifest.S included), linked
 # with the linker script, which INCLUDEs mv_regions.ld from 'mvbuild gen ld',
 # and with the microvisor's import library.  The manifest is embedded in
-# .mvb.app through manifest.S (MVB_APP_MANIFEST = its path).
+# .mvb.app through manifest.S (MVB_APP_MANIFEST = its path).  No C library:
+# loops are not turned into memset/memcpy calls; link newlib yourself if
+# the app needs one.
 #
 # Variables read:
 #   MVB_SDK_DIR      this SDK (the firmware/ directory of an mvbuild tree)
@@ -68,7 +70,8 @@ function(mv_add_app name)
 	endif()
 	target_include_directories(${name} PRIVATE "${MVB_SDK_DIR}/include" "${gen}")
 	target_compile_options(${name} PRIVATE
-		$<$<COMPILE_LANGUAGE:C>:-std=c11 -Os -g -Wall -Wextra -ffunction-sections -fdata-sections>
+		$<$<COMPILE_LANGUAGE:C>:-std=c11 -Os -g -Wall -Wextra -ffunction-sections -fdata-sections
+		-fno-tree-loop-distribute-patterns>
 		-ffile-prefix-map=${CMAKE_SOURCE_DIR}/= -ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
 	target_compile_definitions(${name} PRIVATE MVB_APP_MANIFEST="${manifest}")
 	foreach(src IN LISTS A_SOURCES)

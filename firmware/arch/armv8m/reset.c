@@ -26,12 +26,15 @@ __attribute__((noreturn, used)) void mv_arch_reset(void)
 	MV_REG(SCB_CPACR) |= CPACR_CP10_CP11_FULL;
 	mv_barrier();
 
-	const uint32_t *src = __mv_data_load;
+	/* Sizes as integers: comparing pointers to different linker symbols
+	 * is undefined in C, and the compiler may act on that. */
+	uint32_t data_words = ((uintptr_t)__mv_data_end - (uintptr_t)__mv_data_start) / 4u;
+	uint32_t bss_words = ((uintptr_t)__mv_bss_end - (uintptr_t)__mv_bss_start) / 4u;
 
-	for (uint32_t *dst = __mv_data_start; dst < __mv_data_end;)
-		*dst++ = *src++;
-	for (uint32_t *dst = __mv_bss_start; dst < __mv_bss_end;)
-		*dst++ = 0;
+	for (uint32_t i = 0; i < data_words; i++)
+		__mv_data_start[i] = __mv_data_load[i];
+	for (uint32_t i = 0; i < bss_words; i++)
+		__mv_bss_start[i] = 0;
 
 	mv_main();
 }

@@ -50,12 +50,15 @@ void app_reset(void)
 	/* Stack overflow faults instead of overwriting .bss. */
 	__asm__ volatile("msr msplim, %0" : : "r"(__app_stack_bottom));
 
-	const uint32_t *src = __app_data_load;
+	/* Sizes as integers: comparing pointers to different linker symbols
+	 * is undefined in C, and the compiler may act on that. */
+	uint32_t data_words = ((uintptr_t)__app_data_end - (uintptr_t)__app_data_start) / 4u;
+	uint32_t bss_words = ((uintptr_t)__app_bss_end - (uintptr_t)__app_bss_start) / 4u;
 
-	for (uint32_t *dst = __app_data_start; dst < __app_data_end;)
-		*dst++ = *src++;
-	for (uint32_t *dst = __app_bss_start; dst < __app_bss_end;)
-		*dst++ = 0;
+	for (uint32_t i = 0; i < data_words; i++)
+		__app_data_start[i] = __app_data_load[i];
+	for (uint32_t i = 0; i < bss_words; i++)
+		__app_bss_start[i] = 0;
 
 	/* MemManage and UsageFault get their own handlers (app_fault), so the
 	 * microvisor can clear them on restart; BusFault is the microvisor's. */
