@@ -4,15 +4,18 @@
 #
 #   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR
 #               [--app APP.elf | --no-app] [--hdr-opt OPT]... [--corrupt-crc]
-#               [--corrupt-image] --exit STATUS [--expect LINE]... [--reject LINE]...
+#               [--corrupt-image] [--bundle MVBUILD --board-file YAML]
+#               --exit STATUS [--expect LINE]... [--reject LINE]...
 #
-# Until 'mvbuild bundle' exists the app header is made by mkapphdr (test
-# tooling) from the app's image (objcopy -O binary) and its embedded
-# manifest (.mvb.app), and loaded at the app_header partition.
+# With --bundle the boot image is 'mvbuild bundle APP --factory' (the
+# product path, for apps that pass 'mvbuild check').  Otherwise the app
+# header is made by mkapphdr (test tooling, which can also write wrong
+# headers on purpose) from the app's image (objcopy -O binary) and its
+# embedded manifest (.mvb.app), and loaded at the app_header partition.
 # Status 124 (timeout) and 134 (QEMU abort, e.g. a lockup) always fail.
 set -u
 
-name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0
+name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file=''
 hdr_opts='' expects='' rejects=''
 nl='
 '
@@ -27,6 +30,8 @@ while [ $# -gt 0 ]; do
 	--hdr-opt) hdr_opts="$hdr_opts $2"; shift 2 ;;
 	--corrupt-crc) corrupt_crc=1; shift ;;
 	--corrupt-image) corrupt_image=1; shift ;;
+	--bundle) bundle=$2; shift 2 ;;
+	--board-file) board_file=$2; shift 2 ;;
 	--exit) want_exit=$2; shift 2 ;;
 	--expect) expects="$expects$2$nl"; shift 2 ;;
 	--reject) rejects="$rejects$2$nl"; shift 2 ;;
@@ -60,7 +65,15 @@ set -- -M mps2-an505 -display none -monitor none \
 	-semihosting-config enable=on,target=native -no-reboot \
 	-d int,guest_errors -D "$dir/qemu.log" \
 	-kernel "$fw/microvisor.elf"
-if [ -n "$app" ]; then
+if [ -n "$app" ] && [ -n "$bundle" ]; then
+	"$bundle" bundle "$app" --factory -o "$dir/boot.elf" --board "$board_file" \
+		--microvisor "$fw/out/microvisor.elf" --api "$fw/out/mv_api.yaml" >"$dir/bundle.log" 2>&1 ||
+		fail "mvbuild bundle: $(cat "$dir/bundle.log")"
+	set -- -M mps2-an505 -display none -monitor none \
+		-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
+		-semihosting-config enable=on,target=native -no-reboot \
+		-d int,guest_errors -D "$dir/qemu.log" -kernel "$dir/boot.elf"
+elif [ -n "$app" ]; then
 	"$OBJCOPY" -O binary "$app" "$dir/image.bin" || fail "objcopy of $app"
 	"$OBJCOPY" --dump-section .mvb.app="$dir/app.yaml" "$app" "$dir/scratch.elf" ||
 		fail "$app has no .mvb.app manifest"
