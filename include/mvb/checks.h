@@ -95,7 +95,19 @@
 	X(VECTOR_HANDLER, "vector-handler", ERROR, "a reset, exception or IRQ handler is not a Thumb address inside app flash") \
 	/* microvisor calls */ \
 	X(MV_API_MISSING, "mv-api-missing", WARNING, "no secure entry table for this board: microvisor calls not checked") \
-	X(MV_CALL_UNKNOWN, "mv-call-unknown", ERROR, "a reference into the NSC region matches no entry the firmware exports")
+	X(MV_CALL_UNKNOWN, "mv-call-unknown", ERROR, "a reference into the NSC region matches no entry the firmware exports") \
+	/* bundles */ \
+	X(BUNDLE_TRUNCATED, "bundle-truncated", ERROR, "the bundle ends inside a structure") \
+	X(BUNDLE_MAGIC, "bundle-magic", ERROR, "not an mvbuild bundle") \
+	X(BUNDLE_FORMAT, "bundle-format", ERROR, "a bundle format version this mvbuild does not read") \
+	X(BUNDLE_FIELD, "bundle-field", ERROR, "a bundle field holds a value outside what the format allows") \
+	X(BUNDLE_LAYOUT, "bundle-layout", ERROR, "bundle parts are not where the header says, overlap, or leave gaps or trailing bytes") \
+	X(BUNDLE_CHUNK_HASH, "bundle-chunk-hash", ERROR, "a payload chunk does not match its signed hash") \
+	X(BUNDLE_DECODE, "bundle-decode", ERROR, "a layer's encoded stream does not decode to its stated size") \
+	X(BUNDLE_IMAGE_HASH, "bundle-image-hash", ERROR, "a decoded layer does not match its signed SHA-256") \
+	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
+	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
+	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

@@ -36,6 +36,11 @@ struct mvb_image {
  * flash).  The caller checked the ELF first.  *out owns the bytes. */
 int mvb_app_image(const struct mvb_elf *e, const struct mvb_board *b, struct mvb_buf *out);
 
+/* Flattens every loadable byte of e into one image from its lowest load
+ * address (*base) to its highest; gaps are 0xff.  Fails with MVB_ELIMIT
+ * when the span exceeds max bytes. */
+int mvb_elf_flat(const struct mvb_elf *e, uint32_t max, uint32_t *base, struct mvb_buf *out);
+
 /* Fills an installed-app header for image (at the board's app flash base). */
 void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const struct mvb_grant *g,
 		      uint32_t min_abi, uint32_t image_addr, const unsigned char *image, uint32_t image_len);

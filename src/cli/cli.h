@@ -123,3 +123,22 @@ struct check_run {
  * the checks ran (see errors and diags). */
 int check_run_exec(struct check_run *r);
 void check_run_release(struct check_run *r);
+
+/* ---- keys */
+#include "mvb/sign.h"
+/* Loads a private key for signing: refuses a file readable by group or
+ * others; the passphrase comes from $MVBUILD_KEY_PASSPHRASE or from file
+ * descriptor pass_fd (>= 0), never from the command line. */
+int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k);
+/* Loads one public (or private) key for verification. */
+int cli_load_public_key(const char *path, struct mvb_key **k);
+/* Random bytes for blinding and key generation. */
+int cli_random(void *buf, size_t n);
+int cmd_keygen(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+/* Reads and parses a bundle; on failure renders and returns a status. */
+#include "mvb/bundle.h"
+int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "mvb/image.h"
+#include "mvb/bundle.h"
 #include "sys/sys.h"
 
 static const char *ext_of(const char *path)
@@ -13,13 +14,94 @@ static const char *ext_of(const char *path)
 	return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
+int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
+
+/* The update bundle: microvisor and app layers, signed when a key is given. */
+static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const struct mvb_buf *app_image,
+			const struct mvb_key *signer, const char *out)
+{
+	struct mvb_bundle_spec s;
+	memset(&s, 0, sizeof(s));
+	struct mvb_bundle_manifest *m = &s.manifest;
+	snprintf(m->bm_board, sizeof(m->bm_board), "%s", r->board.name);
+	if (r->have_app) {
+		memcpy(m->bm_app_name, r->app.name, strnlen(r->app.name, sizeof(m->bm_app_name) - 1));
+		m->bm_app_version = MVB_VERSION_PACK(r->app.major, r->app.minor, r->app.patch);
+		m->bm_security_counter = r->app.security_counter;
+	}
+	m->bm_min_abi = r->out.min_abi;
+	memcpy(m->bm_periph_mask, r->out.grant.periph_mask, sizeof(m->bm_periph_mask));
+	memcpy(m->bm_irq_mask, r->out.grant.irq_mask, sizeof(m->bm_irq_mask));
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end;
+		unsigned long long t = strtoull(sde, &end, 10);
+		if (*end) {
+			cli_error("bundle: SOURCE_DATE_EPOCH '%s' is not a number", sde);
+			return MVB_EXIT_USAGE;
+		}
+		m->bm_build_time_lo = (uint32_t)t;
+		m->bm_build_time_hi = (uint32_t)(t >> 32);
+	}
+	struct mvb_buf mvimg = MVB_BUF_INIT, b = MVB_BUF_INIT, signed_b = MVB_BUF_INIT;
+	uint32_t mvbase = 0;
+	int rc = 0;
+	if (mvb_elf_flat(mve, 16u << 20, &mvbase, &mvimg)) {
+		cli_error("bundle: the microvisor image spans more than 16 MiB");
+		rc = MVB_EXIT_FINDINGS;
+		goto done;
+	}
+	const struct mvb_partition *fp = mvb_board_role(&r->board, MVB_ROLE_APP_CODE);
+	s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, mvbase, mvimg.data, (uint32_t)mvimg.len };
+	s.layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, mvb_partition_ns_base(&r->board, fp), app_image->data,
+						   (uint32_t)app_image->len };
+	s.nlayers = 2;
+	s.allow_deflate = 1;
+	if (mvb_bundle_build(&s, &b)) {
+		cli_error("bundle: cannot lay out the bundle");
+		rc = MVB_EXIT_INTERNAL;
+		goto done;
+	}
+	const struct mvb_buf *final = &b;
+	if (signer) {
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		struct mvb_bundle_sig sig;
+		if (mvb_bundle_parse(&v, out, b.data, b.len, &d))
+			MVB_BUG("mvbuild wrote a bundle it cannot read");
+		mvb_diags_release(&d);
+		if ((rc = cli_sign_view(&v, signer, &sig)))
+			goto done;
+		if (mvb_bundle_with_sigs(&v, &sig, 1, &signed_b)) {
+			rc = MVB_EXIT_INTERNAL;
+			goto done;
+		}
+		final = &signed_b;
+	}
+	if (!(rc = cli_write(out, final->data, final->len, 0644)))
+		fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s\n", out, final->len,
+			mvimg.len, app_image->len, signer ? "signed" : "unsigned");
+done:
+	mvb_buf_release(&mvimg);
+	mvb_buf_release(&b);
+	mvb_buf_release(&signed_b);
+	return rc;
+}
+
 int cmd_bundle(int argc, char **argv)
 {
-	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL;
-	int factory = 0;
+	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL,
+		   *version = NULL;
+	int factory = 0, unsigned_ = 0;
+	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "board name or manifest path (default mps2-an505)" },
 		{ 'a', "app", OPT_STRING, &app, "FILE", "app manifest (default: the one embedded in the ELF)" },
+		{ 0, "sign", OPT_STRING, &key, "KEY.pem", "sign the bundle with this private key" },
+		{ 0, "unsigned", OPT_FLAG, &unsigned_, NULL, "write an unsigned bundle (sign it later with 'mvbuild sign')" },
+		{ 0, "version", OPT_STRING, &version, "X.Y.Z", "app version (default: the app manifest's)" },
+		{ 0, "security-counter", OPT_UINT, &counter, "N", "anti-rollback counter (default: the app manifest's)" },
+		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 0, "factory", OPT_FLAG, &factory, NULL, "write a factory image (.elf, .hex or .bin by the name of OUT)" },
 		{ 0, "microvisor", OPT_STRING, &mv, "ELF", "microvisor image (default: the board's prebuilt firmware)" },
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
@@ -27,25 +109,34 @@ int cmd_bundle(int argc, char **argv)
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf --factory -o OUT [--board NAME|FILE] [--app FILE] [--microvisor ELF] [--api FILE]",
-				       "Check the app, then link it with the board's microvisor.  --factory writes one\n"
-				       "image holding the microvisor, the installed-app header and the app, for a\n"
-				       "programmer or for QEMU.  (Signed update bundles are not implemented yet.)",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE]",
+				       "Check the app, then link it with the board's microvisor: into a signed update\n"
+				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
+				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
+				       "Identical inputs give identical bytes (SOURCE_DATE_EPOCH is recorded if set).",
 				       opts, 1, 1 };
 	const char *pos[16];
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	if (!factory) {
-		cli_error("bundle: signed update bundles are not implemented yet; use --factory");
+	if (factory + unsigned_ + (key != NULL) != 1) {
+		cli_error("bundle: choose one of --sign KEY.pem, --unsigned or --factory");
 		return MVB_EXIT_USAGE;
 	}
 	if (!out) {
 		cli_error("bundle: -o OUT is required");
 		return MVB_EXIT_USAGE;
 	}
+	unsigned vma = 0, vmi = 0, vpa = 0;
+	if (version && mvb_version_parse(version, &vma, &vmi, &vpa)) {
+		cli_error("bundle: --version '%s' is not MAJOR.MINOR.PATCH", version);
+		return MVB_EXIT_USAGE;
+	}
+	struct mvb_key *signer = NULL;
+	if (key && (rc = cli_load_signing_key(key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &signer)))
+		return rc;
 	const char *ext = ext_of(out);
-	if (strcmp(ext, "elf") && strcmp(ext, "hex") && strcmp(ext, "bin")) {
+	if (factory && strcmp(ext, "elf") && strcmp(ext, "hex") && strcmp(ext, "bin")) {
 		cli_error("bundle: OUT must end in .elf, .hex or .bin, not '%s'", out);
 		return MVB_EXIT_USAGE;
 	}
@@ -57,6 +148,7 @@ int cmd_bundle(int argc, char **argv)
 	r.api_path = api;
 	rc = check_run_exec(&r);
 	if (rc >= 0 || r.diags.errors) {
+		mvb_key_free(signer);
 		cli_render_diags(stderr, &r.diags);
 		if (rc < 0) {
 			cli_error("bundle: '%s' has %u error%s; fix them first ('mvbuild check' lists them)", pos[0],
@@ -93,6 +185,17 @@ int cmd_bundle(int argc, char **argv)
 	}
 	const struct mvb_partition *hp = mvb_board_role(&r.board, MVB_ROLE_APP_HEADER);
 	const struct mvb_partition *fp = mvb_board_role(&r.board, MVB_ROLE_APP_CODE);
+	if (version) {
+		r.app.major = vma;
+		r.app.minor = vmi;
+		r.app.patch = vpa;
+	}
+	if (counter != (unsigned long)-1)
+		r.app.security_counter = (uint32_t)counter;
+	if (!factory) {
+		rc = write_bundle(&r, &mve, &image, signer, out);
+		goto out;
+	}
 	struct mvb_app_header h;
 	unsigned char hbytes[MVB_APPHDR_SIZE];
 	mvb_apphdr_build(&h, r.have_app ? &r.app : NULL, &r.out.grant, r.out.min_abi, mvb_partition_ns_base(&r.board, fp),
@@ -141,5 +244,6 @@ out:
 	mvb_buf_release(&file);
 	mvb_diags_release(&d2);
 	check_run_release(&r);
+	mvb_key_free(signer);
 	return rc;
 }

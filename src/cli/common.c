@@ -113,3 +113,99 @@ int cli_write(const char *path, const void *data, size_t len, unsigned mode)
 	}
 	return 0;
 }
+
+int cli_random(void *buf, size_t n)
+{
+	if (sys_random(buf, n) < 0) {
+		cli_error("cannot read random bytes from /dev/urandom: %s", strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}
+
+static char *read_pass_fd(int fd)
+{
+	char buf[512];
+	size_t n = 0;
+	while (n + 1 < sizeof(buf)) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = 0;
+	char *s = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return s;
+}
+
+int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k)
+{
+	int mode = sys_file_mode(path);
+	if (mode >= 0 && (mode & 077)) {
+		cli_error("refusing to use private key '%s': it is readable by group or others (mode %04o); chmod 600 it",
+			  path, mode);
+		return MVB_EXIT_IO;
+	}
+	unsigned char *data;
+	size_t len;
+	int rc = cli_read(path, &data, &len);
+	if (rc)
+		return rc;
+	char *pass = NULL;
+	if (pass_fd >= 0)
+		pass = read_pass_fd(pass_fd);
+	else if (getenv("MVBUILD_KEY_PASSPHRASE"))
+		pass = strdup(getenv("MVBUILD_KEY_PASSPHRASE"));
+	char err[160];
+	rc = mvb_key_load(k, data, len, pass, 1, err, sizeof(err));
+	memset(data, 0, len);
+	free(data);
+	if (pass) {
+		memset(pass, 0, strlen(pass));
+		free(pass);
+	}
+	if (rc) {
+		cli_error("cannot use '%s' as a signing key: %s", path, err);
+		return MVB_EXIT_FINDINGS;
+	}
+	return 0;
+}
+
+int cli_load_public_key(const char *path, struct mvb_key **k)
+{
+	unsigned char *data;
+	size_t len;
+	int rc = cli_read(path, &data, &len);
+	if (rc)
+		return rc;
+	char err[160];
+	rc = mvb_key_load(k, data, len, NULL, 0, err, sizeof(err));
+	free(data);
+	if (rc) {
+		cli_error("cannot use '%s' as a public key: %s", path, err);
+		return MVB_EXIT_FINDINGS;
+	}
+	return 0;
+}
+
+int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v)
+{
+	int rc = cli_read(path, data, len);
+	if (rc)
+		return rc;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	rc = mvb_bundle_parse(v, path, *data, *len, &d);
+	cli_render_diags(stderr, &d);
+	mvb_diags_release(&d);
+	if (rc) {
+		free(*data);
+		*data = NULL;
+		return MVB_EXIT_FINDINGS;
+	}
+	return 0;
+}

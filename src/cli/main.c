@@ -8,7 +8,12 @@ static const struct command commands[] = {
 	{ "boards", cmd_boards, "list boards, show a board's resolved layout, validate a manifest" },
 	{ "gen", cmd_gen, "generate the firmware config header or linker regions from a board" },
 	{ "init", cmd_init, "create an app project from the template" },
-	{ "bundle", cmd_bundle, "link an app with the microvisor into a factory image" },
+	{ "bundle", cmd_bundle, "link an app with the microvisor into a signed bundle or a factory image" },
+	{ "verify", cmd_verify, "check a bundle's structure, hashes, board and signatures" },
+	{ "inspect", cmd_inspect, "show what a bundle holds" },
+	{ "keygen", cmd_keygen, "generate an ECDSA P-256 signing key" },
+	{ "digest", cmd_digest, "print (and write) what a bundle's signatures cover" },
+	{ "sign", cmd_sign, "add a signature to a bundle" },
 };
 
 static void usage(FILE *f)

@@ -31,6 +31,34 @@ int mvb_app_image(const struct mvb_elf *e, const struct mvb_board *b, struct mvb
 	return 0;
 }
 
+int mvb_elf_flat(const struct mvb_elf *e, uint32_t max, uint32_t *base, struct mvb_buf *out)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < e->nseg; i++) {
+		const struct mvb_elf_seg *g = &e->seg[i];
+		if (!g->filesz)
+			continue;
+		if (g->paddr < lo)
+			lo = g->paddr;
+		if ((uint64_t)g->paddr + g->filesz > hi)
+			hi = (uint64_t)g->paddr + g->filesz;
+	}
+	if (lo == UINT64_MAX || hi - lo > max)
+		return MVB_ELIMIT;
+	size_t n = (size_t)(hi - lo), at = out->len;
+	int rc = mvb_buf_zero(out, n);
+	if (rc)
+		return rc;
+	memset(out->data + at, 0xff, n);
+	for (size_t i = 0; i < e->nseg; i++) {
+		const struct mvb_elf_seg *g = &e->seg[i];
+		if (g->filesz)
+			memcpy(out->data + at + (g->paddr - lo), e->data + g->offset, g->filesz);
+	}
+	*base = (uint32_t)lo;
+	return 0;
+}
+
 void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const struct mvb_grant *g,
 		      uint32_t min_abi, uint32_t image_addr, const unsigned char *image, uint32_t image_len)
 {

@@ -165,3 +165,30 @@ int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	free(tmp);
 	return 0;
 }
+
+int sys_random(void *buf, size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned char *p = buf;
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+int sys_file_mode(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}

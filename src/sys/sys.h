@@ -31,4 +31,8 @@ int sys_is_dir(const char *path);
 /* 1 when path names an existing regular file. */
 int sys_is_file(const char *path);
 
+/* Fills buf with n bytes from the kernel's random source.  0 or -1. */
+int sys_random(void *buf, size_t n);
+/* Mode bits of an existing file, or -1. */
+int sys_file_mode(const char *path);
 #endif

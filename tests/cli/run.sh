@@ -84,8 +84,63 @@ if cmp -s "$T/in.yaml" "$SRC/boards/mps2-an505.yaml"; then ok; else bad "input c
 if ls "$T"/in.yaml.tmp* >/dev/null 2>&1; then bad "temporary file left"; else ok; fi
 expect 3 "unwritable output" -- "$MVB" gen ld -o "$T/no/such/dir/x.ld"
 
+# --- signed bundles, keys, detached signing checked by OpenSSL
+FW=$SRC/firmware/prebuilt/mps2-an505/microvisor.elf
+if [ -f "$FW" ]; then
+	expect 0 "keygen" -- "$MVB" keygen -o "$T/k.pem"
+	if [ "$(stat -c %a "$T/k.pem")" = 600 ]; then ok; else bad "private key mode $(stat -c %a "$T/k.pem")"; fi
+	expect 2 "keygen refuses to replace" -- "$MVB" keygen -o "$T/k.pem"
+	expect 0 "bundle --sign" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/a.mvb"
+	expect 0 "bundle again" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/b.mvb"
+	if cmp -s "$T/a.mvb" "$T/b.mvb"; then ok; else bad "bundles differ between runs"; fi
+	expect 0 "verify" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board mps2-an505
+	has out "1 valid signature" "verify summary"
+	expect 1 "verify other board" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board stm32u585
+	has out "\[bundle-board\]" "board id"
+	expect 0 "inspect" -- "$MVB" inspect "$T/a.mvb"
+	has out "app        0x00200000-" "inspect layers"
+	expect 0 "inspect json" -- "$MVB" inspect "$T/a.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out"; then ok; else bad "inspect json"; fi
+	expect 1 "bundle refuses a bad app" -- "$MVB" bundle "$T/bad.elf" --app "$APP" --unsigned -o "$T/bad.mvb"
+	if [ -e "$T/bad.mvb" ]; then bad "output written for a refused bundle"; else ok; fi
+	expect 2 "bundle needs a signing choice" -- "$MVB" bundle "$T/good.elf" -o "$T/x.mvb"
+	chmod 644 "$T/k.pem"
+	expect 3 "refuse a world-readable key" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/x.mvb"
+	chmod 600 "$T/k.pem"
+	# detached: unsigned bundle, OpenSSL signs the digest bytes, mvbuild attaches and verifies
+	expect 0 "bundle --unsigned" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/u.mvb"
+	expect 1 "unsigned fails verify with a key" -- "$MVB" verify "$T/u.mvb" --key "$T/k.pub.pem"
+	has out "\[bundle-unsigned\]" "unsigned id"
+	expect 0 "digest" -- "$MVB" digest "$T/u.mvb" -o "$T/tbs.bin"
+	if [ "$(cat "$T/out")" = "$(sha256sum "$T/tbs.bin" | cut -d' ' -f1)" ]; then ok; else bad "digest is not SHA-256 of the signed bytes"; fi
+	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig.der" "$T/tbs.bin" || bad "openssl sign"
+	expect 0 "attach openssl signature" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig.der" --pubkey "$T/k.pub.pem" -o "$T/s.mvb"
+	expect 0 "verify attached" -- "$MVB" verify "$T/s.mvb" --key "$T/k.pub.pem"
+	# and OpenSSL verifies mvbuild's own signature over the documented bytes
+	"$MVB" digest "$T/a.mvb" -o "$T/tbs-a.bin" >/dev/null
+	python3 - "$T/a.mvb" "$T/sig-a.der" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+payload_off, payload_size = struct.unpack_from('<II', b, 0x28)
+sigs = payload_off + payload_size
+count = struct.unpack_from('<H', b, sigs + 4)[0]
+assert count == 1
+e = sigs + 8
+n = struct.unpack_from('<H', b, e + 10)[0]
+open(sys.argv[2], 'wb').write(b[e + 12:e + 12 + n])
+PY
+	if openssl dgst -sha256 -verify "$T/k.pub.pem" -signature "$T/sig-a.der" "$T/tbs-a.bin" >/dev/null; then ok; else bad "openssl rejects mvbuild's signature"; fi
+	# the signed bytes do not include the signatures, so a.mvb's signature fits u.mvb
+	expect 0 "signature moves between unsigned and signed copies" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-a.der" --pubkey "$T/k.pub.pem" -o "$T/w.mvb"
+	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$T/app.c" 2>/dev/null || openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$APP"
+	expect 1 "wrong signature refused" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-other.der" --pubkey "$T/k.pub.pem" -o "$T/w2.mvb"
+	head -c 300 "$T/a.mvb" >"$T/trunc.mvb"
+	expect 1 "truncated bundle" -- "$MVB" verify "$T/trunc.mvb"
+	has err "\[bundle-truncated\]" "truncated id"
+fi
+
 # --- help on every command
-for c in check boards gen init bundle; do
+for c in check boards gen init bundle verify inspect keygen digest sign; do
 	expect 0 "$c --help" -- "$MVB" "$c" --help
 	has out "^usage: mvbuild $c" "$c usage"
 done

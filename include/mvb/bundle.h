@@ -1,0 +1,67 @@
+/*
+ * bundle.h - build, parse and verify bundles (layout: bundle_format.h).
+ *
+ * mvb_bundle_build lays out a canonical bundle from layers and a manifest:
+ * deterministic bytes for identical inputs.  mvb_bundle_parse accepts only
+ * the canonical layout and fails fast on the first bad field, naming it and
+ * its offset; the view it fills borrows the bundle bytes.
+ */
+#ifndef MVB_BUNDLE_H
+#define MVB_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mvb/buf.h"
+#include "mvb/bundle_format.h"
+#include "mvb/diag.h"
+
+struct mvb_bundle_in_layer {
+	uint8_t role;
+	uint32_t addr;
+	const unsigned char *data;
+	uint32_t size;
+};
+
+struct mvb_bundle_spec {
+	struct mvb_bundle_manifest manifest; /* host-order fields; encoded on build */
+	struct mvb_bundle_in_layer layer[MVB_BUNDLE_MAX_LAYERS];
+	unsigned nlayers;
+	uint32_t chunk_size; /* 0: MVB_BUNDLE_CHUNK_SIZE */
+	int allow_deflate;   /* encode a layer as deflate when that is smaller */
+};
+
+/* Writes an unsigned bundle (empty signature block) to out. */
+int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out);
+
+struct mvb_bundle_view {
+	const unsigned char *data;
+	size_t len;
+	struct mvb_bundle_header h;
+	struct mvb_bundle_manifest m;
+	struct mvb_bundle_layer l[MVB_BUNDLE_MAX_LAYERS];
+	unsigned nl;
+	const unsigned char *chunks; /* h.bh_chunk_count x 32 */
+	const unsigned char *payload;
+	size_t sigs_off;
+	struct mvb_bundle_sig s[MVB_BUNDLE_MAX_SIGS];
+	unsigned ns;
+};
+
+/* Structure only (no hashing).  Returns 0 or MVB_EINPUT (one finding). */
+int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned char *data, size_t len,
+		     struct mvb_diags *d);
+/* Checks every chunk hash, decodes every layer and checks its SHA-256.
+ * Reports every bad layer.  Returns 0 or MVB_EINPUT. */
+int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d);
+/* Decodes layer i into out (exactly bl_size bytes).  0 or MVB_EINPUT. */
+int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_buf *out);
+/* SHA-256 of the signed bytes [0, bh_payload_off). */
+void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32]);
+/* The bundle with its signature block replaced by sigs[0..n). */
+int mvb_bundle_with_sigs(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sigs, unsigned n,
+			 struct mvb_buf *out);
+
+const char *mvb_layer_role_name(unsigned role);
+const char *mvb_encoding_name(unsigned enc);
+
+#endif

@@ -1,0 +1,488 @@
+/* bundle.c - the bundle writer, its strict fail-fast reader, and payload
+ * verification (chunk hashes, decoding, image hashes). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "mvb/bundle.h"
+#include "mvb/hash.h"
+#include "mvb/status.h"
+
+const char *mvb_layer_role_name(unsigned role)
+{
+	return role == MVB_LAYER_MICROVISOR ? "microvisor" : role == MVB_LAYER_APP ? "app" : "unknown";
+}
+
+const char *mvb_encoding_name(unsigned enc)
+{
+	return enc == MVB_ENC_RAW ? "raw" : enc == MVB_ENC_DEFLATE ? "deflate" : enc == MVB_ENC_DELTA ? "delta" : "unknown";
+}
+
+/* ---- writer */
+
+/* Raw deflate with a 4 KiB window, the most a device decoder keeps. */
+static int deflate_buf(const unsigned char *in, uint32_t n, struct mvb_buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return MVB_ENOMEM;
+	uLong bound = deflateBound(&z, n);
+	int rc = mvb_buf_zero(out, bound);
+	if (rc) {
+		deflateEnd(&z);
+		return rc;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = n;
+	z.next_out = out->data;
+	z.avail_out = (uInt)bound;
+	int zr = deflate(&z, Z_FINISH);
+	out->len = z.total_out;
+	deflateEnd(&z);
+	return zr == Z_STREAM_END ? 0 : MVB_EINTERNAL;
+}
+
+static void put_manifest(unsigned char *o, const struct mvb_bundle_manifest *m)
+{
+	memcpy(o + 0x00, m->bm_board, 32);
+	memcpy(o + 0x20, m->bm_app_name, 32);
+	mvb_put_le32(o + 0x40, m->bm_app_version);
+	mvb_put_le32(o + 0x44, m->bm_security_counter);
+	mvb_put_le32(o + 0x48, m->bm_min_abi);
+	mvb_put_le32(o + 0x4c, m->bm_flags);
+	for (int i = 0; i < 2; i++)
+		mvb_put_le32(o + 0x50 + 4 * i, m->bm_periph_mask[i]);
+	for (int i = 0; i < 8; i++)
+		mvb_put_le32(o + 0x58 + 4 * i, m->bm_irq_mask[i]);
+	mvb_put_le32(o + 0x78, m->bm_build_time_lo);
+	mvb_put_le32(o + 0x7c, m->bm_build_time_hi);
+}
+
+static void put_layer(unsigned char *o, const struct mvb_bundle_layer *l)
+{
+	o[0] = l->bl_role;
+	o[1] = l->bl_encoding;
+	mvb_put_le32(o + 0x04, l->bl_target_addr);
+	mvb_put_le32(o + 0x08, l->bl_size);
+	mvb_put_le32(o + 0x0c, l->bl_encoded_size);
+	mvb_put_le32(o + 0x10, l->bl_payload_off);
+	mvb_put_le32(o + 0x14, l->bl_first_chunk);
+	mvb_put_le32(o + 0x18, l->bl_chunk_count);
+	memcpy(o + 0x20, l->bl_sha256, 32);
+	memcpy(o + 0x40, l->bl_base_sha256, 32);
+}
+
+int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
+{
+	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS)
+		return MVB_EINPUT;
+	uint32_t cs = s->chunk_size ? s->chunk_size : MVB_BUNDLE_CHUNK_SIZE;
+	struct mvb_buf enc[MVB_BUNDLE_MAX_LAYERS];
+	struct mvb_bundle_layer l[MVB_BUNDLE_MAX_LAYERS];
+	memset(l, 0, sizeof(l));
+	int rc = 0;
+	uint64_t payload = 0, chunks = 0;
+	for (unsigned i = 0; i < s->nlayers; i++)
+		mvb_buf_init(&enc[i], 0);
+	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
+		const struct mvb_bundle_in_layer *in = &s->layer[i];
+		l[i].bl_role = in->role;
+		l[i].bl_target_addr = in->addr;
+		l[i].bl_size = in->size;
+		mvb_sha256(in->data, in->size, l[i].bl_sha256);
+		if (s->allow_deflate && (rc = deflate_buf(in->data, in->size, &enc[i])) == 0 && enc[i].len < in->size) {
+			l[i].bl_encoding = MVB_ENC_DEFLATE;
+		} else if (!rc) {
+			enc[i].len = 0;
+			rc = mvb_buf_append(&enc[i], in->data, in->size);
+			l[i].bl_encoding = MVB_ENC_RAW;
+		}
+		l[i].bl_encoded_size = (uint32_t)enc[i].len;
+		l[i].bl_payload_off = (uint32_t)payload;
+		l[i].bl_first_chunk = (uint32_t)chunks;
+		l[i].bl_chunk_count = (uint32_t)((enc[i].len + cs - 1) / cs);
+		payload += enc[i].len;
+		chunks += l[i].bl_chunk_count;
+	}
+	uint64_t chunks_off = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + (uint64_t)s->nlayers * MVB_BUNDLE_LAYER_SIZE;
+	uint64_t payload_off = chunks_off + chunks * 32;
+	if (!rc && payload_off + payload + MVB_BUNDLE_SIGS_SIZE > 0xffffffffu)
+		rc = MVB_ELIMIT;
+	unsigned char h[MVB_BUNDLE_HEADER_SIZE], m[MVB_BUNDLE_MANIFEST_SIZE], lb[MVB_BUNDLE_LAYER_SIZE];
+	if (!rc) {
+		memset(h, 0, sizeof(h));
+		mvb_put_le32(h + 0x00, MVB_BUNDLE_MAGIC);
+		mvb_put_le16(h + 0x04, MVB_BUNDLE_FORMAT);
+		mvb_put_le16(h + 0x06, MVB_BUNDLE_HEADER_SIZE);
+		mvb_put_le32(h + 0x0c, MVB_BUNDLE_HEADER_SIZE);
+		mvb_put_le32(h + 0x10, MVB_BUNDLE_MANIFEST_SIZE);
+		mvb_put_le32(h + 0x14, MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE);
+		mvb_put_le16(h + 0x18, (uint16_t)s->nlayers);
+		mvb_put_le16(h + 0x1a, MVB_BUNDLE_LAYER_SIZE);
+		mvb_put_le32(h + 0x1c, (uint32_t)chunks_off);
+		mvb_put_le32(h + 0x20, (uint32_t)chunks);
+		mvb_put_le32(h + 0x24, cs);
+		mvb_put_le32(h + 0x28, (uint32_t)payload_off);
+		mvb_put_le32(h + 0x2c, (uint32_t)payload);
+		memset(m, 0, sizeof(m));
+		put_manifest(m, &s->manifest);
+		rc = mvb_buf_append(out, h, sizeof(h));
+		rc |= mvb_buf_append(out, m, sizeof(m));
+	}
+	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
+		memset(lb, 0, sizeof(lb));
+		put_layer(lb, &l[i]);
+		rc = mvb_buf_append(out, lb, sizeof(lb));
+	}
+	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
+		for (uint32_t c = 0; c < l[i].bl_chunk_count && !rc; c++) {
+			uint8_t hash[32];
+			uint32_t off = c * cs, n = l[i].bl_encoded_size - off < cs ? l[i].bl_encoded_size - off : cs;
+			mvb_sha256(enc[i].data + off, n, hash);
+			rc = mvb_buf_append(out, hash, 32);
+		}
+	}
+	for (unsigned i = 0; i < s->nlayers && !rc; i++)
+		rc = mvb_buf_append(out, enc[i].data, enc[i].len);
+	if (!rc) {
+		unsigned char sb[MVB_BUNDLE_SIGS_SIZE] = { 0 };
+		mvb_put_le32(sb, MVB_BUNDLE_SIGS_MAGIC);
+		mvb_put_le16(sb + 6, MVB_BUNDLE_SIG_SIZE);
+		rc = mvb_buf_append(out, sb, sizeof(sb));
+	}
+	for (unsigned i = 0; i < s->nlayers; i++)
+		mvb_buf_release(&enc[i]);
+	return rc;
+}
+
+/* ---- reader */
+
+struct rd {
+	const char *file;
+	struct mvb_diags *d;
+};
+
+static int bad(struct rd *r, uint64_t off, enum mvb_check c, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int bad(struct rd *r, uint64_t off, enum mvb_check c, const char *fmt, ...)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = r->file;
+	l.has_offset = 1;
+	l.offset = off;
+	va_list ap;
+	va_start(ap, fmt);
+	mvb_vreport(r->d, &l, c, MVB_SEV_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	return MVB_EINPUT;
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* A NUL-terminated, NUL-padded name field. */
+static int name_ok(const char *p, size_t n)
+{
+	size_t l = strnlen(p, n);
+	if (l == n)
+		return 0;
+	for (size_t i = 0; i < l; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
+			return 0;
+	return all_zero((const unsigned char *)p + l, n - l);
+}
+
+static int is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned char *data, size_t len,
+		     struct mvb_diags *d)
+{
+	struct rd rs = { file, d }, *r = &rs;
+	memset(v, 0, sizeof(*v));
+	v->data = data;
+	v->len = len;
+	if (len < 4 || mvb_le32(data) != MVB_BUNDLE_MAGIC)
+		return len < 4 ? bad(r, len, MVB_CK_BUNDLE_TRUNCATED, "file ends after %zu bytes, inside the header", len)
+			       : bad(r, 0, MVB_CK_BUNDLE_MAGIC, "bh_magic is 0x%08x, not \"MVB1\"", mvb_le32(data));
+	if (len < MVB_BUNDLE_HEADER_SIZE)
+		return bad(r, len, MVB_CK_BUNDLE_TRUNCATED, "file ends after %zu bytes, inside the 64-byte header", len);
+	struct mvb_bundle_header *h = &v->h;
+	h->bh_magic = mvb_le32(data);
+	h->bh_format = mvb_le16(data + 0x04);
+	h->bh_header_size = mvb_le16(data + 0x06);
+	h->bh_flags = mvb_le32(data + 0x08);
+	h->bh_manifest_off = mvb_le32(data + 0x0c);
+	h->bh_manifest_size = mvb_le32(data + 0x10);
+	h->bh_layers_off = mvb_le32(data + 0x14);
+	h->bh_layer_count = mvb_le16(data + 0x18);
+	h->bh_layer_size = mvb_le16(data + 0x1a);
+	h->bh_chunks_off = mvb_le32(data + 0x1c);
+	h->bh_chunk_count = mvb_le32(data + 0x20);
+	h->bh_chunk_size = mvb_le32(data + 0x24);
+	h->bh_payload_off = mvb_le32(data + 0x28);
+	h->bh_payload_size = mvb_le32(data + 0x2c);
+	if (h->bh_format != MVB_BUNDLE_FORMAT)
+		return bad(r, 0x04, MVB_CK_BUNDLE_FORMAT, "bh_format is %u; this mvbuild reads format 1", h->bh_format);
+	if (h->bh_header_size != MVB_BUNDLE_HEADER_SIZE)
+		return bad(r, 0x06, MVB_CK_BUNDLE_FIELD, "bh_header_size is %u, not 64", h->bh_header_size);
+	if (h->bh_flags)
+		return bad(r, 0x08, MVB_CK_BUNDLE_FIELD, "bh_flags is 0x%08x; no flags are defined", h->bh_flags);
+	if (!all_zero(data + 0x30, 16))
+		return bad(r, 0x30, MVB_CK_BUNDLE_FIELD, "bh_reserved is not zero");
+	if (h->bh_manifest_off != MVB_BUNDLE_HEADER_SIZE || h->bh_manifest_size != MVB_BUNDLE_MANIFEST_SIZE)
+		return bad(r, 0x0c, MVB_CK_BUNDLE_LAYOUT, "manifest at 0x%x size %u, not at 0x40 size 192",
+			   h->bh_manifest_off, h->bh_manifest_size);
+	if (h->bh_layers_off != MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE)
+		return bad(r, 0x14, MVB_CK_BUNDLE_LAYOUT, "bh_layers_off is 0x%x, not 0x100", h->bh_layers_off);
+	if (h->bh_layer_count < 1 || h->bh_layer_count > MVB_BUNDLE_MAX_LAYERS)
+		return bad(r, 0x18, MVB_CK_BUNDLE_FIELD, "bh_layer_count is %u (1-%u)", h->bh_layer_count,
+			   MVB_BUNDLE_MAX_LAYERS);
+	if (h->bh_layer_size != MVB_BUNDLE_LAYER_SIZE)
+		return bad(r, 0x1a, MVB_CK_BUNDLE_FIELD, "bh_layer_size is %u, not 96", h->bh_layer_size);
+	uint64_t chunks_off = (uint64_t)h->bh_layers_off + (uint64_t)h->bh_layer_count * MVB_BUNDLE_LAYER_SIZE;
+	if (h->bh_chunks_off != chunks_off)
+		return bad(r, 0x1c, MVB_CK_BUNDLE_LAYOUT, "bh_chunks_off is 0x%x, not 0x%llx (after the layer table)",
+			   h->bh_chunks_off, (unsigned long long)chunks_off);
+	if (!is_pow2(h->bh_chunk_size) || h->bh_chunk_size < 512 || h->bh_chunk_size > 65536)
+		return bad(r, 0x24, MVB_CK_BUNDLE_FIELD, "bh_chunk_size is %u (a power of two, 512-65536)", h->bh_chunk_size);
+	uint64_t payload_off = chunks_off + (uint64_t)h->bh_chunk_count * 32;
+	if (h->bh_payload_off != payload_off)
+		return bad(r, 0x28, MVB_CK_BUNDLE_LAYOUT, "bh_payload_off is 0x%x, not 0x%llx (after the chunk table)",
+			   h->bh_payload_off, (unsigned long long)payload_off);
+	/* everything the header describes, plus the signature block header */
+	uint64_t sigs_off = payload_off + h->bh_payload_size;
+	if (!mvb_range_ok(0, sigs_off + MVB_BUNDLE_SIGS_SIZE, len))
+		return bad(r, len, MVB_CK_BUNDLE_TRUNCATED,
+			   "file ends at 0x%zx but the header describes 0x%llx bytes before the signatures", len,
+			   (unsigned long long)sigs_off + MVB_BUNDLE_SIGS_SIZE);
+
+	/* manifest */
+	const unsigned char *m = data + MVB_BUNDLE_HEADER_SIZE;
+	memcpy(v->m.bm_board, m, 32);
+	memcpy(v->m.bm_app_name, m + 0x20, 32);
+	v->m.bm_app_version = mvb_le32(m + 0x40);
+	v->m.bm_security_counter = mvb_le32(m + 0x44);
+	v->m.bm_min_abi = mvb_le32(m + 0x48);
+	v->m.bm_flags = mvb_le32(m + 0x4c);
+	for (int i = 0; i < 2; i++)
+		v->m.bm_periph_mask[i] = mvb_le32(m + 0x50 + 4 * i);
+	for (int i = 0; i < 8; i++)
+		v->m.bm_irq_mask[i] = mvb_le32(m + 0x58 + 4 * i);
+	v->m.bm_build_time_lo = mvb_le32(m + 0x78);
+	v->m.bm_build_time_hi = mvb_le32(m + 0x7c);
+	if (!name_ok(v->m.bm_board, 32) || !v->m.bm_board[0])
+		return bad(r, 0x40, MVB_CK_BUNDLE_FIELD, "bm_board is not a NUL-terminated, NUL-padded name");
+	if (!name_ok(v->m.bm_app_name, 32))
+		return bad(r, 0x60, MVB_CK_BUNDLE_FIELD, "bm_app_name is not a NUL-terminated, NUL-padded name");
+	if (v->m.bm_flags)
+		return bad(r, 0x40 + 0x4c, MVB_CK_BUNDLE_FIELD, "bm_flags is 0x%08x; no flags are defined", v->m.bm_flags);
+	if (!all_zero(m + 0x80, 64))
+		return bad(r, 0x40 + 0x80, MVB_CK_BUNDLE_FIELD, "bm_reserved is not zero");
+
+	/* layers: canonical order, contiguous streams and chunk runs */
+	uint64_t next_payload = 0, next_chunk = 0;
+	unsigned roles = 0;
+	v->nl = h->bh_layer_count;
+	for (unsigned i = 0; i < v->nl; i++) {
+		uint64_t o = h->bh_layers_off + (uint64_t)i * MVB_BUNDLE_LAYER_SIZE;
+		const unsigned char *p = data + o;
+		struct mvb_bundle_layer *l = &v->l[i];
+		l->bl_role = p[0];
+		l->bl_encoding = p[1];
+		l->bl_reserved0 = mvb_le16(p + 2);
+		l->bl_target_addr = mvb_le32(p + 0x04);
+		l->bl_size = mvb_le32(p + 0x08);
+		l->bl_encoded_size = mvb_le32(p + 0x0c);
+		l->bl_payload_off = mvb_le32(p + 0x10);
+		l->bl_first_chunk = mvb_le32(p + 0x14);
+		l->bl_chunk_count = mvb_le32(p + 0x18);
+		l->bl_reserved1 = mvb_le32(p + 0x1c);
+		memcpy(l->bl_sha256, p + 0x20, 32);
+		memcpy(l->bl_base_sha256, p + 0x40, 32);
+		if (l->bl_role != MVB_LAYER_MICROVISOR && l->bl_role != MVB_LAYER_APP)
+			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u: bl_role %u is not microvisor (1) or app (2)", i, l->bl_role);
+		if (roles & (1u << l->bl_role))
+			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u repeats role %s", i, mvb_layer_role_name(l->bl_role));
+		roles |= 1u << l->bl_role;
+		if (l->bl_encoding == MVB_ENC_DELTA)
+			return bad(r, o + 1, MVB_CK_BUNDLE_FIELD, "layer %u: delta encoding is not supported by this mvbuild", i);
+		if (l->bl_encoding > MVB_ENC_DELTA)
+			return bad(r, o + 1, MVB_CK_BUNDLE_FIELD, "layer %u: bl_encoding %u is unknown", i, l->bl_encoding);
+		if (l->bl_reserved0 || l->bl_reserved1 || !all_zero(l->bl_base_sha256, 32))
+			return bad(r, o + 2, MVB_CK_BUNDLE_FIELD, "layer %u: reserved fields or base hash not zero", i);
+		if (!l->bl_size || (uint64_t)l->bl_target_addr + l->bl_size > 0x100000000ull)
+			return bad(r, o + 8, MVB_CK_BUNDLE_FIELD, "layer %u: size %u at 0x%08x is empty or wraps the address space",
+				   i, l->bl_size, l->bl_target_addr);
+		if (l->bl_encoding == MVB_ENC_RAW && l->bl_encoded_size != l->bl_size)
+			return bad(r, o + 0x0c, MVB_CK_BUNDLE_FIELD, "layer %u: raw stream of %u bytes for a %u-byte image", i,
+				   l->bl_encoded_size, l->bl_size);
+		if (!l->bl_encoded_size)
+			return bad(r, o + 0x0c, MVB_CK_BUNDLE_FIELD, "layer %u: empty stream", i);
+		if (l->bl_payload_off != next_payload)
+			return bad(r, o + 0x10, MVB_CK_BUNDLE_LAYOUT, "layer %u: stream at payload offset 0x%x, not 0x%llx", i,
+				   l->bl_payload_off, (unsigned long long)next_payload);
+		next_payload += l->bl_encoded_size;
+		if (next_payload > h->bh_payload_size)
+			return bad(r, o + 0x0c, MVB_CK_BUNDLE_LAYOUT, "layer %u: stream ends past the payload (%u bytes)", i,
+				   h->bh_payload_size);
+		uint64_t want = ((uint64_t)l->bl_encoded_size + h->bh_chunk_size - 1) / h->bh_chunk_size;
+		if (l->bl_first_chunk != next_chunk || l->bl_chunk_count != want)
+			return bad(r, o + 0x14, MVB_CK_BUNDLE_LAYOUT, "layer %u: chunks %u+%u, not %llu+%llu", i,
+				   l->bl_first_chunk, l->bl_chunk_count, (unsigned long long)next_chunk,
+				   (unsigned long long)want);
+		next_chunk += want;
+	}
+	if (next_payload != h->bh_payload_size)
+		return bad(r, 0x2c, MVB_CK_BUNDLE_LAYOUT, "bh_payload_size is %u but the layers hold %llu bytes",
+			   h->bh_payload_size, (unsigned long long)next_payload);
+	if (next_chunk != h->bh_chunk_count)
+		return bad(r, 0x20, MVB_CK_BUNDLE_LAYOUT, "bh_chunk_count is %u but the layers need %llu",
+			   h->bh_chunk_count, (unsigned long long)next_chunk);
+	v->chunks = data + h->bh_chunks_off;
+	v->payload = data + h->bh_payload_off;
+
+	/* signature block: exactly to the end of the file */
+	v->sigs_off = (size_t)sigs_off;
+	const unsigned char *s = data + sigs_off;
+	if (mvb_le32(s) != MVB_BUNDLE_SIGS_MAGIC)
+		return bad(r, sigs_off, MVB_CK_BUNDLE_MAGIC, "bs_magic is 0x%08x, not \"MVBS\"", mvb_le32(s));
+	unsigned count = mvb_le16(s + 4), esize = mvb_le16(s + 6);
+	if (count > MVB_BUNDLE_MAX_SIGS)
+		return bad(r, sigs_off + 4, MVB_CK_BUNDLE_FIELD, "bs_count is %u (0-%u)", count, MVB_BUNDLE_MAX_SIGS);
+	if (esize != MVB_BUNDLE_SIG_SIZE)
+		return bad(r, sigs_off + 6, MVB_CK_BUNDLE_FIELD, "bs_entry_size is %u, not 88", esize);
+	uint64_t end = sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)count * MVB_BUNDLE_SIG_SIZE;
+	if (end > len)
+		return bad(r, len, MVB_CK_BUNDLE_TRUNCATED, "file ends inside signature %llu",
+			   (unsigned long long)((len - sigs_off - MVB_BUNDLE_SIGS_SIZE) / MVB_BUNDLE_SIG_SIZE));
+	if (end < len)
+		return bad(r, end, MVB_CK_BUNDLE_LAYOUT, "%llu bytes after the signature block", (unsigned long long)(len - end));
+	v->ns = count;
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t o = sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
+		const unsigned char *p = data + o;
+		struct mvb_bundle_sig *g = &v->s[i];
+		memcpy(g->sg_key_id, p, 8);
+		g->sg_alg = mvb_le16(p + 8);
+		g->sg_len = mvb_le16(p + 10);
+		memcpy(g->sg_der, p + 12, 72);
+		g->sg_reserved = mvb_le32(p + 0x54);
+		if (g->sg_alg != MVB_SIG_ECDSA_P256_SHA256)
+			return bad(r, o + 8, MVB_CK_BUNDLE_FIELD, "signature %u: sg_alg %u is not ECDSA P-256 (1)", i, g->sg_alg);
+		if (g->sg_len < 8 || g->sg_len > 72)
+			return bad(r, o + 10, MVB_CK_BUNDLE_FIELD, "signature %u: sg_len %u (8-72)", i, g->sg_len);
+		if (!all_zero(g->sg_der + g->sg_len, 72u - g->sg_len) || g->sg_reserved)
+			return bad(r, o + 12, MVB_CK_BUNDLE_FIELD, "signature %u: padding or reserved bytes not zero", i);
+		for (unsigned j = 0; j < i; j++)
+			if (!memcmp(v->s[j].sg_key_id, g->sg_key_id, 8))
+				return bad(r, o, MVB_CK_BUNDLE_FIELD, "signature %u repeats the key id of signature %u", i, j);
+	}
+	return 0;
+}
+
+int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_buf *out)
+{
+	const struct mvb_bundle_layer *l = &v->l[i];
+	const unsigned char *src = v->payload + l->bl_payload_off;
+	size_t base = out->len;
+	int rc = mvb_buf_zero(out, l->bl_size);
+	if (rc)
+		return rc;
+	if (l->bl_encoding == MVB_ENC_RAW) {
+		memcpy(out->data + base, src, l->bl_size);
+		return 0;
+	}
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		return MVB_ENOMEM;
+	z.next_in = (Bytef *)src;
+	z.avail_in = l->bl_encoded_size;
+	z.next_out = out->data + base;
+	z.avail_out = l->bl_size;
+	int zr = inflate(&z, Z_FINISH);
+	int ok = zr == Z_STREAM_END && z.avail_out == 0 && z.avail_in == 0;
+	inflateEnd(&z);
+	return ok ? 0 : MVB_EINPUT;
+}
+
+int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d)
+{
+	struct rd rs = { file, d }, *r = &rs;
+	int e = 0;
+	for (unsigned i = 0; i < v->nl; i++) {
+		const struct mvb_bundle_layer *l = &v->l[i];
+		int layer_bad = 0;
+		for (uint32_t c = 0; c < l->bl_chunk_count; c++) {
+			uint32_t off = c * v->h.bh_chunk_size;
+			uint32_t n = l->bl_encoded_size - off < v->h.bh_chunk_size ? l->bl_encoded_size - off : v->h.bh_chunk_size;
+			uint8_t hash[32];
+			mvb_sha256(v->payload + l->bl_payload_off + off, n, hash);
+			if (memcmp(hash, v->chunks + 32u * (l->bl_first_chunk + c), 32)) {
+				e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off + off, MVB_CK_BUNDLE_CHUNK_HASH,
+					"%s layer: chunk %u (%u bytes) does not match its hash", mvb_layer_role_name(l->bl_role),
+					c, n);
+				layer_bad = 1;
+				break;
+			}
+		}
+		if (layer_bad)
+			continue;
+		struct mvb_buf img = MVB_BUF_INIT;
+		int rc = mvb_bundle_decode(v, i, &img);
+		if (rc == MVB_ENOMEM) {
+			mvb_buf_release(&img);
+			return rc;
+		}
+		if (rc) {
+			e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off, MVB_CK_BUNDLE_DECODE,
+				"%s layer: %s stream does not decode to exactly %u bytes", mvb_layer_role_name(l->bl_role),
+				mvb_encoding_name(l->bl_encoding), l->bl_size);
+		} else {
+			uint8_t hash[32];
+			mvb_sha256(img.data, img.len, hash);
+			if (memcmp(hash, l->bl_sha256, 32))
+				e = bad(r, (uint64_t)v->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x20, MVB_CK_BUNDLE_IMAGE_HASH,
+					"%s layer: image does not match bl_sha256", mvb_layer_role_name(l->bl_role));
+		}
+		mvb_buf_release(&img);
+	}
+	return e;
+}
+
+void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32])
+{
+	mvb_sha256(v->data, v->h.bh_payload_off, out);
+}
+
+int mvb_bundle_with_sigs(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sigs, unsigned n,
+			 struct mvb_buf *out)
+{
+	if (n > MVB_BUNDLE_MAX_SIGS)
+		return MVB_ELIMIT;
+	int rc = mvb_buf_append(out, v->data, v->sigs_off);
+	unsigned char sb[MVB_BUNDLE_SIGS_SIZE] = { 0 };
+	mvb_put_le32(sb, MVB_BUNDLE_SIGS_MAGIC);
+	mvb_put_le16(sb + 4, (uint16_t)n);
+	mvb_put_le16(sb + 6, MVB_BUNDLE_SIG_SIZE);
+	rc |= mvb_buf_append(out, sb, sizeof(sb));
+	for (unsigned i = 0; i < n && !rc; i++) {
+		unsigned char e[MVB_BUNDLE_SIG_SIZE];
+		memset(e, 0, sizeof(e));
+		memcpy(e, sigs[i].sg_key_id, 8);
+		mvb_put_le16(e + 8, sigs[i].sg_alg);
+		mvb_put_le16(e + 10, sigs[i].sg_len);
+		memcpy(e + 12, sigs[i].sg_der, sigs[i].sg_len <= 72 ? sigs[i].sg_len : 72);
+		rc = mvb_buf_append(out, e, sizeof(e));
+	}
+	return rc;
+}
