@@ -19,9 +19,9 @@ fi
 scripts/build.sh
 fw_dir=
 if [ -x scripts/build-firmware.sh ]; then
-	fw_dir=$PWD/build/fw
-	MVBUILD=$PWD/build/mvbuild scripts/build-firmware.sh "$fw_dir"
+	MVBUILD=$PWD/build/mvbuild scripts/build-firmware.sh
 	MVBUILD=$PWD/build/mvbuild scripts/check-prebuilt.sh
+	fw_dir=$PWD/build/fw/mps2-an505
 fi
 MVB_CMAKE_ARGS="-DMVB_FW_BUILD_DIR=$fw_dir" scripts/build.sh
 (cd build && ctest --output-on-failure -j2)

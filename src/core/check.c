@@ -516,6 +516,68 @@ static void scan_movw_movt(struct scan *sc, const struct mvb_elf_seg *g, const u
 	}
 }
 
+/* Every aligned word of a byte range at address addr. */
+static void scan_words(struct scan *sc, const unsigned char *p, uint32_t n, uint32_t addr)
+{
+	uint32_t skip = (4 - (addr & 3)) & 3;
+	for (uint32_t off = skip; off + 4 <= n; off += 4)
+		consider(sc, mvb_le32(p + off), addr + off);
+}
+
+/* Literal pools: the words PC-relative LDR instructions load.  Scanning
+ * only those keeps instruction bits that happen to look like addresses out
+ * of the findings. */
+static void scan_literal_loads(struct scan *sc, const struct mvb_elf *e, const unsigned char *p, uint32_t n,
+			       uint32_t addr)
+{
+	for (uint32_t off = addr & 1; off + 2 <= n; off += 2) {
+		uint16_t hw1 = mvb_le16(p + off);
+		uint32_t pc = ((addr + off + 4) & ~3u), target;
+		if ((hw1 & 0xf800) == 0x4800) { /* LDR Rt, [PC, #imm8*4] */
+			target = pc + 4u * (hw1 & 0xff);
+		} else if ((hw1 & 0xff7f) == 0xf85f && off + 4 <= n) { /* LDR.W Rt, [PC, #+-imm12] */
+			uint32_t imm = mvb_le16(p + off + 2) & 0xfff;
+			target = (hw1 & 0x80) ? pc + imm : pc - imm;
+		} else {
+			continue;
+		}
+		const unsigned char *w = mvb_elf_bytes_at(e, target, 4);
+		if (w)
+			consider(sc, mvb_le32(w), target);
+	}
+}
+
+static void scan_sections(struct scan *sc, const struct mvb_elf *e)
+{
+	for (size_t i = 0; i < e->nalloc; i++) {
+		const struct mvb_elf_sec *s = &e->sec[e->alloc_by_addr[i]];
+		if (s->type != 1 /* SHT_PROGBITS */ && s->type != 14 && s->type != 15 && s->type != 16)
+			continue; /* no file bytes (NOBITS) or not program data */
+		if (!mvb_range_ok(s->offset, s->size, e->len))
+			continue;
+		const unsigned char *p = e->data + s->offset;
+		if (s->flags & 4 /* SHF_EXECINSTR */) {
+			scan_literal_loads(sc, e, p, s->size, s->addr);
+			struct mvb_elf_seg g = { 0, 1, s->offset, s->addr, s->addr, s->size, s->size, 1, 0, NULL };
+			scan_movw_movt(sc, &g, p);
+		} else {
+			scan_words(sc, p, s->size, s->addr);
+		}
+	}
+}
+
+/* Without section headers: every word of every segment. */
+static void scan_segments(struct scan *sc, const struct mvb_elf *e)
+{
+	for (size_t si = 0; si < e->nseg; si++) {
+		const struct mvb_elf_seg *g = &e->seg[si];
+		const unsigned char *p = e->data + g->offset;
+		scan_words(sc, p, g->filesz, g->vaddr);
+		if (g->flags & 1 /* PF_X */)
+			scan_movw_movt(sc, g, p);
+	}
+}
+
 static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 {
 	const struct mvb_board *b = x->b;
@@ -542,15 +604,10 @@ static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 	sc->x = x;
 	sc->t = t;
 	sc->nt = nt;
-	for (size_t si = 0; si < e->nseg; si++) {
-		const struct mvb_elf_seg *g = &e->seg[si];
-		const unsigned char *p = e->data + g->offset;
-		uint32_t skip = (4 - (g->vaddr & 3)) & 3;
-		for (uint32_t off = skip; off + 4 <= g->filesz; off += 4)
-			consider(sc, mvb_le32(p + off), g->vaddr + off);
-		if (g->flags & 1 /* PF_X */)
-			scan_movw_movt(sc, g, p);
-	}
+	if (e->nalloc)
+		scan_sections(sc, e);
+	else
+		scan_segments(sc, e);
 	struct hit *per_ns = sc->per_ns, *per_s = sc->per_s, *part = sc->part;
 	unsigned *used = sc->used;
 	/* also every symbol that points into the NSC region */
