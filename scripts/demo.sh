@@ -32,6 +32,12 @@ echo "built $ELF"
 step "mvbuild check $(basename "$ELF")"
 "$MVB" check "$ELF" --board "$BOARD"
 
+step "a signing key, a signed bundle, and what a device would check"
+"$MVB" keygen -o "$W/release.pem"
+"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" -o "$W/hello.mvb"
+"$MVB" verify "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
+"$MVB" inspect "$W/hello.mvb"
+
 step "mvbuild bundle --factory: microvisor + app header + app in one image"
 "$MVB" bundle "$ELF" --board "$BOARD" --factory -o "$W/hello-factory.elf"
 

@@ -620,10 +620,8 @@ static void scan_literals(struct ctx *x, struct mvb_check_out *out)
 		const struct mvb_api_entry *en = mvb_api_at(api, s->value);
 		struct mvb_loc l = MVB_LOC_INIT;
 		l.file = x->in->elf_file;
-		if (en) {
-			used[en - api->e] = 1;
-			continue;
-		}
+		if (en)
+			continue; /* the import library defines every entry; only code references count as calls */
 		count(x, mvb_report_hint(x->d, &l, MVB_CK_MV_CALL_UNKNOWN, "rebuild against the import library of the selected firmware",
 					 "symbol '%.64s' (0x%08x) is in the NSC region but no secure entry of firmware ABI %u.%u starts there",
 					 s->name, s->value, api->abi >> 16, api->abi & 0xffff));
