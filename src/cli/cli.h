@@ -56,6 +56,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints diagnostics as text to f. */
 void cli_render_diags(FILE *f, const struct mvb_diags *d);
+/* "4 MiB", "1 KiB" or "123 B". */
+void cli_size_str(uint32_t v, char *out, size_t n);
+/* Checks a --format value; *json is 1 for json.  Returns 0 or MVB_EXIT_USAGE. */
+int cli_format(const char *cmd, const char *format, int *json);
 /* Replaces control characters for printing. */
 void cli_sanitize(const char *in, char *out, size_t n);
 

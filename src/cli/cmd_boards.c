@@ -62,16 +62,6 @@ static int boards_list(int json)
 	return status;
 }
 
-static void size_str(uint32_t v, char *o, size_t n)
-{
-	if (v % (1024 * 1024) == 0)
-		snprintf(o, n, "%u MiB", v >> 20);
-	else if (v % 1024 == 0)
-		snprintf(o, n, "%u KiB", v >> 10);
-	else
-		snprintf(o, n, "%u B", v);
-}
-
 static void show_text(const struct mvb_board *b)
 {
 	char s[32];
@@ -84,8 +74,8 @@ static void show_text(const struct mvb_board *b)
 	for (size_t i = 0; i < b->nmem; i++) {
 		const struct mvb_memory *m = &b->mem[i];
 		char g[32];
-		size_str(m->size, s, sizeof(s));
-		size_str(m->granule, g, sizeof(g));
+		cli_size_str(m->size, s, sizeof(s));
+		cli_size_str(m->granule, g, sizeof(g));
 		printf("  %-8s %-5s 0x%08x  0x%08x  %-8s %s\n", m->name, m->kind == MVB_MEM_FLASH ? "flash" : "ram",
 		       m->s_base, m->ns_base, s, g);
 	}
@@ -93,7 +83,7 @@ static void show_text(const struct mvb_board *b)
 	for (size_t i = 0; i < b->npart; i++) {
 		const struct mvb_partition *p = &b->part[i];
 		uint32_t base = mvb_partition_base(b, p);
-		size_str(p->size, s, sizeof(s));
+		cli_size_str(p->size, s, sizeof(s));
 		printf("  %-11s %-9s %-8s 0x%08x-0x%08x  %-8s %s\n", p->name, mvb_world_name(p->world),
 		       b->mem[p->memory].name, base, base + p->size - 1, s, mvb_role_name(p->role));
 	}
@@ -101,7 +91,7 @@ static void show_text(const struct mvb_board *b)
 	       "IRQs");
 	for (size_t i = 0; i < b->nper; i++) {
 		const struct mvb_peripheral *p = &b->per[i];
-		size_str(p->size, s, sizeof(s));
+		cli_size_str(p->size, s, sizeof(s));
 		printf("  %-10s 0x%08x  0x%08x  %-6s %-11s", p->name, p->s_base, p->ns_base, s,
 		       p->owner == MVB_OWNER_APP ? "app" : "microvisor");
 		for (unsigned k = 0; k < p->nirqs; k++)
@@ -205,11 +195,9 @@ int cmd_boards(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json = !strcmp(format, "json");
-	if (!json && strcmp(format, "text")) {
-		cli_error("boards: --format must be text or json, not '%s'", format);
-		return MVB_EXIT_USAGE;
-	}
+	int json;
+	if ((rc = cli_format("boards", format, &json)))
+		return rc;
 	const char *sub = npos ? pos[0] : "list";
 	if (!strcmp(sub, "list") && npos <= 1)
 		return boards_list(json);

@@ -73,16 +73,6 @@ int check_run_exec(struct check_run *r)
 	return -1;
 }
 
-static void human_size(uint32_t v, char *out, size_t n)
-{
-	if (v >= 1024 * 1024 && v % (1024 * 1024) == 0)
-		snprintf(out, n, "%u MiB", v >> 20);
-	else if (v >= 1024 && v % 1024 == 0)
-		snprintf(out, n, "%u KiB", v >> 10);
-	else
-		snprintf(out, n, "%u B", v);
-}
-
 static void render_text(const struct check_run *r)
 {
 	cli_render_diags(stdout, &r->diags);
@@ -96,7 +86,7 @@ static void render_text(const struct check_run *r)
 	for (int i = 0; i < 2; i++) {
 		const struct mvb_usage *u = &x->out.usage[i];
 		char sz[32];
-		human_size(u->size, sz, sizeof(sz));
+		cli_size_str(u->size, sz, sizeof(sz));
 		printf("  %-10s 0x%08x  %9u B used of %-8s %5.1f%%\n", u->partition, u->base, u->used, sz,
 		       u->size ? 100.0 * u->used / u->size : 0.0);
 	}
@@ -209,11 +199,9 @@ int cmd_check(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json = !strcmp(format, "json");
-	if (!json && strcmp(format, "text")) {
-		cli_error("check: --format must be text or json, not '%s'", format);
-		return MVB_EXIT_USAGE;
-	}
+	int json;
+	if ((rc = cli_format("check", format, &json)))
+		return rc;
 	struct check_run r;
 	memset(&r, 0, sizeof(r));
 	r.elf_path = pos[0];

@@ -118,11 +118,9 @@ int cmd_inspect(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json = !strcmp(format, "json");
-	if (!json && strcmp(format, "text")) {
-		cli_error("inspect: --format must be text or json, not '%s'", format);
-		return MVB_EXIT_USAGE;
-	}
+	int json;
+	if ((rc = cli_format("inspect", format, &json)))
+		return rc;
 	unsigned char *data;
 	size_t len;
 	struct mvb_bundle_view v;

@@ -90,3 +90,22 @@ void cli_render_diags(FILE *f, const struct mvb_diags *d)
 	if (d->oom)
 		fprintf(f, "mvbuild: warning: some diagnostics were lost (out of memory)\n");
 }
+
+void cli_size_str(uint32_t v, char *out, size_t n)
+{
+	if (v >= 1024 * 1024 && v % (1024 * 1024) == 0)
+		snprintf(out, n, "%u MiB", v >> 20);
+	else if (v >= 1024 && v % 1024 == 0)
+		snprintf(out, n, "%u KiB", v >> 10);
+	else
+		snprintf(out, n, "%u B", v);
+}
+
+int cli_format(const char *cmd, const char *format, int *json)
+{
+	*json = !strcmp(format, "json");
+	if (*json || !strcmp(format, "text"))
+		return 0;
+	cli_error("%s: --format must be text or json, not '%s'", cmd, format);
+	return MVB_EXIT_USAGE;
+}
