@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
 shift || true
-HARNESSES=${*:-fuzz_board fuzz_app fuzz_elf}
+HARNESSES=${*:-fuzz_board fuzz_app fuzz_elf fuzz_bundle}
 CC=${CC_FUZZ:-clang-14}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang-14)"; exit 3; }
 B=build-fuzz
