@@ -51,7 +51,7 @@ struct mvb_memory {
 	int has_gate;
 	char gate_controller[MVB_NAME_MAX];
 	uint32_t gate_base;
-	unsigned line;
+	unsigned line, col;
 };
 
 struct mvb_partition {
@@ -74,7 +74,7 @@ struct mvb_peripheral {
 	int has_gate;
 	char gate_reg[MVB_NAME_MAX];
 	unsigned gate_bit;
-	unsigned line;
+	unsigned line, col;
 };
 
 struct mvb_board {

@@ -24,11 +24,11 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 	memset(&s, 0, sizeof(s));
 	struct mvb_bundle_manifest *m = &s.manifest;
 	snprintf(m->bm_board, sizeof(m->bm_board), "%s", r->board.name);
-	if (r->have_app) {
-		memcpy(m->bm_app_name, r->app.name, strnlen(r->app.name, sizeof(m->bm_app_name) - 1));
-		m->bm_app_version = MVB_VERSION_PACK(r->app.major, r->app.minor, r->app.patch);
-		m->bm_security_counter = r->app.security_counter;
-	}
+	/* without a manifest r->app is zero but still carries --version and
+	 * --security-counter */
+	memcpy(m->bm_app_name, r->app.name, strnlen(r->app.name, sizeof(m->bm_app_name) - 1));
+	m->bm_app_version = MVB_VERSION_PACK(r->app.major, r->app.minor, r->app.patch);
+	m->bm_security_counter = r->app.security_counter;
 	m->bm_min_abi = r->out.min_abi;
 	memcpy(m->bm_periph_mask, r->out.grant.periph_mask, sizeof(m->bm_periph_mask));
 	memcpy(m->bm_irq_mask, r->out.grant.irq_mask, sizeof(m->bm_irq_mask));

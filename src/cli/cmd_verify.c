@@ -82,7 +82,8 @@ int cmd_verify(int argc, char **argv)
 	l.has_offset = 0;
 	if (nk && !good && !d.errors)
 		mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
-				"no valid signature by any of the %u trusted key%s (%u signature%s present)", nk, nk == 1 ? "" : "s",
+				"no valid signature by %s%u trusted key%s (%u signature%s present)", nk == 1 ? "the " : "any of the ",
+				nk, nk == 1 ? "" : "s",
 				v.ns, v.ns == 1 ? "" : "s");
 	cli_render_diags(stdout, &d);
 	char ver[32];

@@ -30,7 +30,9 @@ static int set_value(const struct cmd_spec *spec, const struct opt *o, const cha
 		cli_error("%s: --%s needs a number, not '%s'", spec->name, o->long_name, v);
 		return MVB_EXIT_USAGE;
 	}
-	unsigned long long x = strtoull(v, &end, 0);
+	/* decimal, or hex with 0x; a leading 0 is not octal */
+	int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+	unsigned long long x = strtoull(v, &end, hex ? 16 : 10);
 	if (*end || x > 0xffffffffull) {
 		cli_error("%s: --%s needs a number up to 4294967295, not '%s'", spec->name, o->long_name, v);
 		return MVB_EXIT_USAGE;

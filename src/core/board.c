@@ -71,6 +71,15 @@ const struct mvb_partition *mvb_board_partition(const struct mvb_board *b, const
 	return NULL;
 }
 
+/* Generated identifiers map '-' to '_', so names equal up to that clash. */
+static int same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return 0;
+	return *a == *b;
+}
+
 static int is_pow2(uint32_t v)
 {
 	return v && !(v & (v - 1));
@@ -167,7 +176,7 @@ static int parse_memory(struct ycx *cx, const struct ynode *m, struct mvb_memory
 	if (rc)
 		return rc;
 	int e = 0, v = 0;
-	mem->line = m->line;
+	mem->line = m->line; mem->col = m->col;
 	e |= check_name(cx, y_get(m, "name"), "memory name", mem->name);
 	e |= opt_desc(cx, m, mem->description);
 	e |= y_enum(cx, y_get(m, "kind"), "memory kind", kind_words, &v);
@@ -253,7 +262,7 @@ static int parse_peripheral(struct ycx *cx, const struct ynode *m, struct mvb_pe
 	if (rc)
 		return rc;
 	int e = 0, v = 0;
-	per->line = m->line;
+	per->line = m->line; per->col = m->col;
 	e |= check_name(cx, y_get(m, "name"), "peripheral name", per->name);
 	e |= opt_desc(cx, m, per->description);
 	e |= y_u32(cx, y_get(m, "s-base"), "s-base", 0, 0xffffffffu, &per->s_base);
@@ -349,9 +358,9 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 #define DUP_CHECK(arr, cnt, what)                                                                       \
 	for (size_t i = 0; i < (cnt); i++)                                                              \
 		for (size_t j = 0; j < i; j++)                                                          \
-			if (!strcmp(b->arr[i].name, b->arr[j].name)) {                                  \
+			if (same_name(b->arr[i].name, b->arr[j].name)) {                                \
 				l.line = b->arr[i].line;                                                \
-				l.col = 0;                                                              \
+				l.col = b->arr[i].col;                                                  \
 				e |= mvb_report(cx->d, &l, MVB_CK_BOARD_DUPLICATE,                      \
 						what " '%s' is defined twice (first at line %u)",       \
 						b->arr[i].name, b->arr[j].line);                        \
@@ -375,6 +384,7 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 		for (size_t j = 0; j < i; j++)
 			if (overlaps(&r[i], &r[j])) {
 				l.line = r[i].line;
+				l.col = 1;
 				e |= mvb_report(cx->d, &l, MVB_CK_BOARD_MEMORY_OVERLAP,
 						"%s of memory '%s' overlaps %s of memory '%s'", r[i].what, r[i].name,
 						r[j].what, r[j].name);
@@ -458,7 +468,7 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 		struct range ps = { p->s_base, (uint64_t)p->s_base + p->size, "secure alias", p->name, p->line };
 		struct range pn = { p->ns_base, (uint64_t)p->ns_base + p->size, "non-secure alias", p->name, p->line };
 		l.line = p->line;
-		l.col = 0;
+		l.col = p->col;
 		for (size_t j = 0; j < i; j++) {
 			const struct mvb_peripheral *q = &b->per[j];
 			struct range qs = { q->s_base, (uint64_t)q->s_base + q->size, "", q->name, q->line };

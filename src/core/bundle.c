@@ -365,7 +365,8 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 		return bad(r, len, MVB_CK_BUNDLE_TRUNCATED, "file ends inside signature %llu",
 			   (unsigned long long)((len - sigs_off - MVB_BUNDLE_SIGS_SIZE) / MVB_BUNDLE_SIG_SIZE));
 	if (end < len)
-		return bad(r, end, MVB_CK_BUNDLE_LAYOUT, "%llu bytes after the signature block", (unsigned long long)(len - end));
+		return bad(r, end, MVB_CK_BUNDLE_LAYOUT, "%llu byte%s after the signature block", (unsigned long long)(len - end),
+			   len - end == 1 ? "" : "s");
 	v->ns = count;
 	for (unsigned i = 0; i < count; i++) {
 		uint64_t o = sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
@@ -403,6 +404,8 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
 	}
 	z_stream z;
 	memset(&z, 0, sizeof(z));
+	/* zlib decoding into one buffer reaches back past any window size, so
+	 * the 4 KiB device limit is not enforced here (the writer keeps to it) */
 	if (inflateInit2(&z, -15) != Z_OK)
 		return MVB_ENOMEM;
 	z.next_in = (Bytef *)src;

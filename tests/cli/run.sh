@@ -103,6 +103,10 @@ if [ -f "$FW" ]; then
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out"; then ok; else bad "inspect json"; fi
 	expect 1 "bundle refuses a bad app" -- "$MVB" bundle "$T/bad.elf" --app "$APP" --unsigned -o "$T/bad.mvb"
 	if [ -e "$T/bad.mvb" ]; then bad "output written for a refused bundle"; else ok; fi
+	# no manifest: --version and --security-counter still land; 010 is ten, not octal
+	expect 0 "bundle overrides" -- "$MVB" bundle "$T/good.elf" --unsigned --version 2.0.1 --security-counter 010 -o "$T/o.mvb"
+	expect 0 "inspect overrides" -- "$MVB" inspect "$T/o.mvb"
+	has out "2.0.1, security counter 10," "overrides in the manifest"
 	expect 2 "bundle needs a signing choice" -- "$MVB" bundle "$T/good.elf" -o "$T/x.mvb"
 	chmod 644 "$T/k.pem"
 	expect 3 "refuse a world-readable key" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/x.mvb"

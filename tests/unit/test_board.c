@@ -28,6 +28,7 @@ static const struct mcase cases[] = {
 	{ "schema", "schema: 1", "schema: 2", "board-schema", "schema: 2" },
 	{ "bad name", "name: mps2-an505", "name: Mps2 AN505", "board-name", "name: Mps2" },
 	{ "duplicate partition", "  - name: mv_state", "  - name: mv_code", "board-duplicate", NULL },
+	{ "names equal up to - and _", "  - name: mv_state", "  - name: mv-code", "board-duplicate", NULL },
 	{ "duplicate peripheral", "{name: timer1,", "{name: timer0,", "board-duplicate", NULL },
 	{ "unknown memory", "    memory: sram3", "    memory: sram9", "board-unknown-ref", "memory: sram9" },
 	{ "unknown console", "console: uart0", "console: uart9", "board-unknown-ref", "console: uart9" },
