@@ -67,6 +67,10 @@ int mvb_report_hint(struct mvb_diags *d, const struct mvb_loc *loc, enum mvb_che
 int mvb_vreport(struct mvb_diags *d, const struct mvb_loc *loc, enum mvb_check c, enum mvb_severity sev,
 		const char *hint, const char *fmt, va_list ap);
 
+/* An error at a file offset (parsers of binary input); returns MVB_EINPUT. */
+int mvb_report_at(struct mvb_diags *d, const char *file, uint64_t offset, enum mvb_check c, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* Number of findings with the given check id (tests use this). */
 size_t mvb_diags_count(const struct mvb_diags *d, enum mvb_check c);
 /* First finding with the id, or NULL. */

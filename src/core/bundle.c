@@ -164,19 +164,7 @@ struct rd {
 	struct mvb_diags *d;
 };
 
-static int bad(struct rd *r, uint64_t off, enum mvb_check c, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int bad(struct rd *r, uint64_t off, enum mvb_check c, const char *fmt, ...)
-{
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = r->file;
-	l.has_offset = 1;
-	l.offset = off;
-	va_list ap;
-	va_start(ap, fmt);
-	mvb_vreport(r->d, &l, c, MVB_SEV_ERROR, NULL, fmt, ap);
-	va_end(ap);
-	return MVB_EINPUT;
-}
+#define bad(r, off, ...) mvb_report_at((r)->d, (r)->file, (off), __VA_ARGS__)
 
 static int all_zero(const unsigned char *p, size_t n)
 {

@@ -129,6 +129,19 @@ int mvb_report_hint(struct mvb_diags *d, const struct mvb_loc *loc, enum mvb_che
 	return rc;
 }
 
+int mvb_report_at(struct mvb_diags *d, const char *file, uint64_t offset, enum mvb_check c, const char *fmt, ...)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	l.has_offset = 1;
+	l.offset = offset;
+	va_list ap;
+	va_start(ap, fmt);
+	mvb_vreport(d, &l, c, MVB_SEV_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	return MVB_EINPUT;
+}
+
 size_t mvb_diags_count(const struct mvb_diags *d, enum mvb_check c)
 {
 	size_t n = 0;

@@ -27,20 +27,7 @@ struct pcx {
 };
 
 /* Reports a structural error at a file offset. */
-static int fail(struct pcx *p, uint64_t off, enum mvb_check c, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(struct pcx *p, uint64_t off, enum mvb_check c, const char *fmt, ...)
-{
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = p->file;
-	l.has_offset = 1;
-	l.offset = off;
-	va_list ap;
-	va_start(ap, fmt);
-	mvb_vreport(p->d, &l, c, MVB_SEV_ERROR, NULL, fmt, ap);
-	va_end(ap);
-	return MVB_EINPUT;
-}
+#define fail(p, off, ...) mvb_report_at((p)->d, (p)->file, (off), __VA_ARGS__)
 
 void mvb_elf_release(struct mvb_elf *e)
 {
