@@ -122,10 +122,10 @@ struct check_run {
 	unsigned errors;
 };
 
-/* Loads everything and runs the checks.  Returns an exit status for
- * failures before the checks ran (usage, I/O, malformed input), or -1 when
- * the checks ran (see errors and diags). */
-int check_run_exec(struct check_run *r);
+/* Resets r, loads everything and runs the checks.  app and api may be NULL.
+ * Returns an exit status for failures before the checks ran (usage, I/O,
+ * malformed input), or -1 when the checks ran (see errors and diags). */
+int check_run_exec(struct check_run *r, const char *elf, const char *board, const char *app, const char *api);
 void check_run_release(struct check_run *r);
 
 /* ---- keys */

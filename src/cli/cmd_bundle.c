@@ -141,12 +141,7 @@ int cmd_bundle(int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	struct check_run r;
-	memset(&r, 0, sizeof(r));
-	r.elf_path = pos[0];
-	r.board_arg = board;
-	r.app_path = app;
-	r.api_path = api;
-	rc = check_run_exec(&r);
+	rc = check_run_exec(&r, pos[0], board, app, api);
 	if (rc >= 0 || r.diags.errors) {
 		mvb_key_free(signer);
 		cli_render_diags(stderr, &r.diags);

@@ -11,8 +11,13 @@ void check_run_release(struct check_run *r)
 	mvb_diags_release(&r->diags);
 }
 
-int check_run_exec(struct check_run *r)
+int check_run_exec(struct check_run *r, const char *elf, const char *board, const char *app, const char *api)
 {
+	memset(r, 0, sizeof(*r));
+	r->elf_path = elf;
+	r->board_arg = board;
+	r->app_path = app;
+	r->api_path = api;
 	int rc = cli_read(r->elf_path, &r->elf_data, &r->elf_len);
 	if (rc)
 		return rc;
@@ -203,12 +208,7 @@ int cmd_check(int argc, char **argv)
 	if ((rc = cli_format("check", format, &json)))
 		return rc;
 	struct check_run r;
-	memset(&r, 0, sizeof(r));
-	r.elf_path = pos[0];
-	r.board_arg = board;
-	r.app_path = app;
-	r.api_path = api;
-	rc = check_run_exec(&r);
+	rc = check_run_exec(&r, pos[0], board, app, api);
 	if (rc >= 0 && rc != MVB_EXIT_FINDINGS) {
 		check_run_release(&r);
 		return rc;
