@@ -107,7 +107,9 @@
 	X(BUNDLE_IMAGE_HASH, "bundle-image-hash", ERROR, "a decoded layer does not match its signed SHA-256") \
 	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
-	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board")
+	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
+	/* images read back (factory images for flash) */ \
+	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

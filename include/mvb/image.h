@@ -54,6 +54,13 @@ int mvb_image_add(struct mvb_image *img, uint32_t addr, const unsigned char *dat
  * returns MVB_EINPUT; else 0. */
 int mvb_image_check(const struct mvb_image *img, const struct mvb_board *b, struct mvb_diags *d);
 
+/* Reads an Intel HEX file (types 00, 01, 02, 04, 05; 03 ignored) into
+ * img, merging contiguous records into pieces named what.  The bytes live
+ * in *store, which must be empty and outlive img.  Returns 0, MVB_EINPUT
+ * (one finding with its line), MVB_ELIMIT (too many pieces) or MVB_ENOMEM. */
+int mvb_image_read_ihex(struct mvb_image *img, struct mvb_buf *store, const char *file, const unsigned char *text,
+			size_t len, const char *what, struct mvb_diags *d);
+
 int mvb_image_write_elf(const struct mvb_image *img, uint32_t entry, struct mvb_buf *out);
 int mvb_image_write_ihex(const struct mvb_image *img, struct mvb_buf *out);
 /* Raw binary of one memory: offset 0 is the memory's start, gaps 0xff.

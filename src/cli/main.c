@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "keygen", cmd_keygen, "generate an ECDSA P-256 signing key" },
 	{ "digest", cmd_digest, "print (and write) what a bundle's signatures cover" },
 	{ "sign", cmd_sign, "add a signature to a bundle" },
+	{ "flash", cmd_flash, "write a bundle or factory image to a device through a GDB server, verified" },
 };
 
 static void usage(FILE *f)

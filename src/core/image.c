@@ -287,3 +287,127 @@ int mvb_image_write_bin(const struct mvb_image *img, const struct mvb_board *b, 
 	}
 	return 0;
 }
+
+/* ---- Intel HEX reader ---- */
+
+static int hexnib(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int mvb_image_read_ihex(struct mvb_image *img, struct mvb_buf *store, const char *file, const unsigned char *text,
+			size_t len, const char *what, struct mvb_diags *d)
+{
+	struct run {
+		uint32_t addr;
+		size_t off, len;
+	} runs[MVB_IMAGE_MAX_PIECES];
+	unsigned nruns = 0, line = 0;
+	uint32_t upper = 0;
+	int seen_eof = 0;
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	size_t pos = 0;
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && text[end] != '\n')
+			end++;
+		size_t next = end < len ? end + 1 : end;
+		if (end > pos && text[end - 1] == '\r')
+			end--;
+		line++;
+		l.line = line;
+		if (end == pos) {
+			pos = next;
+			continue;
+		}
+		if (seen_eof)
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "data after the end-of-file record");
+		unsigned char rec[5 + 255];
+		size_t n = end - pos;
+		if (text[pos] != ':' || n < 11 || (n - 1) % 2)
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "not an Intel HEX record");
+		size_t nb = (n - 1) / 2;
+		if (nb > sizeof(rec))
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "record longer than 255 data bytes");
+		unsigned sum = 0;
+		for (size_t i = 0; i < nb; i++) {
+			int hi = hexnib(text[pos + 1 + 2 * i]), lo = hexnib(text[pos + 2 + 2 * i]);
+			if (hi < 0 || lo < 0)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "a non-hex digit in the record");
+			rec[i] = (unsigned char)(hi << 4 | lo);
+			sum += rec[i];
+		}
+		unsigned count = rec[0], type = rec[3];
+		uint32_t off16 = (uint32_t)rec[1] << 8 | rec[2];
+		if (nb != (size_t)count + 5)
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "byte count %u does not match the record's %zu bytes",
+					  count, nb - 5);
+		if (sum & 0xff)
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "bad checksum");
+		const unsigned char *data = rec + 4;
+		switch (type) {
+		case 0: {
+			uint32_t a = upper + off16;
+			if (count == 0)
+				break;
+			if ((uint64_t)upper + off16 + count > 0x100000000ull)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "data record runs past 4 GiB");
+			struct run *r = nruns ? &runs[nruns - 1] : NULL;
+			if (!r || r->addr + (uint32_t)r->len != a || r->off + r->len != store->len) {
+				if (nruns == MVB_IMAGE_MAX_PIECES)
+					return MVB_ELIMIT;
+				r = &runs[nruns++];
+				r->addr = a;
+				r->off = store->len;
+				r->len = 0;
+			}
+			if (mvb_buf_append(store, data, count))
+				return MVB_ENOMEM;
+			r->len += count;
+			break;
+		}
+		case 1:
+			if (count)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "end-of-file record with data");
+			seen_eof = 1;
+			break;
+		case 2:
+		case 4:
+			if (count != 2)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "address record with %u bytes, not 2", count);
+			upper = type == 4 ? ((uint32_t)data[0] << 24 | (uint32_t)data[1] << 16)
+					  : ((uint32_t)data[0] << 12 | (uint32_t)data[1] << 4);
+			break;
+		case 3:
+		case 5:
+			if (count != 4)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "start-address record with %u bytes, not 4", count);
+			break;
+		default:
+			return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "unknown record type %u", type);
+		}
+		pos = next;
+	}
+	l.line = 0;
+	if (!seen_eof)
+		return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "no end-of-file record");
+	for (unsigned i = 0; i < nruns; i++) {
+		/* overlapping records would make the image ambiguous */
+		for (unsigned j = 0; j < i; j++)
+			if ((uint64_t)runs[i].addr < (uint64_t)runs[j].addr + runs[j].len &&
+			    (uint64_t)runs[j].addr < (uint64_t)runs[i].addr + runs[i].len)
+				return mvb_report(d, &l, MVB_CK_IHEX_RECORD, "records overlap at 0x%08x",
+						  (unsigned)(runs[i].addr > runs[j].addr ? runs[i].addr : runs[j].addr));
+		if (runs[i].len > 0xffffffffu || mvb_image_add(img, runs[i].addr, store->data + runs[i].off,
+							       (uint32_t)runs[i].len, what))
+			return MVB_ELIMIT;
+	}
+	return 0;
+}

@@ -35,4 +35,24 @@ int sys_is_file(const char *path);
 int sys_random(void *buf, size_t n);
 /* Mode bits of an existing file, or -1. */
 int sys_file_mode(const char *path);
+
+/* ---- sockets (net.c) ---- */
+/* A listening TCP socket on 127.0.0.1 with a free port (in *port). */
+int sys_listen_loopback(int *port);
+/* A connected TCP socket with TCP_NODELAY, or -1 with a message in err. */
+int sys_tcp_connect(const char *host, int port, int timeout_ms, char *err, size_t errlen);
+/* read(2) waiting at most timeout_ms: bytes read, 0 at end, -2 timeout, -1 error. */
+long sys_read_timeout(int fd, void *buf, size_t n, int timeout_ms);
+int sys_write_all(int fd, const void *buf, size_t n);
+
+/* ---- child processes (proc.c) ---- */
+/* Starts argv[0] (PATH search) in its own process group with stdin from
+ * /dev/null, keep_fd inherited (or -1) and stdout to stdout_fd (or -1 to
+ * share ours).  Returns the pid or -1. */
+pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd);
+/* Waits up to timeout_ms (< 0: forever): 0 with the exit status (128+N
+ * for signal N), 1 when still running, -1 on error. */
+int sys_wait(pid_t pid, int timeout_ms, int *status);
+/* SIGTERM, then SIGKILL after 2 s, and reap. */
+void sys_stop(pid_t pid);
 #endif

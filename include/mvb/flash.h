@@ -1,0 +1,78 @@
+/*
+ * flash.h - what `mvbuild flash` writes and how: the plan (every piece of
+ * memory a device needs: microvisor, app, and last the installed-app
+ * header that makes the app bootable) and the writer that puts a plan on a
+ * target through a GDB server (struct mvb_rsp) and reads it back.
+ *
+ * Interruption safety: the writer first clears the commit piece (the app
+ * header) so the microvisor sees no app, writes everything else, writes
+ * the commit piece last and then verifies every byte.  A flash cut off at
+ * any point leaves a device that boots into "no app" and that the next
+ * flash repairs; it never leaves a valid header over a partial app.
+ *
+ * A plan borrows the bytes of its pieces; the bundle planner keeps what it
+ * decodes in plan->owned (released with mvb_flash_plan_release).
+ */
+#ifndef MVB_FLASH_H
+#define MVB_FLASH_H
+
+#include <stdint.h>
+#include "mvb/board.h"
+#include "mvb/bundle.h"
+#include "mvb/image.h"
+#include "mvb/rsp.h"
+
+struct mvb_flash_plan {
+	struct mvb_image img;
+	int commit; /* index of the piece written last (cleared first), or -1 */
+	struct mvb_buf owned[MVB_BUNDLE_MAX_LAYERS];
+	unsigned char header[MVB_APPHDR_SIZE];
+};
+
+void mvb_flash_plan_init(struct mvb_flash_plan *p);
+void mvb_flash_plan_release(struct mvb_flash_plan *p);
+
+/* Plans a parsed (and checked) bundle for board b: every layer decoded at
+ * its address, plus the installed-app header built from the manifest at
+ * the board's app_header partition.  Returns 0, MVB_EINPUT (a layer does
+ * not decode, or does not belong in b's memory) with a finding in d, or
+ * MVB_ENOMEM. */
+int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v, const struct mvb_board *b,
+			  const char *file, struct mvb_diags *d);
+
+enum mvb_flash_phase { MVB_FLASH_ERASE, MVB_FLASH_WRITE, MVB_FLASH_VERIFY };
+
+struct mvb_flash_progress {
+	enum mvb_flash_phase phase;
+	const char *what; /* piece name */
+	uint32_t addr;
+	uint64_t done, total; /* bytes of this phase */
+};
+
+typedef void (*mvb_flash_progress_fn)(void *ctx, const struct mvb_flash_progress *pr);
+
+struct mvb_flash_opts {
+	int verify; /* read back (or qCRC) after writing */
+	mvb_flash_progress_fn progress;
+	void *ctx;
+};
+
+enum mvb_flash_method { MVB_FLASH_BY_M = 1, MVB_FLASH_BY_X = 2, MVB_FLASH_BY_VFLASH = 4 };
+
+struct mvb_flash_result {
+	uint64_t written, verified, erased;
+	unsigned methods;         /* MVB_FLASH_BY_* used */
+	int verified_by_crc;      /* 1: qCRC, 0: read back */
+	uint32_t mismatch_addr;   /* first differing address when verify failed */
+	unsigned char got, want;  /* the bytes there */
+	const char *mismatch_what;
+};
+
+/* Writes the plan and verifies it.  Returns 0; MVB_EINPUT when verify
+ * found a difference (result says where); or an enum mvb_rsp_rc + 100
+ * when the GDB server failed (c->err says what, where). */
+#define MVB_FLASH_ERSP 100
+int mvb_flash_write(struct mvb_rsp *c, const struct mvb_flash_plan *p, const struct mvb_flash_opts *o,
+		    struct mvb_flash_result *r);
+
+#endif

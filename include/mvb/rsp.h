@@ -1,0 +1,137 @@
+/*
+ * rsp.h - a client of the GDB remote serial protocol, as spoken by every
+ * debug probe's GDB server (QEMU's gdbstub, OpenOCD, st-util, pyOCD,
+ * J-Link) and used by `mvbuild flash` to write and read target memory.
+ *
+ * The client owns no socket: bytes move through the two callbacks of
+ * struct mvb_rsp_io, so the core stays free of I/O and the tests can put
+ * any byte stream in front of it.  Every reply is bounded (MVB_RSP_MAX_PACKET
+ * decoded bytes) and checksummed; a bad checksum is answered with '-' and
+ * the server's retransmission is awaited, at most `retries` times.  On any
+ * failure the functions return a nonzero enum mvb_rsp_rc and leave a
+ * one-line explanation (lowercase, no trailing period) in c->err.
+ */
+#ifndef MVB_RSP_H
+#define MVB_RSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mvb/buf.h"
+
+#define MVB_RSP_MAX_PACKET 65536u   /* decoded reply payload we accept */
+#define MVB_RSP_MAX_MAP 16u         /* memory-map regions kept */
+#define MVB_RSP_MAX_MAP_XML 65536u  /* memory-map document size accepted */
+#define MVB_RSP_DEFAULT_PACKET 400u /* PacketSize when the server names none */
+
+enum mvb_rsp_rc {
+	MVB_RSP_OK = 0,
+	MVB_RSP_ECLOSED,      /* the server closed the connection */
+	MVB_RSP_ETIMEOUT,     /* no (complete) answer in time */
+	MVB_RSP_EPROTO,       /* malformed or unexpected reply, checksum retries used up */
+	MVB_RSP_ESERVER,      /* the server answered "Exx" */
+	MVB_RSP_EUNSUPPORTED, /* the server does not know the request (empty reply) */
+	MVB_RSP_EIO,          /* the transport failed */
+};
+
+/* The transport.  read returns the number of bytes read (> 0), 0 at end of
+ * stream, MVB_RSP_IO_TIMEOUT when nothing arrived within timeout_ms, or -1
+ * on error.  write writes all n bytes and returns 0, or -1. */
+#define MVB_RSP_IO_TIMEOUT (-2)
+struct mvb_rsp_io {
+	void *ctx;
+	long (*read)(void *ctx, unsigned char *buf, size_t n, int timeout_ms);
+	int (*write)(void *ctx, const unsigned char *buf, size_t n);
+};
+
+enum mvb_rsp_mem { MVB_RSP_RAM, MVB_RSP_ROM, MVB_RSP_FLASH };
+
+struct mvb_rsp_region {
+	uint32_t start, length;
+	uint32_t blocksize; /* flash erase block; 0 for RAM and ROM */
+	enum mvb_rsp_mem type;
+};
+
+/* Where the run went after a continue. */
+struct mvb_rsp_stop {
+	char kind;      /* 'W' exited, 'X' terminated by signal, 'T'/'S' stopped */
+	unsigned value; /* exit status or signal number */
+};
+
+/* Console output the target sends with 'O' packets (during qRcmd and while
+ * running); NULL drops it. */
+typedef void (*mvb_rsp_output_fn)(void *ctx, const char *text, size_t len);
+
+struct mvb_rsp {
+	struct mvb_rsp_io io;
+	int timeout_ms;   /* per reply */
+	unsigned retries; /* retransmissions per packet */
+	mvb_rsp_output_fn output;
+	void *output_ctx;
+
+	/* what the server offered (filled by mvb_rsp_start) */
+	size_t packet_size;
+	int noack;
+	int has_memory_map;
+	int x_state;   /* binary X writes: 0 not tried, 1 works, -1 refused */
+	int crc_state; /* qCRC: 0 not tried, 1 works, -1 refused */
+	struct mvb_rsp_region map[MVB_RSP_MAX_MAP];
+	unsigned nmap;
+
+	/* statistics */
+	unsigned long packets_sent, retransmits, bytes_sent;
+
+	char err[200];
+
+	/* private */
+	unsigned char rbuf[4096];
+	size_t rlen, rpos;
+	struct mvb_buf tx, reply;
+};
+
+/* Sets defaults (5 s per reply, 3 retries).  Cannot fail. */
+void mvb_rsp_init(struct mvb_rsp *c, const struct mvb_rsp_io *io);
+void mvb_rsp_release(struct mvb_rsp *c);
+
+/* Greets the server: qSupported (PacketSize, memory map, no-ack mode),
+ * QStartNoAckMode when offered, the memory map when offered, and '?'. */
+int mvb_rsp_start(struct mvb_rsp *c);
+
+/* Sends one packet and returns its decoded reply in *reply (borrowed from
+ * c, valid until the next call).  An "Exx" reply is MVB_RSP_ESERVER and an
+ * empty one MVB_RSP_EUNSUPPORTED, with the reply still in *reply. */
+int mvb_rsp_request(struct mvb_rsp *c, const unsigned char *pkt, size_t len, const struct mvb_buf **reply);
+
+/* Memory as RAM: binary X where the server takes it, hex M otherwise. */
+int mvb_rsp_write_mem(struct mvb_rsp *c, uint32_t addr, const unsigned char *data, size_t len);
+int mvb_rsp_read_mem(struct mvb_rsp *c, uint32_t addr, unsigned char *out, size_t len);
+
+/* Flash through the server's flash driver (only for memory-map flash). */
+int mvb_rsp_flash_erase(struct mvb_rsp *c, uint32_t addr, uint32_t len);
+int mvb_rsp_flash_write(struct mvb_rsp *c, uint32_t addr, const unsigned char *data, size_t len);
+int mvb_rsp_flash_done(struct mvb_rsp *c);
+
+/* The server's CRC-32 of target memory (qCRC; GDB's CRC: polynomial
+ * 0x04c11db7, MSB first, initial 0xffffffff, no final xor). */
+int mvb_rsp_crc(struct mvb_rsp *c, uint32_t addr, uint32_t len, uint32_t *crc);
+uint32_t mvb_rsp_crc_local(uint32_t crc, const unsigned char *p, size_t n);
+
+/* A monitor command (qRcmd); its console output goes to c->output. */
+int mvb_rsp_monitor(struct mvb_rsp *c, const char *cmd);
+
+/* Resumes the target ('c'); does not wait. */
+int mvb_rsp_continue(struct mvb_rsp *c);
+/* Waits up to timeout_ms for a stop reply after mvb_rsp_continue. */
+int mvb_rsp_wait_stop(struct mvb_rsp *c, int timeout_ms, struct mvb_rsp_stop *stop);
+/* Detaches ('D'); the target runs on. */
+int mvb_rsp_detach(struct mvb_rsp *c);
+
+/* Parses a GDB memory-map document into regions (at most max).  Returns the
+ * number of regions, or -1 when the document is malformed. */
+int mvb_rsp_parse_memory_map(const char *xml, size_t len, struct mvb_rsp_region *out, unsigned max);
+
+/* The map region holding addr, or NULL. */
+const struct mvb_rsp_region *mvb_rsp_region_at(const struct mvb_rsp *c, uint32_t addr);
+
+const char *mvb_rsp_rc_name(int rc);
+
+#endif
