@@ -337,9 +337,9 @@ static void parse_supported(struct mvb_rsp *c)
 				v = v * 16 + (size_t)hexval(p[i]);
 			if (i == n && v >= 64)
 				c->packet_size = v > MVB_RSP_MAX_PACKET ? MVB_RSP_MAX_PACKET : v;
-		} else if (n == 16 && !memcmp(p, "QStartNoAckMode+", 16)) {
+		} else if (n == sizeof("QStartNoAckMode+") - 1 && !memcmp(p, "QStartNoAckMode+", n)) {
 			c->noack = -1; /* offered; switched on after the request */
-		} else if (n == 21 && !memcmp(p, "qXfer:memory-map:read+", 21)) {
+		} else if (n == sizeof("qXfer:memory-map:read+") - 1 && !memcmp(p, "qXfer:memory-map:read+", n)) {
 			c->has_memory_map = 1;
 		}
 		if (!q)
@@ -391,7 +391,7 @@ int mvb_rsp_start(struct mvb_rsp *c)
 	/* an ack first, as gdb does: some servers wait for it */
 	if ((rc = send_raw(c, (const unsigned char *)"+", 1)))
 		return rc;
-	rc = request_str(c, "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+", "greeting the GDB server");
+	rc = request_str(c, "qSupported:swbreak+;hwbreak+;vContSupported+", "greeting the GDB server");
 	if (rc && rc != MVB_RSP_EUNSUPPORTED)
 		return rc;
 	if (!rc)
@@ -417,6 +417,15 @@ int mvb_rsp_start(struct mvb_rsp *c)
 static int server_error(struct mvb_rsp *c, int rc, const char *what, uint32_t addr, size_t len)
 {
 	char t[64];
+	if (!len && !addr) { /* a request without an address */
+		if (rc == MVB_RSP_ESERVER)
+			return fail(c, rc, "the GDB server answered '%s' to %s", reply_text(c, t, sizeof(t)), what);
+		if (rc == MVB_RSP_EUNSUPPORTED)
+			return fail(c, rc, "the GDB server does not support %s", what);
+		if (rc == MVB_RSP_EPROTO && !c->err[0])
+			return fail(c, rc, "unexpected reply '%s' to %s", reply_text(c, t, sizeof(t)), what);
+		return rc;
+	}
 	if (rc == MVB_RSP_ESERVER)
 		return fail(c, rc, "the GDB server answered '%s' to %s %zu bytes at 0x%08x", reply_text(c, t, sizeof(t)),
 			    what, len, (unsigned)addr);
@@ -734,7 +743,7 @@ int mvb_rsp_detach(struct mvb_rsp *c)
 		return 0; /* some servers hang up at once: the target runs on */
 	if (!rc && !reply_is(c, "OK"))
 		rc = MVB_RSP_EPROTO;
-	return rc ? server_error(c, rc, "detaching from", 0, 0) : 0;
+	return rc ? server_error(c, rc, "detaching", 0, 0) : 0;
 }
 
 /* ---- memory map ---- */

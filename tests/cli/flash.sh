@@ -1,0 +1,198 @@
+#!/bin/bash
+# flash.sh - `mvbuild flash` against a scripted GDB server (tests/tools/
+# rspsim.c) that can offer flash and a memory map, garble replies, answer
+# errors, drop the connection, lose writes, or be slow enough to kill
+# mvbuild half-way.  After every flash the server's memory is compared
+# byte for byte with the factory image of the same app (independent of
+# mvbuild's own read-back).
+# usage: flash.sh MVBUILD SRCDIR TMPDIR RSPSIM
+set -u
+MVB=$1 SRC=$2 T=$3 SIM=$4
+rm -rf "$T" && mkdir -p "$T"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() {
+	local want=$1 what=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
+}
+has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
+
+CC="arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -Os -ffreestanding -nostdlib -Wl,--no-warn-rwx-segments"
+LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000"
+APP=$SRC/tests/data/elf/app.yaml
+$CC $LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/app.elf" || { echo "cannot build fixture"; exit 1; }
+"$MVB" keygen -o "$T/k.pem" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
+"$MVB" bundle "$T/app.elf" --app "$APP" --sign "$T/k.pem" -o "$T/app.mvb" 2>/dev/null || { echo "bundle failed"; exit 1; }
+"$MVB" bundle "$T/app.elf" --app "$APP" --unsigned -o "$T/unsigned.mvb" 2>/dev/null || exit 1
+"$MVB" bundle "$T/app.elf" --app "$APP" --factory -o "$T/factory.hex" 2>/dev/null || exit 1
+
+# mps2-an505: microvisor and app header in code SSRAM (secure alias), app
+# in its non-secure window
+RAM="--ram 0x10000000:0x40000 --ram 0x00200000:0x20000"
+SIMPID=
+start_sim() { # rspsim options...
+	stop_sim
+	rm -f "$T/port" "$T"/mem.*
+	"$SIM" --port-file "$T/port" --dump "$T/mem" --log "$T/sim.log" "$@" &
+	SIMPID=$!
+	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.02; done
+	PORT=$(cat "$T/port")
+	PROBE=gdb://127.0.0.1:$PORT
+}
+stop_sim() {
+	if [ -n "$SIMPID" ]; then kill "$SIMPID" 2>/dev/null; wait "$SIMPID" 2>/dev/null; fi
+	SIMPID=
+}
+trap stop_sim EXIT
+
+# The server's memory (dumped after each connection) against the factory
+# image: every byte of every record must be there.  $1: "header-blank" to
+# require instead that the app header is still cleared (0xff).
+same_as_factory() {
+	sleep 0.1 # the dump follows the connection's end
+	python3 - "$T/factory.hex" "$T/mem" "${1:-}" <<'EOF'
+import sys, glob
+hexf, dump, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+regions = {}
+for p in glob.glob(dump + ".*"):
+    regions[int(p.rsplit(".", 1)[1], 16)] = open(p, "rb").read()
+def byte_at(a):
+    for s, d in regions.items():
+        if s <= a < s + len(d):
+            return d[a - s]
+    raise SystemExit("address 0x%08x is in no region" % a)
+upper = 0
+bad = 0
+for line in open(hexf):
+    line = line.strip()
+    n, off, typ = int(line[1:3], 16), int(line[3:7], 16), int(line[7:9], 16)
+    data = bytes.fromhex(line[9:9 + 2 * n])
+    if typ == 4:
+        upper = int.from_bytes(data, "big") << 16
+    elif typ == 0:
+        for i, b in enumerate(data):
+            a = upper + off + i
+            want = b
+            if mode == "header-blank" and 0x10022000 <= a < 0x10022100:
+                want = 0xff
+            if byte_at(a) != want:
+                bad += 1
+                if bad < 4:
+                    print("0x%08x: 0x%02x, want 0x%02x" % (a, byte_at(a), want))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# --- plain RAM target: binary X writes, read-back verify, byte-exact
+start_sim $RAM
+expect 0 "flash over X" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --reset system_reset
+has err "with X packets; verified by read-back" "X summary"
+has err "rspsim: monitor 'system_reset'" "reset command sent"
+if same_as_factory; then ok; else bad "memory after X flash differs from the factory image"; fi
+# the header went in last, after its range was cleared first
+if python3 - "$T/sim.log" <<'EOF'
+import re, sys
+writes = [int(m.group(1), 16) for m in re.finditer(r"^<- [XM]([0-9a-f]+),", open(sys.argv[1]).read(), re.M)]
+hdr = [i for i, a in enumerate(writes) if 0x10022000 <= a < 0x10022100]
+assert len(hdr) == 2 and hdr[0] == 0 and hdr[1] == len(writes) - 1, (hdr, len(writes))
+EOF
+then ok; else bad "app header not cleared first and written last"; fi
+
+# --- a server without X (QEMU 7.2): hex M packets; run-length replies
+start_sim $RAM --no-x
+expect 0 "flash over M" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+has err "with M packets" "M summary"
+if same_as_factory; then ok; else bad "memory after M flash differs"; fi
+
+# --- qCRC verification, no-ack mode, small packets
+start_sim $RAM --crc --noack --packet-size 0x100
+expect 0 "flash with qCRC, no-ack, 256-byte packets" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+has err "verified by CRC" "CRC verify"
+if same_as_factory; then ok; else bad "memory after CRC-verified flash differs"; fi
+grep -q '^<- QStartNoAckMode' "$T/sim.log" && ok || bad "no-ack mode not requested"
+
+# --- flash memory: the memory map sends the app through vFlash erase/write
+start_sim --ram 0x10000000:0x40000 --flash 0x00200000:0x20000:0x2000
+expect 0 "flash through vFlash" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+has err "with vFlash X packets" "vFlash summary"
+if same_as_factory; then ok; else bad "memory after vFlash flash differs"; fi
+grep -q '^<- vFlashErase:200000,2000' "$T/sim.log" && ok || bad "app flash block not erased"
+grep -q '^<- vFlashDone' "$T/sim.log" && ok || bad "no vFlashDone"
+
+# --- garbled replies: every third reply has a bad checksum; NAK and retry
+start_sim $RAM --corrupt-every 3
+expect 0 "flash through garbled replies" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+if same_as_factory; then ok; else bad "memory after garbled-reply flash differs"; fi
+
+# --- the server answers an error: say what was written where
+start_sim $RAM --error-at 0x00200010
+expect 3 "server error" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "answered 'E0e' to writing .* bytes at 0x00200000" "error names address"
+
+# --- a server that loses writes (QEMU drops writes to unmapped memory)
+start_sim $RAM --lie-at 0x00200020
+expect 3 "lost write caught by verify" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "verify failed: 0x00200020 (app)" "mismatch address"
+expect 0 "--no-verify trusts it (and says so)" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-verify --no-run
+has err "NOT verified" "no-verify summary"
+
+# --- the connection drops mid-write; the next flash repairs the device
+start_sim $RAM --drop-after 60000
+expect 3 "connection dropped" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "closed the connection" "drop message"
+if same_as_factory header-blank; then bad "dropped flash left a complete image?"; else ok; fi
+sleep 0.1
+if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after an interrupted flash"; fi
+expect 0 "flash again after the drop" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+if same_as_factory; then ok; else bad "memory after the repeated flash differs"; fi
+
+# --- killed half-way (SIGKILL, no clean-up at all), then repeated
+start_sim $RAM --delay-ms 15
+"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
+FPID=$!
+for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
+sleep 0.3
+kill -9 "$FPID" 2>/dev/null
+wait "$FPID" 2>/dev/null
+if [ "$(grep -c '^<- X' "$T/sim.log")" -gt 2 ]; then ok; else bad "kill did not land mid-write"; fi
+sleep 0.2
+if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after a killed flash"; fi
+expect 0 "flash again after the kill" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+if same_as_factory; then ok; else bad "memory after flash-kill-flash differs"; fi
+
+# --- factory images (HEX), JSON summary
+start_sim $RAM
+expect 0 "flash a factory .hex" -- "$MVB" flash "$T/factory.hex" --probe "$PROBE" --no-run
+if same_as_factory; then ok; else bad "memory after .hex flash differs"; fi
+expect 0 "json summary" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["kind"]=="bundle" and d["probe"]=="gdb" and d["verified"]=="read-back" and d["bytes"]==sum(p["size"] for p in d["pieces"]) and d["pieces"][-1]["what"]=="app header", d' "$T/out"; then ok; else bad "json summary shape"; fi
+
+# --- refusals before any connection
+expect 1 "unsigned bundle refused" -- "$MVB" flash "$T/unsigned.mvb" --probe "$PROBE"
+has err "\[bundle-unsigned\]" "unsigned id"
+expect 0 "--allow-unsigned" -- "$MVB" flash "$T/unsigned.mvb" --probe "$PROBE" --allow-unsigned --no-run
+"$MVB" keygen -o "$T/other.pem" >/dev/null 2>&1
+expect 1 "signed by an untrusted key" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/other.pub.pem"
+expect 1 "another board" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --board stm32u585
+has err "\[bundle-board\]" "board id"
+head -c 300 "$T/app.mvb" >"$T/trunc.mvb"
+expect 1 "truncated bundle" -- "$MVB" flash "$T/trunc.mvb" --probe "$PROBE"
+sed '3s/..$/00/' "$T/factory.hex" >"$T/badsum.hex"
+expect 1 "bad HEX checksum" -- "$MVB" flash "$T/badsum.hex" --probe "$PROBE"
+has err "badsum.hex:3:.*\[ihex-record\]" "ihex line and id"
+printf 'plain bytes' >"$T/raw.bin"
+expect 1 "raw binary refused" -- "$MVB" flash "$T/raw.bin" --probe "$PROBE"
+expect 2 "bad probe" -- "$MVB" flash "$T/app.mvb" --probe gdb://nohost
+expect 2 "unknown probe" -- "$MVB" flash "$T/app.mvb" --probe jtag
+stop_sim
+expect 3 "nothing listening" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "cannot connect to 127.0.0.1:$PORT" "connect message"
+expect 3 "st-util missing" -- env MVBUILD_STUTIL=/nonexistent/st-util "$MVB" flash "$T/app.mvb" --probe stlink
+has err "not installed (Debian: apt-get install stlink-tools)" "st-util hint"
+if [ -e "$T/app.mvb.tmp" ] || ls "$T"/.*tmp* >/dev/null 2>&1; then bad "temporary files left"; else ok; fi
+
+echo "flash: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

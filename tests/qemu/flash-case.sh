@@ -1,0 +1,55 @@
+#!/bin/bash
+# flash-case.sh - `mvbuild flash` against real QEMU mps2-an505: a signed
+# bundle through the qemu probe (QEMU started by mvbuild, console on
+# stdout, the microvisor's exit status), then through gdb://HOST:PORT to a
+# QEMU started here, reset over the monitor, which must boot the app.
+# usage: flash-case.sh --mvbuild BIN --fw FW_BUILD_DIR --board-file YAML --work DIR
+set -u
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mvbuild) MVB=$2; shift 2 ;;
+	--fw) FW=$2; shift 2 ;;
+	--board-file) BOARD=$2; shift 2 ;;
+	--work) WORK=$2; shift 2 ;;
+	*) echo "flash-case.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+done
+QEMU=${QEMU:-qemu-system-arm}
+D=$WORK/flash
+rm -rf "$D" && mkdir -p "$D" || exit 2
+fail() { echo "FAIL: $*"; for f in "$D"/*.log; do echo "---- $f"; cat "$f"; done; exit 1; }
+
+"$MVB" keygen -o "$D/k.pem" >/dev/null 2>&1 || fail "keygen"
+"$MVB" bundle "$FW/examples/hello.elf" --board "$BOARD" --microvisor "$FW/out/microvisor.elf" \
+	--api "$FW/out/mv_api.yaml" --sign "$D/k.pem" -o "$D/hello.mvb" 2>"$D/bundle.log" || fail "bundle"
+
+# 1. the qemu probe: write, verify, reset, console until the run ends
+timeout 60 "$MVB" flash "$D/hello.mvb" --board "$BOARD" --key "$D/k.pub.pem" >"$D/console.log" 2>"$D/flash.log"
+rc=$?
+[ "$rc" -eq 0 ] || fail "qemu probe: exit $rc"
+grep -q "verified by read-back" "$D/flash.log" || fail "no verify in the summary"
+grep -q "mv: app 'hello' 1.0.0 verified" "$D/console.log" || fail "microvisor did not accept the flashed app"
+grep -q "app: hello from the non-secure app" "$D/console.log" || fail "no app output"
+grep -q "mv: app exit 0" "$D/console.log" || fail "no clean exit"
+grep -q "the device ended the run with status 0" "$D/flash.log" || fail "run status not reported"
+echo "qemu probe: ok ($(grep -o 'in [0-9.]* s ([^)]*)' "$D/flash.log" | head -1))"
+
+# 2. any GDB server: QEMU started here, halted, gdbstub on a free port
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$QEMU" -M mps2-an505 -display none -monitor none -S -gdb "tcp:127.0.0.1:$PORT" \
+	-chardev "file,id=con,path=$D/console2.log,mux=on" -serial chardev:con -serial chardev:con \
+	-semihosting-config enable=on,target=native >"$D/qemu.log" 2>&1 &
+QPID=$!
+trap 'kill $QPID 2>/dev/null' EXIT
+for _ in $(seq 100); do
+	python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT)).close()" 2>/dev/null && break
+	sleep 0.05
+done
+timeout 60 "$MVB" flash "$D/hello.mvb" --board "$BOARD" --key "$D/k.pub.pem" --probe "gdb://127.0.0.1:$PORT" \
+	--reset system_reset >"$D/out2.log" 2>"$D/flash2.log" || fail "gdb probe: exit $?"
+for _ in $(seq 200); do kill -0 $QPID 2>/dev/null || break; sleep 0.05; done
+wait $QPID
+qrc=$?
+[ "$qrc" -eq 0 ] || fail "QEMU after a gdb:// flash: exit $qrc"
+grep -q "app: hello from the non-secure app" "$D/console2.log" || fail "gdb probe: no app output"
+echo "gdb probe: ok"
