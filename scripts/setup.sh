@@ -10,6 +10,7 @@ PKGS=(
 	gcc-arm-none-eabi binutils-arm-none-eabi  # firmware and example apps
 	qemu-system-arm                     # the device
 	gdb-multiarch                       # flashing and debugging over the GDB protocol
+	stlink-tools openocd                # the ST-Link and OpenOCD probes of 'mvbuild flash'
 )
 
 missing=()

@@ -391,8 +391,10 @@ static int start_server(struct probe *p, const struct mvb_board *b, char *err, s
 				snprintf(err, errlen, "%s is not installed (Debian: apt-get install %s)", tool,
 					 p->kind == PROBE_STLINK ? "stlink-tools" : "openocd");
 			else
-				snprintf(err, errlen, "%s exited with status %d before its GDB server was up: is a %s probe attached?",
-					 tool, st, p->kind == PROBE_STLINK ? "ST-Link" : "debug");
+				snprintf(err, errlen,
+					 "no %s found: %s exited with status %d before its GDB server was up (is the probe plugged in, "
+					 "and may this user open it?)",
+					 p->kind == PROBE_STLINK ? "ST-Link" : "debug probe", tool, st);
 			return -1;
 		}
 		char e2[160];

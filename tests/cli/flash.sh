@@ -163,6 +163,20 @@ if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22
 expect 0 "flash again after the kill" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
 if same_as_factory; then ok; else bad "memory after flash-kill-flash differs"; fi
 
+# --- Ctrl-C half-way: a clean stop that says what state the device is in
+start_sim $RAM --delay-ms 15
+"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
+FPID=$!
+for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
+sleep 0.2
+kill -INT "$FPID" 2>/dev/null
+wait "$FPID"
+rc=$?
+if [ "$rc" = 3 ]; then ok; else bad "Ctrl-C: exit $rc, want 3"; fi
+has err "interrupted after writing .* bytes; the device has no bootable app until the next 'mvbuild flash'" "interrupt message"
+expect 0 "flash again after Ctrl-C" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+if same_as_factory; then ok; else bad "memory after flash-interrupt-flash differs"; fi
+
 # --- factory images (HEX), JSON summary
 start_sim $RAM
 expect 0 "flash a factory .hex" -- "$MVB" flash "$T/factory.hex" --probe "$PROBE" --no-run
@@ -192,6 +206,18 @@ expect 3 "nothing listening" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key
 has err "cannot connect to 127.0.0.1:$PORT" "connect message"
 expect 3 "st-util missing" -- env MVBUILD_STUTIL=/nonexistent/st-util "$MVB" flash "$T/app.mvb" --probe stlink
 has err "not installed (Debian: apt-get install stlink-tools)" "st-util hint"
+# the real st-util and OpenOCD (Debian packages), with no probe on this machine
+if command -v st-util >/dev/null && command -v openocd >/dev/null; then
+	expect 3 "st-util without an ST-Link" -- "$MVB" flash "$T/app.mvb" --probe stlink --key "$T/k.pub.pem"
+	has err "no ST-Link found: st-util exited with status" "no st-link message"
+	sed 's|  qemu-machine: mps2-an505|  qemu-machine: mps2-an505\n  openocd-target: target/stm32u5x.cfg\n  openocd-config: interface/stlink.cfg|' \
+		"$SRC/boards/mps2-an505.yaml" >"$T/with-openocd.yaml"
+	expect 3 "openocd without a probe" -- "$MVB" flash "$T/app.mvb" --probe openocd --board "$T/with-openocd.yaml" --key "$T/k.pub.pem"
+	has err "no debug probe found: openocd exited with status" "no probe message"
+else
+	bad "st-util and openocd are not installed (scripts/setup.sh installs stlink-tools and openocd)"
+fi
+
 if [ -e "$T/app.mvb.tmp" ] || ls "$T"/.*tmp* >/dev/null 2>&1; then bad "temporary files left"; else ok; fi
 
 echo "flash: $pass passed, $fail failed"
