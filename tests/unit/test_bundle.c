@@ -236,6 +236,66 @@ static void test_field_errors(void **state)
 	mvb_buf_release(&b);
 }
 
+/* Payload findings name the check and the place: the chunk that fails its
+ * hash, the stream that does not decode, the image hash that differs. */
+struct pcase {
+	int deflate;
+	unsigned layer;
+	enum { FLIP_PAYLOAD, FLIP_IMAGE_HASH, SIZE_PLUS, SIZE_MINUS, SIZE_PLUS_AND_FLIP } what;
+	uint32_t at; /* payload byte within the layer's stream */
+	const char *id;
+};
+
+static void test_payload_errors(void **state)
+{
+	(void)state;
+	static const struct pcase p[] = {
+		{ 1, 1, FLIP_PAYLOAD, 3, "bundle-chunk-hash" },
+		{ 0, 0, FLIP_PAYLOAD, 2 * 512 + 5, "bundle-chunk-hash" },
+		{ 1, 1, FLIP_IMAGE_HASH, 0, "bundle-image-hash" },
+		{ 0, 1, FLIP_IMAGE_HASH, 0, "bundle-image-hash" },
+		{ 1, 0, SIZE_PLUS, 0, "bundle-decode" },
+		{ 1, 0, SIZE_MINUS, 0, "bundle-decode" },
+		{ 1, 1, SIZE_MINUS, 0, "bundle-decode" },
+		{ 1, 0, SIZE_PLUS_AND_FLIP, 100, "bundle-chunk-hash" },
+	};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct mvb_bundle_spec s;
+		make_spec(&s, p[i].deflate);
+		struct mvb_buf b = MVB_BUF_INIT;
+		assert_int_equal(mvb_bundle_build(&s, &b), 0);
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&v, "p.mvb", b.data, b.len, &d), 0);
+		const struct mvb_bundle_layer *l = &v.l[p[i].layer];
+		size_t lo = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + p[i].layer * MVB_BUNDLE_LAYER_SIZE;
+		size_t so = v.h.bh_payload_off + l->bl_payload_off, want;
+		assert_true(p[i].at < l->bl_encoded_size);
+		if (p[i].what == FLIP_PAYLOAD || p[i].what == SIZE_PLUS_AND_FLIP) {
+			b.data[so + p[i].at] ^= 0x20;
+			want = so + p[i].at / 512 * 512; /* the chunk's first byte */
+		} else if (p[i].what == FLIP_IMAGE_HASH) {
+			b.data[lo + 0x20] ^= 1;
+			want = lo + 0x20;
+		} else {
+			want = so;
+		}
+		if (p[i].what == SIZE_PLUS || p[i].what == SIZE_PLUS_AND_FLIP)
+			mvb_put_le32(b.data + lo + 8, l->bl_size + 1);
+		if (p[i].what == SIZE_MINUS)
+			mvb_put_le32(b.data + lo + 8, l->bl_size - 1);
+		print_message("payload case %zu\n", i);
+		assert_int_equal(mvb_bundle_parse(&v, "p.mvb", b.data, b.len, &d), 0);
+		assert_int_equal(mvb_bundle_check_payload(&v, "p.mvb", &d), MVB_EINPUT);
+		assert_int_equal(d.n, 1);
+		tu_expect_id(&d, p[i].id);
+		assert_true(d.v[0].has_offset);
+		assert_int_equal(d.v[0].offset, want);
+		mvb_diags_release(&d);
+		mvb_buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_every_byte_and_truncation),
 		cmocka_unit_test(test_field_errors),
+		cmocka_unit_test(test_payload_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
