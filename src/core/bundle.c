@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "deflate_int.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/status.h"
@@ -20,29 +21,6 @@ const char *mvb_encoding_name(unsigned enc)
 }
 
 /* ---- writer */
-
-/* Raw deflate with a 4 KiB window, the most a device decoder keeps. */
-static int deflate_buf(const unsigned char *in, uint32_t n, struct mvb_buf *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 9, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return MVB_ENOMEM;
-	uLong bound = deflateBound(&z, n);
-	int rc = mvb_buf_zero(out, bound);
-	if (rc) {
-		deflateEnd(&z);
-		return rc;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = n;
-	z.next_out = out->data;
-	z.avail_out = (uInt)bound;
-	int zr = deflate(&z, Z_FINISH);
-	out->len = z.total_out;
-	deflateEnd(&z);
-	return zr == Z_STREAM_END ? 0 : MVB_EINTERNAL;
-}
 
 static void put_manifest(unsigned char *o, const struct mvb_bundle_manifest *m)
 {
@@ -84,17 +62,24 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 	memset(l, 0, sizeof(l));
 	int rc = 0;
 	uint64_t payload = 0, chunks = 0;
-	for (unsigned i = 0; i < s->nlayers; i++)
+	const unsigned char *ins[MVB_BUNDLE_MAX_LAYERS];
+	size_t lens[MVB_BUNDLE_MAX_LAYERS];
+	for (unsigned i = 0; i < s->nlayers; i++) {
 		mvb_buf_init(&enc[i], 0);
+		ins[i] = s->layer[i].data;
+		lens[i] = s->layer[i].size;
+	}
+	if (s->allow_deflate)
+		rc = mvb_deflate_raw(ins, lens, s->nlayers, 9, s->threads, enc);
 	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
 		const struct mvb_bundle_in_layer *in = &s->layer[i];
 		l[i].bl_role = in->role;
 		l[i].bl_target_addr = in->addr;
 		l[i].bl_size = in->size;
 		mvb_sha256(in->data, in->size, l[i].bl_sha256);
-		if (s->allow_deflate && (rc = deflate_buf(in->data, in->size, &enc[i])) == 0 && enc[i].len < in->size) {
+		if (s->allow_deflate && enc[i].len < in->size) {
 			l[i].bl_encoding = MVB_ENC_DEFLATE;
-		} else if (!rc) {
+		} else {
 			enc[i].len = 0;
 			rc = mvb_buf_append(&enc[i], in->data, in->size);
 			l[i].bl_encoding = MVB_ENC_RAW;

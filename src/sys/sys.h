@@ -35,4 +35,6 @@ int sys_is_file(const char *path);
 int sys_random(void *buf, size_t n);
 /* Mode bits of an existing file, or -1. */
 int sys_file_mode(const char *path);
+/* CPUs this process may run on (at least 1). */
+unsigned sys_cpu_count(void);
 #endif

@@ -2,7 +2,9 @@
  * single-byte change and every truncation of a small signed bundle. */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "testutil.h"
+#include "deflate_int.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
@@ -296,6 +298,80 @@ static void test_payload_errors(void **state)
 	}
 }
 
+/* Large layers are compressed in segments, on several threads: the bytes
+ * do not depend on the thread count, the stream inflates with a 4 KiB
+ * window fed one output byte at a time (so no distance reaches further
+ * back), and a one-segment input gives what a single deflate() gives. */
+static void test_segmented_deflate(void **state)
+{
+	(void)state;
+	size_t n = 3 * MVB_DEFLATE_SEGMENT + 12345;
+	unsigned char *img = malloc(n);
+	uint32_t r = 1;
+	for (size_t i = 0; i < n;) {
+		r = r * 1103515245u + 12345u;
+		/* runs copied from up to 16 KiB back, and noise */
+		size_t d = 1 + ((r >> 8) & 0x3fff), run = 8 + (r & 31);
+		if ((r >> 28) < 12 && i >= d)
+			for (; run && i < n; run--, i++)
+				img[i] = img[i - d];
+		else
+			img[i++] = (unsigned char)(r >> 16);
+	}
+	const unsigned char *in[1] = { img };
+	size_t len[1] = { n };
+	struct mvb_buf one = MVB_BUF_INIT, four = MVB_BUF_INIT;
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 1, &one), 0);
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 4, &four), 0);
+	assert_int_equal(one.len, four.len);
+	assert_memory_equal(one.data, four.data, one.len);
+	assert_true(one.len < n);
+
+	unsigned char *back = malloc(n);
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, -12), Z_OK);
+	z.next_in = one.data;
+	z.avail_in = (uInt)one.len;
+	int zr = Z_OK;
+	while (zr == Z_OK && z.total_out < n) {
+		z.next_out = back + z.total_out;
+		z.avail_out = 1;
+		zr = inflate(&z, Z_NO_FLUSH);
+	}
+	if (zr == Z_OK) {
+		z.avail_out = 1; /* the end-of-block code after the last byte */
+		zr = inflate(&z, Z_NO_FLUSH);
+	}
+	assert_int_equal(zr, Z_STREAM_END);
+	assert_int_equal(z.total_out, n);
+	assert_int_equal(z.avail_in, 0);
+	assert_memory_equal(back, img, n);
+	inflateEnd(&z);
+
+	/* one segment: the same bytes as one deflate() call */
+	size_t small = 70000;
+	struct mvb_buf seg = MVB_BUF_INIT;
+	len[0] = small;
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 2, &seg), 0);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = img;
+	z.avail_in = (uInt)small;
+	z.next_out = back;
+	z.avail_out = (uInt)n;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(z.total_out, seg.len);
+	assert_memory_equal(back, seg.data, seg.len);
+	deflateEnd(&z);
+	print_message("%zu bytes: %zu deflated in %zu segments\n", n, one.len, (n + MVB_DEFLATE_SEGMENT - 1) / MVB_DEFLATE_SEGMENT);
+	free(back);
+	free(img);
+	mvb_buf_release(&one);
+	mvb_buf_release(&four);
+	mvb_buf_release(&seg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_and_truncation),
 		cmocka_unit_test(test_field_errors),
 		cmocka_unit_test(test_payload_errors),
+		cmocka_unit_test(test_segmented_deflate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
