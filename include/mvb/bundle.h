@@ -28,6 +28,7 @@ struct mvb_bundle_spec {
 	unsigned nlayers;
 	uint32_t chunk_size; /* 0: MVB_BUNDLE_CHUNK_SIZE */
 	int allow_deflate;   /* encode a layer as deflate when that is smaller */
+	unsigned threads;    /* for compression (0, 1: the calling thread); the bytes do not depend on it */
 };
 
 /* Writes an unsigned bundle (empty signature block) to out. */

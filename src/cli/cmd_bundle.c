@@ -57,6 +57,7 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 						   (uint32_t)app_image->len };
 	s.nlayers = 2;
 	s.allow_deflate = 1;
+	s.threads = sys_cpu_count(); /* the bytes do not depend on it */
 	if (mvb_bundle_build(&s, &b)) {
 		cli_error("bundle: cannot lay out the bundle");
 		rc = MVB_EXIT_INTERNAL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "deflate_int.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/status.h"
@@ -20,29 +21,6 @@ const char *mvb_encoding_name(unsigned enc)
 }
 
 /* ---- writer */
-
-/* Raw deflate with a 4 KiB window, the most a device decoder keeps. */
-static int deflate_buf(const unsigned char *in, uint32_t n, struct mvb_buf *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 9, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return MVB_ENOMEM;
-	uLong bound = deflateBound(&z, n);
-	int rc = mvb_buf_zero(out, bound);
-	if (rc) {
-		deflateEnd(&z);
-		return rc;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = n;
-	z.next_out = out->data;
-	z.avail_out = (uInt)bound;
-	int zr = deflate(&z, Z_FINISH);
-	out->len = z.total_out;
-	deflateEnd(&z);
-	return zr == Z_STREAM_END ? 0 : MVB_EINTERNAL;
-}
 
 static void put_manifest(unsigned char *o, const struct mvb_bundle_manifest *m)
 {
@@ -84,17 +62,24 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 	memset(l, 0, sizeof(l));
 	int rc = 0;
 	uint64_t payload = 0, chunks = 0;
-	for (unsigned i = 0; i < s->nlayers; i++)
+	const unsigned char *ins[MVB_BUNDLE_MAX_LAYERS];
+	size_t lens[MVB_BUNDLE_MAX_LAYERS];
+	for (unsigned i = 0; i < s->nlayers; i++) {
 		mvb_buf_init(&enc[i], 0);
+		ins[i] = s->layer[i].data;
+		lens[i] = s->layer[i].size;
+	}
+	if (s->allow_deflate)
+		rc = mvb_deflate_raw(ins, lens, s->nlayers, 9, s->threads, enc);
 	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
 		const struct mvb_bundle_in_layer *in = &s->layer[i];
 		l[i].bl_role = in->role;
 		l[i].bl_target_addr = in->addr;
 		l[i].bl_size = in->size;
 		mvb_sha256(in->data, in->size, l[i].bl_sha256);
-		if (s->allow_deflate && (rc = deflate_buf(in->data, in->size, &enc[i])) == 0 && enc[i].len < in->size) {
+		if (s->allow_deflate && enc[i].len < in->size) {
 			l[i].bl_encoding = MVB_ENC_DEFLATE;
-		} else if (!rc) {
+		} else {
 			enc[i].len = 0;
 			rc = mvb_buf_append(&enc[i], in->data, in->size);
 			l[i].bl_encoding = MVB_ENC_RAW;
@@ -406,46 +391,90 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
 	return ok ? 0 : MVB_EINPUT;
 }
 
-int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d)
+/*
+ * One layer, as a device receives it: each chunk's hash is checked before
+ * the chunk is used, then the chunk goes through the decoder and the
+ * decoded bytes into the image hash.  Each byte is read once, while it is
+ * still in cache, and no image-sized buffer is needed.  A chunk that fails
+ * its hash is reported rather than a decode failure it may have caused.
+ */
+static int check_layer(const struct mvb_bundle_view *v, unsigned i, struct rd *r)
 {
-	struct rd rs = { file, d }, *r = &rs;
+	const struct mvb_bundle_layer *l = &v->l[i];
+	const unsigned char *stream = v->payload + l->bl_payload_off;
+	const char *role = mvb_layer_role_name(l->bl_role);
+	uint32_t cs = v->h.bh_chunk_size;
+	int inflating = l->bl_encoding == MVB_ENC_DEFLATE, zr = Z_OK, decode_bad = 0;
+	uint64_t produced = 0;
+	unsigned char out[16384];
+	struct mvb_sha256 img;
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	/* zlib reaches back past any window size, so the 4 KiB device limit is
+	 * not enforced here (the writer keeps to it) */
+	if (inflating && inflateInit2(&z, -15) != Z_OK)
+		return MVB_ENOMEM;
+	mvb_sha256_init(&img);
 	int e = 0;
-	for (unsigned i = 0; i < v->nl; i++) {
-		const struct mvb_bundle_layer *l = &v->l[i];
-		int layer_bad = 0;
-		for (uint32_t c = 0; c < l->bl_chunk_count; c++) {
-			uint32_t off = c * v->h.bh_chunk_size;
-			uint32_t n = l->bl_encoded_size - off < v->h.bh_chunk_size ? l->bl_encoded_size - off : v->h.bh_chunk_size;
-			uint8_t hash[32];
-			mvb_sha256(v->payload + l->bl_payload_off + off, n, hash);
-			if (memcmp(hash, v->chunks + 32u * (l->bl_first_chunk + c), 32)) {
-				e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off + off, MVB_CK_BUNDLE_CHUNK_HASH,
-					"%s layer: chunk %u (%u bytes) does not match its hash", mvb_layer_role_name(l->bl_role),
-					c, n);
-				layer_bad = 1;
+	for (uint32_t c = 0; c < l->bl_chunk_count; c++) {
+		uint32_t off = c * cs, n = l->bl_encoded_size - off < cs ? l->bl_encoded_size - off : cs;
+		uint8_t hash[32];
+		mvb_sha256(stream + off, n, hash);
+		if (memcmp(hash, v->chunks + 32u * (l->bl_first_chunk + c), 32)) {
+			e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off + off, MVB_CK_BUNDLE_CHUNK_HASH,
+				"%s layer: chunk %u (%u bytes) does not match its hash", role, c, n);
+			goto out;
+		}
+		if (decode_bad)
+			continue; /* still look for a bad chunk, which explains more */
+		if (!inflating) {
+			mvb_sha256_update(&img, stream + off, n);
+			produced += n;
+			continue;
+		}
+		z.next_in = (Bytef *)(uintptr_t)(stream + off);
+		z.avail_in = n;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			size_t got = sizeof(out) - z.avail_out;
+			if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) || produced + got > l->bl_size ||
+			    (zr == Z_STREAM_END && (z.avail_in || c + 1 < l->bl_chunk_count))) {
+				decode_bad = 1;
 				break;
 			}
-		}
-		if (layer_bad)
-			continue;
-		struct mvb_buf img = MVB_BUF_INIT;
-		int rc = mvb_bundle_decode(v, i, &img);
-		if (rc == MVB_ENOMEM) {
-			mvb_buf_release(&img);
+			mvb_sha256_update(&img, out, got);
+			produced += got;
+		} while (zr == Z_OK && (z.avail_in || !z.avail_out));
+	}
+	if (decode_bad || produced != l->bl_size || (inflating && zr != Z_STREAM_END)) {
+		e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off, MVB_CK_BUNDLE_DECODE,
+			"%s layer: %s stream does not decode to exactly %u bytes", role, mvb_encoding_name(l->bl_encoding),
+			l->bl_size);
+	} else {
+		uint8_t hash[32];
+		mvb_sha256_final(&img, hash);
+		if (memcmp(hash, l->bl_sha256, 32))
+			e = bad(r, (uint64_t)v->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x20, MVB_CK_BUNDLE_IMAGE_HASH,
+				"%s layer: image does not match bl_sha256", role);
+	}
+out:
+	if (inflating)
+		inflateEnd(&z);
+	return e;
+}
+
+int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d)
+{
+	struct rd rs = { file, d };
+	int e = 0;
+	for (unsigned i = 0; i < v->nl; i++) {
+		int rc = check_layer(v, i, &rs);
+		if (rc == MVB_ENOMEM)
 			return rc;
-		}
-		if (rc) {
-			e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off, MVB_CK_BUNDLE_DECODE,
-				"%s layer: %s stream does not decode to exactly %u bytes", mvb_layer_role_name(l->bl_role),
-				mvb_encoding_name(l->bl_encoding), l->bl_size);
-		} else {
-			uint8_t hash[32];
-			mvb_sha256(img.data, img.len, hash);
-			if (memcmp(hash, l->bl_sha256, 32))
-				e = bad(r, (uint64_t)v->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x20, MVB_CK_BUNDLE_IMAGE_HASH,
-					"%s layer: image does not match bl_sha256", mvb_layer_role_name(l->bl_role));
-		}
-		mvb_buf_release(&img);
+		if (rc)
+			e = rc;
 	}
 	return e;
 }

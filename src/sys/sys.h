@@ -55,4 +55,6 @@ pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd);
 int sys_wait(pid_t pid, int timeout_ms, int *status);
 /* SIGTERM, then SIGKILL after 2 s, and reap. */
 void sys_stop(pid_t pid);
+/* CPUs this process may run on (at least 1). */
+unsigned sys_cpu_count(void);
 #endif

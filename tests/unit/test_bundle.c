@@ -2,7 +2,9 @@
  * single-byte change and every truncation of a small signed bundle. */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "testutil.h"
+#include "deflate_int.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
@@ -236,6 +238,140 @@ static void test_field_errors(void **state)
 	mvb_buf_release(&b);
 }
 
+/* Payload findings name the check and the place: the chunk that fails its
+ * hash, the stream that does not decode, the image hash that differs. */
+struct pcase {
+	int deflate;
+	unsigned layer;
+	enum { FLIP_PAYLOAD, FLIP_IMAGE_HASH, SIZE_PLUS, SIZE_MINUS, SIZE_PLUS_AND_FLIP } what;
+	uint32_t at; /* payload byte within the layer's stream */
+	const char *id;
+};
+
+static void test_payload_errors(void **state)
+{
+	(void)state;
+	static const struct pcase p[] = {
+		{ 1, 1, FLIP_PAYLOAD, 3, "bundle-chunk-hash" },
+		{ 0, 0, FLIP_PAYLOAD, 2 * 512 + 5, "bundle-chunk-hash" },
+		{ 1, 1, FLIP_IMAGE_HASH, 0, "bundle-image-hash" },
+		{ 0, 1, FLIP_IMAGE_HASH, 0, "bundle-image-hash" },
+		{ 1, 0, SIZE_PLUS, 0, "bundle-decode" },
+		{ 1, 0, SIZE_MINUS, 0, "bundle-decode" },
+		{ 1, 1, SIZE_MINUS, 0, "bundle-decode" },
+		{ 1, 0, SIZE_PLUS_AND_FLIP, 100, "bundle-chunk-hash" },
+	};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct mvb_bundle_spec s;
+		make_spec(&s, p[i].deflate);
+		struct mvb_buf b = MVB_BUF_INIT;
+		assert_int_equal(mvb_bundle_build(&s, &b), 0);
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&v, "p.mvb", b.data, b.len, &d), 0);
+		const struct mvb_bundle_layer *l = &v.l[p[i].layer];
+		size_t lo = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + p[i].layer * MVB_BUNDLE_LAYER_SIZE;
+		size_t so = v.h.bh_payload_off + l->bl_payload_off, want;
+		assert_true(p[i].at < l->bl_encoded_size);
+		if (p[i].what == FLIP_PAYLOAD || p[i].what == SIZE_PLUS_AND_FLIP) {
+			b.data[so + p[i].at] ^= 0x20;
+			want = so + p[i].at / 512 * 512; /* the chunk's first byte */
+		} else if (p[i].what == FLIP_IMAGE_HASH) {
+			b.data[lo + 0x20] ^= 1;
+			want = lo + 0x20;
+		} else {
+			want = so;
+		}
+		if (p[i].what == SIZE_PLUS || p[i].what == SIZE_PLUS_AND_FLIP)
+			mvb_put_le32(b.data + lo + 8, l->bl_size + 1);
+		if (p[i].what == SIZE_MINUS)
+			mvb_put_le32(b.data + lo + 8, l->bl_size - 1);
+		print_message("payload case %zu\n", i);
+		assert_int_equal(mvb_bundle_parse(&v, "p.mvb", b.data, b.len, &d), 0);
+		assert_int_equal(mvb_bundle_check_payload(&v, "p.mvb", &d), MVB_EINPUT);
+		assert_int_equal(d.n, 1);
+		tu_expect_id(&d, p[i].id);
+		assert_true(d.v[0].has_offset);
+		assert_int_equal(d.v[0].offset, want);
+		mvb_diags_release(&d);
+		mvb_buf_release(&b);
+	}
+}
+
+/* Large layers are compressed in segments, on several threads: the bytes
+ * do not depend on the thread count, the stream inflates with a 4 KiB
+ * window fed one output byte at a time (so no distance reaches further
+ * back), and a one-segment input gives what a single deflate() gives. */
+static void test_segmented_deflate(void **state)
+{
+	(void)state;
+	size_t n = 3 * MVB_DEFLATE_SEGMENT + 12345;
+	unsigned char *img = malloc(n);
+	uint32_t r = 1;
+	for (size_t i = 0; i < n;) {
+		r = r * 1103515245u + 12345u;
+		/* runs copied from up to 16 KiB back, and noise */
+		size_t d = 1 + ((r >> 8) & 0x3fff), run = 8 + (r & 31);
+		if ((r >> 28) < 12 && i >= d)
+			for (; run && i < n; run--, i++)
+				img[i] = img[i - d];
+		else
+			img[i++] = (unsigned char)(r >> 16);
+	}
+	const unsigned char *in[1] = { img };
+	size_t len[1] = { n };
+	struct mvb_buf one = MVB_BUF_INIT, four = MVB_BUF_INIT;
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 1, &one), 0);
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 4, &four), 0);
+	assert_int_equal(one.len, four.len);
+	assert_memory_equal(one.data, four.data, one.len);
+	assert_true(one.len < n);
+
+	unsigned char *back = malloc(n);
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, -12), Z_OK);
+	z.next_in = one.data;
+	z.avail_in = (uInt)one.len;
+	int zr = Z_OK;
+	while (zr == Z_OK && z.total_out < n) {
+		z.next_out = back + z.total_out;
+		z.avail_out = 1;
+		zr = inflate(&z, Z_NO_FLUSH);
+	}
+	if (zr == Z_OK) {
+		z.avail_out = 1; /* the end-of-block code after the last byte */
+		zr = inflate(&z, Z_NO_FLUSH);
+	}
+	assert_int_equal(zr, Z_STREAM_END);
+	assert_int_equal(z.total_out, n);
+	assert_int_equal(z.avail_in, 0);
+	assert_memory_equal(back, img, n);
+	inflateEnd(&z);
+
+	/* one segment: the same bytes as one deflate() call */
+	size_t small = 70000;
+	struct mvb_buf seg = MVB_BUF_INIT;
+	len[0] = small;
+	assert_int_equal(mvb_deflate_raw(in, len, 1, 9, 2, &seg), 0);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = img;
+	z.avail_in = (uInt)small;
+	z.next_out = back;
+	z.avail_out = (uInt)n;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(z.total_out, seg.len);
+	assert_memory_equal(back, seg.data, seg.len);
+	deflateEnd(&z);
+	print_message("%zu bytes: %zu deflated in %zu segments\n", n, one.len, (n + MVB_DEFLATE_SEGMENT - 1) / MVB_DEFLATE_SEGMENT);
+	free(back);
+	free(img);
+	mvb_buf_release(&one);
+	mvb_buf_release(&four);
+	mvb_buf_release(&seg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +379,8 @@ int main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_every_byte_and_truncation),
 		cmocka_unit_test(test_field_errors),
+		cmocka_unit_test(test_payload_errors),
+		cmocka_unit_test(test_segmented_deflate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
