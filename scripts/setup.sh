@@ -10,6 +10,7 @@ PKGS=(
 	gcc-arm-none-eabi binutils-arm-none-eabi  # firmware and example apps
 	qemu-system-arm                     # the device
 	gdb-multiarch                       # flashing and debugging over the GDB protocol
+	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports)
 )
 
 missing=()
