@@ -1,32 +1,61 @@
 #!/bin/bash
-# fuzz.sh - build the libFuzzer harnesses (clang, ASan+UBSan) and run each
-# for SECONDS (default 60).  Seeds: tests/fuzz/seeds/<harness>/ (committed);
-# the growing corpus lives in build-fuzz/corpus/.  Any crash fails the run.
+# fuzz.sh - build the libFuzzer harnesses (clang-14, ASan+UBSan, through
+# CMake so every core source file is in) and run each for SECONDS
+# (default 60).  A harness is a file tests/fuzz/fuzz_<name>.c; all of
+# them run unless some are named.  Each run starts from the committed
+# seeds (tests/fuzz/seeds/<harness>/) and past crashers
+# (tests/data/regress/<harness>/); the growing corpus lives in
+# build-fuzz/corpus/<harness>/.  Any crash, leak, UB report or input
+# slower than FUZZ_TIMEOUT seconds (default 5) fails the run; the
+# artefact is build-fuzz/<harness>-crash-* (or leak-, timeout-, oom-).
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
+#   CC_FUZZ=clang-14 FUZZ_TIMEOUT=5 FUZZ_BUILD=build-fuzz
 set -eu
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
 shift || true
-HARNESSES=${*:-fuzz_board fuzz_app fuzz_elf fuzz_bundle fuzz_rsp}
 CC=${CC_FUZZ:-clang-14}
-command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang-14)"; exit 3; }
-B=build-fuzz
+B=${FUZZ_BUILD:-build-fuzz}
+command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (scripts/setup.sh installs clang-14)"; exit 3; }
+case "$SECS" in '' | *[!0-9]*) echo "fuzz: SECONDS must be a number, not '$SECS'"; exit 2 ;; esac
+
+if [ "$#" -gt 0 ]; then
+	HARNESSES=$*
+else
+	HARNESSES=$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)
+fi
+for h in $HARNESSES; do
+	[ -f "tests/fuzz/$h.c" ] || { echo "fuzz: no harness tests/fuzz/$h.c"; exit 2; }
+done
+
+# The whole project is instrumented for coverage (fuzzer-no-link); only
+# the harness targets are built, and only they link libFuzzer.
 mkdir -p "$B"
-SRC="src/core/diag.c src/core/buf.c src/core/yaml.c src/core/board.c src/core/app.c src/core/api.c src/core/elf.c src/core/check.c src/core/gen.c src/core/hash.c src/core/image.c src/core/bundle.c src/core/sign.c src/core/rsp.c src/core/flash.c"
-FLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc/core"
-LIBS="$(pkg-config --libs yaml-0.1 libelf zlib) -lmbedx509 -lmbedcrypto"
+CC=$CC cmake -S . -B "$B" -DMVB_FUZZ=ON -DMVB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DMVB_FW_BUILD_DIR= >"$B/cmake.log" 2>&1 ||
+	{ cat "$B/cmake.log"; exit 3; }
+# shellcheck disable=SC2086
+cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target $h"; done) >"$B/build.log" 2>&1 ||
+	{ tail -40 "$B/build.log"; exit 3; }
+
 status=0
 for h in $HARNESSES; do
-	$CC $FLAGS tests/fuzz/$h.c $SRC $LIBS -o "$B/$h"
+	exe=$(find "$B" -name "$h" -type f -perm -u+x | head -1)
+	[ -n "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; status=1; continue; }
 	mkdir -p "$B/corpus/$h"
-	seeds=tests/fuzz/seeds/$h
+	dirs=("$B/corpus/$h")
+	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h"; do
+		[ -d "$d" ] && dirs+=("$d")
+	done
+	opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
+		-artifact_prefix="$B/$h-" -print_final_stats=1)
+	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
 	echo "fuzz: $h for ${SECS}s"
-	if ! MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml "$B/$h" -max_total_time="$SECS" -max_len=65536 \
-		-artifact_prefix="$B/$h-" -print_final_stats=1 "$B/corpus/$h" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")} \
-		2>"$B/$h.log"; then
-		echo "fuzz: $h FAILED; see $B/$h.log and $B/$h-crash-*"
+	if ! MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml "$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log"; then
+		echo "fuzz: $h FAILED; the report (full log: $B/$h.log):"
+		grep -E -A30 "^==[0-9]+==ERROR|runtime error|^SUMMARY|Test unit written" "$B/$h.log" | head -60
 		status=1
 	fi
-	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$B/$h.log" | sed "s/^/  $h /"
+	grep -E "stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added" "$B/$h.log" | sed "s/^/  $h /"
 done
 exit $status

@@ -11,6 +11,7 @@ PKGS=(
 	qemu-system-arm                     # the device
 	gdb-multiarch                       # flashing and debugging over the GDB protocol
 	stlink-tools openocd                # the ST-Link and OpenOCD probes of 'mvbuild flash'
+	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports)
 )
 
 missing=()

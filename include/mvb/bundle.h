@@ -62,6 +62,15 @@ void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32]);
 int mvb_bundle_with_sigs(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sigs, unsigned n,
 			 struct mvb_buf *out);
 
+struct mvb_key;
+/* The device's signature rule: every signature whose key id matches one of
+ * the trusted keys[0..nk) must verify (else bundle-signature at its
+ * offset), and with nk > 0 at least one must (else bundle-unsigned,
+ * reported only when d holds no error yet: it would only repeat one).
+ * *good gets the number of valid signatures.  Returns 0 or MVB_EINPUT. */
+int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, struct mvb_key *const *keys, unsigned nk,
+			  unsigned *good, struct mvb_diags *d);
+
 const char *mvb_layer_role_name(unsigned role);
 const char *mvb_encoding_name(unsigned enc);
 

@@ -60,31 +60,8 @@ int cmd_verify(int argc, char **argv)
 	mvb_bundle_check_payload(&v, pos[0], &d);
 	if (board && strcmp(board, v.m.bm_board))
 		mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, board);
-	uint8_t dg[32];
-	mvb_bundle_digest(&v, dg);
 	unsigned good = 0;
-	char hex[17];
-	for (unsigned i = 0; i < v.ns; i++) {
-		for (unsigned j = 0; j < nk; j++) {
-			uint8_t id[8];
-			mvb_key_id(k[j], id);
-			if (memcmp(id, v.s[i].sg_key_id, 8))
-				continue;
-			mvb_hex(id, 8, hex);
-			l.has_offset = 1;
-			l.offset = v.sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
-			if (mvb_key_verify(k[j], dg, v.s[i].sg_der, v.s[i].sg_len))
-				mvb_report(&d, &l, MVB_CK_BUNDLE_SIGNATURE, "signature %u by key %s does not verify", i, hex);
-			else
-				good++;
-		}
-	}
-	l.has_offset = 0;
-	if (nk && !good && !d.errors)
-		mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
-				"no valid signature by %s%u trusted key%s (%u signature%s present)", nk == 1 ? "the " : "any of the ",
-				nk, nk == 1 ? "" : "s",
-				v.ns, v.ns == 1 ? "" : "s");
+	mvb_bundle_check_sigs(&v, pos[0], k, nk, &good, &d);
 	cli_render_diags(stdout, &d);
 	char ver[32];
 	version_str(v.m.bm_app_version, ver, sizeof(ver));

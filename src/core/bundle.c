@@ -8,6 +8,7 @@
 #include "deflate_int.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
+#include "mvb/sign.h"
 #include "mvb/status.h"
 
 const char *mvb_layer_role_name(unsigned role)
@@ -505,4 +506,42 @@ int mvb_bundle_with_sigs(const struct mvb_bundle_view *v, const struct mvb_bundl
 		rc = mvb_buf_append(out, e, sizeof(e));
 	}
 	return rc;
+}
+
+int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, struct mvb_key *const *keys, unsigned nk,
+			  unsigned *good, struct mvb_diags *d)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	uint8_t dg[32];
+	mvb_bundle_digest(v, dg);
+	int bad = 0;
+	*good = 0;
+	for (unsigned i = 0; i < v->ns; i++) {
+		for (unsigned j = 0; j < nk; j++) {
+			uint8_t id[8];
+			mvb_key_id(keys[j], id);
+			if (memcmp(id, v->s[i].sg_key_id, 8))
+				continue;
+			if (mvb_key_verify(keys[j], dg, v->s[i].sg_der, v->s[i].sg_len) == 0) {
+				(*good)++;
+				continue;
+			}
+			char hex[17];
+			mvb_hex(id, 8, hex);
+			l.has_offset = 1;
+			l.offset = v->sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
+			mvb_report(d, &l, MVB_CK_BUNDLE_SIGNATURE, "signature %u by key %s does not verify", i, hex);
+			bad = 1;
+		}
+	}
+	if (nk && !*good) {
+		l.has_offset = 0;
+		if (!d->errors)
+			mvb_report_hint(d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
+					"no valid signature by %s%u trusted key%s (%u signature%s present)",
+					nk == 1 ? "the " : "any of the ", nk, nk == 1 ? "" : "s", v->ns, v->ns == 1 ? "" : "s");
+		bad = 1;
+	}
+	return bad ? MVB_EINPUT : 0;
 }

@@ -70,20 +70,14 @@ static void signed_bundle(struct mvb_buf *out, const struct mvb_key *k, int defl
 }
 
 /* What a device does: parse, check payload, verify a signature by k. */
-static int accepts(const unsigned char *p, size_t n, const struct mvb_key *k)
+static int accepts(const unsigned char *p, size_t n, struct mvb_key *k)
 {
 	struct mvb_bundle_view v;
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	int ok = mvb_bundle_parse(&v, "t.mvb", p, n, &d) == 0 && mvb_bundle_check_payload(&v, "t.mvb", &d) == 0;
 	if (ok) {
-		uint8_t id[8], dg[32];
-		mvb_key_id(k, id);
-		mvb_bundle_digest(&v, dg);
-		int good = 0;
-		for (unsigned i = 0; i < v.ns; i++)
-			if (!memcmp(id, v.s[i].sg_key_id, 8) && !mvb_key_verify(k, dg, v.s[i].sg_der, v.s[i].sg_len))
-				good = 1;
-		ok = good;
+		unsigned good;
+		ok = mvb_bundle_check_sigs(&v, "t.mvb", &k, 1, &good, &d) == 0 && good > 0;
 	}
 	mvb_diags_release(&d);
 	return ok;
