@@ -243,6 +243,26 @@ static const char *reply_text(struct mvb_rsp *c, char *out, size_t n)
 	return out;
 }
 
+/* Hands the hex text of an 'O' console-output packet to c->output. */
+static void emit_output(struct mvb_rsp *c)
+{
+	char text[256];
+	size_t k = 0;
+	for (size_t i = 1; i + 1 < c->reply.len; i += 2) {
+		int hi = hexval(c->reply.data[i]), lo = hexval(c->reply.data[i + 1]);
+		if (hi < 0 || lo < 0)
+			break;
+		text[k++] = (char)(hi << 4 | lo);
+		if (k == sizeof(text)) {
+			if (c->output)
+				c->output(c->output_ctx, text, k);
+			k = 0;
+		}
+	}
+	if (k && c->output)
+		c->output(c->output_ctx, text, k);
+}
+
 /* Sends a framed payload and reads the reply, skipping console output. */
 static int exchange(struct mvb_rsp *c, const unsigned char *p, size_t n, const char *what)
 {
@@ -259,22 +279,8 @@ static int exchange(struct mvb_rsp *c, const unsigned char *p, size_t n, const c
 			if (nak)
 				break;
 			/* 'O' console output (hex) precedes the real reply of qRcmd */
-			if (c->reply.len >= 1 && c->reply.data[0] == 'O' && c->reply.len % 2 == 1 && c->reply.len > 1) {
-				char text[256];
-				size_t k = 0;
-				for (size_t i = 1; i + 1 < c->reply.len; i += 2) {
-					int hi = hexval(c->reply.data[i]), lo = hexval(c->reply.data[i + 1]);
-					if (hi < 0 || lo < 0)
-						break;
-					text[k++] = (char)(hi << 4 | lo);
-					if (k == sizeof(text)) {
-						if (c->output)
-							c->output(c->output_ctx, text, k);
-						k = 0;
-					}
-				}
-				if (k && c->output)
-					c->output(c->output_ctx, text, k);
+			if (c->reply.len > 1 && c->reply.data[0] == 'O' && c->reply.len % 2 == 1) {
+				emit_output(c);
 				continue;
 			}
 			return classify(c);
@@ -707,21 +713,7 @@ int mvb_rsp_wait_stop(struct mvb_rsp *c, int timeout_ms, struct mvb_rsp_stop *st
 		const unsigned char *p = c->reply.data;
 		size_t n = c->reply.len;
 		if (n >= 1 && p[0] == 'O') {
-			char text[256];
-			size_t k = 0;
-			for (size_t i = 1; i + 1 < n; i += 2) {
-				int hi = hexval(p[i]), lo = hexval(p[i + 1]);
-				if (hi < 0 || lo < 0)
-					break;
-				text[k++] = (char)(hi << 4 | lo);
-				if (k == sizeof(text)) {
-					if (c->output)
-						c->output(c->output_ctx, text, k);
-					k = 0;
-				}
-			}
-			if (k && c->output)
-				c->output(c->output_ctx, text, k);
+			emit_output(c);
 			continue;
 		}
 		if (n >= 3 && (p[0] == 'W' || p[0] == 'X' || p[0] == 'T' || p[0] == 'S') && hexval(p[1]) >= 0 &&

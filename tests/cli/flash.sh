@@ -150,13 +150,19 @@ expect 0 "flash again after the drop" -- "$MVB" flash "$T/app.mvb" --probe "$PRO
 if same_as_factory; then ok; else bad "memory after the repeated flash differs"; fi
 
 # --- killed half-way (SIGKILL, no clean-up at all), then repeated
-start_sim $RAM --delay-ms 15
-"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
-FPID=$!
-for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
-sleep 0.3
-kill -9 "$FPID" 2>/dev/null
-wait "$FPID" 2>/dev/null
+# stop_mid_flash SIGNAL: a flash through a slow server, stopped by SIGNAL
+# once it is well into the writes; sets rc to mvbuild's exit status
+stop_mid_flash() {
+	start_sim $RAM --delay-ms 15
+	"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
+	local fpid=$!
+	for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
+	sleep 0.3
+	kill "-$1" "$fpid" 2>/dev/null
+	wait "$fpid"
+	rc=$?
+}
+stop_mid_flash KILL
 if [ "$(grep -c '^<- X' "$T/sim.log")" -gt 2 ]; then ok; else bad "kill did not land mid-write"; fi
 sleep 0.2
 if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after a killed flash"; fi
@@ -164,14 +170,7 @@ expect 0 "flash again after the kill" -- "$MVB" flash "$T/app.mvb" --probe "$PRO
 if same_as_factory; then ok; else bad "memory after flash-kill-flash differs"; fi
 
 # --- Ctrl-C half-way: a clean stop that says what state the device is in
-start_sim $RAM --delay-ms 15
-"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
-FPID=$!
-for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
-sleep 0.2
-kill -INT "$FPID" 2>/dev/null
-wait "$FPID"
-rc=$?
+stop_mid_flash INT
 if [ "$rc" = 3 ]; then ok; else bad "Ctrl-C: exit $rc, want 3"; fi
 has err "interrupted after writing .* bytes; the device has no bootable app until the next 'mvbuild flash'" "interrupt message"
 expect 0 "flash again after Ctrl-C" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run

@@ -100,7 +100,7 @@ static void reply(const char *s, size_t n)
 		sum += (unsigned char)s[i];
 	replies++;
 	free(last);
-	last = malloc(n + 4);
+	last = malloc(n + 5); /* "$" body "#xx" and the NUL snprintf adds */
 	last[0] = '$';
 	memcpy(last + 1, s, n);
 	snprintf(last + 1 + n, 4, "#%02x", sum & 0xff);
