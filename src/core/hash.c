@@ -6,6 +6,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define MVB_SHA_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -102,9 +103,19 @@ __attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t st[8], c
 int mvb_sha256_accelerated(void)
 {
 #ifdef MVB_SHA_X86
-	/* reads what libgcc learned from CPUID at start-up: no CPUID (a VM
-	 * exit under a hypervisor) per call */
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	/* CPUID once (a VM exit under a hypervisor); every caller computes the
+	 * same answer, so a race only repeats the question.  Not
+	 * __builtin_cpu_supports("sha"): clang 14 (the fuzz builds) lacks it. */
+	static int known = -1;
+	if (known < 0) {
+		unsigned a, b, c, d, sha = 0, sse41 = 0;
+		if (__get_cpuid(1, &a, &b, &c, &d))
+			sse41 = (c >> 19) & 1;
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+			sha = (b >> 29) & 1;
+		known = (int)(sha & sse41);
+	}
+	return known;
 #else
 	return 0;
 #endif
