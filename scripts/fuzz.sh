@@ -4,7 +4,8 @@
 # (default 60).  A harness is a file tests/fuzz/fuzz_<name>.c; all of
 # them run unless some are named.  Each run starts from the committed
 # seeds (tests/fuzz/seeds/<harness>/) and past crashers
-# (tests/data/regress/<harness>/); the growing corpus lives in
+# (tests/data/regress/<harness>/) and the directories listed in
+# tests/fuzz/<harness>.seeds, if any; the growing corpus lives in
 # build-fuzz/corpus/<harness>/.  Any crash, leak, UB report or input
 # slower than FUZZ_TIMEOUT seconds (default 5) fails the run; the
 # artefact is build-fuzz/<harness>-crash-* (or leak-, timeout-, oom-).
@@ -44,8 +45,10 @@ for h in $HARNESSES; do
 	[ -n "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; status=1; continue; }
 	mkdir -p "$B/corpus/$h"
 	dirs=("$B/corpus/$h")
-	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h"; do
-		[ -d "$d" ] && dirs+=("$d")
+	extra=()
+	[ -f "tests/fuzz/$h.seeds" ] && mapfile -t extra < <(grep -v '^#' "tests/fuzz/$h.seeds")
+	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h" "${extra[@]}"; do
+		[ -n "$d" ] && [ -d "$d" ] && dirs+=("$d")
 	done
 	opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
 		-artifact_prefix="$B/$h-" -print_final_stats=1)

@@ -352,21 +352,20 @@ int y_u32(struct ycx *cx, const struct ynode *n, const char *what, uint32_t min,
 	const char *s = n->str;
 	uint64_t v = 0;
 	int digits = 0;
+	/* Read every digit; past 32 bits v only stays above the range, so a
+	 * too-large number is reported as out of range, not as "not a number". */
 	if (n->plain && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		for (s += 2; isxdigit((unsigned char)*s); s++, digits++) {
-			v = v * 16 + (uint64_t)(isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
-			if (v > 0xffffffffu)
-				break;
-		}
+		for (s += 2; isxdigit((unsigned char)*s); s++, digits++)
+			if (v <= 0xffffffffu)
+				v = v * 16 + (uint64_t)(isdigit((unsigned char)*s) ? *s - '0'
+										   : (tolower((unsigned char)*s) - 'a' + 10));
 	} else if (n->plain) {
-		for (; isdigit((unsigned char)*s); s++, digits++) {
-			v = v * 10 + (uint64_t)(*s - '0');
-			if (v > 0xffffffffu)
-				break;
-		}
+		for (; isdigit((unsigned char)*s); s++, digits++)
+			if (v <= 0xffffffffu)
+				v = v * 10 + (uint64_t)(*s - '0');
 	}
 	uint64_t mul = 1;
-	if (digits && v <= 0xffffffffu) {
+	if (digits) {
 		if (!strcmp(s, "KiB"))
 			mul = 1024, s += 3;
 		else if (!strcmp(s, "MiB"))
@@ -374,10 +373,11 @@ int y_u32(struct ycx *cx, const struct ynode *n, const char *what, uint32_t min,
 		else if (!strcmp(s, "GiB"))
 			mul = 1024 * 1024 * 1024, s += 3;
 	}
-	if (!digits || (*s && v <= 0xffffffffu) || (size_t)(s - n->str) != n->len)
+	if (!digits || *s || (size_t)(s - n->str) != n->len)
 		return mvb_report_hint(cx->d, &l, MVB_CK_YAML_TYPE, "write a decimal or 0x hex number, optionally with KiB or MiB",
 				       "%s must be a number, not '%s'", what, shown);
-	v *= mul;
+	if (v <= 0xffffffffu)
+		v *= mul; /* at most 2^32 * 2^30: no wrap */
 	if (v < min || v > max)
 		return mvb_report(cx->d, &l, MVB_CK_YAML_RANGE, "%s %s is out of range (%lu to %lu)", what, shown,
 				  (unsigned long)min, (unsigned long)max);

@@ -90,9 +90,11 @@ static void test_numbers(void **state)
 		{ "2MiB", 1, 2u << 20, NULL },
 		{ "1GiB", 1, 1u << 30, NULL },
 		{ "4294967295", 1, 0xffffffffu, NULL },
-		{ "4294967296", 0, 0, "yaml-type" },
+		{ "4294967296", 0, 0, "yaml-range" }, /* a number, too large: like 4GiB */
 		{ "4GiB", 0, 0, "yaml-range" },
-		{ "0x100000000", 0, 0, "yaml-type" },
+		{ "0x100000000", 0, 0, "yaml-range" },
+		{ "99999999999999999999999999", 0, 0, "yaml-range" }, /* past 64 bits too */
+		{ "0xfffffffffffffffffffffMiB", 0, 0, "yaml-range" },
 		{ "12kb", 0, 0, "yaml-type" },
 		{ "-1", 0, 0, "yaml-type" },
 		{ "0x", 0, 0, "yaml-type" },
