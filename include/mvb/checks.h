@@ -107,7 +107,14 @@
 	X(BUNDLE_IMAGE_HASH, "bundle-image-hash", ERROR, "a decoded layer does not match its signed SHA-256") \
 	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
-	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board")
+	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
+	/* delta patches */ \
+	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \
+	X(DELTA_HEADER, "delta-header", ERROR, "a patch header field holds a value outside what the format allows") \
+	X(DELTA_CORRUPT, "delta-corrupt", ERROR, "the patch's index or step streams are malformed") \
+	X(DELTA_LIMIT, "delta-limit", ERROR, "the patch exceeds what the device patcher can hold") \
+	X(DELTA_BASE, "delta-base", ERROR, "the old image is not the one the patch was made from") \
+	X(DELTA_HASH, "delta-hash", ERROR, "the patched image does not match the patch's SHA-256")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

@@ -14,6 +14,8 @@ static const struct command commands[] = {
 	{ "keygen", cmd_keygen, "generate an ECDSA P-256 signing key" },
 	{ "digest", cmd_digest, "print (and write) what a bundle's signatures cover" },
 	{ "sign", cmd_sign, "add a signature to a bundle" },
+	{ "delta", cmd_delta, "make an in-place patch from one raw image to another" },
+	{ "patch", cmd_patch, "apply a patch to a raw image as the device would" },
 };
 
 static void usage(FILE *f)
