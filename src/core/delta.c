@@ -665,6 +665,60 @@ static int guess_base(const uint8_t *img, uint32_t n, uint32_t span, uint32_t *b
 	return 1;
 }
 
+/* Without a vector table (an image that is not first in flash): the 4 KiB
+ * aligned address at which the most Thumb function pointers (odd words)
+ * point at targets of the image's own BL instructions. */
+static int guess_base_by_calls(const uint8_t *img, uint32_t n, uint32_t *base)
+{
+	if (n < 64)
+		return 0;
+	uint8_t *tgt = calloc(n / 8 + 1, 1);
+	uint32_t *hist = calloc(4096, sizeof(uint32_t));
+	uint32_t *hits = calloc(256, sizeof(uint32_t));
+	int ok = 0;
+	if (!tgt || !hist || !hits)
+		goto out;
+	for (uint32_t i = 0; i + 4 <= n; i += 2) {
+		int64_t t = branch_target(img + i, i);
+		if (t >= 0 && t < n && (img[i + 3] & 0x40)) { /* BL */
+			tgt[t >> 3] |= (uint8_t)(1u << (t & 7));
+			i += 2;
+		}
+	}
+	for (uint32_t i = 0; i + 4 <= n; i += 4) {
+		uint32_t w = rd32(img + i);
+		if ((w & 1u) && w >> 20 && w >> 20 != 0xfff)
+			hist[w >> 20]++;
+	}
+	uint32_t hi = 0;
+	for (uint32_t h = 1; h < 4096; h++)
+		if (hist[h] > hist[hi])
+			hi = h;
+	for (uint32_t i = 0; i + 4 <= n; i += 4) {
+		uint32_t w = rd32(img + i);
+		if (!(w & 1u) || w >> 20 != hi)
+			continue;
+		for (uint32_t k = 0; k < 256; k++) {
+			uint32_t t = (w - 1u) - ((hi << 20) + k * 4096u);
+			if (t < n && (tgt[t >> 3] >> (t & 7) & 1))
+				hits[k]++;
+		}
+	}
+	uint32_t best = 0;
+	for (uint32_t k = 1; k < 256; k++)
+		if (hits[k] > hits[best])
+			best = k;
+	if (hits[best] >= 16) {
+		*base = (hi << 20) + best * 4096u;
+		ok = 1;
+	}
+out:
+	free(tgt);
+	free(hist);
+	free(hits);
+	return ok;
+}
+
 static int encode_with(struct enc *e, const struct segs *sg, const uint32_t *steps, uint32_t nsteps,
 		       const uint32_t *order, const struct mvd_map_entry *map, uint32_t nmap, struct mvb_buf *out)
 {
@@ -804,7 +858,8 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	e.nn = nn;
 	e.ps = ps;
 	uint32_t base = 0;
-	int have_base = o && o->base_known ? (base = o->base_addr, 1) : guess_base(old, on, big, &base);
+	int have_base = o && o->base_known ? (base = o->base_addr, 1)
+					       : guess_base(old, on, big, &base) || guess_base_by_calls(old, on, &base);
 	/* candidate predictions; the smallest patch wins */
 	uint32_t cands[3] = { MVD_FLAG_THUMB | MVD_FLAG_PTR, MVD_FLAG_THUMB, 0 };
 	struct mvb_buf best = MVB_BUF_INIT, trial = MVB_BUF_INIT;

@@ -5,7 +5,6 @@
  * count/symbol tables: slower than zlib's lookup tables, but about 1 KiB of
  * state and little code, and the decode can stop and resume at any bit.
  */
-#include <string.h>
 #include "mvd.h"
 
 enum {

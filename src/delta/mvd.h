@@ -14,8 +14,14 @@
 #ifndef MVD_H
 #define MVD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "mvb/delta_format.h"
+
+/* The only C library functions used, declared here so that a freestanding
+ * build needs no libc headers (the firmware provides both). */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memset(void *dst, int c, size_t n);
 
 /* ---- results (negative: the patch or the device is bad) */
 #define MVD_MORE 0        /* consumed everything given; feed more */
@@ -35,7 +41,7 @@
 #define MVD_MAX_STEPS 192u
 #endif
 #ifndef MVD_MAX_MAP
-#define MVD_MAX_MAP 192u
+#define MVD_MAX_MAP 188u
 #endif
 #ifndef MVD_MAX_PAGES
 #define MVD_MAX_PAGES 512u

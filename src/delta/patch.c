@@ -7,7 +7,6 @@
  * After a power loss the same calls resume: the index is read again and
  * the first page that does not match its step CRC is where work restarts.
  */
-#include <string.h>
 #include "mvd.h"
 
 enum { P_HDR, P_INDEX, P_STEP, P_FINISH, P_END };
