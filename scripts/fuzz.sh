@@ -7,13 +7,13 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
 shift || true
-HARNESSES=${*:-fuzz_board fuzz_app fuzz_elf fuzz_bundle}
+HARNESSES=${*:-fuzz_board fuzz_app fuzz_elf fuzz_bundle fuzz_delta}
 CC=${CC_FUZZ:-clang-14}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang-14)"; exit 3; }
 B=build-fuzz
 mkdir -p "$B"
-SRC="src/core/diag.c src/core/buf.c src/core/yaml.c src/core/board.c src/core/app.c src/core/api.c src/core/elf.c src/core/check.c src/core/gen.c src/core/hash.c src/core/image.c src/core/bundle.c src/core/sign.c"
-FLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc/core"
+SRC="src/core/diag.c src/core/buf.c src/core/yaml.c src/core/board.c src/core/app.c src/core/api.c src/core/elf.c src/core/check.c src/core/gen.c src/core/hash.c src/core/image.c src/core/bundle.c src/core/sign.c src/core/delta.c src/delta/inflate.c src/delta/patch.c"
+FLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc/core -Isrc/delta"
 LIBS="$(pkg-config --libs yaml-0.1 libelf zlib) -lmbedx509 -lmbedcrypto"
 status=0
 for h in $HARNESSES; do
