@@ -108,6 +108,7 @@
 	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
 	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
+	X(BUNDLE_BASE, "bundle-base", ERROR, "a delta layer's base bundle is not given or does not hold its base image") \
 	/* delta patches */ \
 	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \
 	X(DELTA_HEADER, "delta-header", ERROR, "a patch header field holds a value outside what the format allows") \
