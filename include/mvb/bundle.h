@@ -29,6 +29,10 @@ struct mvb_bundle_spec {
 	uint32_t chunk_size; /* 0: MVB_BUNDLE_CHUNK_SIZE */
 	int allow_deflate;   /* encode a layer as deflate when that is smaller */
 	unsigned threads;    /* for compression (0, 1: the calling thread); the bytes do not depend on it */
+	/* NULL, or a bundle whose layers are the device's current ones: a layer
+	 * is then a delta (delta_format.h) from the base layer of its role when
+	 * that is smaller than deflate (borrowed) */
+	const struct mvb_bundle_view *base;
 };
 
 /* Writes an unsigned bundle (empty signature block) to out. */
@@ -54,8 +58,18 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 /* Checks every chunk hash, decodes every layer and checks its SHA-256.
  * Reports every bad layer.  Returns 0 or MVB_EINPUT. */
 int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d);
-/* Decodes layer i into out (exactly bl_size bytes).  0 or MVB_EINPUT. */
+/* As mvb_bundle_check_payload; delta layers are applied to the layer of
+ * base (NULL: none given, a bundle-base finding) that their
+ * bl_base_sha256 names. */
+int mvb_bundle_check_payload_base(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *file,
+				  struct mvb_diags *d);
+/* Decodes layer i into out (exactly bl_size bytes).  0 or MVB_EINPUT (also
+ * for a delta layer: see mvb_bundle_decode_base). */
 int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_buf *out);
+/* Decodes layer i, a delta from the base bundle's layer its
+ * bl_base_sha256 names (or any layer), into out.  0 or MVB_EINPUT. */
+int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const struct mvb_bundle_view *base,
+			   struct mvb_buf *out);
 /* SHA-256 of the signed bytes [0, bh_payload_off). */
 void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32]);
 /* The bundle with its signature block replaced by sigs[0..n). */

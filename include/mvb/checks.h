@@ -108,8 +108,16 @@
 	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
 	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
+	X(BUNDLE_BASE, "bundle-base", ERROR, "a delta layer's base bundle is not given or does not hold its base image") \
 	/* images read back (factory images for flash) */ \
-	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address")
+	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address") \
+	/* delta patches */ \
+	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \
+	X(DELTA_HEADER, "delta-header", ERROR, "a patch header field holds a value outside what the format allows") \
+	X(DELTA_CORRUPT, "delta-corrupt", ERROR, "the patch's index or step streams are malformed") \
+	X(DELTA_LIMIT, "delta-limit", ERROR, "the patch exceeds what the device patcher can hold") \
+	X(DELTA_BASE, "delta-base", ERROR, "the old image is not the one the patch was made from") \
+	X(DELTA_HASH, "delta-hash", ERROR, "the patched image does not match the patch's SHA-256")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

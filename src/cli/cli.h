@@ -51,6 +51,8 @@ int cmd_gen(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_flash(int argc, char **argv);
+int cmd_delta(int argc, char **argv);
+int cmd_patch(int argc, char **argv);
 
 /* ---- messages */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

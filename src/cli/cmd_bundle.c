@@ -18,10 +18,11 @@ int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, stru
 
 /* The update bundle: microvisor and app layers, signed when a key is given. */
 static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const struct mvb_buf *app_image,
-			const struct mvb_key *signer, const char *out)
+			const struct mvb_key *signer, const char *out, const struct mvb_bundle_view *base)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
+	s.base = base;
 	struct mvb_bundle_manifest *m = &s.manifest;
 	snprintf(m->bm_board, sizeof(m->bm_board), "%s", r->board.name);
 	/* without a manifest r->app is zero but still carries --version and
@@ -91,7 +92,7 @@ done:
 
 int cmd_bundle(int argc, char **argv)
 {
-	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL,
+	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
 		   *version = NULL;
 	int factory = 0, unsigned_ = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
@@ -107,10 +108,11 @@ int cmd_bundle(int argc, char **argv)
 		{ 0, "microvisor", OPT_STRING, &mv, "ELF", "microvisor image (default: the board's prebuilt firmware)" },
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT", "output file" },
+		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "encode each layer as a delta from OLD.mvb's layer when smaller" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -189,7 +191,13 @@ int cmd_bundle(int argc, char **argv)
 	if (counter != (unsigned long)-1)
 		r.app.security_counter = (uint32_t)counter;
 	if (!factory) {
-		rc = write_bundle(&r, &mve, &image, signer, out);
+		unsigned char *bdata = NULL;
+		size_t blen;
+		struct mvb_bundle_view bv;
+		if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv)))
+			goto out;
+		rc = write_bundle(&r, &mve, &image, signer, out, base ? &bv : NULL);
+		free(bdata);
 		goto out;
 	}
 	struct mvb_app_header h;

@@ -15,13 +15,14 @@ static void version_str(uint32_t v, char *o, size_t n)
 
 int cmd_verify(int argc, char **argv)
 {
-	const char *keys = NULL, *board = NULL;
+	const char *keys = NULL, *board = NULL, *base = NULL;
 	const struct opt opts[] = {
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "trusted public keys; a valid signature by one is required" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "require the bundle to be for this board" },
+		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "the bundle delta layers were made from (the device's current one)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
-	const struct cmd_spec spec = { "verify", "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME]",
+	const struct cmd_spec spec = { "verify", "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME] [--base OLD.mvb]",
 				       "Check a bundle as a device would: structure, every chunk hash, every layer's\n"
 				       "decoded image hash, the board, and the signatures by the given keys.",
 				       opts, 1, 1 };
@@ -57,7 +58,17 @@ int cmd_verify(int argc, char **argv)
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = pos[0];
-	mvb_bundle_check_payload(&v, pos[0], &d);
+	unsigned char *bdata = NULL;
+	size_t blen;
+	struct mvb_bundle_view bv;
+	if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv))) {
+		free(data);
+		while (nk)
+			mvb_key_free(k[--nk]);
+		return rc;
+	}
+	mvb_bundle_check_payload_base(&v, base ? &bv : NULL, pos[0], &d);
+	free(bdata);
 	if (board && strcmp(board, v.m.bm_board))
 		mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, board);
 	unsigned good = 0;

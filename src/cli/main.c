@@ -15,6 +15,8 @@ static const struct command commands[] = {
 	{ "digest", cmd_digest, "print (and write) what a bundle's signatures cover" },
 	{ "sign", cmd_sign, "add a signature to a bundle" },
 	{ "flash", cmd_flash, "write a bundle or factory image to a device through a GDB server, verified" },
+	{ "delta", cmd_delta, "make an in-place patch from one raw image to another" },
+	{ "patch", cmd_patch, "apply a patch to a raw image as the device would" },
 };
 
 static void usage(FILE *f)

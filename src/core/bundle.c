@@ -7,6 +7,7 @@
 #include <zlib.h>
 #include "deflate_int.h"
 #include "mvb/bundle.h"
+#include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
@@ -53,6 +54,44 @@ static void put_layer(unsigned char *o, const struct mvb_bundle_layer *l)
 	memcpy(o + 0x40, l->bl_base_sha256, 32);
 }
 
+static const struct mvb_bundle_layer *base_layer(const struct mvb_bundle_view *base, unsigned role, const uint8_t *sha)
+{
+	for (unsigned j = 0; j < base->nl; j++)
+		if (base->l[j].bl_role == role && base->l[j].bl_encoding != MVB_ENC_DELTA &&
+		    (!sha || !memcmp(base->l[j].bl_sha256, sha, 32)))
+			return &base->l[j];
+	return NULL;
+}
+
+/* Replaces the layer's stream by a delta from the base bundle's layer of
+ * the same role when that is smaller. */
+static int delta_layer(const struct mvb_bundle_view *base, const struct mvb_bundle_in_layer *in,
+		       struct mvb_bundle_layer *l, struct mvb_buf *enc)
+{
+	const struct mvb_bundle_layer *bl = base_layer(base, in->role, NULL);
+	if (!bl)
+		return 0;
+	struct mvb_buf old = MVB_BUF_INIT, patch = MVB_BUF_INIT;
+	int rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
+	if (rc == MVB_EINPUT) /* a base that does not decode is no base */
+		rc = 0;
+	else if (!rc) {
+		struct mvb_delta_opts o = { 0, in->addr, 1, 0 };
+		rc = mvb_delta_encode(old.data, old.len, in->data, in->size, &o, &patch, NULL);
+		if (rc == MVB_EINPUT)
+			rc = 0;
+		else if (!rc && patch.len < enc->len) {
+			enc->len = 0;
+			rc = mvb_buf_append(enc, patch.data, patch.len);
+			l->bl_encoding = MVB_ENC_DELTA;
+			memcpy(l->bl_base_sha256, bl->bl_sha256, 32);
+		}
+	}
+	mvb_buf_release(&old);
+	mvb_buf_release(&patch);
+	return rc;
+}
+
 int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 {
 	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS)
@@ -85,6 +124,8 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 			rc = mvb_buf_append(&enc[i], in->data, in->size);
 			l[i].bl_encoding = MVB_ENC_RAW;
 		}
+		if (!rc && s->base)
+			rc = delta_layer(s->base, in, &l[i], &enc[i]);
 		l[i].bl_encoded_size = (uint32_t)enc[i].len;
 		l[i].bl_payload_off = (uint32_t)payload;
 		l[i].bl_first_chunk = (uint32_t)chunks;
@@ -287,12 +328,13 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 		if (roles & (1u << l->bl_role))
 			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u repeats role %s", i, mvb_layer_role_name(l->bl_role));
 		roles |= 1u << l->bl_role;
-		if (l->bl_encoding == MVB_ENC_DELTA)
-			return bad(r, o + 1, MVB_CK_BUNDLE_FIELD, "layer %u: delta encoding is not supported by this mvbuild", i);
 		if (l->bl_encoding > MVB_ENC_DELTA)
 			return bad(r, o + 1, MVB_CK_BUNDLE_FIELD, "layer %u: bl_encoding %u is unknown", i, l->bl_encoding);
-		if (l->bl_reserved0 || l->bl_reserved1 || !all_zero(l->bl_base_sha256, 32))
-			return bad(r, o + 2, MVB_CK_BUNDLE_FIELD, "layer %u: reserved fields or base hash not zero", i);
+		if (l->bl_reserved0 || l->bl_reserved1)
+			return bad(r, o + 2, MVB_CK_BUNDLE_FIELD, "layer %u: reserved fields not zero", i);
+		if ((l->bl_encoding == MVB_ENC_DELTA) == all_zero(l->bl_base_sha256, 32))
+			return bad(r, o + 0x40, MVB_CK_BUNDLE_FIELD, "layer %u: bl_base_sha256 is %s", i,
+				   l->bl_encoding == MVB_ENC_DELTA ? "zero for a delta layer" : "set but the layer is not a delta");
 		if (!l->bl_size || (uint64_t)l->bl_target_addr + l->bl_size > 0x100000000ull)
 			return bad(r, o + 8, MVB_CK_BUNDLE_FIELD, "layer %u: size %u at 0x%08x is empty or wraps the address space",
 				   i, l->bl_size, l->bl_target_addr);
@@ -376,6 +418,10 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
 		memcpy(out->data + base, src, l->bl_size);
 		return 0;
 	}
+	if (l->bl_encoding == MVB_ENC_DELTA) {
+		out->len = base;
+		return MVB_EINPUT;
+	}
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	/* zlib decoding into one buffer reaches back past any window size, so
@@ -392,20 +438,44 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
 	return ok ? 0 : MVB_EINPUT;
 }
 
+int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const struct mvb_bundle_view *base,
+			   struct mvb_buf *out)
+{
+	const struct mvb_bundle_layer *l = &v->l[i];
+	if (l->bl_encoding != MVB_ENC_DELTA)
+		return mvb_bundle_decode(v, i, out);
+	const struct mvb_bundle_layer *bl = base ? base_layer(base, l->bl_role, l->bl_base_sha256) : NULL;
+	if (!bl)
+		return MVB_EINPUT;
+	struct mvb_buf old = MVB_BUF_INIT;
+	struct mvb_diags dd = MVB_DIAGS_INIT;
+	int rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
+	if (!rc)
+		rc = mvb_delta_apply(old.data, old.len, v->payload + l->bl_payload_off, l->bl_encoded_size, "", out, &dd);
+	if (!rc && out->len < l->bl_size)
+		rc = MVB_EINPUT;
+	mvb_diags_release(&dd);
+	mvb_buf_release(&old);
+	return rc;
+}
+
 /*
  * One layer, as a device receives it: each chunk's hash is checked before
  * the chunk is used, then the chunk goes through the decoder and the
  * decoded bytes into the image hash.  Each byte is read once, while it is
  * still in cache, and no image-sized buffer is needed.  A chunk that fails
  * its hash is reported rather than a decode failure it may have caused.
+ * A delta layer is checked chunk by chunk too, then patched over its base
+ * layer (which needs the base image in memory, as the device has it).
  */
-static int check_layer(const struct mvb_bundle_view *v, unsigned i, struct rd *r)
+static int check_layer(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, unsigned i, struct rd *r)
 {
 	const struct mvb_bundle_layer *l = &v->l[i];
 	const unsigned char *stream = v->payload + l->bl_payload_off;
 	const char *role = mvb_layer_role_name(l->bl_role);
 	uint32_t cs = v->h.bh_chunk_size;
-	int inflating = l->bl_encoding == MVB_ENC_DEFLATE, zr = Z_OK, decode_bad = 0;
+	int inflating = l->bl_encoding == MVB_ENC_DEFLATE, delta = l->bl_encoding == MVB_ENC_DELTA, zr = Z_OK;
+	int decode_bad = 0;
 	uint64_t produced = 0;
 	unsigned char out[16384];
 	struct mvb_sha256 img;
@@ -426,7 +496,7 @@ static int check_layer(const struct mvb_bundle_view *v, unsigned i, struct rd *r
 				"%s layer: chunk %u (%u bytes) does not match its hash", role, c, n);
 			goto out;
 		}
-		if (decode_bad)
+		if (decode_bad || delta)
 			continue; /* still look for a bad chunk, which explains more */
 		if (!inflating) {
 			mvb_sha256_update(&img, stream + off, n);
@@ -449,6 +519,27 @@ static int check_layer(const struct mvb_bundle_view *v, unsigned i, struct rd *r
 			produced += got;
 		} while (zr == Z_OK && (z.avail_in || !z.avail_out));
 	}
+	if (delta) {
+		if (!base || !base_layer(base, l->bl_role, l->bl_base_sha256)) {
+			e = bad(r, (uint64_t)v->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x40, MVB_CK_BUNDLE_BASE,
+				"%s layer: a delta from an image %s", role,
+				base ? "the base bundle does not hold" : "in another bundle: give it with --base");
+			goto out;
+		}
+		struct mvb_buf patched = MVB_BUF_INIT;
+		int rc = mvb_bundle_decode_base(v, i, base, &patched);
+		if (rc == MVB_ENOMEM) {
+			mvb_buf_release(&patched);
+			e = rc;
+			goto out;
+		}
+		decode_bad = rc != 0;
+		if (!rc) {
+			mvb_sha256_update(&img, patched.data, patched.len);
+			produced = patched.len;
+		}
+		mvb_buf_release(&patched);
+	}
 	if (decode_bad || produced != l->bl_size || (inflating && zr != Z_STREAM_END)) {
 		e = bad(r, (uint64_t)v->h.bh_payload_off + l->bl_payload_off, MVB_CK_BUNDLE_DECODE,
 			"%s layer: %s stream does not decode to exactly %u bytes", role, mvb_encoding_name(l->bl_encoding),
@@ -468,10 +559,16 @@ out:
 
 int mvb_bundle_check_payload(const struct mvb_bundle_view *v, const char *file, struct mvb_diags *d)
 {
+	return mvb_bundle_check_payload_base(v, NULL, file, d);
+}
+
+int mvb_bundle_check_payload_base(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *file,
+				  struct mvb_diags *d)
+{
 	struct rd rs = { file, d };
 	int e = 0;
 	for (unsigned i = 0; i < v->nl; i++) {
-		int rc = check_layer(v, i, &rs);
+		int rc = check_layer(v, base, i, &rs);
 		if (rc == MVB_ENOMEM)
 			return rc;
 		if (rc)

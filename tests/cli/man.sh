@@ -238,6 +238,9 @@ check_layout mvbuild-app-header.5 app_header.h MVB_APPHDR_FORMAT
 if [ -f "$SRC/include/mvb/bundle_format.h" ] || [ -f "$MAN/mvbuild-bundle.5" ]; then
 	check_layout mvbuild-bundle.5 bundle_format.h MVB_BUNDLE_FORMAT
 fi
+if [ -f "$SRC/include/mvb/delta_format.h" ] || [ -f "$MAN/mvbuild-delta.5" ]; then
+	check_layout mvbuild-delta.5 delta_format.h MVD_FORMAT
+fi
 
 # ---- exit statuses: mvbuild(1) against status.h ------------------------
 sed -n 's/^[ \t]*MVB_EXIT_[A-Z_]* *= *\([0-9]*\),.*/\1/p' "$SRC/include/mvb/status.h" | sort -n >"$T/st.want"

@@ -201,7 +201,7 @@ static void test_field_errors(void **state)
 		{ 0x24, 1000, 4, "bundle-field" },
 		{ 0x2c, 0xfffffff0u, 4, "bundle-truncated" },
 		{ 0x100, 7, 1, "bundle-field" },   /* layer role */
-		{ 0x101, 2, 1, "bundle-field" },   /* delta */
+		{ 0x101, 2, 1, "bundle-field" },   /* delta without a base hash */
 		{ 0x101, 9, 1, "bundle-field" },   /* unknown encoding */
 		{ 0x110, 4, 4, "bundle-layout" },  /* payload offset */
 		{ 0x108, 0xffffffffu, 4, "bundle-field" }, /* size wraps */
@@ -366,6 +366,47 @@ static void test_segmented_deflate(void **state)
 	mvb_buf_release(&seg);
 }
 
+/* A bundle made --base an earlier one: delta layers, checked only with the base. */
+static void test_delta_layers(void **state)
+{
+	(void)state;
+	struct mvb_bundle_spec s;
+	make_spec(&s, 1);
+	struct mvb_buf b1 = MVB_BUF_INIT, b2 = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_build(&s, &b1), 0);
+	struct mvb_bundle_view v1, v2;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_bundle_parse(&v1, "b1.mvb", b1.data, b1.len, &d), 0);
+	static unsigned char app2[1600];
+	memcpy(app2, app_img, 700);
+	memcpy(app2 + 700, "new!", 4);
+	memcpy(app2 + 704, app_img + 700, sizeof(app_img) - 700);
+	s.layer[1].data = app2;
+	s.layer[1].size = (uint32_t)sizeof(app_img) + 4;
+	s.base = &v1;
+	assert_int_equal(mvb_bundle_build(&s, &b2), 0);
+	assert_int_equal(mvb_bundle_parse(&v2, "b2.mvb", b2.data, b2.len, &d), 0);
+	assert_int_equal(v2.l[0].bl_encoding, MVB_ENC_DELTA);
+	assert_int_equal(v2.l[1].bl_encoding, MVB_ENC_DELTA);
+	assert_memory_equal(v2.l[1].bl_base_sha256, v1.l[1].bl_sha256, 32);
+	assert_true(b2.len < b1.len);
+	assert_int_equal(mvb_bundle_check_payload(&v2, "b2.mvb", &d), MVB_EINPUT);
+	assert_int_equal(mvb_diags_count(&d, MVB_CK_BUNDLE_BASE), 2);
+	mvb_diags_release(&d);
+	assert_int_equal(mvb_bundle_check_payload_base(&v2, &v1, "b2.mvb", &d), 0);
+	assert_int_equal(d.n, 0);
+	struct mvb_buf img = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_decode_base(&v2, 1, &v1, &img), 0);
+	assert_int_equal(img.len, sizeof(app_img) + 4);
+	assert_memory_equal(img.data, app2, img.len);
+	/* the new bundle is no base for itself */
+	assert_int_equal(mvb_bundle_check_payload_base(&v2, &v2, "b2.mvb", &d), MVB_EINPUT);
+	mvb_diags_release(&d);
+	mvb_buf_release(&img);
+	mvb_buf_release(&b1);
+	mvb_buf_release(&b2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_field_errors),
 		cmocka_unit_test(test_payload_errors),
 		cmocka_unit_test(test_segmented_deflate),
+		cmocka_unit_test(test_delta_layers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,48 @@
+/*
+ * delta.h - delta patches between two raw images (format: delta_format.h):
+ * the encoder, a host-side apply that runs the device patcher (src/delta)
+ * over a simulated flash, and a strict header reader.
+ *
+ * mvb_delta_encode is deterministic: the same inputs and options give the
+ * same bytes.  It appends to out; the caller owns out.
+ */
+#ifndef MVB_DELTA_H
+#define MVB_DELTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mvb/buf.h"
+#include "mvb/delta_format.h"
+#include "mvb/diag.h"
+
+struct mvb_delta_opts {
+	uint32_t page_size; /* flash erase page; 0: 4096 */
+	uint32_t base_addr; /* address of offset 0, when base_known */
+	int base_known;     /* 0: guessed from an Arm vector table at offset 0 */
+	int no_predict;     /* 1: plain copies only (no label map, no MVD_REC_PRED) */
+};
+
+struct mvb_delta_stats {
+	uint32_t steps, map_entries, flags;
+	uint32_t copy_bytes, pred_bytes, lit_bytes, fix_bytes; /* new bytes by how they were made */
+	uint32_t lost_bytes;   /* copy bytes turned literal because their source was already rewritten */
+	uint32_t index_size, body_size;
+};
+
+/* Encodes a patch from old to new into out.  stats may be NULL.
+ * Returns 0, MVB_EINPUT (new is empty or the images exceed the patcher's
+ * limits at this page size), MVB_ENOMEM. */
+int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned char *new_img, size_t new_len,
+		     const struct mvb_delta_opts *o, struct mvb_buf *out, struct mvb_delta_stats *stats);
+
+/* Reads and checks a patch header (a finding names the field and offset). */
+int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char *p, size_t len,
+		     struct mvb_diags *d);
+
+/* Applies patch to old in a simulated flash, exactly as a device would, and
+ * appends the new image to out.  Findings name the file and the patch
+ * offset where decoding stopped. */
+int mvb_delta_apply(const unsigned char *old, size_t old_len, const unsigned char *patch, size_t patch_len,
+		    const char *file, struct mvb_buf *out, struct mvb_diags *d);
+
+#endif

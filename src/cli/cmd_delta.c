@@ -1,0 +1,121 @@
+/* cmd_delta.c - `mvbuild delta` (encode a patch between two raw images) and
+ * `mvbuild patch` (apply one as the device would, over a simulated flash). */
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "mvb/delta.h"
+#include "mvb/status.h"
+
+int cmd_delta(int argc, char **argv)
+{
+	const char *out = NULL;
+	unsigned long page = 4096;
+	const char *base_s = NULL;
+	int plain = 0, quiet = 0;
+	const struct opt opts[] = {
+		{ 'o', "output", OPT_STRING, &out, "PATCH", "write the patch to PATCH ('-': standard output)" },
+		{ 0, "page-size", OPT_UINT, &page, "N", "flash erase page of the device, a power of two 256-65536 (4096)" },
+		{ 0, "base-addr", OPT_STRING, &base_s, "ADDR", "address the images run at (default: from the vector table)" },
+		{ 0, "plain", OPT_FLAG, &plain, NULL, "no Thumb-2 or pointer prediction: plain copies only" },
+		{ 'q', "quiet", OPT_FLAG, &quiet, NULL, "print nothing on success" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { "delta", "delta OLD.bin NEW.bin -o PATCH [--page-size N] [--base-addr ADDR] [--plain] [-q]",
+				       "Make a patch that turns raw image OLD.bin into NEW.bin in place, one flash page at a\n"
+				       "time, as the microvisor applies it (format: mvbuild-delta(5)).",
+				       opts, 2, 2 };
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (!out) {
+		cli_error("delta: -o PATCH is required");
+		return MVB_EXIT_USAGE;
+	}
+	struct mvb_delta_opts o = { (uint32_t)page, 0, 0, plain };
+	if (base_s) {
+		char *end;
+		unsigned long long v = strtoull(base_s, &end, 0);
+		if (!*base_s || *end || v > 0xffffffffull) {
+			cli_error("delta: --base-addr needs an address, not '%s'", base_s);
+			return MVB_EXIT_USAGE;
+		}
+		o.base_addr = (uint32_t)v;
+		o.base_known = 1;
+	}
+	if (page < MVD_PAGE_MIN || page > MVD_PAGE_MAX || (page & (page - 1))) {
+		cli_error("delta: --page-size %lu is not a power of two 256-65536", page);
+		return MVB_EXIT_USAGE;
+	}
+	unsigned char *a = NULL, *b = NULL;
+	size_t al, bl;
+	if ((rc = cli_read(pos[0], &a, &al)) || (rc = cli_read(pos[1], &b, &bl))) {
+		free(a);
+		return rc;
+	}
+	struct mvb_buf p = MVB_BUF_INIT;
+	struct mvb_delta_stats st;
+	rc = mvb_delta_encode(a, al, b, bl, &o, &p, &st);
+	if (rc == MVB_EINPUT) {
+		cli_error("delta: '%s' is empty, or the images need more pages of %lu bytes than the device patcher holds",
+			  pos[1], page);
+		rc = MVB_EXIT_FINDINGS;
+	} else if (rc) {
+		cli_error("delta: out of memory");
+		rc = MVB_EXIT_IO;
+	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && !quiet && strcmp(out, "-")) {
+		printf("mvbuild: wrote %s: %zu bytes (%.2f%% of %zu), %u pages, %u map entries, %s\n", out, p.len,
+		       100.0 * (double)p.len / (double)bl, bl, st.steps, st.map_entries,
+		       st.flags == (MVD_FLAG_THUMB | MVD_FLAG_PTR) ? "thumb+pointer prediction"
+		       : st.flags == MVD_FLAG_THUMB		   ? "thumb prediction"
+								   : "plain copies");
+	}
+	mvb_buf_release(&p);
+	free(a);
+	free(b);
+	return rc;
+}
+
+int cmd_patch(int argc, char **argv)
+{
+	const char *out = NULL;
+	const struct opt opts[] = {
+		{ 'o', "output", OPT_STRING, &out, "NEW.bin", "write the patched image to NEW.bin ('-': standard output)" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { "patch", "patch OLD.bin PATCH -o NEW.bin",
+				       "Apply a patch made by 'mvbuild delta' to OLD.bin with the device patcher, over a\n"
+				       "simulated flash, and check the result against the patch's SHA-256.",
+				       opts, 2, 2 };
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (!out) {
+		cli_error("patch: -o NEW.bin is required");
+		return MVB_EXIT_USAGE;
+	}
+	unsigned char *a = NULL, *p = NULL;
+	size_t al, pl;
+	if ((rc = cli_read(pos[0], &a, &al)) || (rc = cli_read(pos[1], &p, &pl))) {
+		free(a);
+		return rc;
+	}
+	struct mvb_buf img = MVB_BUF_INIT;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	rc = mvb_delta_apply(a, al, p, pl, pos[1], &img, &d);
+	if (rc == MVB_ENOMEM) {
+		cli_error("patch: out of memory");
+		rc = MVB_EXIT_IO;
+	} else if (rc) {
+		cli_render_diags(stderr, &d);
+		rc = MVB_EXIT_FINDINGS;
+	} else {
+		rc = cli_write(out, img.data, img.len, 0644);
+	}
+	mvb_diags_release(&d);
+	mvb_buf_release(&img);
+	free(a);
+	free(p);
+	return rc;
+}

@@ -1,0 +1,149 @@
+/*
+ * mvd.h - the device side of delta patches (format: mvb/delta_format.h):
+ * a streaming inflater for raw deflate with a 4 KiB window, the Thumb-2
+ * reference predictor shared with the encoder, and the in-place, resumable
+ * patcher.  Freestanding C: no heap, no libc beyond memcpy/memset; the same
+ * source is built into mvbuild, the tests and the firmware.
+ *
+ * Ownership: struct mvd and struct mvd_inflate are plain memory the caller
+ * owns (static or on a stack it can afford: sizeof is printed by
+ * bench/delta/m33.sh); the page buffer given to mvd_init is borrowed until
+ * the patch is done.  Nothing here allocates or keeps pointers to the
+ * input chunks after a call returns.
+ */
+#ifndef MVD_H
+#define MVD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mvb/delta_format.h"
+
+/* The only C library functions used, declared here so that a freestanding
+ * build needs no libc headers (the firmware provides both). */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
+/* ---- results (negative: the patch or the device is bad) */
+#define MVD_MORE 0        /* consumed everything given; feed more */
+#define MVD_END 1         /* inflate: stream finished */
+#define MVD_SEEK 2        /* patch: feed again from mvd_next_offset() */
+#define MVD_DONE 3        /* patch: new image written and its SHA-256 checked */
+#define MVD_E_CORRUPT -1  /* the patch is malformed */
+#define MVD_E_LIMIT -2    /* the patch exceeds this decoder's limits */
+#define MVD_E_BASE -3     /* the old image is not the patch's base */
+#define MVD_E_CRC -4      /* a rebuilt page does not match its CRC (nothing written) */
+#define MVD_E_HASH -5     /* the finished image does not match dh_new_sha256 */
+#define MVD_E_IO -6       /* a flash operation failed */
+#define MVD_E_STATE -7    /* called after a final result */
+
+/* ---- limits (RAM: see sizeof(struct mvd)) */
+#ifndef MVD_MAX_STEPS
+#define MVD_MAX_STEPS 192u
+#endif
+#ifndef MVD_MAX_MAP
+#define MVD_MAX_MAP 188u
+#endif
+#ifndef MVD_MAX_PAGES
+#define MVD_MAX_PAGES 512u
+#endif
+#define MVD_WINDOW (1u << MVD_WINDOW_BITS)
+
+/* ---- inflater: raw deflate (RFC 1951), pushed input of any chunk size,
+ * distances up to MVD_WINDOW.  Every output byte goes to sink, which may
+ * stop decoding by returning a negative result. */
+typedef int (*mvd_sink)(void *arg, uint8_t byte);
+
+struct mvd_inflate {
+	uint32_t bits;          /* bit buffer, LSB first */
+	uint8_t nbits, state, last, hlen;
+	uint16_t hcode, hfirst, hindex; /* bit-by-bit Huffman decode in progress */
+	uint16_t left, dist, sym;
+	uint16_t nlen, ndist, ncode, have;
+	uint16_t wpos, wfill;
+	uint16_t lcnt[16], lsym[288], dcnt[16], dsym[30];
+	uint8_t lens[320];
+	uint8_t win[MVD_WINDOW];
+};
+
+void mvd_inflate_init(struct mvd_inflate *s);
+/* Consumes input from *in up to end (advancing *in).  Returns MVD_MORE
+ * (all input used), MVD_END (the final block ended; *in is just past the
+ * stream), or a negative result (MVD_E_CORRUPT, or the sink's). */
+int mvd_inflate_feed(struct mvd_inflate *s, const uint8_t **in, const uint8_t *end, mvd_sink sink, void *arg);
+
+/* ---- label map and prediction (shared by the encoder) */
+struct mvd_map_entry {
+	uint32_t start; /* old offset */
+	int32_t delta;  /* new offset - old offset from start on */
+};
+
+struct mvd_map {
+	const struct mvd_map_entry *e; /* sorted by start */
+	uint32_t n;
+	uint32_t flags; /* MVD_FLAG_* */
+	uint32_t base;  /* dh_base_addr */
+	uint32_t old_size;
+};
+
+/* The delta at old offset off. */
+int32_t mvd_map_delta(const struct mvd_map *m, uint32_t off);
+/* Rewrites buf, len old bytes read from old offset src, into the bytes
+ * predicted at new offset dst (MVD_REC_PRED). */
+void mvd_predict(uint8_t *buf, uint32_t len, uint32_t src, uint32_t dst, const struct mvd_map *m);
+/* CRC-32 as zlib's crc32(); pass 0 to start. */
+uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
+
+/* ---- the patcher */
+#define MVD_STATE_PAGE 0xffffffffu /* page number of the spare state page */
+
+struct mvd_ops {
+	/* Reads n bytes at offset off of page (a region page, or MVD_STATE_PAGE);
+	 * off + n <= page size.  0 or nonzero on failure. */
+	int (*read)(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n);
+	int (*erase)(void *ctx, uint32_t page);
+	/* Programs a whole erased page from buf (page size bytes). */
+	int (*prog)(void *ctx, uint32_t page, const void *buf);
+	/* 0 when the first len bytes of the region hash to want (SHA-256). */
+	int (*sha256_check)(void *ctx, uint32_t len, const uint8_t want[32]);
+};
+
+struct mvd {
+	const struct mvd_ops *ops;
+	void *ctx;
+	uint8_t *page;         /* page buffer (borrowed), pagebuf_size bytes */
+	uint32_t pagebuf_size;
+	struct mvd_header h;
+	uint32_t next_off;     /* patch offset the next fed byte must have */
+	uint32_t body_off, step_off, resume_off, body_seen;
+	uint32_t npages;       /* region pages: max(old, new) */
+	uint8_t phase, self_read, scanning;
+	int8_t result;         /* final result once set */
+	/* index parsing */
+	uint8_t ist, crcn;
+	uint32_t icount, iprev, ival, ishift;
+	int32_t iprevpage;
+	uint32_t icrc;
+	/* steps */
+	uint32_t step, done_steps;
+	uint16_t step_page[MVD_MAX_STEPS];
+	uint32_t step_crc[MVD_MAX_STEPS];
+	uint8_t seen[MVD_MAX_PAGES / 8], written[MVD_MAX_PAGES / 8];
+	struct mvd_map_entry map[MVD_MAX_MAP];
+	/* records of the current step */
+	uint8_t rst, kind;
+	uint32_t rv, rshift, content, o, n, pos, k, m;
+	int32_t prev_d;
+	struct mvd_inflate inf;
+};
+
+/* Starts (or resumes: the same call) applying a patch to the region the ops
+ * reach; pagebuf holds one page (>= the patch's dh_page_size). */
+void mvd_init(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *pagebuf, uint32_t pagebuf_size);
+/* Feeds patch bytes p[0..n) that start at patch offset off.  *used says how
+ * many were consumed.  Returns MVD_MORE, MVD_SEEK (feed from
+ * mvd_next_offset(d) instead), MVD_DONE, or a negative result, which is
+ * final (later calls return it again). */
+int mvd_feed(struct mvd *d, uint32_t off, const uint8_t *p, uint32_t n, uint32_t *used);
+uint32_t mvd_next_offset(const struct mvd *d);
+
+#endif

@@ -1,0 +1,572 @@
+/* test_delta.c - delta patches: the device inflater against zlib, encode and
+ * apply round trips (corpus pairs and synthetic ones), rejection of
+ * truncated and corrupted patches, and an in-place apply on a simulated
+ * flash that loses power before every erase and write (and tears them). */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "testutil.h"
+#include "mvb/delta.h"
+#include "mvb/hash.h"
+#include "mvb/status.h"
+#include "mvd.h"
+
+/* the public firmware images of ../shared/corpus/delta-public (beside the
+ * project's root, where CI has them too), not copied into the tree */
+#ifndef MVB_DELTA_CORPUS
+#define MVB_DELTA_CORPUS MVB_SRC_DIR "/../shared/corpus/delta-public"
+#endif
+#define CORPUS MVB_DELTA_CORPUS
+
+static uint32_t rng = 12345;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* ---- inflater against zlib */
+
+struct sinkbuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static int sink(void *arg, uint8_t b)
+{
+	struct sinkbuf *s = arg;
+	if (s->n == s->cap)
+		return MVD_E_LIMIT;
+	s->p[s->n++] = b;
+	return 0;
+}
+
+static size_t zcomp(const uint8_t *in, size_t n, int level, int wbits, int strategy, uint8_t **out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -wbits, 8, strategy), Z_OK);
+	size_t cap = deflateBound(&z, n) + 16;
+	*out = malloc(cap);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t r = z.total_out;
+	deflateEnd(&z);
+	return r;
+}
+
+/* Inflates in random chunks; returns the last result, *consumed the input used. */
+static int run_inflate(const uint8_t *c, size_t cn, struct sinkbuf *o, size_t *consumed, int max_chunk)
+{
+	static struct mvd_inflate s;
+	mvd_inflate_init(&s);
+	const uint8_t *in = c, *end = c + cn;
+	int rc = MVD_MORE;
+	while (in < end) {
+		size_t k = 1 + rnd() % (unsigned)max_chunk;
+		const uint8_t *lim = (size_t)(end - in) < k ? end : in + k;
+		rc = mvd_inflate_feed(&s, &in, lim, sink, o);
+		if (rc != MVD_MORE)
+			break;
+	}
+	*consumed = (size_t)(in - c);
+	return rc;
+}
+
+static void gen(uint8_t *p, size_t n, int kind)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (kind) {
+		case 0: p[i] = (uint8_t)rnd(); break;
+		case 1: p[i] = (uint8_t)("abcdefgh  \n"[rnd() % 11]); break;
+		case 2: p[i] = (uint8_t)(rnd() % 97 < 90 ? (i ? p[i - 1] : 0) : rnd()); break;
+		default: p[i] = i >= 300 && rnd() % 4 ? p[i - 300 + rnd() % 3] : (uint8_t)rnd(); break;
+		}
+	}
+}
+
+static void test_inflate_matches_zlib(void **state)
+{
+	(void)state;
+	static const int strategies[] = { Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED };
+	size_t fsize;
+	char *fw = tu_read(CORPUS "/pybv11-v1.10.bin", &fsize);
+	unsigned cases = 0;
+	for (int round = 0; round < 120; round++) {
+		size_t n = round < 4 ? (size_t)round : 1 + rnd() % 20000;
+		uint8_t *in = malloc(n + 1), *c;
+		if (round % 5 == 4 && fsize > n)
+			memcpy(in, fw + rnd() % (fsize - n), n);
+		else
+			gen(in, n, round % 4);
+		int level = round % 10, wbits = 9 + round % 4, strat = strategies[round % 5];
+		size_t cn = zcomp(in, n, level, wbits, strat, &c);
+		struct sinkbuf o = { malloc(n + 1), 0, n + 1 };
+		size_t used;
+		int rc = run_inflate(c, cn, &o, &used, 1 + round % 64 * 17);
+		assert_int_equal(rc, MVD_END);
+		assert_int_equal(used, cn);
+		assert_int_equal(o.n, n);
+		assert_memory_equal(o.p, in, n);
+		free(o.p);
+		free(c);
+		free(in);
+		cases++;
+	}
+	free(fw);
+	assert_int_equal(cases, 120);
+}
+
+static void test_inflate_stops_at_stream_end(void **state)
+{
+	(void)state;
+	uint8_t in[3000], *c;
+	gen(in, sizeof(in), 3);
+	size_t cn = zcomp(in, sizeof(in), 6, 12, Z_DEFAULT_STRATEGY, &c);
+	uint8_t *c2 = malloc(cn + 7);
+	memcpy(c2, c, cn);
+	memset(c2 + cn, 0xa5, 7);
+	struct sinkbuf o = { malloc(sizeof(in)), 0, sizeof(in) };
+	size_t used;
+	assert_int_equal(run_inflate(c2, cn + 7, &o, &used, 50), MVD_END);
+	assert_int_equal(used, cn);
+	free(o.p);
+	free(c);
+	free(c2);
+}
+
+static void test_inflate_truncated_and_corrupt(void **state)
+{
+	(void)state;
+	uint8_t in[5000], *c;
+	gen(in, sizeof(in), 3);
+	size_t cn = zcomp(in, sizeof(in), 9, 12, Z_DEFAULT_STRATEGY, &c);
+	struct sinkbuf o = { malloc(sizeof(in) + 64), 0, sizeof(in) + 64 };
+	size_t used;
+	for (size_t cut = 0; cut < cn; cut++) {
+		o.n = 0;
+		int rc = run_inflate(c, cut, &o, &used, 1000);
+		assert_true(rc != MVD_END);
+	}
+	unsigned rejected = 0;
+	for (int k = 0; k < 2000; k++) {
+		uint8_t *m = malloc(cn);
+		memcpy(m, c, cn);
+		m[rnd() % cn] ^= (uint8_t)(1u << (rnd() % 8));
+		o.n = 0;
+		int rc = run_inflate(m, cn, &o, &used, 300);
+		if (rc < 0 || rc == MVD_MORE || o.n != sizeof(in) || memcmp(o.p, in, sizeof(in)))
+			rejected++;
+		free(m);
+	}
+	assert_true(rejected > 1500); /* most flips change the output or break the stream */
+	/* a 32 KiB-window stream that reaches back 20000 bytes is refused */
+	uint8_t big[40000];
+	gen(big, 20000, 0);
+	memcpy(big + 20000, big, 20000);
+	free(c);
+	cn = zcomp(big, sizeof(big), 9, 15, Z_DEFAULT_STRATEGY, &c);
+	struct sinkbuf o2 = { malloc(sizeof(big)), 0, sizeof(big) };
+	assert_int_equal(run_inflate(c, cn, &o2, &used, 4096), MVD_E_CORRUPT);
+	free(o2.p);
+	free(o.p);
+	free(c);
+}
+
+/* ---- encode and apply */
+
+static void roundtrip(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint32_t ps, size_t *psize)
+{
+	struct mvb_delta_opts o = { ps, 0, 0, 0 };
+	struct mvb_buf p = MVB_BUF_INIT, p2 = MVB_BUF_INIT, out = MVB_BUF_INIT;
+	assert_int_equal(mvb_delta_encode(a, an, b, bn, &o, &p, NULL), 0);
+	assert_int_equal(mvb_delta_encode(a, an, b, bn, &o, &p2, NULL), 0);
+	assert_int_equal(p.len, p2.len); /* deterministic */
+	assert_memory_equal(p.data, p2.data, p.len);
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	int rc = mvb_delta_apply(a, an, p.data, p.len, "p.mvd", &out, &d);
+	if (rc)
+		tu_print(&d);
+	assert_int_equal(rc, 0);
+	assert_int_equal(out.len, bn);
+	assert_memory_equal(out.data, b, bn);
+	if (psize)
+		*psize = p.len;
+	mvb_diags_release(&d);
+	mvb_buf_release(&p);
+	mvb_buf_release(&p2);
+	mvb_buf_release(&out);
+}
+
+static const char *pairs[][2] = {
+	{ "pybv11-v1.10", "pybv11-1f5d945af" },
+	{ "pybv11-1f5d945af", "pybv11-1f5d945af-dirty" },
+	{ "pybv11-v1.10", "pybv11-1f5d945af-dirty" },
+	{ "synthesizer-1", "synthesizer-2" },
+	{ "synthesizer-1", "synthesizer-3" },
+	{ "synthesizer-2", "synthesizer-3" },
+	{ "esp8266-v1.9.4", "esp8266-v1.10" },
+};
+
+static uint8_t *corpus(const char *name, size_t *n)
+{
+	char path[256];
+	snprintf(path, sizeof(path), CORPUS "/%s.bin", name);
+	return (uint8_t *)tu_read(path, n);
+}
+
+static void test_roundtrip_corpus(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		size_t an, bn, pn;
+		uint8_t *a = corpus(pairs[i][0], &an), *b = corpus(pairs[i][1], &bn);
+		roundtrip(a, an, b, bn, 4096, &pn);
+		assert_true(pn < bn / 4); /* a delta, not a copy */
+		roundtrip(b, bn, a, an, 4096, NULL); /* and backwards */
+		free(a);
+		free(b);
+	}
+}
+
+/* Synthetic edits: insertions, deletions, moves, growth and shrinking,
+ * several page sizes, empty and unrelated old images. */
+static void edit(const uint8_t *a, size_t an, uint8_t *b, size_t *bn, int kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < an;) {
+		uint32_t r = rnd() % 1000;
+		if (kind == 0 && r < 3) { /* insert */
+			size_t k = 1 + rnd() % 300;
+			for (size_t j = 0; j < k; j++)
+				b[n++] = (uint8_t)rnd();
+		} else if (kind == 1 && r < 3) { /* delete */
+			i += 1 + rnd() % 300;
+			continue;
+		} else if (kind == 2 && r < 2 && i > 5000) { /* copy from far back */
+			size_t from = rnd() % (i - 4000), k = 1 + rnd() % 2000;
+			for (size_t j = 0; j < k; j++)
+				b[n++] = a[from + j];
+		} else if (r < 5) {
+			b[n++] = (uint8_t)rnd(); /* substitute */
+			i++;
+			continue;
+		}
+		b[n++] = a[i++];
+	}
+	*bn = n;
+}
+
+static void test_roundtrip_synthetic(void **state)
+{
+	(void)state;
+	static const uint32_t sizes[] = { 256, 1024, 4096 };
+	size_t fn;
+	uint8_t *fw = corpus("synthesizer-1", &fn);
+	for (int k = 0; k < 12; k++) {
+		size_t an = k == 11 ? 0 : 2000 + rnd() % (sizes[k % 3] == 256 ? 18000 : 60000), bn;
+		uint8_t *a = malloc(an + 1), *b = malloc(3 * an + 100000);
+		if (k % 2)
+			memcpy(a, fw + rnd() % (fn - an), an);
+		else
+			gen(a, an, 3);
+		if (k == 10) {
+			bn = 1 + rnd() % 40000; /* unrelated */
+			gen(b, bn, 0);
+		} else if (k == 11) {
+			bn = 5000;
+			gen(b, bn, 2);
+		} else {
+			edit(a, an, b, &bn, k % 3);
+		}
+		roundtrip(a, an, b, bn, sizes[k % 3], NULL);
+		free(a);
+		free(b);
+	}
+	free(fw);
+	uint8_t one = 7;
+	roundtrip(&one, 1, &one, 1, 256, NULL); /* nothing changes: no steps */
+}
+
+static void expect_apply_fails(const uint8_t *a, size_t an, const uint8_t *p, size_t pn, const uint8_t *b, size_t bn)
+{
+	struct mvb_buf out = MVB_BUF_INIT;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	int rc = mvb_delta_apply(a, an, p, pn, "p.mvd", &out, &d);
+	if (rc == 0) {
+		/* only a change that does not alter what decodes may pass */
+		assert_int_equal(out.len, bn);
+		assert_memory_equal(out.data, b, bn);
+	} else {
+		assert_int_equal(rc, MVB_EINPUT);
+		assert_true(d.errors == 1);
+		const char *id = mvb_check_info(d.v[0].check)->id;
+		assert_true(!strncmp(id, "delta-", 6));
+	}
+	mvb_diags_release(&d);
+	mvb_buf_release(&out);
+}
+
+static void test_patch_rejects_bad_input(void **state)
+{
+	(void)state;
+	size_t an, bn;
+	uint8_t *a = corpus("synthesizer-1", &an), *b = corpus("synthesizer-2", &bn);
+	struct mvb_buf p = MVB_BUF_INIT;
+	assert_int_equal(mvb_delta_encode(a, an, b, bn, NULL, &p, NULL), 0);
+	struct mvb_buf out = MVB_BUF_INIT;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	/* every truncation fails */
+	for (size_t cut = 0; cut < p.len; cut += cut < 200 ? 1 : 7) {
+		assert_int_not_equal(mvb_delta_apply(a, an, p.data, cut, "p.mvd", &out, &d), 0);
+		assert_int_equal(out.len, 0);
+		mvb_diags_release(&d);
+	}
+	/* trailing bytes fail */
+	uint8_t *q = malloc(p.len + 1);
+	memcpy(q, p.data, p.len);
+	q[p.len] = 0;
+	assert_int_not_equal(mvb_delta_apply(a, an, q, p.len + 1, "p.mvd", &out, &d), 0);
+	mvb_diags_release(&d);
+	/* the wrong old image fails as delta-base, before anything is written */
+	uint8_t *a2 = malloc(an);
+	memcpy(a2, a, an);
+	a2[an / 2] ^= 1;
+	assert_int_not_equal(mvb_delta_apply(a2, an, p.data, p.len, "p.mvd", &out, &d), 0);
+	tu_expect_id(&d, "delta-base");
+	mvb_diags_release(&d);
+	/* every single-byte change, and random multi-byte damage */
+	for (size_t i = 0; i < p.len; i++) {
+		memcpy(q, p.data, p.len);
+		q[i] ^= (uint8_t)(1u + rnd() % 255);
+		expect_apply_fails(a, an, q, p.len, b, bn);
+	}
+	for (int k = 0; k < 500; k++) {
+		memcpy(q, p.data, p.len);
+		for (int j = 0; j < 1 + k % 8; j++)
+			q[MVD_HEADER_SIZE + rnd() % (p.len - MVD_HEADER_SIZE)] = (uint8_t)rnd();
+		expect_apply_fails(a, an, q, p.len, b, bn);
+	}
+	free(q);
+	free(a2);
+	free(a);
+	free(b);
+	mvb_buf_release(&p);
+	mvb_buf_release(&out);
+}
+
+/* ---- power cuts: a flash that can lose power before any erase or write */
+
+enum { CUT_NONE, CUT_BEFORE, CUT_TORN };
+
+struct flash {
+	uint8_t *mem, *state;
+	uint32_t ps, npages;
+	long ops, cut_at; /* the op numbered cut_at fails (CUT_*) */
+	int cut_kind, dead;
+	long reads_bad;
+};
+
+static int f_read(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n)
+{
+	struct flash *f = ctx;
+	if (f->dead)
+		return -1;
+	if (off + n > f->ps || (page != MVD_STATE_PAGE && page >= f->npages)) {
+		f->reads_bad++;
+		return -1;
+	}
+	memcpy(buf, (page == MVD_STATE_PAGE ? f->state : f->mem + (size_t)page * f->ps) + off, n);
+	return 0;
+}
+
+static uint8_t *f_page(struct flash *f, uint32_t page)
+{
+	return page == MVD_STATE_PAGE ? f->state : page < f->npages ? f->mem + (size_t)page * f->ps : NULL;
+}
+
+/* Returns 1 when the power goes now; a torn op has done half its work. */
+static int f_cut(struct flash *f, uint8_t *pg, const uint8_t *src, int erase)
+{
+	if (f->dead)
+		return 1;
+	if (f->ops++ != f->cut_at)
+		return 0;
+	if (f->cut_kind == CUT_TORN) {
+		if (erase)
+			memset(pg + f->ps / 2, 0xff, f->ps / 2); /* the erase got half way */
+		else
+			memcpy(pg, src, f->ps / 2);
+	}
+	f->dead = 1;
+	return 1;
+}
+
+static int f_erase(void *ctx, uint32_t page)
+{
+	struct flash *f = ctx;
+	uint8_t *pg = f_page(f, page);
+	if (!pg)
+		return -1;
+	if (f_cut(f, pg, NULL, 1))
+		return -1;
+	memset(pg, 0xff, f->ps);
+	return 0;
+}
+
+static int f_prog(void *ctx, uint32_t page, const void *buf)
+{
+	struct flash *f = ctx;
+	uint8_t *pg = f_page(f, page);
+	if (!pg)
+		return -1;
+	for (uint32_t i = 0; i < f->ps; i++)
+		assert_int_equal(pg[i], 0xff); /* programs only erased flash */
+	if (f_cut(f, pg, buf, 0))
+		return -1;
+	memcpy(pg, buf, f->ps);
+	return 0;
+}
+
+static int f_sha(void *ctx, uint32_t len, const uint8_t want[32])
+{
+	struct flash *f = ctx;
+	uint8_t got[32];
+	if (f->dead)
+		return -1;
+	mvb_sha256(f->mem, len, got);
+	return memcmp(got, want, 32) != 0;
+}
+
+static const struct mvd_ops fops = { f_read, f_erase, f_prog, f_sha };
+
+/* One boot: a fresh decoder (RAM is lost) fed in chunks of up to 700 bytes. */
+static int boot(struct flash *f, const uint8_t *p, size_t pn)
+{
+	static struct mvd d;
+	static uint8_t pagebuf[4096];
+	mvd_init(&d, &fops, f, pagebuf, sizeof(pagebuf));
+	uint32_t off = 0;
+	for (;;) {
+		uint32_t n = (uint32_t)(pn - off), used;
+		if (n > 700)
+			n = 1 + rnd() % 700;
+		int rc = mvd_feed(&d, off, p + off, n, &used);
+		if (rc == MVD_SEEK) {
+			off = mvd_next_offset(&d);
+			continue;
+		}
+		off += used;
+		if (rc != MVD_MORE)
+			return rc;
+		if (off == pn)
+			return MVD_E_CORRUPT;
+	}
+}
+
+static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint32_t ps, int every)
+{
+	struct mvb_delta_opts o = { ps, 0, 0, 0 };
+	struct mvb_buf p = MVB_BUF_INIT;
+	assert_int_equal(mvb_delta_encode(a, an, b, bn, &o, &p, NULL), 0);
+	size_t big = an > bn ? an : bn;
+	struct flash f = { 0 };
+	f.ps = ps;
+	f.npages = (uint32_t)((big - 1) / ps + 1);
+	f.mem = malloc((size_t)f.npages * ps);
+	f.state = malloc(ps);
+	/* count the flash operations of an uninterrupted apply */
+	memset(f.mem, 0xff, (size_t)f.npages * ps);
+	memcpy(f.mem, a, an);
+	memset(f.state, 0xff, ps);
+	f.cut_at = -1;
+	assert_int_equal(boot(&f, p.data, p.len), MVD_DONE);
+	assert_memory_equal(f.mem, b, bn);
+	long total = f.ops;
+	assert_true(total > 0);
+	unsigned runs = 0;
+	for (long cut = 0; cut < total; cut += every) {
+		for (int kind = CUT_BEFORE; kind <= CUT_TORN; kind++) {
+			memset(f.mem, 0xff, (size_t)f.npages * ps);
+			memcpy(f.mem, a, an);
+			memset(f.state, 0x5a, ps); /* leftovers of an earlier update */
+			f.ops = 0;
+			f.cut_at = cut;
+			f.cut_kind = kind;
+			f.dead = 0;
+			int rc = boot(&f, p.data, p.len);
+			assert_true(rc == MVD_E_IO && f.dead);
+			/* a second cut, during the resume, for some */
+			if (cut % 3 == 0) {
+				f.dead = 0;
+				f.ops = 0;
+				f.cut_at = (cut * 7) % (total / 2 + 1);
+				f.cut_kind = kind;
+				rc = boot(&f, p.data, p.len);
+				assert_true(rc == MVD_DONE || (rc == MVD_E_IO && f.dead));
+			}
+			f.dead = 0;
+			f.cut_at = -1;
+			rc = boot(&f, p.data, p.len);
+			assert_int_equal(rc, MVD_DONE);
+			assert_memory_equal(f.mem, b, bn);
+			runs++;
+		}
+	}
+	assert_int_equal(f.reads_bad, 0);
+	assert_true(runs >= 2 * (unsigned)(total / every));
+	free(f.mem);
+	free(f.state);
+	mvb_buf_release(&p);
+}
+
+static void test_power_cut_synthetic(void **state)
+{
+	(void)state;
+	/* growth (pages rewritten back to front), shrinking (front to back),
+	 * and a move: small pages, so every operation is cut */
+	for (int k = 0; k < 3; k++) {
+		size_t an = 9000 + rnd() % 4000, bn;
+		uint8_t *a = malloc(an), *b = malloc(3 * an);
+		gen(a, an, 3);
+		edit(a, an, b, &bn, k);
+		power_cuts(a, an, b, bn, 512, 1);
+		free(a);
+		free(b);
+	}
+}
+
+static void test_power_cut_corpus(void **state)
+{
+	(void)state;
+	size_t an, bn;
+	uint8_t *a = corpus("synthesizer-1", &an), *b = corpus("synthesizer-3", &bn);
+	power_cuts(a, an, b, bn, 4096, 1);
+	free(a);
+	free(b);
+	a = corpus("pybv11-1f5d945af", &an);
+	b = corpus("pybv11-1f5d945af-dirty", &bn);
+	power_cuts(a, an, b, bn, 4096, 5);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inflate_matches_zlib),
+		cmocka_unit_test(test_inflate_stops_at_stream_end),
+		cmocka_unit_test(test_inflate_truncated_and_corrupt),
+		cmocka_unit_test(test_roundtrip_corpus),
+		cmocka_unit_test(test_roundtrip_synthetic),
+		cmocka_unit_test(test_patch_rejects_bad_input),
+		cmocka_unit_test(test_power_cut_synthetic),
+		cmocka_unit_test(test_power_cut_corpus),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
