@@ -77,6 +77,7 @@ __attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t st[8], c
 	__m128i cdgh = _mm_blend_epi16(u, t, 0xf0);                                                     /* h g d c */
 	for (; nblocks; nblocks--, p += 64) {
 		__m128i abef0 = abef, cdgh0 = cdgh, m[4];
+#pragma GCC unroll 16
 		for (int g = 0; g < 16; g++) {
 			__m128i *w = &m[g & 3];
 			if (g < 4)
