@@ -101,6 +101,28 @@ if [ -f "$FW" ]; then
 	has out "app        0x00200000-" "inspect layers"
 	expect 0 "inspect json" -- "$MVB" inspect "$T/a.mvb" --format json
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out"; then ok; else bad "inspect json"; fi
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["layers"]; assert l[0]["partitions"]==["mv_code","mv_nsc"] and l[1]["partitions"]==["app_flash"] and d["manifest"]["peripherals"]==["uart1"] and d["manifest"]["irqs"]==[34] and d["signed_bytes"]["size"]==d["payload_offset"] and len(d["signatures"][0]["der"])>=16' "$T/out"; then ok; else bad "inspect json: partitions, grants, signed bytes"; fi
+	# the memory map: well-formed SVG, every partition and layer, same bytes twice
+	expect 0 "inspect --map" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map1.svg"
+	expect 0 "inspect --map again" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map2.svg"
+	if cmp -s "$T/map1.svg" "$T/map2.svg"; then ok; else bad "maps differ between runs"; fi
+	if command -v xmllint >/dev/null; then xml_ok() { xmllint --noout "$1"; }; else xml_ok() { python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1"; }; fi
+	if xml_ok "$T/map1.svg"; then ok; else bad "map is not well-formed XML"; fi
+	for n in mv_code mv_nsc mv_state app_header app_flash app_ram mv_ram "microvisor layer" "app layer" ".text" ".data (load)" ".stack"; do
+		if grep -q ">$n<" "$T/map1.svg"; then ok; else bad "map does not name '$n'"; fi
+	done
+	expect 0 "inspect ELF --map" -- "$MVB" inspect "$T/good.elf" --map "$T/map3.svg"
+	has out "\.data (load) .*app_flash" "ELF sections and partitions"
+	if xml_ok "$T/map3.svg" && grep -q ">app_ram<" "$T/map3.svg"; then ok; else bad "ELF map"; fi
+	expect 0 "inspect ELF json" -- "$MVB" inspect "$T/good.elf" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={x["name"]:x for x in d["sections"]}; assert s[".text"]["kind"]=="code" and s[".stack"]["partitions"]==["app_ram"]' "$T/out"; then ok; else bad "inspect ELF json"; fi
+	expect 2 "--elf with an ELF" -- "$MVB" inspect "$T/good.elf" --elf "$T/good.elf"
+	sed 's/^name: mps2-an505/name: custom-board/' "$SRC/boards/mps2-an505.yaml" >"$T/custom.yaml"
+	"$MVB" bundle "$T/good.elf" --app "$APP" --board "$T/custom.yaml" --microvisor "$FW" --unsigned -o "$T/c.mvb" 2>/dev/null
+	expect 0 "inspect a bundle for an unknown board" -- "$MVB" inspect "$T/c.mvb"
+	expect 2 "its map needs --board" -- "$MVB" inspect "$T/c.mvb" --map "$T/c.svg"
+	expect 0 "its map with --board" -- "$MVB" inspect "$T/c.mvb" --board "$T/custom.yaml" --map "$T/c.svg"
+	expect 3 "map never replaces an input" -- "$MVB" inspect "$T/a.mvb" --map "$T/a.mvb"
 	expect 1 "bundle refuses a bad app" -- "$MVB" bundle "$T/bad.elf" --app "$APP" --unsigned -o "$T/bad.mvb"
 	if [ -e "$T/bad.mvb" ]; then bad "output written for a refused bundle"; else ok; fi
 	# no manifest: --version and --security-counter still land; 010 is ten, not octal
