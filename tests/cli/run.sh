@@ -160,6 +160,32 @@ PY
 	expect 0 "signature moves between unsigned and signed copies" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-a.der" --pubkey "$T/k.pub.pem" -o "$T/w.mvb"
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$T/app.c" 2>/dev/null || openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$APP"
 	expect 1 "wrong signature refused" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-other.der" --pubkey "$T/k.pub.pem" -o "$T/w2.mvb"
+	# encrypted private keys: the passphrase from the environment or a file
+	# descriptor, never argv; what mbedTLS 2.28 and OpenSSL both read
+	expect 2 "keygen --encrypt needs a passphrase" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" keygen --encrypt -o "$T/e.pem"
+	expect 0 "keygen --encrypt" -- env MVBUILD_KEY_PASSPHRASE=correct-horse "$MVB" keygen --encrypt -o "$T/e.pem"
+	has out "encrypted" "keygen says encrypted"
+	if head -1 "$T/e.pem" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" && [ "$(stat -c %a "$T/e.pem")" = 600 ]; then ok; else bad "encrypted key file"; fi
+	if openssl pkey -in "$T/e.pem" -passin pass:correct-horse -pubout 2>/dev/null | cmp -s - "$T/e.pub.pem"; then ok; else bad "openssl cannot read the encrypted key"; fi
+	expect 0 "sign with the passphrase from the environment" -- env MVBUILD_KEY_PASSPHRASE=correct-horse "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/e.pem" -o "$T/e.mvb"
+	expect 0 "verify it" -- "$MVB" verify "$T/e.mvb" --key "$T/e.pub.pem"
+	printf 'correct-horse\n' >"$T/pass.txt"
+	expect 0 "sign with the passphrase from a descriptor" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" sign "$T/u.mvb" --key "$T/e.pem" --passphrase-fd 3 -o "$T/e2.mvb" 3<"$T/pass.txt"
+	expect 1 "wrong passphrase" -- env MVBUILD_KEY_PASSPHRASE=wrong "$MVB" sign "$T/u.mvb" --key "$T/e.pem" -o "$T/e3.mvb"
+	has err "wrong passphrase" "wrong passphrase message"
+	expect 1 "no passphrase" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" sign "$T/u.mvb" --key "$T/e.pem" -o "$T/e3.mvb"
+	has err "encrypted and no passphrase was given" "no passphrase message"
+	expect 3 "unreadable descriptor" -- "$MVB" sign "$T/u.mvb" --key "$T/e.pem" --passphrase-fd 9 -o "$T/e3.mvb"
+	if [ -e "$T/e3.mvb" ]; then bad "output written without a key"; else ok; fi
+	# keys OpenSSL encrypted: 3DES PKCS#8 and AES traditional PEM work; AES PKCS#8 is named
+	openssl pkcs8 -topk8 -in "$T/k.pem" -v2 des3 -v2prf hmacWithSHA256 -passout pass:pw -out "$T/o1.pem"
+	openssl ec -in "$T/k.pem" -aes256 -passout pass:pw -out "$T/o2.pem" 2>/dev/null
+	openssl pkcs8 -topk8 -in "$T/k.pem" -v2 aes-256-cbc -passout pass:pw -out "$T/o3.pem"
+	chmod 600 "$T"/o[123].pem
+	expect 0 "openssl 3DES PKCS#8 key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o1.pem" -o "$T/o1.mvb"
+	expect 0 "openssl AES traditional key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o2.pem" -o "$T/o2.mvb"
+	expect 1 "openssl AES PKCS#8 key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o3.pem" -o "$T/o3.mvb"
+	has err "mbedTLS 2.28 does not read (PKCS#8 with AES); re-encrypt" "AES PKCS#8 message"
 	head -c 300 "$T/a.mvb" >"$T/trunc.mvb"
 	expect 1 "truncated bundle" -- "$MVB" verify "$T/trunc.mvb"
 	has err "\[bundle-truncated\]" "truncated id"
