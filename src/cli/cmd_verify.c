@@ -65,7 +65,7 @@ int cmd_verify(int argc, char **argv)
 		mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, board);
 	uint8_t dg[32];
 	mvb_bundle_digest(&v, dg);
-	unsigned good = 0;
+	unsigned good = 0, tried = 0;
 	char hex[17];
 	for (unsigned i = 0; i < v.ns; i++) {
 		for (unsigned j = 0; j < nk; j++) {
@@ -73,6 +73,7 @@ int cmd_verify(int argc, char **argv)
 			mvb_key_id(k[j], id);
 			if (memcmp(id, v.s[i].sg_key_id, 8))
 				continue;
+			tried++;
 			mvb_hex(id, 8, hex);
 			l.has_offset = 1;
 			l.offset = v.sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
@@ -83,11 +84,29 @@ int cmd_verify(int argc, char **argv)
 		}
 	}
 	l.has_offset = 0;
-	if (nk && !good && !d.errors)
-		mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
-				"no valid signature by %s%u trusted key%s (%u signature%s present)", nk == 1 ? "the " : "any of the ",
-				nk, nk == 1 ? "" : "s",
-				v.ns, v.ns == 1 ? "" : "s");
+	if (nk && !tried) {
+		/* name the keys on both sides: which were trusted, which signed */
+		char trusted[MAX_KEYS * 18 + 1] = "", present[MVB_BUNDLE_MAX_SIGS * 18 + 1] = "";
+		for (unsigned j = 0; j < nk; j++) {
+			uint8_t id[8];
+			mvb_key_id(k[j], id);
+			mvb_hex(id, 8, hex);
+			snprintf(trusted + strlen(trusted), sizeof(trusted) - strlen(trusted), "%s%s", j ? ", " : "", hex);
+		}
+		for (unsigned i = 0; i < v.ns; i++) {
+			mvb_hex(v.s[i].sg_key_id, 8, hex);
+			snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s", i ? ", " : "", hex);
+		}
+		if (!v.ns)
+			mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign'",
+					"the bundle is unsigned; a signature by key %s%s is required", nk == 1 ? "" : "one of ",
+					trusted);
+		else
+			mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
+					"no signature by the trusted key%s %s: the bundle's %u signature%s %s by key%s %s",
+					nk == 1 ? "" : "s", trusted, v.ns, v.ns == 1 ? "" : "s", v.ns == 1 ? "is" : "are",
+					v.ns == 1 ? "" : "s", present);
+	}
 	cli_render_diags(stdout, &d);
 	char ver[32];
 	version_str(v.m.bm_app_version, ver, sizeof(ver));

@@ -137,6 +137,15 @@ if [ -f "$FW" ]; then
 	expect 0 "bundle --unsigned" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/u.mvb"
 	expect 1 "unsigned fails verify with a key" -- "$MVB" verify "$T/u.mvb" --key "$T/k.pub.pem"
 	has out "\[bundle-unsigned\]" "unsigned id"
+	has out "the bundle is unsigned; a signature by key [0-9a-f]\{16\} is required" "unsigned names the key"
+	"$MVB" keygen -o "$T/other.pem" >/dev/null
+	expect 1 "signed by another key" -- "$MVB" verify "$T/a.mvb" --key "$T/other.pub.pem"
+	has out "no signature by the trusted key [0-9a-f]\{16\}: the bundle's 1 signature is by key [0-9a-f]\{16\}" "names both keys"
+	cp "$T/a.mvb" "$T/damaged.mvb"
+	printf '\377' | dd of="$T/damaged.mvb" bs=1 seek=3000 conv=notrunc 2>/dev/null
+	expect 1 "damaged and for another board" -- "$MVB" verify "$T/damaged.mvb" --key "$T/k.pub.pem" --board stm32u585
+	has out "offset 0x[0-9a-f]*: error: microvisor layer: chunk 0 .*\[bundle-chunk-hash\]" "chunk named"
+	has out "\[bundle-board\]" "board named too"
 	expect 0 "digest" -- "$MVB" digest "$T/u.mvb" -o "$T/tbs.bin"
 	if [ "$(cat "$T/out")" = "$(sha256sum "$T/tbs.bin" | cut -d' ' -f1)" ]; then ok; else bad "digest is not SHA-256 of the signed bytes"; fi
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig.der" "$T/tbs.bin" || bad "openssl sign"
