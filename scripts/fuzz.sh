@@ -12,9 +12,9 @@ CC=${CC_FUZZ:-clang-14}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang-14)"; exit 3; }
 B=build-fuzz
 mkdir -p "$B"
-SRC="src/core/diag.c src/core/buf.c src/core/yaml.c src/core/board.c src/core/app.c src/core/api.c src/core/elf.c src/core/check.c src/core/gen.c src/core/hash.c src/core/image.c src/core/bundle.c src/core/sign.c"
+SRC="src/core/diag.c src/core/buf.c src/core/yaml.c src/core/board.c src/core/app.c src/core/api.c src/core/elf.c src/core/check.c src/core/gen.c src/core/hash.c src/core/image.c src/core/bundle.c src/core/sign.c src/core/deflate.c src/core/map.c"
 FLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc/core"
-LIBS="$(pkg-config --libs yaml-0.1 libelf zlib) -lmbedx509 -lmbedcrypto"
+LIBS="$(pkg-config --libs yaml-0.1 libelf zlib) -lmbedx509 -lmbedcrypto -lpthread"
 status=0
 for h in $HARNESSES; do
 	$CC $FLAGS tests/fuzz/$h.c $SRC $LIBS -o "$B/$h"

@@ -6,6 +6,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define MVB_SHA_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -104,7 +105,14 @@ __attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t st[8], c
 
 int mvb_sha256_accelerated(void)
 {
-#ifdef MVB_SHA_X86
+#if defined(MVB_SHA_X86) && defined(__clang__)
+	/* clang's __builtin_cpu_supports does not know "sha": ask CPUID
+	 * (leaf 1: SSSE3, SSE4.1; leaf 7: SHA) */
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+#elif defined(MVB_SHA_X86)
 	/* reads what libgcc learned from CPUID at start-up: no CPUID (a VM
 	 * exit under a hypervisor) per call */
 	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
