@@ -55,7 +55,7 @@ if command -v valgrind >/dev/null; then
 		if [ $what = bundle ]; then cmd=("${BUNDLE[@]}"); else cmd=("${VERIFY[@]}"); fi
 		valgrind -q --tool=callgrind --callgrind-out-file="$B/callgrind.$what" "${cmd[@]}" >/dev/null 2>&1
 		ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$B/callgrind.$what")
-		sha=$(callgrind_annotate "$B/callgrind.$what" 2>/dev/null | awk '/:blocks_portable / { gsub(",", "", $1); print $1; exit }')
+		sha=$(callgrind_annotate "$B/callgrind.$what" 2>/dev/null | awk '/:(blocks_portable|mbedtls_internal_sha256_process) / { gsub(",", "", $1); print $1; exit }')
 		printf '  %-30s %14s Ir (callgrind, portable SHA-256), %s Ir outside the SHA-256 compression\n' \
 			"$what" "$ir" "$((ir - ${sha:-0}))"
 	done
