@@ -50,6 +50,11 @@ size_t mvb_map_elf_items(const struct mvb_elf *e, struct mvb_map_item *items, si
 /* The partition holding addr in its own world's alias or the other alias
  * of its memory, or NULL. */
 const struct mvb_partition *mvb_map_partition_at(const struct mvb_board *b, uint32_t addr);
+/* The partitions [addr, addr+size) touches, in address order, into
+ * out[0..max); *outside is 1 when some of its bytes lie in no partition.
+ * Returns how many were written. */
+size_t mvb_map_partitions_in(const struct mvb_board *b, uint32_t addr, uint32_t size, const struct mvb_partition **out,
+                             size_t max, int *outside);
 /* "code", "data", ... */
 const char *mvb_map_kind_name(enum mvb_map_kind k);
 

@@ -137,41 +137,15 @@ struct inspect {
 	size_t nitems;
 };
 
-/* Names of the partitions [addr, addr+size) touches, in address order, and
- * whether some of it lies in none. */
+/* Names of the partitions [addr, addr+size) touches, in address order,
+ * and whether some of it lies in none. */
 static void landing(const struct mvb_board *b, uint32_t addr, uint32_t size, char *out, size_t n, int *outside)
 {
+	const struct mvb_partition *p[MVB_BOARD_MAX_PARTITIONS];
+	size_t np = mvb_map_partitions_in(b, addr, size, p, MVB_BOARD_MAX_PARTITIONS, outside);
 	out[0] = 0;
-	*outside = 0;
-	const struct mvb_partition *last = NULL;
-	/* walk the range partition by partition; a gap counts as outside */
-	uint64_t at = addr, end = (uint64_t)addr + size;
-	while (at < end) {
-		const struct mvb_partition *p = mvb_map_partition_at(b, (uint32_t)at);
-		if (!p) {
-			*outside = 1;
-			at++;
-			/* skip ahead to the next partition start inside the range */
-			uint64_t next = end;
-			for (size_t i = 0; i < b->npart; i++) {
-				uint32_t bs[2] = { mvb_partition_s_base(b, &b->part[i]), mvb_partition_ns_base(b, &b->part[i]) };
-				for (int k = 0; k < 2; k++)
-					if (bs[k] >= at && bs[k] < next)
-						next = bs[k];
-			}
-			at = next;
-			continue;
-		}
-		if (p != last) {
-			size_t l = strlen(out);
-			snprintf(out + l, n - l, "%s%s", l ? ", " : "", p->name);
-			last = p;
-		}
-		uint32_t base = mvb_partition_base(b, p), other = base == mvb_partition_s_base(b, p) ? mvb_partition_ns_base(b, p)
-												: mvb_partition_s_base(b, p);
-		uint32_t from = at - base < p->size ? base : other;
-		at = (uint64_t)from + p->size;
-	}
+	for (size_t i = 0; i < np; i++)
+		snprintf(out + strlen(out), n - strlen(out), "%s%s", i ? ", " : "", p[i]->name);
 }
 
 static void json_landing(struct json *j, const struct inspect *in, uint32_t addr, uint32_t size)
@@ -180,19 +154,16 @@ static void json_landing(struct json *j, const struct inspect *in, uint32_t addr
 		json_null(j, "partitions");
 		return;
 	}
-	char names[512];
+	const struct mvb_partition *p[MVB_BOARD_MAX_PARTITIONS];
 	int outside;
-	landing(&in->board, addr, size, names, sizeof(names), &outside);
+	size_t np = mvb_map_partitions_in(&in->board, addr, size, p, MVB_BOARD_MAX_PARTITIONS, &outside);
 	json_arr(j, "partitions");
-	char *save = NULL;
-	for (char *t = strtok_r(names, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-		json_str(j, NULL, t);
+	for (size_t i = 0; i < np; i++)
+		json_str(j, NULL, p[i]->name);
 	json_end_arr(j);
 	json_bool(j, "outside_partitions", outside);
 }
 
-/* The board for partition names and the map: required when named with
- * --board or needed for --map, else quietly absent when unknown. */
 static int load_named_board(struct inspect *in, const char *arg, int named, int required)
 {
 	char path[PATH_MAX];

@@ -206,6 +206,8 @@ static unsigned band(struct ctx *c, const struct mvb_board *b, size_t mi, const 
 {
 	const struct mvb_memory *m = &b->mem[mi];
 	char sz[24], tip[256], note[96];
+	if (!m->size) /* a parsed board has none; nothing to scale */
+		return y;
 	size_str(m->size, sz, sizeof(sz));
 	P(c, "<text x=\"20\" y=\"%u\" font-weight=\"bold\" font-size=\"14\">", y + 14);
 	put_text(c, m->name, 32);
@@ -418,6 +420,41 @@ const struct mvb_partition *mvb_map_partition_at(const struct mvb_board *b, uint
 			return p;
 	}
 	return NULL;
+}
+
+/* End of p's range in the alias that holds addr. */
+static uint64_t partition_end(const struct mvb_board *b, const struct mvb_partition *p, uint32_t addr)
+{
+	uint32_t s = mvb_partition_s_base(b, p), ns = mvb_partition_ns_base(b, p);
+	return (uint64_t)(addr >= s && addr - s < p->size ? s : ns) + p->size;
+}
+
+size_t mvb_map_partitions_in(const struct mvb_board *b, uint32_t addr, uint32_t size, const struct mvb_partition **out,
+                             size_t max, int *outside)
+{
+	size_t n = 0;
+	*outside = 0;
+	/* walk the range partition by partition, jumping over gaps */
+	for (uint64_t at = addr, end = (uint64_t)addr + size; at < end;) {
+		const struct mvb_partition *p = mvb_map_partition_at(b, (uint32_t)at);
+		if (p) {
+			if (n < max && (!n || out[n - 1] != p))
+				out[n++] = p;
+			at = partition_end(b, p, (uint32_t)at);
+			continue;
+		}
+		*outside = 1;
+		uint64_t next = end; /* the next partition start inside the range */
+		for (size_t i = 0; i < b->npart; i++) {
+			uint32_t base[2] = {mvb_partition_s_base(b, &b->part[i]),
+			                    mvb_partition_ns_base(b, &b->part[i])};
+			for (int k = 0; k < 2; k++)
+				if (base[k] > at && base[k] < next)
+					next = base[k];
+		}
+		at = next;
+	}
+	return n;
 }
 
 /* ELF section header constants (the ELF module owns <gelf.h>). */

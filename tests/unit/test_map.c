@@ -115,6 +115,41 @@ static void test_limits(void **state)
 	mvb_board_release(&b);
 }
 
+/* Which partitions a range touches, across aliases and gaps. */
+static void test_partitions_in(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t addr, size;
+		const char *want; /* names, comma-separated */
+		int outside;
+	} c[] = {
+	    {0x10000000, 0x1f040, "mv_code,mv_nsc", 0}, /* the microvisor image, secure alias */
+	    {0x00000000, 0x1f040, "mv_code,mv_nsc", 0}, /* the same bytes, non-secure alias */
+	    {0x00200000, 1012, "app_flash", 0},
+	    {0x10021ff0, 0x20, "mv_state,app_header", 0}, /* across a boundary */
+	    {0x10022300, 0x200, "app_header", 1},         /* runs into the gap after it */
+	    {0x10100000, 0x10, "", 1},                    /* only in the gap */
+	    {0x101ffff0, 0x20, "app_flash", 1},           /* from the gap into app_flash (secure alias) */
+	    {0xfffffff0, 0x10, "", 1},                    /* at the top of the address space */
+	    {0x28000000, 0x400000, "app_ram,mv_ram", 1},  /* sram2 then sram3 */
+	};
+	struct mvb_board b;
+	tu_board(&b, "mps2-an505");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct mvb_partition *p[8];
+		int outside = -1;
+		size_t n = mvb_map_partitions_in(&b, c[i].addr, c[i].size, p, 8, &outside);
+		char got[128] = "";
+		for (size_t k = 0; k < n; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k ? "," : "", p[k]->name);
+		print_message("range case %zu: %s\n", i, got);
+		assert_string_equal(got, c[i].want);
+		assert_int_equal(outside, c[i].outside);
+	}
+	mvb_board_release(&b);
+}
+
 static void test_elf_items(void **state)
 {
 	(void)state;
@@ -157,6 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_maps),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_partitions_in),
 	    cmocka_unit_test(test_elf_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
