@@ -1,7 +1,8 @@
 /* measure.c - runs a command N times and reports its wall time per run and
  * its peak RSS (ru_maxrss from wait4), so run.sh needs neither hyperfine
  * nor GNU time.  usage: measure N COMMAND [ARG...]
- * Prints one line: runs min_ms median_ms mean_ms max_ms maxrss_kib status */
+ * Prints one line: runs min_ms median_ms mean_ms max_ms maxrss_kib status
+ * cpu_median_ms (user + system time of the child, all its threads) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int n = atoi(argv[1]);
-	double *ms = calloc(n, sizeof(*ms));
-	if (!ms)
+	double *ms = calloc(n, sizeof(*ms)), *cpu = calloc(n, sizeof(*cpu));
+	if (!ms || !cpu)
 		return 3;
 	long maxrss = 0;
 	int status = 0;
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 		ms[i] = now_ms() - t0;
+		cpu[i] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 		if (ru.ru_maxrss > maxrss)
 			maxrss = ru.ru_maxrss;
 		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -68,8 +70,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		sum += ms[i];
 	qsort(ms, n, sizeof(*ms), cmp_double);
+	qsort(cpu, n, sizeof(*cpu), cmp_double);
 	double med = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
-	printf("%d %.3f %.3f %.3f %.3f %ld %d\n", n, ms[0], med, sum / n, ms[n - 1], maxrss, status);
+	double cmed = n % 2 ? cpu[n / 2] : (cpu[n / 2 - 1] + cpu[n / 2]) / 2;
+	printf("%d %.3f %.3f %.3f %.3f %ld %d %.3f\n", n, ms[0], med, sum / n, ms[n - 1], maxrss, status, cmed);
 	free(ms);
+	free(cpu);
 	return 0;
 }

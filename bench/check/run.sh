@@ -61,7 +61,7 @@ echo "  exit status $status"
 echo
 
 # ---- wall time and peak RSS over N runs; the baseline is `mvbuild --version`
-read -r _ c_min c_med c_mean c_max c_rss c_st < <("$WORK/measure" "$N" "$MVB" check "$ELF" --app "$APP" --api "$API")
+read -r _ c_min c_med c_mean c_max c_rss c_st _ < <("$WORK/measure" "$N" "$MVB" check "$ELF" --app "$APP" --api "$API")
 read -r _ v_min v_med _ _ v_rss _ < <("$WORK/measure" "$N" "$MVB" --version)
 [ "$c_st" = "$status" ] || echo "note: exit status changed between runs ($status, then $c_st)"
 

@@ -15,10 +15,10 @@
 
 struct mvb_sha256 {
 	uint32_t h[8];
-	uint64_t bytes;         /* message bytes so far */
-	unsigned char buf[64];  /* a partial block */
-	unsigned fill;          /* bytes in buf */
-	int accel;              /* 1: SHA extensions (set by init; tests may clear it) */
+	uint64_t bytes;        /* message bytes so far */
+	unsigned char buf[64]; /* a partial block */
+	unsigned fill;         /* bytes in buf */
+	int accel;             /* 1: SHA extensions (set by init; tests may clear it) */
 };
 
 void mvb_sha256_init(struct mvb_sha256 *c);

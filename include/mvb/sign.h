@@ -18,6 +18,14 @@ struct mvb_key;
 /* A new P-256 key pair from seed (at least 32 random bytes); PEM text of
  * the private key (PKCS#1/SEC1) and public key (SubjectPublicKeyInfo). */
 int mvb_key_generate(const uint8_t *seed, size_t seedlen, struct mvb_buf *priv_pem, struct mvb_buf *pub_pem);
+/* The private key in pem (unencrypted PEM or DER) encrypted under pass, as
+ * PEM "ENCRYPTED PRIVATE KEY": PKCS#8 PBES2 with PBKDF2-HMAC-SHA256 over
+ * `iterations` rounds and DES-EDE3-CBC, which mbedTLS 2.28 and OpenSSL both
+ * read.  rnd: 16 bytes of salt then 8 of IV, random.  0, MVB_EINPUT (no key
+ * or empty pass), or MVB_EINTERNAL. */
+#define MVB_KEY_PBKDF2_ITERATIONS 600000u /* what keygen uses (OWASP 2023 for PBKDF2-HMAC-SHA256) */
+int mvb_key_encrypt_pem(const unsigned char *pem, size_t pemlen, const char *pass, const uint8_t rnd[24],
+			unsigned iterations, struct mvb_buf *out);
 /* Loads a private key (PEM or DER; pass may be NULL), or a public key; a
  * private key also serves as its public key.  err gets a reason on failure.
  * Returns 0 or MVB_EINPUT. */

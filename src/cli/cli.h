@@ -137,6 +137,11 @@ void check_run_release(struct check_run *r);
  * others; the passphrase comes from $MVBUILD_KEY_PASSPHRASE or from file
  * descriptor pass_fd (>= 0), never from the command line. */
 int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k);
+/* The passphrase for a private key into *pass: read from file descriptor
+ * pass_fd (>= 0; up to 511 bytes, trailing newlines dropped), else
+ * $MVBUILD_KEY_PASSPHRASE, else NULL.  malloc'd; wipe and free it.
+ * Returns an exit status (0 ok) after reporting. */
+int cli_passphrase(int pass_fd, char **pass);
 /* Loads one public (or private) key for verification. */
 int cli_load_public_key(const char *path, struct mvb_key **k);
 /* Random bytes for blinding and key generation. */

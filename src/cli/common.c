@@ -131,7 +131,11 @@ static char *read_pass_fd(int fd)
 		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			memset(buf, 0, sizeof(buf));
+			return NULL;
+		}
+		if (!r)
 			break;
 		n += (size_t)r;
 	}
@@ -141,6 +145,24 @@ static char *read_pass_fd(int fd)
 	char *s = strdup(buf);
 	memset(buf, 0, sizeof(buf));
 	return s;
+}
+
+int cli_passphrase(int pass_fd, char **pass)
+{
+	*pass = NULL;
+	if (pass_fd >= 0) {
+		if (!(*pass = read_pass_fd(pass_fd))) {
+			cli_error("cannot read the passphrase from file descriptor %d: %s", pass_fd, strerror(errno));
+			return MVB_EXIT_IO;
+		}
+		return 0;
+	}
+	const char *env = getenv("MVBUILD_KEY_PASSPHRASE");
+	if (env && !(*pass = strdup(env))) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	return 0;
 }
 
 int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k)
@@ -156,12 +178,13 @@ int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k)
 	int rc = cli_read(path, &data, &len);
 	if (rc)
 		return rc;
-	char *pass = NULL;
-	if (pass_fd >= 0)
-		pass = read_pass_fd(pass_fd);
-	else if (getenv("MVBUILD_KEY_PASSPHRASE"))
-		pass = strdup(getenv("MVBUILD_KEY_PASSPHRASE"));
-	char err[160];
+	char *pass;
+	if ((rc = cli_passphrase(pass_fd, &pass))) {
+		memset(data, 0, len);
+		free(data);
+		return rc;
+	}
+	char err[400];
 	rc = mvb_key_load(k, data, len, pass, 1, err, sizeof(err));
 	memset(data, 0, len);
 	free(data);

@@ -10,7 +10,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init, "create an app project from the template" },
 	{ "bundle", cmd_bundle, "link an app with the microvisor into a signed bundle or a factory image" },
 	{ "verify", cmd_verify, "check a bundle's structure, hashes, board and signatures" },
-	{ "inspect", cmd_inspect, "show what a bundle holds" },
+	{ "inspect", cmd_inspect, "show what a bundle or app holds, where it lands, and a memory map" },
 	{ "keygen", cmd_keygen, "generate an ECDSA P-256 signing key" },
 	{ "digest", cmd_digest, "print (and write) what a bundle's signatures cover" },
 	{ "sign", cmd_sign, "add a signature to a bundle" },

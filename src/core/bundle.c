@@ -613,6 +613,8 @@ int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, str
 	uint8_t dg[32];
 	mvb_bundle_digest(v, dg);
 	int bad = 0;
+	unsigned tried = 0;
+	char hex[17];
 	*good = 0;
 	for (unsigned i = 0; i < v->ns; i++) {
 		for (unsigned j = 0; j < nk; j++) {
@@ -620,11 +622,11 @@ int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, str
 			mvb_key_id(keys[j], id);
 			if (memcmp(id, v->s[i].sg_key_id, 8))
 				continue;
+			tried++;
 			if (mvb_key_verify(keys[j], dg, v->s[i].sg_der, v->s[i].sg_len) == 0) {
 				(*good)++;
 				continue;
 			}
-			char hex[17];
 			mvb_hex(id, 8, hex);
 			l.has_offset = 1;
 			l.offset = v->sigs_off + MVB_BUNDLE_SIGS_SIZE + (uint64_t)i * MVB_BUNDLE_SIG_SIZE;
@@ -632,13 +634,31 @@ int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, str
 			bad = 1;
 		}
 	}
-	if (nk && !*good) {
-		l.has_offset = 0;
-		if (!d->errors)
+	l.has_offset = 0;
+	if (nk && !tried) {
+		/* name the keys on both sides: which were trusted, which signed */
+		char trusted[8 * 18 + 1] = "", present[MVB_BUNDLE_MAX_SIGS * 18 + 1] = "";
+		for (unsigned j = 0; j < nk && j < 8; j++) {
+			uint8_t id[8];
+			mvb_key_id(keys[j], id);
+			mvb_hex(id, 8, hex);
+			snprintf(trusted + strlen(trusted), sizeof(trusted) - strlen(trusted), "%s%s", j ? ", " : "", hex);
+		}
+		for (unsigned i = 0; i < v->ns; i++) {
+			mvb_hex(v->s[i].sg_key_id, 8, hex);
+			snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s", i ? ", " : "", hex);
+		}
+		if (!v->ns)
+			mvb_report_hint(d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign'",
+					"the bundle is unsigned; a signature by key %s%s is required", nk == 1 ? "" : "one of ",
+					trusted);
+		else
 			mvb_report_hint(d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign' or pass the matching --key",
-					"no valid signature by %s%u trusted key%s (%u signature%s present)",
-					nk == 1 ? "the " : "any of the ", nk, nk == 1 ? "" : "s", v->ns, v->ns == 1 ? "" : "s");
-		bad = 1;
+					"no signature by the trusted key%s %s: the bundle's %u signature%s %s by key%s %s",
+					nk == 1 ? "" : "s", trusted, v->ns, v->ns == 1 ? "" : "s", v->ns == 1 ? "is" : "are",
+					v->ns == 1 ? "" : "s", present);
 	}
+	if (nk && !*good)
+		bad = 1;
 	return bad ? MVB_EINPUT : 0;
 }

@@ -62,12 +62,12 @@ static void *worker(void *arg)
 }
 
 int mvb_deflate_raw(const unsigned char *const *in, const size_t *len, unsigned n, int level, unsigned threads,
-		    struct mvb_buf *out)
+                    struct mvb_buf *out)
 {
 	size_t nseg = 0;
 	for (unsigned i = 0; i < n; i++)
 		nseg += len[i] ? (len[i] + MVB_DEFLATE_SEGMENT - 1) / MVB_DEFLATE_SEGMENT : 1;
-	struct pool p = { calloc(nseg, sizeof(struct seg)), nseg, 0 };
+	struct pool p = {calloc(nseg, sizeof(struct seg)), nseg, 0};
 	if (!p.seg)
 		return MVB_ENOMEM;
 	size_t k = 0;
@@ -75,7 +75,7 @@ int mvb_deflate_raw(const unsigned char *const *in, const size_t *len, unsigned 
 		size_t at = 0;
 		do {
 			size_t end = len[i] - at > MVB_DEFLATE_SEGMENT ? at + MVB_DEFLATE_SEGMENT : len[i];
-			p.seg[k++] = (struct seg){ in[i], at, end, len[i], NULL, 0, level, 0 };
+			p.seg[k++] = (struct seg){in[i], at, end, len[i], NULL, 0, level, 0};
 			at = end;
 		} while (at < len[i]);
 	}

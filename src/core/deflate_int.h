@@ -24,6 +24,6 @@
  * up to `threads` threads (0 or 1: in the calling thread).  Returns 0,
  * MVB_ENOMEM, or MVB_EINTERNAL. */
 int mvb_deflate_raw(const unsigned char *const *in, const size_t *len, unsigned n, int level, unsigned threads,
-		    struct mvb_buf *out);
+                    struct mvb_buf *out);
 
 #endif

@@ -101,6 +101,28 @@ if [ -f "$FW" ]; then
 	has out "app        0x00200000-" "inspect layers"
 	expect 0 "inspect json" -- "$MVB" inspect "$T/a.mvb" --format json
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out"; then ok; else bad "inspect json"; fi
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["layers"]; assert l[0]["partitions"]==["mv_code","mv_nsc"] and l[1]["partitions"]==["app_flash"] and d["manifest"]["peripherals"]==["uart1"] and d["manifest"]["irqs"]==[34] and d["signed_bytes"]["size"]==d["payload_offset"] and len(d["signatures"][0]["der"])>=16' "$T/out"; then ok; else bad "inspect json: partitions, grants, signed bytes"; fi
+	# the memory map: well-formed SVG, every partition and layer, same bytes twice
+	expect 0 "inspect --map" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map1.svg"
+	expect 0 "inspect --map again" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map2.svg"
+	if cmp -s "$T/map1.svg" "$T/map2.svg"; then ok; else bad "maps differ between runs"; fi
+	if command -v xmllint >/dev/null; then xml_ok() { xmllint --noout "$1"; }; else xml_ok() { python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1"; }; fi
+	if xml_ok "$T/map1.svg"; then ok; else bad "map is not well-formed XML"; fi
+	for n in mv_code mv_nsc mv_state app_header app_flash app_ram mv_ram "microvisor layer" "app layer" ".text" ".data (load)" ".stack"; do
+		if grep -q ">$n<" "$T/map1.svg"; then ok; else bad "map does not name '$n'"; fi
+	done
+	expect 0 "inspect ELF --map" -- "$MVB" inspect "$T/good.elf" --map "$T/map3.svg"
+	has out "\.data (load) .*app_flash" "ELF sections and partitions"
+	if xml_ok "$T/map3.svg" && grep -q ">app_ram<" "$T/map3.svg"; then ok; else bad "ELF map"; fi
+	expect 0 "inspect ELF json" -- "$MVB" inspect "$T/good.elf" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={x["name"]:x for x in d["sections"]}; assert s[".text"]["kind"]=="code" and s[".stack"]["partitions"]==["app_ram"]' "$T/out"; then ok; else bad "inspect ELF json"; fi
+	expect 2 "--elf with an ELF" -- "$MVB" inspect "$T/good.elf" --elf "$T/good.elf"
+	sed 's/^name: mps2-an505/name: custom-board/' "$SRC/boards/mps2-an505.yaml" >"$T/custom.yaml"
+	"$MVB" bundle "$T/good.elf" --app "$APP" --board "$T/custom.yaml" --microvisor "$FW" --unsigned -o "$T/c.mvb" 2>/dev/null
+	expect 0 "inspect a bundle for an unknown board" -- "$MVB" inspect "$T/c.mvb"
+	expect 2 "its map needs --board" -- "$MVB" inspect "$T/c.mvb" --map "$T/c.svg"
+	expect 0 "its map with --board" -- "$MVB" inspect "$T/c.mvb" --board "$T/custom.yaml" --map "$T/c.svg"
+	expect 3 "map never replaces an input" -- "$MVB" inspect "$T/a.mvb" --map "$T/a.mvb"
 	expect 1 "bundle refuses a bad app" -- "$MVB" bundle "$T/bad.elf" --app "$APP" --unsigned -o "$T/bad.mvb"
 	if [ -e "$T/bad.mvb" ]; then bad "output written for a refused bundle"; else ok; fi
 	# no manifest: --version and --security-counter still land; 010 is ten, not octal
@@ -115,6 +137,15 @@ if [ -f "$FW" ]; then
 	expect 0 "bundle --unsigned" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/u.mvb"
 	expect 1 "unsigned fails verify with a key" -- "$MVB" verify "$T/u.mvb" --key "$T/k.pub.pem"
 	has out "\[bundle-unsigned\]" "unsigned id"
+	has out "the bundle is unsigned; a signature by key [0-9a-f]\{16\} is required" "unsigned names the key"
+	"$MVB" keygen -o "$T/other.pem" >/dev/null
+	expect 1 "signed by another key" -- "$MVB" verify "$T/a.mvb" --key "$T/other.pub.pem"
+	has out "no signature by the trusted key [0-9a-f]\{16\}: the bundle's 1 signature is by key [0-9a-f]\{16\}" "names both keys"
+	cp "$T/a.mvb" "$T/damaged.mvb"
+	printf '\377' | dd of="$T/damaged.mvb" bs=1 seek=3000 conv=notrunc 2>/dev/null
+	expect 1 "damaged and for another board" -- "$MVB" verify "$T/damaged.mvb" --key "$T/k.pub.pem" --board stm32u585
+	has out "offset 0x[0-9a-f]*: error: microvisor layer: chunk 0 .*\[bundle-chunk-hash\]" "chunk named"
+	has out "\[bundle-board\]" "board named too"
 	expect 0 "digest" -- "$MVB" digest "$T/u.mvb" -o "$T/tbs.bin"
 	if [ "$(cat "$T/out")" = "$(sha256sum "$T/tbs.bin" | cut -d' ' -f1)" ]; then ok; else bad "digest is not SHA-256 of the signed bytes"; fi
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig.der" "$T/tbs.bin" || bad "openssl sign"
@@ -138,6 +169,32 @@ PY
 	expect 0 "signature moves between unsigned and signed copies" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-a.der" --pubkey "$T/k.pub.pem" -o "$T/w.mvb"
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$T/app.c" 2>/dev/null || openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$APP"
 	expect 1 "wrong signature refused" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-other.der" --pubkey "$T/k.pub.pem" -o "$T/w2.mvb"
+	# encrypted private keys: the passphrase from the environment or a file
+	# descriptor, never argv; what mbedTLS 2.28 and OpenSSL both read
+	expect 2 "keygen --encrypt needs a passphrase" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" keygen --encrypt -o "$T/e.pem"
+	expect 0 "keygen --encrypt" -- env MVBUILD_KEY_PASSPHRASE=correct-horse "$MVB" keygen --encrypt -o "$T/e.pem"
+	has out "encrypted" "keygen says encrypted"
+	if head -1 "$T/e.pem" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" && [ "$(stat -c %a "$T/e.pem")" = 600 ]; then ok; else bad "encrypted key file"; fi
+	if openssl pkey -in "$T/e.pem" -passin pass:correct-horse -pubout 2>/dev/null | cmp -s - "$T/e.pub.pem"; then ok; else bad "openssl cannot read the encrypted key"; fi
+	expect 0 "sign with the passphrase from the environment" -- env MVBUILD_KEY_PASSPHRASE=correct-horse "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/e.pem" -o "$T/e.mvb"
+	expect 0 "verify it" -- "$MVB" verify "$T/e.mvb" --key "$T/e.pub.pem"
+	printf 'correct-horse\n' >"$T/pass.txt"
+	expect 0 "sign with the passphrase from a descriptor" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" sign "$T/u.mvb" --key "$T/e.pem" --passphrase-fd 3 -o "$T/e2.mvb" 3<"$T/pass.txt"
+	expect 1 "wrong passphrase" -- env MVBUILD_KEY_PASSPHRASE=wrong "$MVB" sign "$T/u.mvb" --key "$T/e.pem" -o "$T/e3.mvb"
+	has err "wrong passphrase" "wrong passphrase message"
+	expect 1 "no passphrase" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" sign "$T/u.mvb" --key "$T/e.pem" -o "$T/e3.mvb"
+	has err "encrypted and no passphrase was given" "no passphrase message"
+	expect 3 "unreadable descriptor" -- "$MVB" sign "$T/u.mvb" --key "$T/e.pem" --passphrase-fd 9 -o "$T/e3.mvb"
+	if [ -e "$T/e3.mvb" ]; then bad "output written without a key"; else ok; fi
+	# keys OpenSSL encrypted: 3DES PKCS#8 and AES traditional PEM work; AES PKCS#8 is named
+	openssl pkcs8 -topk8 -in "$T/k.pem" -v2 des3 -v2prf hmacWithSHA256 -passout pass:pw -out "$T/o1.pem"
+	openssl ec -in "$T/k.pem" -aes256 -passout pass:pw -out "$T/o2.pem" 2>/dev/null
+	openssl pkcs8 -topk8 -in "$T/k.pem" -v2 aes-256-cbc -passout pass:pw -out "$T/o3.pem"
+	chmod 600 "$T"/o[123].pem
+	expect 0 "openssl 3DES PKCS#8 key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o1.pem" -o "$T/o1.mvb"
+	expect 0 "openssl AES traditional key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o2.pem" -o "$T/o2.mvb"
+	expect 1 "openssl AES PKCS#8 key" -- env MVBUILD_KEY_PASSPHRASE=pw "$MVB" sign "$T/u.mvb" --key "$T/o3.pem" -o "$T/o3.mvb"
+	has err "mbedTLS 2.28 does not read (PKCS#8 with AES); re-encrypt" "AES PKCS#8 message"
 	head -c 300 "$T/a.mvb" >"$T/trunc.mvb"
 	expect 1 "truncated bundle" -- "$MVB" verify "$T/trunc.mvb"
 	has err "\[bundle-truncated\]" "truncated id"

@@ -8,7 +8,8 @@
 #include "mvb/hash.h"
 
 /* Digest of data in pieces split at the offsets cut[0..ncut), on one path. */
-static void digest_split(int accel, const unsigned char *data, size_t len, const size_t *cut, size_t ncut, uint8_t out[32])
+static void digest_split(int accel, const unsigned char *data, size_t len, const size_t *cut, size_t ncut,
+                         uint8_t out[32])
 {
 	struct mvb_sha256 c;
 	mvb_sha256_init(&c);
@@ -43,13 +44,14 @@ static void test_fips_vectors(void **state)
 		size_t repeat;
 		const char *hex;
 	} v[] = {
-		{ "", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
-		{ "abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
-		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
-		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-		  1, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1" },
-		{ "a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
+	    {"", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	    {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstn"
+	     "opqrstu",
+	     1, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+	    {"a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
 	};
 	int p[2], np = paths(p);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -103,7 +105,7 @@ static void test_every_length(void **state)
 static void test_long_messages(void **state)
 {
 	(void)state;
-	static const size_t lens[] = { 1u << 20, (1u << 20) + 17, 3u * 1000 * 1000 + 63 };
+	static const size_t lens[] = {1u << 20, (1u << 20) + 17, 3u * 1000 * 1000 + 63};
 	int p[2], np = paths(p);
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		unsigned char *m = pattern(lens[i], (uint32_t)i + 1);
@@ -161,11 +163,9 @@ static void test_accel_selected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fips_vectors),
-		cmocka_unit_test(test_every_length),
-		cmocka_unit_test(test_long_messages),
-		cmocka_unit_test(test_random_splits),
-		cmocka_unit_test(test_accel_selected),
+	    cmocka_unit_test(test_fips_vectors),   cmocka_unit_test(test_every_length),
+	    cmocka_unit_test(test_long_messages),  cmocka_unit_test(test_random_splits),
+	    cmocka_unit_test(test_accel_selected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
