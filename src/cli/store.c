@@ -166,8 +166,13 @@ static int http_mkcols(struct store *s, const char *rel)
 {
 	char path[PATH_MAX + 64], err[CURL_ERR_MAX];
 	where(s, rel, path, sizeof(path));
-	size_t skip = strlen(s->base) + 1;
-	for (char *p = path + skip; *p; p++) {
+	/* from the first path segment of the URL: the repository's own
+	 * collection may not exist yet either */
+	char *start = strstr(path, "://");
+	start = start ? strchr(start + 3, '/') : NULL;
+	if (!start)
+		return 0;
+	for (char *p = start + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		char c = p[1];
@@ -203,6 +208,17 @@ int store_put(struct store *s, const char *rel, const void *data, size_t len, in
 	if (show_progress && len >= STORE_PROGRESS_MIN) {
 		q.progress = on_progress;
 		q.progress_ctx = &pg;
+	}
+	/* nginx without create_full_put_path answers a PUT into a missing
+	 * collection with 500 (other servers: 409), so the parents are made
+	 * first, once per directory */
+	const char *slash = strrchr(rel, '/');
+	size_t pl = slash ? (size_t)(slash - rel) : 0;
+	if (pl && (strlen(s->made_dir) != pl || strncmp(s->made_dir, rel, pl))) {
+		int rc = http_mkcols(s, rel);
+		if (rc)
+			return rc;
+		snprintf(s->made_dir, sizeof(s->made_dir), "%.*s", (int)pl, rel);
 	}
 	char err[CURL_ERR_MAX];
 	for (int attempt = 0;; attempt++) {
@@ -306,7 +322,7 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 			break;
 		if (r.status == 409 && !made_parents) {
 			char rel[PATH_MAX];
-			snprintf(rel, sizeof(rel), "%s/lock/", chan);
+			snprintf(rel, sizeof(rel), "%s/lock", chan); /* its parents, not the lock itself */
 			int rc = http_mkcols(s, rel);
 			if (rc)
 				return rc;

@@ -23,6 +23,7 @@ struct store {
 	int lock_fd;         /* local lock, -1 when none */
 	int locked;          /* HTTP lock collection held */
 	char lock_url[PATH_MAX + 64];
+	char made_dir[PATH_MAX]; /* HTTP: the last directory whose collections exist */
 };
 
 int store_open(struct store *s, const char *repo);

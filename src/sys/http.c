@@ -63,12 +63,22 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 struct source {
 	const unsigned char *p;
 	size_t len, pos;
+	long long bps; /* pace the body at this rate (tests), 0: no pacing */
 };
 
 static size_t on_read(char *buf, size_t size, size_t n, void *ud)
 {
 	struct source *s = ud;
 	size_t want = size * n, left = s->len - s->pos;
+	if (s->bps > 0) {
+		/* curl's own limit lets its first buffer (16 KiB or more) go at
+		 * once; pacing here keeps small bodies in flight too */
+		size_t step = (size_t)(s->bps / 10 ? s->bps / 10 : 1);
+		if (want > step)
+			want = step;
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	if (want > left)
 		want = left;
 	memcpy(buf, s->p + s->pos, want);
@@ -115,7 +125,7 @@ static int once(const struct sys_http_req *q, struct sys_http_resp *r, char *err
 	for (unsigned i = 0; i < q->nheaders; i++)
 		hl = curl_slist_append(hl, q->headers[i]);
 	struct sink sk = { r, q->max_body ? q->max_body : (size_t)1 << 20, 0 };
-	struct source src = { q->body, q->body_len, 0 };
+	struct source src = { q->body, q->body_len, 0, q->max_send_speed };
 	char ebuf[CURL_ERROR_SIZE] = "";
 	r->len = 0;
 	r->status = 0;
