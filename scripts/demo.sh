@@ -46,3 +46,9 @@ step "mvbuild bundle --factory: microvisor + app header + app in one image"
 
 step "mvbuild flash: the signed bundle into QEMU ($BOARD) over its GDB server, verified, booted"
 "$MVB" flash "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
+
+step "mvbuild publish: the signed bundle into a local update repository, then fetch it back as a device would"
+"$MVB" publish "$W/hello.mvb" --repo "$W/repo" --sign "$W/release.pem"
+"$MVB" releases --repo "$W/repo" --key "$W/release.pub.pem"
+"$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --key "$W/release.pub.pem" --state "$W/device.state" -o "$W/fetched.mvb"
+cmp "$W/hello.mvb" "$W/fetched.mvb" && echo "fetched bundle is byte-identical to the published one"

@@ -11,6 +11,8 @@ PKGS=(
 	qemu-system-arm                     # the device
 	gdb-multiarch                       # flashing and debugging over the GDB protocol
 	stlink-tools openocd                # the ST-Link and OpenOCD probes of 'mvbuild flash'
+	libcurl4-openssl-dev                # 'mvbuild publish/fetch' to HTTP(S) (WebDAV) repositories
+	nginx-light                         # tests: a real WebDAV server (its built-in dav module)
 	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports)
 )
 

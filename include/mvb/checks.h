@@ -117,7 +117,21 @@
 	X(DELTA_CORRUPT, "delta-corrupt", ERROR, "the patch's index or step streams are malformed") \
 	X(DELTA_LIMIT, "delta-limit", ERROR, "the patch exceeds what the device patcher can hold") \
 	X(DELTA_BASE, "delta-base", ERROR, "the old image is not the one the patch was made from") \
-	X(DELTA_HASH, "delta-hash", ERROR, "the patched image does not match the patch's SHA-256")
+	X(DELTA_HASH, "delta-hash", ERROR, "the patched image does not match the patch's SHA-256") \
+	/* update repository indexes (publish, releases, fetch) */ \
+	X(REPO_TRUNCATED, "repo-truncated", ERROR, "the index ends inside a structure") \
+	X(REPO_MAGIC, "repo-magic", ERROR, "not an mvbuild repository index") \
+	X(REPO_FORMAT, "repo-format", ERROR, "an index format version this mvbuild does not read") \
+	X(REPO_FIELD, "repo-field", ERROR, "an index field holds a value outside what the format allows") \
+	X(REPO_LAYOUT, "repo-layout", ERROR, "index parts are not where the header says, or bytes follow the signatures") \
+	X(REPO_ORDER, "repo-order", ERROR, "releases are out of security-counter order or repeat a version, or a delta names no release") \
+	X(REPO_SIGNATURE, "repo-signature", ERROR, "an index signature by a trusted key does not verify") \
+	X(REPO_UNSIGNED, "repo-unsigned", ERROR, "no index signature by any trusted key") \
+	X(REPO_CHANNEL, "repo-channel", ERROR, "the index is for another board, app or channel") \
+	X(REPO_EXPIRED, "repo-expired", ERROR, "the index has expired: the repository may be frozen") \
+	X(REPO_ROLLBACK, "repo-rollback", ERROR, "the index is older than one already accepted, or differs from it at the same version") \
+	X(REPO_OBJECT, "repo-object", ERROR, "a downloaded bundle does not match what the index says of it") \
+	X(REPO_COUNTER, "repo-counter", ERROR, "the security counter is not above the channel's latest, or the version is already published")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

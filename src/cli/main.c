@@ -17,6 +17,9 @@ static const struct command commands[] = {
 	{ "flash", cmd_flash, "write a bundle or factory image to a device through a GDB server, verified" },
 	{ "delta", cmd_delta, "make an in-place patch from one raw image to another" },
 	{ "patch", cmd_patch, "apply a patch to a raw image as the device would" },
+	{ "publish", cmd_publish, "add a signed bundle (and deltas) to an update repository, index last" },
+	{ "releases", cmd_releases, "list the releases and deltas an update repository publishes" },
+	{ "fetch", cmd_fetch, "download the latest release as a device would, checking the signed index" },
 };
 
 static void usage(FILE *f)

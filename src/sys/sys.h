@@ -57,4 +57,34 @@ int sys_wait(pid_t pid, int timeout_ms, int *status);
 void sys_stop(pid_t pid);
 /* CPUs this process may run on (at least 1). */
 unsigned sys_cpu_count(void);
+
+/* ---- HTTP(S) through libcurl (http.c) ---- */
+struct sys_http_req {
+	const char *method, *url;
+	const char *const *headers; /* "Name: value" */
+	unsigned nheaders;
+	const void *body; /* PUT */
+	size_t body_len;
+	size_t max_body;  /* response bytes kept at most (0: 1 MiB); more aborts */
+	const char *auth; /* "user:password" or NULL (~/.netrc is read either way) */
+	long long max_send_speed; /* bytes/s, 0: unlimited */
+	unsigned retries;         /* extra attempts after transient failures */
+	void (*progress)(void *ctx, unsigned long long done, unsigned long long total);
+	void *progress_ctx;
+};
+struct sys_http_resp {
+	int keep;      /* set by the caller: keep the body in data */
+	long status;   /* HTTP status, 0 when no response */
+	unsigned char *data;
+	size_t len, cap;
+	int transient, too_large;
+	unsigned retried;
+};
+int sys_http_init(void);
+void sys_http_cleanup(void);
+/* Performs q, retrying transient failures (connection errors, 408, 429,
+ * 5xx) with backoff.  Returns 0 when a response arrived (any status), -1
+ * with err set otherwise. */
+int sys_http(const struct sys_http_req *q, struct sys_http_resp *r, char *err, size_t errlen);
+void sys_http_resp_release(struct sys_http_resp *r);
 #endif

@@ -1,0 +1,1070 @@
+/* cmd_publish.c - `mvbuild publish` (a signed bundle into a repository
+ * channel, with deltas, index last), `mvbuild releases` (what a channel
+ * holds) and `mvbuild fetch` (what a device does: check the index, pick
+ * the smallest download, verify it). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli/cli.h"
+#include "cli/store.h"
+#include "mvb/app.h"
+#include "mvb/bundle.h"
+#include "mvb/hash.h"
+#include "mvb/repo.h"
+#include "sys/sys.h"
+
+#define DEFAULT_CHANNEL "stable"
+
+int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
+
+static void version_str(uint32_t v, char *o, size_t n)
+{
+	snprintf(o, n, "%u.%u.%u", v >> 24, (v >> 16) & 0xff, v & 0xffff);
+}
+
+static void human(unsigned long long v, char *o, size_t n)
+{
+	if (v >= 10u << 20)
+		snprintf(o, n, "%.1f MiB", v / 1048576.0);
+	else if (v >= 10u << 10)
+		snprintf(o, n, "%.1f KiB", v / 1024.0);
+	else
+		snprintf(o, n, "%llu B", v);
+}
+
+static void utc_str(uint64_t t, char *o, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) || !strftime(o, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(o, n, "%llu", (unsigned long long)t);
+}
+
+static void chan_dir(char *o, size_t n, const char *board, const char *app, const char *channel)
+{
+	snprintf(o, n, "%s/%s/%s", board, app, channel);
+}
+
+static void object_rel(char *o, size_t n, const char *board, const char *app, const uint8_t sha[32])
+{
+	char name[96];
+	mvb_repo_object_name(sha, name, sizeof(name));
+	snprintf(o, n, "%s/%s/%s", board, app, name);
+}
+
+static int check_names(const char *cmd, const char *board, const char *app, const char *channel)
+{
+	if (!mvb_repo_name_ok(board, 32) || !mvb_repo_name_ok(app, 32) || !mvb_repo_name_ok(channel, 16)) {
+		cli_error("%s: board '%s', app '%s' and channel '%s' must be names of [A-Za-z0-9._-] not starting with '.' "
+			  "(channel: at most 15 characters)",
+			  cmd, board, app, channel);
+		return MVB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Reads and parses a channel index.  Returns 0, STORE_MISSING, or an exit
+ * status after reporting.  raw keeps the bytes (signatures cover them). */
+static int load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
+		      size_t ln)
+{
+	char rel[PATH_MAX];
+	snprintf(rel, sizeof(rel), "%s/index", dir);
+	snprintf(label, ln, "%s/%s", s->base, rel);
+	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, raw);
+	if (rc)
+		return rc;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	rc = mvb_repo_parse(x, label, raw->data, raw->len, &d);
+	cli_render_diags(stderr, &d);
+	mvb_diags_release(&d);
+	return rc ? MVB_EXIT_FINDINGS : 0;
+}
+
+static uint64_t clock_now(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end;
+		unsigned long long t = strtoull(sde, &end, 10);
+		if (!*end)
+			return t;
+	}
+	return (uint64_t)time(NULL);
+}
+
+/* "30d", "12h", "90m", "3600s" or "3600" to seconds; 0 when malformed. */
+static uint64_t duration(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || *s == '-')
+		return 0;
+	unsigned long long m = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600
+							   : !strcmp(end, "d") ? 86400 : 0;
+	if (!m || v > (1ull << 40) / m)
+		return 0;
+	return v * m;
+}
+
+/* ---- deltas */
+
+/* The delta bundle that turns the installed images of release `base` (a
+ * full bundle) into those of `target`: target's manifest and chunk size,
+ * each layer encoded as a delta against base's layer of the same role
+ * where that is smaller than deflate, signed with k; then checked by
+ * decoding it against base, as a device would.  Returns 0 with out
+ * filled, or an exit status after reporting. */
+static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bundle_view *base, const struct mvb_key *k,
+		      struct mvb_buf *out)
+{
+	struct mvb_bundle_spec sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.manifest = target->m;
+	sp.nlayers = target->nl;
+	sp.chunk_size = target->h.bh_chunk_size;
+	sp.allow_deflate = 1;
+	sp.threads = sys_cpu_count();
+	sp.base = base;
+	struct mvb_buf img[MVB_BUNDLE_MAX_LAYERS], ub = MVB_BUF_INIT;
+	int rc = 0;
+	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
+		mvb_buf_init(&img[i], MVB_BUF_DEFAULT_MAX);
+	for (unsigned i = 0; i < target->nl && !rc; i++) {
+		if (mvb_bundle_decode(target, i, &img[i])) {
+			cli_error("publish: cannot decode layer %u of the new bundle", i);
+			rc = MVB_EXIT_FINDINGS;
+			break;
+		}
+		sp.layer[i] = (struct mvb_bundle_in_layer){ target->l[i].bl_role, target->l[i].bl_target_addr, img[i].data,
+							    (uint32_t)img[i].len };
+	}
+	if (!rc && mvb_bundle_build(&sp, &ub)) {
+		cli_error("publish: cannot lay out a delta bundle");
+		rc = MVB_EXIT_INTERNAL;
+	}
+	struct mvb_bundle_view v;
+	struct mvb_bundle_sig sig;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (!rc && mvb_bundle_parse(&v, "delta", ub.data, ub.len, &d))
+		MVB_BUG("mvbuild wrote a delta bundle it cannot read");
+	if (!rc && !(rc = cli_sign_view(&v, k, &sig)) && mvb_bundle_with_sigs(&v, &sig, 1, out)) {
+		cli_error("out of memory");
+		rc = MVB_EXIT_IO;
+	}
+	/* the proof: it decodes over base to the images the new bundle signs */
+	if (!rc && (mvb_bundle_parse(&v, "delta", out->data, out->len, &d) ||
+		    mvb_bundle_check_payload_base(&v, base, "delta", &d))) {
+		cli_render_diags(stderr, &d);
+		cli_error("publish: a delta bundle does not decode over its base; not published");
+		rc = MVB_EXIT_INTERNAL;
+	}
+	mvb_diags_release(&d);
+	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
+		mvb_buf_release(&img[i]);
+	mvb_buf_release(&ub);
+	return rc;
+}
+
+/* Downloads release br's bundle, checks it is what the index says, makes
+ * the delta from it to target and adds it to x when it is smaller than the
+ * full bundle (full_len).  out stays empty when the delta is not kept. */
+static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb_repo_release *br,
+		     const struct mvb_bundle_view *target, size_t full_len, const struct mvb_key *k, const char *board,
+		     const char *app, struct mvb_buf *out, uint8_t sha[32])
+{
+	char rel[PATH_MAX], from[24], to[24];
+	object_rel(rel, sizeof(rel), board, app, br->rr_sha256);
+	version_str(br->rr_version, from, sizeof(from));
+	version_str(target->m.bm_app_version, to, sizeof(to));
+	struct mvb_buf bb = MVB_BUF_INIT;
+	int rc = store_get(s, rel, br->rr_size, &bb);
+	uint8_t h[32];
+	if (rc == STORE_MISSING || (!rc && (mvb_sha256(bb.data, bb.len, h), bb.len != br->rr_size || memcmp(h, br->rr_sha256, 32)))) {
+		cli_warning("no delta from %s: its bundle '%s' is %s", from, rel, rc ? "missing" : "not what the index says");
+		mvb_buf_release(&bb);
+		return 0;
+	}
+	if (rc) {
+		mvb_buf_release(&bb);
+		return rc;
+	}
+	struct mvb_bundle_view bv;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (mvb_bundle_parse(&bv, rel, bb.data, bb.len, &d)) {
+		cli_render_diags(stderr, &d);
+		mvb_diags_release(&d);
+		mvb_buf_release(&bb);
+		return MVB_EXIT_FINDINGS;
+	}
+	mvb_diags_release(&d);
+	rc = make_delta(target, &bv, k, out);
+	mvb_buf_release(&bb);
+	if (rc)
+		return rc;
+	char a[32], b[32];
+	human(out->len, a, sizeof(a));
+	human(full_len, b, sizeof(b));
+	if (out->len >= full_len) {
+		fprintf(stderr, "mvbuild: delta %s -> %s not kept: %s, the full bundle is %s\n", from, to, a, b);
+		out->len = 0;
+		return 0;
+	}
+	mvb_sha256(out->data, out->len, sha);
+	struct mvb_repo_delta dl;
+	memset(&dl, 0, sizeof(dl));
+	dl.rd_from_version = br->rr_version;
+	dl.rd_to_version = target->m.bm_app_version;
+	dl.rd_size = (uint32_t)out->len;
+	memcpy(dl.rd_sha256, sha, 32);
+	if (mvb_repo_add_delta(x, &dl)) {
+		out->len = 0; /* its base left a full index */
+		return 0;
+	}
+	fprintf(stderr, "mvbuild: delta %s -> %s: %s instead of %s (%.1f%% saved)\n", from, to, a, b,
+		100.0 * (double)(full_len - out->len) / (double)full_len);
+	return 0;
+}
+
+/* ---- publish */
+
+struct upload {
+	char rel[PATH_MAX];
+	const unsigned char *data;
+	size_t len;
+	const uint8_t *sha;
+	const char *what;
+};
+
+/* Puts an object unless the repository already has exactly these bytes
+ * (content-addressed: an interrupted publish resumes here). */
+static int put_object(struct store *s, const struct upload *u, int dry_run, unsigned *sent, unsigned long long *bytes)
+{
+	char sz[32];
+	human(u->len, sz, sizeof(sz));
+	struct mvb_buf have = MVB_BUF_INIT;
+	int rc = store_get(s, u->rel, u->len, &have);
+	if (rc > 0 && rc != MVB_EXIT_FINDINGS) {
+		mvb_buf_release(&have);
+		return rc;
+	}
+	uint8_t h[32];
+	if (rc == 0) {
+		mvb_sha256(have.data, have.len, h);
+		if (have.len == u->len && !memcmp(h, u->sha, 32)) {
+			fprintf(stderr, "mvbuild: %s %s (%s) is already there\n", u->what, u->rel, sz);
+			mvb_buf_release(&have);
+			return 0;
+		}
+	}
+	mvb_buf_release(&have);
+	if (dry_run) {
+		printf("would upload %s %s (%s)\n", u->what, u->rel, sz);
+		return 0;
+	}
+	if ((rc = store_put(s, u->rel, u->data, u->len, 1)))
+		return rc;
+	(*sent)++;
+	*bytes += u->len;
+	return 0;
+}
+
+static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct mvb_buf *out)
+{
+	struct mvb_buf tbs = MVB_BUF_INIT;
+	x->nsig = 0;
+	if (mvb_repo_encode(x, &tbs)) {
+		mvb_buf_release(&tbs);
+		cli_error("publish: cannot encode the index");
+		return MVB_EXIT_INTERNAL;
+	}
+	uint8_t dg[32], seed[48];
+	size_t n;
+	int rc = cli_random(seed, sizeof(seed));
+	mvb_repo_digest(x, tbs.data, dg);
+	mvb_buf_release(&tbs);
+	if (rc)
+		return rc;
+	memset(&x->sig[0], 0, sizeof(x->sig[0]));
+	if (mvb_key_sign(k, dg, seed, sizeof(seed), x->sig[0].sg_der, &n)) {
+		cli_error("publish: signing the index failed");
+		return MVB_EXIT_INTERNAL;
+	}
+	x->sig[0].sg_len = (uint16_t)n;
+	x->sig[0].sg_alg = MVB_SIG_ECDSA_P256_SHA256;
+	mvb_key_id(k, x->sig[0].sg_key_id);
+	x->nsig = 1;
+	if (mvb_repo_encode(x, out)) {
+		cli_error("publish: cannot encode the index");
+		return MVB_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+struct pub {
+	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app;
+	unsigned long deltas, pass_fd, lock_wait;
+	int dry_run, break_lock, refresh;
+};
+
+static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
+{
+	unsigned char *bdata = NULL;
+	size_t blen = 0;
+	struct mvb_bundle_view bv;
+	int rc;
+	char board[33], app[33], dir[PATH_MAX], label[PATH_MAX + 80], ver[24];
+	uint8_t bsha[32];
+	struct mvb_repo_release nr;
+	memset(&nr, 0, sizeof(nr));
+	if (!p->refresh) {
+		/* the bundle first: what devices will check, by the key they trust */
+		if ((rc = cli_load_bundle(p->bundle_path, &bdata, &blen, &bv)))
+			return rc;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		unsigned good;
+		mvb_bundle_check_payload(&bv, p->bundle_path, &d);
+		if (!d.errors)
+			mvb_bundle_check_sigs(&bv, p->bundle_path, &k, 1, &good, &d);
+		cli_render_diags(stderr, &d);
+		rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+		mvb_diags_release(&d);
+		if (rc) {
+			cli_error("publish: '%s' is not a bundle a device would accept with the --sign key; nothing published",
+				  p->bundle_path);
+			free(bdata);
+			return rc;
+		}
+		snprintf(board, sizeof(board), "%.32s", bv.m.bm_board);
+		snprintf(app, sizeof(app), "%.32s", bv.m.bm_app_name);
+		mvb_sha256(bdata, blen, bsha);
+		nr.rr_version = bv.m.bm_app_version;
+		nr.rr_security_counter = bv.m.bm_security_counter;
+		nr.rr_size = (uint32_t)blen;
+		memcpy(nr.rr_sha256, bsha, 32);
+	} else {
+		snprintf(board, sizeof(board), "%s", p->board);
+		snprintf(app, sizeof(app), "%s", p->app);
+	}
+	if ((rc = check_names("publish", board, app, p->channel))) {
+		free(bdata);
+		return rc;
+	}
+	chan_dir(dir, sizeof(dir), board, app, p->channel);
+	if (!p->dry_run && (rc = store_lock(s, dir, (int)p->lock_wait, p->break_lock))) {
+		free(bdata);
+		return rc;
+	}
+
+	struct mvb_repo_index *x = calloc(1, sizeof(*x));
+	struct mvb_buf raw = MVB_BUF_INIT, out = MVB_BUF_INIT;
+	struct mvb_buf dbuf[16];
+	uint8_t dsha[16][32];
+	unsigned ndb = 0;
+	for (unsigned i = 0; i < 16; i++)
+		mvb_buf_init(&dbuf[i], MVB_BUF_DEFAULT_MAX);
+	if (!x) {
+		cli_error("out of memory");
+		rc = MVB_EXIT_IO;
+		goto done;
+	}
+	rc = load_index(s, dir, x, &raw, label, sizeof(label));
+	int fresh = rc == STORE_MISSING;
+	if (rc > 0)
+		goto done;
+	if (!fresh) {
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		unsigned good;
+		if (mvb_repo_check_sigs(x, raw.data, label, &k, 1, &good, &d) ||
+		    mvb_repo_check_fresh(x, label, board, app, p->channel, 0, NULL, NULL, &d)) {
+			cli_render_diags(stderr, &d);
+			cli_error("publish: the index at '%s' is not one this key signed for this channel; refusing to replace it",
+				  label);
+			mvb_diags_release(&d);
+			rc = MVB_EXIT_FINDINGS;
+			goto done;
+		}
+		mvb_diags_release(&d);
+		if (x->index_version == UINT32_MAX) {
+			cli_error("publish: index version of '%s' cannot grow any more", label);
+			rc = MVB_EXIT_FINDINGS;
+			goto done;
+		}
+	} else if (p->refresh) {
+		cli_error("publish --refresh: there is no index at '%s' to refresh", label);
+		rc = MVB_EXIT_USAGE;
+		goto done;
+	} else {
+		memset(x, 0, sizeof(*x));
+		snprintf(x->board, sizeof(x->board), "%s", board);
+		snprintf(x->app, sizeof(x->app), "%s", app);
+		snprintf(x->channel, sizeof(x->channel), "%s", p->channel);
+	}
+
+	struct upload up[17];
+	unsigned nup = 0;
+	if (!p->refresh) {
+		const struct mvb_repo_release *last = x->nrel ? &x->rel[x->nrel - 1] : NULL;
+		if (last && !memcmp(last->rr_sha256, bsha, 32)) {
+			version_str(last->rr_version, ver, sizeof(ver));
+			printf("%s %s is already the latest release of channel '%s'; nothing to do\n", app, ver, p->channel);
+			rc = 0;
+			goto done;
+		}
+		/* the releases deltas start from, taken before the new one joins
+		 * (a full index drops its oldest release) */
+		struct mvb_repo_release bases[16];
+		unsigned nb = 0;
+		for (unsigned i = x->nrel > p->deltas ? x->nrel - (unsigned)p->deltas : 0; i < x->nrel; i++)
+			bases[nb++] = x->rel[i];
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		if (mvb_repo_add_release(x, &nr, label, &d)) {
+			cli_render_diags(stderr, &d);
+			mvb_diags_release(&d);
+			rc = MVB_EXIT_FINDINGS;
+			goto done;
+		}
+		mvb_diags_release(&d);
+		version_str(nr.rr_version, ver, sizeof(ver));
+		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle" };
+		object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
+		nup++;
+		for (unsigned i = 0; i < nb; i++) {
+			if ((rc = add_delta(s, x, &bases[i], &bv, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
+				goto done;
+			if (!dbuf[ndb].len)
+				continue;
+			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta" };
+			object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, dsha[ndb]);
+			nup++;
+			ndb++;
+		}
+	}
+
+	uint64_t now = clock_now(), life = duration(p->expires);
+	if (!life) {
+		cli_error("publish: --expires '%s' is not a duration such as 30d, 12h or 3600", p->expires);
+		rc = MVB_EXIT_USAGE;
+		goto done;
+	}
+	x->index_version = fresh ? 1 : x->index_version + 1;
+	x->published = now;
+	x->expires = now + life;
+	if ((rc = sign_index(x, k, &out)))
+		goto done;
+
+	/* objects first, the index last: a reader never sees an index that
+	 * names an object not yet there */
+	unsigned sent = 0;
+	unsigned long long bytes = 0;
+	for (unsigned i = 0; i < nup; i++)
+		if ((rc = put_object(s, &up[i], p->dry_run, &sent, &bytes)))
+			goto done;
+	char rel[PATH_MAX + 8], exp[40];
+	snprintf(rel, sizeof(rel), "%s/index", dir);
+	utc_str(x->expires, exp, sizeof(exp));
+	if (p->dry_run) {
+		printf("would write %s: index version %u, %u release%s, %u delta%s, expires %s\n", rel, x->index_version,
+		       x->nrel, x->nrel == 1 ? "" : "s", x->ndel, x->ndel == 1 ? "" : "s", exp);
+		rc = 0;
+		goto done;
+	}
+	if ((rc = store_put(s, rel, out.data, out.len, 0)))
+		goto done;
+	char sz[32];
+	human(bytes, sz, sizeof(sz));
+	if (p->refresh)
+		printf("refreshed %s/%s channel '%s' in %s: index version %u, expires %s\n", board, app, p->channel, s->base,
+		       x->index_version, exp);
+	else
+		printf("published %s %s (security counter %u) to %s channel '%s': index version %u, %u object%s uploaded (%s), "
+		       "expires %s\n",
+		       app, ver, nr.rr_security_counter, s->base, p->channel, x->index_version, sent, sent == 1 ? "" : "s", sz,
+		       exp);
+	rc = 0;
+done:
+	store_unlock(s);
+	for (unsigned i = 0; i < 16; i++)
+		mvb_buf_release(&dbuf[i]);
+	mvb_buf_release(&raw);
+	mvb_buf_release(&out);
+	free(x);
+	return rc;
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	struct pub p;
+	memset(&p, 0, sizeof(p));
+	p.channel = DEFAULT_CHANNEL;
+	p.expires = "30d";
+	p.deltas = 3;
+	p.pass_fd = (unsigned long)-1;
+	p.lock_wait = 60;
+	const struct opt opts[] = {
+		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, or an http(s) URL of a WebDAV server" },
+		{ 0, "sign", OPT_STRING, &p.key, "KEY.pem", "private key that signs the index (and delta bundles); the bundle must carry its signature" },
+		{ 'c', "channel", OPT_STRING, &p.channel, "NAME", "channel (default stable)" },
+		{ 0, "deltas", OPT_UINT, &p.deltas, "K", "delta bundles from the last K releases, kept where smaller (default 3)" },
+		{ 0, "expires", OPT_STRING, &p.expires, "DURATION", "index lifetime: 30d, 12h, 3600 (default 30d)" },
+		{ 'n', "dry-run", OPT_FLAG, &p.dry_run, NULL, "show what would be uploaded; change nothing" },
+		{ 0, "refresh", OPT_FLAG, &p.refresh, NULL, "re-sign the channel's index with a new version and expiry, no new release" },
+		{ 'b', "board", OPT_STRING, &p.board, "NAME", "with --refresh: the board" },
+		{ 'a', "app", OPT_STRING, &p.app, "NAME", "with --refresh: the app" },
+		{ 0, "lock-wait", OPT_UINT, &p.lock_wait, "SECONDS", "wait this long for another publisher of the channel (default 60)" },
+		{ 0, "break-lock", OPT_FLAG, &p.break_lock, NULL, "remove a lock left by a publisher that died (HTTP repositories)" },
+		{ 0, "passphrase-fd", OPT_UINT, &p.pass_fd, "N", "read the key's passphrase from file descriptor N" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = {
+		"publish",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N]",
+		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
+		"bundle and delta bundles from the last K releases go in as content-addressed\n"
+		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"
+		"Refuses a security counter not above the channel's latest.  See mvbuild-repo(5).",
+		opts, 0, 1
+	};
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (!p.repo || !p.key) {
+		cli_error("publish: --repo and --sign are required");
+		return MVB_EXIT_USAGE;
+	}
+	if (p.refresh ? (npos || !p.board || !p.app) : (npos != 1 || p.board || p.app)) {
+		cli_error("publish: give a BUNDLE, or --refresh with --board and --app");
+		return MVB_EXIT_USAGE;
+	}
+	if (p.deltas > 16) {
+		cli_error("publish: --deltas is at most 16");
+		return MVB_EXIT_USAGE;
+	}
+	p.bundle_path = npos ? pos[0] : NULL;
+	struct mvb_key *k = NULL;
+	if ((rc = cli_load_signing_key(p.key, p.pass_fd == (unsigned long)-1 ? -1 : (int)p.pass_fd, &k)))
+		return rc;
+	struct store s;
+	if (!(rc = store_open(&s, p.repo))) {
+		rc = publish(&p, k, &s);
+		store_close(&s);
+	}
+	mvb_key_free(k);
+	return rc;
+}
+
+/* ---- releases */
+
+static void json_channel(struct json *j, const struct mvb_repo_index *x, int checked)
+{
+	char v[24], hex[65], rel[PATH_MAX];
+	json_obj(j, NULL);
+	json_str(j, "board", x->board);
+	json_str(j, "app", x->app);
+	json_str(j, "channel", x->channel);
+	json_int(j, "index_version", x->index_version);
+	json_int(j, "published", (long long)x->published);
+	json_int(j, "expires", (long long)x->expires);
+	json_bool(j, "signature_checked", checked);
+	json_arr(j, "releases");
+	for (unsigned i = 0; i < x->nrel; i++) {
+		const struct mvb_repo_release *r = &x->rel[i];
+		version_str(r->rr_version, v, sizeof(v));
+		mvb_hex(r->rr_sha256, 32, hex);
+		object_rel(rel, sizeof(rel), x->board, x->app, r->rr_sha256);
+		json_obj(j, NULL);
+		json_str(j, "version", v);
+		json_int(j, "security_counter", r->rr_security_counter);
+		json_int(j, "size", r->rr_size);
+		json_str(j, "sha256", hex);
+		json_str(j, "path", rel);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_arr(j, "deltas");
+	for (unsigned i = 0; i < x->ndel; i++) {
+		const struct mvb_repo_delta *dl = &x->del[i];
+		json_obj(j, NULL);
+		version_str(dl->rd_from_version, v, sizeof(v));
+		json_str(j, "from", v);
+		version_str(dl->rd_to_version, v, sizeof(v));
+		json_str(j, "to", v);
+		json_int(j, "size", dl->rd_size);
+		mvb_hex(dl->rd_sha256, 32, hex);
+		json_str(j, "sha256", hex);
+		object_rel(rel, sizeof(rel), x->board, x->app, dl->rd_sha256);
+		json_str(j, "path", rel);
+		int to = mvb_repo_find(x, dl->rd_to_version);
+		if (to >= 0)
+			json_int(j, "full_size", x->rel[to].rr_size);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_end_obj(j);
+}
+
+static void text_channel(const struct mvb_repo_index *x, int checked)
+{
+	char v[24], v2[24], hex[65], pub[40], exp[40];
+	utc_str(x->published, pub, sizeof(pub));
+	utc_str(x->expires, exp, sizeof(exp));
+	printf("%s/%s channel '%s': index version %u, published %s, expires %s%s\n", x->board, x->app, x->channel,
+	       x->index_version, pub, exp, checked ? ", signature ok" : ", signature not checked (no --key)");
+	for (unsigned i = x->nrel; i-- > 0;) {
+		const struct mvb_repo_release *r = &x->rel[i];
+		version_str(r->rr_version, v, sizeof(v));
+		mvb_hex(r->rr_sha256, 32, hex);
+		printf("  %-12s counter %-5u %9u B  sha256 %.16s...%s\n", v, r->rr_security_counter, r->rr_size, hex,
+		       i + 1 == x->nrel ? "  (latest)" : "");
+		for (unsigned k = 0; k < x->ndel; k++) {
+			const struct mvb_repo_delta *dl = &x->del[k];
+			if (dl->rd_to_version != r->rr_version)
+				continue;
+			version_str(dl->rd_from_version, v2, sizeof(v2));
+			printf("    delta from %-10s %9u B  (%.1f%% of the full bundle)\n", v2, dl->rd_size,
+			       100.0 * dl->rd_size / (r->rr_size ? r->rr_size : 1));
+		}
+	}
+}
+
+/* Channel directories of a local repository: <board>/<app>/<channel>/index. */
+static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
+{
+	unsigned n = 0;
+	DIR *b = opendir(base);
+	if (!b)
+		return -1;
+	struct dirent *e1, *e2, *e3;
+	char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX];
+	while ((e1 = readdir(b)) && n < max) {
+		if (!mvb_repo_name_ok(e1->d_name, 33))
+			continue;
+		snprintf(p1, sizeof(p1), "%s/%s", base, e1->d_name);
+		DIR *a = opendir(p1);
+		if (!a)
+			continue;
+		while ((e2 = readdir(a)) && n < max) {
+			if (!mvb_repo_name_ok(e2->d_name, 33))
+				continue;
+			snprintf(p2, sizeof(p2), "%s/%s", p1, e2->d_name);
+			DIR *c = opendir(p2);
+			if (!c)
+				continue;
+			while ((e3 = readdir(c)) && n < max) {
+				snprintf(p3, sizeof(p3), "%s/%s/index", p2, e3->d_name);
+				if (mvb_repo_name_ok(e3->d_name, 17) && sys_is_file(p3))
+					snprintf(dirs[n++], PATH_MAX / 4, "%s/%s/%s", e1->d_name, e2->d_name, e3->d_name);
+			}
+			closedir(c);
+		}
+		closedir(a);
+	}
+	closedir(b);
+	/* readdir order is the file system's: sort for stable output */
+	qsort(dirs, n, PATH_MAX / 4, (int (*)(const void *, const void *))strcmp);
+	return (int)n;
+}
+
+static int load_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk)
+{
+	*nk = 0;
+	if (!list)
+		return 0;
+	char *copy = strdup(list), *save = NULL;
+	int rc = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		if (*nk == 8) {
+			cli_error("%s: at most 8 keys", cmd);
+			rc = MVB_EXIT_USAGE;
+		} else if (!(rc = cli_load_public_key(t, &k[*nk])))
+			(*nk)++;
+	}
+	free(copy);
+	return rc;
+}
+
+int cmd_releases(int argc, char **argv)
+{
+	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
+	const struct opt opts[] = {
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
+		{ 'b', "board", OPT_STRING, &board, "NAME", "the board (needed for URLs, which cannot be listed)" },
+		{ 'a', "app", OPT_STRING, &app, "NAME", "the app (needed for URLs)" },
+		{ 'c', "channel", OPT_STRING, &channel, "NAME", "one channel (default: every channel of a directory, stable for a URL)" },
+		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "check each index's signature against these keys" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = { "releases",
+				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--format text|json]",
+				       "List what a repository publishes: per channel, the index version and expiry,\n"
+				       "each release (version, security counter, size, SHA-256) and its delta bundles.",
+				       opts, 0, 0 };
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	int json;
+	if ((rc = cli_format("releases", format, &json)))
+		return rc;
+	if (!repo) {
+		cli_error("releases: --repo is required");
+		return MVB_EXIT_USAGE;
+	}
+	struct store s;
+	if ((rc = store_open(&s, repo)))
+		return rc;
+	if ((!board) != (!app) || (s.http && !board)) {
+		cli_error("releases: give --board and --app together%s", s.http ? " (a URL cannot be listed)" : "");
+		store_close(&s);
+		return MVB_EXIT_USAGE;
+	}
+	static char dirs[256][PATH_MAX / 4];
+	int n = 0;
+	if (board) {
+		if ((rc = check_names("releases", board, app, channel ? channel : DEFAULT_CHANNEL))) {
+			store_close(&s);
+			return rc;
+		}
+		chan_dir(dirs[0], sizeof(dirs[0]), board, app, channel ? channel : DEFAULT_CHANNEL);
+		n = 1;
+	} else if ((n = walk_local(s.base, dirs, 256)) < 0) {
+		cli_error("cannot read repository '%s': %s", s.base, strerror(errno));
+		store_close(&s);
+		return MVB_EXIT_IO;
+	}
+	struct mvb_key *k[8];
+	unsigned nk;
+	if ((rc = load_keys("releases", keys, k, &nk))) {
+		store_close(&s);
+		return rc;
+	}
+	struct mvb_repo_index *x = calloc(1, sizeof(*x));
+	struct mvb_buf out = MVB_BUF_INIT;
+	struct json j;
+	json_begin(&j, &out);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_str(&j, "repo", s.base);
+	json_arr(&j, "channels");
+	int shown = 0;
+	for (int i = 0; i < n && x && !rc; i++) {
+		if (channel && !board) {
+			const char *slash = strrchr(dirs[i], '/');
+			if (strcmp(slash + 1, channel))
+				continue;
+		}
+		struct mvb_buf raw = MVB_BUF_INIT;
+		char label[PATH_MAX + 80];
+		rc = load_index(&s, dirs[i], x, &raw, label, sizeof(label));
+		if (rc == STORE_MISSING) {
+			cli_error("releases: no index at '%s'", label);
+			rc = MVB_EXIT_FINDINGS;
+		}
+		if (!rc && nk) {
+			struct mvb_diags d = MVB_DIAGS_INIT;
+			unsigned good;
+			if (mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
+				rc = MVB_EXIT_FINDINGS;
+			cli_render_diags(stderr, &d);
+			mvb_diags_release(&d);
+		}
+		mvb_buf_release(&raw);
+		if (rc)
+			break;
+		shown++;
+		if (json)
+			json_channel(&j, x, nk > 0);
+		else
+			text_channel(x, nk > 0);
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	if (!x) {
+		cli_error("out of memory");
+		rc = MVB_EXIT_IO;
+	}
+	if (!rc && json)
+		fwrite(out.data, 1, out.len, stdout);
+	else if (!rc && !shown)
+		printf("no channels in %s\n", s.base);
+	mvb_buf_release(&out);
+	free(x);
+	while (nk)
+		mvb_key_free(k[--nk]);
+	store_close(&s);
+	return rc;
+}
+
+/* ---- fetch */
+
+/* The device's memory of accepted indexes: lines "<board>/<app>/<channel>
+ * <index version> <sha256 of the index>".  Returns 0 (seen zeroed when
+ * the channel is new) or an exit status. */
+#define STATE_MAX_LINES 256
+static int state_read(const char *path, const char *key, struct mvb_repo_seen *seen, struct mvb_buf *others)
+{
+	memset(seen, 0, sizeof(*seen));
+	unsigned char *data;
+	size_t len;
+	if (sys_read_file(path, 64 * 1024, &data, &len) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		cli_error("cannot read state file '%s': %s", path, strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	int rc = 0;
+	unsigned lines = 0;
+	char *save = NULL;
+	for (char *l = strtok_r((char *)data, "\n", &save); l && !rc; l = strtok_r(NULL, "\n", &save)) {
+		char k[128], hex[80];
+		unsigned long v;
+		int used = 0;
+		if (++lines > STATE_MAX_LINES || strlen(l) > 200 || sscanf(l, "%127s %lu %79s%n", k, &v, hex, &used) != 3 ||
+		    (size_t)used != strlen(l) || strlen(hex) != 64 || v > UINT32_MAX) {
+			cli_error("state file '%s' line %u is not '<board>/<app>/<channel> <version> <sha256>'", path, lines);
+			rc = MVB_EXIT_FINDINGS;
+			break;
+		}
+		if (strcmp(k, key)) {
+			mvb_buf_printf(others, "%s\n", l);
+			continue;
+		}
+		seen->index_version = (uint32_t)v;
+		for (int i = 0; i < 32; i++) {
+			unsigned b;
+			if (sscanf(hex + 2 * i, "%2x", &b) != 1) {
+				cli_error("state file '%s' line %u: bad hash", path, lines);
+				rc = MVB_EXIT_FINDINGS;
+				break;
+			}
+			seen->sha256[i] = (uint8_t)b;
+		}
+	}
+	free(data);
+	return rc;
+}
+
+static int state_write(const char *path, const char *key, uint32_t version, const uint8_t sha[32], struct mvb_buf *others)
+{
+	char hex[65];
+	mvb_hex(sha, 32, hex);
+	if (mvb_buf_printf(others, "%s %u %s\n", key, version, hex)) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	if (sys_write_atomic(path, others->data, others->len, 0644) < 0) {
+		cli_error("cannot write state file '%s': %s", path, strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}
+
+/* Checks a downloaded object against the index entry: size and SHA-256
+ * (mix-and-match), then as a bundle: structure, payload, signature, and a
+ * manifest that names the board, app, version and counter the index says. */
+static int check_object(const char *label, const unsigned char *data, size_t len, uint32_t size, const uint8_t *sha,
+			const struct mvb_repo_index *x, const struct mvb_repo_release *r, const struct mvb_bundle_view *base,
+			struct mvb_key *const *k, unsigned nk)
+{
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = label;
+	uint8_t h[32];
+	mvb_sha256(data, len, h);
+	if (len != size || memcmp(h, sha, 32)) {
+		char a[65], b[65];
+		mvb_hex(h, 32, a);
+		mvb_hex(sha, 32, b);
+		mvb_report(&d, &l, MVB_CK_REPO_OBJECT, "%zu bytes with sha256 %.16s..., but the index says %u bytes, %.16s...",
+			   len, a, size, b);
+	} else {
+		struct mvb_bundle_view v;
+		unsigned good;
+		if (!mvb_bundle_parse(&v, label, data, len, &d)) {
+			/* a delta's layers are checked by decoding them over the base */
+			mvb_bundle_check_payload_base(&v, base, label, &d);
+			mvb_bundle_check_sigs(&v, label, k, nk, &good, &d);
+			if (strcmp(v.m.bm_board, x->board) || strcmp(v.m.bm_app_name, x->app) ||
+			    v.m.bm_app_version != r->rr_version || v.m.bm_security_counter != r->rr_security_counter) {
+				char v1[24], v2[24];
+				version_str(v.m.bm_app_version, v1, sizeof(v1));
+				version_str(r->rr_version, v2, sizeof(v2));
+				mvb_report(&d, &l, MVB_CK_REPO_OBJECT,
+					   "the bundle is %s/%s %s (counter %u), but the index says %s/%s %s (counter %u)",
+					   v.m.bm_board, v.m.bm_app_name, v1, v.m.bm_security_counter, x->board, x->app, v2,
+					   r->rr_security_counter);
+			}
+		}
+	}
+	cli_render_diags(stderr, &d);
+	int rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	mvb_diags_release(&d);
+	return rc;
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
+		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL;
+	unsigned long now_opt = 0;
+	int dry_run = 0;
+	const struct opt opts[] = {
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
+		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
+		{ 'a', "app", OPT_STRING, &app, "NAME", "the app" },
+		{ 'c', "channel", OPT_STRING, &channel, "NAME", "channel (default stable)" },
+		{ 0, "have", OPT_STRING, &have, "X.Y.Z", "the version the device runs (default: that of --base)" },
+		{ 0, "base", OPT_STRING, &base_path, "OLD.mvb", "the bundle the device runs: deltas from it are taken, and checked over it" },
+		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "keys the device trusts for the index and bundles" },
+		{ 0, "state", OPT_STRING, &state, "FILE", "the device's record of accepted index versions (replays are refused)" },
+		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
+		{ 'n', "dry-run", OPT_FLAG, &dry_run, NULL, "check the index and say what would be downloaded" },
+		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "where the downloaded bundle goes" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = {
+		"fetch",
+		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--state FILE] [--now SECONDS] [--dry-run]",
+		"Do what a device does: download the channel's index, check its signature, that\n"
+		"it is for this board, app and channel, not expired and not older than the last\n"
+		"one accepted (--state), pick the smallest download from --have to the latest,\n"
+		"download it and check it against the index and as a bundle.",
+		opts, 0, 0
+	};
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	if (!repo || !app || !keys || (!out && !dry_run)) {
+		cli_error("fetch: --repo, --app, --key and -o are required");
+		return MVB_EXIT_USAGE;
+	}
+	unsigned hv[3] = { 0, 0, 0 };
+	if (have && mvb_version_parse(have, &hv[0], &hv[1], &hv[2])) {
+		cli_error("fetch: --have '%s' is not MAJOR.MINOR.PATCH", have);
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = check_names("fetch", board, app, channel)))
+		return rc;
+	uint32_t have_v = (uint32_t)hv[0] << 24 | (uint32_t)hv[1] << 16 | (uint32_t)hv[2];
+	unsigned char *bdata = NULL;
+	size_t blen;
+	struct mvb_bundle_view bview;
+	if (base_path) {
+		if ((rc = cli_load_bundle(base_path, &bdata, &blen, &bview)))
+			return rc;
+		if (have && have_v != bview.m.bm_app_version) {
+			cli_error("fetch: --have %s is not the version of --base '%s'", have, base_path);
+			free(bdata);
+			return MVB_EXIT_USAGE;
+		}
+		have_v = bview.m.bm_app_version;
+		have = "base";
+	}
+	struct mvb_key *k[8];
+	unsigned nk;
+	if ((rc = load_keys("fetch", keys, k, &nk))) {
+		free(bdata);
+		return rc;
+	}
+	struct store s;
+	if ((rc = store_open(&s, repo))) {
+		while (nk)
+			mvb_key_free(k[--nk]);
+		free(bdata);
+		return rc;
+	}
+	char dir[PATH_MAX], label[PATH_MAX + 80], key[128];
+	chan_dir(dir, sizeof(dir), board, app, channel);
+	snprintf(key, sizeof(key), "%s", dir);
+	struct mvb_repo_index *x = calloc(1, sizeof(*x));
+	struct mvb_buf raw = MVB_BUF_INIT, obj = MVB_BUF_INIT, others = MVB_BUF_INIT;
+	struct mvb_repo_seen seen;
+	memset(&seen, 0, sizeof(seen));
+	if (!x) {
+		cli_error("out of memory");
+		rc = MVB_EXIT_IO;
+		goto done;
+	}
+	if (state && (rc = state_read(state, key, &seen, &others)))
+		goto done;
+	rc = load_index(&s, dir, x, &raw, label, sizeof(label));
+	if (rc == STORE_MISSING) {
+		cli_error("fetch: nothing published: no index at '%s'", label);
+		rc = MVB_EXIT_FINDINGS;
+	}
+	if (rc)
+		goto done;
+	uint8_t ih[32];
+	mvb_sha256(raw.data, raw.len, ih);
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	unsigned good;
+	uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
+	if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
+		mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d);
+	cli_render_diags(stderr, &d);
+	rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	mvb_diags_release(&d);
+	if (rc) {
+		cli_error("fetch: index '%s' refused; nothing downloaded", label);
+		goto done;
+	}
+	/* accepted: a device remembers it before going on, so this index can
+	 * never be replaced by an older one */
+	if (state && !dry_run && (rc = state_write(state, key, x->index_version, ih, &others)))
+		goto done;
+	const struct mvb_repo_release *latest = &x->rel[x->nrel - 1];
+	char lv[24], hvs[24];
+	version_str(latest->rr_version, lv, sizeof(lv));
+	version_str(have_v, hvs, sizeof(hvs));
+	int hi = have ? mvb_repo_find(x, have_v) : -1;
+	if (hi >= 0 && x->rel[hi].rr_security_counter >= latest->rr_security_counter) {
+		printf("%s %s is the latest in channel '%s' (index version %u); nothing to download\n", app, hvs, channel,
+		       x->index_version);
+		goto done;
+	}
+	struct mvb_repo_step st;
+	mvb_repo_pick(x, have != NULL, have_v, &st);
+	if (st.delta && !base_path) /* a delta cannot be checked without what it patches */
+		mvb_repo_pick(x, 0, 0, &st);
+	char orel[PATH_MAX], sz[32], from[40];
+	object_rel(orel, sizeof(orel), board, app, st.sha256);
+	human(st.size, sz, sizeof(sz));
+	if (st.delta)
+		snprintf(from, sizeof(from), "delta from %s", hvs);
+	else
+		snprintf(from, sizeof(from), "full bundle");
+	if (dry_run) {
+		printf("would download %s %s: %s %s (%s)\n", app, lv, from, orel, sz);
+		goto done;
+	}
+	snprintf(label, sizeof(label), "%s/%s", s.base, orel);
+	rc = store_get(&s, orel, st.size, &obj);
+	if (rc == STORE_MISSING) {
+		cli_error("fetch: the index names '%s', which the repository does not have", label);
+		rc = MVB_EXIT_FINDINGS;
+	}
+	if (rc)
+		goto done;
+	if ((rc = check_object(label, obj.data, obj.len, st.size, st.sha256, x, latest, st.delta ? &bview : NULL, k, nk)))
+		goto done;
+	if ((rc = cli_write(out, obj.data, obj.len, 0644)))
+		goto done;
+	printf("fetched %s %s (security counter %u), %s, %s: wrote %s\n", app, lv, latest->rr_security_counter, from, sz,
+	       out);
+done:
+	mvb_buf_release(&raw);
+	mvb_buf_release(&obj);
+	mvb_buf_release(&others);
+	free(x);
+	free(bdata);
+	while (nk)
+		mvb_key_free(k[--nk]);
+	store_close(&s);
+	return rc;
+}

@@ -1,0 +1,209 @@
+#!/bin/bash
+# publish.sh - update repositories end to end: publish three releases to a
+# directory and to a real nginx (WebDAV, started here on a free loopback
+# port, as this user), fetch from every older version and get the newest;
+# a tampered, replayed, expired, mixed or foreign index is refused; a
+# publisher killed half-way leaves a consistent repository; two publishers
+# at once both land; wrong credentials are reported as such.
+# usage: publish.sh MVBUILD SRCDIR TMPDIR
+set -u
+MVB=$1 SRC=$2 T=$3
+rm -rf "$T" && mkdir -p "$T"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() {
+	local want=$1 what=$2; shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
+}
+has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
+same() { if cmp -s "$1" "$2"; then ok; else bad "$3: $1 and $2 differ"; fi; }
+
+# one clock for the whole run: the directory and nginx repositories must
+# then hold the same bytes (the index records when it was written)
+export SOURCE_DATE_EPOCH=$(date +%s)
+NGINX_PID=
+cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; }
+trap cleanup EXIT
+
+# --- three releases of one app whose code differs (-Os, -O1, -O2), and a fourth to six
+CC="arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -ffreestanding -nostdlib -Wl,--no-warn-rwx-segments"
+LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000"
+APP=$SRC/tests/data/elf/app.yaml API=$SRC/tests/data/elf/mv_api.yaml
+"$MVB" keygen -o "$T/k.pem" >/dev/null || exit 1
+"$MVB" keygen -o "$T/other.pem" >/dev/null || exit 1
+opt=(x -Os -O1 -O2 -Os -O1 -O2)
+for i in 1 2 3 4 5 6; do
+	$CC ${opt[$i]} $LD -DCALL_MV -DRELEASE=$i -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/r$i.elf" || exit 1
+	"$MVB" bundle "$T/r$i.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --version 1.$i.0 --security-counter $i \
+		-o "$T/r$i.mvb" 2>/dev/null || exit 1
+done
+"$MVB" bundle "$T/r1.elf" --app "$APP" --api "$API" --sign "$T/other.pem" --version 1.9.0 --security-counter 9 -o "$T/foreign.mvb" 2>/dev/null || exit 1
+
+# run_suite NAME REPO: the same checks against a directory and a URL
+run_suite() {
+	local name=$1 R=$2 S=$T/$1.state
+	expect 0 "$name: publish 1" -- "$MVB" publish "$T/r1.mvb" --repo "$R" --sign "$T/k.pem"
+	has out "index version 1, 1 object uploaded" "$name: first index"
+	expect 0 "$name: dry run" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem" --dry-run
+	has out "would upload bundle mps2-an505/fixture/objects/" "$name: dry run names the object"
+	has out "would write mps2-an505/fixture/stable/index: index version 2" "$name: dry run names the index"
+	expect 0 "$name: publish 2" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
+	has out "index version 2" "$name: dry run changed nothing"
+	has err "delta 1.1.0 -> 1.2.0" "$name: delta made"
+	expect 0 "$name: publish 3" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 0 "$name: publish 3 again is a no-op" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
+	has out "already the latest" "$name: idempotent"
+	expect 1 "$name: older counter refused" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
+	has err "\[repo-counter\]" "$name: counter id"
+	expect 1 "$name: bundle by another key refused" -- "$MVB" publish "$T/foreign.mvb" --repo "$R" --sign "$T/k.pem"
+	has err "\[bundle-unsigned\]" "$name: bundle checked first"
+	expect 1 "$name: index of another key is not replaced" -- "$MVB" publish "$T/foreign.mvb" --repo "$R" --sign "$T/other.pem"
+	has err "\[repo-unsigned\]" "$name: foreign index key"
+	expect 0 "$name: releases" -- "$MVB" releases --repo "$R" --board mps2-an505 --app fixture --key "$T/k.pub.pem"
+	has out "index version 3" "$name: releases version"
+	has out "delta from 1.1.0" "$name: releases lists deltas"
+	expect 0 "$name: releases json" -- "$MVB" releases --repo "$R" --board mps2-an505 --app fixture --format json
+	if python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["channels"][0]; assert [r["version"] for r in c["releases"]]==["1.1.0","1.2.0","1.3.0"]; assert {(d["from"],d["to"]) for d in c["deltas"]}=={("1.1.0","1.2.0"),("1.1.0","1.3.0"),("1.2.0","1.3.0")}; assert all(d["size"]<d["full_size"] for d in c["deltas"])' "$T/out"; then ok; else bad "$name: releases json shape"; fi
+	cp "$T/out" "$T/$name.releases.json"
+
+	# every older version gets the newest: full bundles byte-identical,
+	# deltas decoding over their base to the newest's images
+	expect 0 "$name: fetch, no version" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/k.pub.pem" --state "$S" -o "$T/$name.f0.mvb"
+	same "$T/$name.f0.mvb" "$T/r3.mvb" "$name: full fetch"
+	for h in 1 2; do
+		expect 0 "$name: fetch from 1.$h.0" -- "$MVB" fetch --repo "$R" --app fixture --base "$T/r$h.mvb" --key "$T/k.pub.pem" --state "$S" -o "$T/$name.f$h.mvb"
+		has out "delta from 1.$h.0" "$name: delta chosen from 1.$h.0"
+		expect 0 "$name: fetched delta verifies over its base" -- "$MVB" verify "$T/$name.f$h.mvb" --base "$T/r$h.mvb" --key "$T/k.pub.pem"
+		"$MVB" inspect "$T/$name.f$h.mvb" --format json >"$T/a.json" && "$MVB" inspect "$T/r3.mvb" --format json >"$T/b.json"
+		if python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:3]); assert [l["sha256"] for l in a["layers"]]==[l["sha256"] for l in b["layers"]] and a["manifest"]==b["manifest"]' "$T/a.json" "$T/b.json"; then ok; else bad "$name: delta from 1.$h.0 does not install the newest images"; fi
+		expect 0 "$name: fetch from 1.$h.0 without its bundle" -- "$MVB" fetch --repo "$R" --app fixture --have 1.$h.0 --key "$T/k.pub.pem" -o "$T/$name.g$h.mvb"
+		same "$T/$name.g$h.mvb" "$T/r3.mvb" "$name: full bundle when the base is not at hand"
+	done
+	expect 0 "$name: up to date" -- "$MVB" fetch --repo "$R" --app fixture --have 1.3.0 --key "$T/k.pub.pem" -o "$T/$name.none.mvb"
+	has out "nothing to download" "$name: up to date message"
+	expect 1 "$name: wrong key" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/other.pub.pem" -o "$T/x.mvb"
+	has err "\[repo-unsigned\]" "$name: wrong key id"
+	expect 1 "$name: expired" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/k.pub.pem" --now 4000000000 -o "$T/x.mvb"
+	has err "\[repo-expired\]" "$name: expired id"
+	expect 1 "$name: other channel" -- "$MVB" fetch --repo "$R" --app fixture --channel beta --key "$T/k.pub.pem" -o "$T/x.mvb"
+	if [ -e "$T/x.mvb" ]; then bad "$name: output written for a refused index"; else ok; fi
+}
+
+# --- a directory repository
+L=$T/repo
+run_suite dir "$L"
+IDX=$L/mps2-an505/fixture/stable/index
+OBJ=$L/mps2-an505/fixture/objects
+cp "$IDX" "$T/index.v3"
+# tampered: one bit of the signed bytes
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[0x90]^=1; open(sys.argv[1],"wb").write(b)' "$IDX"
+expect 1 "tampered index" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/x.mvb"
+has err "\[repo-signature\]" "tampered id"
+cp "$T/index.v3" "$IDX"
+# replayed: the device saw version 4, the mirror serves version 3 again
+expect 0 "refresh" -- "$MVB" publish --refresh --board mps2-an505 --app fixture --repo "$L" --sign "$T/k.pem"
+has out "index version 4" "refresh bumps the version"
+expect 0 "fetch v4" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/x4.mvb"
+cp "$T/index.v3" "$IDX"
+expect 1 "replayed index" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/x.mvb"
+has err "\[repo-rollback\]" "replay id"
+expect 0 "the same old index without state is accepted (why --state matters)" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x3.mvb"
+# mixed: the latest's object holds another release's bundle
+LATEST=$OBJ/$(sha256sum "$T/r3.mvb" | cut -d' ' -f1).mvb
+cp "$LATEST" "$T/latest.keep" && cp "$T/r2.mvb" "$LATEST"
+expect 1 "mixed object" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"
+has err "\[repo-object\]" "mixed id"
+# endless data: a longer object is cut at the size the index gives
+cat "$T/latest.keep" "$T/r1.mvb" >"$LATEST"
+expect 1 "oversized object" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"
+cp "$T/latest.keep" "$LATEST"
+head -c 300 "$T/index.v3" >"$IDX"
+expect 1 "truncated index" -- "$MVB" releases --repo "$L"
+has err "\[repo-truncated\]" "truncated id"
+cp "$T/index.v3" "$IDX"
+expect 0 "releases walks the directory" -- "$MVB" releases --repo "$L"
+has out "mps2-an505/fixture channel 'stable'" "walk"
+
+# --- a real nginx with its WebDAV module on a free loopback port
+if ! command -v nginx >/dev/null; then
+	bad "nginx is not installed (scripts/setup.sh installs nginx-light)"
+else
+	N=$T/nginx
+	mkdir -p "$N/root/auth" "$N/tmp" "$N/logs"
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	echo 'ci:{PLAIN}secret' >"$N/htpasswd"
+	USERLINE=
+	[ "$(id -u)" = 0 ] && USERLINE="user root root;"
+	cat >"$N/nginx.conf" <<EOF
+$USERLINE
+worker_processes 2;
+daemon off;
+pid $N/nginx.pid;
+error_log $N/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log $N/logs/access.log;
+	client_body_temp_path $N/tmp;
+	client_max_body_size 0;
+	server {
+		listen 127.0.0.1:$PORT;
+		root $N/root;
+		location / { dav_methods PUT DELETE MKCOL COPY MOVE; dav_access user:rw all:r; }
+		location /auth/ { auth_basic "repo"; auth_basic_user_file $N/htpasswd; dav_methods PUT DELETE MKCOL; }
+	}
+}
+EOF
+	nginx -p "$N" -c "$N/nginx.conf" -e "$N/logs/error.log" &
+	NGINX_PID=$!
+	for _ in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$PORT" 2>/dev/null && break; sleep 0.1; done
+	U=http://127.0.0.1:$PORT/fleet
+	run_suite http "$U"
+	if cmp -s "$T/dir.releases.json" <(sed "s|$U|$L|" "$T/http.releases.json"); then ok; else bad "directory and nginx repositories differ"; fi
+	NIDX=$N/root/fleet/mps2-an505/fixture/stable/index
+
+	# a publisher killed half-way through an upload (slowed to 2 KB/s)
+	cp "$NIDX" "$T/nidx.before"
+	MVBUILD_TEST_UPLOAD_BPS=2000 "$MVB" publish "$T/r4.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/kill.out" 2>&1 &
+	P=$!
+	# the lock is taken, the object (8.5 KB at 2 KB/s) is on its way
+	for _ in $(seq 100); do [ -e "$N/root/fleet/mps2-an505/fixture/stable/lock/owner" ] && break; sleep 0.05; done
+	sleep 1
+	if kill -0 $P 2>/dev/null && grep -q "PUT /fleet/mps2-an505/fixture/stable/lock/owner" "$N/logs/access.log"; then ok; else bad "the publisher was not uploading when killed"; fi
+	kill -9 $P; wait $P 2>/dev/null
+	sleep 0.3
+	same "$NIDX" "$T/nidx.before" "index untouched by a killed publish"
+	if [ -e "$N/root/fleet/mps2-an505/fixture/objects/$(sha256sum "$T/r4.mvb" | cut -d' ' -f1).mvb" ]; then bad "a half-uploaded object is visible"; else ok; fi
+	expect 0 "fetch after the kill" -- "$MVB" fetch --repo "$U" --app fixture --key "$T/k.pub.pem" -o "$T/k3.mvb"
+	same "$T/k3.mvb" "$T/r3.mvb" "repository consistent after the kill"
+	expect 3 "the dead publisher's lock is reported" -- "$MVB" publish "$T/r4.mvb" --repo "$U" --sign "$T/k.pem" --lock-wait 1
+	has err "locked by another publisher (host .* pid $P since" "lock owner named"
+	expect 0 "--break-lock" -- "$MVB" publish "$T/r4.mvb" --repo "$U" --sign "$T/k.pem" --break-lock
+	expect 0 "fetch 1.4.0" -- "$MVB" fetch --repo "$U" --app fixture --key "$T/k.pub.pem" -o "$T/k4.mvb"
+	same "$T/k4.mvb" "$T/r4.mvb" "release after the broken lock"
+
+	# two publishers at once: the second waits for the first's lock
+	MVBUILD_TEST_UPLOAD_BPS=4000 "$MVB" publish "$T/r5.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/a.out" 2>&1 &
+	A=$!
+	for _ in $(seq 100); do [ -d "$N/root/fleet/mps2-an505/fixture/stable/lock" ] && break; sleep 0.05; done
+	"$MVB" publish "$T/r6.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/b.out" 2>&1 &
+	B=$!
+	wait $A; ra=$?
+	wait $B; rb=$?
+	if [ "$ra$rb" = 00 ]; then ok; else bad "concurrent publishers: exit $ra and $rb"; cat "$T/a.out" "$T/b.out"; fi
+	if grep -q "waiting for another publisher" "$T/b.out"; then ok; else bad "the second publisher did not wait"; cat "$T/b.out"; fi
+	"$MVB" releases --repo "$U" --board mps2-an505 --app fixture --format json >"$T/c.json"
+	if python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["channels"][0]; v=[r["version"] for r in c["releases"]]; assert v[-2:]==["1.5.0","1.6.0"], v; assert c["index_version"]==6, c["index_version"]' "$T/c.json"; then ok; else bad "a concurrent release was lost"; cat "$T/c.json"; fi
+	if [ -d "$N/root/fleet/mps2-an505/fixture/stable/lock" ]; then bad "lock left behind"; else ok; fi
+
+	# credentials
+	expect 3 "wrong credentials" -- env MVBUILD_REPO_AUTH=ci:wrong "$MVB" publish "$T/r1.mvb" --repo "http://127.0.0.1:$PORT/auth/repo" --sign "$T/k.pem"
+	has err "refused the credentials (HTTP 401)" "auth message"
+	expect 0 "right credentials" -- env MVBUILD_REPO_AUTH=ci:secret "$MVB" publish "$T/r1.mvb" --repo "http://127.0.0.1:$PORT/auth/repo" --sign "$T/k.pem"
+	expect 3 "no server" -- "$MVB" fetch --repo "http://127.0.0.1:1/none" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"
+fi
+
+echo "publish: $pass passed, $fail failed"
+[ "$fail" = 0 ]
