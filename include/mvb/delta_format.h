@@ -28,6 +28,9 @@
  *              4 bytes CRC-32 (zlib's) of the page's new content, padded
  *              with 0xff to dh_page_size, uv bytes of its step stream.
  *              Each page appears at most once; steps are in write order.
+ *              When any step's page changes bytes of the old image, the
+ *              first step's does (so it cannot already match its CRC
+ *              before the update starts: the resume scan relies on it).
  *
  * Step stream, after inflating: records that rebuild the page's new content
  * (min(dh_page_size, dh_new_size - page * dh_page_size) bytes; the rest of

@@ -375,12 +375,29 @@ static int build_map(struct mapbuild *mb, uint32_t min_w, uint32_t max, struct m
 	return 0;
 }
 
+/* Whether rewriting page p changes a byte of the old image: its new
+ * content (0xff past the new end) differs from the old bytes on it. */
+static int changes_old(const uint8_t *old, uint32_t on, const uint8_t *nw, uint32_t nn, uint32_t ps, uint32_t p)
+{
+	uint32_t s = p * ps, e = s + ps < on ? s + ps : on;
+	for (uint32_t i = s; i < e; i++)
+		if (old[i] != (i < nn ? nw[i] : 0xff))
+			return 1;
+	return 0;
+}
+
 /* ---- page order: a page must be rewritten before the pages whose old
  * bytes it copies.  Greedy: next, the page whose loss costs the remaining
- * pages the fewest bytes. */
+ * pages the fewest bytes.  The first step is a page whose rewrite changes
+ * old bytes, when any is: with the right old image that page cannot hold
+ * its new content before the update starts, so the patcher's resume scan
+ * cannot mistake an untouched region for one in progress (a page past the
+ * old end, or the same in both images, may already hold its new bytes) and
+ * skip the check of dh_old_sha256. */
 
 static int order_pages(const struct segs *sg, uint32_t ps, const uint32_t *steps, uint32_t nsteps,
-		       const int32_t *step_of, uint32_t *order)
+		       const int32_t *step_of, const uint8_t *old, uint32_t on, const uint8_t *nw, uint32_t nn,
+		       uint32_t *order)
 {
 	uint64_t *w = calloc((size_t)nsteps * nsteps, sizeof(uint64_t));
 	uint64_t *cost = calloc(nsteps, sizeof(uint64_t));
@@ -411,11 +428,14 @@ static int order_pages(const struct segs *sg, uint32_t ps, const uint32_t *steps
 	for (uint32_t a = 0; a < nsteps; a++)
 		for (uint32_t b = 0; b < nsteps; b++)
 			cost[b] += w[(size_t)a * nsteps + b];
+	int first_changes = 0; /* some step changes old bytes: step 0 must */
+	for (uint32_t b = 0; b < nsteps && !first_changes; b++)
+		first_changes = changes_old(old, on, nw, nn, ps, steps[b]);
 	for (uint32_t k = 0; k < nsteps; k++) {
 		uint32_t pick = nsteps;
 		for (uint32_t b = 0; b < nsteps; b++)
-			if (!done[b] && (pick == nsteps || cost[b] < cost[pick] ||
-					 (cost[b] == cost[pick] && steps[b] > steps[pick])))
+			if (!done[b] && (k || !first_changes || changes_old(old, on, nw, nn, ps, steps[b])) &&
+			    (pick == nsteps || cost[b] < cost[pick] || (cost[b] == cost[pick] && steps[b] > steps[pick])))
 				pick = b;
 		done[pick] = 1;
 		order[k] = pick;
@@ -851,7 +871,7 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 		rc = match(old, (int32_t)on, nw, (int32_t)nn, sa, &sg);
 	free(sa);
 	if (!rc)
-		rc = order_pages(&sg, ps, steps, nsteps, step_of, order);
+		rc = order_pages(&sg, ps, steps, nsteps, step_of, old, on, nw, nn, order);
 	e.old = old;
 	e.nw = nw;
 	e.on = on;

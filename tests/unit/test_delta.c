@@ -469,7 +469,19 @@ static int boot(struct flash *f, const uint8_t *p, size_t pn)
 	}
 }
 
-static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint32_t ps, int every)
+/* Resets the flash to the old image; past its end, tail's bytes (what an
+ * earlier install left there) or erased flash. */
+static void f_reset(struct flash *f, const uint8_t *a, size_t an, const uint8_t *tail)
+{
+	size_t total = (size_t)f->npages * f->ps;
+	memset(f->mem, 0xff, total);
+	if (tail)
+		memcpy(f->mem + an, tail + an, total - an);
+	memcpy(f->mem, a, an);
+}
+
+static void power_cuts_tail(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint32_t ps, int every,
+			    const uint8_t *tail)
 {
 	struct mvb_delta_opts o = { ps, 0, 0, 0 };
 	struct mvb_buf p = MVB_BUF_INIT;
@@ -481,8 +493,7 @@ static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
 	f.mem = malloc((size_t)f.npages * ps);
 	f.state = malloc(ps);
 	/* count the flash operations of an uninterrupted apply */
-	memset(f.mem, 0xff, (size_t)f.npages * ps);
-	memcpy(f.mem, a, an);
+	f_reset(&f, a, an, tail);
 	memset(f.state, 0xff, ps);
 	f.cut_at = -1;
 	assert_int_equal(boot(&f, p.data, p.len), MVD_DONE);
@@ -492,8 +503,7 @@ static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
 	unsigned runs = 0;
 	for (long cut = 0; cut < total; cut += every) {
 		for (int kind = CUT_BEFORE; kind <= CUT_TORN; kind++) {
-			memset(f.mem, 0xff, (size_t)f.npages * ps);
-			memcpy(f.mem, a, an);
+			f_reset(&f, a, an, tail);
 			memset(f.state, 0x5a, ps); /* leftovers of an earlier update */
 			f.ops = 0;
 			f.cut_at = cut;
@@ -525,6 +535,11 @@ static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
 	mvb_buf_release(&p);
 }
 
+static void power_cuts(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, uint32_t ps, int every)
+{
+	power_cuts_tail(a, an, b, bn, ps, every, NULL);
+}
+
 static void test_power_cut_synthetic(void **state)
 {
 	(void)state;
@@ -539,6 +554,96 @@ static void test_power_cut_synthetic(void **state)
 		free(a);
 		free(b);
 	}
+}
+
+/* Pages whose flash already holds their new content before their step
+ * runs: the bytes past the old image left there by an earlier install of
+ * the new one, and a last partial page that is the same in both images
+ * (the erased flash past the old end is the new page's padding). */
+static void test_power_cut_page_already_new(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		uint32_t ps = 512;
+		size_t an = 6000 + rnd() % 3000, bn;
+		uint8_t *a = malloc(an), *b = malloc(3 * an + 4096);
+		gen(a, an, 3);
+		if (k < 2) {
+			edit(a, an, b, &bn, 0); /* growth */
+			memcpy(b + bn, a + an - 1500, 1500); /* and a tail */
+			bn += 1500;
+		} else {
+			bn = an; /* one page changes; the partial last page does not */
+			memcpy(b, a, an);
+			for (int j = 0; j < 40; j++)
+				b[ps * (k - 1) + rnd() % ps] ^= (uint8_t)(1 + rnd() % 255);
+		}
+		size_t big = an > bn ? an : bn, span = (big - 1) / ps * ps + ps;
+		uint8_t *tail = malloc(span);
+		memset(tail, 0xff, span);
+		if (k % 2 == 0)
+			memcpy(tail, b, bn);
+		power_cuts_tail(a, an, b, bn, ps, 1, k % 2 == 0 ? tail : NULL);
+		free(tail);
+		free(a);
+		free(b);
+	}
+}
+
+/* The same cases with the wrong old image (one bit off): refused as
+ * delta-base before anything is written, although the first pages the
+ * resume scan looks at may already hold their new bytes. */
+static void test_wrong_base_page_already_new(void **state)
+{
+	(void)state;
+	unsigned refused = 0;
+	for (int k = 0; k < 24; k++) {
+		uint32_t ps = k % 3 ? 256 : 512;
+		size_t an = 3000 + rnd() % 5000, bn;
+		uint8_t *a = malloc(an), *b = malloc(3 * an + 4096);
+		gen(a, an, k % 4);
+		if (k % 2 == 0) {
+			edit(a, an, b, &bn, k % 3 == 2 ? 0 : k % 3); /* edits, then a new tail */
+			size_t t = 1000 + rnd() % 1000;
+			memcpy(b + bn, a, t);
+			bn += t;
+		} else {
+			bn = an; /* a few bytes change; the partial last page does not */
+			memcpy(b, a, an);
+			for (int j = 0; j < 3; j++)
+				b[rnd() % (an / ps * ps)] ^= (uint8_t)(1 + rnd() % 255);
+		}
+		struct mvb_delta_opts o = { ps, 0, 0, 0 };
+		struct mvb_buf p = MVB_BUF_INIT;
+		assert_int_equal(mvb_delta_encode(a, an, b, bn, &o, &p, NULL), 0);
+		size_t big = an > bn ? an : bn;
+		struct flash f = { 0 };
+		f.ps = ps;
+		f.npages = (uint32_t)((big - 1) / ps + 1);
+		size_t span = (size_t)f.npages * ps;
+		uint8_t *tail = malloc(span), *before = malloc(span);
+		memset(tail, 0xff, span);
+		memcpy(tail, b, bn);
+		f.mem = malloc(span);
+		f.state = malloc(ps);
+		f_reset(&f, a, an, tail);
+		f.mem[rnd() % an] ^= (uint8_t)(1u << (rnd() % 8));
+		memset(f.state, 0x5a, ps);
+		memcpy(before, f.mem, span);
+		f.cut_at = -1;
+		int rc = boot(&f, p.data, p.len);
+		assert_int_equal(rc, MVD_E_BASE);
+		assert_memory_equal(f.mem, before, span);
+		refused++;
+		free(tail);
+		free(before);
+		free(f.mem);
+		free(f.state);
+		free(a);
+		free(b);
+		mvb_buf_release(&p);
+	}
+	assert_int_equal(refused, 24);
 }
 
 static void test_power_cut_corpus(void **state)
@@ -567,6 +672,8 @@ int main(void)
 		cmocka_unit_test(test_patch_rejects_bad_input),
 		cmocka_unit_test(test_power_cut_synthetic),
 		cmocka_unit_test(test_power_cut_corpus),
+		cmocka_unit_test(test_power_cut_page_already_new),
+		cmocka_unit_test(test_wrong_base_page_already_new),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
