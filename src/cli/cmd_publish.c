@@ -492,6 +492,7 @@ done:
 	mvb_buf_release(&raw);
 	mvb_buf_release(&out);
 	free(x);
+	free(bdata); /* the bundle's bytes (up[] borrowed them) */
 	return rc;
 }
 

@@ -8,20 +8,9 @@
 # usage: flash.sh MVBUILD SRCDIR TMPDIR RSPSIM
 set -u
 MVB=$1 SRC=$2 T=$3 SIM=$4
-rm -rf "$T" && mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	local want=$1 what=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
-}
-has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
+. "$(dirname "$0")/lib.sh"
 
-CC="arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -Os -ffreestanding -nostdlib -Wl,--no-warn-rwx-segments"
-LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000"
+CC=$FIXTURE_CC LD=$FIXTURE_LD
 APP=$SRC/tests/data/elf/app.yaml
 $CC $LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/app.elf" || { echo "cannot build fixture"; exit 1; }
 "$MVB" keygen -o "$T/k.pem" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
@@ -48,16 +37,22 @@ stop_sim() {
 }
 trap stop_sim EXIT
 
-# The server's memory (dumped after each connection) against the factory
+# dumps so far; wait_dump OLD waits (up to 10 s) until there are more
+dumps() { cat "$T/mem.count" 2>/dev/null || echo 0; }
+wait_dump() {
+	for _ in $(seq 500); do [ "$(dumps)" -gt "$1" ] && return 0; sleep 0.02; done
+	return 1
+}
+
+# The server's memory (dumped before it answers a read or detach, and after each connection) against the factory
 # image: every byte of every record must be there.  $1: "header-blank" to
 # require instead that the app header is still cleared (0xff).
 same_as_factory() {
-	sleep 0.1 # the dump follows the connection's end
 	python3 - "$T/factory.hex" "$T/mem" "${1:-}" <<'EOF'
 import sys, glob
 hexf, dump, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 regions = {}
-for p in glob.glob(dump + ".*"):
+for p in glob.glob(dump + ".[0-9a-f]*[0-9a-f]"):
     regions[int(p.rsplit(".", 1)[1], 16)] = open(p, "rb").read()
 def byte_at(a):
     for s, d in regions.items():
@@ -141,10 +136,11 @@ has err "NOT verified" "no-verify summary"
 
 # --- the connection drops mid-write; the next flash repairs the device
 start_sim $RAM --drop-after 60000
+before=$(dumps)
 expect 3 "connection dropped" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
 has err "closed the connection" "drop message"
+wait_dump "$before" || bad "no dump after the dropped connection"
 if same_as_factory header-blank; then bad "dropped flash left a complete image?"; else ok; fi
-sleep 0.1
 if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after an interrupted flash"; fi
 expect 0 "flash again after the drop" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
 if same_as_factory; then ok; else bad "memory after the repeated flash differs"; fi
@@ -154,6 +150,8 @@ if same_as_factory; then ok; else bad "memory after the repeated flash differs";
 # once it is well into the writes; sets rc to mvbuild's exit status
 stop_mid_flash() {
 	start_sim $RAM --delay-ms 15
+	local before
+	before=$(dumps)
 	"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
 	local fpid=$!
 	for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
@@ -161,10 +159,10 @@ stop_mid_flash() {
 	kill "-$1" "$fpid" 2>/dev/null
 	wait "$fpid"
 	rc=$?
+	wait_dump "$before" || bad "no dump after the stopped flash"
 }
 stop_mid_flash KILL
 if [ "$(grep -c '^<- X' "$T/sim.log")" -gt 2 ]; then ok; else bad "kill did not land mid-write"; fi
-sleep 0.2
 if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after a killed flash"; fi
 expect 0 "flash again after the kill" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
 if same_as_factory; then ok; else bad "memory after flash-kill-flash differs"; fi

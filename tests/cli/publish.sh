@@ -8,18 +8,7 @@
 # usage: publish.sh MVBUILD SRCDIR TMPDIR
 set -u
 MVB=$1 SRC=$2 T=$3
-rm -rf "$T" && mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() {
-	local want=$1 what=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
-}
-has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
-same() { if cmp -s "$1" "$2"; then ok; else bad "$3: $1 and $2 differ"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 # one clock for the whole run: the directory and nginx repositories must
 # then hold the same bytes (the index records when it was written)

@@ -3,21 +3,9 @@
 # usage: run.sh MVBUILD SRCDIR TMPDIR
 set -u
 MVB=$1 SRC=$2 T=$3
-rm -rf "$T" && mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS DESCRIPTION -- command...
-expect() {
-	local want=$1 what=$2; shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	local got=$?
-	if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want"; sed 's/^/  | /' "$T/out" "$T/err" | head -20; fi
-}
-has() { if grep -q -- "$2" "$T/$1"; then ok; else bad "$3: '$2' not in $1"; sed 's/^/  | /' "$T/$1" | head -20; fi; }
+. "$(dirname "$0")/lib.sh"
 
-CC="arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -Os -ffreestanding -nostdlib -Wl,--no-warn-rwx-segments"
-LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000"
+CC=$FIXTURE_CC LD=$FIXTURE_LD
 APP=$SRC/tests/data/elf/app.yaml API=$SRC/tests/data/elf/mv_api.yaml
 $CC $LD -DCALL_MV -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/good.elf" || { echo "cannot build fixture"; exit 1; }
 $CC $LD -DTOUCH_UART2 -DBIG_BSS=0x200000 -Wl,--defsym=RAM_LENGTH=0x300000 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/bad.elf" || exit 1

@@ -44,6 +44,8 @@ static FILE *logf;
 
 static int fd;
 static int noack;
+static int dirty;       /* memory changed since the last dump */
+static unsigned ndumps; /* dumps written so far */
 static unsigned replies;
 static long written_total;
 
@@ -227,6 +229,7 @@ static int covers(long long at, uint32_t a, uint32_t n)
 
 static void write_ram(uint32_t a, const unsigned char *d, uint32_t n)
 {
+	dirty = 1;
 	struct region *r = find(a, n);
 	if (covers(opt_error_at, a, n)) {
 		replys("E0e");
@@ -246,19 +249,35 @@ static void write_ram(uint32_t a, const unsigned char *d, uint32_t n)
 	replys("OK");
 }
 
+/* Dumps every region (written whole, then renamed, so a reader never sees
+ * half a dump), then bumps FILE.count.  Called before answering a read, a
+ * detach, a continue or a monitor command after writes, so a client that
+ * verified or detached has the dump on disk before it sees the reply; and
+ * at the end of each connection. */
 static void dump(void)
 {
 	if (!opt_dump)
 		return;
+	char path[4096], tmp[4200];
 	for (unsigned i = 0; i < nreg; i++) {
-		char path[4096];
 		snprintf(path, sizeof(path), "%s.%08x", opt_dump, (unsigned)reg[i].start);
-		FILE *f = fopen(path, "wb");
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		FILE *f = fopen(tmp, "wb");
 		if (!f)
 			continue;
 		fwrite(reg[i].mem, 1, reg[i].size, f);
 		fclose(f);
+		rename(tmp, path);
 	}
+	snprintf(path, sizeof(path), "%s.count", opt_dump);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f) {
+		fprintf(f, "%u\n", ++ndumps);
+		fclose(f);
+		rename(tmp, path);
+	}
+	dirty = 0;
 }
 
 static void serve(void)
@@ -273,6 +292,8 @@ static void serve(void)
 			return;
 		pkt[n] = 0;
 		const char *p = (const char *)pkt;
+		if (dirty && (p[0] == 'm' || p[0] == 'D' || p[0] == 'c' || !strncmp(p, "qCRC", 4) || !strncmp(p, "qRcmd", 5)))
+			dump();
 		uint32_t a, l;
 		const char *rest;
 		if (!strncmp(p, "qSupported", 10)) {
@@ -393,6 +414,7 @@ static void serve(void)
 				replys("E03");
 				continue;
 			}
+			dirty = 1;
 			memset(r->mem + (a - r->start), 0xff, l);
 			replys("OK");
 		} else if (!strncmp(p, "vFlashWrite:", 12)) {
@@ -416,6 +438,7 @@ static void serve(void)
 			delay();
 			if (count_written((uint32_t)dl))
 				return;
+			dirty = 1;
 			for (size_t i = 0; i < dl; i++)
 				if (!covers(opt_lie_at, a + (uint32_t)i, 1))
 					r->mem[a - r->start + i] &= pkt[hl + i]; /* flash only clears bits */
