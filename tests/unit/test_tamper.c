@@ -59,21 +59,8 @@ static void make_bundle(struct mvb_buf *out, struct mvb_key *k)
 	sp.allow_deflate = 1;
 	struct mvb_buf b = MVB_BUF_INIT;
 	assert_int_equal(mvb_bundle_build(&sp, &b), 0);
-	struct mvb_bundle_view v;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	assert_int_equal(mvb_bundle_parse(&v, "t.mvb", b.data, b.len, &d), 0);
-	uint8_t dg[32], blind[32] = { 9 };
-	struct mvb_bundle_sig sig;
-	memset(&sig, 0, sizeof(sig));
-	size_t n;
-	mvb_bundle_digest(&v, dg);
-	assert_int_equal(mvb_key_sign(k, dg, blind, sizeof(blind), sig.sg_der, &n), 0);
-	sig.sg_len = (uint16_t)n;
-	sig.sg_alg = MVB_SIG_ECDSA_P256_SHA256;
-	mvb_key_id(k, sig.sg_key_id);
-	assert_int_equal(mvb_bundle_with_sigs(&v, &sig, 1, out), 0);
+	tu_sign_bundle(&b, k, out);
 	mvb_buf_release(&b);
-	mvb_diags_release(&d);
 }
 
 enum stage { ACCEPTED, BY_PARSE, BY_PAYLOAD, BY_SIGNATURE, NSTAGES };

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "testutil.h"
+#include "mvb/bundle.h"
 
 char *tu_read(const char *path, size_t *len)
 {
@@ -127,4 +128,22 @@ void tu_expect_id(const struct mvb_diags *d, const char *id)
 		tu_print(d);
 		fail();
 	}
+}
+
+void tu_sign_bundle(const struct mvb_buf *b, const struct mvb_key *k, struct mvb_buf *out)
+{
+	struct mvb_bundle_view v;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_bundle_parse(&v, "b.mvb", b->data, b->len, &d), 0);
+	uint8_t dg[32], blind[32] = { 1 };
+	struct mvb_bundle_sig sig;
+	memset(&sig, 0, sizeof(sig));
+	size_t n;
+	mvb_bundle_digest(&v, dg);
+	assert_int_equal(mvb_key_sign(k, dg, blind, sizeof(blind), sig.sg_der, &n), 0);
+	sig.sg_len = (uint16_t)n;
+	sig.sg_alg = MVB_SIG_ECDSA_P256_SHA256;
+	mvb_key_id(k, sig.sg_key_id);
+	assert_int_equal(mvb_bundle_with_sigs(&v, &sig, 1, out), 0);
+	mvb_diags_release(&d);
 }

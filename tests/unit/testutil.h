@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "mvb/board.h"
+#include "mvb/buf.h"
 #include "mvb/diag.h"
+#include "mvb/sign.h"
 
 /* Reads a file (relative paths are under the source tree); fails the test
  * when it cannot.  Returns a malloc'd NUL-terminated buffer. */
@@ -30,5 +32,9 @@ void tu_board(struct mvb_board *b, const char *name);
 /* Asserts that d holds a finding with the id (printing d when not). */
 void tu_expect_id(const struct mvb_diags *d, const char *id);
 void tu_print(const struct mvb_diags *d);
+
+/* Parses the unsigned bundle in b and writes it to out with one signature
+ * by k (blinding from a fixed seed, so the bytes are the same each run). */
+void tu_sign_bundle(const struct mvb_buf *b, const struct mvb_key *k, struct mvb_buf *out);
 
 #endif
