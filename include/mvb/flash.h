@@ -61,6 +61,7 @@ enum mvb_flash_method { MVB_FLASH_BY_M = 1, MVB_FLASH_BY_X = 2, MVB_FLASH_BY_VFL
 
 struct mvb_flash_result {
 	uint64_t written, verified, erased;
+	uint64_t skipped_erased;  /* of written: flash steps all 0xff, left as erased */
 	unsigned methods;         /* MVB_FLASH_BY_* used */
 	int verified_by_crc;      /* 1: qCRC, 0: read back */
 	uint32_t mismatch_addr;   /* first differing address when verify failed */

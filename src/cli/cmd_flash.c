@@ -551,10 +551,12 @@ int cmd_flash(int argc, char **argv)
 	double vsecs = pg.phase_end[MVB_FLASH_VERIFY] - pg.phase_end[MVB_FLASH_WRITE];
 	char m[32], tot[32], r[32];
 	human(total, tot, sizeof(tot));
-	rate((double)res.written, secs, r, sizeof(r));
+	rate((double)(res.written - res.skipped_erased), secs, r, sizeof(r)); /* what was sent */
 	if (!quiet && !json) {
 		fprintf(stderr, "mvbuild: wrote %s (%llu bytes) in %.3f s (%s) with %s packets", tot,
 			(unsigned long long)res.written, secs, r, method_str(res.methods, m, sizeof(m)));
+		if (res.skipped_erased)
+			fprintf(stderr, " (%llu bytes of 0xff left erased)", (unsigned long long)res.skipped_erased);
 		if (no_verify)
 			fprintf(stderr, "; NOT verified (--no-verify)\n");
 		else
@@ -620,9 +622,10 @@ int cmd_flash(int argc, char **argv)
 		json_str(&j, "board", b.name);
 		json_str(&j, "probe", p.kind == PROBE_QEMU ? "qemu" : p.kind == PROBE_STLINK ? "stlink" : p.kind == PROBE_OPENOCD ? "openocd" : "gdb");
 		json_int(&j, "bytes", (long long)res.written);
+		json_int(&j, "left_erased", (long long)res.skipped_erased);
 		char secs_s[32], bps[32];
 		snprintf(secs_s, sizeof(secs_s), "%.6f", secs);
-		snprintf(bps, sizeof(bps), "%.0f", secs > 0 ? (double)res.written / secs : 0.0);
+		snprintf(bps, sizeof(bps), "%.0f", secs > 0 ? (double)(res.written - res.skipped_erased) / secs : 0.0);
 		json_raw(&j, "seconds", secs_s);
 		json_raw(&j, "bytes_per_second", bps);
 		snprintf(secs_s, sizeof(secs_s), "%.6f", no_verify ? 0.0 : vsecs);

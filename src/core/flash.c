@@ -98,9 +98,19 @@ static int put(struct job *j, uint32_t addr, const unsigned char *data, uint32_t
 			n = STEP;
 		if (reg && (uint64_t)a + n > (uint64_t)reg->start + reg->length)
 			n = reg->start + reg->length - a;
-		int rc;
+		for (unsigned k = 0; !reg && k < j->c->nmap; k++) /* stop where a mapped region begins */
+			if (j->c->map[k].start > a && j->c->map[k].start - a < n)
+				n = j->c->map[k].start - a;
+		int rc = 0;
 		if (reg && reg->type == MVB_RSP_FLASH) {
-			rc = mvb_rsp_flash_write(j->c, a, data + off, n);
+			/* erased flash already reads 0xff: programming it again only costs time */
+			uint32_t k = 0;
+			while (k < n && data[off + k] == 0xff)
+				k++;
+			if (k == n)
+				j->r->skipped_erased += n;
+			else
+				rc = mvb_rsp_flash_write(j->c, a, data + off, n);
 			j->r->methods |= MVB_FLASH_BY_VFLASH;
 		} else {
 			rc = mvb_rsp_write_mem(j->c, a, data + off, n);

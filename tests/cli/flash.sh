@@ -117,6 +117,14 @@ if same_as_factory; then ok; else bad "memory after vFlash flash differs"; fi
 grep -q '^<- vFlashErase:200000,2000' "$T/sim.log" && ok || bad "app flash block not erased"
 grep -q '^<- vFlashDone' "$T/sim.log" && ok || bad "no vFlashDone"
 
+# --- all of it in flash: erased-looking steps (the microvisor image's 0xff
+# gap) are left erased, not programmed, and still verified
+start_sim --flash 0x10000000:0x40000:0x2000 --flash 0x00200000:0x20000:0x2000
+expect 0 "flash everything through vFlash" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+has err "bytes of 0xff left erased" "erased steps skipped"
+if same_as_factory; then ok; else bad "memory after all-flash vFlash differs"; fi
+if grep -q '^<- vFlashWrite:1000' "$T/sim.log"; then ok; else bad "microvisor not written through vFlash"; fi
+
 # --- garbled replies: every third reply has a bad checksum; NAK and retry
 start_sim $RAM --corrupt-every 3
 expect 0 "flash through garbled replies" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
