@@ -286,7 +286,9 @@ int mvb_elf_parse(struct mvb_elf *e, const char *file, unsigned char *data, size
 		}
 		if (s->type == SHT_ARM_ATTRIBUTES && !e->attrs.present)
 			read_attrs(&e->attrs, data + s->offset, s->size);
-		if (!strcmp(name, ".mvb.app") && s->type != SHT_NOBITS) {
+		/* only sections whose bytes were range-checked above (an SHT_NULL
+		 * section's offset and size are not: found by fuzz_elf) */
+		if (!strcmp(name, ".mvb.app") && s->type != SHT_NOBITS && s->type != SHT_NULL) {
 			e->app_manifest = data + s->offset;
 			e->app_manifest_len = s->size;
 		}

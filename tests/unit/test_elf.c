@@ -230,12 +230,35 @@ static void test_truncation(void **state)
 	assert_int_equal(errors, good_len);
 }
 
+/* Found by fuzz_elf: an SHT_NULL section named .mvb.app, whose offset and
+ * size are never range-checked, was taken as the embedded manifest and
+ * read past the end of the file.  Its bytes must not be used. */
+static void test_null_section_manifest(void **state)
+{
+	(void)state;
+	size_t n;
+	char *text = tu_read("tests/data/regress/fuzz_elf/null-section-manifest.elf", &n);
+	unsigned char *data = malloc(n);
+	memcpy(data, text, n);
+	struct mvb_elf e;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (mvb_elf_parse(&e, "r.elf", data, n, &d) == 0) {
+		if (e.app_manifest)
+			assert_true(e.app_manifest >= data && (size_t)(e.app_manifest - data) + e.app_manifest_len <= n);
+		mvb_elf_release(&e);
+	}
+	mvb_diags_release(&d);
+	free(data);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_null_section_manifest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
