@@ -147,6 +147,12 @@ int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k);
 int cli_passphrase(int pass_fd, char **pass);
 /* Loads one public (or private) key for verification. */
 int cli_load_public_key(const char *path, struct mvb_key **k);
+/* Loads the comma-separated key files of list (NULL: none) into k[], at
+ * most CLI_MAX_KEYS; on failure reports, frees what it loaded and returns
+ * an exit status with *nk 0.  Free the keys with cli_free_keys. */
+#define CLI_MAX_KEYS 8
+int cli_load_public_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk);
+void cli_free_keys(struct mvb_key **k, unsigned *nk);
 /* Random bytes for blinding and key generation. */
 int cli_random(void *buf, size_t n);
 int cmd_keygen(int argc, char **argv);

@@ -176,28 +176,16 @@ static int load_image(const char *path, const char *board_arg, int allow_unsigne
 			return MVB_EXIT_FINDINGS;
 		}
 		/* signatures: at least one; with --key one valid by a trusted key */
-		if (keys) {
-			struct mvb_key *k = NULL;
-			unsigned good = 0;
-			uint8_t dg[32];
-			mvb_bundle_digest(&v, dg);
-			char *list = strdup(keys), *save = NULL;
-			for (char *t = strtok_r(list, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
-				if ((rc = cli_load_public_key(t, &k)))
-					break;
-				uint8_t id[8];
-				mvb_key_id(k, id);
-				for (unsigned i = 0; i < v.ns; i++)
-					if (!memcmp(id, v.s[i].sg_key_id, 8) && !mvb_key_verify(k, dg, v.s[i].sg_der, v.s[i].sg_len))
-						good++;
-				mvb_key_free(k);
-			}
-			free(list);
-			if (rc)
+		if (keys && !allow_unsigned) {
+			struct mvb_key *k[CLI_MAX_KEYS];
+			unsigned nk, good;
+			if ((rc = cli_load_public_keys("flash", keys, k, &nk))) {
+				mvb_diags_release(&d);
 				return rc;
-			if (!good && !allow_unsigned) {
-				mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it, or pass --allow-unsigned",
-						"no valid signature by the trusted key%s", strchr(keys, ',') ? "s" : "");
+			}
+			rc = mvb_bundle_check_sigs(&v, path, k, nk, &good, &d);
+			cli_free_keys(k, &nk);
+			if (rc) {
 				cli_render_diags(stderr, &d);
 				mvb_diags_release(&d);
 				return MVB_EXIT_FINDINGS;

@@ -670,24 +670,6 @@ static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
 	return (int)n;
 }
 
-static int load_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk)
-{
-	*nk = 0;
-	if (!list)
-		return 0;
-	char *copy = strdup(list), *save = NULL;
-	int rc = 0;
-	for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
-		if (*nk == 8) {
-			cli_error("%s: at most 8 keys", cmd);
-			rc = MVB_EXIT_USAGE;
-		} else if (!(rc = cli_load_public_key(t, &k[*nk])))
-			(*nk)++;
-	}
-	free(copy);
-	return rc;
-}
-
 int cmd_releases(int argc, char **argv)
 {
 	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
@@ -738,9 +720,9 @@ int cmd_releases(int argc, char **argv)
 		store_close(&s);
 		return MVB_EXIT_IO;
 	}
-	struct mvb_key *k[8];
+	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk;
-	if ((rc = load_keys("releases", keys, k, &nk))) {
+	if ((rc = cli_load_public_keys("releases", keys, k, &nk))) {
 		store_close(&s);
 		return rc;
 	}
@@ -795,8 +777,7 @@ int cmd_releases(int argc, char **argv)
 		printf("no channels in %s\n", s.base);
 	mvb_buf_release(&out);
 	free(x);
-	while (nk)
-		mvb_key_free(k[--nk]);
+	cli_free_keys(k, &nk);
 	store_close(&s);
 	return rc;
 }
@@ -967,16 +948,15 @@ int cmd_fetch(int argc, char **argv)
 		have_v = bview.m.bm_app_version;
 		have = "base";
 	}
-	struct mvb_key *k[8];
+	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk;
-	if ((rc = load_keys("fetch", keys, k, &nk))) {
+	if ((rc = cli_load_public_keys("fetch", keys, k, &nk))) {
 		free(bdata);
 		return rc;
 	}
 	struct store s;
 	if ((rc = store_open(&s, repo))) {
-		while (nk)
-			mvb_key_free(k[--nk]);
+		cli_free_keys(k, &nk);
 		free(bdata);
 		return rc;
 	}
@@ -1064,8 +1044,7 @@ done:
 	mvb_buf_release(&others);
 	free(x);
 	free(bdata);
-	while (nk)
-		mvb_key_free(k[--nk]);
+	cli_free_keys(k, &nk);
 	store_close(&s);
 	return rc;
 }

@@ -9,7 +9,6 @@
 #include "mvb/map.h"
 #include "sys/sys.h"
 
-#define MAX_KEYS 8
 
 static void version_str(uint32_t v, char *o, size_t n)
 {
@@ -33,29 +32,15 @@ int cmd_verify(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	struct mvb_key *k[MAX_KEYS];
+	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk = 0;
-	if (keys) {
-		char *list = strdup(keys), *save = NULL;
-		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			if (nk == MAX_KEYS || (rc = cli_load_public_key(t, &k[nk])) != 0) {
-				if (nk == MAX_KEYS)
-					cli_error("verify: at most %d keys", MAX_KEYS);
-				free(list);
-				while (nk)
-					mvb_key_free(k[--nk]);
-				return rc ? rc : MVB_EXIT_USAGE;
-			}
-			nk++;
-		}
-		free(list);
-	}
+	if ((rc = cli_load_public_keys("verify", keys, k, &nk)))
+		return rc;
 	unsigned char *data;
 	size_t len;
 	struct mvb_bundle_view v;
 	if ((rc = cli_load_bundle(pos[0], &data, &len, &v))) {
-		while (nk)
-			mvb_key_free(k[--nk]);
+		cli_free_keys(k, &nk);
 		return rc;
 	}
 	struct mvb_diags d = MVB_DIAGS_INIT;
@@ -66,8 +51,7 @@ int cmd_verify(int argc, char **argv)
 	struct mvb_bundle_view bv;
 	if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv))) {
 		free(data);
-		while (nk)
-			mvb_key_free(k[--nk]);
+		cli_free_keys(k, &nk);
 		return rc;
 	}
 	mvb_bundle_check_payload_base(&v, base ? &bv : NULL, pos[0], &d);
@@ -90,8 +74,7 @@ int cmd_verify(int argc, char **argv)
 	rc = d.errors ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
 	mvb_diags_release(&d);
 	free(data);
-	while (nk)
-		mvb_key_free(k[--nk]);
+	cli_free_keys(k, &nk);
 	return rc;
 }
 

@@ -232,3 +232,30 @@ int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct 
 	}
 	return 0;
 }
+
+int cli_load_public_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk)
+{
+	*nk = 0;
+	if (!list)
+		return 0;
+	char *copy = strdup(list), *save = NULL;
+	int rc = copy ? 0 : MVB_EXIT_IO;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !rc; t = strtok_r(NULL, ",", &save)) {
+		if (*nk == CLI_MAX_KEYS) {
+			cli_error("%s: at most %d keys", cmd, CLI_MAX_KEYS);
+			rc = MVB_EXIT_USAGE;
+		} else if (!(rc = cli_load_public_key(t, &k[*nk]))) {
+			(*nk)++;
+		}
+	}
+	free(copy);
+	if (rc)
+		cli_free_keys(k, nk);
+	return rc;
+}
+
+void cli_free_keys(struct mvb_key **k, unsigned *nk)
+{
+	while (*nk)
+		mvb_key_free(k[--*nk]);
+}

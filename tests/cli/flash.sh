@@ -195,6 +195,7 @@ has err "\[bundle-unsigned\]" "unsigned id"
 expect 0 "--allow-unsigned" -- "$MVB" flash "$T/unsigned.mvb" --probe "$PROBE" --allow-unsigned --no-run
 "$MVB" keygen -o "$T/other.pem" >/dev/null 2>&1
 expect 1 "signed by an untrusted key" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/other.pub.pem"
+has err "no signature by the trusted key [0-9a-f]\{16\}: the bundle.s 1 signature is by key" "untrusted key named"
 expect 1 "another board" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --board stm32u585
 has err "\[bundle-board\]" "board id"
 head -c 300 "$T/app.mvb" >"$T/trunc.mvb"
