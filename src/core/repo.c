@@ -61,6 +61,27 @@ int mvb_repo_find(const struct mvb_repo_index *x, uint32_t version)
 	return -1;
 }
 
+/* The 48-byte layout releases and deltas share: two version-like words,
+ * size, flags, SHA-256.  Checks what is common to both: no flags, and a
+ * size that holds at least a bundle header.  what is "release" or "delta",
+ * pre "rr" or "rd" (the field prefix in messages). */
+static int read_entry(const char *file, struct mvb_diags *d, const unsigned char *p, size_t off, const char *what,
+		      const char *pre, unsigned i, uint32_t w[2], uint32_t *size, uint32_t *flags, uint8_t sha[32])
+{
+	w[0] = mvb_le32(p);
+	w[1] = mvb_le32(p + 4);
+	*size = mvb_le32(p + 8);
+	*flags = mvb_le32(p + 12);
+	memcpy(sha, p + 16, 32);
+	if (*flags)
+		return bad(off + 0x0c, MVB_CK_REPO_FIELD, "%s %u: %s_flags is 0x%08x; no flags are defined", what, i, pre,
+			   *flags);
+	if (*size < MVB_BUNDLE_HEADER_SIZE)
+		return bad(off + 0x08, MVB_CK_REPO_FIELD, "%s %u: %s_size %u is smaller than a bundle header", what, i, pre,
+			   *size);
+	return 0;
+}
+
 int mvb_repo_parse(struct mvb_repo_index *x, const char *file, const unsigned char *data, size_t len,
 		   struct mvb_diags *d)
 {
@@ -123,17 +144,12 @@ int mvb_repo_parse(struct mvb_repo_index *x, const char *file, const unsigned ch
 		const unsigned char *p;
 		mvb_cur_bytes(&c, MVB_REPO_RELEASE_SIZE, &p);
 		struct mvb_repo_release *r = &x->rel[i];
-		r->rr_version = mvb_le32(p);
-		r->rr_security_counter = mvb_le32(p + 4);
-		r->rr_size = mvb_le32(p + 8);
-		r->rr_flags = mvb_le32(p + 12);
-		memcpy(r->rr_sha256, p + 16, 32);
-		if (r->rr_flags)
-			return bad(off + 0x0c, MVB_CK_REPO_FIELD, "release %u: rr_flags is 0x%08x; no flags are defined", i,
-				   r->rr_flags);
-		if (r->rr_size < MVB_BUNDLE_HEADER_SIZE)
-			return bad(off + 0x08, MVB_CK_REPO_FIELD, "release %u: rr_size %u is smaller than a bundle header", i,
-				   r->rr_size);
+		uint32_t w[2];
+		int rc = read_entry(file, d, p, off, "release", "rr", i, w, &r->rr_size, &r->rr_flags, r->rr_sha256);
+		r->rr_version = w[0];
+		r->rr_security_counter = w[1];
+		if (rc)
+			return rc;
 		if (i && r->rr_security_counter <= x->rel[i - 1].rr_security_counter)
 			return bad(off + 0x04, MVB_CK_REPO_ORDER,
 				   "release %u: security counter %u is not above the previous release's %u", i,
@@ -150,17 +166,12 @@ int mvb_repo_parse(struct mvb_repo_index *x, const char *file, const unsigned ch
 		const unsigned char *p;
 		mvb_cur_bytes(&c, MVB_REPO_DELTA_SIZE, &p);
 		struct mvb_repo_delta *dl = &x->del[i];
-		dl->rd_from_version = mvb_le32(p);
-		dl->rd_to_version = mvb_le32(p + 4);
-		dl->rd_size = mvb_le32(p + 8);
-		dl->rd_flags = mvb_le32(p + 12);
-		memcpy(dl->rd_sha256, p + 16, 32);
-		if (dl->rd_flags)
-			return bad(off + 0x0c, MVB_CK_REPO_FIELD, "delta %u: rd_flags is 0x%08x; no flags are defined", i,
-				   dl->rd_flags);
-		if (dl->rd_size < MVB_BUNDLE_HEADER_SIZE)
-			return bad(off + 0x08, MVB_CK_REPO_FIELD, "delta %u: rd_size %u is smaller than a bundle header", i,
-				   dl->rd_size);
+		uint32_t w[2];
+		int rc = read_entry(file, d, p, off, "delta", "rd", i, w, &dl->rd_size, &dl->rd_flags, dl->rd_sha256);
+		dl->rd_from_version = w[0];
+		dl->rd_to_version = w[1];
+		if (rc)
+			return rc;
 		int f = mvb_repo_find(x, dl->rd_from_version), t = mvb_repo_find(x, dl->rd_to_version);
 		version_str(dl->rd_from_version, v1, sizeof(v1));
 		version_str(dl->rd_to_version, v2, sizeof(v2));
