@@ -166,6 +166,7 @@ static const struct bad_row bad_rows[] = {
 	{ "delta backwards", 0x80 + 144 + 4, 4, 0x01000000, "repo-order", 0x80 + 144 },
 	{ "delta twice", 0x80 + 192, 4, 0x01000000, "repo-order", 0x80 + 192 },
 	{ "delta flags", 0x80 + 144 + 0x0c, 4, 2, "repo-field", 0x80 + 144 + 0x0c },
+	{ "delta size too small", 0x80 + 144 + 0x08, 4, 10, "repo-field", 0x80 + 144 + 0x08 },
 	{ "signature magic", 0x170, 4, 0x5342564d, "repo-layout", 0x170 },
 	{ "signature count", 0x174, 2, 9, "repo-field", 0x174 },
 	{ "signature count beyond the file", 0x174, 2, 2, "repo-truncated", 0x178 + 88 },
