@@ -9,14 +9,30 @@
 # build-fuzz/corpus/<harness>/.  Any crash, leak, UB report or input
 # slower than FUZZ_TIMEOUT seconds (default 5) fails the run; the
 # artefact is build-fuzz/<harness>-crash-* (or leak-, timeout-, oom-).
+#
+# Every run's CPU time (user + system, from /usr/bin/time) is appended to
+# the campaign ledger build-fuzz/ledger.tsv with the commit, the
+# executions and the outcome; --ledger prints CPU minutes per harness
+# from it, which is what a campaign's "CPU-hours per harness" is.
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
+#   scripts/fuzz.sh --ledger
 #   CC_FUZZ=clang-14 FUZZ_TIMEOUT=5 FUZZ_BUILD=build-fuzz
+#   FUZZ_JOBS=N     run N harnesses at once (default 1)
 set -eu
 cd "$(dirname "$0")/.."
-SECS=${1:-60}
-shift || true
 CC=${CC_FUZZ:-clang-14}
 B=${FUZZ_BUILD:-build-fuzz}
+LEDGER=$B/ledger.tsv
+if [ "${1:-}" = --ledger ]; then
+	[ -f "$LEDGER" ] || { echo "fuzz: no ledger yet ($LEDGER)"; exit 1; }
+	awk -F'\t' 'NR > 1 { cpu[$3] += $6 + $7; ex[$3] += $8; n[$3]++; if ($9 != "ok") bad[$3]++ }
+		END { printf "%-16s %5s %12s %14s %s\n", "harness", "runs", "CPU minutes", "executions", "failed runs";
+			for (h in cpu) printf "%-16s %5d %12.1f %14d %d\n", h, n[h], cpu[h] / 60, ex[h], bad[h] }' "$LEDGER" |
+		{ read -r head; echo "$head"; sort; }
+	exit 0
+fi
+SECS=${1:-60}
+shift || true
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (scripts/setup.sh installs clang-14)"; exit 3; }
 case "$SECS" in '' | *[!0-9]*) echo "fuzz: SECONDS must be a number, not '$SECS'"; exit 2 ;; esac
 
@@ -39,26 +55,61 @@ CC=$CC cmake -S . -B "$B" -DMVB_FUZZ=ON -DMVB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Rel
 cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target $h"; done) >"$B/build.log" 2>&1 ||
 	{ tail -40 "$B/build.log"; exit 3; }
 
-status=0
-for h in $HARNESSES; do
+# run_one HARNESS: one libFuzzer run; its report goes to $B/HARNESS.log,
+# its CPU time and outcome to the ledger.  Returns the fuzzer's status.
+run_one() {
+	local h=$1 exe rc=0 d
 	exe=$(find "$B" -name "$h" -type f -perm -u+x | head -1)
-	[ -n "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; status=1; continue; }
+	[ -n "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
 	mkdir -p "$B/corpus/$h"
-	dirs=("$B/corpus/$h")
-	extra=()
+	local dirs=("$B/corpus/$h") extra=()
 	[ -f "tests/fuzz/$h.seeds" ] && mapfile -t extra < <(grep -v '^#' "tests/fuzz/$h.seeds")
 	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h" "${extra[@]}"; do
 		[ -n "$d" ] && [ -d "$d" ] && dirs+=("$d")
 	done
-	opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
+	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
 		-artifact_prefix="$B/$h-" -print_final_stats=1)
 	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
 	echo "fuzz: $h for ${SECS}s"
-	if ! MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml "$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log"; then
+	local start
+	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml /usr/bin/time -f '%e %U %S' -o "$B/$h.time" \
+		"$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log" || rc=$?
+	local outcome=ok execs
+	if [ "$rc" != 0 ]; then
+		outcome=failed
 		echo "fuzz: $h FAILED; the report (full log: $B/$h.log):"
 		grep -E -A30 "^==[0-9]+==ERROR|runtime error|^SUMMARY|Test unit written" "$B/$h.log" | head -60
-		status=1
 	fi
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added" "$B/$h.log" | sed "s/^/  $h /"
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/$h.log")
+	# The time file's last line: the Command-exited line comes first on failure.
+	read -r wall user sys < <(tail -1 "$B/$h.time")
+	[ -f "$LEDGER" ] || printf 'start\tcommit\tharness\tseconds\twall\tuser\tsys\texecutions\toutcome\n' >"$LEDGER"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$start" "$COMMIT" "$h" "$SECS" "$wall" "$user" "$sys" \
+		"${execs:-0}" "$outcome" >>"$LEDGER"
+	return "$rc"
+}
+
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && COMMIT="$COMMIT+"
+status=0
+jobs_max=${FUZZ_JOBS:-1}
+running=0
+for h in $HARNESSES; do
+	if [ "$jobs_max" -le 1 ]; then
+		run_one "$h" || status=1
+		continue
+	fi
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n || status=1
+		running=$((running - 1))
+	fi
+	run_one "$h" &
+	running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+	wait -n || status=1
+	running=$((running - 1))
 done
 exit $status
