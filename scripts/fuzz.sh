@@ -51,7 +51,7 @@ mkdir -p "$B"
 CC=$CC cmake -S . -B "$B" -DMVB_FUZZ=ON -DMVB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DMVB_FW_BUILD_DIR= >"$B/cmake.log" 2>&1 ||
 	{ cat "$B/cmake.log"; exit 3; }
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target $h"; done) >"$B/build.log" 2>&1 ||
 	{ tail -40 "$B/build.log"; exit 3; }
 
@@ -59,8 +59,10 @@ cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target $h"; done) >"$B/
 # its CPU time and outcome to the ledger.  Returns the fuzzer's status.
 run_one() {
 	local h=$1 exe rc=0 d
-	exe=$(find "$B" -name "$h" -type f -perm -u+x | head -1)
-	[ -n "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
+	# The exact target path: a stray binary of the same name elsewhere in
+	# the build tree (an older manual build) must never be the one run.
+	exe=$B/tests/fuzz/$h
+	[ -x "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
 	mkdir -p "$B/corpus/$h"
 	local dirs=("$B/corpus/$h") extra=()
 	[ -f "tests/fuzz/$h.seeds" ] && mapfile -t extra < <(grep -v '^#' "tests/fuzz/$h.seeds")
