@@ -1,4 +1,7 @@
-/* fuzz_app.c - libFuzzer harness: app manifest and secure entry table. */
+/* fuzz_app.c - libFuzzer harness: app manifest and secure entry table.
+ *
+ * Covers: src/core/app.c src/core/api.c src/core/yaml.c
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include "mvb/api.h"

@@ -1,4 +1,7 @@
-/* fuzz_board.c - libFuzzer harness: board manifest parser and generators. */
+/* fuzz_board.c - libFuzzer harness: board manifest parser and generators.
+ *
+ * Covers: src/core/board.c src/core/yaml.c src/core/gen.c
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include "mvb/board.h"

@@ -1,6 +1,9 @@
 /* fuzz_bundle.c - libFuzzer harness: bundle reader, payload checks
  * (chunk hashes, inflate, image hashes), the signature rule against a
- * fixed trusted key (mvb_bundle_check_sigs) and re-signing paths. */
+ * fixed trusted key (mvb_bundle_check_sigs) and re-signing paths.
+ *
+ * Covers: src/core/bundle.c src/core/deflate.c src/core/sign.c
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mvb/bundle.h"

@@ -1,6 +1,9 @@
 /* fuzz_delta.c - libFuzzer harness: the device patcher (through the host
  * apply over a simulated flash) on arbitrary patch bytes against a fixed
- * old image, and the inflater on the same bytes as a raw deflate stream. */
+ * old image, and the inflater on the same bytes as a raw deflate stream.
+ *
+ * Covers: src/delta/patch.c src/delta/inflate.c
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mvb/delta.h"

@@ -1,6 +1,9 @@
 /* fuzz_elf.c - libFuzzer harness: ELF reader, then every check against the
  * default board when the ELF parses.  The board comes from the path in
- * MVB_FUZZ_BOARD (set by scripts/fuzz.sh). */
+ * MVB_FUZZ_BOARD (set by scripts/fuzz.sh).
+ *
+ * Covers: src/core/elf.c src/core/check.c
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

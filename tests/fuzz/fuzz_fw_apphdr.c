@@ -9,7 +9,10 @@
  * so the checks after the CRC are reached; and, when the header then
  * passes, with the image hash made to match, so the vector and grant
  * checks are reached.  Oracle: whenever the core enters the app, the
- * header CRC and image hash really match and the entry lies in the image. */
+ * header CRC and image hash really match and the entry lies in the image.
+ *
+ * Covers: firmware/core/apphdr.c firmware/core/grant.c
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

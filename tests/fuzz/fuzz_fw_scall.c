@@ -8,7 +8,10 @@
  * from 32 bytes before to past the end), an address near the top of the
  * address space (wrap), or secure memory.  Oracles: secure memory and the
  * read-only buffer never change; a call that fails leaves the app's
- * memory as it was (no partial write on an error path). */
+ * memory as it was (no partial write on an error path).
+ *
+ * Covers: firmware/core/scall.c firmware/core/console.c
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

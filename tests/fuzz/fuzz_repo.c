@@ -1,7 +1,10 @@
 /* fuzz_repo.c - libFuzzer harness: the channel index reader, with an
  * oracle: an index the reader accepts is canonical, so encoding what it
  * read gives back the same bytes; then the freshness rules and the choice
- * of download run over it. */
+ * of download run over it.
+ *
+ * Covers: src/core/repo.c
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mvb/repo.h"

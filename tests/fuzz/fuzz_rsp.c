@@ -1,6 +1,9 @@
 /* fuzz_rsp.c - libFuzzer harness: the GDB remote protocol client fed an
  * arbitrary server byte stream (greeting, memory map, reads, writes, flash,
- * CRC, monitor, stop replies), and the memory-map parser on raw input. */
+ * CRC, monitor, stop replies), and the memory-map parser on raw input.
+ *
+ * Covers: src/core/rsp.c
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "mvb/rsp.h"
