@@ -32,7 +32,11 @@ for h in $HARNESSES; do
 	[ -f "tests/fuzz/$h.c" ] || { echo "fuzz-coverage: no harness tests/fuzz/$h.c"; exit 2; }
 done
 
-flags="-fprofile-instr-generate -fcoverage-mapping"
+# The build maps the source prefix away (-ffile-prefix-map), leaving
+# names relative to each target's own directory; one fixed compilation
+# directory makes them all relative to the top, which -path-equivalence
+# then turns back into this checkout.
+flags="-fprofile-instr-generate -fcoverage-mapping -fcoverage-compilation-dir=/mvbuild"
 mkdir -p "$B"
 CC=$CC cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="$flags" \
 	-DCMAKE_EXE_LINKER_FLAGS="-fprofile-instr-generate" -DMVB_FW_BUILD_DIR= >"$B/cmake.log" 2>&1 ||
@@ -63,7 +67,7 @@ for h in $HARNESSES; do
 	fi
 	"$PROFDATA" merge -sparse "$B/$h".*.profraw -o "$B/$h.profdata"
 	"$COV" report "$exe" -instr-profile="$B/$h.profdata" >"$B/$h.report" 2>&1
-	"$COV" show "$exe" -instr-profile="$B/$h.profdata" -show-line-counts-or-regions \
+	"$COV" show "$exe" -instr-profile="$B/$h.profdata" -path-equivalence=/mvbuild,"$PWD" -show-line-counts-or-regions \
 		-format=text >"$B/$h.txt" 2>&1
 	# llvm-cov report columns: Filename Regions Missed Cover Functions
 	# Missed Executed Lines Missed Cover Branches Missed Cover.  The

@@ -411,31 +411,45 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
 	const struct mvb_bundle_layer *l = &v->l[i];
 	const unsigned char *src = v->payload + l->bl_payload_off;
 	size_t base = out->len;
-	int rc = mvb_buf_zero(out, l->bl_size);
-	if (rc)
-		return rc;
-	if (l->bl_encoding == MVB_ENC_RAW) {
-		memcpy(out->data + base, src, l->bl_size);
-		return 0;
-	}
-	if (l->bl_encoding == MVB_ENC_DELTA) {
-		out->len = base;
+	if (l->bl_encoding == MVB_ENC_RAW) /* the parser holds bl_encoded_size == bl_size */
+		return mvb_buf_append(out, src, l->bl_size);
+	if (l->bl_encoding == MVB_ENC_DELTA)
 		return MVB_EINPUT;
-	}
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	/* zlib decoding into one buffer reaches back past any window size, so
 	 * the 4 KiB device limit is not enforced here (the writer keeps to it) */
 	if (inflateInit2(&z, -15) != Z_OK)
 		return MVB_ENOMEM;
-	z.next_in = (Bytef *)src;
+	z.next_in = (Bytef *)(uintptr_t)src;
 	z.avail_in = l->bl_encoded_size;
-	z.next_out = out->data + base;
-	z.avail_out = l->bl_size;
-	int zr = inflate(&z, Z_FINISH);
-	int ok = zr == Z_STREAM_END && z.avail_out == 0 && z.avail_in == 0;
+	/* The output grows with what the stream really produces (doubling from
+	 * 64 KiB), never ahead of it to what bl_size claims: a layer claiming
+	 * 4 GiB over a few bytes of stream costs what those bytes inflate to.
+	 * One byte of room past bl_size shows a stream that goes on. */
+	size_t room = (size_t)l->bl_size + 1, got = 0;
+	int zr = Z_OK, rc = 0;
+	while (zr == Z_OK) {
+		size_t step = got < 65536 ? 65536 : got;
+		if (step > room - got)
+			step = room - got;
+		if (!step)
+			break;
+		out->len = base + got;
+		if ((rc = mvb_buf_zero(out, step)) != 0)
+			break;
+		z.next_out = out->data + base + got;
+		z.avail_out = (uInt)step;
+		zr = inflate(&z, Z_NO_FLUSH);
+		got += step - z.avail_out;
+	}
 	inflateEnd(&z);
-	return ok ? 0 : MVB_EINPUT;
+	out->len = base + got;
+	if (!rc && !(zr == Z_STREAM_END && got == l->bl_size && z.avail_in == 0))
+		rc = MVB_EINPUT;
+	if (rc)
+		out->len = base;
+	return rc;
 }
 
 int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const struct mvb_bundle_view *base,

@@ -280,6 +280,39 @@ static void test_payload_errors(void **state)
 	}
 }
 
+/* A deflate layer whose bl_size claims far more than its stream holds
+ * (here 200 MiB at address 0, which the parser accepts) is refused by the
+ * decoder after reserving about what the stream inflates to, not the
+ * claimed size; the true size still decodes to the image. */
+static void test_decode_size_claim(void **state)
+{
+	(void)state;
+	struct mvb_bundle_spec s;
+	make_spec(&s, 1);
+	struct mvb_buf b = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_build(&s, &b), 0);
+	size_t lo = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE; /* layer 0: the microvisor */
+	assert_int_equal(b.data[lo + 1], MVB_ENC_DEFLATE);
+	mvb_put_le32(b.data + lo + 4, 0);
+	struct mvb_bundle_view v;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_bundle_parse(&v, "c.mvb", b.data, b.len, &d), 0);
+	struct mvb_buf out = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_decode(&v, 0, &out), 0);
+	assert_memory_equal(out.data, mv_img, sizeof(mv_img));
+	mvb_buf_release(&out);
+	mvb_put_le32(b.data + lo + 8, 200u << 20);
+	assert_int_equal(mvb_bundle_parse(&v, "c.mvb", b.data, b.len, &d), 0);
+	assert_int_equal(mvb_bundle_decode(&v, 0, &out), MVB_EINPUT);
+	assert_int_equal(out.len, 0);
+	assert_true(out.alloc <= 256u << 10);
+	mvb_buf_release(&out);
+	assert_int_equal(mvb_bundle_check_payload(&v, "c.mvb", &d), MVB_EINPUT);
+	tu_expect_id(&d, "bundle-decode");
+	mvb_diags_release(&d);
+	mvb_buf_release(&b);
+}
+
 /* Large layers are compressed in segments, on several threads: the bytes
  * do not depend on the thread count, the stream inflates with a 4 KiB
  * window fed one output byte at a time (so no distance reaches further
@@ -403,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_and_truncation),
 		cmocka_unit_test(test_field_errors),
 		cmocka_unit_test(test_payload_errors),
+		cmocka_unit_test(test_decode_size_claim),
 		cmocka_unit_test(test_segmented_deflate),
 		cmocka_unit_test(test_delta_layers),
 	};
