@@ -72,6 +72,14 @@ run_one() {
 	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
 		-artifact_prefix="$B/$h-" -print_final_stats=1)
 	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
+	# One run of a harness at a time per build directory: two would share
+	# the corpus, the log and the time file.
+	exec {lock}>"$B/$h.lock"
+	if ! flock -n "$lock"; then
+		echo "fuzz: $h is already running in $B (FUZZ_BUILD=another-dir runs a second one)"
+		exec {lock}>&-
+		return 1
+	fi
 	echo "fuzz: $h for ${SECS}s"
 	local start
 	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -84,12 +92,13 @@ run_one() {
 		grep -E -A30 "^==[0-9]+==ERROR|runtime error|^SUMMARY|Test unit written" "$B/$h.log" | head -60
 	fi
 	grep -E "stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added" "$B/$h.log" | sed "s/^/  $h /"
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/$h.log")
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/$h.log" | tail -1)
 	# The time file's last line: the Command-exited line comes first on failure.
 	read -r wall user sys < <(tail -1 "$B/$h.time")
 	[ -f "$LEDGER" ] || printf 'start\tcommit\tharness\tseconds\twall\tuser\tsys\texecutions\toutcome\n' >"$LEDGER"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$start" "$COMMIT" "$h" "$SECS" "$wall" "$user" "$sys" \
 		"${execs:-0}" "$outcome" >>"$LEDGER"
+	exec {lock}>&-
 	return "$rc"
 }
 
