@@ -6,9 +6,10 @@
 # seeds (tests/fuzz/seeds/<harness>/) and past crashers
 # (tests/data/regress/<harness>/) and the directories listed in
 # tests/fuzz/<harness>.seeds, if any; the growing corpus lives in
-# build-fuzz/corpus/<harness>/.  Any crash, leak, UB report or input
-# slower than FUZZ_TIMEOUT seconds (default 5) fails the run; the
-# artefact is build-fuzz/<harness>-crash-* (or leak-, timeout-, oom-).
+# build-fuzz/corpus/<harness>/.  Any crash, leak, UB report, input slower
+# than FUZZ_TIMEOUT seconds (default 1) or allocation over 256 MiB fails
+# the run; the artefact is build-fuzz/<harness>-crash-* (or leak-,
+# timeout-, oom-).
 #
 # Every run's CPU time (user + system, from /usr/bin/time) is appended to
 # the campaign ledger build-fuzz/ledger.tsv with the commit, the
@@ -16,7 +17,7 @@
 # from it, which is what a campaign's "CPU-hours per harness" is.
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
 #   scripts/fuzz.sh --ledger
-#   CC_FUZZ=clang-14 FUZZ_TIMEOUT=5 FUZZ_BUILD=build-fuzz
+#   CC_FUZZ=clang-14 FUZZ_TIMEOUT=1 FUZZ_BUILD=build-fuzz
 #   FUZZ_JOBS=N     run N harnesses at once (default 1)
 set -eu
 cd "$(dirname "$0")/.."
@@ -69,7 +70,7 @@ run_one() {
 	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h" "${extra[@]}"; do
 		[ -n "$d" ] && [ -d "$d" ] && dirs+=("$d")
 	done
-	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048
+	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=256
 		-artifact_prefix="$B/$h-" -print_final_stats=1)
 	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
 	# One run of a harness at a time per build directory: two would share
@@ -91,13 +92,18 @@ run_one() {
 		echo "fuzz: $h FAILED; the report (full log: $B/$h.log):"
 		grep -E -A30 "^==[0-9]+==ERROR|runtime error|^SUMMARY|Test unit written" "$B/$h.log" | head -60
 	fi
-	grep -E "stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added" "$B/$h.log" | sed "s/^/  $h /"
+	grep -E "stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added|stat::slowest_unit_time_sec" \
+		"$B/$h.log" | sed "s/^/  $h /"
+	local execs slowest rss
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/$h.log" | tail -1)
+	slowest=$(sed -n 's/^stat::slowest_unit_time_sec: *//p' "$B/$h.log" | tail -1)
+	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$B/$h.log" | tail -1)
 	# The time file's last line: the Command-exited line comes first on failure.
 	read -r wall user sys < <(tail -1 "$B/$h.time")
-	[ -f "$LEDGER" ] || printf 'start\tcommit\tharness\tseconds\twall\tuser\tsys\texecutions\toutcome\n' >"$LEDGER"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$start" "$COMMIT" "$h" "$SECS" "$wall" "$user" "$sys" \
-		"${execs:-0}" "$outcome" >>"$LEDGER"
+	[ -f "$LEDGER" ] ||
+		printf 'start\tcommit\tharness\tseconds\twall\tuser\tsys\texecutions\toutcome\tslowest_s\tpeak_rss_mb\n' >"$LEDGER"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$start" "$COMMIT" "$h" "$SECS" "$wall" "$user" "$sys" \
+		"${execs:-0}" "$outcome" "${slowest:-}" "${rss:-}" >>"$LEDGER"
 	exec {lock}>&-
 	return "$rc"
 }
