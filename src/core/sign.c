@@ -176,8 +176,39 @@ int mvb_key_sign(const struct mvb_key *k, const uint8_t digest[32], const uint8_
 	return 0;
 }
 
+/* One DER INTEGER of an ECDSA-Sig-Value at p[0..n): tag, short-form
+ * length, minimal and non-negative (a leading zero only before a byte
+ * with its top bit set), at most 33 bytes.  Returns its whole length, or
+ * 0 when it is not such an integer. */
+static size_t der_uint(const uint8_t *p, size_t n)
+{
+	if (n < 3 || p[0] != 0x02 || p[1] < 1 || p[1] > 33 || (size_t)p[1] + 2 > n)
+		return 0;
+	if (p[2] & 0x80)
+		return 0; /* negative */
+	if (p[1] > 1 && p[2] == 0 && !(p[3] & 0x80))
+		return 0; /* a zero byte that is not needed */
+	return (size_t)p[1] + 2;
+}
+
+/* Strict DER: mbedTLS's reader also takes BER (long-form lengths, lengths
+ * with leading zeros) and integers missing their sign byte, so one
+ * signature would have several encodings that verify. */
+static int der_sig_ok(const uint8_t *sig, size_t n)
+{
+	if (n < 2 || sig[0] != 0x30 || sig[1] > 0x7f || (size_t)sig[1] + 2 != n)
+		return 0;
+	size_t r = der_uint(sig + 2, n - 2);
+	if (!r)
+		return 0;
+	size_t s = der_uint(sig + 2 + r, n - 2 - r);
+	return s && 2 + r + s == n;
+}
+
 int mvb_key_verify(const struct mvb_key *k, const uint8_t digest[32], const uint8_t *sig, size_t siglen)
 {
+	if (!der_sig_ok(sig, siglen))
+		return MVB_EINPUT;
 	return mbedtls_pk_verify((mbedtls_pk_context *)&k->pk, MBEDTLS_MD_SHA256, digest, 32, sig, siglen) ? MVB_EINPUT
 	                                                                                                   : 0;
 }
