@@ -177,7 +177,7 @@ static void test_failed_item_slot_reuse(void **state)
 	free(base);
 
 	/* and the fuzzer's own input: rejected, nothing overflows */
-	char *r = tu_read("tests/data/regress/board-stale-irq-slot.yaml", &len);
+	char *r = tu_read("tests/data/regress/fuzz_board/stale-irq-slot.yaml", &len);
 	d = (struct mvb_diags)MVB_DIAGS_INIT;
 	assert_int_equal(mvb_board_parse(&b, "r.yaml", r, len, &d), 1);
 	for (size_t i = 0; i < b.nper; i++)
