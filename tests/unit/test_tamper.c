@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "mvb/buf.h"
 #include "mvb/bundle.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
@@ -120,6 +121,58 @@ static void test_every_bit_flip(void **state)
 	mvb_key_free(k);
 }
 
+/* Every 32-bit word of the signed metadata (header, manifest, layer
+ * table, chunk hashes) and of the signature block's header set to values
+ * that probe size and offset arithmetic: 0, all ones, the sign-bit edges,
+ * one above and below its value, the file length and one past it; and
+ * every 16-bit half to 0 and all ones.  Each mutant is refused. */
+static void test_field_values(void **state)
+{
+	(void)state;
+	struct mvb_key *k = key();
+	struct mvb_buf b = MVB_BUF_INIT;
+	make_bundle(&b, k);
+	enum mvb_check id;
+	struct mvb_bundle_view v;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_bundle_parse(&v, "t.mvb", b.data, b.len, &d), 0);
+	size_t end = v.h.bh_payload_off, sigs = v.sigs_off;
+	mvb_diags_release(&d);
+	unsigned long mutants = 0, by_stage[NSTAGES] = { 0 };
+	for (size_t off = 0; off + 4 <= b.len; off += 4) {
+		if (off >= end && !(off >= sigs && off < sigs + MVB_BUNDLE_SIGS_SIZE))
+			continue;
+		uint32_t orig = mvb_le32(b.data + off);
+		uint32_t vals[] = { 0, 0xffffffffu, 0x7fffffffu, 0x80000000u, orig + 1, orig - 1, (uint32_t)b.len,
+				    (uint32_t)b.len + 1 };
+		for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]) + 4; i++) {
+			if (i < sizeof(vals) / sizeof(vals[0])) {
+				if (vals[i] == orig)
+					continue;
+				mvb_put_le32(b.data + off, vals[i]);
+			} else {
+				/* halves: low or high 16 bits to 0 or 0xffff */
+				size_t h = (i - sizeof(vals) / sizeof(vals[0])) / 2;
+				uint16_t hv = (i % 2) ? 0xffff : 0;
+				if (mvb_le16(b.data + off + 2 * h) == hv)
+					continue;
+				mvb_put_le16(b.data + off + 2 * h, hv);
+			}
+			enum stage st = judge(b.data, b.len, k, &id);
+			mvb_put_le32(b.data + off, orig);
+			if (st == ACCEPTED)
+				fail_msg("word at 0x%zx set (value %zu) is accepted", off, i);
+			by_stage[st]++;
+			mutants++;
+		}
+	}
+	printf("field values: %lu mutants of the signed metadata rejected: %lu by the parser, %lu by the payload "
+	       "check, %lu by the signature\n", mutants, by_stage[BY_PARSE], by_stage[BY_PAYLOAD], by_stage[BY_SIGNATURE]);
+	assert_true(mutants > 1000);
+	mvb_buf_release(&b);
+	mvb_key_free(k);
+}
+
 /* The rule itself: a wrong key and no key are refused, with their ids. */
 static void test_signature_rule(void **state)
 {
@@ -162,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_rule),
 		cmocka_unit_test(test_every_bit_flip),
+		cmocka_unit_test(test_field_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
