@@ -190,6 +190,9 @@ static int load_image(const char *path, const char *board_arg, int allow_unsigne
 				mvb_diags_release(&d);
 				return MVB_EXIT_FINDINGS;
 			}
+		} else if (v.ns && !allow_unsigned) {
+			/* say so: a signature nobody checked is no reason for trust */
+			fprintf(stderr, "flash: note: %u signature%s not checked (no --key)\n", v.ns, v.ns == 1 ? "" : "s");
 		} else if (!v.ns && !allow_unsigned) {
 			mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign', or pass --allow-unsigned",
 					"the bundle is unsigned");

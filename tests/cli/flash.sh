@@ -102,6 +102,12 @@ expect 0 "flash over M" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/
 has err "with M packets" "M summary"
 if same_as_factory; then ok; else bad "memory after M flash differs"; fi
 
+# --- no --key: flashed, and the output says the signature went unchecked
+start_sim $RAM
+expect 0 "flash without --key" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --no-run
+has err "1 signature not checked (no --key)" "unchecked signature named"
+if same_as_factory; then ok; else bad "memory after a flash without --key differs"; fi
+
 # --- qCRC verification, no-ack mode, small packets
 start_sim $RAM --crc --noack --packet-size 0x100
 expect 0 "flash with qCRC, no-ack, 256-byte packets" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
