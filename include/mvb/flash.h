@@ -63,7 +63,9 @@ struct mvb_flash_result {
 	uint64_t written, verified, erased;
 	uint64_t skipped_erased;  /* of written: flash steps all 0xff, left as erased */
 	unsigned methods;         /* MVB_FLASH_BY_* used */
-	int verified_by_crc;      /* 1: qCRC, 0: read back */
+	int verified_by_crc;      /* 1: qCRC throughout, 0: read back (for some or all) */
+	int crc_distrusted;       /* the server's qCRC disagreed with bytes that read back right */
+	uint32_t crc_distrust_addr; /* where: verification went on by read-back from there */
 	uint32_t mismatch_addr;   /* first differing address when verify failed */
 	unsigned char got, want;  /* the bytes there */
 	const char *mismatch_what;

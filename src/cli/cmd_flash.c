@@ -552,6 +552,11 @@ int cmd_flash(int argc, char **argv)
 			fprintf(stderr, "; NOT verified (--no-verify)\n");
 		else
 			fprintf(stderr, "; verified by %s in %.3f s\n", res.verified_by_crc ? "CRC" : "read-back", vsecs);
+		if (!no_verify && res.crc_distrusted)
+			fprintf(stderr,
+				"mvbuild: note: the server's qCRC disagreed at 0x%08x with bytes that read back right; "
+				"verified by read-back from there\n",
+				(unsigned)res.crc_distrust_addr);
 	}
 
 	/* reset and run */
@@ -623,6 +628,8 @@ int cmd_flash(int argc, char **argv)
 		json_raw(&j, "verify_seconds", secs_s);
 		json_str(&j, "method", method_str(res.methods, m, sizeof(m)));
 		json_str(&j, "verified", no_verify ? "no" : res.verified_by_crc ? "crc" : "read-back");
+		if (!no_verify && res.crc_distrusted)
+			json_hex(&j, "crc_distrusted_at", res.crc_distrust_addr);
 		json_arr(&j, "pieces");
 		for (unsigned i = 0; i < plan.img.n; i++) {
 			json_obj(&j, NULL);

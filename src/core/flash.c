@@ -248,6 +248,9 @@ static int verify(struct job *j, const struct mvb_flash_plan *p, uint64_t total)
 			if (!rc && by_crc) {
 				/* the CRC disagreed but the bytes match: do not trust it */
 				j->c->crc_state = -1;
+				j->r->verified_by_crc = 0;
+				j->r->crc_distrusted = 1;
+				j->r->crc_distrust_addr = a;
 			}
 		next:
 			if (rc)

@@ -102,6 +102,15 @@ expect 0 "flash over M" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/
 has err "with M packets" "M summary"
 if same_as_factory; then ok; else bad "memory after M flash differs"; fi
 
+# --- a server whose qCRC goes wrong after two good answers: the bytes
+# read back right, so verification goes on by read-back and says so
+start_sim $RAM --crc --bad-crc-after 2
+expect 0 "flash with a server whose CRC lies" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+has err "verified by read-back" "read-back after a lying CRC"
+has err "qCRC disagreed at 0x" "the distrusted CRC is named"
+[ "$(grep -c '^<- qCRC' "$T/sim.log")" = 3 ] && ok || bad "qCRC asked again after it disagreed"
+if same_as_factory; then ok; else bad "memory after a lying-CRC flash differs"; fi
+
 # --- no --key: flashed, and the output says the signature went unchecked
 start_sim $RAM
 expect 0 "flash without --key" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --no-run

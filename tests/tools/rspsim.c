@@ -5,7 +5,7 @@
  * `mvbuild flash` copes with what real servers and cables do.
  *
  *   rspsim --port-file F [--ram ADDR:SIZE]... [--flash ADDR:SIZE:BLOCK]...
- *          [--no-x] [--crc] [--noack] [--packet-size N]
+ *          [--no-x] [--crc] [--bad-crc-after N] [--noack] [--packet-size N]
  *          [--corrupt-every N] [--drop-after BYTES] [--error-at ADDR]
  *          [--lie-at ADDR] [--delay-ms N] [--dump FILE] [--log FILE]
  *
@@ -36,6 +36,8 @@ struct region {
 static struct region reg[8];
 static unsigned nreg;
 static int opt_no_x, opt_crc, opt_noack, opt_corrupt_every, opt_delay_ms;
+static long opt_bad_crc_after = -1; /* qCRC replies after this many are wrong (a buggy server) */
+static long crc_replies;
 static long opt_drop_after = -1;
 static long long opt_error_at = -1, opt_lie_at = -1;
 static unsigned opt_packet = 0x1000;
@@ -461,6 +463,8 @@ static void serve(void)
 				for (int k = 0; k < 8; k++)
 					crc = crc & 0x80000000u ? (crc << 1) ^ 0x04c11db7u : crc << 1;
 			}
+			if (opt_bad_crc_after >= 0 && crc_replies++ >= opt_bad_crc_after)
+				crc ^= 1;
 			snprintf(out, sizeof(out), "C%x", (unsigned)crc);
 			replys(out);
 		} else if (!strncmp(p, "qRcmd,", 6)) {
@@ -534,6 +538,8 @@ int main(int argc, char **argv)
 			opt_no_x = 1;
 		else if (!strcmp(a, "--crc"))
 			opt_crc = 1;
+		else if (ARG("--bad-crc-after"))
+			opt_bad_crc_after = strtol(v, NULL, 0);
 		else if (!strcmp(a, "--noack"))
 			opt_noack = 1;
 		else if (ARG("--packet-size"))
