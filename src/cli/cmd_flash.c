@@ -250,6 +250,7 @@ struct probe {
 	int port;
 	pid_t child;
 	const char *reset; /* monitor command, or NULL */
+	FILE *child_err;   /* QEMU's standard error, shown when it ends (qemu_messages) */
 };
 
 static int parse_probe(const char *arg, const struct mvb_board *b, struct probe *p)
@@ -307,6 +308,21 @@ static int parse_probe(const char *arg, const struct mvb_board *b, struct probe 
 	return 0;
 }
 
+/* What QEMU wrote to its standard error, to ours, without the line QEMU
+ * prints when mvbuild stops it. */
+static void qemu_messages(struct probe *p)
+{
+	if (!p->child_err)
+		return;
+	char line[1024];
+	rewind(p->child_err);
+	while (fgets(line, sizeof(line), p->child_err))
+		if (!strstr(line, "terminating on signal"))
+			fputs(line, stderr);
+	fclose(p->child_err);
+	p->child_err = NULL;
+}
+
 static int start_qemu(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
 {
 	int port, lfd = sys_listen_loopback(&port);
@@ -322,7 +338,11 @@ static int start_qemu(struct probe *p, const struct mvb_board *b, int console_fd
 			 "-chardev", gdbdev, "-gdb", "chardev:mvgdb",
 			 "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con", "-serial", "chardev:con",
 			 "-semihosting-config", "enable=on,target=native", NULL };
-	p->child = sys_spawn(argv, lfd, console_fd);
+	/* QEMU's messages go to a temporary file, shown when it has ended, so
+	 * that stopping it (--timeout, --no-run) does not print QEMU's own
+	 * "terminating on signal" line as if something went wrong */
+	p->child_err = tmpfile();
+	p->child = sys_spawn(argv, lfd, console_fd, p->child_err ? fileno(p->child_err) : -1);
 	if (p->child < 0) {
 		snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
 		close(lfd);
@@ -358,7 +378,7 @@ static int start_server(struct probe *p, const struct mvb_board *b, char *err, s
 	if (p->kind == PROBE_STLINK) {
 		tool = getenv("MVBUILD_STUTIL");
 		char *argv[] = { (char *)(tool && *tool ? tool : "st-util"), "-p", ps, NULL };
-		p->child = sys_spawn(argv, -1, 2);
+		p->child = sys_spawn(argv, -1, 2, -1);
 		tool = argv[0];
 	} else {
 		tool = getenv("MVBUILD_OPENOCD");
@@ -366,7 +386,7 @@ static int start_server(struct probe *p, const struct mvb_board *b, char *err, s
 				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink.cfg"), "-f",
 				 (char *)b->openocd_target, "-c", gdbport, "-c", "tcl_port disabled", "-c",
 				 "telnet_port disabled", NULL };
-		p->child = sys_spawn(argv, -1, 2);
+		p->child = sys_spawn(argv, -1, 2, -1);
 		tool = argv[0];
 	}
 	if (p->child < 0) {
@@ -662,6 +682,7 @@ out:
 		close(k.fd);
 	if (p.child > 0)
 		sys_stop(p.child);
+	qemu_messages(&p);
 	mvb_flash_plan_release(&plan);
 	mvb_elf_release(&elf);
 	mvb_buf_release(&store);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "sys/sys.h"
 
-pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd)
+pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd, int stderr_fd)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -22,6 +22,8 @@ pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd)
 		dup2(null, 0);
 	if (stdout_fd >= 0)
 		dup2(stdout_fd, 1);
+	if (stderr_fd >= 0)
+		dup2(stderr_fd, 2);
 	if (keep_fd >= 0) {
 		int fl = fcntl(keep_fd, F_GETFD);
 		if (fl >= 0)

@@ -47,9 +47,9 @@ int sys_write_all(int fd, const void *buf, size_t n);
 
 /* ---- child processes (proc.c) ---- */
 /* Starts argv[0] (PATH search) in its own process group with stdin from
- * /dev/null, keep_fd inherited (or -1) and stdout to stdout_fd (or -1 to
- * share ours).  Returns the pid or -1. */
-pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd);
+ * /dev/null, keep_fd inherited (or -1), stdout to stdout_fd and stderr to
+ * stderr_fd (each -1 to share ours).  Returns the pid or -1. */
+pid_t sys_spawn(char *const argv[], int keep_fd, int stdout_fd, int stderr_fd);
 /* Waits up to timeout_ms (< 0: forever): 0 with the exit status (128+N
  * for signal N), 1 when still running, -1 on error. */
 int sys_wait(pid_t pid, int timeout_ms, int *status);

@@ -53,3 +53,20 @@ qrc=$?
 [ "$qrc" -eq 0 ] || fail "QEMU after a gdb:// flash: exit $qrc"
 grep -q "app: hello from the non-secure app" "$D/console2.log" || fail "gdb probe: no app output"
 echo "gdb probe: ok"
+
+# 3. an app that never ends: --timeout stops QEMU, the flash still
+# succeeds, and QEMU's own "terminating on signal" line is not shown
+"$MVB" bundle "$FW/examples/test_forever.elf" --board "$BOARD" --microvisor "$FW/out/microvisor.elf" \
+	--api "$FW/out/mv_api.yaml" --sign "$D/k.pem" -o "$D/forever.mvb" 2>"$D/bundle3.log" || fail "bundle forever"
+timeout 60 "$MVB" flash "$D/forever.mvb" --board "$BOARD" --key "$D/k.pub.pem" --timeout 2 \
+	>"$D/console3.log" 2>"$D/flash3.log" || fail "timeout run: exit $?"
+grep -q "app: tick 1" "$D/console3.log" || fail "timeout run: the app did not run"
+grep -q "the device still runs after 2 s; stopped QEMU (--timeout)" "$D/flash3.log" || fail "timeout not reported"
+grep -q "terminating on signal" "$D/flash3.log" && fail "QEMU's stop message shown"
+# --no-run: written and verified, QEMU stopped before the app starts
+timeout 60 "$MVB" flash "$D/forever.mvb" --board "$BOARD" --key "$D/k.pub.pem" --no-run \
+	>"$D/console4.log" 2>"$D/flash4.log" || fail "--no-run: exit $?"
+grep -q "verified by read-back" "$D/flash4.log" || fail "--no-run: not verified"
+grep -q "app:" "$D/console4.log" && fail "--no-run: the app ran"
+grep -q "terminating on signal" "$D/flash4.log" && fail "--no-run: QEMU's stop message shown"
+echo "timeout and --no-run: ok"
