@@ -26,7 +26,7 @@ B=${FUZZ_BUILD:-build-fuzz}
 LEDGER=$B/ledger.tsv
 if [ "${1:-}" = --ledger ]; then
 	[ -f "$LEDGER" ] || { echo "fuzz: no ledger yet ($LEDGER)"; exit 1; }
-	awk -F'\t' 'NR > 1 { cpu[$3] += $6 + $7; ex[$3] += $8; n[$3]++; if ($9 != "ok") bad[$3]++ }
+	awk -F'\t' 'NR > 1 { cpu[$3] += $6 + $7; ex[$3] += $8; n[$3]++; if ($9 == "failed") bad[$3]++ }
 		END { printf "%-16s %5s %12s %14s %s\n", "harness", "runs", "CPU minutes", "executions", "failed runs";
 			for (h in cpu) printf "%-16s %5d %12.1f %14d %d\n", h, n[h], cpu[h] / 60, ex[h], bad[h] }' "$LEDGER" |
 		{ read -r head; echo "$head"; sort; }
