@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
@@ -98,17 +99,11 @@ static void setup(void)
 	if (done)
 		return;
 	done = 1;
-	uint8_t seed[32] = { 0x42 };
-	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-	char err[64];
 	struct mvb_diags d = MVB_DIAGS_INIT;
-	if (mvb_key_generate(seed, sizeof(seed), &priv, &pub) ||
-	    mvb_key_load(&key, priv.data, priv.len, NULL, 1, err, sizeof(err)) || build(1, NULL, 0, &base_bytes) ||
-	    mvb_bundle_parse(&base, "base.mvb", base_bytes.data, base_bytes.len, &d))
+	key = fuzz_trusted_key();
+	if (build(1, NULL, 0, &base_bytes) || mvb_bundle_parse(&base, "base.mvb", base_bytes.data, base_bytes.len, &d))
 		abort();
 	mvb_key_id(key, key_id);
-	mvb_buf_release(&priv);
-	mvb_buf_release(&pub);
 	const char *dir = getenv("MVB_FUZZ_EMIT");
 	if (dir) {
 		struct mvb_buf raw = MVB_BUF_INIT, delta = MVB_BUF_INIT;
@@ -164,10 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* ECDSA verification costs milliseconds, and a mutant's signature
 		 * almost never verifies: check it for one input in 16 (by a hash
 		 * of the whole input, so the same ones every time) */
-		uint32_t fnv = 2166136261u;
-		for (size_t i = 0; i < size; i++)
-			fnv = (fnv ^ data[i]) * 16777619u;
-		if ((fnv & 15) == 0)
+		if ((fuzz_hash(data, size) & 15) == 0)
 			mvb_bundle_check_sigs(&v, "fuzz.mvb", &key, 1, &good, &d);
 		struct mvb_buf o = MVB_BUF_INIT;
 		mvb_bundle_with_sigs(&v, v.s, v.ns, &o);

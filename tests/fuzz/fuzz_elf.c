@@ -7,35 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness.h"
 #include "mvb/check.h"
 #include "mvb/image.h"
-
-static struct mvb_board board;
-static int have_board;
-
-static void load_board(void)
-{
-	const char *p = getenv("MVB_FUZZ_BOARD");
-	FILE *f = p ? fopen(p, "rb") : NULL;
-	if (!f) {
-		fprintf(stderr, "fuzz_elf: set MVB_FUZZ_BOARD to a board manifest\n");
-		abort();
-	}
-	static char text[1 << 16];
-	size_t n = fread(text, 1, sizeof(text), f);
-	fclose(f);
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	if (mvb_board_parse(&board, p, text, n, &d))
-		abort();
-	mvb_diags_release(&d);
-	have_board = 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!have_board)
-		load_board();
+	const struct mvb_board *board = fuzz_board();
 	/* an exact-size private copy: libelf wants writable memory, and any
 	 * read past the end is caught */
 	unsigned char *copy = malloc(size ? size : 1);
@@ -50,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			have_app = mvb_app_parse(&app, "embedded", e.app_manifest, e.app_manifest_len, &ad) == 0;
 			mvb_diags_release(&ad);
 		}
-		struct mvb_check_in in = { &e, "fuzz.elf", &board, have_app ? &app : NULL, "embedded", NULL };
+		struct mvb_check_in in = { &e, "fuzz.elf", board, have_app ? &app : NULL, "embedded", NULL };
 		struct mvb_check_out out;
 		mvb_check_run(&in, &out, &d);
 		struct mvb_buf img = MVB_BUF_INIT;
-		mvb_app_image(&e, &board, &img);
+		mvb_app_image(&e, board, &img);
 		mvb_buf_release(&img);
 	}
 	mvb_elf_release(&e);

@@ -13,33 +13,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "harness.h"
 #include "mvb/repo.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
 
 static struct mvb_key *key; /* private; also the trusted public key */
-
-static void setup(void)
-{
-	if (key)
-		return;
-	uint8_t seed[32] = { 0x42 };
-	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-	char err[64];
-	if (mvb_key_generate(seed, sizeof(seed), &priv, &pub) ||
-	    mvb_key_load(&key, priv.data, priv.len, NULL, 1, err, sizeof(err)))
-		abort();
-	mvb_buf_release(&priv);
-	mvb_buf_release(&pub);
-}
-
-static uint32_t fnv(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
 
 /* What publish does with an index it has read: the next release (and a
  * delta to it from the previous latest), signed when sign is set. */
@@ -110,7 +89,7 @@ out:
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	setup();
+	key = fuzz_trusted_key();
 	unsigned char *copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
 	struct mvb_repo_index *x = malloc(sizeof(*x));
@@ -120,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mvb_repo_encode(x, &b) || b.len != size || memcmp(b.data, copy, size))
 			abort(); /* accepted but not canonical */
 		mvb_buf_release(&b);
-		uint32_t h32 = fnv(data, size);
+		uint32_t h32 = fuzz_hash(data, size);
 		unsigned good;
 		if ((h32 & 15) == 0)
 			mvb_repo_check_sigs(x, copy, "fuzz.idx", &key, 1, &good, &d);
