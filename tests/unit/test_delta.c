@@ -646,6 +646,55 @@ static void test_wrong_base_page_already_new(void **state)
 	assert_int_equal(refused, 24);
 }
 
+/* A pure append (the new image is the old one plus pages past its end)
+ * where those pages already hold their new bytes and the old image is the
+ * wrong one: no step changes old bytes, so the resume scan takes the
+ * update as done up to there and cannot tell the base apart before the
+ * end.  What holds: the patcher ends with MVD_E_HASH (the new image does
+ * not match), not MVD_E_BASE, and no byte of the flash has changed (the
+ * old image, wrong as it is, stays bootable). */
+static void test_wrong_base_pure_append(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 8; k++) {
+		uint32_t ps = k % 2 ? 256 : 512;
+		size_t an = (size_t)ps * (6 + (size_t)k) + (k % 3 ? 0 : 100), t = 700 + (size_t)rnd() % 2000;
+		size_t bn = an + t;
+		uint8_t *a = malloc(an), *b = malloc(bn);
+		gen(a, an, k % 4);
+		memcpy(b, a, an);
+		gen(b + an, t, 5);
+		struct mvb_delta_opts o = { ps, 0, 0, 0 };
+		struct mvb_buf p = MVB_BUF_INIT;
+		assert_int_equal(mvb_delta_encode(a, an, b, bn, &o, &p, NULL), 0);
+		struct flash f = { 0 };
+		f.ps = ps;
+		f.npages = (uint32_t)((bn - 1) / ps + 1);
+		size_t span = (size_t)f.npages * ps;
+		uint8_t *tail = malloc(span), *before = malloc(span);
+		memset(tail, 0xff, span);
+		memcpy(tail, b, bn);
+		f.mem = malloc(span);
+		f.state = malloc(ps);
+		f_reset(&f, a, an, tail);
+		f.mem[rnd() % (an / ps * ps)] ^= (uint8_t)(1u << (rnd() % 8)); /* the wrong old image */
+		memset(f.state, 0x5a, ps);
+		memcpy(before, f.mem, span);
+		f.cut_at = -1;
+		int rc = boot(&f, p.data, p.len);
+		print_message("pure append %d: %zu + %zu bytes, page %u: patcher says %d\n", k, an, t, ps, rc);
+		assert_int_equal(rc, MVD_E_HASH);
+		assert_memory_equal(f.mem, before, span);
+		free(tail);
+		free(before);
+		free(f.mem);
+		free(f.state);
+		free(a);
+		free(b);
+		mvb_buf_release(&p);
+	}
+}
+
 static void test_power_cut_corpus(void **state)
 {
 	(void)state;
@@ -674,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_power_cut_corpus),
 		cmocka_unit_test(test_power_cut_page_already_new),
 		cmocka_unit_test(test_wrong_base_page_already_new),
+		cmocka_unit_test(test_wrong_base_pure_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
