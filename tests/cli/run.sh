@@ -81,6 +81,17 @@ if [ -f "$FW" ]; then
 	expect 0 "bundle --sign" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/a.mvb"
 	expect 0 "bundle again" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/b.mvb"
 	if cmp -s "$T/a.mvb" "$T/b.mvb"; then ok; else bad "bundles differ between runs"; fi
+	# the same bytes from copies of the inputs elsewhere, another working
+	# directory, time zone, locale and umask, on one CPU
+	mkdir -p "$T/elsewhere/sub dir"
+	cp "$T/good.elf" "$T/elsewhere/sub dir/renamed.elf"
+	cp "$APP" "$T/elsewhere/sub dir/m.yaml"
+	cp -p "$T/k.pem" "$T/elsewhere/key.pem"
+	one_cpu=()
+	command -v taskset >/dev/null && one_cpu=(taskset -c 0)
+	if (cd "$T/elsewhere" && umask 077 && TZ=Pacific/Chatham LC_ALL=C.UTF-8 "${one_cpu[@]}" "$MVB" bundle \
+		"sub dir/renamed.elf" --app "sub dir/m.yaml" --sign key.pem -o out.mvb 2>/dev/null) &&
+		cmp -s "$T/a.mvb" "$T/elsewhere/out.mvb"; then ok; else bad "bundle bytes depend on paths, zone, locale, umask or CPUs"; fi
 	expect 0 "verify" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board mps2-an505
 	has out "1 valid signature" "verify summary"
 	expect 1 "verify other board" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board stm32u585
