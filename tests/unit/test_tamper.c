@@ -173,7 +173,9 @@ static void test_field_values(void **state)
 	mvb_key_free(k);
 }
 
-/* The rule itself: a wrong key and no key are refused, with their ids. */
+/* The rule itself: a wrong key and no key are refused, with their ids;
+ * so are a broken signature, a valid one moved from another bundle and one
+ * by another key that claims the trusted key's id. */
 static void test_signature_rule(void **state)
 {
 	(void)state;
@@ -199,10 +201,44 @@ static void test_signature_rule(void **state)
 	assert_int_equal(good, 1);
 	assert_int_equal(d.n, 0);
 	/* the right key id with a signature that does not verify */
+	struct mvb_bundle_sig saved = v.s[0];
 	v.s[0].sg_der[v.s[0].sg_len - 1] ^= 1;
 	assert_int_equal(mvb_bundle_check_sigs(&v, "t.mvb", &k, 1, &good, &d), MVB_EINPUT);
 	tu_expect_id(&d, "bundle-signature");
 	mvb_diags_release(&d);
+	/* a valid signature of another bundle by the same key, moved over */
+	v.s[0] = saved;
+	struct mvb_buf other_b = MVB_BUF_INIT, moved = MVB_BUF_INIT;
+	make_bundle(&other_b, k);
+	other_b.data[0x40] ^= 1; /* another board name: another bundle */
+	struct mvb_bundle_view ov;
+	assert_int_equal(mvb_bundle_parse(&ov, "o.mvb", other_b.data, other_b.len, &d), 0);
+	assert_int_equal(mvb_bundle_with_sigs(&ov, v.s, v.ns, &moved), 0);
+	assert_int_equal(mvb_bundle_parse(&ov, "o.mvb", moved.data, moved.len, &d), 0);
+	assert_int_equal(mvb_bundle_check_sigs(&ov, "o.mvb", &k, 1, &good, &d), MVB_EINPUT);
+	assert_int_equal(good, 0);
+	tu_expect_id(&d, "bundle-signature");
+	mvb_diags_release(&d);
+	mvb_buf_release(&other_b);
+	mvb_buf_release(&moved);
+	/* a signature by another key that claims the trusted key's id */
+	uint8_t oseed[32] = { 9 };
+	struct mvb_buf opriv = MVB_BUF_INIT, opub = MVB_BUF_INIT;
+	assert_int_equal(mvb_key_generate(oseed, sizeof(oseed), &opriv, &opub), 0);
+	struct mvb_key *forger;
+	assert_int_equal(mvb_key_load(&forger, opriv.data, opriv.len, NULL, 1, err, sizeof(err)), 0);
+	uint8_t dg[32];
+	mvb_bundle_digest(&v, dg);
+	size_t n;
+	assert_int_equal(mvb_key_sign(forger, dg, dg, sizeof(dg), v.s[0].sg_der, &n), 0);
+	v.s[0].sg_len = (uint16_t)n;
+	assert_int_equal(mvb_bundle_check_sigs(&v, "t.mvb", &k, 1, &good, &d), MVB_EINPUT);
+	assert_int_equal(good, 0);
+	tu_expect_id(&d, "bundle-signature");
+	mvb_diags_release(&d);
+	mvb_key_free(forger);
+	mvb_buf_release(&opriv);
+	mvb_buf_release(&opub);
 	mvb_key_free(other);
 	mvb_key_free(k);
 	mvb_buf_release(&priv);
