@@ -33,6 +33,8 @@ int mvb_key_load(struct mvb_key **k, const unsigned char *data, size_t len, cons
 		 char *err, size_t errlen);
 void mvb_key_free(struct mvb_key *k);
 int mvb_key_is_p256(const struct mvb_key *k);
+/* The public point, uncompressed: 0x04 || X || Y (big-endian). */
+void mvb_key_point(const struct mvb_key *k, uint8_t pt[65]);
 /* First 8 bytes of SHA-256 of the public point (0x04 || X || Y). */
 void mvb_key_id(const struct mvb_key *k, uint8_t id[8]);
 /* DER signature of a SHA-256 digest into sig[72].  seed blinds the

@@ -143,15 +143,20 @@ int mvb_key_is_p256(const struct mvb_key *k)
 	return mbedtls_pk_ec(k->pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
 }
 
-void mvb_key_id(const struct mvb_key *k, uint8_t id[8])
+void mvb_key_point(const struct mvb_key *k, uint8_t pt[65])
 {
 	const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(k->pk);
-	unsigned char pt[65];
 	size_t n = 0;
+	memset(pt, 0, 65);
+	mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt, 65);
+}
+
+void mvb_key_id(const struct mvb_key *k, uint8_t id[8])
+{
+	unsigned char pt[65];
 	uint8_t h[32];
-	memset(pt, 0, sizeof(pt));
-	mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pt, sizeof(pt));
-	mvb_sha256(pt, n, h);
+	mvb_key_point(k, pt);
+	mvb_sha256(pt, sizeof(pt), h);
 	memcpy(id, h, 8);
 }
 

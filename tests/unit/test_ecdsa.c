@@ -1,8 +1,12 @@
-/* test_ecdsa.c - the signature primitive against published vectors:
- * every Wycheproof ECDSA P-256/SHA-256 DER verification vector (valid ones
- * verify; invalid ones, among them r or s zero or >= n, BER encodings,
- * wrong lengths and edge-case points, are refused), and the RFC 6979
- * deterministic signatures of "sample" and "test" (A.2.5), byte for byte.
+/* test_ecdsa.c - the signature primitives against published vectors:
+ * every Wycheproof ECDSA P-256/SHA-256 DER verification vector through
+ * mvbuild's verifier (mbedTLS behind a strict-DER check) and through the
+ * device verifier (src/p256, written here), each of which must give the
+ * vector's result (valid ones verify; invalid ones, among them r or s zero
+ * or >= n, BER encodings, wrong lengths and edge-case points, are
+ * refused); the device verifier against mbedTLS on random keys and
+ * messages; and the RFC 6979 deterministic signatures of "sample" and
+ * "test" (A.2.5), byte for byte.
  *
  * The vectors are read from MVB_WYCHEPROOF (../shared/vectors/wycheproof,
  * beside the project); they are not copied into it.  The JSON is scanned
@@ -15,6 +19,7 @@
 #include "testutil.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
+#include "mvp.h"
 
 static int unhex(const char *s, size_t n, unsigned char *out)
 {
@@ -92,11 +97,17 @@ static void test_wycheproof_der(void **state)
 	size_t kn, vn;
 	struct mvb_key *key = NULL;
 	int key_bad = 0;
+	unsigned char raw[65] = { 0 };
+	unsigned dev_wrong = 0, dev_valid = 0;
 	unsigned char msg[4096], sig[8192];
 	size_t msgn = 0, sign = 0;
 	unsigned n = 0, valid = 0, refused = 0, wrong = 0, nokey = 0;
 	while (next_pair(&p, &k, &kn, &v, &vn)) {
-		if (is_key(k, kn, "publicKeyDer")) {
+		if (is_key(k, kn, "uncompressed")) {
+			assert_int_equal(vn, 130);
+			assert_int_equal(unhex(v, vn, raw), 0);
+			assert_int_equal(raw[0], 4);
+		} else if (is_key(k, kn, "publicKeyDer")) {
 			unsigned char der[256];
 			assert_true(vn / 2 <= sizeof(der));
 			assert_int_equal(unhex(v, vn, der), 0);
@@ -130,6 +141,15 @@ static void test_wycheproof_der(void **state)
 				print_error("vector %u (%s): %s\n", n, want_ok ? "valid" : "invalid",
 					    ok ? "accepted" : "refused");
 			}
+			uint8_t dg[32];
+			mvb_sha256(msg, msgn, dg);
+			int dev = mvp_verify_der(raw + 1, dg, sig, sign);
+			if ((dev == MVP_OK) != want_ok) {
+				dev_wrong++;
+				print_error("vector %u (%s): the device verifier says %d\n", n,
+					    want_ok ? "valid" : "invalid", dev);
+			}
+			dev_valid += dev == MVP_OK;
 			valid += ok;
 			refused += !ok;
 		}
@@ -139,8 +159,67 @@ static void test_wycheproof_der(void **state)
 	free(text);
 	print_message("wycheproof DER: %u vectors, %u verified, %u refused (%u with an unloadable key), %u wrong\n", n,
 		      valid, refused, nokey, wrong);
+	print_message("wycheproof DER, device verifier: %u verified, %u wrong\n", dev_valid, dev_wrong);
 	assert_int_equal(n, 484);
 	assert_int_equal(wrong, 0);
+	assert_int_equal(dev_wrong, 0);
+}
+
+/* The device verifier agrees with mbedTLS: 64 keys, each signing 8
+ * digests (deterministic, from fixed seeds); every signature verifies, and
+ * with one bit of the digest, r, s or the key changed, neither verifier
+ * accepts it. */
+static void test_device_matches_mbedtls(void **state)
+{
+	(void)state;
+	unsigned checked = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		uint8_t seed[32];
+		memset(seed, (int)(i * 37 + 1), sizeof(seed));
+		seed[0] = (uint8_t)i;
+		struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
+		assert_int_equal(mvb_key_generate(seed, sizeof(seed), &priv, &pub), 0);
+		struct mvb_key *k;
+		char err[128];
+		assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
+		uint8_t pt[65];
+		mvb_key_point(k, pt);
+		assert_int_equal(pt[0], 4);
+		for (unsigned j = 0; j < 8; j++) {
+			uint8_t dg[32], sig[72];
+			size_t n;
+			for (unsigned b = 0; b < 32; b++)
+				dg[b] = (uint8_t)(i * 131 + j * 17 + b * b);
+			assert_int_equal(mvb_key_sign(k, dg, seed, sizeof(seed), sig, &n), 0);
+			assert_int_equal(mvb_key_verify(k, dg, sig, n), 0);
+			assert_int_equal(mvp_verify_der(pt + 1, dg, sig, n), MVP_OK);
+			/* one bit off in the digest, in the signature's last byte
+			 * (s), in r's last byte, and in the key's Y */
+			dg[j % 32] ^= (uint8_t)(1u << (j % 8));
+			assert_int_not_equal(mvb_key_verify(k, dg, sig, n), 0);
+			assert_int_not_equal(mvp_verify_der(pt + 1, dg, sig, n), MVP_OK);
+			dg[j % 32] ^= (uint8_t)(1u << (j % 8));
+			sig[n - 1] ^= 1;
+			assert_int_not_equal(mvb_key_verify(k, dg, sig, n), 0);
+			assert_int_not_equal(mvp_verify_der(pt + 1, dg, sig, n), MVP_OK);
+			sig[n - 1] ^= 1;
+			size_t rlen = sig[3], rlast = 4 + rlen - 1;
+			sig[rlast] ^= 1;
+			assert_int_not_equal(mvb_key_verify(k, dg, sig, n), 0);
+			assert_int_not_equal(mvp_verify_der(pt + 1, dg, sig, n), MVP_OK);
+			sig[rlast] ^= 1;
+			pt[64] ^= 1; /* off the curve */
+			assert_int_equal(mvp_verify_der(pt + 1, dg, sig, n), MVP_E_KEY);
+			pt[64] ^= 1;
+			checked++;
+		}
+		mvb_key_free(k);
+		mvb_buf_release(&priv);
+		mvb_buf_release(&pub);
+	}
+	print_message("device verifier vs mbedTLS: %u signatures, each also with its digest, r, s and key changed\n",
+		      checked);
+	assert_int_equal(checked, 512);
 }
 
 /* RFC 6979 A.2.5: P-256, SHA-256; the private key and the (r, s) pairs. */
@@ -204,6 +283,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wycheproof_der),
+		cmocka_unit_test(test_device_matches_mbedtls),
 		cmocka_unit_test(test_rfc6979),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
