@@ -39,3 +39,35 @@ if command -v valgrind >/dev/null; then
 		awk '/mvp_verify_der/ { gsub(",", "", $1); print $1; exit }')
 	echo "  ${ir:-?} instructions (callgrind, inclusive, mvp_verify_der)"
 fi
+
+# On the device: the firmware test app test_p256 verifies one signature
+# between two mv_ticks() calls; the app instructions between them (the
+# secure tick interrupts excluded) are one verification on the Cortex-M33.
+FW=${FW:-$ROOT/build/fw/mps2-an505}
+if [ -f "$FW/examples/test_p256.elf" ] && command -v qemu-system-arm >/dev/null; then
+	lo=$(sed -n 's/^#define MVB_PART_APP_FLASH_NS_BASE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$FW/gen/mv_board.h")
+	sz=$(sed -n 's/^#define MVB_PART_APP_FLASH_SIZE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$FW/gen/mv_board.h")
+	rm -f "$OUT/m33/exec.log"
+	mkdir -p "$OUT/m33"
+	mkfifo "$OUT/m33/exec.log" # the trace is about 1 GB: counted as it comes
+	awk -v lo=$((lo)) -v hi=$((lo + sz)) '
+	function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1; return v }
+	/^Trace/ {
+		split($4, a, "/"); pc = hex(a[2]); fn = $NF
+		secure = pc >= 268435456 && pc < 536870912
+		if (secure && !prev_secure && fn == "mv_ticks")
+			ticks++
+		else if (ticks == 1 && !secure && pc >= lo && pc < hi)
+			n++
+		prev_secure = secure
+	}
+	END { if (ticks >= 2) printf "Cortex-M33 (QEMU mps2-an505, test_p256): %d instructions for one verification\n", n
+		else print "bench/p256: the trace did not show both mv_ticks calls" }' "$OUT/m33/exec.log" &
+	counter=$!
+	# about 40 M traced instructions: minutes under QEMU -singlestep
+	TRACE_TIMEOUT=1200 "$ROOT/firmware/bench/trace.sh" "$FW" "$FW/examples/test_p256.elf" "$OUT/m33" || { kill $counter 2>/dev/null; exit 1; }
+	wait $counter
+	grep -q "app: p256: ok" "$OUT/m33/console.log" || { echo "bench/p256: test_p256 did not verify"; exit 1; }
+else
+	echo "(no firmware build with test_p256 at $FW: scripts/build-firmware.sh; no device count)"
+fi

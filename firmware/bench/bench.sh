@@ -39,28 +39,9 @@ echo "size: flash $flash B (code+rodata $text, veneers $veneers, data $data) of 
 echo "size: static ram $ram B (data $data, bss $bss, stack $stack) of $RAM_BUDGET"
 
 # ------------------------------------------------------------ the trace
-cc -std=c11 -O1 -I"$top/firmware/include" -I"$top/include" -I"$fw/gen" -o "$work/mkapphdr" \
-	"$top/firmware/tools/mkapphdr.c" "$top/firmware/core/sha256.c" "$top/firmware/core/crc32.c"
-arm-none-eabi-objcopy -O binary "$app" "$work/app.bin"
-arm-none-eabi-objcopy --dump-section .mvb.app="$work/app.yaml" "$app" "$work/scratch.elf"
-"$work/mkapphdr" --manifest "$work/app.yaml" --image "$work/app.bin" -o "$work/hdr.bin"
-hdr=$(sed -n 's/^#define MVB_PART_APP_HEADER_BASE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
+"$here/trace.sh" "$fw" "$app" "$work"
 flash_lo=$(sed -n 's/^#define MVB_PART_APP_FLASH_NS_BASE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
 flash_sz=$(sed -n 's/^#define MVB_PART_APP_FLASH_SIZE \(0x[0-9a-fA-F]*\)u.*/\1/p' "$fw/gen/mv_board.h")
-
-status=0
-timeout 60 qemu-system-arm -M mps2-an505 -display none -monitor none \
-	-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
-	-semihosting-config enable=on,target=native -no-reboot \
-	-icount shift=0 -singlestep -d exec,nochain -D "$work/exec.log" \
-	-kernel "$elf" -device loader,file="$app" -device loader,file="$work/hdr.bin",addr="$hdr" \
-	>"$work/console.log" || status=$?
-if [ "$status" != 0 ] || ! grep -q "mv: app exit 0" "$work/console.log"; then
-	cat "$work/console.log"
-	echo "bench.sh: the bench app did not run to its end (status $status)" >&2
-	exit 1
-fi
-
 awk -v lo=$((flash_lo)) -v hi=$((flash_lo + flash_sz)) '
 function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1; return v }
 function pcval(field,   a) { split(field, a, "/"); return hex(a[2]) }
