@@ -15,7 +15,7 @@
 # the campaign ledger build-fuzz/ledger.tsv with the commit, the
 # executions and the outcome; --ledger prints CPU minutes per harness
 # from it, which is what a campaign's "CPU-hours per harness" is.
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]
+#   scripts/fuzz.sh [SECONDS] [HARNESS[:SECONDS]...]   (a harness's own time)
 #   scripts/fuzz.sh --ledger
 #   CC_FUZZ=clang-14 FUZZ_TIMEOUT=1 FUZZ_BUILD=build-fuzz
 #   FUZZ_JOBS=N     run N harnesses at once (default 1)
@@ -42,8 +42,10 @@ if [ "$#" -gt 0 ]; then
 else
 	HARNESSES=$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)
 fi
-for h in $HARNESSES; do
+for hs in $HARNESSES; do
+	h=${hs%%:*}
 	[ -f "tests/fuzz/$h.c" ] || { echo "fuzz: no harness tests/fuzz/$h.c"; exit 2; }
+	case "$hs" in *:*) case "${hs#*:}" in '' | *[!0-9]*) echo "fuzz: '$hs': SECONDS must be a number"; exit 2 ;; esac ;; esac
 done
 
 # The whole project is instrumented for coverage (fuzzer-no-link); only
@@ -53,13 +55,14 @@ CC=$CC cmake -S . -B "$B" -DMVB_FUZZ=ON -DMVB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Rel
 	-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DMVB_FW_BUILD_DIR= >"$B/cmake.log" 2>&1 ||
 	{ cat "$B/cmake.log"; exit 3; }
 # shellcheck disable=SC2046
-cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target $h"; done) >"$B/build.log" 2>&1 ||
+cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target ${h%%:*}"; done) >"$B/build.log" 2>&1 ||
 	{ tail -40 "$B/build.log"; exit 3; }
 
 # run_one HARNESS: one libFuzzer run; its report goes to $B/HARNESS.log,
 # its CPU time and outcome to the ledger.  Returns the fuzzer's status.
 run_one() {
-	local h=$1 exe rc=0 d
+	local h=${1%%:*} exe rc=0 d SECS=$SECS
+	case "$1" in *:*) SECS=${1#*:} ;; esac
 	# The exact target path: a stray binary of the same name elsewhere in
 	# the build tree (an older manual build) must never be the one run.
 	exe=$B/tests/fuzz/$h
