@@ -395,16 +395,26 @@ static int changes_old(const uint8_t *old, uint32_t on, const uint8_t *nw, uint3
  * old end, or the same in both images, may already hold its new bytes) and
  * skip the check of dh_old_sha256. */
 
+/* lower goes first: what the page's rewrite destroys for the pages still
+ * to come, less (with_gain) what it reads from them while they are intact.
+ * Neither weighing wins on every pair (the PYBv1.1 pairs prefer the gain,
+ * the ESP8266 pair does not): the encoder tries both. */
+static int64_t score(uint64_t cost, uint64_t gain, int with_gain)
+{
+	return (int64_t)cost - (with_gain ? (int64_t)gain : 0);
+}
+
 static int order_pages(const struct segs *sg, uint32_t ps, const uint32_t *steps, uint32_t nsteps,
 		       const int32_t *step_of, const uint8_t *old, uint32_t on, const uint8_t *nw, uint32_t nn,
-		       uint32_t *order)
+		       int with_gain, uint32_t *order)
 {
 	uint64_t *w = calloc((size_t)nsteps * nsteps, sizeof(uint64_t));
-	uint64_t *cost = calloc(nsteps, sizeof(uint64_t));
+	uint64_t *cost = calloc(nsteps, sizeof(uint64_t)), *gain = calloc(nsteps, sizeof(uint64_t));
 	uint8_t *done = calloc(nsteps, 1);
-	if (!w || !cost || !done) {
+	if (!w || !cost || !gain || !done) {
 		free(w);
 		free(cost);
+		free(gain);
 		free(done);
 		return MVB_ENOMEM;
 	}
@@ -426,8 +436,10 @@ static int order_pages(const struct segs *sg, uint32_t ps, const uint32_t *steps
 		}
 	}
 	for (uint32_t a = 0; a < nsteps; a++)
-		for (uint32_t b = 0; b < nsteps; b++)
+		for (uint32_t b = 0; b < nsteps; b++) {
 			cost[b] += w[(size_t)a * nsteps + b];
+			gain[a] += w[(size_t)a * nsteps + b];
+		}
 	int first_changes = 0; /* some step changes old bytes: step 0 must */
 	for (uint32_t b = 0; b < nsteps && !first_changes; b++)
 		first_changes = changes_old(old, on, nw, nn, ps, steps[b]);
@@ -435,15 +447,20 @@ static int order_pages(const struct segs *sg, uint32_t ps, const uint32_t *steps
 		uint32_t pick = nsteps;
 		for (uint32_t b = 0; b < nsteps; b++)
 			if (!done[b] && (k || !first_changes || changes_old(old, on, nw, nn, ps, steps[b])) &&
-			    (pick == nsteps || cost[b] < cost[pick] || (cost[b] == cost[pick] && steps[b] > steps[pick])))
+			    (pick == nsteps || score(cost[b], gain[b], with_gain) < score(cost[pick], gain[pick], with_gain) ||
+			     (score(cost[b], gain[b], with_gain) == score(cost[pick], gain[pick], with_gain) &&
+			      steps[b] > steps[pick])))
 				pick = b;
 		done[pick] = 1;
 		order[k] = pick;
-		for (uint32_t b = 0; b < nsteps; b++) /* pick no longer needs anything */
-			cost[b] -= w[(size_t)pick * nsteps + b];
+		for (uint32_t b = 0; b < nsteps; b++) {
+			cost[b] -= w[(size_t)pick * nsteps + b]; /* pick no longer needs anything */
+			gain[b] -= w[(size_t)b * nsteps + pick]; /* nor can anything still read pick */
+		}
 	}
 	free(w);
 	free(cost);
+	free(gain);
 	free(done);
 	return 0;
 }
@@ -845,14 +862,14 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	/* pages that change: any not wholly inside both images with equal bytes */
 	uint32_t *steps = malloc(sizeof(uint32_t) * newpages), nsteps = 0;
 	int32_t *step_of = malloc(sizeof(int32_t) * npages);
-	uint32_t *order = malloc(sizeof(uint32_t) * newpages);
+	uint32_t *orders[2] = { malloc(sizeof(uint32_t) * newpages), malloc(sizeof(uint32_t) * newpages) };
 	struct segs sg = { 0 };
 	struct mapbuild mb = { 0 };
 	struct mvd_map_entry *map = malloc(sizeof(*map) * MVD_MAX_MAP);
 	struct enc e = { 0 };
 	e.tmp = malloc(2 * (size_t)ps);
 	int32_t *sa = NULL;
-	int rc = steps && step_of && order && map && e.tmp ? 0 : MVB_ENOMEM;
+	int rc = steps && step_of && orders[0] && orders[1] && map && e.tmp ? 0 : MVB_ENOMEM;
 	for (uint32_t p = 0; p < npages && !rc; p++) {
 		uint32_t s = p * ps, t = s + ps;
 		step_of[p] = -1;
@@ -870,8 +887,8 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	if (!rc)
 		rc = match(old, (int32_t)on, nw, (int32_t)nn, sa, &sg);
 	free(sa);
-	if (!rc)
-		rc = order_pages(&sg, ps, steps, nsteps, step_of, old, on, nw, nn, order);
+	for (int g = 0; g < 2 && !rc; g++)
+		rc = order_pages(&sg, ps, steps, nsteps, step_of, old, on, nw, nn, g, orders[g]);
 	e.old = old;
 	e.nw = nw;
 	e.on = on;
@@ -880,19 +897,22 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	uint32_t base = 0;
 	int have_base = o && o->base_known ? (base = o->base_addr, 1)
 					       : guess_base(old, on, big, &base) || guess_base_by_calls(old, on, &base);
-	/* candidate predictions; the smallest patch wins */
+	/* candidate predictions, each with both page orders; the smallest
+	 * patch wins */
 	uint32_t cands[3] = { MVD_FLAG_THUMB | MVD_FLAG_PTR, MVD_FLAG_THUMB, 0 };
 	struct mvb_buf best = MVB_BUF_INIT, trial = MVB_BUF_INIT;
 	struct mvb_delta_stats best_st = { 0 };
 	int have_best = 0;
-	for (int c = 0; c < 3 && !rc; c++) {
-		uint32_t fl = cands[c];
+	uint32_t nmap = 0;
+	for (int c = 0; c < 6 && !rc; c++) {
+		uint32_t fl = cands[c / 2], *order = orders[c % 2];
 		if ((fl & MVD_FLAG_PTR) && !have_base)
 			continue;
 		if (fl && o && o->no_predict)
 			continue;
-		uint32_t nmap = 0;
-		if (fl) {
+		if (!fl)
+			nmap = 0;
+		else if (c % 2 == 0) { /* the map depends on the prediction only */
 			mb.n = 0;
 			rc = observe(old, on, nw, nn, &sg, fl, base, &mb);
 			if (!rc)
@@ -919,7 +939,8 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	mvb_buf_release(&trial);
 	free(steps);
 	free(step_of);
-	free(order);
+	free(orders[0]);
+	free(orders[1]);
 	free(sg.v);
 	free(mb.v);
 	free(map);
