@@ -64,9 +64,17 @@ static void calls(void)
 		case 1:
 			r = mv_scall_log(pointer(a), b);
 			break;
-		case 2:
-			r = mv_scall_wait(b % 70000u); /* the limit is 60000 ms */
+		case 2: {
+			/* the limit is 60000 ms; the fake port's time passes one
+			 * tick per wait, so a valid wait loops ms times: keep the
+			 * invalid values and the last few valid ones as they are,
+			 * and bring the rest under 64 */
+			uint32_t ms = b;
+			if (ms > 64u && ms < 60000u - 8u)
+				ms %= 64u;
+			r = mv_scall_wait(ms);
 			break;
+		}
 		case 3:
 			r = mv_scall_restart(b);
 			break;
