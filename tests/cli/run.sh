@@ -93,6 +93,16 @@ if [ -f "$FW" ]; then
 		"sub dir/renamed.elf" --app "sub dir/m.yaml" --sign key.pem -o out.mvb 2>/dev/null) &&
 		cmp -s "$T/a.mvb" "$T/elsewhere/out.mvb"; then ok; else bad "bundle bytes depend on paths, zone, locale, umask or CPUs"; fi
 	expect 0 "verify" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board mps2-an505
+	# key hygiene: the private scalar is in no bundle, public key or output
+	priv=$(openssl pkey -in "$T/k.pem" -text -noout 2>/dev/null | awk '/^priv:/ { f = 1; next } /^pub:/ { f = 0 } f' |
+		tr -d ' :\n' | sed 's/^00\(.\{64\}\)$/\1/')
+	if [ "${#priv}" = 64 ]; then ok; else bad "cannot read the private scalar with openssl"; fi
+	leaked=
+	for f in "$T/a.mvb" "$T/k.pub.pem" "$T/out" "$T/err"; do
+		od -An -tx1 -v "$f" | tr -d ' \n' | grep -q "$priv" && leaked="$leaked $f"
+		grep -qi "$priv" "$f" && leaked="$leaked $f"
+	done
+	if [ -z "$leaked" ] && [ -n "$priv" ]; then ok; else bad "private key bytes found in:$leaked"; fi
 	has out "1 valid signature" "verify summary"
 	expect 1 "verify other board" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem" --board stm32u585
 	has out "\[bundle-board\]" "board id"
