@@ -55,6 +55,6 @@ if [ "$sanitize" = 1 ]; then
 fi
 
 if [ "$fuzz" = 1 ]; then
-	echo "== fuzz smoke: every harness for ${fuzz_secs}s"
-	scripts/fuzz.sh "$fuzz_secs"
+	echo "== fuzz smoke: every harness for ${fuzz_secs}s, two at a time"
+	FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh "$fuzz_secs"
 fi
