@@ -36,14 +36,7 @@ static struct mvb_key *test_key(uint8_t fill)
 {
 	uint8_t seed[32];
 	memset(seed, fill, sizeof(seed));
-	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-	assert_int_equal(mvb_key_generate(seed, sizeof(seed), &priv, &pub), 0);
-	struct mvb_key *k;
-	char err[128];
-	assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
-	mvb_buf_release(&priv);
-	mvb_buf_release(&pub);
-	return k;
+	return tu_key(seed);
 }
 
 /* A signed bundle in out. */

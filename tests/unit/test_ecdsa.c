@@ -177,11 +177,7 @@ static void test_device_matches_mbedtls(void **state)
 		uint8_t seed[32];
 		memset(seed, (int)(i * 37 + 1), sizeof(seed));
 		seed[0] = (uint8_t)i;
-		struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-		assert_int_equal(mvb_key_generate(seed, sizeof(seed), &priv, &pub), 0);
-		struct mvb_key *k;
-		char err[128];
-		assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
+		struct mvb_key *k = tu_key(seed);
 		uint8_t pt[65];
 		mvb_key_point(k, pt);
 		assert_int_equal(pt[0], 4);
@@ -214,8 +210,6 @@ static void test_device_matches_mbedtls(void **state)
 			checked++;
 		}
 		mvb_key_free(k);
-		mvb_buf_release(&priv);
-		mvb_buf_release(&pub);
 	}
 	print_message("device verifier vs mbedTLS: %u signatures, each also with its digest, r, s and key changed\n",
 		      checked);

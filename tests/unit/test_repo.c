@@ -14,14 +14,7 @@ static struct mvb_key *key(uint8_t base)
 	uint8_t seed[32];
 	for (unsigned i = 0; i < sizeof(seed); i++)
 		seed[i] = (uint8_t)(base + i);
-	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-	assert_int_equal(mvb_key_generate(seed, sizeof(seed), &priv, &pub), 0);
-	struct mvb_key *k;
-	char err[128];
-	assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
-	mvb_buf_release(&priv);
-	mvb_buf_release(&pub);
-	return k;
+	return tu_key(seed);
 }
 
 static struct mvb_repo_release rel(uint32_t version, uint32_t counter, uint32_t size, uint8_t fill)

@@ -26,14 +26,7 @@ static struct mvb_key *key(void)
 	uint8_t seed[32];
 	for (unsigned i = 0; i < sizeof(seed); i++)
 		seed[i] = (uint8_t)(0xa0 + i);
-	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
-	assert_int_equal(mvb_key_generate(seed, sizeof(seed), &priv, &pub), 0);
-	struct mvb_key *k;
-	char err[128];
-	assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
-	mvb_buf_release(&priv);
-	mvb_buf_release(&pub);
-	return k;
+	return tu_key(seed);
 }
 
 static void make_bundle(struct mvb_buf *out, struct mvb_key *k)
@@ -223,10 +216,7 @@ static void test_signature_rule(void **state)
 	mvb_buf_release(&moved);
 	/* a signature by another key that claims the trusted key's id */
 	uint8_t oseed[32] = { 9 };
-	struct mvb_buf opriv = MVB_BUF_INIT, opub = MVB_BUF_INIT;
-	assert_int_equal(mvb_key_generate(oseed, sizeof(oseed), &opriv, &opub), 0);
-	struct mvb_key *forger;
-	assert_int_equal(mvb_key_load(&forger, opriv.data, opriv.len, NULL, 1, err, sizeof(err)), 0);
+	struct mvb_key *forger = tu_key(oseed);
 	uint8_t dg[32];
 	mvb_bundle_digest(&v, dg);
 	size_t n;
@@ -237,8 +227,6 @@ static void test_signature_rule(void **state)
 	tu_expect_id(&d, "bundle-signature");
 	mvb_diags_release(&d);
 	mvb_key_free(forger);
-	mvb_buf_release(&opriv);
-	mvb_buf_release(&opub);
 	mvb_key_free(other);
 	mvb_key_free(k);
 	mvb_buf_release(&priv);

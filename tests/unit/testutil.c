@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include "testutil.h"
 #include "mvb/bundle.h"
+#include "mvb/sign.h"
 
 char *tu_read(const char *path, size_t *len)
 {
@@ -146,4 +147,16 @@ void tu_sign_bundle(const struct mvb_buf *b, const struct mvb_key *k, struct mvb
 	mvb_key_id(k, sig.sg_key_id);
 	assert_int_equal(mvb_bundle_with_sigs(&v, &sig, 1, out), 0);
 	mvb_diags_release(&d);
+}
+
+struct mvb_key *tu_key(const uint8_t seed[32])
+{
+	struct mvb_buf priv = MVB_BUF_INIT, pub = MVB_BUF_INIT;
+	assert_int_equal(mvb_key_generate(seed, 32, &priv, &pub), 0);
+	struct mvb_key *k;
+	char err[128];
+	assert_int_equal(mvb_key_load(&k, priv.data, priv.len, NULL, 1, err, sizeof(err)), 0);
+	mvb_buf_release(&priv);
+	mvb_buf_release(&pub);
+	return k;
 }

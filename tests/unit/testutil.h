@@ -33,6 +33,11 @@ void tu_board(struct mvb_board *b, const char *name);
 void tu_expect_id(const struct mvb_diags *d, const char *id);
 void tu_print(const struct mvb_diags *d);
 
+struct mvb_key;
+/* The P-256 private key mvb_key_generate makes from these 32 seed bytes
+ * (the same key every run). */
+struct mvb_key *tu_key(const uint8_t seed[32]);
+
 /* Parses the unsigned bundle in b and writes it to out with one signature
  * by k (blinding from a fixed seed, so the bytes are the same each run). */
 void tu_sign_bundle(const struct mvb_buf *b, const struct mvb_key *k, struct mvb_buf *out);
