@@ -16,7 +16,7 @@
 # executions and the outcome; --ledger prints CPU minutes per harness
 # from it, which is what a campaign's "CPU-hours per harness" is.
 #   scripts/fuzz.sh [SECONDS] [HARNESS[:SECONDS]...]   (a harness's own time)
-#   scripts/fuzz.sh --ledger
+#   scripts/fuzz.sh --ledger [GOAL]   (GOAL: CPU minutes every harness needs)
 #   CC_FUZZ=clang-14 FUZZ_TIMEOUT=1 FUZZ_BUILD=build-fuzz
 #   FUZZ_JOBS=N     run N harnesses at once (default 1)
 set -eu
@@ -25,12 +25,41 @@ CC=${CC_FUZZ:-clang-14}
 B=${FUZZ_BUILD:-build-fuzz}
 LEDGER=$B/ledger.tsv
 if [ "${1:-}" = --ledger ]; then
+	# Counted: runs that ended ok or were interrupted (stopped by hand, their
+	# time is real fuzzing).  Not counted: failed runs (listed) and rows
+	# whose outcome begins with "superseded" (a harness version since
+	# replaced, kept for the record).  With GOAL minutes, the last column
+	# says what each harness still needs and the exit status is 1 while any
+	# harness is short of it or any run failed.
 	[ -f "$LEDGER" ] || { echo "fuzz: no ledger yet ($LEDGER)"; exit 1; }
-	awk -F'\t' 'NR > 1 { cpu[$3] += $6 + $7; ex[$3] += $8; n[$3]++; if ($9 == "failed") bad[$3]++ }
-		END { printf "%-16s %5s %12s %14s %s\n", "harness", "runs", "CPU minutes", "executions", "failed runs";
-			for (h in cpu) printf "%-16s %5d %12.1f %14d %d\n", h, n[h], cpu[h] / 60, ex[h], bad[h] }' "$LEDGER" |
-		{ read -r head; echo "$head"; sort; }
-	exit 0
+	goal=${2:-0}
+	case "$goal" in '' | *[!0-9.]*) echo "fuzz: --ledger GOAL must be minutes, not '$goal'"; exit 2 ;; esac
+	# Every harness in the tree is listed, those never run with 0.
+	all=$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done)
+	awk -F'\t' -v goal="$goal" -v all="$all" 'BEGIN { k = split(all, hs, "\n"); for (i = 1; i <= k; i++) seen[hs[i]] = 1 }
+		NR > 1 {
+			h = $3; seen[h] = 1
+			if ($9 == "failed") { bad[h]++; next }
+			if ($9 ~ /^superseded/) { old[h] += $6 + $7; next }
+			cpu[h] += $6 + $7; ex[h] += $8; n[h]++
+		}
+		END {
+			printf "%-16s %5s %12s %14s %12s %11s", "harness", "runs", "CPU minutes", "executions", "superseded", "failed runs"
+			if (goal > 0) printf " %10s", "to " goal
+			printf "\n"
+			short = 0
+			for (h in seen) {
+				left = goal - cpu[h] / 60
+				printf "%-16s %5d %12.1f %14d %12.1f %11d", h, n[h], cpu[h] / 60, ex[h], old[h] / 60, bad[h]
+				if (goal > 0) printf " %10s", (left > 0 ? sprintf("%.1f", left) : "done")
+				printf "\n"
+				if ((goal > 0 && left > 0) || bad[h]) short = 1
+			}
+			exit short
+		}' "$LEDGER" >"$LEDGER.sum" || st=$?
+	{ head -1 "$LEDGER.sum"; tail -n +2 "$LEDGER.sum" | sort; }
+	rm -f "$LEDGER.sum"
+	exit "${st:-0}"
 fi
 SECS=${1:-60}
 shift || true
@@ -90,7 +119,10 @@ run_one() {
 	MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml /usr/bin/time -f '%e %U %S' -o "$B/$h.time" \
 		"$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log" || rc=$?
 	local outcome=ok execs
-	if [ "$rc" != 0 ]; then
+	if [ "$rc" != 0 ] && grep -q "libFuzzer: run interrupted" "$B/$h.log"; then
+		outcome=interrupted # SIGINT (pkill -INT): a stopped run, not a finding
+		echo "fuzz: $h interrupted after $(tail -1 "$B/$h.time" | cut -d' ' -f1) s"
+	elif [ "$rc" != 0 ]; then
 		outcome=failed
 		echo "fuzz: $h FAILED; the report (full log: $B/$h.log):"
 		grep -E -A30 "^==[0-9]+==ERROR|runtime error|^SUMMARY|Test unit written" "$B/$h.log" | head -60
