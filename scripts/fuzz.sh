@@ -3,7 +3,8 @@
 # CMake so every core source file is in) and run each for SECONDS
 # (default 60).  A harness is a file tests/fuzz/fuzz_<name>.c; all of
 # them run unless some are named.  Each run starts from the committed
-# seeds (tests/fuzz/seeds/<harness>/) and past crashers
+# seeds (tests/fuzz/seeds/<harness>/), the committed campaign corpus
+# (tests/fuzz/corpus/<harness>/), past crashers
 # (tests/data/regress/<harness>/) and the directories listed in
 # tests/fuzz/<harness>.seeds, if any; the growing corpus lives in
 # build-fuzz/corpus/<harness>/.  Any crash, leak, UB report, input slower
@@ -17,6 +18,10 @@
 # from it, which is what a campaign's "CPU-hours per harness" is.
 #   scripts/fuzz.sh [SECONDS] [HARNESS[:SECONDS]...]   (a harness's own time)
 #   scripts/fuzz.sh --ledger [GOAL]   (GOAL: CPU minutes every harness needs)
+#   scripts/fuzz.sh --merge [HARNESS...]
+#       replaces tests/fuzz/corpus/<harness>/ (committed, replayed by CTest)
+#       with the smallest set of inputs from it, the campaign corpus, the
+#       seeds and past crashers that keeps all the coverage they reach
 #   CC_FUZZ=clang-14 FUZZ_TIMEOUT=1 FUZZ_BUILD=build-fuzz
 #   FUZZ_JOBS=N     run N harnesses at once (default 1)
 set -eu
@@ -61,6 +66,12 @@ if [ "${1:-}" = --ledger ]; then
 	rm -f "$LEDGER.sum"
 	exit "${st:-0}"
 fi
+MERGE=0
+if [ "${1:-}" = --merge ]; then
+	MERGE=1
+	shift
+	set -- 0 "$@"
+fi
 SECS=${1:-60}
 shift || true
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (scripts/setup.sh installs clang-14)"; exit 3; }
@@ -87,6 +98,40 @@ CC=$CC cmake -S . -B "$B" -DMVB_FUZZ=ON -DMVB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Rel
 cmake --build "$B" -j2 $(for h in $HARNESSES; do echo "--target ${h%%:*}"; done) >"$B/build.log" 2>&1 ||
 	{ tail -40 "$B/build.log"; exit 3; }
 
+# input_dirs HARNESS: the directories a run starts from besides the
+# growing corpus, one per line.
+input_dirs() {
+	local h=$1 d extra=()
+	[ -f "tests/fuzz/$h.seeds" ] && mapfile -t extra < <(grep -v '^#' "tests/fuzz/$h.seeds")
+	for d in "tests/fuzz/seeds/$h" "tests/fuzz/corpus/$h" "tests/data/regress/$h" "${extra[@]}"; do
+		[ -n "$d" ] && [ -d "$d" ] && echo "$d"
+	done
+	return 0
+}
+
+# merge_one HARNESS: libFuzzer's -merge=1 (a set cover of the features the
+# inputs reach, smallest inputs first) into a new directory that then
+# replaces tests/fuzz/corpus/HARNESS.
+merge_one() {
+	local h=$1 exe=$B/tests/fuzz/$1 new dirs=()
+	[ -x "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
+	mapfile -t dirs < <(input_dirs "$h")
+	[ -d "$B/corpus/$h" ] && dirs+=("$B/corpus/$h")
+	new=$(mktemp -d "tests/fuzz/.merge-$h.XXXXXX")
+	if ! MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+		"$new" "${dirs[@]}" >"$B/$h.merge.log" 2>&1; then
+		echo "fuzz: merging $h failed (log: $B/$h.merge.log)"
+		rm -rf "$new"
+		return 1
+	fi
+	chmod 755 "$new"
+	rm -rf "tests/fuzz/corpus/$h"
+	mkdir -p tests/fuzz/corpus
+	mv "$new" "tests/fuzz/corpus/$h"
+	echo "fuzz: tests/fuzz/corpus/$h: $(find "tests/fuzz/corpus/$h" -type f | wc -l) inputs," \
+		"$(cat "tests/fuzz/corpus/$h"/* 2>/dev/null | wc -c) bytes"
+}
+
 # run_one HARNESS: one libFuzzer run; its report goes to $B/HARNESS.log,
 # its CPU time and outcome to the ledger.  Returns the fuzzer's status.
 run_one() {
@@ -97,11 +142,9 @@ run_one() {
 	exe=$B/tests/fuzz/$h
 	[ -x "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
 	mkdir -p "$B/corpus/$h"
-	local dirs=("$B/corpus/$h") extra=()
-	[ -f "tests/fuzz/$h.seeds" ] && mapfile -t extra < <(grep -v '^#' "tests/fuzz/$h.seeds")
-	for d in "tests/fuzz/seeds/$h" "tests/data/regress/$h" "${extra[@]}"; do
-		[ -n "$d" ] && [ -d "$d" ] && dirs+=("$d")
-	done
+	local dirs=("$B/corpus/$h") more=()
+	mapfile -t more < <(input_dirs "$h")
+	dirs+=("${more[@]}")
 	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=256
 		-artifact_prefix="$B/$h-" -print_final_stats=1)
 	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
@@ -142,6 +185,12 @@ run_one() {
 	exec {lock}>&-
 	return "$rc"
 }
+
+if [ "$MERGE" = 1 ]; then
+	status=0
+	for h in $HARNESSES; do merge_one "${h%%:*}" || status=1; done
+	exit $status
+fi
 
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && COMMIT="$COMMIT+"
