@@ -163,3 +163,13 @@ int cmd_inspect(int argc, char **argv);
 /* Reads and parses a bundle; on failure renders and returns a status. */
 #include "mvb/bundle.h"
 int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v);
+/* As cli_load_bundle, but a malformed bundle's finding goes into d (for
+ * JSON output) instead of standard error; I/O errors are still reported. */
+int cli_load_bundle_diags(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v,
+			  struct mvb_diags *d);
+/* "X.Y.Z" of a packed version. */
+void cli_version_str(uint32_t v, char *out, size_t n);
+/* A bundle's identity and layers as JSON members of the object being
+ * written: board, app {name, version, security_counter, min_abi}, layers
+ * [{role, encoding, target, size, encoded_size, sha256}]. */
+void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "mvb/image.h"
 #include "mvb/bundle.h"
+#include "mvb/hash.h"
 #include "sys/sys.h"
 
 static const char *ext_of(const char *path)
@@ -16,9 +17,62 @@ static const char *ext_of(const char *path)
 
 int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
 
+/* What --format json prints: the file written (NULL when nothing was:
+ * then the findings say why) and, for an update bundle, its view. */
+struct bundle_result {
+	const char *out, *kind; /* "bundle" or "factory" */
+	const unsigned char *data;
+	size_t len;
+	const struct mvb_bundle_view *v;
+	const struct mvb_key *signer;
+	size_t mv_bytes, app_bytes;
+};
+
+static void bundle_json(const struct bundle_result *res, const struct mvb_diags *d)
+{
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	char hex[65];
+	json_begin(&j, &b);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_bool(&j, "ok", res->data != NULL && !d->errors);
+	json_str(&j, "kind", res->kind);
+	if (res->data) {
+		uint8_t h[32];
+		json_str(&j, "output", res->out);
+		json_int(&j, "size", (long long)res->len);
+		mvb_sha256(res->data, res->len, h);
+		mvb_hex(h, 32, hex);
+		json_str(&j, "sha256", hex);
+		if (!res->v) { /* factory: the bytes of each part */
+			json_int(&j, "microvisor_bytes", (long long)res->mv_bytes);
+			json_int(&j, "app_header_bytes", MVB_APPHDR_SIZE);
+			json_int(&j, "app_bytes", (long long)res->app_bytes);
+		} else {
+			json_bool(&j, "signed", res->signer != NULL);
+			if (res->signer) {
+				uint8_t id[8];
+				mvb_key_id(res->signer, id);
+				mvb_hex(id, 8, hex);
+				json_str(&j, "key_id", hex);
+			} else {
+				json_null(&j, "key_id");
+			}
+			cli_json_bundle(&j, res->v);
+		}
+	} else {
+		json_null(&j, "output");
+	}
+	json_diags(&j, d);
+	json_end_obj(&j);
+	fwrite(b.data, 1, b.len, stdout);
+	mvb_buf_release(&b);
+}
+
 /* The update bundle: microvisor and app layers, signed when a key is given. */
 static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const struct mvb_buf *app_image,
-			const struct mvb_key *signer, const char *out, const struct mvb_bundle_view *base)
+			const struct mvb_key *signer, const char *out, const struct mvb_bundle_view *base, int json)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
@@ -80,9 +134,21 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		}
 		final = &signed_b;
 	}
-	if (!(rc = cli_write(out, final->data, final->len, 0644)))
-		fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s\n", out, final->len,
-			mvimg.len, app_image->len, signer ? "signed" : "unsigned");
+	if (!(rc = cli_write(out, final->data, final->len, 0644))) {
+		if (json) {
+			struct mvb_bundle_view fv;
+			struct mvb_diags d = MVB_DIAGS_INIT;
+			if (mvb_bundle_parse(&fv, out, final->data, final->len, &d))
+				MVB_BUG("mvbuild wrote a bundle it cannot read");
+			mvb_diags_release(&d);
+			struct bundle_result res = { out, "bundle", final->data, final->len, &fv, signer, mvimg.len,
+						     app_image->len };
+			bundle_json(&res, &r->diags);
+		} else {
+			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s\n", out,
+				final->len, mvimg.len, app_image->len, signer ? "signed" : "unsigned");
+		}
+	}
 done:
 	mvb_buf_release(&mvimg);
 	mvb_buf_release(&b);
@@ -93,8 +159,8 @@ done:
 int cmd_bundle(int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
-		   *version = NULL;
-	int factory = 0, unsigned_ = 0;
+		   *version = NULL, *format = "text";
+	int factory = 0, unsigned_ = 0, json = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "board name or manifest path (default mps2-an505)" },
@@ -109,10 +175,11 @@ int cmd_bundle(int argc, char **argv)
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT", "output file" },
 		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "encode each layer as a delta from OLD.mvb's layer when smaller" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format: json prints a summary on standard output (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--format text|json]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -128,6 +195,12 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (!out) {
 		cli_error("bundle: -o OUT is required");
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("bundle", format, &json)))
+		return rc;
+	if (json && !strcmp(out, "-")) {
+		cli_error("bundle: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
 	unsigned vma = 0, vmi = 0, vpa = 0;
@@ -147,6 +220,13 @@ int cmd_bundle(int argc, char **argv)
 	rc = check_run_exec(&r, pos[0], board, app, api);
 	if (rc >= 0 || r.diags.errors) {
 		mvb_key_free(signer);
+		if (json && (rc < 0 || rc == MVB_EXIT_FINDINGS)) {
+			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0 };
+			bundle_json(&res, &r.diags);
+			rc = MVB_EXIT_FINDINGS;
+			check_run_release(&r);
+			return rc;
+		}
 		cli_render_diags(stderr, &r.diags);
 		if (rc < 0) {
 			cli_error("bundle: '%s' has %u error%s; fix them first ('mvbuild check' lists them)", pos[0],
@@ -156,7 +236,8 @@ int cmd_bundle(int argc, char **argv)
 		check_run_release(&r);
 		return rc;
 	}
-	cli_render_diags(stderr, &r.diags); /* warnings */
+	if (!json)
+		cli_render_diags(stderr, &r.diags); /* warnings; with json, in its findings */
 
 	char mvpath[PATH_MAX];
 	if (mv)
@@ -196,7 +277,7 @@ int cmd_bundle(int argc, char **argv)
 		struct mvb_bundle_view bv;
 		if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv)))
 			goto out;
-		rc = write_bundle(&r, &mve, &image, signer, out, base ? &bv : NULL);
+		rc = write_bundle(&r, &mve, &image, signer, out, base ? &bv : NULL, json);
 		free(bdata);
 		goto out;
 	}
@@ -238,8 +319,13 @@ int cmd_bundle(int argc, char **argv)
 		size_t mvbytes = 0;
 		for (size_t i = 0; i < mve.nseg; i++)
 			mvbytes += mve.seg[i].filesz;
-		fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B\n", out, mvbytes,
-			MVB_APPHDR_SIZE, image.len);
+		if (json) {
+			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len };
+			bundle_json(&res, &r.diags);
+		} else {
+			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B\n", out, mvbytes,
+				MVB_APPHDR_SIZE, image.len);
+		}
 	}
 out:
 	mvb_elf_release(&mve);

@@ -20,10 +20,6 @@
 
 int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
 
-static void version_str(uint32_t v, char *o, size_t n)
-{
-	snprintf(o, n, "%u.%u.%u", v >> 24, (v >> 16) & 0xff, v & 0xffff);
-}
 
 static void human(unsigned long long v, char *o, size_t n)
 {
@@ -40,6 +36,15 @@ static void utc_str(uint64_t t, char *o, size_t n)
 	time_t tt = (time_t)t;
 	struct tm tm;
 	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) || !strftime(o, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(o, n, "%llu", (unsigned long long)t);
+}
+
+/* ISO 8601 UTC, for JSON. */
+static void iso_str(uint64_t t, char *o, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) || !strftime(o, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(o, n, "%llu", (unsigned long long)t);
 }
 
@@ -178,8 +183,8 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 {
 	char rel[PATH_MAX], from[24], to[24];
 	object_rel(rel, sizeof(rel), board, app, br->rr_sha256);
-	version_str(br->rr_version, from, sizeof(from));
-	version_str(target->m.bm_app_version, to, sizeof(to));
+	cli_version_str(br->rr_version, from, sizeof(from));
+	cli_version_str(target->m.bm_app_version, to, sizeof(to));
 	struct mvb_buf bb = MVB_BUF_INIT;
 	int rc = store_get(s, rel, br->rr_size, &bb);
 	uint8_t h[32];
@@ -231,17 +236,21 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 
 /* ---- publish */
 
+enum { UP_PENDING, UP_SENT, UP_THERE, UP_WOULD };
+static const char *const up_state_name[] = { "pending", "uploaded", "already there", "would upload" };
+
 struct upload {
 	char rel[PATH_MAX];
 	const unsigned char *data;
 	size_t len;
 	const uint8_t *sha;
 	const char *what;
+	int state; /* UP_* */
 };
 
 /* Puts an object unless the repository already has exactly these bytes
  * (content-addressed: an interrupted publish resumes here). */
-static int put_object(struct store *s, const struct upload *u, int dry_run, unsigned *sent, unsigned long long *bytes)
+static int put_object(struct store *s, struct upload *u, int dry_run, int json, unsigned *sent, unsigned long long *bytes)
 {
 	char sz[32];
 	human(u->len, sz, sizeof(sz));
@@ -257,16 +266,20 @@ static int put_object(struct store *s, const struct upload *u, int dry_run, unsi
 		if (have.len == u->len && !memcmp(h, u->sha, 32)) {
 			fprintf(stderr, "mvbuild: %s %s (%s) is already there\n", u->what, u->rel, sz);
 			mvb_buf_release(&have);
+			u->state = UP_THERE;
 			return 0;
 		}
 	}
 	mvb_buf_release(&have);
 	if (dry_run) {
-		printf("would upload %s %s (%s)\n", u->what, u->rel, sz);
+		if (!json)
+			printf("would upload %s %s (%s)\n", u->what, u->rel, sz);
+		u->state = UP_WOULD;
 		return 0;
 	}
 	if ((rc = store_put(s, u->rel, u->data, u->len, 1)))
 		return rc;
+	u->state = UP_SENT;
 	(*sent)++;
 	*bytes += u->len;
 	return 0;
@@ -307,8 +320,64 @@ static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct 
 struct pub {
 	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app;
 	unsigned long deltas, pass_fd, lock_wait;
-	int dry_run, break_lock, refresh;
+	int dry_run, break_lock, refresh, json;
 };
+
+/* publish --format json: what was done ("published", "refreshed",
+ * "dry-run" or "unchanged"), the channel's new index and each object. */
+static void publish_json(const struct pub *p, const char *action, const struct store *s, const char *board,
+			 const char *app, const struct mvb_repo_index *x, const struct mvb_repo_release *nr,
+			 const struct upload *up, unsigned nup, unsigned long long bytes)
+{
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	char t[40], hex[65];
+	json_begin(&j, &b);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_str(&j, "action", action);
+	json_str(&j, "repo", s->base);
+	json_str(&j, "board", board);
+	json_str(&j, "app", app);
+	json_str(&j, "channel", p->channel);
+	if (nr) {
+		json_obj(&j, "release");
+		cli_version_str(nr->rr_version, t, sizeof(t));
+		json_str(&j, "version", t);
+		json_int(&j, "security_counter", nr->rr_security_counter);
+		json_int(&j, "size", nr->rr_size);
+		mvb_hex(nr->rr_sha256, 32, hex);
+		json_str(&j, "sha256", hex);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "release");
+	}
+	json_obj(&j, "index");
+	json_int(&j, "version", x->index_version);
+	json_int(&j, "releases", x->nrel);
+	json_int(&j, "deltas", x->ndel);
+	iso_str(x->published, t, sizeof(t));
+	json_str(&j, "published", t);
+	iso_str(x->expires, t, sizeof(t));
+	json_str(&j, "expires", t);
+	json_end_obj(&j);
+	json_arr(&j, "objects");
+	for (unsigned i = 0; i < nup; i++) {
+		json_obj(&j, NULL);
+		json_str(&j, "kind", up[i].what);
+		json_str(&j, "path", up[i].rel);
+		json_int(&j, "size", (long long)up[i].len);
+		mvb_hex(up[i].sha, 32, hex);
+		json_str(&j, "sha256", hex);
+		json_str(&j, "state", up_state_name[up[i].state]);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_int(&j, "uploaded_bytes", (long long)bytes);
+	json_end_obj(&j);
+	fwrite(b.data, 1, b.len, stdout);
+	mvb_buf_release(&b);
+}
 
 static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 {
@@ -409,8 +478,12 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	if (!p->refresh) {
 		const struct mvb_repo_release *last = x->nrel ? &x->rel[x->nrel - 1] : NULL;
 		if (last && !memcmp(last->rr_sha256, bsha, 32)) {
-			version_str(last->rr_version, ver, sizeof(ver));
-			printf("%s %s is already the latest release of channel '%s'; nothing to do\n", app, ver, p->channel);
+			cli_version_str(last->rr_version, ver, sizeof(ver));
+			if (p->json)
+				publish_json(p, "unchanged", s, board, app, x, last, NULL, 0, 0);
+			else
+				printf("%s %s is already the latest release of channel '%s'; nothing to do\n", app, ver,
+				       p->channel);
 			rc = 0;
 			goto done;
 		}
@@ -428,8 +501,8 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 			goto done;
 		}
 		mvb_diags_release(&d);
-		version_str(nr.rr_version, ver, sizeof(ver));
-		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle" };
+		cli_version_str(nr.rr_version, ver, sizeof(ver));
+		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING };
 		object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
 		nup++;
 		for (unsigned i = 0; i < nb; i++) {
@@ -437,7 +510,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 				goto done;
 			if (!dbuf[ndb].len)
 				continue;
-			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta" };
+			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta", UP_PENDING };
 			object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, dsha[ndb]);
 			nup++;
 			ndb++;
@@ -461,14 +534,17 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	unsigned sent = 0;
 	unsigned long long bytes = 0;
 	for (unsigned i = 0; i < nup; i++)
-		if ((rc = put_object(s, &up[i], p->dry_run, &sent, &bytes)))
+		if ((rc = put_object(s, &up[i], p->dry_run, p->json, &sent, &bytes)))
 			goto done;
 	char rel[PATH_MAX + 8], exp[40];
 	snprintf(rel, sizeof(rel), "%s/index", dir);
 	utc_str(x->expires, exp, sizeof(exp));
 	if (p->dry_run) {
-		printf("would write %s: index version %u, %u release%s, %u delta%s, expires %s\n", rel, x->index_version,
-		       x->nrel, x->nrel == 1 ? "" : "s", x->ndel, x->ndel == 1 ? "" : "s", exp);
+		if (p->json)
+			publish_json(p, "dry-run", s, board, app, x, p->refresh ? NULL : &nr, up, nup, bytes);
+		else
+			printf("would write %s: index version %u, %u release%s, %u delta%s, expires %s\n", rel,
+			       x->index_version, x->nrel, x->nrel == 1 ? "" : "s", x->ndel, x->ndel == 1 ? "" : "s", exp);
 		rc = 0;
 		goto done;
 	}
@@ -476,7 +552,10 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		goto done;
 	char sz[32];
 	human(bytes, sz, sizeof(sz));
-	if (p->refresh)
+	if (p->json)
+		publish_json(p, p->refresh ? "refreshed" : "published", s, board, app, x, p->refresh ? NULL : &nr, up, nup,
+			     bytes);
+	else if (p->refresh)
 		printf("refreshed %s/%s channel '%s' in %s: index version %u, expires %s\n", board, app, p->channel, s->base,
 		       x->index_version, exp);
 	else
@@ -505,6 +584,7 @@ int cmd_publish(int argc, char **argv)
 	p.deltas = 3;
 	p.pass_fd = (unsigned long)-1;
 	p.lock_wait = 60;
+	const char *format = "text";
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, or an http(s) URL of a WebDAV server" },
 		{ 0, "sign", OPT_STRING, &p.key, "KEY.pem", "private key that signs the index (and delta bundles); the bundle must carry its signature" },
@@ -518,11 +598,12 @@ int cmd_publish(int argc, char **argv)
 		{ 0, "lock-wait", OPT_UINT, &p.lock_wait, "SECONDS", "wait this long for another publisher of the channel (default 60)" },
 		{ 0, "break-lock", OPT_FLAG, &p.break_lock, NULL, "remove a lock left by a publisher that died (HTTP repositories)" },
 		{ 0, "passphrase-fd", OPT_UINT, &p.pass_fd, "N", "read the key's passphrase from file descriptor N" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"publish",
-		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N]",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
 		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
 		"bundle and delta bundles from the last K releases go in as content-addressed\n"
 		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"
@@ -537,6 +618,8 @@ int cmd_publish(int argc, char **argv)
 		cli_error("publish: --repo and --sign are required");
 		return MVB_EXIT_USAGE;
 	}
+	if ((rc = cli_format("publish", format, &p.json)))
+		return rc;
 	if (p.refresh ? (npos || !p.board || !p.app) : (npos != 1 || p.board || p.app)) {
 		cli_error("publish: give a BUNDLE, or --refresh with --board and --app");
 		return MVB_EXIT_USAGE;
@@ -574,7 +657,7 @@ static void json_channel(struct json *j, const struct mvb_repo_index *x, int che
 	json_arr(j, "releases");
 	for (unsigned i = 0; i < x->nrel; i++) {
 		const struct mvb_repo_release *r = &x->rel[i];
-		version_str(r->rr_version, v, sizeof(v));
+		cli_version_str(r->rr_version, v, sizeof(v));
 		mvb_hex(r->rr_sha256, 32, hex);
 		object_rel(rel, sizeof(rel), x->board, x->app, r->rr_sha256);
 		json_obj(j, NULL);
@@ -590,9 +673,9 @@ static void json_channel(struct json *j, const struct mvb_repo_index *x, int che
 	for (unsigned i = 0; i < x->ndel; i++) {
 		const struct mvb_repo_delta *dl = &x->del[i];
 		json_obj(j, NULL);
-		version_str(dl->rd_from_version, v, sizeof(v));
+		cli_version_str(dl->rd_from_version, v, sizeof(v));
 		json_str(j, "from", v);
-		version_str(dl->rd_to_version, v, sizeof(v));
+		cli_version_str(dl->rd_to_version, v, sizeof(v));
 		json_str(j, "to", v);
 		json_int(j, "size", dl->rd_size);
 		mvb_hex(dl->rd_sha256, 32, hex);
@@ -617,7 +700,7 @@ static void text_channel(const struct mvb_repo_index *x, int checked)
 	       x->index_version, pub, exp, checked ? ", signature ok" : ", signature not checked (no --key)");
 	for (unsigned i = x->nrel; i-- > 0;) {
 		const struct mvb_repo_release *r = &x->rel[i];
-		version_str(r->rr_version, v, sizeof(v));
+		cli_version_str(r->rr_version, v, sizeof(v));
 		mvb_hex(r->rr_sha256, 32, hex);
 		printf("  %-12s counter %-5u %9u B  sha256 %.16s...%s\n", v, r->rr_security_counter, r->rr_size, hex,
 		       i + 1 == x->nrel ? "  (latest)" : "");
@@ -625,7 +708,7 @@ static void text_channel(const struct mvb_repo_index *x, int checked)
 			const struct mvb_repo_delta *dl = &x->del[k];
 			if (dl->rd_to_version != r->rr_version)
 				continue;
-			version_str(dl->rd_from_version, v2, sizeof(v2));
+			cli_version_str(dl->rd_from_version, v2, sizeof(v2));
 			printf("    delta from %-10s %9u B  (%.1f%% of the full bundle)\n", v2, dl->rd_size,
 			       100.0 * dl->rd_size / (r->rr_size ? r->rr_size : 1));
 		}
@@ -874,8 +957,8 @@ static int check_object(const char *label, const unsigned char *data, size_t len
 			if (strcmp(v.m.bm_board, x->board) || strcmp(v.m.bm_app_name, x->app) ||
 			    v.m.bm_app_version != r->rr_version || v.m.bm_security_counter != r->rr_security_counter) {
 				char v1[24], v2[24];
-				version_str(v.m.bm_app_version, v1, sizeof(v1));
-				version_str(r->rr_version, v2, sizeof(v2));
+				cli_version_str(v.m.bm_app_version, v1, sizeof(v1));
+				cli_version_str(r->rr_version, v2, sizeof(v2));
 				mvb_report(&d, &l, MVB_CK_REPO_OBJECT,
 					   "the bundle is %s/%s %s (counter %u), but the index says %s/%s %s (counter %u)",
 					   v.m.bm_board, v.m.bm_app_name, v1, v.m.bm_security_counter, x->board, x->app, v2,
@@ -889,12 +972,79 @@ static int check_object(const char *label, const unsigned char *data, size_t len
 	return rc;
 }
 
+/* fetch --format json: what was done ("fetched", "dry-run", "up-to-date"
+ * or "refused", with the findings), the index, and the download. */
+struct fetch_json {
+	const char *action, *board, *app, *channel, *out;
+	const struct mvb_repo_index *x; /* NULL when refused before reading it */
+	const struct mvb_repo_step *st; /* NULL: nothing to download */
+	const char *from;               /* the version a delta starts from */
+	const char *object;
+	const struct mvb_diags *d;
+};
+
+static void fetch_json(const struct fetch_json *f)
+{
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	char t[40], hex[65];
+	json_begin(&j, &b);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_str(&j, "action", f->action);
+	json_str(&j, "board", f->board);
+	json_str(&j, "app", f->app);
+	json_str(&j, "channel", f->channel);
+	if (f->x && f->x->nrel) {
+		const struct mvb_repo_release *latest = &f->x->rel[f->x->nrel - 1];
+		json_obj(&j, "index");
+		json_int(&j, "version", f->x->index_version);
+		iso_str(f->x->published, t, sizeof(t));
+		json_str(&j, "published", t);
+		iso_str(f->x->expires, t, sizeof(t));
+		json_str(&j, "expires", t);
+		json_end_obj(&j);
+		json_obj(&j, "latest");
+		cli_version_str(latest->rr_version, t, sizeof(t));
+		json_str(&j, "version", t);
+		json_int(&j, "security_counter", latest->rr_security_counter);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "index");
+		json_null(&j, "latest");
+	}
+	if (f->st) {
+		json_obj(&j, "download");
+		json_str(&j, "kind", f->st->delta ? "delta" : "full");
+		if (f->st->delta)
+			json_str(&j, "from", f->from);
+		else
+			json_null(&j, "from");
+		json_str(&j, "path", f->object);
+		json_int(&j, "size", f->st->size);
+		mvb_hex(f->st->sha256, 32, hex);
+		json_str(&j, "sha256", hex);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "download");
+	}
+	if (f->out)
+		json_str(&j, "output", f->out);
+	else
+		json_null(&j, "output");
+	if (f->d)
+		json_diags(&j, f->d);
+	json_end_obj(&j);
+	fwrite(b.data, 1, b.len, stdout);
+	mvb_buf_release(&b);
+}
+
 int cmd_fetch(int argc, char **argv)
 {
 	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
-		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL;
+		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
 	unsigned long now_opt = 0;
-	int dry_run = 0;
+	int dry_run = 0, json = 0;
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
@@ -907,11 +1057,12 @@ int cmd_fetch(int argc, char **argv)
 		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
 		{ 'n', "dry-run", OPT_FLAG, &dry_run, NULL, "check the index and say what would be downloaded" },
 		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "where the downloaded bundle goes" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"fetch",
-		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--state FILE] [--now SECONDS] [--dry-run]",
+		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--state FILE] [--now SECONDS] [--dry-run] [--format text|json]",
 		"Do what a device does: download the channel's index, check its signature, that\n"
 		"it is for this board, app and channel, not expired and not older than the last\n"
 		"one accepted (--state), pick the smallest download from --have to the latest,\n"
@@ -926,6 +1077,13 @@ int cmd_fetch(int argc, char **argv)
 		cli_error("fetch: --repo, --app, --key and -o are required");
 		return MVB_EXIT_USAGE;
 	}
+	if ((rc = cli_format("fetch", format, &json)))
+		return rc;
+	if (json && out && !strcmp(out, "-")) {
+		cli_error("fetch: --format json prints on standard output; give -o a file");
+		return MVB_EXIT_USAGE;
+	}
+	struct fetch_json fj = { NULL, board, app, channel, NULL, NULL, NULL, NULL, NULL, NULL };
 	unsigned hv[3] = { 0, 0, 0 };
 	if (have && mvb_version_parse(have, &hv[0], &hv[1], &hv[2])) {
 		cli_error("fetch: --have '%s' is not MAJOR.MINOR.PATCH", have);
@@ -988,25 +1146,37 @@ int cmd_fetch(int argc, char **argv)
 	uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
 	if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
 		mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d);
-	cli_render_diags(stderr, &d);
 	rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	if (json && rc) {
+		fj.action = "refused";
+		fj.d = &d;
+		fetch_json(&fj); /* the index is not trusted: none of it is shown */
+	} else {
+		cli_render_diags(stderr, &d);
+	}
 	mvb_diags_release(&d);
 	if (rc) {
 		cli_error("fetch: index '%s' refused; nothing downloaded", label);
 		goto done;
 	}
+	fj.x = x;
 	/* accepted: a device remembers it before going on, so this index can
 	 * never be replaced by an older one */
 	if (state && !dry_run && (rc = state_write(state, key, x->index_version, ih, &others)))
 		goto done;
 	const struct mvb_repo_release *latest = &x->rel[x->nrel - 1];
 	char lv[24], hvs[24];
-	version_str(latest->rr_version, lv, sizeof(lv));
-	version_str(have_v, hvs, sizeof(hvs));
+	cli_version_str(latest->rr_version, lv, sizeof(lv));
+	cli_version_str(have_v, hvs, sizeof(hvs));
 	int hi = have ? mvb_repo_find(x, have_v) : -1;
 	if (hi >= 0 && x->rel[hi].rr_security_counter >= latest->rr_security_counter) {
-		printf("%s %s is the latest in channel '%s' (index version %u); nothing to download\n", app, hvs, channel,
-		       x->index_version);
+		if (json) {
+			fj.action = "up-to-date";
+			fetch_json(&fj);
+		} else {
+			printf("%s %s is the latest in channel '%s' (index version %u); nothing to download\n", app, hvs,
+			       channel, x->index_version);
+		}
 		goto done;
 	}
 	struct mvb_repo_step st;
@@ -1020,8 +1190,16 @@ int cmd_fetch(int argc, char **argv)
 		snprintf(from, sizeof(from), "delta from %s", hvs);
 	else
 		snprintf(from, sizeof(from), "full bundle");
+	fj.st = &st;
+	fj.from = hvs;
+	fj.object = orel;
 	if (dry_run) {
-		printf("would download %s %s: %s %s (%s)\n", app, lv, from, orel, sz);
+		if (json) {
+			fj.action = "dry-run";
+			fetch_json(&fj);
+		} else {
+			printf("would download %s %s: %s %s (%s)\n", app, lv, from, orel, sz);
+		}
 		goto done;
 	}
 	snprintf(label, sizeof(label), "%s/%s", s.base, orel);
@@ -1036,8 +1214,14 @@ int cmd_fetch(int argc, char **argv)
 		goto done;
 	if ((rc = cli_write(out, obj.data, obj.len, 0644)))
 		goto done;
-	printf("fetched %s %s (security counter %u), %s, %s: wrote %s\n", app, lv, latest->rr_security_counter, from, sz,
-	       out);
+	if (json) {
+		fj.action = "fetched";
+		fj.out = out;
+		fetch_json(&fj);
+	} else {
+		printf("fetched %s %s (security counter %u), %s, %s: wrote %s\n", app, lv, latest->rr_security_counter, from,
+		       sz, out);
+	}
 done:
 	mvb_buf_release(&raw);
 	mvb_buf_release(&obj);

@@ -10,40 +10,93 @@
 #include "sys/sys.h"
 
 
-static void version_str(uint32_t v, char *o, size_t n)
+
+/* verify --format json: the outcome, what the bundle is, each signature. */
+static void verify_json(const char *path, size_t len, const struct mvb_bundle_view *v, int parsed,
+			struct mvb_key *const *k, unsigned nk, unsigned good, const struct mvb_diags *d)
 {
-	snprintf(o, n, "%u.%u.%u", v >> 24, (v >> 16) & 0xff, v & 0xffff);
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	char hex[17];
+	json_begin(&j, &b);
+	json_obj(&j, NULL);
+	json_int(&j, "schema", 1);
+	json_str(&j, "file", path);
+	json_bool(&j, "ok", !d->errors);
+	if (parsed) {
+		json_int(&j, "size", (long long)len);
+		cli_json_bundle(&j, v);
+		uint8_t dg[32];
+		mvb_bundle_digest(v, dg);
+		json_bool(&j, "signatures_checked", nk > 0);
+		json_int(&j, "valid_trusted_signatures", good);
+		json_arr(&j, "signatures");
+		for (unsigned i = 0; i < v->ns; i++) {
+			const struct mvb_key *by = NULL;
+			for (unsigned t = 0; t < nk && !by; t++) {
+				uint8_t id[8];
+				mvb_key_id(k[t], id);
+				if (!memcmp(id, v->s[i].sg_key_id, 8))
+					by = k[t];
+			}
+			json_obj(&j, NULL);
+			mvb_hex(v->s[i].sg_key_id, 8, hex);
+			json_str(&j, "key_id", hex);
+			json_bool(&j, "trusted", by != NULL);
+			if (by)
+				json_bool(&j, "valid", mvb_key_verify(by, dg, v->s[i].sg_der, v->s[i].sg_len) == 0);
+			else
+				json_null(&j, "valid"); /* not checked: no such --key */
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+	} else {
+		json_null(&j, "board");
+	}
+	json_diags(&j, d);
+	json_end_obj(&j);
+	fwrite(b.data, 1, b.len, stdout);
+	mvb_buf_release(&b);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	const char *keys = NULL, *board = NULL, *base = NULL;
+	const char *keys = NULL, *board = NULL, *base = NULL, *format = "text";
 	const struct opt opts[] = {
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "trusted public keys; a valid signature by one is required" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "require the bundle to be for this board" },
 		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "the bundle delta layers were made from (the device's current one)" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
-	const struct cmd_spec spec = { "verify", "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME] [--base OLD.mvb]",
+	const struct cmd_spec spec = { "verify",
+				       "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME] [--base OLD.mvb] [--format text|json]",
 				       "Check a bundle as a device would: structure, every chunk hash, every layer's\n"
 				       "decoded image hash, the board, and the signatures by the given keys.",
 				       opts, 1, 1 };
 	const char *pos[16];
-	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	int npos, json, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
+		return rc;
+	if ((rc = cli_format("verify", format, &json)))
 		return rc;
 	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk = 0;
 	if ((rc = cli_load_public_keys("verify", keys, k, &nk)))
 		return rc;
-	unsigned char *data;
-	size_t len;
+	unsigned char *data = NULL;
+	size_t len = 0;
 	struct mvb_bundle_view v;
-	if ((rc = cli_load_bundle(pos[0], &data, &len, &v))) {
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if ((rc = cli_load_bundle_diags(pos[0], &data, &len, &v, &d))) {
+		if (json && rc == MVB_EXIT_FINDINGS)
+			verify_json(pos[0], len, &v, 0, k, nk, 0, &d);
+		else
+			cli_render_diags(stderr, &d);
+		mvb_diags_release(&d);
 		cli_free_keys(k, &nk);
 		return rc;
 	}
-	struct mvb_diags d = MVB_DIAGS_INIT;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = pos[0];
 	unsigned char *bdata = NULL;
@@ -60,16 +113,20 @@ int cmd_verify(int argc, char **argv)
 		mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, board);
 	unsigned good = 0;
 	mvb_bundle_check_sigs(&v, pos[0], k, nk, &good, &d);
-	cli_render_diags(stdout, &d);
-	char ver[32];
-	version_str(v.m.bm_app_version, ver, sizeof(ver));
-	if (!d.errors) {
-		printf("%s: ok: board %s, app '%s' %s, %u layer%s, ", pos[0], v.m.bm_board, v.m.bm_app_name, ver, v.nl,
-		       v.nl == 1 ? "" : "s");
-		if (nk)
-			printf("%u valid signature%s by trusted keys\n", good, good == 1 ? "" : "s");
-		else
-			printf("%u signature%s not checked (no --key)\n", v.ns, v.ns == 1 ? "" : "s");
+	if (json) {
+		verify_json(pos[0], len, &v, 1, k, nk, good, &d);
+	} else {
+		cli_render_diags(stdout, &d);
+		char ver[32];
+		cli_version_str(v.m.bm_app_version, ver, sizeof(ver));
+		if (!d.errors) {
+			printf("%s: ok: board %s, app '%s' %s, %u layer%s, ", pos[0], v.m.bm_board, v.m.bm_app_name, ver,
+			       v.nl, v.nl == 1 ? "" : "s");
+			if (nk)
+				printf("%u valid signature%s by trusted keys\n", good, good == 1 ? "" : "s");
+			else
+				printf("%u signature%s not checked (no --key)\n", v.ns, v.ns == 1 ? "" : "s");
+		}
 	}
 	rc = d.errors ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
 	mvb_diags_release(&d);
@@ -205,7 +262,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 {
 	char ver[32], hex[145], abi[16], periph[512];
 	uint8_t dg[32];
-	version_str(v->m.bm_app_version, ver, sizeof(ver));
+	cli_version_str(v->m.bm_app_version, ver, sizeof(ver));
 	snprintf(abi, sizeof(abi), "%u.%u", v->m.bm_min_abi >> 16, v->m.bm_min_abi & 0xffff);
 	mvb_bundle_digest(v, dg);
 	periph_names(in, v->m.bm_periph_mask, periph, sizeof(periph));
@@ -414,7 +471,7 @@ int cmd_inspect(int argc, char **argv)
 			if (!rc)
 				rc = inspect_bundle(&in, &v, len);
 			char ver[32];
-			version_str(v.m.bm_app_version, ver, sizeof(ver));
+			cli_version_str(v.m.bm_app_version, ver, sizeof(ver));
 			snprintf(title, sizeof(title), "bundle %s: app '%s' %s on board %s", pos[0], v.m.bm_app_name, ver,
 				 in.have_board ? in.board.name : v.m.bm_board);
 		}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "sys/sys.h"
+#include "mvb/hash.h"
 
 int cli_read(const char *path, unsigned char **data, size_t *len)
 {
@@ -216,21 +217,60 @@ int cli_load_public_key(const char *path, struct mvb_key **k)
 	return 0;
 }
 
-int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v)
+int cli_load_bundle_diags(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v,
+			  struct mvb_diags *d)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
 		return rc;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = mvb_bundle_parse(v, path, *data, *len, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
-	if (rc) {
+	if (mvb_bundle_parse(v, path, *data, *len, d)) {
 		free(*data);
 		*data = NULL;
 		return MVB_EXIT_FINDINGS;
 	}
 	return 0;
+}
+
+int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v)
+{
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	int rc = cli_load_bundle_diags(path, data, len, v, &d);
+	cli_render_diags(stderr, &d);
+	mvb_diags_release(&d);
+	return rc;
+}
+
+void cli_version_str(uint32_t v, char *o, size_t n)
+{
+	snprintf(o, n, "%u.%u.%u", v >> 24, (v >> 16) & 0xff, v & 0xffff);
+}
+
+void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
+{
+	char ver[32], abi[16], hex[65];
+	cli_version_str(v->m.bm_app_version, ver, sizeof(ver));
+	snprintf(abi, sizeof(abi), "%u.%u", v->m.bm_min_abi >> 16, v->m.bm_min_abi & 0xffff);
+	json_str(j, "board", v->m.bm_board);
+	json_obj(j, "app");
+	json_str(j, "name", v->m.bm_app_name);
+	json_str(j, "version", ver);
+	json_int(j, "security_counter", v->m.bm_security_counter);
+	json_str(j, "min_abi", abi);
+	json_end_obj(j);
+	json_arr(j, "layers");
+	for (unsigned i = 0; i < v->nl; i++) {
+		const struct mvb_bundle_layer *l = &v->l[i];
+		json_obj(j, NULL);
+		json_str(j, "role", mvb_layer_role_name(l->bl_role));
+		json_str(j, "encoding", mvb_encoding_name(l->bl_encoding));
+		json_hex(j, "target", l->bl_target_addr);
+		json_int(j, "size", l->bl_size);
+		json_int(j, "encoded_size", l->bl_encoded_size);
+		mvb_hex(l->bl_sha256, 32, hex);
+		json_str(j, "sha256", hex);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
 }
 
 int cli_load_public_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk)

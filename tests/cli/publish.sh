@@ -42,9 +42,24 @@ run_suite() {
 	expect 0 "$name: publish 2" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
 	has out "index version 2" "$name: dry run changed nothing"
 	has err "delta 1.1.0 -> 1.2.0" "$name: delta made"
-	expect 0 "$name: publish 3" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 0 "$name: publish 3, json" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
+	if python3 -c 'import json,sys,hashlib; d=json.load(open(sys.argv[1])); b=open(sys.argv[2],"rb").read(); o=d["objects"]
+assert d["schema"]==1 and d["action"]=="published" and d["app"]=="fixture" and d["channel"]=="stable"
+assert d["release"]=={"version":"1.3.0","security_counter":3,"size":len(b),"sha256":hashlib.sha256(b).hexdigest()}
+assert d["index"]["version"]==3 and d["index"]["releases"]==3 and d["index"]["deltas"]==3 and d["index"]["expires"]>d["index"]["published"]
+assert o[0]["kind"]=="bundle" and o[0]["sha256"]==d["release"]["sha256"] and [x["kind"] for x in o[1:]]==["delta","delta"]
+assert o[0]["state"]=="uploaded" and all(x["state"] in ("uploaded","already there") for x in o)
+assert d["uploaded_bytes"]==sum(x["size"] for x in o if x["state"]=="uploaded")' "$T/out" "$T/r3.mvb"; then ok; else bad "$name: publish json"; fi
+	if [ "$name" = dir ]; then
+		if python3 -c 'import json,sys,os,hashlib; d=json.load(open(sys.argv[1]))
+for x in d["objects"]: assert hashlib.sha256(open(os.path.join(sys.argv[2],x["path"]),"rb").read()).hexdigest()==x["sha256"]' "$T/out" "$R"; then ok; else bad "$name: publish json paths"; fi
+	fi
 	expect 0 "$name: publish 3 again is a no-op" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
 	has out "already the latest" "$name: idempotent"
+	expect 0 "$name: no-op, json" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="unchanged" and d["release"]["version"]=="1.3.0" and d["index"]["version"]==3 and d["objects"]==[] and d["uploaded_bytes"]==0' "$T/out"; then ok; else bad "$name: no-op json"; fi
+	expect 0 "$name: dry run, json" -- "$MVB" publish "$T/r4.mvb" --repo "$R" --sign "$T/k.pem" --dry-run --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="dry-run" and d["index"]["version"]==4 and d["release"]["version"]=="1.4.0" and d["objects"] and all(x["state"]=="would upload" for x in d["objects"]) and d["uploaded_bytes"]==0' "$T/out"; then ok; else bad "$name: dry run json"; fi
 	expect 1 "$name: older counter refused" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
 	has err "\[repo-counter\]" "$name: counter id"
 	expect 1 "$name: bundle by another key refused" -- "$MVB" publish "$T/foreign.mvb" --repo "$R" --sign "$T/k.pem"
@@ -73,6 +88,16 @@ run_suite() {
 	done
 	expect 0 "$name: up to date" -- "$MVB" fetch --repo "$R" --app fixture --have 1.3.0 --key "$T/k.pub.pem" -o "$T/$name.none.mvb"
 	has out "nothing to download" "$name: up to date message"
+	# fetch --format json: up to date, a delta (dry run), a full download, a refusal
+	expect 0 "$name: up to date, json" -- "$MVB" fetch --repo "$R" --app fixture --have 1.3.0 --key "$T/k.pub.pem" -o "$T/$name.none.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="up-to-date" and d["latest"]=={"version":"1.3.0","security_counter":3} and d["index"]["version"]==3 and d["download"] is None and d["output"] is None' "$T/out"; then ok; else bad "$name: up to date json"; fi
+	expect 0 "$name: delta dry run, json" -- "$MVB" fetch --repo "$R" --app fixture --base "$T/r1.mvb" --key "$T/k.pub.pem" --dry-run --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); x=d["download"]; assert d["action"]=="dry-run" and x["kind"]=="delta" and x["from"]=="1.1.0" and x["path"].startswith("mps2-an505/fixture/objects/") and x["sha256"] in x["path"] and d["output"] is None' "$T/out"; then ok; else bad "$name: delta dry run json"; fi
+	expect 0 "$name: full fetch, json" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/k.pub.pem" -o "$T/$name.j.mvb" --format json
+	if python3 -c 'import json,sys,hashlib; d=json.load(open(sys.argv[1])); b=open(sys.argv[2],"rb").read(); x=d["download"]; assert d["action"]=="fetched" and x["kind"]=="full" and x["from"] is None and x["size"]==len(b) and x["sha256"]==hashlib.sha256(b).hexdigest() and d["output"]==sys.argv[2]' "$T/out" "$T/$name.j.mvb"; then ok; else bad "$name: full fetch json"; fi
+	same "$T/$name.j.mvb" "$T/r3.mvb" "$name: full fetch, json, the bytes"
+	expect 1 "$name: expired, json" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/k.pub.pem" --now 4000000000 -o "$T/x.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="refused" and [f["id"] for f in d["findings"]]==["repo-expired"] and d["index"] is None and d["download"] is None' "$T/out"; then ok; else bad "$name: refused json"; fi
 	expect 1 "$name: wrong key" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/other.pub.pem" -o "$T/x.mvb"
 	has err "\[repo-unsigned\]" "$name: wrong key id"
 	expect 1 "$name: expired" -- "$MVB" fetch --repo "$R" --app fixture --key "$T/k.pub.pem" --now 4000000000 -o "$T/x.mvb"

@@ -155,6 +155,26 @@ if [ -f "$FW" ]; then
 	expect 1 "damaged and for another board" -- "$MVB" verify "$T/damaged.mvb" --key "$T/k.pub.pem" --board stm32u585
 	has out "offset 0x[0-9a-f]*: error: microvisor layer: chunk 0 .*\[bundle-chunk-hash\]" "chunk named"
 	has out "\[bundle-board\]" "board named too"
+	# --format json: verify, for machines
+	expect 0 "verify json" -- "$MVB" verify "$T/a.mvb" --key "$T/k.pub.pem,$T/other.pub.pem" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["ok"] and d["errors"]==0 and d["app"]["name"]=="fixture" and d["app"]["version"]=="1.2.3" and [l["role"] for l in d["layers"]]==["microvisor","app"] and d["signatures_checked"] and d["valid_trusted_signatures"]==1 and len(d["signatures"])==1 and d["signatures"][0]["trusted"] and d["signatures"][0]["valid"] is True' "$T/out"; then ok; else bad "verify json"; fi
+	expect 1 "verify json, damaged" -- "$MVB" verify "$T/damaged.mvb" --key "$T/other.pub.pem" --board stm32u585 --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ids=[f["id"] for f in d["findings"]]; assert not d["ok"] and "bundle-chunk-hash" in ids and "bundle-board" in ids and d["signatures"][0]["trusted"] is False and d["signatures"][0]["valid"] is None, d' "$T/out"; then ok; else bad "verify json: findings, an untrusted signature not checked"; fi
+	if [ ! -s "$T/err" ]; then ok; else bad "verify json wrote to standard error"; fi
+	head -c 100 "$T/a.mvb" >"$T/cut.mvb"
+	expect 1 "verify json, truncated" -- "$MVB" verify "$T/cut.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["ok"] and d["board"] is None and d["findings"][0]["id"]=="bundle-truncated" and "layers" not in d' "$T/out"; then ok; else bad "verify json: structure refused"; fi
+	expect 2 "verify --format xml" -- "$MVB" verify "$T/a.mvb" --format xml
+	# and bundle: the summary on standard output, the check's findings in it
+	expect 0 "bundle json" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/j.mvb" --format json
+	if cmp -s "$T/a.mvb" "$T/j.mvb"; then ok; else bad "bundle json wrote other bytes"; fi
+	if python3 -c 'import json,sys,hashlib; d=json.load(open(sys.argv[1])); b=open(sys.argv[2],"rb").read(); assert d["ok"] and d["kind"]=="bundle" and d["output"]==sys.argv[2] and d["size"]==len(b) and d["sha256"]==hashlib.sha256(b).hexdigest() and d["signed"] and len(d["key_id"])==16 and d["board"]=="mps2-an505" and len(d["layers"])==2 and d["errors"]==0' "$T/out" "$T/j.mvb"; then ok; else bad "bundle json"; fi
+	expect 1 "bundle json, bad ELF" -- "$MVB" bundle "$T/cut.mvb" --unsigned -o "$T/never.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["ok"] and d["output"] is None and d["findings"][0]["id"]=="elf-magic"' "$T/out"; then ok; else bad "bundle json: findings"; fi
+	if [ ! -e "$T/never.mvb" ]; then ok; else bad "bundle json wrote a file for a bad ELF"; fi
+	expect 2 "bundle json to stdout" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o - --format json
+	expect 0 "factory json" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/j.hex" --format json
+	if python3 -c 'import json,sys,os; d=json.load(open(sys.argv[1])); assert d["kind"]=="factory" and d["size"]==os.path.getsize(sys.argv[2]) and d["app_header_bytes"]==256 and d["app_bytes"]>0 and "layers" not in d' "$T/out" "$T/j.hex"; then ok; else bad "factory json"; fi
 	expect 0 "digest" -- "$MVB" digest "$T/u.mvb" -o "$T/tbs.bin"
 	if [ "$(cat "$T/out")" = "$(sha256sum "$T/tbs.bin" | cut -d' ' -f1)" ]; then ok; else bad "digest is not SHA-256 of the signed bytes"; fi
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig.der" "$T/tbs.bin" || bad "openssl sign"
