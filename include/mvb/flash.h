@@ -33,12 +33,14 @@ void mvb_flash_plan_init(struct mvb_flash_plan *p);
 void mvb_flash_plan_release(struct mvb_flash_plan *p);
 
 /* Plans a parsed (and checked) bundle for board b: every layer decoded at
- * its address, plus the installed-app header built from the manifest at
- * the board's app_header partition.  Returns 0, MVB_EINPUT (a layer does
- * not decode, or does not belong in b's memory) with a finding in d, or
- * MVB_ENOMEM. */
-int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v, const struct mvb_board *b,
-			  const char *file, struct mvb_diags *d);
+ * its address (a delta layer over the layer of base, the bundle the device
+ * runs, that its bl_base_sha256 names; base may be NULL), plus the
+ * installed-app header built from the manifest at the board's app_header
+ * partition.  Returns 0, MVB_EINPUT (a layer does not decode, or does not
+ * belong in b's memory) with a finding in d, or MVB_ENOMEM. */
+int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v,
+			  const struct mvb_bundle_view *base, const struct mvb_board *b, const char *file,
+			  struct mvb_diags *d);
 
 enum mvb_flash_phase { MVB_FLASH_ERASE, MVB_FLASH_WRITE, MVB_FLASH_VERIFY };
 

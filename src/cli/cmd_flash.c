@@ -141,73 +141,104 @@ static void on_output(void *ctx, const char *text, size_t len)
 
 /* ---- what to write ---- */
 
+/* The rest of load_image for a parsed bundle: payload (over base for
+ * delta layers), board, signatures, then the plan.  d is released here. */
+static int load_bundle(const char *path, const struct mvb_bundle_view *v, const struct mvb_bundle_view *base,
+		       const char *board_arg, int allow_unsigned, const char *keys, struct mvb_board *b,
+		       struct mvb_flash_plan *plan, struct mvb_diags *d)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = path;
+	int rc;
+	if (mvb_bundle_check_payload_base(v, base, path, d)) {
+		cli_render_diags(stderr, d);
+		mvb_diags_release(d);
+		return MVB_EXIT_FINDINGS;
+	}
+	/* the bundle names its board; only a plain name may pick a manifest */
+	if (!board_arg && strspn(v->m.bm_board, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v->m.bm_board)) {
+		cli_error("flash: '%s' names a board that is not a plain name; pass --board", path);
+		mvb_diags_release(d);
+		return MVB_EXIT_FINDINGS;
+	}
+	if ((rc = cli_load_board(board_arg ? board_arg : v->m.bm_board, b, d))) {
+		cli_render_diags(stderr, d);
+		mvb_diags_release(d);
+		return rc;
+	}
+	if (strcmp(b->name, v->m.bm_board)) {
+		mvb_report(d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v->m.bm_board, b->name);
+		cli_render_diags(stderr, d);
+		mvb_diags_release(d);
+		return MVB_EXIT_FINDINGS;
+	}
+	/* signatures: at least one; with --key one valid by a trusted key */
+	if (keys && !allow_unsigned) {
+		struct mvb_key *k[CLI_MAX_KEYS];
+		unsigned nk, good;
+		if ((rc = cli_load_public_keys("flash", keys, k, &nk))) {
+			mvb_diags_release(d);
+			return rc;
+		}
+		rc = mvb_bundle_check_sigs(v, path, k, nk, &good, d);
+		cli_free_keys(k, &nk);
+		if (rc) {
+			cli_render_diags(stderr, d);
+			mvb_diags_release(d);
+			return MVB_EXIT_FINDINGS;
+		}
+	} else if (v->ns && !allow_unsigned) {
+		/* say so: a signature nobody checked is no reason for trust */
+		fprintf(stderr, "flash: note: %u signature%s not checked (no --key)\n", v->ns, v->ns == 1 ? "" : "s");
+	} else if (!v->ns && !allow_unsigned) {
+		mvb_report_hint(d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign', or pass --allow-unsigned",
+				"the bundle is unsigned");
+		cli_render_diags(stderr, d);
+		mvb_diags_release(d);
+		return MVB_EXIT_FINDINGS;
+	}
+	rc = mvb_flash_plan_bundle(plan, v, base, b, path, d);
+	cli_render_diags(stderr, d);
+	mvb_diags_release(d);
+	if (rc == MVB_ENOMEM) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	return rc ? MVB_EXIT_FINDINGS : 0;
+}
+
 static int load_image(const char *path, const char *board_arg, int allow_unsigned, const char *keys,
-		      struct mvb_board *b, struct mvb_flash_plan *plan, unsigned char **data, size_t *len,
+		      const char *base_path, struct mvb_board *b, struct mvb_flash_plan *plan, unsigned char **data, size_t *len,
 		      struct mvb_buf *store, struct mvb_elf *elf, int *is_bundle)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
 		return rc;
 	struct mvb_diags d = MVB_DIAGS_INIT;
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = path;
 	*is_bundle = *len >= 4 && mvb_le32(*data) == MVB_BUNDLE_MAGIC;
 	if (*is_bundle) {
 		struct mvb_bundle_view v;
-		if (mvb_bundle_parse(&v, path, *data, *len, &d) || mvb_bundle_check_payload(&v, path, &d)) {
+		if (mvb_bundle_parse(&v, path, *data, *len, &d)) {
 			cli_render_diags(stderr, &d);
 			mvb_diags_release(&d);
 			return MVB_EXIT_FINDINGS;
 		}
-		/* the bundle names its board; only a plain name may pick a manifest */
-		if (!board_arg && strspn(v.m.bm_board, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v.m.bm_board)) {
-			cli_error("flash: '%s' names a board that is not a plain name; pass --board", path);
-			return MVB_EXIT_FINDINGS;
-		}
-		if ((rc = cli_load_board(board_arg ? board_arg : v.m.bm_board, b, &d))) {
-			cli_render_diags(stderr, &d);
+		/* delta layers decode over the bundle the device runs (--base) */
+		unsigned char *bdata = NULL;
+		size_t blen;
+		struct mvb_bundle_view bv;
+		if (base_path && (rc = cli_load_bundle(base_path, &bdata, &blen, &bv))) {
 			mvb_diags_release(&d);
 			return rc;
 		}
-		if (strcmp(b->name, v.m.bm_board)) {
-			mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, b->name);
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-			return MVB_EXIT_FINDINGS;
-		}
-		/* signatures: at least one; with --key one valid by a trusted key */
-		if (keys && !allow_unsigned) {
-			struct mvb_key *k[CLI_MAX_KEYS];
-			unsigned nk, good;
-			if ((rc = cli_load_public_keys("flash", keys, k, &nk))) {
-				mvb_diags_release(&d);
-				return rc;
-			}
-			rc = mvb_bundle_check_sigs(&v, path, k, nk, &good, &d);
-			cli_free_keys(k, &nk);
-			if (rc) {
-				cli_render_diags(stderr, &d);
-				mvb_diags_release(&d);
-				return MVB_EXIT_FINDINGS;
-			}
-		} else if (v.ns && !allow_unsigned) {
-			/* say so: a signature nobody checked is no reason for trust */
-			fprintf(stderr, "flash: note: %u signature%s not checked (no --key)\n", v.ns, v.ns == 1 ? "" : "s");
-		} else if (!v.ns && !allow_unsigned) {
-			mvb_report_hint(&d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign', or pass --allow-unsigned",
-					"the bundle is unsigned");
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-			return MVB_EXIT_FINDINGS;
-		}
-		rc = mvb_flash_plan_bundle(plan, &v, b, path, &d);
-		cli_render_diags(stderr, &d);
+		rc = load_bundle(path, &v, base_path ? &bv : NULL, board_arg, allow_unsigned, keys, b, plan, &d);
+		free(bdata);
+		return rc;
+	}
+	if (base_path) {
+		cli_error("flash: --base is for delta bundles; '%s' is not a bundle", path);
 		mvb_diags_release(&d);
-		if (rc == MVB_ENOMEM) {
-			cli_error("out of memory");
-			return MVB_EXIT_IO;
-		}
-		return rc ? MVB_EXIT_FINDINGS : 0;
+		return MVB_EXIT_USAGE;
 	}
 	/* a factory image: ELF or Intel HEX, at the board's addresses */
 	if ((rc = cli_load_board(board_arg ? board_arg : MVB_DEFAULT_BOARD, b, &d))) {
@@ -435,7 +466,7 @@ static const char *method_str(unsigned m, char *o, size_t n)
 
 int cmd_flash(int argc, char **argv)
 {
-	const char *probe_arg = NULL, *board_arg = NULL, *keys = NULL, *reset = NULL, *format = "text";
+	const char *probe_arg = NULL, *board_arg = NULL, *keys = NULL, *reset = NULL, *format = "text", *base = NULL;
 	int allow_unsigned = 0, no_verify = 0, no_run = 0, quiet = 0;
 	unsigned long timeout = 10;
 	const struct opt opts[] = {
@@ -444,6 +475,7 @@ int cmd_flash(int argc, char **argv)
 		{ 'b', "board", OPT_STRING, &board_arg, "NAME|FILE", "board (default: the bundle's; mps2-an505 for images)" },
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "require a valid signature by one of these keys" },
 		{ 0, "allow-unsigned", OPT_FLAG, &allow_unsigned, NULL, "flash a bundle without a (trusted) signature" },
+		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "the bundle the device runs, which delta layers apply to" },
 		{ 0, "no-verify", OPT_FLAG, &no_verify, NULL, "do not read back what was written (not recommended)" },
 		{ 0, "no-run", OPT_FLAG, &no_run, NULL, "leave the device halted after writing (no reset)" },
 		{ 0, "reset", OPT_STRING, &reset, "CMD", "monitor command that resets the device (default: the probe's)" },
@@ -454,7 +486,7 @@ int cmd_flash(int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"flash",
-		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--quiet] [--format text|json]",
+		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--base OLD.mvb] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--quiet] [--format text|json]",
 		"Write a bundle (every layer, and the app header the microvisor boots from) or a\n"
 		"factory image (.elf, .hex) to a device through a GDB server, read it back, reset\n"
 		"the device, and with the qemu probe show its console until the run ends.",
@@ -488,7 +520,7 @@ int cmd_flash(int argc, char **argv)
 	int have_rsp = 0;
 	char err[256] = "";
 
-	rc = load_image(pos[0], board_arg, allow_unsigned, keys, &b, &plan, &data, &len, &store, &elf, &is_bundle);
+	rc = load_image(pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &store, &elf, &is_bundle);
 	if (rc)
 		goto out;
 	if ((rc = parse_probe(probe_arg, &b, &p)))

@@ -23,15 +23,16 @@ void mvb_flash_plan_release(struct mvb_flash_plan *p)
 	p->commit = -1;
 }
 
-int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v, const struct mvb_board *b,
-			  const char *file, struct mvb_diags *d)
+int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v,
+			  const struct mvb_bundle_view *base, const struct mvb_board *b, const char *file,
+			  struct mvb_diags *d)
 {
 	const unsigned char *app = NULL;
 	uint32_t app_addr = 0, app_len = 0;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = file;
 	for (unsigned i = 0; i < v->nl; i++) {
-		int rc = mvb_bundle_decode(v, i, &p->owned[i]);
+		int rc = mvb_bundle_decode_base(v, i, base, &p->owned[i]);
 		if (rc == MVB_ENOMEM)
 			return rc;
 		if (rc)

@@ -70,3 +70,23 @@ grep -q "verified by read-back" "$D/flash4.log" || fail "--no-run: not verified"
 grep -q "app:" "$D/console4.log" && fail "--no-run: the app ran"
 grep -q "terminating on signal" "$D/flash4.log" && fail "--no-run: QEMU's stop message shown"
 echo "timeout and --no-run: ok"
+
+# 4. a delta bundle (the forever app as deltas from hello.mvb): refused
+# without the bundle it applies to, booted with --base
+"$MVB" bundle "$FW/examples/test_forever.elf" --board "$BOARD" --microvisor "$FW/out/microvisor.elf" \
+	--api "$FW/out/mv_api.yaml" --sign "$D/k.pem" --base "$D/hello.mvb" -o "$D/delta.mvb" 2>"$D/bundle5.log" ||
+	fail "bundle --base"
+"$MVB" inspect "$D/delta.mvb" | grep -q "app .* delta " || fail "the app layer is not a delta"
+timeout 60 "$MVB" flash "$D/delta.mvb" --board "$BOARD" --key "$D/k.pub.pem" >"$D/console5.log" 2>"$D/flash5.log"
+[ $? -eq 1 ] || fail "a delta bundle without --base: not refused"
+grep -q "give it with --base \[bundle-base\]" "$D/flash5.log" || fail "a delta bundle without --base: no bundle-base"
+[ -s "$D/console5.log" ] && fail "a delta bundle without --base: the device ran"
+timeout 60 "$MVB" flash "$D/delta.mvb" --base "$D/hello.mvb" --board "$BOARD" --key "$D/k.pub.pem" --timeout 2 \
+	>"$D/console6.log" 2>"$D/flash6.log" || fail "delta with --base: exit $?"
+grep -q "verified by read-back" "$D/flash6.log" || fail "delta with --base: not verified"
+grep -q "app: tick 1" "$D/console6.log" || fail "delta with --base: the new app did not run"
+"$MVB" flash "$D/delta.mvb" --base "$D/forever.mvb" --board "$BOARD" --key "$D/k.pub.pem" --no-run \
+	>"$D/console7.log" 2>"$D/flash7.log"
+[ $? -eq 1 ] || fail "delta over the wrong base: not refused"
+grep -q "bundle-base" "$D/flash7.log" || fail "delta over the wrong base: no bundle-base"
+echo "delta bundle with --base: ok"
