@@ -4,7 +4,10 @@
 # build it with arm-none-eabi-gcc, check it, bundle it with the prebuilt
 # microvisor and sign it, verify and inspect the bundle, write a factory
 # image, and flash the signed bundle into QEMU over its GDB server, where
-# the microvisor boots the app.
+# the microvisor boots the app; publish it to an update repository and
+# fetch it back; then ship version 0.2.0 as an update: published with a
+# delta from 0.1.0, fetched by a device running 0.1.0 (which gets the
+# delta), flashed over 0.1.0 and booted.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -52,3 +55,12 @@ step "mvbuild publish: the signed bundle into a local update repository, then fe
 "$MVB" releases --repo "$W/repo" --key "$W/release.pub.pem"
 "$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --key "$W/release.pub.pem" --state "$W/device.state" -o "$W/fetched.mvb"
 cmp "$W/hello.mvb" "$W/fetched.mvb" && echo "fetched bundle is byte-identical to the published one"
+
+step "an update: version 0.2.0 published, the delta fetched by a device running 0.1.0, flashed over it, booted"
+sed -i 's/hello from hello/hello from hello, version 0.2.0/' "$W/hello/src/main.c"
+cmake --build "$W/hello/build" >/dev/null
+"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/hello-0.2.0.mvb"
+"$MVB" publish "$W/hello-0.2.0.mvb" --repo "$W/repo" --sign "$W/release.pem"
+"$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --base "$W/hello.mvb" --key "$W/release.pub.pem" \
+	--state "$W/device.state" -o "$W/update.mvb"
+"$MVB" flash "$W/update.mvb" --base "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
