@@ -68,6 +68,12 @@ void cli_size_str(uint32_t v, char *out, size_t n);
 int cli_format(const char *cmd, const char *format, int *json);
 /* Replaces control characters for printing. */
 void cli_sanitize(const char *in, char *out, size_t n);
+/* The candidate closest to word[0..n) by edit distance, when close enough
+ * to be a likely typo (at most 2 edits, and fewer than half its length),
+ * else NULL.  names points at the first candidate's name pointer, the
+ * others follow every stride bytes (a member of a table of structs); NULL
+ * names are skipped. */
+const char *cli_suggest(const char *word, size_t n, const void *names, size_t count, size_t stride);
 
 /* ---- JSON writer (into a buffer) */
 struct json {

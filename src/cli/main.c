@@ -47,6 +47,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (see 'mvbuild --help')", argv[1]);
+	const char *near = cli_suggest(argv[1], strlen(argv[1]), &commands[0].name, sizeof(commands) / sizeof(commands[0]),
+				       sizeof(commands[0]));
+	char clean[64];
+	cli_sanitize(argv[1], clean, sizeof(clean));
+	if (near)
+		cli_error("unknown command '%s'; did you mean '%s'? (see 'mvbuild --help')", clean, near);
+	else
+		cli_error("unknown command '%s' (see 'mvbuild --help')", clean);
 	return MVB_EXIT_USAGE;
 }

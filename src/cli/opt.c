@@ -77,8 +77,18 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, const char **p
 			size_t n = eq ? (size_t)(eq - name) : strlen(name);
 			const struct opt *o = find_long(opts, name, n);
 			if (!o) {
-				cli_error("%s: unknown option '--%.*s' (see 'mvbuild %s --help')", spec->name, (int)n, name,
-					  spec->name);
+				size_t nopts = 0;
+				while (opts[nopts].short_name || opts[nopts].long_name)
+					nopts++;
+				const char *near = cli_suggest(name, n, &opts[0].long_name, nopts, sizeof(opts[0]));
+				char clean[64];
+				cli_sanitize(name, clean, n + 1 < sizeof(clean) ? n + 1 : sizeof(clean));
+				if (near)
+					cli_error("%s: unknown option '--%s'; did you mean '--%s'? (see 'mvbuild %s --help')",
+						  spec->name, clean, near, spec->name);
+				else
+					cli_error("%s: unknown option '--%s' (see 'mvbuild %s --help')", spec->name, clean,
+						  spec->name);
 				return MVB_EXIT_USAGE;
 			}
 			if (o->kind == OPT_FLAG) {

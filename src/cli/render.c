@@ -6,6 +6,50 @@
 #include <stdlib.h>
 #include "cli/cli.h"
 
+/* Edit distance of a[0..an) and b: insertions, deletions, substitutions
+ * and swaps of two neighbours ("sing" for "sign") count one each (optimal
+ * string alignment).  Words over 32 bytes are never suggested (9). */
+static unsigned edits(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b);
+	if (an > 32 || bn > 32)
+		return 9;
+	unsigned d[33][33];
+	for (size_t i = 0; i <= an; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= bn; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= an; i++)
+		for (size_t j = 1; j <= bn; j++) {
+			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[an][bn] > 9 ? 9 : d[an][bn];
+}
+
+const char *cli_suggest(const char *word, size_t n, const void *names, size_t count, size_t stride)
+{
+	const char *best = NULL;
+	unsigned bd = 3;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = *(const char *const *)((const char *)names + i * stride);
+		if (!name)
+			continue;
+		unsigned d = edits(word, n, name);
+		if (d < bd && 2 * d < strlen(name)) {
+			bd = d;
+			best = name;
+		}
+	}
+	return best;
+}
+
 void cli_sanitize(const char *in, char *out, size_t n)
 {
 	size_t o = 0;

@@ -46,6 +46,12 @@ expect 2 "unknown option" -- "$MVB" check --frobnicate "$T/good.elf"
 expect 2 "missing argument" -- "$MVB" check
 expect 2 "bad format" -- "$MVB" check "$T/good.elf" --format xml
 expect 2 "unknown command" -- "$MVB" frobnicate
+expect 2 "a command with a typo" -- "$MVB" chekc "$T/good.elf"
+has err "unknown command 'chekc'; did you mean 'check'?" "command suggestion"
+expect 2 "an option with a typo" -- "$MVB" publish "$T/a.mvb" --dryrun
+has err "unknown option '--dryrun'; did you mean '--dry-run'?" "option suggestion"
+expect 2 "an option far from any" -- "$MVB" check --frobnicate "$T/good.elf"
+if grep -q "did you mean" "$T/err"; then bad "suggested an option for --frobnicate"; else ok; fi
 printf 'schema: 1\nname: x\nversion: 1.0\n' >"$T/badapp.yaml"
 expect 1 "bad app manifest" -- "$MVB" check "$T/good.elf" --app "$T/badapp.yaml"
 has out "badapp.yaml:3:10: error: .*\[app-version\]" "yaml location"
