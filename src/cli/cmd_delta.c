@@ -10,17 +10,18 @@ int cmd_delta(int argc, char **argv)
 {
 	const char *out = NULL;
 	unsigned long page = 4096;
-	const char *base_s = NULL;
-	int plain = 0, quiet = 0;
+	const char *base_s = NULL, *format = "text";
+	int plain = 0, quiet = 0, json;
 	const struct opt opts[] = {
 		{ 'o', "output", OPT_STRING, &out, "PATCH", "write the patch to PATCH ('-': standard output)" },
 		{ 0, "page-size", OPT_UINT, &page, "N", "flash erase page of the device, a power of two 256-65536 (4096)" },
 		{ 0, "base-addr", OPT_STRING, &base_s, "ADDR", "address the images run at (default: from the vector table)" },
 		{ 0, "plain", OPT_FLAG, &plain, NULL, "no Thumb-2 or pointer prediction: plain copies only" },
 		{ 'q', "quiet", OPT_FLAG, &quiet, NULL, "print nothing on success" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
-	const struct cmd_spec spec = { "delta", "delta OLD.bin NEW.bin -o PATCH [--page-size N] [--base-addr ADDR] [--plain] [-q]",
+	const struct cmd_spec spec = { "delta", "delta OLD.bin NEW.bin -o PATCH [--page-size N] [--base-addr ADDR] [--plain] [-q] [--format text|json]",
 				       "Make a patch that turns raw image OLD.bin into NEW.bin in place, one flash page at a\n"
 				       "time, as the microvisor applies it (format: mvbuild-delta(5)).",
 				       opts, 2, 2 };
@@ -30,6 +31,12 @@ int cmd_delta(int argc, char **argv)
 		return rc;
 	if (!out) {
 		cli_error("delta: -o PATCH is required");
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("delta", format, &json)))
+		return rc;
+	if (json && !strcmp(out, "-")) {
+		cli_error("delta: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
 	struct mvb_delta_opts o = { (uint32_t)page, 0, 0, plain };
@@ -63,7 +70,33 @@ int cmd_delta(int argc, char **argv)
 	} else if (rc) {
 		cli_error("delta: out of memory");
 		rc = MVB_EXIT_IO;
-	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && !quiet && strcmp(out, "-")) {
+	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && json) {
+		struct mvb_buf jb = MVB_BUF_INIT;
+		struct json j;
+		json_begin(&j, &jb);
+		json_obj(&j, NULL);
+		json_int(&j, "schema", 1);
+		json_str(&j, "output", out);
+		json_int(&j, "old_size", (long long)al);
+		json_int(&j, "new_size", (long long)bl);
+		json_int(&j, "patch_size", (long long)p.len);
+		json_int(&j, "page_size", (long long)page);
+		json_int(&j, "pages", st.steps);
+		json_int(&j, "map_entries", st.map_entries);
+		json_str(&j, "prediction", st.flags == (MVD_FLAG_THUMB | MVD_FLAG_PTR) ? "thumb+pointer"
+					   : st.flags == MVD_FLAG_THUMB		     ? "thumb"
+										     : "none");
+		json_obj(&j, "new_bytes");
+		json_int(&j, "copied", st.copy_bytes);
+		json_int(&j, "predicted", st.pred_bytes);
+		json_int(&j, "literal", st.lit_bytes);
+		json_int(&j, "fixed", st.fix_bytes);
+		json_int(&j, "lost_to_order", st.lost_bytes);
+		json_end_obj(&j);
+		json_end_obj(&j);
+		fwrite(jb.data, 1, jb.len, stdout);
+		mvb_buf_release(&jb);
+	} else if (!rc && !quiet && strcmp(out, "-")) {
 		printf("mvbuild: wrote %s: %zu bytes (%.2f%% of %zu), %u pages, %u map entries, %s\n", out, p.len,
 		       100.0 * (double)p.len / (double)bl, bl, st.steps, st.map_entries,
 		       st.flags == (MVD_FLAG_THUMB | MVD_FLAG_PTR) ? "thumb+pointer prediction"

@@ -8,17 +8,18 @@
 
 int cmd_keygen(int argc, char **argv)
 {
-	const char *out = NULL;
-	int force = 0, encrypt = 0;
+	const char *out = NULL, *format = "text";
+	int force = 0, encrypt = 0, json;
 	unsigned long pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'o', "output", OPT_STRING, &out, "KEY.pem", "private key file; the public key goes to KEY.pub.pem" },
 		{ 0, "encrypt", OPT_FLAG, &encrypt, NULL, "encrypt the private key under $MVBUILD_KEY_PASSPHRASE" },
 		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "encrypt it under a passphrase read from file descriptor N" },
 		{ 0, "force", OPT_FLAG, &force, NULL, "replace existing key files" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
-	const struct cmd_spec spec = { "keygen", "keygen -o KEY.pem [--encrypt | --passphrase-fd N] [--force]",
+	const struct cmd_spec spec = { "keygen", "keygen -o KEY.pem [--encrypt | --passphrase-fd N] [--force] [--format text|json]",
 				       "Generate an ECDSA P-256 signing key.  The private key is written with mode 0600\n"
 				       "(atomically), the public key next to it as KEY.pub.pem.  With a passphrase the\n"
 				       "private key is encrypted (PKCS#8, PBKDF2-HMAC-SHA256, DES-EDE3-CBC: what\n"
@@ -32,6 +33,8 @@ int cmd_keygen(int argc, char **argv)
 		cli_error("keygen: -o KEY.pem is required");
 		return MVB_EXIT_USAGE;
 	}
+	if ((rc = cli_format("keygen", format, &json)))
+		return rc;
 	char pub[4096];
 	size_t ol = strlen(out);
 	if (ol > 4 && !strcmp(out + ol - 4, ".pem"))
@@ -85,7 +88,24 @@ int cmd_keygen(int argc, char **argv)
 			mvb_key_id(k, id);
 			mvb_hex(id, 8, hex);
 			mvb_key_free(k);
-			printf("wrote %s (private, 0600%s) and %s; key id %s\n", out, encrypt || pass_fd != (unsigned long)-1 ? ", encrypted" : "", pub, hex);
+			int encrypted = encrypt || pass_fd != (unsigned long)-1;
+			if (json) {
+				struct mvb_buf b = MVB_BUF_INIT;
+				struct json j;
+				json_begin(&j, &b);
+				json_obj(&j, NULL);
+				json_int(&j, "schema", 1);
+				json_str(&j, "private_key", out);
+				json_str(&j, "public_key", pub);
+				json_bool(&j, "encrypted", encrypted);
+				json_str(&j, "key_id", hex);
+				json_end_obj(&j);
+				fwrite(b.data, 1, b.len, stdout);
+				mvb_buf_release(&b);
+			} else {
+				printf("wrote %s (private, 0600%s) and %s; key id %s\n", out, encrypted ? ", encrypted" : "", pub,
+				       hex);
+			}
 		}
 	}
 	if (priv.data)
@@ -127,8 +147,10 @@ int cmd_digest(int argc, char **argv)
 	return rc;
 }
 
-/* Adds sig (replacing one with the same key id) and writes the bundle. */
-static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sig, const char *out)
+/* Adds sig (replacing one with the same key id) and writes the bundle;
+ * *total gets the signatures it then holds, *replaced whether one went. */
+static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sig, const char *out, unsigned *total,
+		  int *replaced)
 {
 	struct mvb_bundle_sig all[MVB_BUNDLE_MAX_SIGS];
 	unsigned n = 0;
@@ -139,7 +161,9 @@ static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *
 		cli_error("sign: the bundle already has %u signatures", MVB_BUNDLE_MAX_SIGS);
 		return MVB_EXIT_FINDINGS;
 	}
+	*replaced = n < v->ns;
 	all[n++] = *sig;
+	*total = n;
 	struct mvb_buf o = MVB_BUF_INIT;
 	int rc = mvb_bundle_with_sigs(v, all, n, &o) ? MVB_EXIT_INTERNAL : cli_write(out, o.data, o.len, 0644);
 	mvb_buf_release(&o);
@@ -169,17 +193,19 @@ int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, stru
 
 int cmd_sign(int argc, char **argv)
 {
-	const char *key = NULL, *sigfile = NULL, *pubfile = NULL, *out = NULL;
+	const char *key = NULL, *sigfile = NULL, *pubfile = NULL, *out = NULL, *format = "text";
 	unsigned long pass_fd = (unsigned long)-1;
+	int json;
 	const struct opt opts[] = {
 		{ 'k', "key", OPT_STRING, &key, "KEY.pem", "sign with this private key" },
 		{ 0, "signature", OPT_STRING, &sigfile, "SIG.der", "attach this DER signature (made elsewhere) instead" },
 		{ 0, "pubkey", OPT_STRING, &pubfile, "PUB.pem", "the public key of --signature; it is checked before attaching" },
 		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "write the signed bundle here" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "output format: json prints a summary (default text: nothing)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
-	const struct cmd_spec spec = { "sign", "sign BUNDLE (--key KEY.pem | --signature SIG.der --pubkey PUB.pem) -o OUT.mvb",
+	const struct cmd_spec spec = { "sign", "sign BUNDLE (--key KEY.pem | --signature SIG.der --pubkey PUB.pem) -o OUT.mvb [--format text|json]",
 				       "Add a signature to a bundle: made here with --key, or made elsewhere (HSM, CI\n"
 				       "secret) over the bytes 'mvbuild digest -o' writes and attached with --signature.\n"
 				       "A signature by the same key replaces the old one.",
@@ -190,6 +216,12 @@ int cmd_sign(int argc, char **argv)
 		return rc;
 	if (!out || (!key == !sigfile) || (sigfile && !pubfile)) {
 		cli_error("sign: usage: mvbuild %s", spec.synopsis);
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("sign", format, &json)))
+		return rc;
+	if (json && !strcmp(out, "-")) {
+		cli_error("sign: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
 	unsigned char *data;
@@ -221,8 +253,26 @@ int cmd_sign(int argc, char **argv)
 			free(sd);
 		}
 	}
+	unsigned total = 0;
+	int replaced = 0;
 	if (!rc)
-		rc = attach(&v, &sig, out);
+		rc = attach(&v, &sig, out, &total, &replaced);
+	if (!rc && json) {
+		struct mvb_buf b = MVB_BUF_INIT;
+		struct json j;
+		char hex[17];
+		mvb_hex(sig.sg_key_id, 8, hex);
+		json_begin(&j, &b);
+		json_obj(&j, NULL);
+		json_int(&j, "schema", 1);
+		json_str(&j, "output", out);
+		json_str(&j, "key_id", hex);
+		json_bool(&j, "replaced", replaced);
+		json_int(&j, "signatures", total);
+		json_end_obj(&j);
+		fwrite(b.data, 1, b.len, stdout);
+		mvb_buf_release(&b);
+	}
 	mvb_key_free(k);
 	free(data);
 	return rc;

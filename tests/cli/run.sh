@@ -181,6 +181,16 @@ if [ -f "$FW" ]; then
 	expect 2 "bundle json to stdout" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o - --format json
 	expect 0 "factory json" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/j.hex" --format json
 	if python3 -c 'import json,sys,os; d=json.load(open(sys.argv[1])); assert d["kind"]=="factory" and d["size"]==os.path.getsize(sys.argv[2]) and d["app_header_bytes"]==256 and d["app_bytes"]>0 and "layers" not in d' "$T/out" "$T/j.hex"; then ok; else bad "factory json"; fi
+	# keygen and sign: the key id, as bundles name it
+	expect 0 "keygen json" -- "$MVB" keygen -o "$T/jk.pem" --format json
+	if python3 -c 'import json,sys,os,stat; d=json.load(open(sys.argv[1])); assert d["private_key"]==sys.argv[2] and d["public_key"]==sys.argv[3] and d["encrypted"] is False and len(d["key_id"])==16 and stat.S_IMODE(os.stat(sys.argv[2]).st_mode)==0o600' "$T/out" "$T/jk.pem" "$T/jk.pub.pem"; then ok; else bad "keygen json"; fi
+	jkid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key_id"])' "$T/out")
+	expect 0 "sign json" -- "$MVB" sign "$T/a.mvb" --key "$T/jk.pem" -o "$T/two.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["output"]==sys.argv[2] and d["key_id"]==sys.argv[3] and d["replaced"] is False and d["signatures"]==2' "$T/out" "$T/two.mvb" "$jkid"; then ok; else bad "sign json"; fi
+	expect 0 "sign json again" -- "$MVB" sign "$T/two.mvb" --key "$T/jk.pem" -o "$T/two2.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["replaced"] is True and d["signatures"]==2' "$T/out"; then ok; else bad "sign json: a signature by the same key replaced"; fi
+	expect 0 "verify the two signatures" -- "$MVB" verify "$T/two2.mvb" --key "$T/k.pub.pem,$T/jk.pub.pem" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["valid_trusted_signatures"]==2 and sorted(s["key_id"] for s in d["signatures"])==sorted(s["key_id"] for s in d["signatures"] if s["valid"])' "$T/out"; then ok; else bad "verify json: two signatures"; fi
 	expect 0 "digest" -- "$MVB" digest "$T/u.mvb" -o "$T/tbs.bin"
 	if [ "$(cat "$T/out")" = "$(sha256sum "$T/tbs.bin" | cut -d' ' -f1)" ]; then ok; else bad "digest is not SHA-256 of the signed bytes"; fi
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig.der" "$T/tbs.bin" || bad "openssl sign"
@@ -240,6 +250,26 @@ for c in check boards gen init bundle verify inspect keygen digest sign; do
 	expect 0 "$c --help" -- "$MVB" "$c" --help
 	has out "^usage: mvbuild $c" "$c usage"
 done
+# delta and patch on a public release pair (read from ../shared, as the
+# delta unit tests do)
+C=$SRC/../shared/corpus/delta-public
+if [ -f "$C/synthesizer-1.bin" ]; then ok; else bad "no delta corpus at $C"; fi
+expect 0 "delta" -- "$MVB" delta "$C/synthesizer-1.bin" "$C/synthesizer-2.bin" -o "$T/s12.patch"
+has out "wrote .*s12.patch: [0-9]* bytes" "delta summary"
+expect 0 "delta json" -- "$MVB" delta "$C/synthesizer-1.bin" "$C/synthesizer-2.bin" -o "$T/s12j.patch" --format json
+same "$T/s12.patch" "$T/s12j.patch" "delta bytes the same with json"
+if python3 -c 'import json,sys,os; d=json.load(open(sys.argv[1])); n=d["new_bytes"]
+assert d["patch_size"]==os.path.getsize(sys.argv[2]) and d["old_size"]==os.path.getsize(sys.argv[3]) and d["new_size"]==os.path.getsize(sys.argv[4])
+assert d["page_size"]==4096 and 0<d["pages"]<=(d["new_size"]+4095)//4096 and d["prediction"] in ("thumb+pointer","thumb","none")
+assert n["copied"]+n["predicted"]+n["literal"]+n["fixed"]<=d["pages"]*4096' "$T/out" "$T/s12j.patch" "$C/synthesizer-1.bin" "$C/synthesizer-2.bin"; then ok; else bad "delta json"; fi
+expect 0 "patch" -- "$MVB" patch "$C/synthesizer-1.bin" "$T/s12.patch" -o "$T/s2.bin"
+same "$T/s2.bin" "$C/synthesizer-2.bin" "patch rebuilds the new image"
+expect 1 "patch over another image" -- "$MVB" patch "$C/synthesizer-3.bin" "$T/s12.patch" -o "$T/never.bin"
+has err "\[delta-" "patch over another image: an id"
+if [ ! -e "$T/never.bin" ]; then ok; else bad "patch wrote an output over the wrong image"; fi
+expect 2 "delta page size" -- "$MVB" delta "$C/synthesizer-1.bin" "$C/synthesizer-2.bin" -o "$T/x.patch" --page-size 1000
+expect 2 "delta json to stdout" -- "$MVB" delta "$C/synthesizer-1.bin" "$C/synthesizer-2.bin" -o - --format json
+
 expect 0 "--help" -- "$MVB" --help
 expect 0 "--version" -- "$MVB" --version
 
