@@ -27,8 +27,9 @@ start_sim() { # rspsim options...
 	rm -f "$T/port" "$T"/mem.*
 	"$SIM" --port-file "$T/port" --dump "$T/mem" --log "$T/sim.log" "$@" &
 	SIMPID=$!
-	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.02; done
-	PORT=$(cat "$T/port")
+	for _ in $(seq 1500); do [ -s "$T/port" ] && break; sleep 0.02; done
+	PORT=$(cat "$T/port" 2>/dev/null)
+	[ -n "$PORT" ] || { echo "FAIL: rspsim $* did not start within 30 s"; cat "$T/sim.log" 2>/dev/null; }
 	PROBE=gdb://127.0.0.1:$PORT
 }
 stop_sim() {
@@ -40,7 +41,7 @@ trap stop_sim EXIT
 # dumps so far; wait_dump OLD waits (up to 10 s) until there are more
 dumps() { cat "$T/mem.count" 2>/dev/null || echo 0; }
 wait_dump() {
-	for _ in $(seq 500); do [ "$(dumps)" -gt "$1" ] && return 0; sleep 0.02; done
+	for _ in $(seq 1500); do [ "$(dumps)" -gt "$1" ] && return 0; sleep 0.02; done
 	return 1
 }
 
@@ -177,7 +178,7 @@ stop_mid_flash() {
 	before=$(dumps)
 	"$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run >"$T/out" 2>"$T/err" &
 	local fpid=$!
-	for _ in $(seq 200); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
+	for _ in $(seq 1500); do grep -q '^<- X1000' "$T/sim.log" 2>/dev/null && break; sleep 0.02; done
 	sleep 0.3
 	kill "-$1" "$fpid" 2>/dev/null
 	wait "$fpid"

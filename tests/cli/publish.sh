@@ -172,7 +172,7 @@ http {
 EOF
 	nginx -p "$N" -c "$N/nginx.conf" -e "$N/logs/error.log" &
 	NGINX_PID=$!
-	for _ in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$PORT" 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 300); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$PORT" 2>/dev/null && break; sleep 0.1; done
 	U=http://127.0.0.1:$PORT/fleet
 	run_suite http "$U"
 	if cmp -s "$T/dir.releases.json" <(sed "s|$U|$L|" "$T/http.releases.json"); then ok; else bad "directory and nginx repositories differ"; fi
@@ -183,7 +183,7 @@ EOF
 	MVBUILD_TEST_UPLOAD_BPS=2000 "$MVB" publish "$T/r4.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/kill.out" 2>&1 &
 	P=$!
 	# the lock is taken, the object (8.5 KB at 2 KB/s) is on its way
-	for _ in $(seq 100); do [ -e "$N/root/fleet/mps2-an505/fixture/stable/lock/owner" ] && break; sleep 0.05; done
+	for _ in $(seq 600); do [ -e "$N/root/fleet/mps2-an505/fixture/stable/lock/owner" ] && break; sleep 0.05; done
 	sleep 1
 	if kill -0 $P 2>/dev/null && grep -q "PUT /fleet/mps2-an505/fixture/stable/lock/owner" "$N/logs/access.log"; then ok; else bad "the publisher was not uploading when killed"; fi
 	kill -9 $P; wait $P 2>/dev/null
@@ -201,7 +201,7 @@ EOF
 	# two publishers at once: the second waits for the first's lock
 	MVBUILD_TEST_UPLOAD_BPS=4000 "$MVB" publish "$T/r5.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/a.out" 2>&1 &
 	A=$!
-	for _ in $(seq 100); do [ -d "$N/root/fleet/mps2-an505/fixture/stable/lock" ] && break; sleep 0.05; done
+	for _ in $(seq 600); do [ -d "$N/root/fleet/mps2-an505/fixture/stable/lock" ] && break; sleep 0.05; done
 	"$MVB" publish "$T/r6.mvb" --repo "$U" --sign "$T/k.pem" --deltas 0 >"$T/b.out" 2>&1 &
 	B=$!
 	wait $A; ra=$?

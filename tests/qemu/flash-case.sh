@@ -41,7 +41,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 	-semihosting-config enable=on,target=native >"$D/qemu.log" 2>&1 &
 QPID=$!
 trap 'kill $QPID 2>/dev/null' EXIT
-for _ in $(seq 100); do
+for _ in $(seq 600); do
 	python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT)).close()" 2>/dev/null && break
 	sleep 0.05
 done
