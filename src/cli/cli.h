@@ -94,6 +94,11 @@ void json_null(struct json *j, const char *key);
 void json_hex(struct json *j, const char *key, unsigned long v); /* as "0x%08lx" string */
 void json_raw(struct json *j, const char *key, const char *raw); /* a number already formatted */
 void json_diags(struct json *j, const struct mvb_diags *d);
+/* A --format json document: json_doc_begin opens the top object, with
+ * "schema": 1, in b; json_doc_print closes it, prints it on standard
+ * output and releases b. */
+void json_doc_begin(struct json *j, struct mvb_buf *b);
+void json_doc_print(struct json *j);
 
 /* ---- loaders; each returns an exit status (0 ok) after reporting */
 #define CLI_MAX_INPUT ((size_t)256 << 20)

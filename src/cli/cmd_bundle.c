@@ -33,9 +33,7 @@ static void bundle_json(const struct bundle_result *res, const struct mvb_diags 
 	struct mvb_buf b = MVB_BUF_INIT;
 	struct json j;
 	char hex[65];
-	json_begin(&j, &b);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
+	json_doc_begin(&j, &b);
 	json_bool(&j, "ok", res->data != NULL && !d->errors);
 	json_str(&j, "kind", res->kind);
 	if (res->data) {
@@ -65,9 +63,7 @@ static void bundle_json(const struct bundle_result *res, const struct mvb_diags 
 		json_null(&j, "output");
 	}
 	json_diags(&j, d);
-	json_end_obj(&j);
-	fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
+	json_doc_print(&j);
 }
 
 /* The update bundle: microvisor and app layers, signed when a key is given. */

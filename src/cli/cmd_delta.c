@@ -73,9 +73,7 @@ int cmd_delta(int argc, char **argv)
 	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && json) {
 		struct mvb_buf jb = MVB_BUF_INIT;
 		struct json j;
-		json_begin(&j, &jb);
-		json_obj(&j, NULL);
-		json_int(&j, "schema", 1);
+		json_doc_begin(&j, &jb);
 		json_str(&j, "output", out);
 		json_int(&j, "old_size", (long long)al);
 		json_int(&j, "new_size", (long long)bl);
@@ -93,9 +91,7 @@ int cmd_delta(int argc, char **argv)
 		json_int(&j, "fixed", st.fix_bytes);
 		json_int(&j, "lost_to_order", st.lost_bytes);
 		json_end_obj(&j);
-		json_end_obj(&j);
-		fwrite(jb.data, 1, jb.len, stdout);
-		mvb_buf_release(&jb);
+		json_doc_print(&j);
 	} else if (!rc && !quiet && strcmp(out, "-")) {
 		printf("mvbuild: wrote %s: %zu bytes (%.2f%% of %zu), %u pages, %u map entries, %s\n", out, p.len,
 		       100.0 * (double)p.len / (double)bl, bl, st.steps, st.map_entries,

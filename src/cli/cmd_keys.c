@@ -92,16 +92,12 @@ int cmd_keygen(int argc, char **argv)
 			if (json) {
 				struct mvb_buf b = MVB_BUF_INIT;
 				struct json j;
-				json_begin(&j, &b);
-				json_obj(&j, NULL);
-				json_int(&j, "schema", 1);
+				json_doc_begin(&j, &b);
 				json_str(&j, "private_key", out);
 				json_str(&j, "public_key", pub);
 				json_bool(&j, "encrypted", encrypted);
 				json_str(&j, "key_id", hex);
-				json_end_obj(&j);
-				fwrite(b.data, 1, b.len, stdout);
-				mvb_buf_release(&b);
+				json_doc_print(&j);
 			} else {
 				printf("wrote %s (private, 0600%s) and %s; key id %s\n", out, encrypted ? ", encrypted" : "", pub,
 				       hex);
@@ -262,16 +258,12 @@ int cmd_sign(int argc, char **argv)
 		struct json j;
 		char hex[17];
 		mvb_hex(sig.sg_key_id, 8, hex);
-		json_begin(&j, &b);
-		json_obj(&j, NULL);
-		json_int(&j, "schema", 1);
+		json_doc_begin(&j, &b);
 		json_str(&j, "output", out);
 		json_str(&j, "key_id", hex);
 		json_bool(&j, "replaced", replaced);
 		json_int(&j, "signatures", total);
-		json_end_obj(&j);
-		fwrite(b.data, 1, b.len, stdout);
-		mvb_buf_release(&b);
+		json_doc_print(&j);
 	}
 	mvb_key_free(k);
 	free(data);

@@ -332,9 +332,7 @@ static void publish_json(const struct pub *p, const char *action, const struct s
 	struct mvb_buf b = MVB_BUF_INIT;
 	struct json j;
 	char t[40], hex[65];
-	json_begin(&j, &b);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
+	json_doc_begin(&j, &b);
 	json_str(&j, "action", action);
 	json_str(&j, "repo", s->base);
 	json_str(&j, "board", board);
@@ -374,9 +372,7 @@ static void publish_json(const struct pub *p, const char *action, const struct s
 	}
 	json_end_arr(&j);
 	json_int(&j, "uploaded_bytes", (long long)bytes);
-	json_end_obj(&j);
-	fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
+	json_doc_print(&j);
 }
 
 static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
@@ -812,9 +808,7 @@ int cmd_releases(int argc, char **argv)
 	struct mvb_repo_index *x = calloc(1, sizeof(*x));
 	struct mvb_buf out = MVB_BUF_INIT;
 	struct json j;
-	json_begin(&j, &out);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
+	json_doc_begin(&j, &out);
 	json_str(&j, "repo", s.base);
 	json_arr(&j, "channels");
 	int shown = 0;
@@ -988,9 +982,7 @@ static void fetch_json(const struct fetch_json *f)
 	struct mvb_buf b = MVB_BUF_INIT;
 	struct json j;
 	char t[40], hex[65];
-	json_begin(&j, &b);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
+	json_doc_begin(&j, &b);
 	json_str(&j, "action", f->action);
 	json_str(&j, "board", f->board);
 	json_str(&j, "app", f->app);
@@ -1034,9 +1026,7 @@ static void fetch_json(const struct fetch_json *f)
 		json_null(&j, "output");
 	if (f->d)
 		json_diags(&j, f->d);
-	json_end_obj(&j);
-	fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
+	json_doc_print(&j);
 }
 
 int cmd_fetch(int argc, char **argv)

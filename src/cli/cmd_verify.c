@@ -18,9 +18,7 @@ static void verify_json(const char *path, size_t len, const struct mvb_bundle_vi
 	struct mvb_buf b = MVB_BUF_INIT;
 	struct json j;
 	char hex[17];
-	json_begin(&j, &b);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
+	json_doc_begin(&j, &b);
 	json_str(&j, "file", path);
 	json_bool(&j, "ok", !d->errors);
 	if (parsed) {
@@ -54,9 +52,7 @@ static void verify_json(const char *path, size_t len, const struct mvb_bundle_vi
 		json_null(&j, "board");
 	}
 	json_diags(&j, d);
-	json_end_obj(&j);
-	fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
+	json_doc_print(&j);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -222,9 +218,7 @@ static int inspect_elf(struct inspect *in, const struct mvb_elf *e)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		fwrite(b.data, 1, b.len, stdout);
-		mvb_buf_release(&b);
+		json_doc_print(&j);
 		return 0;
 	}
 	char name[64];
@@ -350,9 +344,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		fwrite(b.data, 1, b.len, stdout);
-		mvb_buf_release(&b);
+		json_doc_print(&j);
 		return 0;
 	}
 	char name[64];
