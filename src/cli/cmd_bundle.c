@@ -131,6 +131,13 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		final = &signed_b;
 	}
 	if (!(rc = cli_write(out, final->data, final->len, 0644))) {
+		if (base) {
+			struct mvb_bundle_view fv;
+			struct mvb_diags d = MVB_DIAGS_INIT;
+			if (!mvb_bundle_parse(&fv, out, final->data, final->len, &d))
+				cli_note_whole_layers(&fv, base, out);
+			mvb_diags_release(&d);
+		}
 		if (json) {
 			struct mvb_bundle_view fv;
 			struct mvb_diags d = MVB_DIAGS_INIT;

@@ -167,6 +167,13 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
 		cli_error("publish: a delta bundle does not decode over its base; not published");
 		rc = MVB_EXIT_INTERNAL;
 	}
+	if (!rc) {
+		char what[64], from[24], to[24];
+		cli_version_str(base->m.bm_app_version, from, sizeof(from));
+		cli_version_str(target->m.bm_app_version, to, sizeof(to));
+		snprintf(what, sizeof(what), "delta %s -> %s", from, to);
+		cli_note_whole_layers(&v, base, what);
+	}
 	mvb_diags_release(&d);
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
 		mvb_buf_release(&img[i]);

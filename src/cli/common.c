@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "sys/sys.h"
 #include "mvb/hash.h"
+#include "delta/mvd.h"
 
 int cli_read(const char *path, unsigned char **data, size_t *len)
 {
@@ -238,6 +239,36 @@ int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct 
 	cli_render_diags(stderr, &d);
 	mvb_diags_release(&d);
 	return rc;
+}
+
+void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what)
+{
+	const uint32_t ps = 4096; /* the page the bundle writer's delta encoder uses */
+	for (unsigned i = 0; i < v->nl; i++) {
+		if (v->l[i].bl_encoding == MVB_ENC_DELTA)
+			continue;
+		unsigned j = 0;
+		while (j < base->nl && (base->l[j].bl_role != v->l[i].bl_role || base->l[j].bl_encoding == MVB_ENC_DELTA))
+			j++;
+		if (j == base->nl)
+			continue;
+		struct mvb_buf nw = MVB_BUF_INIT, old = MVB_BUF_INIT;
+		if (!mvb_bundle_decode(v, i, &nw) && !mvb_bundle_decode(base, j, &old) && nw.len) {
+			uint32_t pages = (uint32_t)((nw.len - 1) / ps + 1), changed = 0;
+			for (uint32_t p = 0; p < pages; p++) {
+				size_t s = (size_t)p * ps, t = s + ps;
+				if (!(t <= old.len && t <= nw.len && !memcmp(old.data + s, nw.data + s, ps)))
+					changed++;
+			}
+			if (changed > MVD_MAX_STEPS)
+				fprintf(stderr,
+					"mvbuild: note: %s: the %s layer is sent whole: %u of its %u pages of %u bytes change, "
+					"and the device patcher rewrites at most %u in one update\n",
+					what, mvb_layer_role_name(v->l[i].bl_role), changed, pages, ps, (unsigned)MVD_MAX_STEPS);
+		}
+		mvb_buf_release(&nw);
+		mvb_buf_release(&old);
+	}
 }
 
 void cli_version_str(uint32_t v, char *o, size_t n)

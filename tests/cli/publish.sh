@@ -13,8 +13,8 @@ MVB=$1 SRC=$2 T=$3
 # one clock for the whole run: the directory and nginx repositories must
 # then hold the same bytes (the index records when it was written)
 export SOURCE_DATE_EPOCH=$(date +%s)
-NGINX_PID=
-cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; }
+NGINX_DIR=
+cleanup() { [ -n "$NGINX_DIR" ] && "$SRC/tests/tools/nginx-dav.sh" stop "$NGINX_DIR"; }
 trap cleanup EXIT
 
 # --- three releases of one app whose code differs (-Os, -O1, -O2), and a fourth to six
@@ -142,37 +142,11 @@ expect 0 "releases walks the directory" -- "$MVB" releases --repo "$L"
 has out "mps2-an505/fixture channel 'stable'" "walk"
 
 # --- a real nginx with its WebDAV module on a free loopback port
-if ! command -v nginx >/dev/null; then
-	bad "nginx is not installed (scripts/setup.sh installs nginx-light)"
+N=$T/nginx
+if ! PORT=$("$SRC/tests/tools/nginx-dav.sh" start "$N"); then
+	bad "no nginx to publish to"
 else
-	N=$T/nginx
-	mkdir -p "$N/root/auth" "$N/tmp" "$N/logs"
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	echo 'ci:{PLAIN}secret' >"$N/htpasswd"
-	USERLINE=
-	[ "$(id -u)" = 0 ] && USERLINE="user root root;"
-	cat >"$N/nginx.conf" <<EOF
-$USERLINE
-worker_processes 2;
-daemon off;
-pid $N/nginx.pid;
-error_log $N/logs/error.log;
-events { worker_connections 64; }
-http {
-	access_log $N/logs/access.log;
-	client_body_temp_path $N/tmp;
-	client_max_body_size 0;
-	server {
-		listen 127.0.0.1:$PORT;
-		root $N/root;
-		location / { dav_methods PUT DELETE MKCOL COPY MOVE; dav_access user:rw all:r; }
-		location /auth/ { auth_basic "repo"; auth_basic_user_file $N/htpasswd; dav_methods PUT DELETE MKCOL; }
-	}
-}
-EOF
-	nginx -p "$N" -c "$N/nginx.conf" -e "$N/logs/error.log" &
-	NGINX_PID=$!
-	for _ in $(seq 300); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$PORT" 2>/dev/null && break; sleep 0.1; done
+	NGINX_DIR=$N
 	U=http://127.0.0.1:$PORT/fleet
 	run_suite http "$U"
 	if cmp -s "$T/dir.releases.json" <(sed "s|$U|$L|" "$T/http.releases.json"); then ok; else bad "directory and nginx repositories differ"; fi

@@ -181,6 +181,19 @@ if [ -f "$FW" ]; then
 	expect 2 "bundle json to stdout" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o - --format json
 	expect 0 "factory json" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/j.hex" --format json
 	if python3 -c 'import json,sys,os; d=json.load(open(sys.argv[1])); assert d["kind"]=="factory" and d["size"]==os.path.getsize(sys.argv[2]) and d["app_header_bytes"]==256 and d["app_bytes"]>0 and "layers" not in d' "$T/out" "$T/j.hex"; then ok; else bad "factory json"; fi
+	# an update that changes more pages than the device patcher rewrites in
+	# one go: the app layer goes whole, and mvbuild says why
+	for v in 1 2; do
+		python3 -c 'import random,sys; r=random.Random(int(sys.argv[2])); open(sys.argv[1],"wb").write(bytes(r.getrandbits(8) for _ in range(800000)))' "$T/blob$v.bin" $v
+		printf '\t.section .rodata.blob,"a"\n\t.incbin "%s"\n' "$T/blob$v.bin" >"$T/blob$v.S"
+		$CC $LD -DCALL_MV -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" "$T/blob$v.S" -lgcc -o "$T/blob$v.elf" ||
+			bad "cannot build the 800 KB app"
+	done
+	"$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" -o "$T/blob1.mvb" 2>/dev/null || bad "bundle the 800 KB app"
+	expect 0 "bundle --base, too many pages change" -- "$MVB" bundle "$T/blob2.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob2.mvb"
+	has err "note: .*blob2.mvb: the app layer is sent whole: 19[5-9] of its 19[5-9] pages of 4096 bytes change, and the device patcher rewrites at most 192 in one update" "too many pages named"
+	expect 0 "bundle --base, the same app" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1d.mvb"
+	if grep -q "sent whole" "$T/err"; then bad "a note for an update that changes nothing"; else ok; fi
 	# keygen and sign: the key id, as bundles name it
 	expect 0 "keygen json" -- "$MVB" keygen -o "$T/jk.pem" --format json
 	if python3 -c 'import json,sys,os,stat; d=json.load(open(sys.argv[1])); assert d["private_key"]==sys.argv[2] and d["public_key"]==sys.argv[3] and d["encrypted"] is False and len(d["key_id"])==16 and stat.S_IMODE(os.stat(sys.argv[2]).st_mode)==0o600' "$T/out" "$T/jk.pem" "$T/jk.pub.pem"; then ok; else bad "keygen json"; fi
