@@ -328,6 +328,12 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 			json_int(&j, "chunks", l->bl_chunk_count);
 			mvb_hex(l->bl_sha256, 32, hex);
 			json_str(&j, "sha256", hex);
+			if (l->bl_encoding == MVB_ENC_DELTA) {
+				mvb_hex(l->bl_base_sha256, 32, hex);
+				json_str(&j, "base_sha256", hex);
+			} else {
+				json_null(&j, "base_sha256");
+			}
 			json_landing(&j, in, l->bl_target_addr, l->bl_size);
 			json_end_obj(&j);
 		}
@@ -368,6 +374,10 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		       mvb_layer_role_name(l->bl_role), l->bl_target_addr, l->bl_target_addr + l->bl_size - 1, l->bl_size,
 		       mvb_encoding_name(l->bl_encoding), l->bl_encoded_size, l->bl_chunk_count,
 		       l->bl_chunk_count == 1 ? "" : "s", hex);
+		if (l->bl_encoding == MVB_ENC_DELTA) {
+			mvb_hex(l->bl_base_sha256, 32, hex);
+			printf("               a delta over the installed image with sha256 %.16s...\n", hex);
+		}
 	}
 	if (in->have_board) {
 		printf("  where the layers land on %s:\n", in->board.name);

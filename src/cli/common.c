@@ -299,6 +299,12 @@ void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 		json_int(j, "encoded_size", l->bl_encoded_size);
 		mvb_hex(l->bl_sha256, 32, hex);
 		json_str(j, "sha256", hex);
+		if (l->bl_encoding == MVB_ENC_DELTA) {
+			mvb_hex(l->bl_base_sha256, 32, hex);
+			json_str(j, "base_sha256", hex);
+		} else {
+			json_null(j, "base_sha256");
+		}
 		json_end_obj(j);
 	}
 	json_end_arr(j);
