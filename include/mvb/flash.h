@@ -57,6 +57,10 @@ struct mvb_flash_opts {
 	int verify; /* read back (or qCRC) after writing */
 	mvb_flash_progress_fn progress;
 	void *ctx;
+	/* compare first (qCRC, else read back) and leave alone every flash
+	 * block, or memory step, that already holds what it would be written
+	 * to: only what changed is erased and written */
+	int skip_same;
 };
 
 enum mvb_flash_method { MVB_FLASH_BY_M = 1, MVB_FLASH_BY_X = 2, MVB_FLASH_BY_VFLASH = 4 };
@@ -64,6 +68,8 @@ enum mvb_flash_method { MVB_FLASH_BY_M = 1, MVB_FLASH_BY_X = 2, MVB_FLASH_BY_VFL
 struct mvb_flash_result {
 	uint64_t written, verified, erased;
 	uint64_t skipped_erased;  /* of written: flash steps all 0xff, left as erased */
+	uint64_t skipped_same;    /* of written: already on the device (skip_same) */
+	uint64_t compared;        /* bytes compared with the device before writing */
 	unsigned methods;         /* MVB_FLASH_BY_* used */
 	int verified_by_crc;      /* 1: qCRC throughout, 0: read back (for some or all) */
 	int crc_distrusted;       /* the server's qCRC disagreed with bytes that read back right */

@@ -467,7 +467,7 @@ static const char *method_str(unsigned m, char *o, size_t n)
 int cmd_flash(int argc, char **argv)
 {
 	const char *probe_arg = NULL, *board_arg = NULL, *keys = NULL, *reset = NULL, *format = "text", *base = NULL;
-	int allow_unsigned = 0, no_verify = 0, no_run = 0, quiet = 0;
+	int allow_unsigned = 0, no_verify = 0, no_run = 0, quiet = 0, changed_only = 0;
 	unsigned long timeout = 10;
 	const struct opt opts[] = {
 		{ 'p', "probe", OPT_STRING, &probe_arg, "qemu|stlink|openocd|gdb://HOST:PORT",
@@ -476,6 +476,7 @@ int cmd_flash(int argc, char **argv)
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "require a valid signature by one of these keys" },
 		{ 0, "allow-unsigned", OPT_FLAG, &allow_unsigned, NULL, "flash a bundle without a (trusted) signature" },
 		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "the bundle the device runs, which delta layers apply to" },
+		{ 0, "changed-only", OPT_FLAG, &changed_only, NULL, "compare with the device first; erase and write only the blocks that differ" },
 		{ 0, "no-verify", OPT_FLAG, &no_verify, NULL, "do not read back what was written (not recommended)" },
 		{ 0, "no-run", OPT_FLAG, &no_run, NULL, "leave the device halted after writing (no reset)" },
 		{ 0, "reset", OPT_STRING, &reset, "CMD", "monitor command that resets the device (default: the probe's)" },
@@ -486,7 +487,7 @@ int cmd_flash(int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"flash",
-		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--base OLD.mvb] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--quiet] [--format text|json]",
+		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--base OLD.mvb] [--changed-only] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--quiet] [--format text|json]",
 		"Write a bundle (every layer, and the app header the microvisor boots from) or a\n"
 		"factory image (.elf, .hex) to a device through a GDB server, read it back, reset\n"
 		"the device, and with the qemu probe show its console until the run ends.",
@@ -566,7 +567,7 @@ int cmd_flash(int argc, char **argv)
 	memset(&pg, 0, sizeof(pg));
 	pg.quiet = quiet || json;
 	pg.tty = isatty(2);
-	struct mvb_flash_opts fo = { !no_verify, on_progress, &pg };
+	struct mvb_flash_opts fo = { !no_verify, on_progress, &pg, changed_only };
 	struct mvb_flash_result res;
 	uint64_t total = 0;
 	for (unsigned i = 0; i < plan.img.n; i++)
@@ -594,12 +595,14 @@ int cmd_flash(int argc, char **argv)
 	double vsecs = pg.phase_end[MVB_FLASH_VERIFY] - pg.phase_end[MVB_FLASH_WRITE];
 	char m[32], tot[32], r[32];
 	human(total, tot, sizeof(tot));
-	rate((double)(res.written - res.skipped_erased), secs, r, sizeof(r)); /* what was sent */
+	rate((double)(res.written - res.skipped_erased - res.skipped_same), secs, r, sizeof(r)); /* what was sent */
 	if (!quiet && !json) {
 		fprintf(stderr, "mvbuild: wrote %s (%llu bytes) in %.3f s (%s) with %s packets", tot,
 			(unsigned long long)res.written, secs, r, method_str(res.methods, m, sizeof(m)));
 		if (res.skipped_erased)
 			fprintf(stderr, " (%llu bytes of 0xff left erased)", (unsigned long long)res.skipped_erased);
+		if (changed_only)
+			fprintf(stderr, "; %llu bytes already on the device left alone", (unsigned long long)res.skipped_same);
 		if (no_verify)
 			fprintf(stderr, "; NOT verified (--no-verify)\n");
 		else
@@ -663,17 +666,20 @@ int cmd_flash(int argc, char **argv)
 	if (json) {
 		struct mvb_buf o = MVB_BUF_INIT;
 		struct json j;
-		json_begin(&j, &o);
-		json_obj(&j, NULL);
+		json_doc_begin(&j, &o);
 		json_str(&j, "file", pos[0]);
 		json_str(&j, "kind", is_bundle ? "bundle" : "image");
 		json_str(&j, "board", b.name);
 		json_str(&j, "probe", p.kind == PROBE_QEMU ? "qemu" : p.kind == PROBE_STLINK ? "stlink" : p.kind == PROBE_OPENOCD ? "openocd" : "gdb");
 		json_int(&j, "bytes", (long long)res.written);
 		json_int(&j, "left_erased", (long long)res.skipped_erased);
+		json_bool(&j, "changed_only", changed_only);
+		json_int(&j, "unchanged", (long long)res.skipped_same);
+		json_int(&j, "erased", (long long)res.erased);
 		char secs_s[32], bps[32];
 		snprintf(secs_s, sizeof(secs_s), "%.6f", secs);
-		snprintf(bps, sizeof(bps), "%.0f", secs > 0 ? (double)(res.written - res.skipped_erased) / secs : 0.0);
+		snprintf(bps, sizeof(bps), "%.0f",
+			 secs > 0 ? (double)(res.written - res.skipped_erased - res.skipped_same) / secs : 0.0);
 		json_raw(&j, "seconds", secs_s);
 		json_raw(&j, "bytes_per_second", bps);
 		snprintf(secs_s, sizeof(secs_s), "%.6f", no_verify ? 0.0 : vsecs);
@@ -700,10 +706,8 @@ int cmd_flash(int argc, char **argv)
 				json_null(&j, "status");
 			json_end_obj(&j);
 		}
-		json_end_obj(&j);
-		fwrite(o.data, 1, o.len, stdout);
+		json_doc_print(&j);
 		fputc('\n', stdout);
-		mvb_buf_release(&o);
 	}
 	rc = ran && !timed_out && run_status != 0 ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
 out:

@@ -72,12 +72,64 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 
 /* ---- writing ---- */
 
+struct range {
+	uint32_t lo, hi; /* inclusive */
+};
+
 struct job {
 	struct mvb_rsp *c;
 	const struct mvb_flash_opts *o;
 	struct mvb_flash_result *r;
 	struct mvb_flash_progress pr;
+	struct range *same; /* flash blocks that already hold their new bytes */
+	unsigned nsame;
 };
+
+/* *eq = 1 when the device's [a, a+n) holds want: by qCRC where the server
+ * answers it, else by reading it back into buf (n bytes). */
+static int device_has(struct job *j, uint32_t a, const unsigned char *want, uint32_t n, unsigned char *buf, int *eq)
+{
+	j->r->compared += n;
+	if (j->c->crc_state >= 0) {
+		uint32_t got;
+		int e = mvb_rsp_crc(j->c, a, n, &got);
+		if (!e) {
+			*eq = got == mvb_rsp_crc_local(0xffffffffu, want, n);
+			return 0;
+		}
+		if (e != MVB_RSP_EUNSUPPORTED)
+			return MVB_FLASH_ERSP + e;
+	}
+	int e = mvb_rsp_read_mem(j->c, a, buf, n);
+	if (e)
+		return MVB_FLASH_ERSP + e;
+	*eq = !memcmp(buf, want, n);
+	return 0;
+}
+
+static int in_same(const struct job *j, uint32_t a)
+{
+	for (unsigned k = 0; k < j->nsame; k++)
+		if (a >= j->same[k].lo && a <= j->same[k].hi)
+			return 1;
+	return 0;
+}
+
+/* What flash block [lo, hi] holds after the plan is written: the plan's
+ * bytes where a piece covers it, erased (0xff) elsewhere. */
+static void block_image(const struct mvb_flash_plan *p, uint32_t lo, uint32_t hi, unsigned char *out)
+{
+	uint64_t n = (uint64_t)hi - lo + 1;
+	memset(out, 0xff, (size_t)n);
+	for (unsigned i = 0; i < p->img.n; i++) {
+		const struct mvb_piece *pc = &p->img.p[i];
+		uint64_t s = pc->addr > lo ? pc->addr : lo, e = (uint64_t)pc->addr + pc->len;
+		if (e > (uint64_t)hi + 1)
+			e = (uint64_t)hi + 1;
+		if (s < e)
+			memcpy(out + (s - lo), pc->data + (s - pc->addr), (size_t)(e - s));
+	}
+}
 
 static void report(struct job *j)
 {
@@ -91,7 +143,11 @@ static void report(struct job *j)
 static int put(struct job *j, uint32_t addr, const unsigned char *data, uint32_t len, const char *what)
 {
 	j->pr.what = what;
-	for (uint32_t off = 0; off < len;) {
+	unsigned char *buf = j->o->skip_same ? malloc(STEP) : NULL;
+	if (j->o->skip_same && !buf)
+		return MVB_ENOMEM;
+	int rc = 0;
+	for (uint32_t off = 0; off < len && !rc;) {
 		uint32_t a = addr + off;
 		const struct mvb_rsp_region *reg = mvb_rsp_region_at(j->c, a);
 		uint32_t n = len - off;
@@ -102,8 +158,21 @@ static int put(struct job *j, uint32_t addr, const unsigned char *data, uint32_t
 		for (unsigned k = 0; !reg && k < j->c->nmap; k++) /* stop where a mapped region begins */
 			if (j->c->map[k].start > a && j->c->map[k].start - a < n)
 				n = j->c->map[k].start - a;
-		int rc = 0;
-		if (reg && reg->type == MVB_RSP_FLASH) {
+		int eq = 0;
+		if (j->o->skip_same && reg && reg->type == MVB_RSP_FLASH && reg->blocksize) {
+			/* one block at a time: a block erase() left alone is not written */
+			uint32_t in_block = reg->blocksize - (a - reg->start) % reg->blocksize;
+			if (n > in_block)
+				n = in_block;
+			eq = in_same(j, a);
+		} else if (j->o->skip_same && !(reg && reg->type == MVB_RSP_FLASH)) {
+			rc = device_has(j, a, data + off, n, buf, &eq);
+		}
+		if (rc)
+			break;
+		if (eq) {
+			j->r->skipped_same += n;
+		} else if (reg && reg->type == MVB_RSP_FLASH) {
 			/* erased flash already reads 0xff: programming it again only costs time */
 			uint32_t k = 0;
 			while (k < n && data[off + k] == 0xff)
@@ -117,15 +186,18 @@ static int put(struct job *j, uint32_t addr, const unsigned char *data, uint32_t
 			rc = mvb_rsp_write_mem(j->c, a, data + off, n);
 			j->r->methods |= j->c->x_state > 0 ? MVB_FLASH_BY_X : MVB_FLASH_BY_M;
 		}
-		if (rc)
-			return MVB_FLASH_ERSP + rc;
+		if (rc) {
+			rc += MVB_FLASH_ERSP;
+			break;
+		}
 		off += n;
 		j->r->written += n;
 		j->pr.addr = a + n;
 		j->pr.done += n;
 		report(j);
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 /* Erases every flash block a piece touches (once each). */
@@ -133,9 +205,7 @@ static int erase(struct job *j, const struct mvb_flash_plan *p)
 {
 	uint64_t total = 0;
 	/* blocks to erase, as [start,end) ranges merged per region */
-	struct range {
-		uint32_t lo, hi;
-	} *rg = calloc(p->img.n + 1, sizeof(*rg) * MVB_RSP_MAX_MAP);
+	struct range *rg = calloc(p->img.n + 1, sizeof(*rg) * MVB_RSP_MAX_MAP);
 	unsigned nr = 0;
 	if (!rg)
 		return MVB_ENOMEM;
@@ -185,10 +255,62 @@ static int erase(struct job *j, const struct mvb_flash_plan *p)
 			rg[m++] = rg[a];
 		}
 	}
+	int rc = 0;
+	if (j->o->skip_same) {
+		/* split the ranges into blocks; blocks that already hold what the
+		 * plan gives them are left out of the erase (and of the writes) */
+		unsigned cap = 64, n2 = 0;
+		struct range *keep = malloc(cap * sizeof(*keep));
+		j->same = malloc(cap * sizeof(*j->same));
+		unsigned char *want = NULL, *buf = NULL;
+		rc = keep && j->same ? 0 : MVB_ENOMEM;
+		for (unsigned a = 0; a < m && !rc; a++) {
+			const struct mvb_rsp_region *reg = mvb_rsp_region_at(j->c, rg[a].lo);
+			uint32_t bs = reg && reg->blocksize ? reg->blocksize : rg[a].hi - rg[a].lo + 1;
+			free(want);
+			free(buf);
+			want = malloc(bs);
+			buf = malloc(bs);
+			if (!want || !buf) {
+				rc = MVB_ENOMEM;
+				break;
+			}
+			for (uint64_t lo = rg[a].lo; lo <= rg[a].hi && !rc; lo += bs) {
+				uint32_t hi = (uint32_t)(lo + bs - 1 < rg[a].hi ? lo + bs - 1 : rg[a].hi);
+				int eq = 0;
+				block_image(p, (uint32_t)lo, hi, want);
+				if ((rc = device_has(j, (uint32_t)lo, want, hi - (uint32_t)lo + 1, buf, &eq)))
+					break;
+				struct range **to = eq ? &j->same : &keep;
+				unsigned *cnt = eq ? &j->nsame : &n2;
+				if (*cnt == cap || (eq ? n2 : j->nsame) == cap) {
+					cap *= 2;
+					struct range *k2 = realloc(keep, cap * sizeof(*keep)), *s2;
+					if (k2)
+						keep = k2;
+					s2 = k2 ? realloc(j->same, cap * sizeof(*j->same)) : NULL;
+					if (!k2 || !s2) {
+						rc = MVB_ENOMEM;
+						break;
+					}
+					j->same = s2;
+				}
+				(*to)[(*cnt)++] = (struct range){ (uint32_t)lo, hi };
+			}
+		}
+		free(want);
+		free(buf);
+		if (!rc) {
+			free(rg);
+			rg = keep;
+			m = n2;
+			keep = NULL;
+		}
+		free(keep);
+	}
 	for (unsigned a = 0; a < m; a++)
 		total += (uint64_t)rg[a].hi - rg[a].lo + 1;
 	j->pr = (struct mvb_flash_progress){ MVB_FLASH_ERASE, "flash", 0, 0, total };
-	int rc = 0;
 	for (unsigned a = 0; a < m && !rc; a++) {
 		uint32_t len = rg[a].hi - rg[a].lo + 1;
 		j->pr.addr = rg[a].lo;
@@ -270,7 +392,7 @@ static int verify(struct job *j, const struct mvb_flash_plan *p, uint64_t total)
 int mvb_flash_write(struct mvb_rsp *c, const struct mvb_flash_plan *p, const struct mvb_flash_opts *o,
 		    struct mvb_flash_result *r)
 {
-	struct job j = { c, o, r, { MVB_FLASH_WRITE, NULL, 0, 0, 0 } };
+	struct job j = { c, o, r, { MVB_FLASH_WRITE, NULL, 0, 0, 0 }, NULL, 0 };
 	memset(r, 0, sizeof(*r));
 	uint64_t total = 0;
 	int flash = 0;
@@ -281,21 +403,32 @@ int mvb_flash_write(struct mvb_rsp *c, const struct mvb_flash_plan *p, const str
 	}
 	for (unsigned i = 0; i < c->nmap; i++)
 		flash |= c->map[i].type == MVB_RSP_FLASH;
-	int rc;
+	int rc = 0;
 	/* 1. clear the commit piece: flash erase does it for flash; in RAM write
-	 *    the erased value, so a cut-off write leaves no bootable header */
+	 *    the erased value, so a cut-off write leaves no bootable header
+	 *    (unless it is already the new header: then nothing is cleared) */
 	if (flash && (rc = erase(&j, p)))
-		return rc;
+		goto out;
 	if (p->commit >= 0) {
 		const struct mvb_piece *h = &p->img.p[p->commit];
 		const struct mvb_rsp_region *reg = mvb_rsp_region_at(c, h->addr);
-		if (!reg || reg->type != MVB_RSP_FLASH) {
-			unsigned char blank[MVB_APPHDR_SIZE];
+		unsigned char blank[MVB_APPHDR_SIZE];
+		int eq = 0;
+		if (o->skip_same && (!reg || reg->type != MVB_RSP_FLASH)) {
+			unsigned char *buf = malloc(h->len);
+			rc = buf ? device_has(&j, h->addr, h->data, h->len, buf, &eq) : MVB_ENOMEM;
+			free(buf);
+			if (rc)
+				goto out;
+		}
+		if ((!reg || reg->type != MVB_RSP_FLASH) && !eq) {
 			memset(blank, 0xff, sizeof(blank));
 			for (uint32_t off = 0; off < h->len; off += sizeof(blank)) {
 				uint32_t n = h->len - off < sizeof(blank) ? h->len - off : (uint32_t)sizeof(blank);
-				if ((rc = mvb_rsp_write_mem(c, h->addr + off, blank, n)))
-					return MVB_FLASH_ERSP + rc;
+				if ((rc = mvb_rsp_write_mem(c, h->addr + off, blank, n))) {
+					rc += MVB_FLASH_ERSP;
+					goto out;
+				}
 			}
 		}
 	}
@@ -305,17 +438,21 @@ int mvb_flash_write(struct mvb_rsp *c, const struct mvb_flash_plan *p, const str
 		if ((int)i == p->commit)
 			continue;
 		if ((rc = put(&j, p->img.p[i].addr, p->img.p[i].data, p->img.p[i].len, p->img.p[i].what)))
-			return rc;
+			goto out;
 	}
 	if (p->commit >= 0) {
 		const struct mvb_piece *h = &p->img.p[p->commit];
 		if ((rc = put(&j, h->addr, h->data, h->len, h->what)))
-			return rc;
+			goto out;
 	}
-	if ((r->methods & MVB_FLASH_BY_VFLASH) && (rc = mvb_rsp_flash_done(c)))
-		return MVB_FLASH_ERSP + rc;
+	if ((r->methods & MVB_FLASH_BY_VFLASH) && (rc = mvb_rsp_flash_done(c))) {
+		rc += MVB_FLASH_ERSP;
+		goto out;
+	}
 	/* 3. read back */
-	if (o->verify && (rc = verify(&j, p, total)))
-		return rc;
-	return 0;
+	if (o->verify)
+		rc = verify(&j, p, total);
+out:
+	free(j.same);
+	return rc;
 }

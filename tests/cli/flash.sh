@@ -17,6 +17,10 @@ $CC $LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/app.elf" || { echo "cannot buil
 "$MVB" bundle "$T/app.elf" --app "$APP" --sign "$T/k.pem" -o "$T/app.mvb" 2>/dev/null || { echo "bundle failed"; exit 1; }
 "$MVB" bundle "$T/app.elf" --app "$APP" --unsigned -o "$T/unsigned.mvb" 2>/dev/null || exit 1
 "$MVB" bundle "$T/app.elf" --app "$APP" --factory -o "$T/factory.hex" 2>/dev/null || exit 1
+# a second release: other code, the same microvisor
+$CC $LD -O2 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/app2.elf" || { echo "cannot build fixture 2"; exit 1; }
+"$MVB" bundle "$T/app2.elf" --app "$APP" --sign "$T/k.pem" -o "$T/app2.mvb" 2>/dev/null || exit 1
+"$MVB" bundle "$T/app2.elf" --app "$APP" --factory -o "$T/factory2.hex" 2>/dev/null || exit 1
 
 # mps2-an505: microvisor and app header in code SSRAM (secure alias), app
 # in its non-secure window
@@ -49,7 +53,7 @@ wait_dump() {
 # image: every byte of every record must be there.  $1: "header-blank" to
 # require instead that the app header is still cleared (0xff).
 same_as_factory() {
-	python3 - "$T/factory.hex" "$T/mem" "${1:-}" <<'EOF'
+	python3 - "$T/${FACTORY:-factory.hex}" "$T/mem" "${1:-}" <<'EOF'
 import sys, glob
 hexf, dump, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 regions = {}
@@ -141,6 +145,36 @@ has err "bytes of 0xff left erased" "erased steps skipped"
 if same_as_factory; then ok; else bad "memory after all-flash vFlash differs"; fi
 if grep -q '^<- vFlashWrite:1000' "$T/sim.log"; then ok; else bad "microvisor not written through vFlash"; fi
 
+# --- --changed-only: compare first, erase and write only what differs
+# log_since N: the sim log from line N on
+log_since() { tail -n +"$(($1 + 1))" "$T/sim.log"; }
+start_sim --flash 0x10000000:0x40000:0x2000 --flash 0x00200000:0x20000:0x2000 --crc
+expect 0 "flash into flash" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+n0=$(wc -l <"$T/sim.log")
+expect 0 "the same bundle again, --changed-only" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --changed-only --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changed_only"] and d["unchanged"]==d["bytes"]>0 and d["erased"]==0 and d["verified"]=="crc", d' "$T/out"; then ok; else bad "--changed-only: not everything left alone"; fi
+if log_since "$n0" | grep -q '^<- vFlash\(Erase\|Write\)'; then bad "--changed-only erased or wrote an unchanged image"; else ok; fi
+if log_since "$n0" | grep -q '^<- qCRC:'; then ok; else bad "--changed-only did not compare by qCRC"; fi
+if same_as_factory; then ok; else bad "memory after an unchanged --changed-only flash differs"; fi
+n0=$(wc -l <"$T/sim.log")
+expect 0 "another app, --changed-only" -- "$MVB" flash "$T/app2.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --changed-only --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert 0<d["unchanged"]<d["bytes"] and 0<d["erased"], d' "$T/out"; then ok; else bad "--changed-only: a new app"; fi
+# only the app's blocks and the header's block: none of the microvisor's
+if log_since "$n0" | python3 -c '
+import re, sys
+er = [int(m.group(1), 16) for l in sys.stdin for m in [re.match(r"<- vFlashErase:([0-9a-f]+),", l)] if m]
+assert er and all(a >= 0x00200000 or 0x10022000 <= a < 0x10024000 for a in er), [hex(a) for a in er]'; then ok; else bad "--changed-only erased microvisor blocks for an app update"; fi
+if FACTORY=factory2.hex same_as_factory; then ok; else bad "memory after a --changed-only app update differs"; fi
+# without qCRC and in RAM: compared by reading back
+start_sim $RAM
+expect 0 "flash into RAM" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+n0=$(wc -l <"$T/sim.log")
+expect 0 "again, --changed-only, by read-back" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --changed-only
+has err "; 12[0-9]* bytes already on the device left alone" "--changed-only summary"
+if log_since "$n0" | grep -q '^<- [XM][0-9a-f]'; then bad "--changed-only wrote unchanged RAM"; else ok; fi
+expect 0 "another app into RAM, --changed-only" -- "$MVB" flash "$T/app2.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --changed-only
+if FACTORY=factory2.hex same_as_factory; then ok; else bad "RAM after a --changed-only app update differs"; fi
+
 # --- garbled replies: every third reply has a bad checksum; NAK and retry
 start_sim $RAM --corrupt-every 3
 expect 0 "flash through garbled replies" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
@@ -166,7 +200,7 @@ has err "closed the connection" "drop message"
 wait_dump "$before" || bad "no dump after the dropped connection"
 if same_as_factory header-blank; then bad "dropped flash left a complete image?"; else ok; fi
 if python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[0x22000:0x22100]==b'\xff'*256 else 1)" "$T/mem.10000000"; then ok; else bad "app header not cleared after an interrupted flash"; fi
-expect 0 "flash again after the drop" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+expect 0 "flash again after the drop, --changed-only" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run --changed-only
 if same_as_factory; then ok; else bad "memory after the repeated flash differs"; fi
 
 # --- killed half-way (SIGKILL, no clean-up at all), then repeated

@@ -371,7 +371,7 @@ static void test_flash_order_and_verify(void **st)
 	mvb_image_add(&p.img, 0x1000, code, sizeof(code), "app");
 	mvb_image_add(&p.img, 0x1800, hdr, sizeof(hdr), "app header");
 	p.commit = 1;
-	struct mvb_flash_opts o = { 1, NULL, NULL };
+	struct mvb_flash_opts o = { 1, NULL, NULL, 0 };
 	struct mvb_flash_result r;
 	assert_int_equal(mvb_flash_write(&c, &p, &o, &r), 0);
 	assert_memory_equal(t.ram, code, sizeof(code));
