@@ -159,11 +159,14 @@ static int put(struct job *j, uint32_t addr, const unsigned char *data, uint32_t
 			if (j->c->map[k].start > a && j->c->map[k].start - a < n)
 				n = j->c->map[k].start - a;
 		int eq = 0;
-		if (j->o->skip_same && reg && reg->type == MVB_RSP_FLASH && reg->blocksize) {
-			/* one block at a time: a block erase() left alone is not written */
-			uint32_t in_block = reg->blocksize - (a - reg->start) % reg->blocksize;
-			if (n > in_block)
-				n = in_block;
+		if (j->o->skip_same && reg && reg->type == MVB_RSP_FLASH) {
+			/* one block at a time: a block erase() left alone (it holds
+			 * its new bytes already) must not be programmed again */
+			if (reg->blocksize) {
+				uint32_t in_block = reg->blocksize - (a - reg->start) % reg->blocksize;
+				if (n > in_block)
+					n = in_block;
+			}
 			eq = in_same(j, a);
 		} else if (j->o->skip_same && !(reg && reg->type == MVB_RSP_FLASH)) {
 			rc = device_has(j, a, data + off, n, buf, &eq);
@@ -295,7 +298,10 @@ static int erase(struct job *j, const struct mvb_flash_plan *p)
 					}
 					j->same = s2;
 				}
-				(*to)[(*cnt)++] = (struct range){ (uint32_t)lo, hi };
+				if (*cnt && (*to)[*cnt - 1].hi + 1u == (uint32_t)lo)
+					(*to)[*cnt - 1].hi = hi; /* neighbours: one range */
+				else
+					(*to)[(*cnt)++] = (struct range){ (uint32_t)lo, hi };
 			}
 		}
 		free(want);
