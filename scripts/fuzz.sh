@@ -117,7 +117,7 @@ merge_one() {
 	[ -x "$exe" ] || { echo "fuzz: $h was not built (see $B/build.log)"; return 1; }
 	mapfile -t dirs < <(input_dirs "$h")
 	[ -d "$B/corpus/$h" ] && dirs+=("$B/corpus/$h")
-	new=$(mktemp -d "tests/fuzz/.merge-$h.XXXXXX")
+	new=$(mktemp -d "$B/merge-$h.XXXXXX")
 	if ! MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 \
 		"$new" "${dirs[@]}" >"$B/$h.merge.log" 2>&1; then
 		echo "fuzz: merging $h failed (log: $B/$h.merge.log)"
