@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "sys/sys.h"
 #include "mvb/hash.h"
-#include "delta/mvd.h"
+#include "mvb/delta.h"
 
 int cli_read(const char *path, unsigned char **data, size_t *len)
 {
@@ -254,17 +254,13 @@ void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bun
 			continue;
 		struct mvb_buf nw = MVB_BUF_INIT, old = MVB_BUF_INIT;
 		if (!mvb_bundle_decode(v, i, &nw) && !mvb_bundle_decode(base, j, &old) && nw.len) {
-			uint32_t pages = (uint32_t)((nw.len - 1) / ps + 1), changed = 0;
-			for (uint32_t p = 0; p < pages; p++) {
-				size_t s = (size_t)p * ps, t = s + ps;
-				if (!(t <= old.len && t <= nw.len && !memcmp(old.data + s, nw.data + s, ps)))
-					changed++;
-			}
-			if (changed > MVD_MAX_STEPS)
+			uint32_t changed = mvb_delta_pages_changed(old.data, old.len, nw.data, nw.len, ps);
+			uint32_t pages = (uint32_t)((nw.len - 1) / ps + 1);
+			if (changed > mvb_delta_max_pages())
 				fprintf(stderr,
 					"mvbuild: note: %s: the %s layer is sent whole: %u of its %u pages of %u bytes change, "
 					"and the device patcher rewrites at most %u in one update\n",
-					what, mvb_layer_role_name(v->l[i].bl_role), changed, pages, ps, (unsigned)MVD_MAX_STEPS);
+					what, mvb_layer_role_name(v->l[i].bl_role), changed, pages, ps, mvb_delta_max_pages());
 		}
 		mvb_buf_release(&nw);
 		mvb_buf_release(&old);

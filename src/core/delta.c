@@ -848,6 +848,30 @@ static int encode_with(struct enc *e, const struct segs *sg, const uint32_t *ste
 	return rc;
 }
 
+/* Page p of the new image changes: it is not wholly inside both images
+ * with equal bytes. */
+static int page_changes(const unsigned char *old, size_t on, const unsigned char *nw, size_t nn, uint32_t ps, uint32_t p)
+{
+	size_t s = (size_t)p * ps, t = s + ps;
+	return !(t <= on && t <= nn && !memcmp(old + s, nw + s, ps));
+}
+
+uint32_t mvb_delta_pages_changed(const unsigned char *old, size_t old_len, const unsigned char *nw, size_t new_len,
+				 uint32_t ps)
+{
+	if (!new_len || !ps)
+		return 0;
+	uint32_t n = 0, pages = (uint32_t)((new_len - 1) / ps + 1);
+	for (uint32_t p = 0; p < pages; p++)
+		n += (uint32_t)page_changes(old, old_len, nw, new_len, ps, p);
+	return n;
+}
+
+uint32_t mvb_delta_max_pages(void)
+{
+	return MVD_MAX_STEPS;
+}
+
 int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned char *nw, size_t new_len,
 		     const struct mvb_delta_opts *o, struct mvb_buf *out, struct mvb_delta_stats *stats)
 {
@@ -871,11 +895,8 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 	int32_t *sa = NULL;
 	int rc = steps && step_of && orders[0] && orders[1] && map && e.tmp ? 0 : MVB_ENOMEM;
 	for (uint32_t p = 0; p < npages && !rc; p++) {
-		uint32_t s = p * ps, t = s + ps;
 		step_of[p] = -1;
-		if (p >= newpages)
-			continue;
-		if (t <= on && t <= nn && !memcmp(old + s, nw + s, ps))
+		if (p >= newpages || !page_changes(old, on, nw, nn, ps, p))
 			continue;
 		step_of[p] = (int32_t)nsteps;
 		steps[nsteps++] = p;

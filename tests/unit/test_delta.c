@@ -681,6 +681,51 @@ static void test_wrong_base_pure_append(void **state)
 	}
 }
 
+/* The pages a patch must rewrite, and the patcher's limit on them: a
+ * change in every page of an image one page over the limit is refused,
+ * one exactly at the limit is encoded and applies. */
+static void test_pages_changed_and_limit(void **state)
+{
+	(void)state;
+	const uint32_t ps = 4096, max = mvb_delta_max_pages();
+	assert_true(max > 0);
+	size_t n = (size_t)(max + 1) * ps;
+	unsigned char *a = malloc(n), *b = malloc(n);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (size_t i = 0; i < n; i++)
+		a[i] = (unsigned char)(i * 2654435761u >> 13);
+	memcpy(b, a, n);
+	assert_int_equal(mvb_delta_pages_changed(a, n, b, n, ps), 0);
+	b[5 * ps + 7] ^= 1;
+	assert_int_equal(mvb_delta_pages_changed(a, n, b, n, ps), 1);
+	/* a shorter old image: the pages past its end change too */
+	assert_int_equal(mvb_delta_pages_changed(a, n - ps - 1, b, n, ps), 3);
+	/* a new image with a partial last page: that page changes */
+	assert_int_equal(mvb_delta_pages_changed(a, n, b, n - 10, ps), 2);
+	for (uint32_t p = 0; p <= max; p++)
+		b[(size_t)p * ps] ^= 0x80;
+	assert_int_equal(mvb_delta_pages_changed(a, n, b, n, ps), max + 1);
+	struct mvb_buf out = MVB_BUF_INIT, got = MVB_BUF_INIT;
+	struct mvb_delta_opts o = { ps, 0, 1, 0 };
+	assert_int_equal(mvb_delta_encode(a, n, b, n, &o, &out, NULL), MVB_EINPUT);
+	/* one page less to change: at the limit, it encodes and applies */
+	b[(size_t)max * ps] ^= 0x80;
+	b[5 * ps + 7] ^= 1;
+	assert_int_equal(mvb_delta_pages_changed(a, n, b, n, ps), max);
+	out.len = 0;
+	assert_int_equal(mvb_delta_encode(a, n, b, n, &o, &out, NULL), 0);
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_delta_apply(a, n, out.data, out.len, "limit", &got, &d), 0);
+	assert_int_equal(got.len, n);
+	assert_memory_equal(got.data, b, n);
+	mvb_diags_release(&d);
+	mvb_buf_release(&out);
+	mvb_buf_release(&got);
+	free(a);
+	free(b);
+}
+
 static void test_power_cut_corpus(void **state)
 {
 	(void)state;
@@ -710,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_power_cut_page_already_new),
 		cmocka_unit_test(test_wrong_base_page_already_new),
 		cmocka_unit_test(test_wrong_base_pure_append),
+		cmocka_unit_test(test_pages_changed_and_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
