@@ -24,6 +24,9 @@
 #       seeds and past crashers that keeps all the coverage they reach
 #   CC_FUZZ=clang-14 FUZZ_TIMEOUT=1 FUZZ_BUILD=build-fuzz
 #   FUZZ_JOBS=N     run N harnesses at once (default 1)
+#   FUZZ_CPU=1      SECONDS are CPU seconds (user + system), not wall time:
+#                   each run is stopped once it has used that much, so a
+#                   campaign on a busy machine gets exactly its budget
 set -eu
 cd "$(dirname "$0")/.."
 CC=${CC_FUZZ:-clang-14}
@@ -145,7 +148,9 @@ run_one() {
 	local dirs=("$B/corpus/$h") more=()
 	mapfile -t more < <(input_dirs "$h")
 	dirs+=("${more[@]}")
-	local opts=(-max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=256
+	local wall=$SECS
+	[ "${FUZZ_CPU:-0}" = 1 ] && wall=$((SECS * 50 + 60)) # the CPU budget stops it (below)
+	local opts=(-max_total_time="$wall" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=256
 		-artifact_prefix="$B/$h-" -print_final_stats=1)
 	[ -f "tests/fuzz/$h.dict" ] && opts+=(-dict="tests/fuzz/$h.dict")
 	# One run of a harness at a time per build directory: two would share
@@ -156,13 +161,37 @@ run_one() {
 		exec {lock}>&-
 		return 1
 	fi
-	echo "fuzz: $h for ${SECS}s"
+	echo "fuzz: $h for ${SECS}s$([ "${FUZZ_CPU:-0}" = 1 ] && echo " of CPU time")"
 	local start
 	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	rm -f "$B/$h.budget"
 	MVB_FUZZ_BOARD=$PWD/boards/mps2-an505.yaml /usr/bin/time -f '%e %U %S' -o "$B/$h.time" \
-		"$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log" || rc=$?
+		"$exe" "${opts[@]}" "${dirs[@]}" 2>"$B/$h.log" &
+	local tpid=$! fpid= tick
+	if [ "${FUZZ_CPU:-0}" = 1 ]; then
+		# poll the fuzzer's CPU time (/proc: utime + stime in clock ticks)
+		# and stop it with SIGINT, as a person would, at the budget
+		tick=$(getconf CLK_TCK)
+		while kill -0 "$tpid" 2>/dev/null; do
+			[ -n "$fpid" ] || fpid=$(pgrep -P "$tpid" | head -n 1)
+			if [ -n "$fpid" ] && [ -r "/proc/$fpid/stat" ]; then
+				local used
+				used=$(awk -v t="$tick" '{ sub(/^.*\) /, ""); print int(($12 + $13) / t) }' "/proc/$fpid/stat" 2>/dev/null)
+				if [ -n "$used" ] && [ "$used" -ge "$SECS" ]; then
+					touch "$B/$h.budget"
+					kill -INT "$fpid" 2>/dev/null
+					break
+				fi
+			fi
+			sleep 2
+		done
+	fi
+	wait "$tpid" || rc=$?
 	local outcome=ok execs
-	if [ "$rc" != 0 ] && grep -q "libFuzzer: run interrupted" "$B/$h.log"; then
+	if [ "$rc" != 0 ] && [ -e "$B/$h.budget" ] && grep -q "libFuzzer: run interrupted" "$B/$h.log"; then
+		rc=0 # stopped at its CPU budget: a complete run
+		echo "fuzz: $h used its ${SECS}s of CPU time"
+	elif [ "$rc" != 0 ] && grep -q "libFuzzer: run interrupted" "$B/$h.log"; then
 		outcome=interrupted # SIGINT (pkill -INT): a stopped run, not a finding
 		echo "fuzz: $h interrupted after $(tail -1 "$B/$h.time" | cut -d' ' -f1) s"
 	elif [ "$rc" != 0 ]; then
