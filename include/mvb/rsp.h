@@ -3,13 +3,25 @@
  * debug probe's GDB server (QEMU's gdbstub, OpenOCD, st-util, pyOCD,
  * J-Link) and used by `mvbuild flash` to write and read target memory.
  *
- * The client owns no socket: bytes move through the two callbacks of
- * struct mvb_rsp_io, so the core stays free of I/O and the tests can put
- * any byte stream in front of it.  Every reply is bounded (MVB_RSP_MAX_PACKET
- * decoded bytes) and checksummed; a bad checksum is answered with '-' and
- * the server's retransmission is awaited, at most `retries` times.  On any
- * failure the functions return a nonzero enum mvb_rsp_rc and leave a
- * one-line explanation (lowercase, no trailing period) in c->err.
+ * The client owns no socket and no clock: bytes and time come through the
+ * callbacks of struct mvb_rsp_io, so the core stays free of I/O and the
+ * tests can put any byte stream (and any passage of time) in front of it.
+ *
+ * Every wait on the server is bounded three ways, so a server that talks
+ * but never answers is an error, never a hang:
+ *  - time: the whole reply to a request (acknowledgement, retransmissions,
+ *    console output and notifications included) must arrive within one
+ *    deadline, timeout_ms from when the request goes out (flash erase and
+ *    programming get more: see mvb_rsp_flash_*), not timeout_ms per read;
+ *  - bytes: at most MVB_RSP_MAX_WAIT_BYTES arrive while one reply is awaited
+ *    (noise, 'O' console packets, '%' notifications, bad packets);
+ *  - size: a packet is at most MVB_RSP_MAX_PACKET decoded bytes and
+ *    MVB_RSP_MAX_RAW_PACKET bytes on the wire; a longer one is an error at
+ *    once, without reading to its end.
+ * A bad checksum is answered with '-' and the server's retransmission is
+ * awaited, at most `retries` times.  On any failure the functions return a
+ * nonzero enum mvb_rsp_rc and leave a one-line explanation (lowercase, no
+ * trailing period) in c->err.
  */
 #ifndef MVB_RSP_H
 #define MVB_RSP_H
@@ -22,6 +34,15 @@
 #define MVB_RSP_MAX_MAP 16u         /* memory-map regions kept */
 #define MVB_RSP_MAX_MAP_XML 65536u  /* memory-map document size accepted */
 #define MVB_RSP_DEFAULT_PACKET 400u /* PacketSize when the server names none */
+#define MVB_RSP_MAX_RAW_PACKET (2u * MVB_RSP_MAX_PACKET + 4u) /* framed and escaped */
+#define MVB_RSP_MAX_WAIT_BYTES 1048576u /* bytes received while one reply is awaited */
+#define MVB_RSP_DEFAULT_TIMEOUT_MS 5000 /* deadline of a reply */
+/* Extra time for flash requests, as a rate the slowest flash should still
+ * beat: erasing (vFlashErase) 1 s per 32 KiB, programming (vFlashWrite, and
+ * vFlashDone, where OpenOCD, pyOCD and J-Link program what they buffered)
+ * 1 s per 8 KiB. */
+#define MVB_RSP_ERASE_BYTES_PER_S 32768u
+#define MVB_RSP_PROGRAM_BYTES_PER_S 8192u
 
 enum mvb_rsp_rc {
 	MVB_RSP_OK = 0,
@@ -31,16 +52,20 @@ enum mvb_rsp_rc {
 	MVB_RSP_ESERVER,      /* the server answered "Exx" */
 	MVB_RSP_EUNSUPPORTED, /* the server does not know the request (empty reply) */
 	MVB_RSP_EIO,          /* the transport failed */
+	MVB_RSP_EFLOOD,       /* MVB_RSP_MAX_WAIT_BYTES arrived, none of them the reply */
 };
 
 /* The transport.  read returns the number of bytes read (> 0), 0 at end of
  * stream, MVB_RSP_IO_TIMEOUT when nothing arrived within timeout_ms, or -1
- * on error.  write writes all n bytes and returns 0, or -1. */
+ * on error.  write writes all n bytes and returns 0, or -1.  now_ms is a
+ * monotonic clock in milliseconds (any origin); every deadline is measured
+ * on it, and it is required. */
 #define MVB_RSP_IO_TIMEOUT (-2)
 struct mvb_rsp_io {
 	void *ctx;
 	long (*read)(void *ctx, unsigned char *buf, size_t n, int timeout_ms);
 	int (*write)(void *ctx, const unsigned char *buf, size_t n);
+	uint64_t (*now_ms)(void *ctx);
 };
 
 enum mvb_rsp_mem { MVB_RSP_RAM, MVB_RSP_ROM, MVB_RSP_FLASH };
@@ -63,7 +88,7 @@ typedef void (*mvb_rsp_output_fn)(void *ctx, const char *text, size_t len);
 
 struct mvb_rsp {
 	struct mvb_rsp_io io;
-	int timeout_ms;   /* per reply */
+	int timeout_ms;   /* deadline of each whole reply */
 	unsigned retries; /* retransmissions per packet */
 	mvb_rsp_output_fn output;
 	void *output_ctx;
@@ -76,6 +101,7 @@ struct mvb_rsp {
 	int crc_state; /* qCRC: 0 not tried, 1 works, -1 refused */
 	struct mvb_rsp_region map[MVB_RSP_MAX_MAP];
 	unsigned nmap;
+	uint64_t flash_pending; /* bytes sent by vFlashWrite since vFlashDone */
 
 	/* statistics */
 	unsigned long packets_sent, retransmits, bytes_sent;
@@ -85,10 +111,14 @@ struct mvb_rsp {
 	/* private */
 	unsigned char rbuf[4096];
 	size_t rlen, rpos;
+	uint64_t deadline;   /* of the reply awaited (now_ms clock) */
+	int wait_ms;         /* the time it was given */
+	size_t wait_got;     /* bytes received since it was asked for */
+	size_t wait_max;     /* bound on wait_got (0: none, the run's console) */
 	struct mvb_buf tx, reply;
 };
 
-/* Sets defaults (5 s per reply, 3 retries).  Cannot fail. */
+/* Sets defaults (5 s for each reply, 3 retries).  Cannot fail. */
 void mvb_rsp_init(struct mvb_rsp *c, const struct mvb_rsp_io *io);
 void mvb_rsp_release(struct mvb_rsp *c);
 
@@ -105,7 +135,11 @@ int mvb_rsp_request(struct mvb_rsp *c, const unsigned char *pkt, size_t len, con
 int mvb_rsp_write_mem(struct mvb_rsp *c, uint32_t addr, const unsigned char *data, size_t len);
 int mvb_rsp_read_mem(struct mvb_rsp *c, uint32_t addr, unsigned char *out, size_t len);
 
-/* Flash through the server's flash driver (only for memory-map flash). */
+/* Flash through the server's flash driver (only for memory-map flash).  The
+ * reply to an erase may take timeout_ms plus 1 s per MVB_RSP_ERASE_BYTES_PER_S
+ * erased; to a write, timeout_ms plus 1 s per MVB_RSP_PROGRAM_BYTES_PER_S in
+ * the packet; to vFlashDone, timeout_ms plus 1 s per
+ * MVB_RSP_PROGRAM_BYTES_PER_S written since the previous vFlashDone. */
 int mvb_rsp_flash_erase(struct mvb_rsp *c, uint32_t addr, uint32_t len);
 int mvb_rsp_flash_write(struct mvb_rsp *c, uint32_t addr, const unsigned char *data, size_t len);
 int mvb_rsp_flash_done(struct mvb_rsp *c);
@@ -120,7 +154,9 @@ int mvb_rsp_monitor(struct mvb_rsp *c, const char *cmd);
 
 /* Resumes the target ('c'); does not wait. */
 int mvb_rsp_continue(struct mvb_rsp *c);
-/* Waits up to timeout_ms for a stop reply after mvb_rsp_continue. */
+/* Waits up to timeout_ms in all for a stop reply after mvb_rsp_continue;
+ * console output meanwhile is unbounded in bytes (the device may print for
+ * the whole run) but not in time. */
 int mvb_rsp_wait_stop(struct mvb_rsp *c, int timeout_ms, struct mvb_rsp_stop *stop);
 /* Detaches ('D'); the target runs on. */
 int mvb_rsp_detach(struct mvb_rsp *c);

@@ -49,6 +49,14 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static uint64_t conn_now_ms(void *ctx)
+{
+	(void)ctx;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
 /* ---- progress ---- */
 
 struct progress {
@@ -468,7 +476,7 @@ int cmd_flash(int argc, char **argv)
 {
 	const char *probe_arg = NULL, *board_arg = NULL, *keys = NULL, *reset = NULL, *format = "text", *base = NULL;
 	int allow_unsigned = 0, no_verify = 0, no_run = 0, quiet = 0, changed_only = 0;
-	unsigned long timeout = 10;
+	unsigned long timeout = 10, reply_timeout = MVB_RSP_DEFAULT_TIMEOUT_MS / 1000;
 	const struct opt opts[] = {
 		{ 'p', "probe", OPT_STRING, &probe_arg, "qemu|stlink|openocd|gdb://HOST:PORT",
 		  "how to reach the device (default: the board's: qemu for boards with a QEMU machine)" },
@@ -481,13 +489,15 @@ int cmd_flash(int argc, char **argv)
 		{ 0, "no-run", OPT_FLAG, &no_run, NULL, "leave the device halted after writing (no reset)" },
 		{ 0, "reset", OPT_STRING, &reset, "CMD", "monitor command that resets the device (default: the probe's)" },
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS", "qemu: stop QEMU when the run lasts longer (default 10)" },
+		{ 0, "reply-timeout", OPT_UINT, &reply_timeout, "SECONDS",
+		  "each reply of the GDB server must be complete within this (default 5; flash erase and programming get more)" },
 		{ 'q', "quiet", OPT_FLAG, &quiet, NULL, "no progress and no summary (errors and console only)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "summary format (json: summary on stdout, console on stderr)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"flash",
-		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--base OLD.mvb] [--changed-only] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--quiet] [--format text|json]",
+		"flash FILE [--probe qemu|stlink|openocd|gdb://HOST:PORT] [--board NAME|FILE] [--key PUB.pem] [--allow-unsigned] [--base OLD.mvb] [--changed-only] [--no-verify] [--no-run] [--reset CMD] [--timeout SECONDS] [--reply-timeout SECONDS] [--quiet] [--format text|json]",
 		"Write a bundle (every layer, and the app header the microvisor boots from) or a\n"
 		"factory image (.elf, .hex) to a device through a GDB server, read it back, reset\n"
 		"the device, and with the qemu probe show its console until the run ends.",
@@ -501,6 +511,10 @@ int cmd_flash(int argc, char **argv)
 		return rc;
 	if (timeout == 0 || timeout > 86400) {
 		cli_error("flash: --timeout must be 1..86400 seconds");
+		return MVB_EXIT_USAGE;
+	}
+	if (reply_timeout == 0 || reply_timeout > 3600) {
+		cli_error("flash: --reply-timeout must be 1..3600 seconds");
 		return MVB_EXIT_USAGE;
 	}
 	FILE *console = json ? stderr : stdout;
@@ -552,9 +566,10 @@ int cmd_flash(int argc, char **argv)
 		rc = MVB_EXIT_IO;
 		goto out;
 	}
-	struct mvb_rsp_io io = { &k, conn_read, conn_write };
+	struct mvb_rsp_io io = { &k, conn_read, conn_write, conn_now_ms };
 	mvb_rsp_init(&c, &io);
 	have_rsp = 1;
+	c.timeout_ms = (int)reply_timeout * 1000;
 	c.output = on_output;
 	c.output_ctx = stderr;
 	if ((rc = mvb_rsp_start(&c))) {

@@ -1,6 +1,7 @@
 /* rsp.c - GDB remote serial protocol client: framing, acknowledgement,
  * retransmission, reply decoding (escapes, run-length), and the memory,
  * flash, CRC, monitor and run-control requests `mvbuild flash` needs. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,7 @@ void mvb_rsp_init(struct mvb_rsp *c, const struct mvb_rsp_io *io)
 {
 	memset(c, 0, sizeof(*c));
 	c->io = *io;
-	c->timeout_ms = 5000;
+	c->timeout_ms = MVB_RSP_DEFAULT_TIMEOUT_MS;
 	c->retries = 3;
 	c->packet_size = MVB_RSP_DEFAULT_PACKET;
 	mvb_buf_init(&c->tx, 2 * MVB_RSP_MAX_PACKET + 64);
@@ -45,6 +46,7 @@ const char *mvb_rsp_rc_name(int rc)
 	case MVB_RSP_ESERVER: return "server error";
 	case MVB_RSP_EUNSUPPORTED: return "not supported";
 	case MVB_RSP_EIO: return "transport error";
+	case MVB_RSP_EFLOOD: return "no reply among the server's bytes";
 	}
 	return "unknown";
 }
@@ -60,11 +62,38 @@ static int hexval(int ch)
 	return -1;
 }
 
-/* One byte from the transport, through the read buffer. */
-static int getbyte(struct mvb_rsp *c, int timeout_ms, unsigned char *out)
+/* Starts the wait for one reply: ms from now in all, and at most max bytes
+ * received meanwhile (0: no bound on bytes, only on time). */
+static void wait_begin(struct mvb_rsp *c, int ms, size_t max)
 {
+	c->wait_ms = ms < 0 ? 0 : ms;
+	c->deadline = c->io.now_ms(c->io.ctx) + (uint64_t)c->wait_ms;
+	c->wait_got = 0;
+	c->wait_max = max;
+}
+
+/* The time a reply may take: timeout_ms, plus 1 s for every per_s bytes the
+ * server has to erase or program first. */
+static int allowance(const struct mvb_rsp *c, uint64_t bytes, unsigned per_s)
+{
+	uint64_t ms = (uint64_t)(c->timeout_ms > 0 ? c->timeout_ms : 0) + (bytes + per_s - 1) / per_s * 1000u;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* One byte from the transport, through the read buffer, within the
+ * deadline and the byte bound of the current wait: a read waits only for
+ * what is left of the deadline, so a server trickling bytes cannot stretch
+ * it. */
+static int getbyte(struct mvb_rsp *c, unsigned char *out)
+{
+	if (c->wait_max && c->wait_got >= c->wait_max)
+		return MVB_RSP_EFLOOD;
 	if (c->rpos == c->rlen) {
-		long n = c->io.read(c->io.ctx, c->rbuf, sizeof(c->rbuf), timeout_ms);
+		uint64_t now = c->io.now_ms(c->io.ctx);
+		if (now >= c->deadline)
+			return MVB_RSP_ETIMEOUT;
+		uint64_t left = c->deadline - now;
+		long n = c->io.read(c->io.ctx, c->rbuf, sizeof(c->rbuf), left > INT_MAX ? INT_MAX : (int)left);
 		if (n == 0)
 			return MVB_RSP_ECLOSED;
 		if (n == MVB_RSP_IO_TIMEOUT)
@@ -74,6 +103,7 @@ static int getbyte(struct mvb_rsp *c, int timeout_ms, unsigned char *out)
 		c->rlen = (size_t)n;
 		c->rpos = 0;
 	}
+	c->wait_got++;
 	*out = c->rbuf[c->rpos++];
 	return 0;
 }
@@ -86,13 +116,31 @@ static int send_raw(struct mvb_rsp *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Says why a wait ended without its reply.  Errors that carry their own
+ * message (a protocol error, a failed send) keep it. */
 static int io_fail(struct mvb_rsp *c, int rc, const char *waiting)
 {
-	if (rc == MVB_RSP_ECLOSED)
+	char t[32];
+	if (c->wait_ms % 1000)
+		snprintf(t, sizeof(t), "%d ms", c->wait_ms);
+	else
+		snprintf(t, sizeof(t), "%d s", c->wait_ms / 1000);
+	switch (rc) {
+	case MVB_RSP_ECLOSED:
 		return fail(c, rc, "the GDB server closed the connection while %s", waiting);
-	if (rc == MVB_RSP_ETIMEOUT)
-		return fail(c, rc, "no answer from the GDB server within %d ms while %s", c->timeout_ms, waiting);
-	return fail(c, rc, "cannot read from the GDB server while %s", waiting);
+	case MVB_RSP_ETIMEOUT:
+		if (!c->wait_got)
+			return fail(c, rc, "no answer from the GDB server within %s while %s", t, waiting);
+		return fail(c, rc, "no complete reply from the GDB server within %s while %s (it sent %zu byte%s meanwhile)",
+			    t, waiting, c->wait_got, c->wait_got == 1 ? "" : "s");
+	case MVB_RSP_EFLOOD:
+		return fail(c, rc, "the GDB server sent %zu bytes but no reply while %s", c->wait_got, waiting);
+	case MVB_RSP_EIO:
+		if (c->err[0])
+			return rc;
+		return fail(c, rc, "cannot read from the GDB server while %s", waiting);
+	}
+	return rc;
 }
 
 /* Frames payload as $payload#cs into c->tx (payload is already escaped). */
@@ -112,9 +160,11 @@ static int frame(struct mvb_rsp *c, const unsigned char *p, size_t n)
  * Reads one packet into c->reply (decoded).  Skips stray bytes before '$';
  * '%' notifications are read and dropped.  On a checksum mismatch asks for
  * retransmission ('-') unless in no-ack mode.  *nak is set when a '-' from
- * the server arrived instead (our request was garbled on the way).
+ * the server arrived instead (our request was garbled on the way).  All of
+ * it within the current wait (wait_begin); a packet over the size bounds
+ * fails at once, without reading on to its end.
  */
-static int read_packet(struct mvb_rsp *c, int timeout_ms, int *nak)
+static int read_packet(struct mvb_rsp *c, int *nak)
 {
 	unsigned bad = 0;
 	for (;;) {
@@ -122,7 +172,7 @@ static int read_packet(struct mvb_rsp *c, int timeout_ms, int *nak)
 		int rc;
 		int notification = 0;
 		do {
-			if ((rc = getbyte(c, timeout_ms, &ch)))
+			if ((rc = getbyte(c, &ch)))
 				return rc;
 			if (ch == '-' && nak) {
 				*nak = 1;
@@ -133,11 +183,15 @@ static int read_packet(struct mvb_rsp *c, int timeout_ms, int *nak)
 		c->reply.len = 0;
 		unsigned sum = 0;
 		int esc = 0, overflow = 0;
+		size_t raw = 1;
 		for (;;) {
-			if ((rc = getbyte(c, timeout_ms, &ch)))
+			if ((rc = getbyte(c, &ch)))
 				return rc;
 			if (ch == '#')
 				break;
+			if (++raw > MVB_RSP_MAX_RAW_PACKET - 3)
+				return fail(c, MVB_RSP_EPROTO, "a packet from the GDB server longer than %u bytes",
+					    MVB_RSP_MAX_RAW_PACKET);
 			sum += ch;
 			if (overflow)
 				continue;
@@ -150,29 +204,28 @@ static int read_packet(struct mvb_rsp *c, int timeout_ms, int *nak)
 			} else if (ch == '*') {
 				/* run length: repeat the previous byte (n - 29) times */
 				unsigned char cnt;
-				if ((rc = getbyte(c, timeout_ms, &cnt)))
+				if ((rc = getbyte(c, &cnt)))
 					return rc;
+				raw++;
 				sum += cnt;
 				if (c->reply.len == 0 || cnt < 29 + 3 || cnt > 126) {
 					overflow = 2; /* malformed; consume to '#' */
 					continue;
 				}
 				unsigned char prev = c->reply.data[c->reply.len - 1];
-				for (unsigned i = 0; i < (unsigned)cnt - 29u && !overflow; i++)
+				for (unsigned i = 0; i < (unsigned)cnt - 29u; i++)
 					if (mvb_buf_append(&c->reply, &prev, 1))
-						overflow = 1;
+						return fail(c, MVB_RSP_EPROTO, "reply longer than %u bytes", MVB_RSP_MAX_PACKET);
 				continue;
 			}
 			if (mvb_buf_append(&c->reply, &ch, 1))
-				overflow = 1;
+				return fail(c, MVB_RSP_EPROTO, "reply longer than %u bytes", MVB_RSP_MAX_PACKET);
 		}
 		unsigned char h1, h2;
-		if ((rc = getbyte(c, timeout_ms, &h1)) || (rc = getbyte(c, timeout_ms, &h2)))
+		if ((rc = getbyte(c, &h1)) || (rc = getbyte(c, &h2)))
 			return rc;
 		int v1 = hexval(h1), v2 = hexval(h2);
 		int ok = v1 >= 0 && v2 >= 0 && (unsigned)(v1 << 4 | v2) == (sum & 0xff);
-		if (overflow == 1)
-			return fail(c, MVB_RSP_EPROTO, "reply longer than %u bytes", MVB_RSP_MAX_PACKET);
 		if (ok && overflow == 2)
 			return fail(c, MVB_RSP_EPROTO, "malformed run-length encoding in a reply");
 		if (!ok) {
@@ -193,7 +246,8 @@ static int read_packet(struct mvb_rsp *c, int timeout_ms, int *nak)
 	}
 }
 
-/* Sends c->tx and waits for the acknowledgement (resending on '-'). */
+/* Sends c->tx and waits for the acknowledgement (resending on '-'), within
+ * the current wait.  Transport errors come back bare, for io_fail. */
 static int transmit(struct mvb_rsp *c)
 {
 	for (unsigned attempt = 0;; attempt++) {
@@ -205,8 +259,8 @@ static int transmit(struct mvb_rsp *c)
 			return 0;
 		unsigned char ch;
 		for (;;) {
-			if ((rc = getbyte(c, c->timeout_ms, &ch)))
-				return io_fail(c, rc, "waiting for an acknowledgement");
+			if ((rc = getbyte(c, &ch)))
+				return rc;
 			if (ch == '+' || ch == '-')
 				break;
 			/* anything else before the ack is noise */
@@ -263,23 +317,27 @@ static void emit_output(struct mvb_rsp *c)
 		c->output(c->output_ctx, text, k);
 }
 
-/* Sends a framed payload and reads the reply, skipping console output. */
-static int exchange(struct mvb_rsp *c, const unsigned char *p, size_t n, const char *what)
+/* Sends a framed payload and reads the reply, skipping console output: all
+ * of it, retransmissions included, within ms and MVB_RSP_MAX_WAIT_BYTES. */
+static int exchange_within(struct mvb_rsp *c, const unsigned char *p, size_t n, const char *what, int ms)
 {
 	int rc = frame(c, p, n);
 	if (rc)
 		return rc;
+	c->err[0] = 0;
+	wait_begin(c, ms, MVB_RSP_MAX_WAIT_BYTES);
 	for (unsigned attempt = 0;; attempt++) {
 		if ((rc = transmit(c)))
-			return rc == MVB_RSP_EPROTO || rc == MVB_RSP_EIO ? rc : io_fail(c, rc, what);
+			return io_fail(c, rc, what);
 		int nak = 0;
 		for (;;) {
-			if ((rc = read_packet(c, c->timeout_ms, c->noack ? NULL : &nak)))
-				return rc == MVB_RSP_EPROTO ? rc : io_fail(c, rc, what);
+			if ((rc = read_packet(c, c->noack ? NULL : &nak)))
+				return io_fail(c, rc, what);
 			if (nak)
 				break;
-			/* 'O' console output (hex) precedes the real reply of qRcmd */
-			if (c->reply.len > 1 && c->reply.data[0] == 'O' && c->reply.len % 2 == 1) {
+			/* 'O' console output (hex) precedes the real reply of qRcmd;
+			 * a bare 'O' is OpenOCD's keep-alive during long operations */
+			if (c->reply.len >= 1 && c->reply.data[0] == 'O' && c->reply.len % 2 == 1) {
 				emit_output(c);
 				continue;
 			}
@@ -289,6 +347,11 @@ static int exchange(struct mvb_rsp *c, const unsigned char *p, size_t n, const c
 			return fail(c, MVB_RSP_EPROTO, "the GDB server refused a packet %u times", attempt + 1);
 		c->retransmits++;
 	}
+}
+
+static int exchange(struct mvb_rsp *c, const unsigned char *p, size_t n, const char *what)
+{
+	return exchange_within(c, p, n, what, c->timeout_ms);
 }
 
 int mvb_rsp_request(struct mvb_rsp *c, const unsigned char *pkt, size_t len, const struct mvb_buf **reply)
@@ -320,6 +383,11 @@ int mvb_rsp_request(struct mvb_rsp *c, const unsigned char *pkt, size_t len, con
 static int request_str(struct mvb_rsp *c, const char *s, const char *what)
 {
 	return exchange(c, (const unsigned char *)s, strlen(s), what);
+}
+
+static int request_within(struct mvb_rsp *c, const char *s, const char *what, int ms)
+{
+	return exchange_within(c, (const unsigned char *)s, strlen(s), what, ms);
 }
 
 static int reply_is(const struct mvb_rsp *c, const char *s)
@@ -448,7 +516,8 @@ static int server_error(struct mvb_rsp *c, int rc, const char *what, uint32_t ad
 
 /* Builds "<prefix><addr>,<len>:" or "<prefix><addr>:" + escaped binary in
  * tx-ready form and exchanges it.  Returns the rc of the exchange. */
-static int binary_request(struct mvb_rsp *c, const char *head, const unsigned char *d, size_t n, const char *what)
+static int binary_request(struct mvb_rsp *c, const char *head, const unsigned char *d, size_t n, const char *what,
+			  int ms)
 {
 	struct mvb_buf e;
 	mvb_buf_init(&e, 2 * MVB_RSP_MAX_PACKET);
@@ -462,7 +531,8 @@ static int binary_request(struct mvb_rsp *c, const char *head, const unsigned ch
 			bad = mvb_buf_append(&e, &ch, 1);
 		}
 	}
-	int rc = bad ? fail(c, MVB_RSP_EPROTO, "request exceeds the packet limit") : exchange(c, e.data, e.len, what);
+	int rc = bad ? fail(c, MVB_RSP_EPROTO, "request exceeds the packet limit")
+		     : exchange_within(c, e.data, e.len, what, ms);
 	mvb_buf_release(&e);
 	return rc;
 }
@@ -487,7 +557,7 @@ static int write_x(struct mvb_rsp *c, uint32_t addr, const unsigned char *d, siz
 	size_t budget = c->packet_size - 32;
 	size_t k = fit_binary(d, n, budget);
 	snprintf(head, sizeof(head), "X%x,%zx:", (unsigned)addr, k);
-	int rc = binary_request(c, head, d, k, "writing");
+	int rc = binary_request(c, head, d, k, "writing", c->timeout_ms);
 	if (rc)
 		return rc;
 	if (!reply_is(c, "OK"))
@@ -583,7 +653,7 @@ int mvb_rsp_flash_erase(struct mvb_rsp *c, uint32_t addr, uint32_t len)
 	char req[64];
 	c->err[0] = 0;
 	snprintf(req, sizeof(req), "vFlashErase:%x,%x", (unsigned)addr, (unsigned)len);
-	int rc = request_str(c, req, "erasing flash");
+	int rc = request_within(c, req, "erasing flash", allowance(c, len, MVB_RSP_ERASE_BYTES_PER_S));
 	if (!rc && !reply_is(c, "OK"))
 		rc = MVB_RSP_EPROTO;
 	return rc ? server_error(c, rc, "erasing", addr, len) : 0;
@@ -598,7 +668,9 @@ int mvb_rsp_flash_write(struct mvb_rsp *c, uint32_t addr, const unsigned char *d
 		char head[40];
 		size_t k = fit_binary(data + done, len - done, c->packet_size - 32);
 		snprintf(head, sizeof(head), "vFlashWrite:%x:", (unsigned)a);
-		int rc = binary_request(c, head, data + done, k, "writing flash");
+		int rc = binary_request(c, head, data + done, k, "writing flash",
+					allowance(c, k, MVB_RSP_PROGRAM_BYTES_PER_S));
+		c->flash_pending += k;
 		if (!rc && !reply_is(c, "OK"))
 			rc = MVB_RSP_EPROTO;
 		if (rc)
@@ -611,7 +683,9 @@ int mvb_rsp_flash_write(struct mvb_rsp *c, uint32_t addr, const unsigned char *d
 int mvb_rsp_flash_done(struct mvb_rsp *c)
 {
 	c->err[0] = 0;
-	int rc = request_str(c, "vFlashDone", "finishing the flash writes");
+	int rc = request_within(c, "vFlashDone", "finishing the flash writes",
+				allowance(c, c->flash_pending, MVB_RSP_PROGRAM_BYTES_PER_S));
+	c->flash_pending = 0;
 	if (!rc && !reply_is(c, "OK"))
 		rc = MVB_RSP_EPROTO;
 	return rc ? server_error(c, rc, "finishing (vFlashDone)", 0, 0) : 0;
@@ -698,17 +772,22 @@ int mvb_rsp_continue(struct mvb_rsp *c)
 {
 	c->err[0] = 0;
 	int rc = frame(c, (const unsigned char *)"c", 1);
-	return rc ? rc : transmit(c);
+	if (rc)
+		return rc;
+	wait_begin(c, c->timeout_ms, MVB_RSP_MAX_WAIT_BYTES);
+	return (rc = transmit(c)) ? io_fail(c, rc, "resuming the target") : 0;
 }
 
 int mvb_rsp_wait_stop(struct mvb_rsp *c, int timeout_ms, struct mvb_rsp_stop *stop)
 {
+	c->err[0] = 0;
+	wait_begin(c, timeout_ms, 0);
 	for (;;) {
-		int rc = read_packet(c, timeout_ms, NULL);
+		int rc = read_packet(c, NULL);
 		if (rc) {
 			if (rc == MVB_RSP_ETIMEOUT)
 				return fail(c, rc, "the target still runs after %d ms", timeout_ms);
-			return rc == MVB_RSP_EPROTO ? rc : io_fail(c, rc, "waiting for the target to stop");
+			return io_fail(c, rc, "waiting for the target to stop");
 		}
 		const unsigned char *p = c->reply.data;
 		size_t n = c->reply.len;

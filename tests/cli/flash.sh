@@ -232,6 +232,45 @@ has err "interrupted after writing .* bytes; the device has no bootable app unti
 expect 0 "flash again after Ctrl-C" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
 if same_as_factory; then ok; else bad "memory after flash-interrupt-flash differs"; fi
 
+# --- servers that talk but never answer: each is status 3 within the
+# documented deadline (every reply within --reply-timeout, default 5 s; a
+# flash erase 1 s more per 32 KiB), never a hang
+# hang_case WANT_MS MAX_MS DESCRIPTION -- command: status 3, after at
+# least WANT_MS and at most MAX_MS milliseconds
+hang_case() {
+	local want=$1 max=$2 what=$3 t0 ms
+	shift 3
+	t0=$(date +%s%N)
+	expect 3 "$what" "$@"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ "$ms" -ge "$want" ] && [ "$ms" -le "$max" ]; then ok; else bad "$what: took $ms ms, want $want..$max"; fi
+}
+start_sim $RAM --hostile silent
+hang_case 2000 4000 "silent server, --reply-timeout 2" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --reply-timeout 2
+has err "no complete reply from the GDB server within 2 s while greeting the GDB server (it sent 1 byte meanwhile)" "silence named"
+start_sim $RAM --hostile trickle --trickle-ms 3000
+hang_case 5000 7000 "a byte every 3 s, default deadline" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "no complete reply from the GDB server within 5 s while greeting the GDB server (it sent [23] bytes meanwhile)" "trickle named"
+for mode in noise endless console notify; do
+	start_sim $RAM --hostile $mode
+	hang_case 0 5000 "server sending $mode" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+done
+start_sim $RAM --hostile noise
+expect 3 "noise" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "the GDB server sent 1048576 bytes but no reply while greeting" "noise named"
+start_sim $RAM --hostile endless
+expect 3 "endless packet" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "reply longer than 65536 bytes" "endless packet named"
+# mid-flash: keep-alive packets (an empty 'O' each second) instead of the
+# reply to a write; and to an erase, which gets 1 s more for its 8 KiB
+start_sim $RAM --hostile keepalive --hostile-at X
+hang_case 2000 4000 "keep-alives instead of a write's reply" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --reply-timeout 2
+has err "no complete reply from the GDB server within 2 s while writing .* (writing [0-9]* bytes at 0x" "write deadline named"
+start_sim --ram 0x10000000:0x40000 --flash 0x00200000:0x20000:0x2000 --hostile keepalive --hostile-at vFlashErase
+hang_case 3000 5000 "keep-alives instead of an erase's reply" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --reply-timeout 2
+has err "within 3 s while erasing flash" "erase allowance named"
+expect 2 "--reply-timeout 0" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --reply-timeout 0
+
 # --- factory images (HEX), JSON summary
 start_sim $RAM
 expect 0 "flash a factory .hex" -- "$MVB" flash "$T/factory.hex" --probe "$PROBE" --no-run

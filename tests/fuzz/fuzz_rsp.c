@@ -30,6 +30,13 @@ static long f_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
 	return (long)k;
 }
 
+/* time stands still: the stream ends before any deadline could pass */
+static uint64_t f_now(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 static int f_write(void *ctx, const unsigned char *buf, size_t n)
 {
 	(void)ctx;
@@ -45,10 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mvb_rsp_parse_memory_map((const char *)data, size, r, MVB_RSP_MAX_MAP);
 
 	struct feed f = { data, size, 0 };
-	struct mvb_rsp_io io = { &f, f_read, f_write };
+	struct mvb_rsp_io io = { &f, f_read, f_write, f_now };
 	struct mvb_rsp c;
 	mvb_rsp_init(&c, &io);
-	c.timeout_ms = 0;
 	unsigned char buf[600], wr[300];
 	memset(wr, '}', sizeof(wr));
 	mvb_rsp_start(&c);
@@ -62,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mvb_rsp_monitor(&c, "reset");
 	struct mvb_rsp_stop st;
 	mvb_rsp_continue(&c);
-	mvb_rsp_wait_stop(&c, 0, &st);
+	mvb_rsp_wait_stop(&c, 1000, &st);
 	mvb_rsp_detach(&c);
 	mvb_rsp_release(&c);
 	return 0;

@@ -8,12 +8,21 @@
  *          [--no-x] [--crc] [--bad-crc-after N] [--noack] [--packet-size N]
  *          [--corrupt-every N] [--drop-after BYTES] [--error-at ADDR]
  *          [--lie-at ADDR] [--delay-ms N] [--dump FILE] [--log FILE]
+ *          [--hostile MODE [--hostile-at PREFIX] [--trickle-ms N]]
  *
  * It serves connections one after another (memory survives between them)
  * until killed.  --dump writes "ADDR SIZE" + the bytes of every region
  * (as a binary file per region: FILE.<hexaddr>) after each connection.
  * Flash behaves like flash: vFlashWrite only clears bits of erased bytes,
  * and plain memory writes into flash answer E01 (as OpenOCD does).
+ *
+ * --hostile MODE makes it a server that talks but never answers, from the
+ * first request that starts with PREFIX (default: any) on, until the
+ * client hangs up: silent (acknowledges, then nothing), noise (endless
+ * bytes that are no packet), endless (a packet that never ends), console
+ * (endless 'O' console packets), notify (endless '%' notifications),
+ * keepalive (an empty 'O' packet every second, as OpenOCD sends during long
+ * operations) or trickle (one byte every --trickle-ms, default 3000).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +52,8 @@ static long opt_drop_after = -1;
 static long long opt_error_at = -1, opt_lie_at = -1;
 static unsigned opt_packet = 0x1000;
 static const char *opt_dump, *opt_log;
+static const char *opt_hostile, *opt_hostile_at = "";
+static int opt_trickle_ms = 3000;
 static FILE *logf;
 
 static int fd;
@@ -209,12 +221,16 @@ static int parse_addr_len(const char *s, uint32_t *a, uint32_t *l, char sep, con
 	return 0;
 }
 
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&t, NULL);
+}
+
 static void delay(void)
 {
-	if (opt_delay_ms) {
-		struct timespec t = { opt_delay_ms / 1000, (opt_delay_ms % 1000) * 1000000L };
-		nanosleep(&t, NULL);
-	}
+	if (opt_delay_ms)
+		sleep_ms(opt_delay_ms);
 }
 
 /* Returns 1 when the connection should be dropped now. */
@@ -282,6 +298,59 @@ static void dump(void)
 	dirty = 0;
 }
 
+/* Sends s (n bytes) again and again, pausing gap_ms after each, until the
+ * client has gone (the send fails). */
+static void send_forever(const char *s, size_t n, int gap_ms)
+{
+	for (;;) {
+		if (send(fd, s, n, MSG_NOSIGNAL) != (ssize_t)n)
+			return;
+		if (gap_ms)
+			sleep_ms(gap_ms);
+	}
+}
+
+/* The --hostile behaviours; each returns when the client hangs up. */
+static void hostile(void)
+{
+	static char block[4096];
+	if (!strcmp(opt_hostile, "silent")) {
+		while (read(fd, block, sizeof(block)) > 0)
+			;
+	} else if (!strcmp(opt_hostile, "noise")) {
+		for (size_t i = 0; i < sizeof(block); i++)
+			block[i] = (char)('a' + i % 26);
+		send_forever(block, sizeof(block), 0);
+	} else if (!strcmp(opt_hostile, "endless")) {
+		memset(block, '0', sizeof(block));
+		block[0] = '$';
+		if (send(fd, block, sizeof(block), MSG_NOSIGNAL) == (ssize_t)sizeof(block)) {
+			block[0] = '0';
+			send_forever(block, sizeof(block), 0);
+		}
+	} else if (!strcmp(opt_hostile, "console")) {
+		size_t k = 0;
+		while (k + 7 <= sizeof(block)) {
+			memcpy(block + k, "$O41#b4", 7);
+			k += 7;
+		}
+		send_forever(block, k, 0);
+	} else if (!strcmp(opt_hostile, "notify")) {
+		size_t k = 0;
+		while (k + 12 <= sizeof(block)) {
+			memcpy(block + k, "%Stop:T05#99", 12);
+			k += 12;
+		}
+		send_forever(block, k, 0);
+	} else if (!strcmp(opt_hostile, "keepalive")) {
+		send_forever("$O#4f", 5, 1000);
+	} else if (!strcmp(opt_hostile, "trickle")) {
+		send_forever("x", 1, opt_trickle_ms);
+	} else {
+		die("unknown --hostile mode");
+	}
+}
+
 static void serve(void)
 {
 	static unsigned char pkt[1 << 20];
@@ -294,6 +363,10 @@ static void serve(void)
 			return;
 		pkt[n] = 0;
 		const char *p = (const char *)pkt;
+		if (opt_hostile && !strncmp(p, opt_hostile_at, strlen(opt_hostile_at))) {
+			hostile();
+			return;
+		}
 		if (dirty && (p[0] == 'm' || p[0] == 'D' || p[0] == 'c' || !strncmp(p, "qCRC", 4) || !strncmp(p, "qRcmd", 5)))
 			dump();
 		uint32_t a, l;
@@ -558,11 +631,18 @@ int main(int argc, char **argv)
 			opt_dump = v;
 		else if (ARG("--log"))
 			opt_log = v;
+		else if (ARG("--hostile"))
+			opt_hostile = v;
+		else if (ARG("--hostile-at"))
+			opt_hostile_at = v;
+		else if (ARG("--trickle-ms"))
+			opt_trickle_ms = atoi(v);
 		else
 			die("unknown option");
 	}
 	if (!port_file || !nreg)
 		die("usage: rspsim --port-file F --ram ADDR:SIZE ...");
+	signal(SIGPIPE, SIG_IGN);
 	if (opt_log)
 		logf = fopen(opt_log, "w");
 	if (logf)

@@ -18,14 +18,23 @@ struct script {
 	char out[8192];
 	size_t out_len;
 	int eof_is_timeout;
+	uint64_t now; /* the clock: a wait that times out takes its whole timeout */
 };
+
+static uint64_t s_now(void *ctx)
+{
+	return ((struct script *)ctx)->now;
+}
 
 static long s_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
 {
-	(void)timeout_ms;
 	struct script *s = ctx;
-	if (s->next == s->nin)
-		return s->eof_is_timeout ? MVB_RSP_IO_TIMEOUT : 0;
+	if (s->next == s->nin) {
+		if (!s->eof_is_timeout)
+			return 0;
+		s->now += (uint64_t)timeout_ms;
+		return MVB_RSP_IO_TIMEOUT;
+	}
 	size_t k = s->in_len[s->next];
 	assert_true(k <= n);
 	memcpy(buf, s->in[s->next++], k);
@@ -50,7 +59,7 @@ static void feed(struct script *s, const char *chunk)
 
 static void client(struct mvb_rsp *c, struct script *s)
 {
-	struct mvb_rsp_io io = { s, s_read, s_write };
+	struct mvb_rsp_io io = { s, s_read, s_write, s_now };
 	mvb_rsp_init(c, &io);
 }
 
@@ -183,7 +192,7 @@ static void test_errors(void **st)
 	client(&c, &s3);
 	c.timeout_ms = 7;
 	assert_int_equal(mvb_rsp_read_mem(&c, 0x10, d, 1), MVB_RSP_ETIMEOUT);
-	assert_non_null(strstr(c.err, "within 7 ms"));
+	assert_non_null(strstr(c.err, "no answer from the GDB server within 7 ms"));
 	mvb_rsp_release(&c);
 
 	/* a reply that does not fit the request */
@@ -306,6 +315,12 @@ static void t_reply(struct target *t, const char *body)
 	t->ppos = 0;
 }
 
+static uint64_t t_now(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 static long t_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
 {
 	(void)timeout_ms;
@@ -360,7 +375,7 @@ static void test_flash_order_and_verify(void **st)
 	memset(&t, 0, sizeof(t));
 	t.drop_write = -1;
 	struct mvb_rsp c;
-	struct mvb_rsp_io io = { &t, t_read, t_write };
+	struct mvb_rsp_io io = { &t, t_read, t_write, t_now };
 	mvb_rsp_init(&c, &io);
 	unsigned char code[0x300], hdr[0x20];
 	for (unsigned i = 0; i < sizeof(code); i++)
@@ -395,6 +410,160 @@ static void test_flash_order_and_verify(void **st)
 	mvb_rsp_release(&c);
 }
 
+/* ---- servers that talk but never answer ---- */
+
+/* A server that, after an optional prefix, sends unit over and over, one
+ * unit every gap ms of a simulated clock (0: as fast as it is read), and
+ * optionally ends with a final packet after `tail_after` bytes. */
+struct hostile {
+	const char *prefix, *unit, *tail;
+	unsigned gap;
+	size_t tail_after;
+	uint64_t now, next_at;
+	size_t sent, ppos, upos;
+	unsigned reads;
+};
+
+static uint64_t h_now(void *ctx)
+{
+	return ((struct hostile *)ctx)->now;
+}
+
+static long h_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
+{
+	struct hostile *h = ctx;
+	h->reads++;
+	if (h->gap) {
+		if (h->next_at > h->now + (uint64_t)timeout_ms) {
+			h->now += (uint64_t)timeout_ms; /* nothing in time */
+			return MVB_RSP_IO_TIMEOUT;
+		}
+		if (h->next_at > h->now)
+			h->now = h->next_at;
+		h->next_at = h->now + h->gap;
+	}
+	size_t k = 0;
+	if (h->tail && h->sent >= h->tail_after) {
+		size_t tl = strlen(h->tail);
+		if (h->ppos >= tl)
+			return 0;
+		k = tl - h->ppos < n ? tl - h->ppos : n;
+		memcpy(buf, h->tail + h->ppos, k);
+		h->ppos += k;
+		return (long)k;
+	}
+	while (k < n && (!h->gap || k < strlen(h->unit))) {
+		const char *src = h->prefix && *h->prefix ? h->prefix : h->unit;
+		buf[k++] = (unsigned char)src[h->upos++];
+		if (!src[h->upos]) {
+			h->upos = 0;
+			if (src == h->prefix)
+				h->prefix = NULL;
+		}
+		if (h->tail && ++h->sent >= h->tail_after)
+			break;
+	}
+	return (long)k;
+}
+
+static int h_write(void *ctx, const unsigned char *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+	return 0;
+}
+
+enum h_op { H_READ, H_ERASE, H_DONE, H_RUN };
+
+static const struct hostile_case {
+	const char *name;
+	enum h_op op;
+	const char *prefix, *unit;
+	unsigned gap;
+	int rc;
+	const char *msg;
+	uint64_t took; /* simulated ms the call may take at most (0: any) */
+} hostile_cases[] = {
+	/* fast streams end at the byte bound, at once */
+	{ "noise instead of an ack", H_READ, NULL, "abcdefgh", 0, MVB_RSP_EFLOOD, "sent 1048576 bytes but no reply", 0 },
+	{ "noise after the ack", H_READ, "+", "xyz", 0, MVB_RSP_EFLOOD, "sent 1048576 bytes but no reply", 0 },
+	{ "endless console packets", H_READ, "+", "$O41#b4", 0, MVB_RSP_EFLOOD, "but no reply while reading", 0 },
+	{ "endless notifications", H_READ, "+", "%Stop:T05#99", 0, MVB_RSP_EFLOOD, "but no reply", 0 },
+	{ "endless empty console packets", H_READ, "+", "$O#4f", 0, MVB_RSP_EFLOOD, "but no reply", 0 },
+	{ "a packet that never ends", H_READ, "+$", "0", 0, MVB_RSP_EPROTO, "reply longer than 65536 bytes", 0 },
+	{ "an escaped packet that never ends", H_READ, "+$", "}]", 0, MVB_RSP_EPROTO, "packet from the GDB server longer than 131076 bytes", 0 },
+	{ "run-length that never ends", H_READ, "+$0", "*~", 0, MVB_RSP_EPROTO, "longer than 65536 bytes", 0 },
+	{ "endless bad checksums", H_READ, "+", "$00#00", 0, MVB_RSP_EPROTO, "bad checksum", 0 },
+	/* slow streams end at the deadline of the whole reply */
+	{ "a byte every 3 s", H_READ, NULL, "x", 3000, MVB_RSP_ETIMEOUT, "within 5 s while reading", 5000 },
+	{ "a console packet every second", H_READ, "+", "$O41#b4", 1000, MVB_RSP_ETIMEOUT,
+	  "no complete reply from the GDB server within 5 s", 5000 },
+	{ "a notification every 4 s", H_READ, "+", "%Stop:T05#99", 4000, MVB_RSP_ETIMEOUT, "within 5 s", 5000 },
+	/* flash requests get their allowance, and no more */
+	{ "an erase of 64 KiB that never ends", H_ERASE, "+", "$O#4f", 500, MVB_RSP_ETIMEOUT, "within 7 s while erasing", 7000 },
+	{ "a vFlashDone after 16 KiB that never ends", H_DONE, "+", "$O#4f", 500, MVB_RSP_ETIMEOUT,
+	  "within 7 s while finishing", 7000 },
+	/* a run: unbounded console, bounded time */
+	{ "a run that prints for ever", H_RUN, "+", "$O41#b4", 100, MVB_RSP_ETIMEOUT, "still runs after 3000 ms", 3000 },
+};
+
+static void test_hostile_servers(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof(hostile_cases) / sizeof(hostile_cases[0]); i++) {
+		const struct hostile_case *hc = &hostile_cases[i];
+		struct hostile h = { hc->prefix, hc->unit, NULL, hc->gap, 0, 1000000, 0, 0, 0, 0, 0 };
+		h.next_at = h.now;
+		struct mvb_rsp_io io = { &h, h_read, h_write, h_now };
+		struct mvb_rsp c;
+		mvb_rsp_init(&c, &io);
+		unsigned char b[4];
+		int rc;
+		if (hc->op == H_READ) {
+			rc = mvb_rsp_read_mem(&c, 0x10, b, 4);
+		} else if (hc->op == H_ERASE) {
+			rc = mvb_rsp_flash_erase(&c, 0x08000000, 0x10000);
+		} else if (hc->op == H_DONE) {
+			c.flash_pending = 0x4000;
+			rc = mvb_rsp_flash_done(&c);
+		} else {
+			struct mvb_rsp_stop stop;
+			c.noack = 1;
+			h.prefix = NULL;
+			rc = mvb_rsp_wait_stop(&c, 3000, &stop);
+		}
+		if (rc != hc->rc || !strstr(c.err, hc->msg))
+			fail_msg("%s: rc %d (%s), want %d; message '%s'", hc->name, rc, mvb_rsp_rc_name(rc), hc->rc, c.err);
+		if (hc->took && h.now - 1000000 != hc->took)
+			fail_msg("%s: took %llu ms, want %llu", hc->name, (unsigned long long)(h.now - 1000000),
+				 (unsigned long long)hc->took);
+		mvb_rsp_release(&c);
+	}
+}
+
+/* the bounds stop bad servers only: a reply after lots of console output,
+ * and a run that prints more than the byte bound before it ends, work */
+static void test_bounds_pass_good_servers(void **st)
+{
+	(void)st;
+	struct hostile h = { "+", "$O41#b4", "$OK#9a", 0, 1 + 7 * 70000, 0, 0, 0, 0, 0, 0 };
+	struct mvb_rsp_io io = { &h, h_read, h_write, h_now };
+	struct mvb_rsp c;
+	mvb_rsp_init(&c, &io);
+	assert_int_equal(mvb_rsp_monitor(&c, "reset"), 0);
+	mvb_rsp_release(&c);
+
+	struct hostile r = { NULL, "$O41#b4", "$W00#b7", 0, 7 * 300000, 0, 0, 0, 0, 0, 0 };
+	struct mvb_rsp_io io2 = { &r, h_read, h_write, h_now };
+	mvb_rsp_init(&c, &io2);
+	c.noack = 1;
+	struct mvb_rsp_stop stop;
+	assert_int_equal(mvb_rsp_wait_stop(&c, 3000, &stop), 0);
+	assert_int_equal(stop.kind, 'W');
+	mvb_rsp_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_memory_map_parser),
 		cmocka_unit_test(test_crc),
 		cmocka_unit_test(test_flash_order_and_verify),
+		cmocka_unit_test(test_hostile_servers),
+		cmocka_unit_test(test_bounds_pass_good_servers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
