@@ -68,6 +68,15 @@ int mvb_repo_check_fresh(const struct mvb_repo_index *x, const char *file, const
 			 const char *channel, uint64_t now, const struct mvb_repo_seen *seen, const uint8_t sha256[32],
 			 struct mvb_diags *d);
 
+/* The rollback rule (src/update/mvu.h, the device's own code) applied to the
+ * channel's latest release for a device that runs have_version with
+ * have_counter (0: not known): 0 to install it, 1 when the device runs
+ * that version already, or MVB_EINPUT with a finding at the release's
+ * entry: repo-downgrade (a lower security counter: never) or repo-older
+ * (an older version, unless allow_older). */
+int mvb_repo_check_offer(const struct mvb_repo_index *x, const char *file, uint32_t have_version,
+			 uint32_t have_counter, int allow_older, struct mvb_diags *d);
+
 /* Index of the release with this version, or -1. */
 int mvb_repo_find(const struct mvb_repo_index *x, uint32_t version);
 /* Appends a release: its security counter must be above the latest's and

@@ -1041,7 +1041,7 @@ int cmd_fetch(int argc, char **argv)
 	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
 		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
 	unsigned long now_opt = 0;
-	int dry_run = 0, json = 0;
+	int dry_run = 0, json = 0, allow_downgrade = 0;
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
@@ -1049,6 +1049,8 @@ int cmd_fetch(int argc, char **argv)
 		{ 'c', "channel", OPT_STRING, &channel, "NAME", "channel (default stable)" },
 		{ 0, "have", OPT_STRING, &have, "X.Y.Z", "the version the device runs (default: that of --base)" },
 		{ 0, "base", OPT_STRING, &base_path, "OLD.mvb", "the bundle the device runs: deltas from it are taken, and checked over it" },
+		{ 0, "allow-downgrade", OPT_FLAG, &allow_downgrade, NULL,
+		  "accept an older version than --have/--base (never a lower security counter)" },
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "keys the device trusts for the index and bundles" },
 		{ 0, "state", OPT_STRING, &state, "FILE", "the device's record of accepted index versions (replays are refused)" },
 		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
@@ -1059,11 +1061,12 @@ int cmd_fetch(int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"fetch",
-		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--state FILE] [--now SECONDS] [--dry-run] [--format text|json]",
+		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--format text|json]",
 		"Do what a device does: download the channel's index, check its signature, that\n"
 		"it is for this board, app and channel, not expired and not older than the last\n"
-		"one accepted (--state), pick the smallest download from --have to the latest,\n"
-		"download it and check it against the index and as a bundle.",
+		"one accepted (--state), and that its latest release is not older than --have or\n"
+		"--base, pick the smallest download from there to the latest, download it and\n"
+		"check it against the index and as a bundle.",
 		opts, 0, 0
 	};
 	const char *pos[16];
@@ -1089,6 +1092,7 @@ int cmd_fetch(int argc, char **argv)
 	if ((rc = check_names("fetch", board, app, channel)))
 		return rc;
 	uint32_t have_v = (uint32_t)hv[0] << 24 | (uint32_t)hv[1] << 16 | (uint32_t)hv[2];
+	uint32_t have_counter = 0; /* of the running release: --base's, or the index's for --have */
 	unsigned char *bdata = NULL;
 	size_t blen;
 	struct mvb_bundle_view bview;
@@ -1101,6 +1105,7 @@ int cmd_fetch(int argc, char **argv)
 			return MVB_EXIT_USAGE;
 		}
 		have_v = bview.m.bm_app_version;
+		have_counter = bview.m.bm_security_counter;
 		have = "base";
 	}
 	struct mvb_key *k[CLI_MAX_KEYS];
@@ -1130,6 +1135,13 @@ int cmd_fetch(int argc, char **argv)
 	if (state && (rc = state_read(state, key, &seen, &others)))
 		goto done;
 	rc = load_index(&s, dir, x, &raw, label, sizeof(label));
+	if (!rc && have && !base_path) {
+		/* --have names only a version: its counter is the index's (trusted
+		 * only once the signature is checked, before it is used) */
+		int hi = mvb_repo_find(x, have_v);
+		if (hi >= 0)
+			have_counter = x->rel[hi].rr_security_counter;
+	}
 	if (rc == STORE_MISSING) {
 		cli_error("fetch: nothing published: no index at '%s'", label);
 		rc = MVB_EXIT_FINDINGS;
@@ -1141,8 +1153,10 @@ int cmd_fetch(int argc, char **argv)
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	unsigned good;
 	uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
-	if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
-		mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d);
+	int same = 0;
+	if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d) &&
+	    !mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d) && have)
+		same = mvb_repo_check_offer(x, label, have_v, have_counter, allow_downgrade, &d) == 1;
 	rc = d.errors ? MVB_EXIT_FINDINGS : 0;
 	if (json && rc) {
 		fj.action = "refused";
@@ -1165,8 +1179,7 @@ int cmd_fetch(int argc, char **argv)
 	char lv[24], hvs[24];
 	cli_version_str(latest->rr_version, lv, sizeof(lv));
 	cli_version_str(have_v, hvs, sizeof(hvs));
-	int hi = have ? mvb_repo_find(x, have_v) : -1;
-	if (hi >= 0 && x->rel[hi].rr_security_counter >= latest->rr_security_counter) {
+	if (same) {
 		if (json) {
 			fj.action = "up-to-date";
 			fetch_json(&fj);

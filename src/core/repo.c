@@ -8,6 +8,7 @@
 #include "mvb/repo.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
+#include "mvu.h"
 
 #define bad(off, ...) mvb_report_at(d, file, (off), __VA_ARGS__)
 
@@ -382,6 +383,36 @@ int mvb_repo_check_fresh(const struct mvb_repo_index *x, const char *file, const
 		}
 	}
 	return failed ? MVB_EINPUT : 0;
+}
+
+int mvb_repo_check_offer(const struct mvb_repo_index *x, const char *file, uint32_t have_version,
+			 uint32_t have_counter, int allow_older, struct mvb_diags *d)
+{
+	const struct mvb_repo_release *lr = &x->rel[x->nrel - 1];
+	struct mvu_release run = { have_version, have_counter }, off = { lr->rr_version, lr->rr_security_counter };
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	l.has_offset = 1;
+	l.offset = MVB_REPO_HEADER_SIZE + (uint64_t)(x->nrel - 1) * MVB_REPO_RELEASE_SIZE;
+	char v1[24], v2[24];
+	version_str(lr->rr_version, v1, sizeof(v1));
+	version_str(have_version, v2, sizeof(v2));
+	switch (mvu_accept(&run, &off, allow_older ? MVU_ALLOW_OLDER : 0)) {
+	case MVU_INSTALL:
+		return 0;
+	case MVU_SAME:
+		return 1;
+	case MVU_E_COUNTER:
+		l.offset += 4;
+		return mvb_report_hint(d, &l, MVB_CK_REPO_DOWNGRADE, "a device never installs a lower security counter",
+				       "the channel's latest release, %s, has security counter %u, below %u of %s, which the "
+				       "device runs",
+				       v1, lr->rr_security_counter, have_counter, v2);
+	default:
+		return mvb_report_hint(d, &l, MVB_CK_REPO_OLDER,
+				       "to go back to it on purpose, pass --allow-downgrade (its counter must still not be lower)",
+				       "the channel's latest release, %s, is older than %s, which the device runs", v1, v2);
+	}
 }
 
 static void drop_oldest(struct mvb_repo_index *x)

@@ -145,6 +145,44 @@ cp "$T/index.v3" "$IDX"
 expect 0 "releases walks the directory" -- "$MVB" releases --repo "$L"
 has out "mps2-an505/fixture channel 'stable'" "walk"
 
+# --- no downgrade: the release the device runs bounds what fetch accepts
+D=$T/down
+DIDX=$D/mps2-an505/fixture/stable/index
+expect 0 "down: publish 1.1.0" -- "$MVB" publish "$T/r1.mvb" --repo "$D" --sign "$T/k.pem"
+cp "$DIDX" "$T/down.v1"
+expect 0 "down: publish 1.3.0" -- "$MVB" publish "$T/r3.mvb" --repo "$D" --sign "$T/k.pem"
+cp "$DIDX" "$T/down.v2"
+# an old index (validly signed, not expired) that lists only 1.1.0, and a
+# device with no state file yet: the counter of --base still bounds it
+cp "$T/down.v1" "$DIDX"
+rm -f "$T/down.out" "$T/down.state"
+expect 1 "down: old index refused over --base 1.3.0" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/r3.mvb" --key "$T/k.pub.pem" --state "$T/down.state" -o "$T/down.out"
+has err "\[repo-downgrade\]" "down: lower counter id"
+has err "security counter 1, below 3 of 1.3.0" "down: both counters named"
+if [ -e "$T/down.out" ] || [ -e "$T/down.state" ]; then bad "down: a refused fetch wrote its output or the state"; else ok; fi
+expect 1 "down: --allow-downgrade never lowers the counter" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/r3.mvb" --allow-downgrade --key "$T/k.pub.pem" -o "$T/down.out"
+has err "\[repo-downgrade\]" "down: counter refusal not overridden"
+# --have names a version the index does not list: no counter, but the version bounds it
+expect 1 "down: old index refused over --have 1.3.0" -- "$MVB" fetch --repo "$D" --app fixture --have 1.3.0 --key "$T/k.pub.pem" -o "$T/down.out"
+has err "index: offset 0x80: error: the channel's latest release, 1.1.0, is older than 1.3.0, which the device runs \[repo-older\]" "down: older id and where"
+expect 1 "down: refused, json" -- "$MVB" fetch --repo "$D" --app fixture --have 1.3.0 --key "$T/k.pub.pem" --dry-run --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="refused" and [f["id"] for f in d["findings"]]==["repo-older"] and d["download"] is None' "$T/out"; then ok; else bad "down: refused json"; fi
+expect 0 "down: --have 1.3.0 --allow-downgrade" -- "$MVB" fetch --repo "$D" --app fixture --have 1.3.0 --allow-downgrade --key "$T/k.pub.pem" -o "$T/down.out"
+same "$T/down.out" "$T/r1.mvb" "down: the older release, asked for"
+# a release that goes back to an older version with a higher counter:
+# fetched only when asked for
+cp "$T/down.v2" "$DIDX"
+"$MVB" bundle "$T/r1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --version 1.0.5 --security-counter 7 -o "$T/back.mvb" 2>/dev/null || exit 1
+expect 0 "down: publish 1.0.5 with counter 7" -- "$MVB" publish "$T/back.mvb" --repo "$D" --sign "$T/k.pem"
+expect 1 "down: 1.0.5 refused over 1.3.0" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/r3.mvb" --key "$T/k.pub.pem" -o "$T/down.out"
+has err "\[repo-older\]" "down: older version id"
+expect 0 "down: 1.0.5 over 1.3.0 with --allow-downgrade" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/r3.mvb" --allow-downgrade --key "$T/k.pub.pem" -o "$T/down.out"
+has out "fetched fixture 1.0.5 (security counter 7)" "down: the rollback release"
+expect 0 "down: the same by --have, as a full bundle" -- "$MVB" fetch --repo "$D" --app fixture --have 1.3.0 --allow-downgrade --key "$T/k.pub.pem" -o "$T/down.out"
+same "$T/down.out" "$T/back.mvb" "down: the rollback release's bytes"
+expect 0 "down: up to date on 1.0.5" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/back.mvb" --key "$T/k.pub.pem" -o "$T/down.none"
+has out "nothing to download" "down: the running release is not fetched again"
+
 # --- a real nginx with its WebDAV module on a free loopback port
 N=$T/nginx
 if ! PORT=$("$SRC/tests/tools/nginx-dav.sh" start "$N"); then
