@@ -33,9 +33,14 @@ struct mvb_bundle_spec {
 	 * is then a delta (delta_format.h) from the base layer of its role when
 	 * that is smaller than deflate (borrowed) */
 	const struct mvb_bundle_view *base;
+	/* with base: the page of the delta layers, from the board the bundle is
+	 * for (mvb_delta_board_page); required, so that no page size is
+	 * guessed */
+	uint32_t delta_page_size;
 };
 
-/* Writes an unsigned bundle (empty signature block) to out. */
+/* Writes an unsigned bundle (empty signature block) to out.  MVB_EINPUT
+ * when the spec is incomplete (no layers, a base without a page size). */
 int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out);
 
 struct mvb_bundle_view {
@@ -70,6 +75,9 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
  * bl_base_sha256 names (or any layer), into out.  0 or MVB_EINPUT. */
 int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const struct mvb_bundle_view *base,
 			   struct mvb_buf *out);
+/* The page size (dh_page_size) of delta layer i: 0 with *ps, or MVB_EINPUT
+ * when the layer is no delta or its patch header does not read. */
+int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps);
 /* SHA-256 of the signed bytes [0, bh_payload_off). */
 void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32]);
 /* The bundle with its signature block replaced by sigs[0..n). */

@@ -118,6 +118,7 @@
 	X(DELTA_LIMIT, "delta-limit", ERROR, "the patch exceeds what the device patcher can hold") \
 	X(DELTA_BASE, "delta-base", ERROR, "the old image is not the one the patch was made from") \
 	X(DELTA_HASH, "delta-hash", ERROR, "the patched image does not match the patch's SHA-256") \
+	X(DELTA_PAGE, "delta-page", ERROR, "the board's erase pages or code partitions are outside what the delta patcher handles") \
 	/* update repository indexes (publish, releases, fetch) */ \
 	X(REPO_TRUNCATED, "repo-truncated", ERROR, "the index ends inside a structure") \
 	X(REPO_MAGIC, "repo-magic", ERROR, "not an mvbuild repository index") \

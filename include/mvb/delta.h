@@ -15,8 +15,12 @@
 #include "mvb/delta_format.h"
 #include "mvb/diag.h"
 
+/* The page of a patch made without a board (`mvbuild delta` without
+ * --page-size); bundles take theirs from the board (mvb_delta_board_page). */
+#define MVB_DELTA_PAGE_DEFAULT 4096u
+
 struct mvb_delta_opts {
-	uint32_t page_size; /* flash erase page; 0: 4096 */
+	uint32_t page_size; /* flash erase page; 0: MVB_DELTA_PAGE_DEFAULT */
 	uint32_t base_addr; /* address of offset 0, when base_known */
 	int base_known;     /* 0: guessed from an Arm vector table at offset 0 */
 	int no_predict;     /* 1: plain copies only (no label map, no MVD_REC_PRED) */
@@ -36,6 +40,18 @@ struct mvb_delta_stats {
 uint32_t mvb_delta_pages_changed(const unsigned char *old, size_t old_len, const unsigned char *new_img,
 				 size_t new_len, uint32_t ps);
 uint32_t mvb_delta_max_pages(void);
+
+struct mvb_board;
+/* The page of the delta layers of a bundle for board b: the largest erase
+ * size of the memories holding the partitions layers land in (microvisor
+ * code and app code; 1 for memory without one), raised to the patcher's
+ * smallest page (MVD_PAGE_MIN) and then doubled until each of those
+ * partitions fits the patcher's page table (MVD_MAX_PAGES).  The result is
+ * a power of two and so a multiple of every erase page it spans: a step
+ * never erases a neighbour it does not rewrite.  Returns 0 with *ps, or
+ * MVB_EINPUT with a delta-page finding at the memory (or partition) that
+ * needs a page over MVD_PAGE_MAX. */
+int mvb_delta_board_page(const struct mvb_board *b, uint32_t *ps, struct mvb_diags *d);
 
 /* Encodes a patch from old to new into out.  stats may be NULL.
  * Returns 0, MVB_EINPUT (new is empty or the images exceed the patcher's

@@ -188,4 +188,5 @@ void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v);
  * role, says on standard error when that is because more pages change
  * than the device patcher can rewrite in one update (what names the
  * update in the message, e.g. "delta 1.1.0 -> 1.2.0"). */
-void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what);
+void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what,
+			   uint32_t page_size);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "mvb/image.h"
 #include "mvb/bundle.h"
+#include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "sys/sys.h"
 
@@ -102,6 +103,15 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		rc = MVB_EXIT_FINDINGS;
 		goto done;
 	}
+	if (base) { /* delta layers go in pages of the board's erase size */
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		if (mvb_delta_board_page(&r->board, &s.delta_page_size, &d))
+			rc = MVB_EXIT_FINDINGS;
+		cli_render_diags(stderr, &d);
+		mvb_diags_release(&d);
+		if (rc)
+			goto done;
+	}
 	const struct mvb_partition *fp = mvb_board_role(&r->board, MVB_ROLE_APP_CODE);
 	s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, mvbase, mvimg.data, (uint32_t)mvimg.len };
 	s.layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, mvb_partition_ns_base(&r->board, fp), app_image->data,
@@ -135,7 +145,7 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 			struct mvb_bundle_view fv;
 			struct mvb_diags d = MVB_DIAGS_INIT;
 			if (!mvb_bundle_parse(&fv, out, final->data, final->len, &d))
-				cli_note_whole_layers(&fv, base, out);
+				cli_note_whole_layers(&fv, base, out, s.delta_page_size);
 			mvb_diags_release(&d);
 		}
 		if (json) {

@@ -9,7 +9,7 @@
 int cmd_delta(int argc, char **argv)
 {
 	const char *out = NULL;
-	unsigned long page = 4096;
+	unsigned long page = MVB_DELTA_PAGE_DEFAULT;
 	const char *base_s = NULL, *format = "text";
 	int plain = 0, quiet = 0, json;
 	const struct opt opts[] = {

@@ -12,6 +12,7 @@
 #include "cli/store.h"
 #include "mvb/app.h"
 #include "mvb/bundle.h"
+#include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/repo.h"
 #include "sys/sys.h"
@@ -123,8 +124,8 @@ static uint64_t duration(const char *s)
  * where that is smaller than deflate, signed with k; then checked by
  * decoding it against base, as a device would.  Returns 0 with out
  * filled, or an exit status after reporting. */
-static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bundle_view *base, const struct mvb_key *k,
-		      struct mvb_buf *out)
+static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bundle_view *base, uint32_t page,
+		      const struct mvb_key *k, struct mvb_buf *out)
 {
 	struct mvb_bundle_spec sp;
 	memset(&sp, 0, sizeof(sp));
@@ -134,6 +135,7 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
 	sp.allow_deflate = 1;
 	sp.threads = sys_cpu_count();
 	sp.base = base;
+	sp.delta_page_size = page;
 	struct mvb_buf img[MVB_BUNDLE_MAX_LAYERS], ub = MVB_BUF_INIT;
 	int rc = 0;
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
@@ -172,7 +174,7 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
 		cli_version_str(base->m.bm_app_version, from, sizeof(from));
 		cli_version_str(target->m.bm_app_version, to, sizeof(to));
 		snprintf(what, sizeof(what), "delta %s -> %s", from, to);
-		cli_note_whole_layers(&v, base, what);
+		cli_note_whole_layers(&v, base, what, page);
 	}
 	mvb_diags_release(&d);
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
@@ -185,8 +187,8 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
  * the delta from it to target and adds it to x when it is smaller than the
  * full bundle (full_len).  out stays empty when the delta is not kept. */
 static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb_repo_release *br,
-		     const struct mvb_bundle_view *target, size_t full_len, const struct mvb_key *k, const char *board,
-		     const char *app, struct mvb_buf *out, uint8_t sha[32])
+		     const struct mvb_bundle_view *target, uint32_t page, size_t full_len, const struct mvb_key *k,
+		     const char *board, const char *app, struct mvb_buf *out, uint8_t sha[32])
 {
 	char rel[PATH_MAX], from[24], to[24];
 	object_rel(rel, sizeof(rel), board, app, br->rr_sha256);
@@ -213,7 +215,7 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 		return MVB_EXIT_FINDINGS;
 	}
 	mvb_diags_release(&d);
-	rc = make_delta(target, &bv, k, out);
+	rc = make_delta(target, &bv, page, k, out);
 	mvb_buf_release(&bb);
 	if (rc)
 		return rc;
@@ -242,6 +244,24 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 }
 
 /* ---- publish */
+
+/* The page of delta layers for the board a bundle names (a plain name,
+ * checked by check_names). */
+static int delta_page(const char *board, uint32_t *page)
+{
+	struct mvb_board b;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	mvb_board_init(&b);
+	int rc = cli_load_board(board, &b, &d);
+	if (!rc && mvb_delta_board_page(&b, page, &d))
+		rc = MVB_EXIT_FINDINGS;
+	cli_render_diags(stderr, &d);
+	if (rc)
+		cli_error("publish: no deltas can be made for board '%s'; nothing published", board);
+	mvb_diags_release(&d);
+	mvb_board_release(&b);
+	return rc;
+}
 
 enum { UP_PENDING, UP_SENT, UP_THERE, UP_WOULD };
 static const char *const up_state_name[] = { "pending", "uploaded", "already there", "would upload" };
@@ -508,8 +528,12 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING };
 		object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
 		nup++;
+		/* deltas go in pages of the board's erase size */
+		uint32_t page = 0;
+		if (nb && (rc = delta_page(board, &page)))
+			goto done;
 		for (unsigned i = 0; i < nb; i++) {
-			if ((rc = add_delta(s, x, &bases[i], &bv, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
+			if ((rc = add_delta(s, x, &bases[i], &bv, page, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
 				goto done;
 			if (!dbuf[ndb].len)
 				continue;

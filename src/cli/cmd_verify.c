@@ -328,12 +328,17 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 			json_int(&j, "chunks", l->bl_chunk_count);
 			mvb_hex(l->bl_sha256, 32, hex);
 			json_str(&j, "sha256", hex);
+			uint32_t ps;
 			if (l->bl_encoding == MVB_ENC_DELTA) {
 				mvb_hex(l->bl_base_sha256, 32, hex);
 				json_str(&j, "base_sha256", hex);
 			} else {
 				json_null(&j, "base_sha256");
 			}
+			if (!mvb_bundle_delta_page(v, i, &ps))
+				json_int(&j, "page_size", ps);
+			else
+				json_null(&j, "page_size");
 			json_landing(&j, in, l->bl_target_addr, l->bl_size);
 			json_end_obj(&j);
 		}
@@ -374,9 +379,14 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		       mvb_layer_role_name(l->bl_role), l->bl_target_addr, l->bl_target_addr + l->bl_size - 1, l->bl_size,
 		       mvb_encoding_name(l->bl_encoding), l->bl_encoded_size, l->bl_chunk_count,
 		       l->bl_chunk_count == 1 ? "" : "s", hex);
+		uint32_t ps;
 		if (l->bl_encoding == MVB_ENC_DELTA) {
 			mvb_hex(l->bl_base_sha256, 32, hex);
-			printf("               a delta over the installed image with sha256 %.16s...\n", hex);
+			if (!mvb_bundle_delta_page(v, i, &ps))
+				printf("               a delta in pages of %u bytes over the installed image with sha256 %.16s...\n",
+				       ps, hex);
+			else
+				printf("               a delta over the installed image with sha256 %.16s...\n", hex);
 		}
 	}
 	if (in->have_board) {

@@ -241,9 +241,9 @@ int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct 
 	return rc;
 }
 
-void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what)
+void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what,
+			   uint32_t ps)
 {
-	const uint32_t ps = 4096; /* the page the bundle writer's delta encoder uses */
 	for (unsigned i = 0; i < v->nl; i++) {
 		if (v->l[i].bl_encoding == MVB_ENC_DELTA)
 			continue;

@@ -65,7 +65,7 @@ static const struct mvb_bundle_layer *base_layer(const struct mvb_bundle_view *b
 
 /* Replaces the layer's stream by a delta from the base bundle's layer of
  * the same role when that is smaller. */
-static int delta_layer(const struct mvb_bundle_view *base, const struct mvb_bundle_in_layer *in,
+static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const struct mvb_bundle_in_layer *in,
 		       struct mvb_bundle_layer *l, struct mvb_buf *enc)
 {
 	const struct mvb_bundle_layer *bl = base_layer(base, in->role, NULL);
@@ -76,7 +76,7 @@ static int delta_layer(const struct mvb_bundle_view *base, const struct mvb_bund
 	if (rc == MVB_EINPUT) /* a base that does not decode is no base */
 		rc = 0;
 	else if (!rc) {
-		struct mvb_delta_opts o = { 0, in->addr, 1, 0 };
+		struct mvb_delta_opts o = { page, in->addr, 1, 0 };
 		rc = mvb_delta_encode(old.data, old.len, in->data, in->size, &o, &patch, NULL);
 		if (rc == MVB_EINPUT)
 			rc = 0;
@@ -94,7 +94,7 @@ static int delta_layer(const struct mvb_bundle_view *base, const struct mvb_bund
 
 int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 {
-	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS)
+	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS || (s->base && !s->delta_page_size))
 		return MVB_EINPUT;
 	uint32_t cs = s->chunk_size ? s->chunk_size : MVB_BUNDLE_CHUNK_SIZE;
 	struct mvb_buf enc[MVB_BUNDLE_MAX_LAYERS];
@@ -125,7 +125,7 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 			l[i].bl_encoding = MVB_ENC_RAW;
 		}
 		if (!rc && s->base)
-			rc = delta_layer(s->base, in, &l[i], &enc[i]);
+			rc = delta_layer(s->base, s->delta_page_size, in, &l[i], &enc[i]);
 		l[i].bl_encoded_size = (uint32_t)enc[i].len;
 		l[i].bl_payload_off = (uint32_t)payload;
 		l[i].bl_first_chunk = (uint32_t)chunks;
@@ -403,6 +403,20 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 			if (!memcmp(v->s[j].sg_key_id, g->sg_key_id, 8))
 				return bad(r, o, MVB_CK_BUNDLE_FIELD, "signature %u repeats the key id of signature %u", i, j);
 	}
+	return 0;
+}
+
+int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps)
+{
+	const struct mvb_bundle_layer *l = &v->l[i];
+	struct mvd_header h;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	int rc = l->bl_encoding != MVB_ENC_DELTA ||
+		 mvb_delta_header(&h, "", v->payload + l->bl_payload_off, l->bl_encoded_size, &d);
+	mvb_diags_release(&d);
+	if (rc)
+		return MVB_EINPUT;
+	*ps = h.dh_page_size;
 	return 0;
 }
 

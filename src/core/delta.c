@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "mvb/board.h"
 #include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/status.h"
@@ -872,10 +873,46 @@ uint32_t mvb_delta_max_pages(void)
 	return MVD_MAX_STEPS;
 }
 
+int mvb_delta_board_page(const struct mvb_board *b, uint32_t *ps, struct mvb_diags *d)
+{
+	static const enum mvb_role takes_layers[] = { MVB_ROLE_MV_CODE, MVB_ROLE_APP_CODE };
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = b->file;
+	uint32_t page = MVD_PAGE_MIN;
+	for (unsigned i = 0; i < sizeof(takes_layers) / sizeof(takes_layers[0]); i++) {
+		const struct mvb_partition *p = mvb_board_role(b, takes_layers[i]);
+		if (!p)
+			continue;
+		const struct mvb_memory *m = &b->mem[p->memory];
+		if (m->erase_size > MVD_PAGE_MAX) {
+			l.line = m->line;
+			l.col = m->col;
+			return mvb_report_hint(d, &l, MVB_CK_DELTA_PAGE, "send full bundles to this board (no --base, publish --deltas 0)",
+					       "board '%s': memory '%s' erases %u bytes at a time, more than the delta patcher's "
+					       "largest page (%u)",
+					       b->name, m->name, m->erase_size, MVD_PAGE_MAX);
+		}
+		while (page < m->erase_size)
+			page *= 2;
+		while ((uint64_t)page * MVD_MAX_PAGES < p->size && page <= MVD_PAGE_MAX)
+			page *= 2;
+		if (page > MVD_PAGE_MAX) {
+			l.line = p->line;
+			l.col = p->col;
+			return mvb_report_hint(d, &l, MVB_CK_DELTA_PAGE, "send full bundles to this board (no --base, publish --deltas 0)",
+					       "board '%s': partition '%s' (%u bytes) needs more than the delta patcher's %u "
+					       "pages of its largest page (%u bytes)",
+					       b->name, p->name, p->size, MVD_MAX_PAGES, MVD_PAGE_MAX);
+		}
+	}
+	*ps = page;
+	return 0;
+}
+
 int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned char *nw, size_t new_len,
 		     const struct mvb_delta_opts *o, struct mvb_buf *out, struct mvb_delta_stats *stats)
 {
-	uint32_t ps = o && o->page_size ? o->page_size : 4096;
+	uint32_t ps = o && o->page_size ? o->page_size : MVB_DELTA_PAGE_DEFAULT;
 	if (!new_len || old_len > 0x7fffffff || new_len > 0x7fffffff || ps < MVD_PAGE_MIN || ps > MVD_PAGE_MAX ||
 	    (ps & (ps - 1)))
 		return MVB_EINPUT;

@@ -194,6 +194,21 @@ if [ -f "$FW" ]; then
 	has err "note: .*blob2.mvb: the app layer is sent whole: 19[5-9] of its 19[5-9] pages of 4096 bytes change, and the device patcher rewrites at most 192 in one update" "too many pages named"
 	expect 0 "bundle --base, the same app" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1d.mvb"
 	if grep -q "sent whole" "$T/err"; then bad "a note for an update that changes nothing"; else ok; fi
+	# stm32u585 erases 8 KiB pages: its delta layers rewrite 8 KiB at a time
+	# (a 4 KiB step would erase its neighbour), as inspect reads back from
+	# the patch headers
+	U5LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x08040000,--defsym=FLASH_LENGTH=0x1C0000,--defsym=RAM_ORIGIN=0x20040000,--defsym=RAM_LENGTH=0x80000,--defsym=STACK_SIZE=0x1000"
+	printf 'schema: 1\nname: u5\nversion: 1.0.0\n' >"$T/u5.yaml"
+	$CC $U5LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5a.elf" && $CC $U5LD -O2 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5b.elf" ||
+		bad "cannot build the stm32u585 app"
+	expect 0 "stm32u585 bundle" -- "$MVB" bundle "$T/u5a.elf" --board stm32u585 --app "$T/u5.yaml" --unsigned -o "$T/u5a.mvb"
+	expect 0 "stm32u585 bundle --base" -- "$MVB" bundle "$T/u5b.elf" --board stm32u585 --app "$T/u5.yaml" --version 1.0.1 --unsigned --base "$T/u5a.mvb" -o "$T/u5b.mvb"
+	expect 0 "inspect the stm32u585 delta bundle" -- "$MVB" inspect "$T/u5b.mvb" --format json
+	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; d=[x for x in l if x["encoding"]=="delta"]; assert d and all(x["page_size"]==8192 for x in d) and all(x["page_size"] is None for x in l if x["encoding"]!="delta"), l' "$T/out"; then ok; else bad "stm32u585 delta layers not in 8 KiB pages"; fi
+	expect 0 "inspect it as text" -- "$MVB" inspect "$T/u5b.mvb"
+	has out "a delta in pages of 8192 bytes over the installed image" "page size in the text"
+	expect 0 "mps2-an505 deltas keep 4 KiB pages" -- "$MVB" inspect "$T/blob1d.mvb" --format json
+	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; assert [x["page_size"] for x in l if x["encoding"]=="delta"]==[4096]*2, l' "$T/out"; then ok; else bad "mps2-an505 delta page size"; fi
 	# keygen and sign: the key id, as bundles name it
 	expect 0 "keygen json" -- "$MVB" keygen -o "$T/jk.pem" --format json
 	if python3 -c 'import json,sys,os,stat; d=json.load(open(sys.argv[1])); assert d["private_key"]==sys.argv[2] and d["public_key"]==sys.argv[3] and d["encrypted"] is False and len(d["key_id"])==16 and stat.S_IMODE(os.stat(sys.argv[2]).st_mode)==0o600' "$T/out" "$T/jk.pem" "$T/jk.pub.pem"; then ok; else bad "keygen json"; fi

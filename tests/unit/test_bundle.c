@@ -398,11 +398,18 @@ static void test_delta_layers(void **state)
 	s.layer[1].data = app2;
 	s.layer[1].size = (uint32_t)sizeof(app_img) + 4;
 	s.base = &v1;
+	/* a delta needs its page size: no default is guessed */
+	assert_int_equal(mvb_bundle_build(&s, &b2), MVB_EINPUT);
+	s.delta_page_size = 1024;
 	assert_int_equal(mvb_bundle_build(&s, &b2), 0);
 	assert_int_equal(mvb_bundle_parse(&v2, "b2.mvb", b2.data, b2.len, &d), 0);
 	assert_int_equal(v2.l[0].bl_encoding, MVB_ENC_DELTA);
 	assert_int_equal(v2.l[1].bl_encoding, MVB_ENC_DELTA);
 	assert_memory_equal(v2.l[1].bl_base_sha256, v1.l[1].bl_sha256, 32);
+	uint32_t ps = 0;
+	assert_int_equal(mvb_bundle_delta_page(&v2, 1, &ps), 0);
+	assert_int_equal(ps, 1024);
+	assert_int_equal(mvb_bundle_delta_page(&v1, 1, &ps), MVB_EINPUT);
 	assert_true(b2.len < b1.len);
 	assert_int_equal(mvb_bundle_check_payload(&v2, "b2.mvb", &d), MVB_EINPUT);
 	assert_int_equal(mvb_diags_count(&d, MVB_CK_BUNDLE_BASE), 2);

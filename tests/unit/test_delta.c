@@ -741,6 +741,57 @@ static void test_power_cut_corpus(void **state)
 	free(b);
 }
 
+/* The page of a board's delta layers: its code memory's erase size, raised
+ * to the patcher's range and until the code partitions fit its page table;
+ * refused past the largest page.  Rows edit a shipped board in memory. */
+static const struct page_row {
+	const char *what, *board;
+	uint32_t erase;          /* 0: as shipped; else the code memory's erase-size */
+	uint32_t app_size;       /* 0: as shipped; else app_flash's size */
+	uint32_t want;           /* 0: refused */
+} page_rows[] = {
+	{ "mps2-an505 as shipped (1 KiB erase, 2 MiB app)", "mps2-an505", 0, 0, 4096 },
+	{ "stm32u585 as shipped (8 KiB erase pages)", "stm32u585", 0, 0, 8192 },
+	{ "erase page below the patcher's smallest", "mps2-an505", 128, 64 * 1024, 256 },
+	{ "no erase size (RAM), small partitions", "mps2-an505", 1, 64 * 1024, 256 },
+	{ "the patcher's smallest page exactly", "mps2-an505", 256, 128 * 1024, 256 },
+	{ "a partition that needs bigger pages", "mps2-an505", 256, 1024 * 1024, 2048 },
+	{ "the patcher's largest page", "stm32u585", 65536, 0, 65536 },
+	{ "erase pages over the patcher's largest", "stm32u585", 131072, 0, 0 },
+	{ "a partition over 512 pages of the largest", "mps2-an505", 1024, 64u << 20, 0 },
+};
+
+static void test_board_page(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(page_rows) / sizeof(page_rows[0]); i++) {
+		const struct page_row *r = &page_rows[i];
+		struct mvb_board b;
+		tu_board(&b, r->board);
+		struct mvb_partition *app = (struct mvb_partition *)mvb_board_role(&b, MVB_ROLE_APP_CODE);
+		if (r->erase)
+			b.mem[app->memory].erase_size = r->erase == 1 ? 0 : r->erase;
+		if (r->app_size)
+			app->size = r->app_size;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		uint32_t ps = 0;
+		int rc = mvb_delta_board_page(&b, &ps, &d);
+		int ok = r->want ? rc == 0 && ps == r->want && d.n == 0
+				 : rc == MVB_EINPUT && d.n == 1 && d.v[0].check == MVB_CK_DELTA_PAGE && d.v[0].line > 0;
+		if (!ok) {
+			print_error("row '%s': rc %d, page %u, want %u\n", r->what, rc, ps, r->want);
+			tu_print(&d);
+			fail();
+		}
+		/* a page the patcher takes, a multiple of every erase page it spans */
+		if (r->want)
+			assert_true(ps >= MVD_PAGE_MIN && ps <= MVD_PAGE_MAX && !(ps & (ps - 1)) &&
+				    ps % (b.mem[app->memory].erase_size ? b.mem[app->memory].erase_size : 1) == 0);
+		mvb_diags_release(&d);
+		mvb_board_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -756,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_base_page_already_new),
 		cmocka_unit_test(test_wrong_base_pure_append),
 		cmocka_unit_test(test_pages_changed_and_limit),
+		cmocka_unit_test(test_board_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
