@@ -8,12 +8,14 @@ PKGS=(
 	cmake make gcc pkg-config           # host build
 	libyaml-dev libmbedtls-dev libelf-dev zlib1g-dev libcmocka-dev
 	gcc-arm-none-eabi binutils-arm-none-eabi  # firmware and example apps
+	picolibc-arm-none-eabi              # the C library apps link by default (no package pulls it in)
+	lld-14                              # apps built with clang (clang-14 below) link with ld.lld
 	qemu-system-arm                     # the device
 	gdb-multiarch                       # flashing and debugging over the GDB protocol
 	stlink-tools openocd                # the ST-Link and OpenOCD probes of 'mvbuild flash'
 	libcurl4-openssl-dev                # 'mvbuild publish/fetch' to HTTP(S) (WebDAV) repositories
 	nginx-light                         # tests: a real WebDAV server (its built-in dav module)
-	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports)
+	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports), clang apps
 )
 
 missing=()
