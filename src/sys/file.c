@@ -1,4 +1,4 @@
-/* file.c - whole-file reads and atomic, input-preserving writes. */
+/* file.c - whole-file reads, atomic input-preserving writes, mkdir -p. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -191,4 +191,27 @@ int sys_file_mode(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+int sys_mkdir_p(const char *path, mode_t mode)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(p)) {
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	/* each parent in turn, then path itself */
+	for (char *c = p + 1;; c++) {
+		if (*c != '/' && *c)
+			continue;
+		char saved = *c;
+		*c = 0;
+		if (mkdir(p, mode) < 0 && (errno != EEXIST || !sys_is_dir(p)))
+			return -1;
+		if (!saved)
+			return 0;
+		*c = saved;
+	}
 }

@@ -1,4 +1,5 @@
-/* paths.c - where mvbuild's data directory is. */
+/* paths.c - where mvbuild's data directory and executable are, and what
+ * $PATH finds. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,33 @@ static int has_boards(const char *dir)
 	return sys_is_dir(p);
 }
 
+int sys_exe_path(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	if (len <= 0 || (size_t)len >= n - 1)
+		return -1;
+	buf[len] = 0;
+	return 0;
+}
+
+int sys_which(const char *name, char *buf, size_t n)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		return -1;
+	for (const char *p = path;;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		/* an empty entry is the current directory */
+		int w = len ? snprintf(buf, n, "%.*s/%s", (int)len, p, name) : snprintf(buf, n, "./%s", name);
+		if (w > 0 && (size_t)w < n && sys_is_file(buf) && access(buf, X_OK) == 0)
+			return 0;
+		if (!end)
+			return -1;
+		p = end + 1;
+	}
+}
+
 const char *sys_data_dir(void)
 {
 	static char dir[PATH_MAX];
@@ -32,9 +60,7 @@ const char *sys_data_dir(void)
 	}
 	/* <prefix>/bin/mvbuild -> <prefix>/share/mvbuild */
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
+	if (sys_exe_path(exe, sizeof(exe)) == 0) {
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = 0;

@@ -26,6 +26,18 @@ int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode
  * source tree the binary was built from. */
 const char *sys_data_dir(void);
 
+/* The running executable's absolute path (from /proc/self/exe) in buf.
+ * Returns 0, or -1 when it cannot be told. */
+int sys_exe_path(char *buf, size_t n);
+
+/* The first executable file called name in a directory of $PATH, in buf
+ * as found there (not resolved).  Returns 0, or -1 when there is none. */
+int sys_which(const char *name, char *buf, size_t n);
+
+/* Creates directory path and its missing parents (like mkdir -p).
+ * Returns 0, or -1 with errno set. */
+int sys_mkdir_p(const char *path, mode_t mode);
+
 /* 1 when path names an existing directory. */
 int sys_is_dir(const char *path);
 /* 1 when path names an existing regular file. */

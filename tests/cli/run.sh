@@ -273,6 +273,25 @@ PY
 	has err "\[bundle-truncated\]" "truncated id"
 fi
 
+# --- init: parents made, the name from the last component, a command that
+# quotes what the shell would split, no machine path in the project
+rm -rf "$T/init"
+expect 0 "init with missing parents" -- "$MVB" init "$T/init/a/b/"
+has out "^created app 'b' for board mps2-an505" "name without the trailing slash"
+has out "^build it with: cmake -S $T/init/a/b -B $T/init/a/b/build .*&& cmake --build $T/init/a/b/build\$" "build command"
+for f in CMakeLists.txt app.ld app.yaml cmake/arm-none-eabi.cmake cmake/clang.cmake src/main.c src/startup.c src/manifest.S; do
+	[ -f "$T/init/a/b/$f" ] && ok || bad "init wrote no $f"
+done
+if grep -rn -e '@MVB_' -e "$SRC" -e "$(dirname "$MVB")" "$T/init/a/b"; then bad "init left a placeholder or a path"; else ok; fi
+expect 2 "init into a directory that is not empty" -- "$MVB" init "$T/init/a"
+has err "init: '.*' exists and is not empty" "not empty message"
+expect 0 "init with a space and a quote in the path" -- "$MVB" init "$T/init/it's here" --name 'x y'
+has out "^created app 'x_y'" "name sanitized"
+has out "^build it with: cmake -S '$T/init/it'\\\\''s here' -B '$T/init/it'\\\\''s here/build'" "quoted command"
+cmd=$(sed -n 's/^build it with: //p' "$T/out")
+eval "set -- ${cmd%% &&*}"
+[ "$3" = "$T/init/it's here" ] && [ "$5" = "$T/init/it's here/build" ] && ok || bad "the shell reads the printed command back as '$3' '$5'"
+
 # --- help on every command
 for c in check boards gen init bundle verify inspect keygen digest sign; do
 	expect 0 "$c --help" -- "$MVB" "$c" --help
