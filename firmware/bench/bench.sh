@@ -20,7 +20,7 @@ top=$(cd "$here/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mv-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 FLASH_BUDGET=16384
-RAM_BUDGET=4096
+RAM_BUDGET=16384
 
 elf="$fw/microvisor.elf"
 app="$fw/examples/test_bench_calls.elf"

@@ -99,7 +99,8 @@ uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *imag
 	uint32_t sp = le32(image), reset = le32(image + 4);
 	uint32_t sp_off = sp - lim->ram_base;
 
-	if (sp < lim->ram_base || sp_off == 0u || sp_off > lim->ram_size || (sp & 7u) != 0u)
+	/* Room for the 32-byte frame the app is entered through. */
+	if (sp < lim->ram_base || sp_off < 32u || sp_off > lim->ram_size || (sp & 7u) != 0u)
 		return MV_R_IMG_SP;
 	uint32_t pc = reset & ~1u;
 

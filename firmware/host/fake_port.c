@@ -225,6 +225,30 @@ int mv_arch_caller_is_handler(void)
 	return fake.caller_is_handler;
 }
 
+/* Secure context stacks: context i spans [0x1000 * (i + 1), + 0x800), its
+ * top at the end (any numbers do, the core only compares them). */
+uint32_t mv_arch_sctx_bottom(uint32_t i)
+{
+	return 0x1000u * (i + 1u);
+}
+
+uint32_t mv_arch_sctx_top(uint32_t i)
+{
+	return 0x1000u * (i + 1u) + 0x800u;
+}
+
+uint32_t mv_arch_sctx_sp(void)
+{
+	return fake.sctx_sp;
+}
+
+void mv_arch_sctx_switch(uint32_t i, uint32_t sp)
+{
+	fake.sctx_loaded = i;
+	fake.sctx_sp = sp;
+	fake.sctx_switches++;
+}
+
 uint32_t mv_arch_ticks(void)
 {
 	return fake.ticks;

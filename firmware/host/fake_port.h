@@ -35,6 +35,7 @@ struct fake_state {
 	uint32_t grant_calls, irq_target_calls, ns_resets, restart_requests, waits;
 	struct mv_sau_region sau[16];
 	uint32_t sau_n;
+	uint32_t sctx_loaded, sctx_sp, sctx_switches; /* secure context register state */
 };
 
 extern struct fake_state fake;

@@ -99,7 +99,7 @@ static void flags_top(void)
 }
 static void abi_minor_newer(void)
 {
-	fake_header.ah_min_abi = MVB_ABI_PACK(1, 1);
+	fake_header.ah_min_abi = MV_CORE_ABI + 1u;
 	fake_seal_header(&fake_header);
 }
 static void abi_major_newer(void)
@@ -195,6 +195,16 @@ static void sp_ram_base(void)
 	put32(0, MVB_PART_APP_RAM_NS_BASE);
 	rehash();
 }
+static void sp_no_room_for_frame(void)
+{
+	put32(0, MVB_PART_APP_RAM_NS_BASE + 24u); /* the entry frame needs 32 bytes below it */
+	rehash();
+}
+static void sp_just_room(void)
+{
+	put32(0, MVB_PART_APP_RAM_NS_BASE + 32u);
+	rehash();
+}
 static void sp_past_ram(void)
 {
 	put32(0, RAM_END + 8u);
@@ -276,6 +286,8 @@ static const struct {
     {"hash field changed", hash_flip, MV_R_IMG_HASH},
     {"sp below app ram", sp_below_ram, MV_R_IMG_SP},
     {"sp at app ram base", sp_ram_base, MV_R_IMG_SP},
+    {"sp without room for the entry frame", sp_no_room_for_frame, MV_R_IMG_SP},
+    {"sp with just room for the entry frame", sp_just_room, MV_R_NONE},
     {"sp past app ram", sp_past_ram, MV_R_IMG_SP},
     {"sp misaligned", sp_misaligned, MV_R_IMG_SP},
     {"sp in secure ram", sp_secure, MV_R_IMG_SP},

@@ -5,7 +5,7 @@
 #   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR
 #               [--app APP.elf | --no-app] [--hdr-opt OPT]... [--corrupt-crc]
 #               [--corrupt-image] [--bundle MVBUILD --board-file YAML]
-#               --exit STATUS [--expect LINE]... [--reject LINE]...
+#               [--quiet-log] --exit STATUS [--expect LINE]... [--reject LINE]...
 #
 # With --bundle the boot image is 'mvbuild bundle APP --factory' (the
 # product path, for apps that pass 'mvbuild check').  Otherwise the app
@@ -13,12 +13,15 @@
 # headers on purpose) from the app's image (objcopy -O binary) and its
 # embedded manifest (.mvb.app), and loaded at the app_header partition.
 # Status 124 (timeout) and 134 (QEMU abort, e.g. a lockup) always fail.
+# --quiet-log leaves interrupts out of qemu.log (for apps that take
+# tens of thousands of them).
 set -u
 
 name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file=''
 hdr_opts='' expects='' rejects=''
 nl='
 '
+dlog=int,guest_errors
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--name) name=$2; shift 2 ;;
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
 	--work) work=$2; shift 2 ;;
 	--app) app=$2; shift 2 ;;
 	--no-app) app=''; shift ;;
+	--quiet-log) dlog=guest_errors; shift ;;
 	--hdr-opt) hdr_opts="$hdr_opts $2"; shift 2 ;;
 	--corrupt-crc) corrupt_crc=1; shift ;;
 	--corrupt-image) corrupt_image=1; shift ;;
@@ -63,7 +67,7 @@ header_base=$(sed -n 's/^#define MVB_PART_APP_HEADER_BASE \(0x[0-9a-fA-F]*\)u.*/
 set -- -M mps2-an505 -display none -monitor none \
 	-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
 	-semihosting-config enable=on,target=native -no-reboot \
-	-d int,guest_errors -D "$dir/qemu.log" \
+	-d "$dlog" -D "$dir/qemu.log" \
 	-kernel "$fw/microvisor.elf"
 if [ -n "$app" ] && [ -n "$bundle" ]; then
 	"$bundle" bundle "$app" --factory -o "$dir/boot.elf" --board "$board_file" \
@@ -72,7 +76,7 @@ if [ -n "$app" ] && [ -n "$bundle" ]; then
 	set -- -M mps2-an505 -display none -monitor none \
 		-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
 		-semihosting-config enable=on,target=native -no-reboot \
-		-d int,guest_errors -D "$dir/qemu.log" -kernel "$dir/boot.elf"
+		-d "$dlog" -D "$dir/qemu.log" -kernel "$dir/boot.elf"
 elif [ -n "$app" ]; then
 	"$OBJCOPY" -O binary "$app" "$dir/image.bin" || fail "objcopy of $app"
 	"$OBJCOPY" --dump-section .mvb.app="$dir/app.yaml" "$app" "$dir/scratch.elf" ||

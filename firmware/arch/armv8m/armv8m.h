@@ -8,6 +8,10 @@
 
 #include <stdint.h>
 
+#include "mv_board.h"
+
+#define MV_TRAP_BASE MVB_PART_MV_CODE_S_BASE
+
 #define MV_REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define MV_REG8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
 
@@ -102,6 +106,24 @@
 #define PRIO_VIOLATION 0x00u
 #define PRIO_RESTART 0x20u
 #define PRIO_TICK 0x40u
+#define PRIO_APP_MASK 0x80u /* BASEPRI_S value that holds off every app exception */
+
+#define FPU_FPCCR_NS (FPU_FPCCR + MV_NS_ALIAS)
+#define FPCCR_LSPACT (1u << 0)
+
+/* Where the app's reset handler returns to: a secure address that is no
+ * gateway, so the return is a SecureFault (INVEP) at a pc the fault
+ * handler recognises.  Never executed. */
+#define MV_APP_RETURN_TRAP (MV_TRAP_BASE | 1u)
+
+/* Lazy FP state that an exception left pending (either bank) is dropped,
+ * so no later FP instruction stacks it to a stack the app controls. */
+static inline void mv_arch_fp_discard(void)
+{
+	*(volatile uint32_t *)FPU_FPCCR &= ~FPCCR_LSPACT;
+	*(volatile uint32_t *)FPU_FPCCR_NS &= ~FPCCR_LSPACT;
+	__asm__ volatile("dsb\n\tisb" ::: "memory");
+}
 
 static inline void mv_barrier(void)
 {
@@ -121,9 +143,9 @@ extern uint32_t __mv_stack_bottom[];
 extern uint32_t __mv_stack_seal[]; /* = initial MSP; the 8-byte seal sits here */
 
 /* Thread-mode re-entry used after a fault, a restart request or a return
- * from the app: fresh secure stack, then mv_restart_entry(delay_ms). */
+ * from the app: fresh secure stack, app exceptions held off, then
+ * mv_restart_entry(delay_ms). */
 void mv_arch_reenter_from_handler(uint32_t delay_ms) __attribute__((noreturn));
-void mv_arch_reenter_from_thread(uint32_t delay_ms) __attribute__((noreturn));
 
 /* Vector targets */
 void mv_arch_fault_entry(void);

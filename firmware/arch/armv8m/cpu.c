@@ -45,6 +45,9 @@ uint32_t mv_arch_cpu_init(uint32_t cpu_hz)
 	        (FPCCR_CLRONRET | FPCCR_CLRONRETS | FPCCR_LSPENS))
 		return MV_R_HW_SCB;
 
+	/* App exceptions stay off until the app is entered (ns.c). */
+	__asm__ volatile("msr basepri, %0" ::"r"(PRIO_APP_MASK) : "memory");
+
 	/* 1 kHz secure tick from the core clock. */
 	MV_REG(SYST_CSR) = 0;
 	MV_REG(SYST_RVR) = cpu_hz / 1000u - 1u;

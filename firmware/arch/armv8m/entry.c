@@ -1,49 +1,135 @@
 /*
  * entry.c - the secure entry points (cmse_nonsecure_entry: each gets an SG
  * veneer in .gnu.sgstubs and returns with caller-saved core and FP
- * registers cleared).  They only forward to the core; all checking
- * happens there.  Arguments are 32-bit words or pointers only
- * (CVE-2024-0151); the slot of each veneer is fixed in mv/api_slots.h.
+ * registers cleared).  Each opens the call (app interrupts held off, the
+ * caller's secure context claimed: sctx.c), forwards to the core, where
+ * all argument checking happens, and closes it.  Arguments are 32-bit
+ * words or pointers only (CVE-2024-0151); the slot of each veneer is fixed
+ * in mv/api_slots.h.
  */
 #include "mv/arch.h"
 #include "mv/core.h"
 #include "mv/mv_api.h"
+#include "sctx_int.h"
 
 _Static_assert(MV_CORE_ABI == MV_ABI, "mv_api.h and the core disagree on the ABI");
+_Static_assert(MV_TZ_CONTEXTS == MV_SCTX_COUNT - 1u, "mv_api.h and the core disagree on the context count");
 
 #define MV_ENTRY __attribute__((cmse_nonsecure_entry, used))
 
+/* Open, run `expr`, close; MV_EBUSY (or `busy`) if the context is taken. */
+#define MV_CALL(type, busy, expr)                                                                                      \
+	do {                                                                                                           \
+		uint32_t tok_ = mv_arch_call_begin();                                                                  \
+		if (tok_ == MV_CALL_BUSY)                                                                              \
+			return (type)(busy);                                                                           \
+		type r_ = (expr);                                                                                      \
+		mv_arch_call_end(tok_);                                                                                \
+		return r_;                                                                                             \
+	} while (0)
+
 MV_ENTRY uint32_t mv_version(void)
 {
-	return MV_CORE_ABI;
+	return MV_CORE_ABI; /* a constant: touches no state, needs no context */
 }
 
 MV_ENTRY int32_t mv_info(struct mv_info *out, uint32_t size)
 {
-	return mv_scall_info(out, size);
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_info(out, size));
 }
 
 MV_ENTRY int32_t mv_log(const char *msg, uint32_t len)
 {
-	return mv_scall_log(msg, len);
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_log(msg, len));
 }
 
 MV_ENTRY uint32_t mv_ticks(void)
 {
-	return mv_arch_ticks();
+	return mv_arch_ticks(); /* one load of a word the tick writes */
 }
 
 MV_ENTRY int32_t mv_wait(uint32_t ms)
 {
-	return mv_scall_wait(ms);
+	uint32_t tok = mv_arch_call_begin();
+
+	if (tok == MV_CALL_BUSY)
+		return MV_EBUSY;
+	/* Preemptible while it sleeps: the context stays claimed, so a
+	 * thread switched in meanwhile gets MV_EBUSY on it, never a share
+	 * of this call's stack. */
+	uint32_t pm = mv_arch_call_open(tok);
+	int32_t r = mv_scall_wait(ms);
+
+	mv_arch_call_close(pm);
+	mv_arch_call_end(tok);
+	return r;
 }
 
 MV_ENTRY int32_t mv_restart_app(uint32_t why)
 {
-	return mv_scall_restart(why);
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_restart(why));
 }
 
 MV_ENTRY int32_t mv_exit(uint32_t code)
 {
-	return mv_scall_exit(code);
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_exit(code));
 }
+
+/* The TrustZone context calls.  Load and Store come from the app's
+ * scheduler (an exception handler), so they never wait for a context. */
+MV_ENTRY uint32_t TZ_InitContextSystem_S(void)
+{
+	MV_CALL(uint32_t, 0u, mv_sctx_init_system());
+}
+
+MV_ENTRY uint32_t TZ_AllocModuleContext_S(uint32_t module)
+{
+	(void)module; /* CMSIS passes the module; every context is alike here */
+	MV_CALL(uint32_t, 0u, mv_sctx_alloc());
+}
+
+/* Free, Load and Store may move MSP_S, the stack they run on: they are
+ * entered through hand-written gateways that note the stack pointer the
+ * call found and leave through mv_arch_call_exit (sctx.c).  The linker
+ * makes their veneers from the __acle_se_ pairs as for the others. */
+uint32_t mv_arch_tz_free(uint32_t id) __attribute__((used));
+uint32_t mv_arch_tz_free(uint32_t id)
+{
+	MV_CALL(uint32_t, 0u, mv_sctx_free(id, mv_arch_caller_is_handler()));
+}
+
+uint32_t mv_arch_tz_load(uint32_t id) __attribute__((used));
+uint32_t mv_arch_tz_load(uint32_t id)
+{
+	MV_CALL(uint32_t, 0u, mv_sctx_load(id, mv_arch_caller_is_handler()));
+}
+
+uint32_t mv_arch_tz_store(uint32_t id) __attribute__((used));
+uint32_t mv_arch_tz_store(uint32_t id)
+{
+	MV_CALL(uint32_t, 0u, mv_sctx_store(id, mv_arch_caller_is_handler()));
+}
+
+#define MV_CTX_GATEWAY(name, body)                                                                                     \
+	__asm__(".section .text." #name ",\"ax\",%progbits\n\t"                                                        \
+	        ".global " #name "\n\t"                                                                                \
+	        ".global __acle_se_" #name "\n\t"                                                                      \
+	        ".type " #name ", %function\n\t"                                                                       \
+	        ".type __acle_se_" #name ", %function\n\t"                                                             \
+	        ".thumb_func\n" #name ":\n"                                                                            \
+	        "__acle_se_" #name ":\n\t"                                                                              \
+	        "ldr r1, =mv_sctx_entry_sp\n\t"                                                                        \
+	        "mrs r2, msp\n\t"                                                                                      \
+	        "str r2, [r1]\n\t"                                                                                     \
+	        "push {r4, lr}\n\t"                                                                                    \
+	        "bl " #body "\n\t"                                                                                      \
+	        "pop {r4, lr}\n\t"                                                                                     \
+	        "b mv_arch_call_exit\n\t"                                                                              \
+	        ".ltorg\n\t"                                                                                           \
+	        ".size " #name ", . - " #name "\n\t"                                                                  \
+	        ".size __acle_se_" #name ", . - __acle_se_" #name "\n\t"                                              \
+	        ".text\n")
+
+MV_CTX_GATEWAY(TZ_FreeModuleContext_S, mv_arch_tz_free);
+MV_CTX_GATEWAY(TZ_LoadContext_S, mv_arch_tz_load);
+MV_CTX_GATEWAY(TZ_StoreContext_S, mv_arch_tz_store);

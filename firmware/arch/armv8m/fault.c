@@ -11,15 +11,29 @@
 #include "mv/port.h"
 #include "mv_board.h"
 
-void mv_arch_fault(uint32_t exc_return, uint32_t msp_s) __attribute__((noreturn, used));
+void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s) __attribute__((noreturn, used));
 
-/* One naked entry for all of them: EXC_RETURN and the secure MSP are
- * taken before any C code moves the stack. */
+/* Faults run on a stack of their own: a fault can come from a secure
+ * stack that is full (frames the app stacked on a context or on MSP_S),
+ * and the handler never returns into what it interrupted anyway. */
+#define FAULT_STACK_BYTES 1024u
+__attribute__((used)) uint64_t mv_fault_stack[FAULT_STACK_BYTES / 8u];
+
+/* One naked entry for all of them: EXC_RETURN and both secure stack
+ * pointers are taken before anything moves a stack. */
 __attribute__((naked)) void mv_arch_fault_entry(void)
 {
 	__asm__ volatile("mov r0, lr\n\t"
 	                 "mrs r1, msp\n\t"
-	                 "b mv_arch_fault\n\t");
+	                 "mrs r2, psp\n\t"
+	                 "movs r3, #0\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "ldr r3, =mv_fault_stack + %c0\n\t"
+	                 "msr msp, r3\n\t"
+	                 "ldr r3, =mv_fault_stack\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "b mv_arch_fault\n\t"
+	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
 }
 
 static uint32_t app_reason(uint32_t exc)
@@ -61,6 +75,21 @@ static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
 	f->frame_ok = 1;
 }
 
+/* A frame on a secure stack: read only if all 32 bytes lie in the
+ * microvisor's RAM (the stack pointer of a failed stacking can be
+ * anything). */
+static void read_s_frame(uint32_t sp, struct mv_fault *f)
+{
+	if (sp < MVB_PART_MV_RAM_S_BASE || sp - MVB_PART_MV_RAM_S_BASE > MVB_PART_MV_RAM_SIZE - 32u)
+		return;
+	const volatile uint32_t *frame = (const volatile uint32_t *)sp;
+
+	f->lr = frame[5];
+	f->pc = frame[6];
+	f->xpsr = frame[7];
+	f->frame_ok = 1;
+}
+
 /* The app may have crashed inside one of its own handlers: drop the
  * non-secure system handlers' active state.  Non-zero if nothing but the
  * current exception is active now; an app IRQ handler cannot be
@@ -73,9 +102,13 @@ static int unwind_ns(void)
 	return (MV_REG(SCB_ICSR) & ICSR_RETTOBASE) != 0u;
 }
 
-void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
+void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 {
 	struct mv_fault f = {0};
+	struct mv_fault_facts ff = {0};
+
+	/* Before anything that could touch an FP register. */
+	mv_arch_fp_discard();
 
 	f.exc = mv_ipsr();
 	f.from_ns = (exc_return & EXC_RETURN_S) == 0u;
@@ -84,17 +117,12 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 	f.hfsr = MV_REG(SCB_HFSR);
 	f.bfar = MV_REG(SCB_BFAR);
 
-	if (f.exc >= EXC_IRQ0 && mv_port_irq_fault(f.exc - EXC_IRQ0, &f)) {
-		/* A violation report: the app's doing even when it fires
-		 * during a secure call, since the access came from NS. */
-		f.from_ns = 1;
-	} else if (f.from_ns && f.exc < EXC_IRQ0) {
-		f.reason = app_reason(f.exc);
-	} else if (f.exc >= EXC_IRQ0 || f.exc == EXC_NMI) {
-		f.reason = MV_R_MV_IRQ;
-	} else {
-		f.reason = MV_R_MV_FAULT;
-	}
+	ff.exc = f.exc;
+	ff.sfsr = f.sfsr;
+	ff.cfsr = f.cfsr;
+	ff.frame_ns = f.from_ns;
+	if (f.exc >= EXC_IRQ0 && mv_port_irq_fault(f.exc - EXC_IRQ0, &f))
+		ff.violation = 1; /* the app's doing even during a secure call: the access came from NS */
 
 	if (f.from_ns && f.exc == EXC_HARDFAULT) {
 		/* An escalated app fault: the cause sits in the app's own bank
@@ -106,14 +134,22 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 
 	if ((exc_return & EXC_RETURN_S) == 0u) {
 		read_ns_frame(exc_return, &f);
-	} else if ((exc_return & EXC_RETURN_SPSEL) == 0u && msp_s != 0u) {
-		/* Our own frame: trusted memory, worth showing for a bug hunt. */
-		const volatile uint32_t *frame = (const volatile uint32_t *)msp_s;
+	} else {
+		/* A secure stack: ours, trusted memory, worth showing for a
+		 * bug hunt, if the pointer lies on one of our stacks. */
+		uint32_t sp = (exc_return & EXC_RETURN_SPSEL) ? psp_s : msp_s;
 
-		f.lr = frame[5];
-		f.pc = frame[6];
-		f.xpsr = frame[7];
-		f.frame_ok = 1;
+		read_s_frame(sp, &f);
+	}
+
+	if (!ff.violation) {
+		if (!mv_fault_is_app(&ff))
+			f.reason = (f.exc >= EXC_IRQ0 || f.exc == EXC_NMI) ? MV_R_MV_IRQ : MV_R_MV_FAULT;
+		else if (f.frame_ok && (f.sfsr & MV_SFSR_INVEP) && f.pc == (MV_APP_RETURN_TRAP & ~1u))
+			f.reason = MV_R_APP_RETURNED;
+		else
+			f.reason = app_reason(f.exc);
+		f.from_ns = MV_REASON_EXIT(f.reason) != MV_EXIT_MV_FAULT;
 	}
 
 	/* Write-one-to-clear, so the next report starts clean. */
@@ -125,11 +161,27 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s)
 	mv_arch_reenter_from_handler(mv_on_app_fault(&f));
 }
 
-/* PendSV_S: the restart asked for by mv_restart_app(). */
-void mv_arch_restart_isr(void)
+/* PendSV_S: the restart asked for by mv_restart_app(), on the fault stack
+ * too (the context stack it interrupts is the app's to fill). */
+void mv_arch_restart(void) __attribute__((noreturn, used));
+
+__attribute__((naked)) void mv_arch_restart_isr(void)
+{
+	__asm__ volatile("movs r3, #0\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "ldr r3, =mv_fault_stack + %c0\n\t"
+	                 "msr msp, r3\n\t"
+	                 "ldr r3, =mv_fault_stack\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "b mv_arch_restart\n\t"
+	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
+}
+
+void mv_arch_restart(void)
 {
 	struct mv_fault f = {0};
 
+	mv_arch_fp_discard();
 	f.exc = mv_ipsr();
 	f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
 	f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
@@ -145,7 +197,13 @@ __attribute__((naked, noreturn)) static void reenter_frame(uint32_t delay_ms __a
 	 * seal and return into it: secure thread mode, MSP, no FP frame.
 	 * Whatever the faulting context had on the secure stack is gone. */
 	__asm__ volatile("sub r1, r1, #32\n\t"
+	                 "movs r3, #0\n\t"
+	                 "msr msplim, r3\n\t"
 	                 "msr msp, r1\n\t"
+	                 "ldr r3, =__mv_stack_bottom\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "movs r3, #%c0\n\t" /* app exceptions stay off until the next start */
+	                 "msr basepri, r3\n\t"
 	                 "movs r3, #0\n\t"
 	                 "str r0, [r1, #0]\n\t"
 	                 "str r3, [r1, #4]\n\t"
@@ -158,7 +216,8 @@ __attribute__((naked, noreturn)) static void reenter_frame(uint32_t delay_ms __a
 	                 "mov r3, #0x01000000\n\t"
 	                 "str r3, [r1, #28]\n\t"
 	                 "mvn lr, #6\n\t" /* 0xFFFFFFF9: EXC_RETURN_THREAD_S */
-	                 "bx lr\n\t");
+	                 "bx lr\n\t"
+	                 ".ltorg\n\t" ::"i"(PRIO_APP_MASK));
 }
 
 void mv_arch_reenter_from_handler(uint32_t delay_ms)
@@ -169,17 +228,6 @@ void mv_arch_reenter_from_handler(uint32_t delay_ms)
 	if (!unwind_ns())
 		mv_halt(MV_R_NESTED);
 	reenter_frame(delay_ms, __mv_stack_seal, mv_restart_entry);
-}
-
-void mv_arch_reenter_from_thread(uint32_t delay_ms)
-{
-	__asm__ volatile("msr msp, %1\n\t"
-	                 "mov r0, %0\n\t"
-	                 "b mv_restart_entry\n\t"
-	                 :
-	                 : "r"(delay_ms), "r"(__mv_stack_seal)
-	                 : "r0", "memory");
-	__builtin_unreachable();
 }
 
 void mv_arch_request_restart(void)

@@ -38,29 +38,61 @@ void mv_arch_ns_reset(uint32_t ram_base)
 	mv_barrier();
 }
 
-typedef void __attribute__((cmse_nonsecure_call)) mv_ns_reset_fn(void);
+extern uint32_t mv_sctx_pending[2];
 
 void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 {
+	/* The app is entered with BXNS from secure thread mode, not BLXNS:
+	 * nothing of the microvisor's thread is left on a secure stack for
+	 * the app to return into, and the reset handler's lr is the return
+	 * trap.  MSP_S becomes the shared secure context (sctx.c), which the
+	 * app's calls from thread mode run on; the boot stack is dropped. */
 	MV_REG(SCB_VTOR + MV_NS_ALIAS) = e->vtor;
 	__asm__ volatile("msr msp_ns, %0\n\t"
 	                 "msr msplim_ns, %1"
 	                 :
 	                 : "r"(e->msp), "r"(ram_base)
 	                 : "memory");
+	mv_sctx_reset();
+	mv_arch_fp_discard();
 	mv_barrier();
 
-	/* cmse_nsfptr_create clears bit 0, which makes BLXNS switch to the
-	 * non-secure state; libgcc's __gnu_cmse_nonsecure_call clears every
-	 * other register (core and FP) before the branch. */
-	mv_ns_reset_fn *reset = (mv_ns_reset_fn *)cmse_nsfptr_create(e->reset);
+	/* Every core register is cleared except the target; FP registers
+	 * hold nothing of the microvisor's (it computes nothing in them). */
+	register uint32_t target __asm__("r0") = e->reset & ~1u;
+	register uint32_t sp __asm__("r1") = mv_sctx_pending[0];
+	register uint32_t lim __asm__("r2") = mv_sctx_pending[1];
 
-	reset();
-
-	/* The app's reset handler returned: that is a crash like any other. */
-	struct mv_fault f = {0};
-
-	f.reason = MV_R_APP_RETURNED;
-	f.from_ns = 1;
-	mv_arch_reenter_from_thread(mv_on_app_fault(&f));
+	mv_sctx_pending[0] = 0;
+	/* App exceptions stay held off (BASEPRI_S, since the fault or the
+	 * boot) until the last instruction before BXNS: one taken any earlier
+	 * would run app code over this secure code.  What the last run left
+	 * pending goes first. */
+	MV_REG(SCB_ICSR + MV_NS_ALIAS) = ICSR_PENDSVCLR | ICSR_PENDSTCLR;
+	mv_barrier();
+	__asm__ volatile("movs r3, #0\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "msr msp, r1\n\t"
+	                 "msr msplim, r2\n\t"
+	                 "isb\n\t"
+	                 "ldr lr, =%c3\n\t"
+	                 "mov r1, r3\n\t"
+	                 "mov r2, r3\n\t"
+	                 "mov r4, r3\n\t"
+	                 "mov r5, r3\n\t"
+	                 "mov r6, r3\n\t"
+	                 "mov r7, r3\n\t"
+	                 "mov r8, r3\n\t"
+	                 "mov r9, r3\n\t"
+	                 "mov r10, r3\n\t"
+	                 "mov r11, r3\n\t"
+	                 "mov r12, r3\n\t"
+	                 "msr APSR_nzcvq, r3\n\t"
+	                 "msr basepri, r3\n\t"
+	                 "bxns r0\n\t"
+	                 ".ltorg\n\t"
+	                 :
+	                 : "r"(target), "r"(sp), "r"(lim), "i"(MV_APP_RETURN_TRAP)
+	                 : "memory");
+	__builtin_unreachable();
 }

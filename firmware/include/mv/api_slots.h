@@ -19,6 +19,11 @@
 	X(mv_ticks, 3, 1, 0)                                                                                           \
 	X(mv_wait, 4, 1, 0)                                                                                            \
 	X(mv_restart_app, 5, 1, 0)                                                                                     \
-	X(mv_exit, 6, 1, 0)
+	X(mv_exit, 6, 1, 0)                                                                                            \
+	X(TZ_InitContextSystem_S, 7, 1, 1)                                                                             \
+	X(TZ_AllocModuleContext_S, 8, 1, 1)                                                                            \
+	X(TZ_FreeModuleContext_S, 9, 1, 1)                                                                             \
+	X(TZ_LoadContext_S, 10, 1, 1)                                                                                  \
+	X(TZ_StoreContext_S, 11, 1, 1)
 
 #endif

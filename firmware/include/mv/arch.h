@@ -42,6 +42,14 @@ int mv_arch_ns_writable(void *p, uint32_t len);
 /* Non-zero if the current secure call came from a non-secure handler. */
 int mv_arch_caller_is_handler(void);
 
+/* Secure context stacks (mv/core.h, mv_sctx_*): the initial stack pointer
+ * (just below the stack's seal) and the limit of context `i`; PSP_S now;
+ * load context `i` with stack pointer `sp` (PSP_S and PSPLIM_S). */
+uint32_t mv_arch_sctx_top(uint32_t i);
+uint32_t mv_arch_sctx_bottom(uint32_t i);
+uint32_t mv_arch_sctx_sp(void);
+void mv_arch_sctx_switch(uint32_t i, uint32_t sp);
+
 uint32_t mv_arch_ticks(void);
 void mv_arch_wait_irq(void);
 

@@ -20,7 +20,7 @@
 
 /* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
 #define MV_FW_VERSION MVB_VERSION_PACK(0, 1, 0)
-#define MV_CORE_ABI MVB_ABI_PACK(1, 0)
+#define MV_CORE_ABI MVB_ABI_PACK(1, 1)
 
 /* Crash policy: a crash within MV_CRASH_WINDOW_MS of the app's start counts
  * as "in a row"; the MV_CRASH_LIMIT-th such crash stops the app for good.
@@ -134,6 +134,38 @@ struct mv_fault {
 	uint32_t nested; /* another exception is still active: no clean restart possible */
 };
 
+/* What a fault handler knows that the app cannot forge, for deciding whose
+ * fault it is (mv_fault_origin). */
+struct mv_fault_facts {
+	uint32_t exc;       /* exception number (IPSR) */
+	uint32_t sfsr;      /* secure fault status */
+	uint32_t cfsr;      /* secure bank of CFSR */
+	uint32_t frame_ns;  /* the fault's frame went to a non-secure stack */
+	uint32_t violation; /* a port's violation interrupt (PPC/MPC) */
+};
+
+/* SFSR and CFSR bits the classification reads (Armv8-M). */
+#define MV_SFSR_INVEP (1u << 0)
+#define MV_SFSR_INVIS (1u << 1)
+#define MV_SFSR_INVER (1u << 2)
+#define MV_SFSR_AUVIOL (1u << 3)
+#define MV_SFSR_INVTRAN (1u << 4)
+#define MV_SFSR_LSPERR (1u << 5)
+#define MV_SFSR_LSERR (1u << 7)
+#define MV_CFSR_INVSTATE (1u << 17)
+#define MV_CFSR_INVPC (1u << 18)
+#define MV_CFSR_STKOF (1u << 20)
+
+/* Non-zero if the fault is the app's doing (contained: count and
+ * restart), zero if it is the microvisor's own (safe mode).  The app's:
+ * anything stacked on its own stacks, every fault of a security-state
+ * transition it made (a call into secure code, an exception return into
+ * secure code, a branch to non-secure code, lazy FP stacking), an invalid
+ * exception return and a secure stack overflow (frames it stacked on a
+ * secure context by preempting calls).  Never decided from EXC_RETURN
+ * bits alone: an app handler can return with any value. */
+int mv_fault_is_app(const struct mv_fault_facts *ff);
+
 struct mv_crash_state {
 	uint32_t starts;      /* app starts since power-on */
 	uint32_t crashes;     /* crashes in a row */
@@ -148,6 +180,34 @@ void mv_crash_started(struct mv_crash_state *s, uint32_t now);
 /* Book a crash at tick `now`; returns MV_ACT_RESTART with *delay_ms set,
  * or MV_ACT_SAFE once MV_CRASH_LIMIT crashes came in a row. */
 enum mv_crash_action mv_crash_decide(struct mv_crash_state *s, uint32_t reason, uint32_t now, uint32_t *delay_ms);
+
+/* ------------------------------------------------------ secure contexts */
+/* Secure calls from app threads run in secure thread mode on a secure
+ * context (a stack of its own, PSP_S): context 0 is shared by every
+ * thread; 1..MV_SCTX_COUNT-1 are handed out through the TrustZone context
+ * calls, so that an RTOS can give each thread its own.  A context holds
+ * the frames of at most one call in progress: a thread-mode call that
+ * finds its context busy is refused (MV_EBUSY), which keeps every secure
+ * stack strictly last-in first-out whatever the app's scheduler does.
+ * The bookkeeping is here; the stacks and PSP_S are the arch layer's. */
+#define MV_SCTX_COUNT 8u
+
+/* Every app start: all contexts free and empty, context 0 loaded. */
+void mv_sctx_reset(void);
+/* Thread-mode call entry: claim the loaded context (*idx = its index);
+ * 0 if a call is already in progress on it. */
+int mv_sctx_claim(uint32_t *idx);
+void mv_sctx_release(uint32_t idx);
+/* The TrustZone context calls (CMSIS semantics: 1 ok, 0 refused; alloc
+ * returns the id or 0).  `handler` is non-zero when the caller is an app
+ * exception handler: only there may the loaded context change. */
+uint32_t mv_sctx_init_system(void);
+uint32_t mv_sctx_alloc(void);
+uint32_t mv_sctx_free(uint32_t id, int handler);
+uint32_t mv_sctx_load(uint32_t id, int handler);
+uint32_t mv_sctx_store(uint32_t id, int handler);
+/* Index of the loaded context (tests, status). */
+uint32_t mv_sctx_current(void);
 
 /* ------------------------------------------------- secure-call back ends */
 /* Each takes the raw NS arguments; the cmse_nonsecure_entry wrappers in

@@ -12,6 +12,18 @@
  * sub-word extension done by the (untrusted) caller.  Pointers are checked
  * by the microvisor against the caller's own view of memory; a bad pointer
  * returns MV_EFAULT, it never faults.  Freestanding (<stdint.h> only).
+ *
+ * Threads (firmware/PORTING.md): every call may be made from app threads
+ * and app interrupt handlers.  Calls from thread mode run on a secure
+ * context: the shared one, or the calling thread's own once its RTOS uses
+ * the TrustZone context calls below.  A call from thread mode that finds
+ * another call in progress on its context returns MV_EBUSY at once.
+ * Every call holds app interrupts off while it runs (mv_wait lets them in
+ * while it sleeps); the worst cases are in the README.  A scheduler that
+ * gives all threads the shared context must enter calls with PRIMASK set
+ * (mv_irq_save/mv_irq_restore below), or a thread switch in the few
+ * instructions before the microvisor masks interrupts can hand one
+ * thread's registers to another.
  */
 #ifndef MV_API_H
 #define MV_API_H
@@ -22,7 +34,7 @@
 
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
-#define MV_ABI_MINOR 0u
+#define MV_ABI_MINOR 1u
 #define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma)&0xffffu) << 16) | ((uint32_t)(mi)&0xffffu))
 #define MV_ABI MV_ABI_PACK(MV_ABI_MAJOR, MV_ABI_MINOR)
 
@@ -42,6 +54,8 @@ struct mv_info {
 	uint32_t mi_ticks_hz;    /* rate of mv_ticks() */
 };
 
+/* All calls: MV_EBUSY as described above (ABI 1.1). */
+
 /* ABI of the running microvisor, MV_ABI_PACK(major, minor).  Since 1.0. */
 uint32_t mv_version(void);
 
@@ -58,8 +72,9 @@ int32_t mv_log(const char *msg, uint32_t len);
 uint32_t mv_ticks(void);
 
 /* Sleep until at least `ms` milliseconds have passed (0: until the next
- * interrupt).  App interrupts still run meanwhile.  MV_EINVAL if ms is over
- * 60000.  Since 1.0. */
+ * interrupt).  App interrupts still run meanwhile, also when the caller
+ * entered with PRIMASK set; the call returns with the caller's PRIMASK.
+ * MV_EINVAL if ms is over 60000.  Since 1.0. */
 int32_t mv_wait(uint32_t ms);
 
 /* Restart the app from its reset vector, with fresh peripherals and
@@ -70,5 +85,42 @@ int32_t mv_restart_app(uint32_t why);
 /* Test builds only: end the emulator run with exit status `code` (0..63).
  * MV_EINVAL for a larger code, MV_ENOTSUP in production builds.  Since 1.0. */
 int32_t mv_exit(uint32_t code);
+
+/*
+ * The TrustZone context calls of CMSIS (tz_context.h), for RTOSes that give
+ * each thread its own secure context (RTX, FreeRTOS's TrustZone ports,
+ * Zephyr): the microvisor keeps MV_TZ_CONTEXTS contexts.  A thread whose
+ * context was loaded makes its secure calls on it, so threads preempted
+ * inside calls never share a secure stack.  Memory id 0 is the shared
+ * context every thread starts on.  Results as CMSIS defines them: 1 on
+ * success, 0 on failure; AllocModuleContext returns the id, 0 if none is
+ * free.  Load and Store only from the scheduler's handler (PendSV); Load
+ * stores the current context first.  Since 1.1.
+ */
+#define MV_TZ_CONTEXTS 7u
+
+uint32_t TZ_InitContextSystem_S(void);
+uint32_t TZ_AllocModuleContext_S(uint32_t module);
+uint32_t TZ_FreeModuleContext_S(uint32_t id);
+uint32_t TZ_LoadContext_S(uint32_t id);
+uint32_t TZ_StoreContext_S(uint32_t id);
+
+/* App-side helpers (no secure call): mask and restore the app's own
+ * interrupts around a secure call, for schedulers that do not load
+ * secure contexts. */
+#if defined(__arm__)
+static inline uint32_t mv_irq_save(void)
+{
+	uint32_t pm;
+
+	__asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(pm)::"memory");
+	return pm;
+}
+
+static inline void mv_irq_restore(uint32_t pm)
+{
+	__asm__ volatile("msr primask, %0" ::"r"(pm) : "memory");
+}
+#endif
 
 #endif

@@ -16,5 +16,6 @@
 #define MV_E2BIG (-3)   /* a length is over the call's limit */
 #define MV_ESTATE (-4)  /* not allowed from the caller's current mode */
 #define MV_ENOTSUP (-5) /* not available in this microvisor build */
+#define MV_EBUSY (-6)   /* another app thread is inside a call on the same secure context: try again later (ABI 1.1) */
 
 #endif

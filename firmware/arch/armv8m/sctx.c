@@ -1,0 +1,159 @@
+/*
+ * sctx.c - the secure context stacks and the way every secure call is
+ * entered and left: app interrupts held off (BASEPRI_S), the loaded
+ * context claimed for a call from app thread mode.  The bookkeeping
+ * (which context is loaded, which are busy) is core/sctx.c.
+ */
+#include "armv8m.h"
+#include "mv/arch.h"
+#include "mv/core.h"
+#include "sctx_int.h"
+
+/* Depths, from -fstack-usage plus the frames the app can stack: a call
+ * (mv_log is the deepest, ~0.3 KiB) and one exception frame with FP and
+ * callee state (0.2 KiB) taken in the few instructions before a call
+ * masks app interrupts.  Context 0 is shared, so every thread can leave
+ * one such frame on it: it gets room for several. */
+#define CTX0_BYTES 2048u
+#define CTX_BYTES 768u
+
+static uint64_t ctx0_stack[CTX0_BYTES / 8u];
+static uint64_t ctx_stack[MV_SCTX_COUNT - 1u][CTX_BYTES / 8u];
+
+#define STACK_SEAL 0xFEF5EDA5u
+
+static uint64_t *stack_of(uint32_t i, uint32_t *words)
+{
+	if (i == 0u) {
+		*words = CTX0_BYTES / 8u;
+		return ctx0_stack;
+	}
+	*words = CTX_BYTES / 8u;
+	return ctx_stack[i - 1u];
+}
+
+uint32_t mv_arch_sctx_bottom(uint32_t i)
+{
+	uint32_t n;
+
+	return (uint32_t)(uintptr_t)stack_of(i < MV_SCTX_COUNT ? i : 0u, &n);
+}
+
+uint32_t mv_arch_sctx_top(uint32_t i)
+{
+	uint32_t n;
+	uint64_t *s = stack_of(i < MV_SCTX_COUNT ? i : 0u, &n);
+	uint32_t *seal = (uint32_t *)&s[n - 1u];
+
+	/* The top 8 bytes hold the stack seal: a return that pops past the
+	 * last frame reads it and faults (integrity signature mismatch). */
+	seal[0] = STACK_SEAL;
+	seal[1] = STACK_SEAL;
+	return (uint32_t)(uintptr_t)seal;
+}
+
+/*
+ * Secure calls from app thread mode run on MSP_S: every secure exception
+ * clears CONTROL_S.SPSEL and nothing sets it again before the app runs,
+ * so the loaded context *is* MSP_S (and MSPLIM_S) while the app runs.
+ * The microvisor's own handlers push onto it and pop before they return;
+ * faults and restarts move to a stack of their own first.  A context
+ * switch asked for during a call is applied by the entry point's exit
+ * (mv_arch_call_exit), once the call's own frame is off the old stack;
+ * the stack pointer a context is stored with is the one the call found
+ * at its entry (mv_sctx_entry_sp, set by the same entry points).
+ */
+uint32_t mv_sctx_pending[2]; /* stack pointer (0: no switch), limit */
+uint32_t mv_sctx_entry_sp;
+
+uint32_t mv_arch_sctx_sp(void)
+{
+	return mv_sctx_entry_sp;
+}
+
+void mv_arch_sctx_switch(uint32_t i, uint32_t sp)
+{
+	mv_sctx_pending[1] = mv_arch_sctx_bottom(i);
+	mv_sctx_pending[0] = sp;
+}
+
+/* The common exit of the context calls: r0 holds the result, lr the
+ * return address, the call's frame is popped.  Apply a pending switch,
+ * then clear what the CMSE return sequence clears and return to the app. */
+__attribute__((naked)) void mv_arch_call_exit(void)
+{
+	__asm__ volatile("ldr r1, =mv_sctx_pending\n\t"
+	                 "ldr r2, [r1]\n\t"
+	                 "cbz r2, 1f\n\t"
+	                 "ldr r3, [r1, #4]\n\t"
+	                 "movs r12, #0\n\t"
+	                 "str r12, [r1]\n\t"
+	                 "msr msplim, r12\n\t"
+	                 "msr msp, r2\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "isb\n"
+	                 "1:\n\t"
+	                 "movs r1, #0\n\t"
+	                 "mov r2, r1\n\t"
+	                 "mov r3, r1\n\t"
+	                 "mov r12, r1\n\t"
+	                 "vmov s0, s1, r1, r1\n\t"
+	                 "vmov s2, s3, r1, r1\n\t"
+	                 "vmov s4, s5, r1, r1\n\t"
+	                 "vmov s6, s7, r1, r1\n\t"
+	                 "vmov s8, s9, r1, r1\n\t"
+	                 "vmov s10, s11, r1, r1\n\t"
+	                 "vmov s12, s13, r1, r1\n\t"
+	                 "vmov s14, s15, r1, r1\n\t"
+	                 "vmsr fpscr, r1\n\t"
+	                 "msr APSR_nzcvq, r1\n\t"
+	                 "bxns lr\n\t"
+	                 ".ltorg\n\t");
+}
+
+uint32_t mv_arch_call_begin(void)
+{
+	uint32_t old, idx;
+
+	__asm__ volatile("mrs %0, basepri" : "=r"(old));
+	__asm__ volatile("msr basepri, %0\n\tisb" ::"r"(PRIO_APP_MASK) : "memory");
+	if (mv_ipsr() != 0u)
+		return old | MV_CALL_HANDLER; /* on MSP_S: app handlers nest, never switch */
+	if (!mv_sctx_claim(&idx)) {
+		__asm__ volatile("msr basepri, %0" ::"r"(old) : "memory");
+		return MV_CALL_BUSY;
+	}
+	return old | ((idx + 1u) << 8);
+}
+
+void mv_arch_call_end(uint32_t token)
+{
+	__asm__ volatile("msr basepri, %0\n\tisb" ::"r"(PRIO_APP_MASK) : "memory");
+	if ((token & MV_CALL_HANDLER) == 0u && (token >> 8) != 0u)
+		mv_sctx_release((token >> 8) - 1u);
+	__asm__ volatile("msr basepri, %0" ::"r"(token & 0xffu) : "memory");
+}
+
+uint32_t mv_arch_call_open(uint32_t token)
+{
+	uint32_t pm;
+
+	/* mv_wait: the app's interrupts run while it sleeps, also when the
+	 * caller masked them to enter the call safely. */
+	__asm__ volatile("mrs %0, primask_ns" : "=r"(pm));
+	__asm__ volatile("msr primask_ns, %0\n\t"
+	                 "msr basepri, %1\n\t"
+	                 "isb" ::"r"(0u),
+	                 "r"(token & 0xffu)
+	                 : "memory");
+	return pm;
+}
+
+void mv_arch_call_close(uint32_t primask_ns)
+{
+	__asm__ volatile("msr basepri, %0\n\t"
+	                 "msr primask_ns, %1\n\t"
+	                 "isb" ::"r"(PRIO_APP_MASK),
+	                 "r"(primask_ns)
+	                 : "memory");
+}
