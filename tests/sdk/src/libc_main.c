@@ -1,7 +1,8 @@
 /*
  * libc_main.c - the C library in an app: snprintf into a buffer shown
  * with mv_log, memcpy, strlen, printf through stdout (the SDK's stream
- * to the console), and errno (thread-local in picolibc) from strtol.
+ * to the console), errno (thread-local in picolibc) from strtol, and
+ * malloc from the heap above the stack.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,5 +24,11 @@ int main(void)
 	errno = 0;
 	(void)strtol("99999999999999999999", NULL, 10);
 	printf("errno after overflow: %s\n", errno == ERANGE ? "ERANGE" : "wrong");
+	char *heap = malloc(100000);
+	if (heap) {
+		memset(heap, 'x', 100000);
+		printf("malloc: %s\n", heap[99999] == 'x' ? "ok" : "wrong");
+		free(heap);
+	}
 	return 0;
 }
