@@ -25,6 +25,8 @@
 #                    FPv5-SP, hard float, of every board so far)
 #   MVB_LIBC         cache: picolibc (default) or none
 #   MVB_PICOLIBC_DIR cache: picolibc's arm-none-eabi directory (include/, lib/)
+#   MVB_PRINTF       cache: full (default) or integer: picolibc's printf and
+#                    scanf without floating point, a third of the size
 #   MVB_ARM_GCC      cache: arm-none-eabi-gcc, asked for libgcc and the
 #                    multilib directory when the compiler is clang
 #   MVB_CXX_OPTIONS  cache: options of C++ sources (default -fno-exceptions
@@ -40,6 +42,8 @@ if(NOT MVB_CPU_FLAGS)
 endif()
 set(MVB_LIBC "picolibc" CACHE STRING "C library linked into apps: picolibc or none")
 set_property(CACHE MVB_LIBC PROPERTY STRINGS picolibc none)
+set(MVB_PRINTF "full" CACHE STRING "picolibc's printf/scanf: full, or integer (no floating point, smaller)")
+set_property(CACHE MVB_PRINTF PROPERTY STRINGS full integer)
 set(MVB_CXX_OPTIONS "-fno-exceptions;-fno-rtti;-fno-threadsafe-statics" CACHE STRING
 	"options of the app's C++ sources")
 
@@ -204,6 +208,13 @@ function(mv_add_app name)
 	# knows neither the warning nor the option.
 	if(MVB_LINKER_ID STREQUAL "GNU" AND MVB_LINKER_VERSION VERSION_GREATER_EQUAL 2.39)
 		target_link_options(${name} PRIVATE -Wl,--no-warn-rwx-segments)
+	endif()
+	# picolibc's own way to pick the integer-only printf (its specs file
+	# does the same for -DPICOLIBC_INTEGER_PRINTF_SCANF)
+	if(MVB_LIBC STREQUAL "picolibc" AND MVB_PRINTF STREQUAL "integer")
+		target_link_options(${name} PRIVATE -Wl,--defsym=vfprintf=__i_vfprintf -Wl,--defsym=vfscanf=__i_vfscanf)
+	elseif(NOT MVB_PRINTF STREQUAL "full" AND NOT MVB_PRINTF STREQUAL "integer")
+		message(FATAL_ERROR "MVB_PRINTF='${MVB_PRINTF}': full or integer")
 	endif()
 	target_link_libraries(${name} PRIVATE "${MVB_IMPLIB}" ${MVB_LIBC_LIBRARY} "${MVB_LIBGCC}")
 endfunction()
