@@ -56,6 +56,7 @@ static int build(int deflate, const struct mvb_bundle_view *b, unsigned salt, st
 	s.chunk_size = 1024;
 	s.allow_deflate = deflate;
 	s.base = b;
+	s.delta_page_size = 4096; /* mps2-an505's (mvb_delta_board_page) */
 	return mvb_bundle_build(&s, out);
 }
 
