@@ -55,10 +55,12 @@ int32_t mv_scall_log(const char *msg, uint32_t len)
 		return MV_EFAULT;
 	if (len > MV_LOG_MAX)
 		return MV_E2BIG;
+	/* An empty message is checked too: its pointer must still be one
+	 * the app could read a byte at. */
+	if (wraps(msg, len ? len : 1u) || !mv_arch_ns_readable(msg, len ? len : 1u))
+		return MV_EFAULT;
 	if (len == 0u)
 		return MV_OK;
-	if (wraps(msg, len) || !mv_arch_ns_readable(msg, len))
-		return MV_EFAULT;
 
 	/* Copy once, then print the copy: a second read of app memory could
 	 * see different bytes (TOCTOU). */

@@ -8,6 +8,24 @@
 
 #include "armv8m.h"
 #include "mv/arch.h"
+#include "mv_board.h"
+
+/* The allow-list: the app's own memory and nothing else.  TT only says
+ * whether an address is non-secure; the system control space and the
+ * non-secure peripheral window pass that test, yet the microvisor would
+ * touch them in secure state, where the same addresses are the secure
+ * bank (SHPR3, SysTick) or a bus error (a gated or empty peripheral
+ * slot).  So a buffer must also lie entirely in app_ram (reads and
+ * writes) or app_flash (reads). */
+static int in_app_memory(uintptr_t p, uint32_t len, int write)
+{
+	uintptr_t ram = MVB_PART_APP_RAM_NS_BASE, flash = MVB_PART_APP_FLASH_NS_BASE;
+
+	if (p >= ram && p - ram <= MVB_PART_APP_RAM_SIZE && len <= MVB_PART_APP_RAM_SIZE - (p - ram))
+		return 1;
+	return !write && p >= flash && p - flash <= MVB_PART_APP_FLASH_SIZE &&
+	       len <= MVB_PART_APP_FLASH_SIZE - (p - flash);
+}
 
 /* The caller's privilege decides which of its MPU's permissions apply:
  * unprivileged NS thread code must not reach privileged-only NS memory
@@ -24,7 +42,7 @@ static int caller_flags(void)
 
 int mv_arch_ns_readable(const void *p, uint32_t len)
 {
-	if (p == 0 || len == 0u)
+	if (p == 0 || len == 0u || !in_app_memory((uintptr_t)p, len, 0))
 		return 0;
 	return cmse_check_address_range((void *)(uintptr_t)p, len, CMSE_NONSECURE | CMSE_MPU_READ | caller_flags()) !=
 	       0;
@@ -32,7 +50,7 @@ int mv_arch_ns_readable(const void *p, uint32_t len)
 
 int mv_arch_ns_writable(void *p, uint32_t len)
 {
-	if (p == 0 || len == 0u)
+	if (p == 0 || len == 0u || !in_app_memory((uintptr_t)p, len, 1))
 		return 0;
 	return cmse_check_address_range(p, len, CMSE_NONSECURE | CMSE_MPU_READWRITE | caller_flags()) != 0;
 }
