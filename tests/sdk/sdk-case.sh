@@ -70,6 +70,12 @@ for d in $PATH; do
 	[ -n "$d" ] && [ ! -x "$d/mvbuild" ] && clean_path="$clean_path${clean_path:+:}$d"
 done
 IFS=$old_ifs
+# cmake and make stay reachable even if they shared a directory with one
+mkdir -p "$base/bin" || exit 2
+for t in cmake make gmake; do
+	p=$(command -v "$t") && ln -s "$p" "$base/bin/$t"
+done
+clean_path="$base/bin:$clean_path"
 run_path=$clean_path
 
 if [ -n "$install_from" ]; then
