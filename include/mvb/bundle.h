@@ -75,6 +75,16 @@ int mvb_bundle_decode(const struct mvb_bundle_view *v, unsigned i, struct mvb_bu
  * bl_base_sha256 names (or any layer), into out.  0 or MVB_EINPUT. */
 int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const struct mvb_bundle_view *base,
 			   struct mvb_buf *out);
+struct mvb_board;
+/* Where each layer lands on board b, by the device's own rule (mvu_place,
+ * src/update/mvu.h): the app layer exactly inside the app-code partition
+ * from its first byte, the microvisor layer inside microvisor-code (from
+ * its first byte) and veneers, each in the alias of its world.  Reports
+ * every misplaced layer at its bl_target_addr with the bytes at fault:
+ * bundle-layer-start, bundle-layer-partition, bundle-layer-outside.
+ * Returns 0 or MVB_EINPUT. */
+int mvb_bundle_check_layers(const struct mvb_bundle_view *v, const struct mvb_board *b, const char *file,
+			    struct mvb_diags *d);
 /* The page size (dh_page_size) of delta layer i: 0 with *ps, or MVB_EINPUT
  * when the layer is no delta or its patch header does not read. */
 int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps);

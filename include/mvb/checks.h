@@ -109,6 +109,9 @@
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
 	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
 	X(BUNDLE_BASE, "bundle-base", ERROR, "a delta layer's base bundle is not given or does not hold its base image") \
+	X(BUNDLE_LAYER_START, "bundle-layer-start", ERROR, "a layer does not start at the first byte of its partition, or lies in its other security alias") \
+	X(BUNDLE_LAYER_PARTITION, "bundle-layer-partition", ERROR, "a layer's bytes land in a partition of another role") \
+	X(BUNDLE_LAYER_OUTSIDE, "bundle-layer-outside", ERROR, "a layer's bytes lie outside every partition of the board") \
 	/* images read back (factory images for flash) */ \
 	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address") \
 	/* delta patches */ \

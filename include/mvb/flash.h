@@ -36,8 +36,9 @@ void mvb_flash_plan_release(struct mvb_flash_plan *p);
  * its address (a delta layer over the layer of base, the bundle the device
  * runs, that its bl_base_sha256 names; base may be NULL), plus the
  * installed-app header built from the manifest at the board's app_header
- * partition.  Returns 0, MVB_EINPUT (a layer does not decode, or does not
- * belong in b's memory) with a finding in d, or MVB_ENOMEM. */
+ * partition.  Returns 0, MVB_EINPUT (a layer lands outside its partition
+ * (mvb_bundle_check_layers), does not decode, or does not belong in b's
+ * memory) with findings in d, or MVB_ENOMEM. */
 int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v,
 			  const struct mvb_bundle_view *base, const struct mvb_board *b, const char *file,
 			  struct mvb_diags *d);

@@ -105,6 +105,16 @@ void json_doc_print(struct json *j);
 int cli_read(const char *path, unsigned char **data, size_t *len);
 /* NAME (boards/NAME.yaml in the data dir) or a path to a manifest. */
 int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d);
+struct mvb_bundle_view;
+/* The board of a bundle, as a device knows its own: board_arg (NAME|FILE)
+ * or else the board the bundle names (a plain name only; one this mvbuild
+ * does not know is a bundle-board finding), which must be the bundle's
+ * (bundle-board).  Callers then check the layers against it
+ * (mvb_bundle_check_layers).  Findings go to d; b is loaded when the
+ * board was.  Returns 0, MVB_EXIT_FINDINGS, or the exit status of a board
+ * that does not load. */
+int cli_bundle_board(const struct mvb_bundle_view *v, const char *path, const char *board_arg, struct mvb_board *b,
+		     struct mvb_diags *d);
 /* The board's secure entry table from firmware/prebuilt, or from path when
  * given.  *have is 0 when there is none for the board. */
 int cli_load_api(const char *path, const struct mvb_board *b, struct mvb_api *api, int *have, struct mvb_diags *d);

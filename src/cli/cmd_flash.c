@@ -163,22 +163,10 @@ static int load_bundle(const char *path, const struct mvb_bundle_view *v, const 
 		mvb_diags_release(d);
 		return MVB_EXIT_FINDINGS;
 	}
-	/* the bundle names its board; only a plain name may pick a manifest */
-	if (!board_arg && strspn(v->m.bm_board, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(v->m.bm_board)) {
-		cli_error("flash: '%s' names a board that is not a plain name; pass --board", path);
-		mvb_diags_release(d);
-		return MVB_EXIT_FINDINGS;
-	}
-	if ((rc = cli_load_board(board_arg ? board_arg : v->m.bm_board, b, d))) {
+	if ((rc = cli_bundle_board(v, path, board_arg, b, d))) {
 		cli_render_diags(stderr, d);
 		mvb_diags_release(d);
 		return rc;
-	}
-	if (strcmp(b->name, v->m.bm_board)) {
-		mvb_report(d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v->m.bm_board, b->name);
-		cli_render_diags(stderr, d);
-		mvb_diags_release(d);
-		return MVB_EXIT_FINDINGS;
 	}
 	/* signatures: at least one; with --key one valid by a trusted key */
 	if (keys && !allow_unsigned) {

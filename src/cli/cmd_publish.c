@@ -245,21 +245,15 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 
 /* ---- publish */
 
-/* The page of delta layers for the board a bundle names (a plain name,
- * checked by check_names). */
-static int delta_page(const char *board, uint32_t *page)
+/* The page of delta layers for board b. */
+static int delta_page(const struct mvb_board *b, uint32_t *page)
 {
-	struct mvb_board b;
 	struct mvb_diags d = MVB_DIAGS_INIT;
-	mvb_board_init(&b);
-	int rc = cli_load_board(board, &b, &d);
-	if (!rc && mvb_delta_board_page(&b, page, &d))
-		rc = MVB_EXIT_FINDINGS;
+	int rc = mvb_delta_board_page(b, page, &d) ? MVB_EXIT_FINDINGS : 0;
 	cli_render_diags(stderr, &d);
 	if (rc)
-		cli_error("publish: no deltas can be made for board '%s'; nothing published", board);
+		cli_error("publish: no deltas can be made for board '%s'; nothing published", b->name);
 	mvb_diags_release(&d);
-	mvb_board_release(&b);
 	return rc;
 }
 
@@ -412,8 +406,11 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	uint8_t bsha[32];
 	struct mvb_repo_release nr;
 	memset(&nr, 0, sizeof(nr));
+	struct mvb_board pb; /* the bundle's board: where its layers land, its delta page */
+	mvb_board_init(&pb);
 	if (!p->refresh) {
-		/* the bundle first: what devices will check, by the key they trust */
+		/* the bundle first: what devices will check, by the key they
+		 * trust, on the board it is for */
 		if ((rc = cli_load_bundle(p->bundle_path, &bdata, &blen, &bv)))
 			return rc;
 		struct mvb_diags d = MVB_DIAGS_INIT;
@@ -421,13 +418,17 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		mvb_bundle_check_payload(&bv, p->bundle_path, &d);
 		if (!d.errors)
 			mvb_bundle_check_sigs(&bv, p->bundle_path, &k, 1, &good, &d);
+		int brc = d.errors ? 0 : cli_bundle_board(&bv, p->bundle_path, NULL, &pb, &d);
+		if (!d.errors && !brc)
+			mvb_bundle_check_layers(&bv, &pb, p->bundle_path, &d);
 		cli_render_diags(stderr, &d);
-		rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+		rc = brc && brc != MVB_EXIT_FINDINGS ? brc : d.errors ? MVB_EXIT_FINDINGS : 0;
 		mvb_diags_release(&d);
 		if (rc) {
 			cli_error("publish: '%s' is not a bundle a device would accept with the --sign key; nothing published",
 				  p->bundle_path);
 			free(bdata);
+			mvb_board_release(&pb);
 			return rc;
 		}
 		snprintf(board, sizeof(board), "%.32s", bv.m.bm_board);
@@ -443,11 +444,13 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	}
 	if ((rc = check_names("publish", board, app, p->channel))) {
 		free(bdata);
+		mvb_board_release(&pb);
 		return rc;
 	}
 	chan_dir(dir, sizeof(dir), board, app, p->channel);
 	if (!p->dry_run && (rc = store_lock(s, dir, (int)p->lock_wait, p->break_lock))) {
 		free(bdata);
+		mvb_board_release(&pb);
 		return rc;
 	}
 
@@ -530,7 +533,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		nup++;
 		/* deltas go in pages of the board's erase size */
 		uint32_t page = 0;
-		if (nb && (rc = delta_page(board, &page)))
+		if (nb && (rc = delta_page(&pb, &page)))
 			goto done;
 		for (unsigned i = 0; i < nb; i++) {
 			if ((rc = add_delta(s, x, &bases[i], &bv, page, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
@@ -599,6 +602,7 @@ done:
 	mvb_buf_release(&out);
 	free(x);
 	free(bdata); /* the bundle's bytes (up[] borrowed them) */
+	mvb_board_release(&pb);
 	return rc;
 }
 

@@ -60,15 +60,16 @@ int cmd_verify(int argc, char **argv)
 	const char *keys = NULL, *board = NULL, *base = NULL, *format = "text";
 	const struct opt opts[] = {
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "trusted public keys; a valid signature by one is required" },
-		{ 'b', "board", OPT_STRING, &board, "NAME", "require the bundle to be for this board" },
+		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "the board (default: the bundle's); the bundle must be for it and its layers inside its partitions" },
 		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "the bundle delta layers were made from (the device's current one)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "verify",
-				       "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME] [--base OLD.mvb] [--format text|json]",
+				       "verify BUNDLE [--key PUB.pem[,PUB.pem...]] [--board NAME|FILE] [--base OLD.mvb] [--format text|json]",
 				       "Check a bundle as a device would: structure, every chunk hash, every layer's\n"
-				       "decoded image hash, the board, and the signatures by the given keys.",
+				       "decoded image hash, the board and where each layer lands on it, and the\n"
+				       "signatures by the given keys.",
 				       opts, 1, 1 };
 	const char *pos[16];
 	int npos, json, rc = opt_parse(&spec, argc, argv, pos, &npos);
@@ -93,8 +94,6 @@ int cmd_verify(int argc, char **argv)
 		cli_free_keys(k, &nk);
 		return rc;
 	}
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = pos[0];
 	unsigned char *bdata = NULL;
 	size_t blen;
 	struct mvb_bundle_view bv;
@@ -105,8 +104,19 @@ int cmd_verify(int argc, char **argv)
 	}
 	mvb_bundle_check_payload_base(&v, base ? &bv : NULL, pos[0], &d);
 	free(bdata);
-	if (board && strcmp(board, v.m.bm_board))
-		mvb_report(&d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", v.m.bm_board, board);
+	struct mvb_board b;
+	mvb_board_init(&b);
+	int brc = cli_bundle_board(&v, pos[0], board, &b, &d);
+	if (!brc)
+		mvb_bundle_check_layers(&v, &b, pos[0], &d);
+	mvb_board_release(&b);
+	if (brc && brc != MVB_EXIT_FINDINGS) { /* the board does not load */
+		cli_render_diags(stderr, &d);
+		mvb_diags_release(&d);
+		free(data);
+		cli_free_keys(k, &nk);
+		return brc;
+	}
 	unsigned good = 0;
 	mvb_bundle_check_sigs(&v, pos[0], k, nk, &good, &d);
 	if (json) {
@@ -252,8 +262,12 @@ static void periph_names(const struct inspect *in, const uint32_t mask[2], char 
 		snprintf(out, n, "none");
 }
 
-static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, size_t len)
+/* A bundle: what it holds, and, on the board it is for, where its layers
+ * land by the device's rule (findings in d). */
+static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, size_t len, struct mvb_diags *d)
 {
+	if (in->have_board && !strcmp(in->board.name, v->m.bm_board))
+		mvb_bundle_check_layers(v, &in->board, in->path, d);
 	char ver[32], hex[145], abi[16], periph[512];
 	uint8_t dg[32];
 	cli_version_str(v->m.bm_app_version, ver, sizeof(ver));
@@ -355,8 +369,9 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
+		json_diags(&j, d);
 		json_doc_print(&j);
-		return 0;
+		return d->errors ? MVB_EXIT_FINDINGS : 0;
 	}
 	char name[64];
 	cli_sanitize(in->path, name, sizeof(name));
@@ -407,7 +422,8 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		mvb_hex(v->s[i].sg_key_id, 8, hex);
 		printf("  signature %u: ECDSA P-256, key id %s\n", i, hex);
 	}
-	return 0;
+	cli_render_diags(stderr, d);
+	return d->errors ? MVB_EXIT_FINDINGS : 0;
 }
 
 /* Reads and parses an app ELF for inspect; *data and e are released by the caller. */
@@ -457,6 +473,7 @@ int cmd_inspect(int argc, char **argv)
 	if ((rc = cli_read(pos[0], &data, &len)))
 		return rc;
 	char title[256];
+	int misplaced = 0;
 	if (len >= 4 && !memcmp(data, "\177ELF", 4)) {
 		if (elf) {
 			cli_error("inspect: --elf goes with a bundle; '%s' is an ELF already", pos[0]);
@@ -480,8 +497,13 @@ int cmd_inspect(int argc, char **argv)
 		else if (!(rc = load_named_board(&in, board ? board : v.m.bm_board, board != NULL, map != NULL))) {
 			if (elf && !(rc = read_elf(elf, &edata, &elen, &e)))
 				in.nitems = mvb_map_elf_items(&e, in.items, MVB_MAP_MAX_ITEMS - MVB_BUNDLE_MAX_LAYERS);
-			if (!rc)
-				rc = inspect_bundle(&in, &v, len);
+			if (!rc) {
+				/* misplaced layers are findings (status 1), and the
+				 * map is still drawn: it shows where they land */
+				struct mvb_diags ld = MVB_DIAGS_INIT;
+				misplaced = inspect_bundle(&in, &v, len, &ld) == MVB_EXIT_FINDINGS;
+				mvb_diags_release(&ld);
+			}
 			char ver[32];
 			cli_version_str(v.m.bm_app_version, ver, sizeof(ver));
 			snprintf(title, sizeof(title), "bundle %s: app '%s' %s on board %s", pos[0], v.m.bm_app_name, ver,
@@ -498,6 +520,8 @@ int cmd_inspect(int argc, char **argv)
 		}
 		mvb_buf_release(&svg);
 	}
+	if (!rc && misplaced)
+		rc = MVB_EXIT_FINDINGS;
 	mvb_elf_release(&e);
 	if (in.have_board)
 		mvb_board_release(&in.board);

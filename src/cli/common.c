@@ -69,6 +69,35 @@ int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d)
 	return rc ? MVB_EXIT_FINDINGS : 0;
 }
 
+int cli_bundle_board(const struct mvb_bundle_view *v, const char *path, const char *board_arg, struct mvb_board *b,
+		     struct mvb_diags *d)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = path;
+	const char *name = v->m.bm_board;
+	if (!board_arg) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/boards/%s.yaml", sys_data_dir(), name);
+		/* a name from the bundle is untrusted: board names only, never a path */
+		if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name) || !sys_is_file(p)) {
+			char safe[64];
+			cli_sanitize(name, safe, sizeof(safe));
+			return mvb_report_hint(d, &l, MVB_CK_BUNDLE_BOARD, "name the board's manifest with --board FILE",
+					       "the bundle is for board '%s', which this mvbuild does not know", safe)
+				       ? MVB_EXIT_FINDINGS
+				       : 0;
+		}
+	}
+	int rc = cli_load_board(board_arg ? board_arg : name, b, d);
+	if (rc)
+		return rc;
+	if (strcmp(b->name, name))
+		return mvb_report(d, &l, MVB_CK_BUNDLE_BOARD, "bundle is for board '%s', not '%s'", name, b->name)
+			       ? MVB_EXIT_FINDINGS
+			       : 0;
+	return 0;
+}
+
 int cli_load_api(const char *path, const struct mvb_board *b, struct mvb_api *api, int *have, struct mvb_diags *d)
 {
 	char p[PATH_MAX];

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <zlib.h>
 #include "deflate_int.h"
+#include "mvb/board.h"
 #include "mvb/bundle.h"
 #include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
+#include "mvu.h"
 #include "mvb/status.h"
 
 const char *mvb_layer_role_name(unsigned role)
@@ -404,6 +406,79 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 				return bad(r, o, MVB_CK_BUNDLE_FIELD, "signature %u repeats the key id of signature %u", i, j);
 	}
 	return 0;
+}
+
+/* The board's partitions as the placement rule sees them. */
+static size_t board_parts(const struct mvb_board *b, struct mvu_part *out)
+{
+	for (size_t i = 0; i < b->npart; i++) {
+		const struct mvb_partition *p = &b->part[i];
+		uint32_t s = mvb_partition_s_base(b, p), ns = mvb_partition_ns_base(b, p), own = mvb_partition_base(b, p);
+		uint32_t role = p->role == MVB_ROLE_MV_CODE	 ? MVU_PART_MV_CODE
+				: p->role == MVB_ROLE_VENEERS	 ? MVU_PART_VENEERS
+				: p->role == MVB_ROLE_APP_CODE	 ? MVU_PART_APP_CODE
+				: p->role == MVB_ROLE_APP_HEADER ? MVU_PART_APP_HEADER
+								 : MVU_PART_OTHER;
+		out[i] = (struct mvu_part){ own, own == s ? ns : s, p->size, role };
+	}
+	return b->npart;
+}
+
+int mvb_bundle_check_layers(const struct mvb_bundle_view *v, const struct mvb_board *b, const char *file,
+			    struct mvb_diags *d)
+{
+	struct mvu_part parts[MVB_BOARD_MAX_PARTITIONS];
+	size_t n = board_parts(b, parts);
+	int failed = 0;
+	for (unsigned i = 0; i < v->nl; i++) {
+		const struct mvb_bundle_layer *l = &v->l[i];
+		struct mvu_where w;
+		int rc = mvu_place(parts, n, l->bl_role, l->bl_target_addr, l->bl_size, &w);
+		if (rc == MVU_PLACED)
+			continue;
+		failed = 1;
+		const char *role = mvb_layer_role_name(l->bl_role);
+		const struct mvb_partition *p = w.part < b->npart ? &b->part[w.part] : NULL;
+		uint32_t last = l->bl_size ? l->bl_target_addr + (l->bl_size - 1) : l->bl_target_addr;
+		struct mvb_loc loc = MVB_LOC_INIT;
+		loc.file = file;
+		loc.has_offset = 1;
+		loc.offset = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + (uint64_t)i * MVB_BUNDLE_LAYER_SIZE + 0x04;
+		loc.has_range = 1;
+		loc.lo = w.addr;
+		loc.hi = last;
+		switch (rc) {
+		case MVU_E_START:
+			mvb_report(d, &loc, MVB_CK_BUNDLE_LAYER_START,
+				   "%s layer starts at 0x%08x, but board '%s' installs it at 0x%08x, the start of '%s'", role,
+				   (unsigned)l->bl_target_addr, b->name, (unsigned)parts[w.part].base, p->name);
+			break;
+		case MVU_E_ALIAS:
+			mvb_report(d, &loc, MVB_CK_BUNDLE_LAYER_START,
+				   "%s layer reaches '%s' of board '%s' through its %s alias at 0x%08x; it belongs in the %s "
+				   "alias at 0x%08x",
+				   role, p->name, b->name, p->world == MVB_WORLD_NONSECURE ? "secure" : "non-secure",
+				   (unsigned)w.addr, p->world == MVB_WORLD_NONSECURE ? "non-secure" : "secure",
+				   (unsigned)(parts[w.part].base + (w.addr - parts[w.part].other_base)));
+			break;
+		case MVU_E_OVERLAP:
+			mvb_report(d, &loc, MVB_CK_BUNDLE_LAYER_PARTITION,
+				   "%s layer (0x%08x-0x%08x) runs into '%s' (%s) of board '%s' at 0x%08x", role,
+				   (unsigned)l->bl_target_addr, (unsigned)last, p->name, mvb_role_name(p->role), b->name,
+				   (unsigned)w.addr);
+			break;
+		case MVU_E_OUTSIDE:
+			mvb_report(d, &loc, MVB_CK_BUNDLE_LAYER_OUTSIDE,
+				   "%s layer (0x%08x-0x%08x) runs past every partition of board '%s' at 0x%08x", role,
+				   (unsigned)l->bl_target_addr, (unsigned)last, b->name, (unsigned)w.addr);
+			break;
+		default:
+			loc.has_range = 0;
+			mvb_report(d, &loc, MVB_CK_BUNDLE_LAYER_PARTITION, "board '%s' has no partition for a %s layer",
+				   b->name, role);
+		}
+	}
+	return failed ? MVB_EINPUT : 0;
 }
 
 int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps)

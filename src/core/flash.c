@@ -31,6 +31,10 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 	uint32_t app_addr = 0, app_len = 0;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = file;
+	/* every layer exactly inside its partition, as the device's installer
+	 * requires (the app from the first byte of app-code) */
+	if (mvb_bundle_check_layers(v, b, file, d))
+		return MVB_EINPUT;
 	for (unsigned i = 0; i < v->nl; i++) {
 		int rc = mvb_bundle_decode_base(v, i, base, &p->owned[i]);
 		if (rc == MVB_ENOMEM)
@@ -49,11 +53,6 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 	}
 	if (app) {
 		const struct mvb_partition *hp = mvb_board_role(b, MVB_ROLE_APP_HEADER);
-		const struct mvb_partition *fp = mvb_board_role(b, MVB_ROLE_APP_CODE);
-		if (app_addr != mvb_partition_ns_base(b, fp))
-			return mvb_report(d, &l, MVB_CK_BUNDLE_BOARD,
-					  "app layer at 0x%08x, but board '%s' installs apps at 0x%08x", (unsigned)app_addr,
-					  b->name, (unsigned)mvb_partition_ns_base(b, fp));
 		struct mvb_grant g;
 		memcpy(g.periph_mask, v->m.bm_periph_mask, sizeof(g.periph_mask));
 		memcpy(g.irq_mask, v->m.bm_irq_mask, sizeof(g.irq_mask));

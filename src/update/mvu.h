@@ -1,6 +1,7 @@
 /*
  * mvu.h - the update rules a device and mvbuild both apply, written once:
- * which release may be installed over the one a device runs (accept.c).
+ * which release may be installed over the one a device runs (accept.c),
+ * and where a bundle's layer may land on the board (place.c).
  * Freestanding C: <stdint.h> and <stddef.h> only, no C library call, no
  * allocation, no state; the same source is built into mvbuild (the core's
  * repo module calls it for `fetch`), its unit tests (tests/unit/
@@ -16,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mvb/bundle_format.h" /* MVB_LAYER_* (freestanding too) */
 
 /* A release as the rule sees it. */
 struct mvu_release {
@@ -49,5 +51,58 @@ struct mvu_release {
  * one the index gives for its version (--have), and 0 when neither is known.
  */
 int mvu_accept(const struct mvu_release *running, const struct mvu_release *offered, unsigned flags);
+
+/* ---- where a layer may land */
+
+/* What a partition is, as far as layers go (the board manifest's roles;
+ * every other role is MVU_PART_OTHER: a layer never writes there). */
+#define MVU_PART_OTHER 0u
+#define MVU_PART_MV_CODE 1u    /* microvisor-code: where the microvisor layer starts */
+#define MVU_PART_VENEERS 2u    /* veneers: the microvisor layer may run on into it */
+#define MVU_PART_APP_CODE 3u   /* app-code: the app layer, start to end */
+#define MVU_PART_APP_HEADER 4u /* app-header: written by the installer, never by a layer */
+
+/* A partition of the board.  base is its address in the alias of its own
+ * world (the secure alias for secure and NSC partitions, the non-secure
+ * one for non-secure partitions); other_base the same bytes seen through
+ * the other alias (equal to base where memory has one alias only).  A
+ * device fills the table from its generated board configuration, mvbuild
+ * from the board manifest. */
+struct mvu_part {
+	uint32_t base, other_base, size;
+	uint32_t role; /* MVU_PART_* */
+};
+
+/* Where mvu_place found the first fault. */
+#define MVU_NO_PART 0xffffffffu
+struct mvu_where {
+	uint32_t addr; /* the first byte at fault (the layer's start for MVU_E_START/MVU_E_ALIAS) */
+	uint32_t part; /* the partition concerned (index into the table), or MVU_NO_PART */
+};
+
+/* ---- results of mvu_place (negative: refused) */
+#define MVU_PLACED 0
+#define MVU_E_LAYER -3   /* a layer role without a partition on this board (or unknown) */
+#define MVU_E_START -4   /* it does not start at the first byte of its partition */
+#define MVU_E_ALIAS -5   /* it starts there (or runs on into it), but in the other security alias */
+#define MVU_E_OVERLAP -6 /* bytes land in a partition of another role (through either alias) */
+#define MVU_E_OUTSIDE -7 /* bytes lie in no partition (outside memory, or in a gap) */
+
+/*
+ * May a layer of role `layer` (MVB_LAYER_*) with `size` bytes at `addr` be
+ * written on a board with partitions parts[0..n)?  Exactly inside its
+ * partition:
+ *  - the app layer starts at the first byte of the app-code partition, in
+ *    its non-secure alias, and every byte lies inside that partition: not
+ *    over the app header, the microvisor, the secure alias, past the
+ *    partition or outside memory;
+ *  - the microvisor layer starts at the first byte of the microvisor-code
+ *    partition, in its secure alias, and runs on at most into veneers
+ *    partitions (the secure entry table it links in).
+ * Partitions must not overlap (the board manifest's rules).  A layer of
+ * size 0 only has to start right.  The first fault is described in *where.
+ */
+int mvu_place(const struct mvu_part *parts, size_t n, uint32_t layer, uint32_t addr, uint32_t size,
+	      struct mvu_where *where);
 
 #endif

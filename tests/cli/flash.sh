@@ -287,6 +287,17 @@ expect 1 "signed by an untrusted key" -- "$MVB" flash "$T/app.mvb" --probe "$PRO
 has err "no signature by the trusted key [0-9a-f]\{16\}: the bundle.s 1 signature is by key" "untrusted key named"
 expect 1 "another board" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --board stm32u585
 has err "\[bundle-board\]" "board id"
+# a validly signed bundle whose app layer sits in the secure alias, or
+# over the app header: refused before anything is written
+for c in secure:0x10200000 header:0x10022000; do
+	python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + 192 + 96 + 4, int(sys.argv[3], 0)); open(sys.argv[2],"wb").write(b)' \
+		"$T/app.mvb" "$T/place-u.mvb" "${c#*:}"
+	"$MVB" sign "$T/place-u.mvb" --key "$T/k.pem" -o "$T/place.mvb" >/dev/null 2>&1 || bad "sign the ${c%%:*} case"
+	n0=$(wc -l <"$T/sim.log")
+	expect 1 "misplaced app layer (${c%%:*})" -- "$MVB" flash "$T/place.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+	has err "offset 0x164: error: app layer .*\[bundle-layer-start\]" "misplaced (${c%%:*}): id and where"
+	if [ "$(wc -l <"$T/sim.log")" = "$n0" ]; then ok; else bad "misplaced (${c%%:*}): the server was spoken to"; fi
+done
 head -c 300 "$T/app.mvb" >"$T/trunc.mvb"
 expect 1 "truncated bundle" -- "$MVB" flash "$T/trunc.mvb" --probe "$PROBE"
 sed '3s/..$/00/' "$T/factory.hex" >"$T/badsum.hex"

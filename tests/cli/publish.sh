@@ -183,6 +183,14 @@ same "$T/down.out" "$T/back.mvb" "down: the rollback release's bytes"
 expect 0 "down: up to date on 1.0.5" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/back.mvb" --key "$T/k.pub.pem" -o "$T/down.none"
 has out "nothing to download" "down: the running release is not fetched again"
 
+# --- layers against the board's partitions: a validly signed bundle whose
+# app layer sits over the app header is not published
+python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + 192 + 96 + 4, 0x10022000); open(sys.argv[2],"wb").write(b)' "$T/r1.mvb" "$T/misplaced-u.mvb"
+"$MVB" sign "$T/misplaced-u.mvb" --key "$T/k.pem" -o "$T/misplaced.mvb" >/dev/null 2>&1 || bad "sign the misplaced bundle"
+expect 1 "misplaced layer not published" -- "$MVB" publish "$T/misplaced.mvb" --repo "$T/mp" --sign "$T/k.pem"
+has err "misplaced.mvb: address (0x10022000-0x1002....): offset 0x164: error: app layer starts at 0x10022000, but board 'mps2-an505' installs it at 0x00200000, the start of 'app_flash' \[bundle-layer-start\]" "misplaced: id and where"
+if [ -e "$T/mp" ]; then bad "a refused bundle created the repository"; else ok; fi
+
 # --- a real nginx with its WebDAV module on a free loopback port
 N=$T/nginx
 if ! PORT=$("$SRC/tests/tools/nginx-dav.sh" start "$N"); then

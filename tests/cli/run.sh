@@ -209,6 +209,33 @@ if [ -f "$FW" ]; then
 	has out "a delta in pages of 8192 bytes over the installed image" "page size in the text"
 	expect 0 "mps2-an505 deltas keep 4 KiB pages" -- "$MVB" inspect "$T/blob1d.mvb" --format json
 	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; assert [x["page_size"] for x in l if x["encoding"]=="delta"]==[4096]*2, l' "$T/out"; then ok; else bad "mps2-an505 delta page size"; fi
+	# layers against the board's partitions (the device's rule): validly
+	# signed bundles whose app layer sits in the secure alias, over the app
+	# header, over the microvisor, or is larger than app_flash
+	"$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/place.mvb" 2>/dev/null || bad "bundle for the placement cases"
+	for c in header:0x10022000 microvisor:0x00000000 secure:0x10200000; do
+		python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + 192 + 96 + 4, int(sys.argv[3], 0)); open(sys.argv[2],"wb").write(b)' \
+			"$T/place.mvb" "$T/place-u-${c%%:*}.mvb" "${c#*:}"
+		"$MVB" sign "$T/place-u-${c%%:*}.mvb" --key "$T/k.pem" -o "$T/place-${c%%:*}.mvb" >/dev/null 2>&1 || bad "sign the ${c%%:*} case"
+		expect 1 "verify: app layer over the ${c%%:*}" -- "$MVB" verify "$T/place-${c%%:*}.mvb" --key "$T/k.pub.pem"
+		has out "offset 0x164: error: app layer .*\[bundle-layer-start\]" "verify: the ${c%%:*} case's id and where"
+	done
+	has out "app layer reaches 'app_flash' of board 'mps2-an505' through its secure alias at 0x10200000" "secure alias named"
+	expect 1 "verify json: the layer's finding" -- "$MVB" verify "$T/place-secure.mvb" --key "$T/k.pub.pem" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=d["findings"]; assert not d["ok"] and [x["id"] for x in f]==["bundle-layer-start"] and f[0]["location"]["offset"]==0x164 and f[0]["location"]["start"]=="0x10200000", f' "$T/out"; then ok; else bad "verify json: layer finding"; fi
+	expect 1 "inspect: the misplaced layer is a finding" -- "$MVB" inspect "$T/place-header.mvb"
+	has out "layers:" "inspect still shows the bundle"
+	has err "\[bundle-layer-start\]" "inspect: the id"
+	expect 1 "inspect json: findings" -- "$MVB" inspect "$T/place-header.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["id"] for x in d["findings"]]==["bundle-layer-start"] and d["errors"]==1 and len(d["layers"])==2, d["findings"]' "$T/out"; then ok; else bad "inspect json: findings"; fi
+	expect 0 "inspect: a good bundle has no findings" -- "$MVB" inspect "$T/place.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["findings"]==[] and d["errors"]==0' "$T/out"; then ok; else bad "inspect json: no findings"; fi
+	# larger than app_flash: the 800 KB app against a board file whose
+	# app_flash is 512 KiB
+	python3 -c 'import sys; t=sys.stdin.read(); a="  - name: app_flash\n    memory: code\n    offset: 0x200000\n    size: 2MiB"; assert a in t; sys.stdout.write(t.replace(a, a[:-4] + "512KiB"))' <"$SRC/boards/mps2-an505.yaml" >"$T/small-app.yaml"
+	expect 1 "verify: app layer larger than app_flash" -- "$MVB" verify "$T/blob1.mvb" --key "$T/k.pub.pem" --board "$T/small-app.yaml"
+	has out "error: app layer (0x00200000-0x002.....) runs past every partition of board 'mps2-an505' at 0x00280000 \[bundle-layer-outside\]" "too large named"
+	expect 0 "verify: the same on the shipped board" -- "$MVB" verify "$T/blob1.mvb" --key "$T/k.pub.pem"
 	# keygen and sign: the key id, as bundles name it
 	expect 0 "keygen json" -- "$MVB" keygen -o "$T/jk.pem" --format json
 	if python3 -c 'import json,sys,os,stat; d=json.load(open(sys.argv[1])); assert d["private_key"]==sys.argv[2] and d["public_key"]==sys.argv[3] and d["encrypted"] is False and len(d["key_id"])==16 and stat.S_IMODE(os.stat(sys.argv[2]).st_mode)==0o600' "$T/out" "$T/jk.pem" "$T/jk.pub.pem"; then ok; else bad "keygen json"; fi

@@ -16,12 +16,18 @@
  * MVB_FUZZ_EMIT=DIR the replay binary writes seeds signed with the
  * trusted key (a full bundle, a raw one, a delta one) to DIR.
  *
- * Covers: src/core/bundle.c src/core/sign.c
+ * Every parsed input's layers are also placed on a board (the code memory
+ * of mps2-an505, built here: mvb_bundle_check_layers and the device's
+ * mvu_place), with the oracle that a bundle whose layers pass lies inside
+ * the partitions it may use.
+ *
+ * Covers: src/core/bundle.c src/core/sign.c src/update/place.c
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "mvb/board.h"
 #include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
@@ -30,6 +36,35 @@ static struct mvb_key *key; /* private; also the trusted public key */
 static uint8_t key_id[8];
 static struct mvb_buf base_bytes = MVB_BUF_INIT;
 static struct mvb_bundle_view base;
+static struct mvb_board board; /* mps2-an505's code memory and its partitions */
+
+static void make_board(void)
+{
+	strcpy(board.name, "mps2-an505");
+	board.nmem = 1;
+	board.mem[0] = (struct mvb_memory){ .name = "code", .s_base = 0x10000000u, .ns_base = 0, .size = 4u << 20 };
+	static const struct {
+		const char *name;
+		uint32_t off, size;
+		enum mvb_world world;
+		enum mvb_role role;
+	} p[] = {
+		{ "mv_code", 0, 0x1f000, MVB_WORLD_SECURE, MVB_ROLE_MV_CODE },
+		{ "mv_nsc", 0x1f000, 0x1000, MVB_WORLD_NSC, MVB_ROLE_VENEERS },
+		{ "mv_state", 0x20000, 0x2000, MVB_WORLD_SECURE, MVB_ROLE_RESERVED },
+		{ "app_header", 0x22000, 0x400, MVB_WORLD_SECURE, MVB_ROLE_APP_HEADER },
+		{ "app_flash", 0x200000, 0x200000, MVB_WORLD_NONSECURE, MVB_ROLE_APP_CODE },
+	};
+	for (unsigned i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		struct mvb_partition *q = &board.part[board.npart++];
+		strcpy(q->name, p[i].name);
+		q->memory = 0;
+		q->offset = p[i].off;
+		q->size = p[i].size;
+		q->world = p[i].world;
+		q->role = p[i].role;
+	}
+}
 
 static void image(unsigned char *p, size_t n, unsigned salt)
 {
@@ -102,6 +137,7 @@ static void setup(void)
 	done = 1;
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	key = fuzz_trusted_key();
+	make_board();
 	if (build(1, NULL, 0, &base_bytes) || mvb_bundle_parse(&base, "base.mvb", base_bytes.data, base_bytes.len, &d))
 		abort();
 	mvb_key_id(key, key_id);
@@ -157,6 +193,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mvb_bundle_parse(&v, "fuzz.mvb", copy, size, &d) == 0) {
 		mvb_bundle_check_payload(&v, "fuzz.mvb", &d);
 		mvb_bundle_check_payload_base(&v, &base, "fuzz.mvb", &d);
+		if (mvb_bundle_check_layers(&v, &board, "fuzz.mvb", &d) == 0)
+			for (unsigned i = 0; i < v.nl; i++) {
+				uint64_t a = v.l[i].bl_target_addr, e = a + v.l[i].bl_size;
+				int app = v.l[i].bl_role == MVB_LAYER_APP;
+				/* placed: the app in app_flash, the microvisor in mv_code + mv_nsc */
+				if (app ? a != 0x00200000u || e > 0x00400000u : a != 0x10000000u || e > 0x10020000u)
+					abort();
+			}
 		/* ECDSA verification costs milliseconds, and a mutant's signature
 		 * almost never verifies: check it for one input in 16 (by a hash
 		 * of the whole input, so the same ones every time) */

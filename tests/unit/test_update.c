@@ -1,10 +1,15 @@
 /* test_update.c - the update rules shared with the device (src/update):
  * which release may be installed over the running one, as a table of
- * {running, offered, flags, expected result}; and the core's use of it for
- * a channel index (mvb_repo_check_offer: ids and where they point). */
+ * {running, offered, flags, expected result}, and the core's use of it for
+ * a channel index (mvb_repo_check_offer: ids and where they point); where
+ * a layer may land, as a table of {partitions, layer, expected result and
+ * fault}, and the core's use of it for a bundle on a shipped board
+ * (mvb_bundle_check_layers: ids, offsets and ranges). */
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "mvb/board.h"
+#include "mvb/bundle.h"
 #include "mvb/repo.h"
 #include "mvb/status.h"
 #include "mvu.h"
@@ -109,11 +114,151 @@ static void offer(void **state)
 	free(x);
 }
 
+/* mps2-an505's partitions, as a device's configuration would list them */
+static const struct mvu_part an505[] = {
+	{ 0x10000000, 0x00000000, 0x1f000, MVU_PART_MV_CODE },   /* mv_code */
+	{ 0x1001f000, 0x0001f000, 0x1000, MVU_PART_VENEERS },    /* mv_nsc */
+	{ 0x10020000, 0x00020000, 0x2000, MVU_PART_OTHER },      /* mv_state */
+	{ 0x10022000, 0x00022000, 0x400, MVU_PART_APP_HEADER },  /* app_header */
+	{ 0x00200000, 0x10200000, 0x200000, MVU_PART_APP_CODE }, /* app_flash */
+	{ 0x28000000, 0x38000000, 0x200000, MVU_PART_OTHER },    /* app_ram */
+	{ 0x38200000, 0x28200000, 0x10000, MVU_PART_OTHER },     /* mv_ram */
+};
+/* odd tables: an app partition whose secure alias follows it directly, and
+ * a microvisor partition followed by another's non-secure alias */
+static const struct mvu_part adjacent_alias[] = {
+	{ 0x00200000, 0x00201000, 0x1000, MVU_PART_APP_CODE },
+};
+static const struct mvu_part other_alias_next[] = {
+	{ 0x10000000, 0x00000000, 0x1000, MVU_PART_MV_CODE },
+	{ 0x00004000, 0x10001000, 0x1000, MVU_PART_OTHER },
+};
+
+#define T(x) x, sizeof(x) / sizeof(x[0])
+static const struct place_row {
+	const char *what;
+	const struct mvu_part *parts;
+	size_t n;
+	uint32_t layer, addr, size;
+	int want;
+	uint32_t at, part; /* where the fault is (for a refusal) */
+} place_rows[] = {
+	{ "app filling app_flash", T(an505), MVB_LAYER_APP, 0x00200000, 0x200000, MVU_PLACED, 0, 0 },
+	{ "a small app", T(an505), MVB_LAYER_APP, 0x00200000, 0x400, MVU_PLACED, 0, 0 },
+	{ "an empty app", T(an505), MVB_LAYER_APP, 0x00200000, 0, MVU_PLACED, 0, 0 },
+	{ "app one byte larger than app_flash", T(an505), MVB_LAYER_APP, 0x00200000, 0x200001, MVU_E_OUTSIDE, 0x00400000,
+	  MVU_NO_PART },
+	{ "app wrapping the address space", T(an505), MVB_LAYER_APP, 0x00200000, 0xffffffffu, MVU_E_OUTSIDE, 0x00400000,
+	  MVU_NO_PART },
+	{ "app in the secure alias", T(an505), MVB_LAYER_APP, 0x10200000, 0x400, MVU_E_ALIAS, 0x10200000, 4 },
+	{ "app over the app header", T(an505), MVB_LAYER_APP, 0x10022000, 0x400, MVU_E_START, 0x10022000, 4 },
+	{ "app over the microvisor", T(an505), MVB_LAYER_APP, 0x00000000, 0x400, MVU_E_START, 0, 4 },
+	{ "app inside app_flash but not at its start", T(an505), MVB_LAYER_APP, 0x00201000, 0x400, MVU_E_START, 0x00201000,
+	  4 },
+	{ "app outside memory", T(an505), MVB_LAYER_APP, 0x60000000, 0x400, MVU_E_START, 0x60000000, 4 },
+	{ "microvisor over code and veneers", T(an505), MVB_LAYER_MICROVISOR, 0x10000000, 0x20000, MVU_PLACED, 0, 0 },
+	{ "microvisor in its code partition", T(an505), MVB_LAYER_MICROVISOR, 0x10000000, 0x1f000, MVU_PLACED, 0, 0 },
+	{ "microvisor into its state", T(an505), MVB_LAYER_MICROVISOR, 0x10000000, 0x20001, MVU_E_OVERLAP, 0x10020000, 2 },
+	{ "microvisor over the app header", T(an505), MVB_LAYER_MICROVISOR, 0x10000000, 0x22400, MVU_E_OVERLAP,
+	  0x10020000, 2 },
+	{ "microvisor in the non-secure alias", T(an505), MVB_LAYER_MICROVISOR, 0x00000000, 0x1000, MVU_E_ALIAS, 0, 0 },
+	{ "microvisor not at its start", T(an505), MVB_LAYER_MICROVISOR, 0x10001000, 0x1000, MVU_E_START, 0x10001000, 0 },
+	{ "an unknown layer role", T(an505), 7, 0x00200000, 0x400, MVU_E_LAYER, 0x00200000, MVU_NO_PART },
+	{ "a board without app-code", an505, 3, MVB_LAYER_APP, 0x00200000, 0x400, MVU_E_LAYER, 0x00200000, MVU_NO_PART },
+	{ "app running on into its own other alias", T(adjacent_alias), MVB_LAYER_APP, 0x00200000, 0x2000, MVU_E_ALIAS,
+	  0x00201000, 0 },
+	{ "microvisor running into another partition's other alias", T(other_alias_next), MVB_LAYER_MICROVISOR,
+	  0x10000000, 0x2000, MVU_E_OVERLAP, 0x10001000, 1 },
+};
+
+static void place_rule(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(place_rows) / sizeof(place_rows[0]); i++) {
+		const struct place_row *r = &place_rows[i];
+		struct mvu_where w = { 0x12345678, 0x12345678 };
+		int got = mvu_place(r->parts, r->n, r->layer, r->addr, r->size, &w);
+		if (got != r->want || (r->want != MVU_PLACED && (w.addr != r->at || w.part != r->part)))
+			fail_msg("row '%s': %d at 0x%08x part %u, want %d at 0x%08x part %u", r->what, got, w.addr, w.part,
+				 r->want, r->at, r->part);
+	}
+}
+
+/* The core's use of the rule on a shipped board: a bundle of two layers,
+ * then each row moves or grows one in the parsed view. */
+static const struct layers_row {
+	const char *what, *board;
+	unsigned layer;
+	int move;            /* 1: the layer goes to addr */
+	uint32_t addr, size; /* size 0: as built */
+	const char *id;      /* NULL: placed */
+	uint32_t lo, hi;     /* the range named */
+} layers_rows[] = {
+	{ "as built", "mps2-an505", 1, 0, 0, 0, NULL, 0, 0 },
+	{ "app in the secure alias", "mps2-an505", 1, 1, 0x10200000, 0, "bundle-layer-start", 0x10200000, 0x102003ff },
+	{ "app over the app header", "mps2-an505", 1, 1, 0x10022000, 0, "bundle-layer-start", 0x10022000, 0x100223ff },
+	{ "app over the microvisor", "mps2-an505", 1, 1, 0x00000000, 0, "bundle-layer-start", 0x00000000, 0x000003ff },
+	{ "app larger than app_flash", "mps2-an505", 1, 0, 0, 0x200400, "bundle-layer-outside", 0x00400000, 0x002003ff + 0x200000 },
+	{ "microvisor into mv_state", "mps2-an505", 0, 0, 0, 0x20400, "bundle-layer-partition", 0x10020000, 0x100203ff },
+	{ "the same bundle on stm32u585", "stm32u585", 1, 0, 0, 0, "bundle-layer-start", 0x00200000, 0x002003ff },
+	{ "its microvisor on stm32u585", "stm32u585", 0, 0, 0, 0, "bundle-layer-start", 0x10000000, 0x100003ff },
+};
+
+static void check_layers(void **state)
+{
+	(void)state;
+	static unsigned char mv[0x400], app[0x400];
+	memset(mv, 0x11, sizeof(mv));
+	memset(app, 0x22, sizeof(app));
+	struct mvb_bundle_spec s;
+	memset(&s, 0, sizeof(s));
+	strcpy(s.manifest.bm_board, "mps2-an505");
+	strcpy(s.manifest.bm_app_name, "demo");
+	s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, 0x10000000, mv, sizeof(mv) };
+	s.layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, 0x00200000, app, sizeof(app) };
+	s.nlayers = 2;
+	struct mvb_buf b = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_build(&s, &b), 0);
+	for (size_t i = 0; i < sizeof(layers_rows) / sizeof(layers_rows[0]); i++) {
+		const struct layers_row *r = &layers_rows[i];
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&v, "b.mvb", b.data, b.len, &d), 0);
+		if (r->move)
+			v.l[r->layer].bl_target_addr = r->addr;
+		if (r->size)
+			v.l[r->layer].bl_size = r->size;
+		struct mvb_board board;
+		tu_board(&board, r->board);
+		int rc = mvb_bundle_check_layers(&v, &board, "b.mvb", &d);
+		/* the finding at the layer's bl_target_addr (a bundle for another
+		 * board has one for each layer) */
+		int ok = r->id ? rc == MVB_EINPUT && d.n >= 1 : rc == 0 && d.n == 0;
+		const struct mvb_diag *g = NULL;
+		for (size_t k = 0; k < d.n; k++)
+			if (d.v[k].has_offset && d.v[k].offset == 64 + 192 + 96 * r->layer + 4)
+				g = &d.v[k];
+		if (r->id)
+			ok = ok && g && !strcmp(mvb_check_info(g->check)->id, r->id) && g->has_range && g->lo == r->lo &&
+			     g->hi == r->hi && d.n == (strcmp(r->board, "mps2-an505") ? 2u : 1u);
+		if (!ok) {
+			print_error("row '%s': rc %d\n", r->what, rc);
+			tu_print(&d);
+			fail();
+		}
+		mvb_diags_release(&d);
+		mvb_board_release(&board);
+	}
+	mvb_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accept_rule),
 		cmocka_unit_test(offer),
+		cmocka_unit_test(place_rule),
+		cmocka_unit_test(check_layers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
