@@ -9,6 +9,10 @@
 
 #include "mv_api.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 static inline void mv_print(const char *s)
 {
 	uint32_t n = 0;
@@ -53,5 +57,9 @@ static inline void mv_print_hex(const char *label, uint32_t v)
 	mv_print(label);
 	mv_print(b);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

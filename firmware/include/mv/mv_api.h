@@ -32,6 +32,10 @@
 
 #include "status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
 #define MV_ABI_MINOR 1u
@@ -120,6 +124,10 @@ static inline uint32_t mv_irq_save(void)
 static inline void mv_irq_restore(uint32_t pm)
 {
 	__asm__ volatile("msr primask, %0" ::"r"(pm) : "memory");
+}
+#endif
+
+#ifdef __cplusplus
 }
 #endif
 
