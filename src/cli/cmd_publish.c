@@ -1111,6 +1111,13 @@ int cmd_fetch(int argc, char **argv)
 		cli_error("fetch: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
+	/* the output must not replace the device's state or the bundle it runs
+	 * (checked before anything is read: the state is written first) */
+	if (out && strcmp(out, "-") && ((state && sys_same_file(out, state)) || (base_path && sys_same_file(out, base_path)))) {
+		cli_error("fetch: -o '%s' is the %s file; give the download another name", out,
+			  state && sys_same_file(out, state) ? "--state" : "--base");
+		return MVB_EXIT_USAGE;
+	}
 	struct fetch_json fj = { NULL, board, app, channel, NULL, NULL, NULL, NULL, NULL, NULL };
 	unsigned hv[3] = { 0, 0, 0 };
 	if (have && mvb_version_parse(have, &hv[0], &hv[1], &hv[2])) {

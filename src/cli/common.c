@@ -15,7 +15,17 @@
 int cli_read(const char *path, unsigned char **data, size_t *len)
 {
 	if (sys_read_file(path, CLI_MAX_INPUT, data, len) < 0) {
-		cli_error("cannot read '%s': %s", path, errno == EFBIG ? "larger than 256 MiB" : strerror(errno));
+		int e = errno;
+		char what[64];
+		if (e == EFBIG)
+			snprintf(what, sizeof(what), "larger than 256 MiB");
+		else if (e == ETIMEDOUT)
+			snprintf(what, sizeof(what), "a pipe or device that did not end within %d s", SYS_INPUT_TIMEOUT_S);
+		else if (e == ENODATA)
+			snprintf(what, sizeof(what), "a pipe or device that gave no data");
+		else
+			snprintf(what, sizeof(what), "%s", strerror(e));
+		cli_error("cannot read '%s': %s", path, what);
 		return MVB_EXIT_IO;
 	}
 	sys_note_input(path);

@@ -1,4 +1,5 @@
 /* main.c - the command table and dispatch. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -30,6 +31,24 @@ static void usage(FILE *f)
 	fprintf(f, "\n'mvbuild COMMAND --help' describes a command; mvbuild(1) the exit statuses.\n");
 }
 
+/* Standard output is flushed and closed here, after every command: output
+ * that did not reach it (a full disk, /dev/full) is status 3, never 0. */
+static int finish(int rc)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int e = errno;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		cli_error("cannot write to standard output: %s", strerror(e));
+		if (rc == MVB_EXIT_OK || rc == MVB_EXIT_FINDINGS)
+			rc = MVB_EXIT_IO;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -38,15 +57,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return MVB_EXIT_OK;
+		return finish(MVB_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("mvbuild %s\n", MVB_VERSION_STRING);
-		return MVB_EXIT_OK;
+		return finish(MVB_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish(commands[i].fn(argc - 1, argv + 1));
 	const char *near = cli_suggest(argv[1], strlen(argv[1]), &commands[0].name, sizeof(commands) / sizeof(commands[0]),
 				       sizeof(commands[0]));
 	char clean[64];

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "sys/sys.h"
 
@@ -29,9 +31,25 @@ int sys_is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* How long a pipe or device input may take in all (tests shorten it). */
+static long input_deadline_ms(void)
+{
+	const char *t = getenv("MVBUILD_TEST_INPUT_TIMEOUT_MS");
+	long v = t && *t ? strtol(t, NULL, 10) : 0;
+	return v > 0 ? v : SYS_INPUT_TIMEOUT_S * 1000L;
+}
+
 int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO nobody writes to does not wait */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	struct stat st;
@@ -46,7 +64,14 @@ int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *le
 		errno = EISDIR;
 		return -1;
 	}
-	size_t cap = S_ISREG(st.st_mode) && (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : 4096;
+	int regular = S_ISREG(st.st_mode);
+	if (regular && (uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	long deadline = regular ? 0 : mono_ms() + input_deadline_ms();
+	size_t cap = regular ? (size_t)st.st_size + 1 : 4096;
 	unsigned char *buf = malloc(cap + 1);
 	size_t n = 0;
 	if (!buf) {
@@ -56,13 +81,15 @@ int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *le
 	}
 	for (;;) {
 		if (n == cap) {
+			/* one byte past max shows there is more: stop there, never
+			 * holding more than max + 2 bytes (/dev/zero, a pipe) */
 			if (cap > max) {
 				free(buf);
 				close(fd);
 				errno = EFBIG;
 				return -1;
 			}
-			size_t nc = cap * 2;
+			size_t nc = cap > (max + 1) / 2 ? max + 1 : cap * 2;
 			unsigned char *nb = realloc(buf, nc + 1);
 			if (!nb) {
 				free(buf);
@@ -74,6 +101,19 @@ int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *le
 			cap = nc;
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EAGAIN && !regular) {
+			/* a pipe or device with nothing yet: wait, but not past the
+			 * deadline of the whole input */
+			long left = deadline - mono_ms();
+			struct pollfd p = { fd, POLLIN, 0 };
+			if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+				free(buf);
+				close(fd);
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			continue;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -93,10 +133,46 @@ int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *le
 		errno = EFBIG;
 		return -1;
 	}
+	if (!n && !regular) { /* a FIFO nothing wrote to, /dev/null */
+		free(buf);
+		errno = ENODATA;
+		return -1;
+	}
 	buf[n] = 0;
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+/* dir's real path + "/" + the last component of path, in out. */
+static void resolved_name(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], real[PATH_MAX];
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (realpath(dir, real))
+		snprintf(out, n, "%s/%s", real, slash ? slash + 1 : path);
+	else
+		snprintf(out, n, "%s", path);
+}
+
+int sys_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
+	if (ha && hb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ha || hb)
+		return 0;
+	char ra[2 * PATH_MAX], rb[2 * PATH_MAX];
+	resolved_name(a, ra, sizeof(ra));
+	resolved_name(b, rb, sizeof(rb));
+	return !strcmp(ra, rb);
 }
 
 void sys_note_input(const char *path)
@@ -109,6 +185,42 @@ void sys_note_input(const char *path)
 	}
 }
 
+/* Writes all of data to fd; 0, or -1 with errno. */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A device or FIFO output is written in place, never renamed over (that
+ * would replace the node itself, /dev/null for everyone); every write and
+ * the close are checked, so /dev/full is an error. */
+static int write_in_place(const char *path, const void *data, size_t len)
+{
+	/* O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a wait */
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	int fl = fcntl(fd, F_GETFL);
+	int e = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 || write_all(fd, data, len) < 0 ? errno : 0;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
+}
+
 int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	struct stat st;
@@ -119,6 +231,12 @@ int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 				return -1;
 			}
 		}
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			return write_in_place(path, data, len);
 	}
 	size_t pl = strlen(path);
 	char *tmp = malloc(pl + 16);
@@ -134,20 +252,7 @@ int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 		errno = e;
 		return -1;
 	}
-	const unsigned char *p = data;
-	size_t left = len;
-	int e = 0;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
+	int e = write_all(fd, data, len) < 0 ? errno : 0;
 	if (!e && fchmod(fd, mode) < 0)
 		e = errno;
 	if (!e && fsync(fd) < 0)

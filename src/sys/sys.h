@@ -11,14 +11,26 @@
 #include <sys/types.h>
 
 /* Reads a whole file (at most max bytes) into a malloc'd buffer with a NUL
- * after the data.  Returns 0, or -1 with errno set (EFBIG when too large). */
+ * after the data.  Returns 0, or -1 with errno set: EFBIG when too large
+ * (a regular file by its size, before reading; a pipe or device after
+ * max + 1 bytes, so /dev/zero costs no more than max), ETIMEDOUT when a
+ * pipe or device has not ended within SYS_INPUT_TIMEOUT_S in all, ENODATA
+ * when it gave nothing (a FIFO nobody writes to: opening it does not
+ * wait). */
+#define SYS_INPUT_TIMEOUT_S 30
 int sys_read_file(const char *path, size_t max, unsigned char **data, size_t *len);
 
+/* 1 when a and b name the same file: the same inode when both exist, the
+ * same name in the same (real) directory when neither does yet. */
+int sys_same_file(const char *a, const char *b);
 /* Remembers an input path so sys_write_atomic refuses to replace it. */
 void sys_note_input(const char *path);
 
-/* Writes data to path atomically with the given mode.  Returns 0, or -1 with
- * errno set (EEXIST when path is one of the noted inputs). */
+/* Writes data to path atomically with the given mode.  An existing device
+ * or FIFO is written in place instead, never renamed over (a FIFO without
+ * a reader is ENXIO); every write and the close are checked.  Returns 0,
+ * or -1 with errno set (EEXIST when path is one of the noted inputs,
+ * EISDIR for a directory, ENOSPC for a full disk or /dev/full). */
 int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* The directory holding boards/, firmware/ and templates/: $MVBUILD_DATA_DIR,

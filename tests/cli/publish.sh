@@ -129,6 +129,17 @@ cp "$T/index.v3" "$IDX"
 expect 1 "replayed index" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/x.mvb"
 has err "\[repo-rollback\]" "replay id"
 expect 0 "the same old index without state is accepted (why --state matters)" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x3.mvb"
+# -o must not replace the device's state (or the bundle it runs), even
+# through another name, nor create a state file it would then overwrite
+cp "$T/dir.state" "$T/dir.state.keep"
+expect 2 "fetch -o the state file" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/dir.state"
+has err "fetch: -o '.*dir.state' is the --state file" "state clash named"
+expect 2 "fetch -o the state file by another path" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/dir.state" -o "$T/../$(basename "$T")/dir.state"
+same "$T/dir.state" "$T/dir.state.keep" "the state survives"
+expect 2 "fetch -o a state file not written yet" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --state "$T/new.state" -o "$T/./new.state"
+if [ -e "$T/new.state" ]; then bad "a refused fetch wrote the state"; else ok; fi
+expect 2 "fetch -o the --base bundle" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" --base "$T/r1.mvb" -o "$T/r1.mvb"
+has err "is the --base file" "base clash named"
 # mixed: the latest's object holds another release's bundle
 LATEST=$OBJ/$(sha256sum "$T/r3.mvb" | cut -d' ' -f1).mvb
 cp "$LATEST" "$T/latest.keep" && cp "$T/r2.mvb" "$LATEST"
