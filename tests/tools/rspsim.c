@@ -328,19 +328,12 @@ static void hostile(void)
 			block[0] = '0';
 			send_forever(block, sizeof(block), 0);
 		}
-	} else if (!strcmp(opt_hostile, "console")) {
-		size_t k = 0;
-		while (k + 7 <= sizeof(block)) {
-			memcpy(block + k, "$O41#b4", 7);
-			k += 7;
-		}
-		send_forever(block, k, 0);
-	} else if (!strcmp(opt_hostile, "notify")) {
-		size_t k = 0;
-		while (k + 12 <= sizeof(block)) {
-			memcpy(block + k, "%Stop:T05#99", 12);
-			k += 12;
-		}
+	} else if (!strcmp(opt_hostile, "console") || !strcmp(opt_hostile, "notify")) {
+		/* whole packets, as many as fit a block, again and again */
+		const char *unit = opt_hostile[0] == 'c' ? "$O41#b4" : "%Stop:T05#99";
+		size_t k = 0, n = strlen(unit);
+		for (; k + n <= sizeof(block); k += n)
+			memcpy(block + k, unit, n);
 		send_forever(block, k, 0);
 	} else if (!strcmp(opt_hostile, "keepalive")) {
 		send_forever("$O#4f", 5, 1000);
