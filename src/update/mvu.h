@@ -103,6 +103,6 @@ struct mvu_where {
  * size 0 only has to start right.  The first fault is described in *where.
  */
 int mvu_place(const struct mvu_part *parts, size_t n, uint32_t layer, uint32_t addr, uint32_t size,
-	      struct mvu_where *where);
+              struct mvu_where *where);
 
 #endif

@@ -23,7 +23,7 @@ static uint32_t holder(const struct mvu_part *p, size_t n, uint64_t a, int *own,
 }
 
 int mvu_place(const struct mvu_part *parts, size_t n, uint32_t layer, uint32_t addr, uint32_t size,
-	      struct mvu_where *where)
+              struct mvu_where *where)
 {
 	uint32_t home, also;
 	if (layer == MVB_LAYER_MICROVISOR) {
