@@ -27,7 +27,9 @@ const struct mv_crash_state *mv_crash_state(void)
 
 void mv_boot_note_restart(uint32_t why)
 {
-	restart_why = why;
+	/* A crash waiting to be handled is not turned into a planned restart. */
+	if (why == MV_RESTART_CRASH || restart_why != MV_RESTART_CRASH)
+		restart_why = why;
 }
 
 static uint32_t sau_setup(void)

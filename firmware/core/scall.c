@@ -93,10 +93,11 @@ int32_t mv_scall_restart(uint32_t why)
 	if (why != MV_RESTART_REQUEST && why != MV_RESTART_CRASH)
 		return MV_EINVAL;
 	mv_boot_note_restart(why);
-	mv_arch_request_restart();
-	/* Only reached if the restart exception could not be taken. */
-	mv_boot_note_restart(MV_RESTART_REQUEST);
-	return MV_ESTATE;
+	mv_arch_request_restart(why == MV_RESTART_CRASH);
+	/* A planned restart waits until the app's handlers have returned and
+	 * its interrupts are unmasked: the caller may run on until then.  A
+	 * crash is taken at once; this is reached only if it could not be. */
+	return why == MV_RESTART_REQUEST ? MV_OK : MV_ESTATE;
 }
 
 int32_t mv_scall_exit(uint32_t code)

@@ -260,9 +260,10 @@ void mv_arch_wait_irq(void)
 	fake.ticks++; /* time passes while we sleep */
 }
 
-void mv_arch_request_restart(void)
+void mv_arch_request_restart(int now)
 {
 	fake.restart_requests++;
+	fake.restart_now = (uint32_t)now;
 }
 
 void mv_arch_ns_reset(uint32_t ram_base)

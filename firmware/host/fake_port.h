@@ -33,6 +33,7 @@ struct fake_state {
 	uint32_t granted[MVB_APPHDR_PERIPH_WORDS];
 	uint32_t irq_ns[MVB_APPHDR_IRQ_WORDS];
 	uint32_t grant_calls, irq_target_calls, ns_resets, restart_requests, waits;
+	uint32_t restart_now; /* the `now` of the last restart request */
 	struct mv_sau_region sau[16];
 	uint32_t sau_n;
 	uint32_t sctx_loaded, sctx_sp, sctx_switches; /* secure context register state */

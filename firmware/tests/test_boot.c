@@ -185,11 +185,21 @@ static void test_restart_requests(void **state)
 	struct mv_fault f = {0};
 
 	(void)state;
-	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_ESTATE);
-	/* The fake could not take the exception: the request was withdrawn. */
+	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_OK);
 	assert_int_equal(mv_on_restart_request(&f), 0);
 	assert_non_null(strstr(fake.console, "mv: app asked for a restart"));
 	assert_int_equal(mv_crash_state()->crashes, 0);
+
+	/* A crash reported while a planned restart waits is still a crash,
+	 * and a planned request after it does not downgrade it. */
+	fake.console_len = 0;
+	fake.console[0] = '\0';
+	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_OK);
+	assert_int_equal(mv_scall_restart(MV_RESTART_CRASH), MV_ESTATE);
+	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_OK);
+	assert_int_equal(mv_on_restart_request(&f), MV_BACKOFF_BASE_MS);
+	assert_int_equal(mv_crash_state()->crashes, 1);
+	assert_int_equal(mv_crash_state()->last_reason, MV_R_APP_REPORTED);
 }
 
 int main(int argc, char **argv)

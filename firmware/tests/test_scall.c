@@ -122,9 +122,13 @@ static void test_restart(void **state)
 	assert_int_equal(mv_scall_restart(2), MV_EINVAL);
 	assert_int_equal(mv_scall_restart(0xffffff01u), MV_EINVAL);
 	assert_int_equal(fake.restart_requests, 0);
-	/* The fake cannot take the restart exception, so the call returns. */
-	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_ESTATE);
+	/* A planned restart waits for the app's handlers: the call returns. */
+	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_OK);
 	assert_int_equal(fake.restart_requests, 1);
+	assert_int_equal(fake.restart_now, 0);
+	/* A crash is taken at once; the fake cannot, so the call returns. */
+	assert_int_equal(mv_scall_restart(MV_RESTART_CRASH), MV_ESTATE);
+	assert_int_equal(fake.restart_now, 1);
 }
 
 static void test_exit(void **state)

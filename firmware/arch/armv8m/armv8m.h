@@ -106,6 +106,7 @@
 #define PRIO_VIOLATION 0x00u
 #define PRIO_RESTART 0x20u
 #define PRIO_TICK 0x40u
+#define PRIO_RESTART_LATER 0xffu /* a planned restart: after every app handler */
 #define PRIO_APP_MASK 0x80u /* BASEPRI_S value that holds off every app exception */
 
 #define FPU_FPCCR_NS (FPU_FPCCR + MV_NS_ALIAS)

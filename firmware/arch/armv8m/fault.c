@@ -230,8 +230,19 @@ void mv_arch_reenter_from_handler(uint32_t delay_ms)
 	reenter_frame(delay_ms, __mv_stack_seal, mv_restart_entry);
 }
 
-void mv_arch_request_restart(void)
+void mv_arch_request_restart(int now)
 {
+	/* A crash restarts at once (the restart exception sits above every
+	 * app priority).  A planned restart waits at the lowest priority,
+	 * so it is taken only once no app handler is active and the app's
+	 * interrupts are unmasked: a restart from inside an app interrupt
+	 * handler would leave that interrupt active for good.  A crash
+	 * while a planned restart waits raises it. */
+	uint32_t shpr3 = MV_REG(SCB_SHPR3) & ~(0xffu << 16);
+	uint32_t cur = (MV_REG(SCB_SHPR3) >> 16) & 0xffu;
+
+	if (now || !(MV_REG(SCB_ICSR) & ICSR_PENDSVSET) || cur != PRIO_RESTART)
+		MV_REG(SCB_SHPR3) = shpr3 | ((now ? PRIO_RESTART : PRIO_RESTART_LATER) << 16);
 	MV_REG(SCB_ICSR) = ICSR_PENDSVSET;
 	mv_barrier();
 }

@@ -54,9 +54,11 @@ uint32_t mv_arch_ticks(void);
 void mv_arch_wait_irq(void);
 
 /* Ask for a restart of the app from a secure call: pends the restart
- * exception, which calls mv_on_restart_request().  Returns only if the
- * exception could not be taken. */
-void mv_arch_request_restart(void);
+ * exception, which calls mv_on_restart_request().  `now`: at once (a
+ * crash); otherwise once no app handler is active and the app has
+ * interrupts unmasked (a planned restart).  Returns if it is not taken
+ * yet. */
+void mv_arch_request_restart(int now);
 
 /* Wipe the non-secure core state left by a previous run of the app. */
 void mv_arch_ns_reset(uint32_t ram_base);

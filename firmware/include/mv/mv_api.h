@@ -82,8 +82,12 @@ uint32_t mv_ticks(void);
 int32_t mv_wait(uint32_t ms);
 
 /* Restart the app from its reset vector, with fresh peripherals and
- * interrupts.  `why` is MV_RESTART_REQUEST or MV_RESTART_CRASH.  Does not
- * return on success; MV_EINVAL for another `why`.  Since 1.0. */
+ * interrupts.  `why` is MV_RESTART_REQUEST or MV_RESTART_CRASH.  A crash
+ * restarts at once and the call does not return.  A planned restart is
+ * taken once no app exception handler is active and the app's interrupts
+ * are unmasked: from thread mode that is at once; from a handler, or with
+ * PRIMASK set, the call returns MV_OK and the restart follows.  MV_EINVAL
+ * for another `why`.  Since 1.0 (planned restarts from handlers: 1.1). */
 int32_t mv_restart_app(uint32_t why);
 
 /* Test builds only: end the emulator run with exit status `code` (0..63).
