@@ -56,6 +56,9 @@ uint32_t mv_apphdr_check(const struct mvb_app_header *h, const struct mv_app_lim
 	/* Unknown flags may ask for something this microvisor cannot do. */
 	if (h->ah_flags != 0u)
 		return MV_R_HDR_FLAGS;
+	if (h->ah_watchdog_ms != 0u &&
+	    (h->ah_watchdog_ms < MVB_APPHDR_WATCHDOG_MIN_MS || h->ah_watchdog_ms > MVB_APPHDR_WATCHDOG_MAX_MS))
+		return MV_R_HDR_WATCHDOG;
 
 	uint32_t r = check_abi(h->ah_min_abi, lim->abi);
 

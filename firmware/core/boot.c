@@ -18,7 +18,29 @@ _Static_assert(MVB_PART_MV_NSC_S_BASE % 32u == 0u && MVB_PART_MV_NSC_SIZE % 32u 
 _Static_assert(MVB_PART_APP_HEADER_SIZE >= MVB_APPHDR_SIZE, "app_header partition too small");
 
 static struct mv_crash_state crash;
-static uint32_t restart_why; /* MV_RESTART_*, set by mv_restart_app() */
+static uint32_t restart_why; /* MV_RESTART_* or RESTART_WATCHDOG, set by mv_restart_app() or the tick */
+
+#define RESTART_WATCHDOG 2u /* not an app value: the watchdog's own */
+
+/* The watchdog: deadline (0: none) and tick of the last feed.  Armed at
+ * each start from the validated header, disarmed once it fires, so the
+ * back-off never counts against it. */
+static volatile uint32_t wd_ms, wd_fed;
+
+void mv_watchdog_tick(uint32_t now)
+{
+	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
+		wd_ms = 0;
+		mv_boot_note_restart(RESTART_WATCHDOG);
+		mv_arch_request_restart(1);
+	}
+}
+
+int32_t mv_scall_watchdog_feed(void)
+{
+	wd_fed = mv_arch_ticks();
+	return MV_OK;
+}
 
 const struct mv_crash_state *mv_crash_state(void)
 {
@@ -28,7 +50,7 @@ const struct mv_crash_state *mv_crash_state(void)
 void mv_boot_note_restart(uint32_t why)
 {
 	/* A crash waiting to be handled is not turned into a planned restart. */
-	if (why == MV_RESTART_CRASH || restart_why != MV_RESTART_CRASH)
+	if (why != MV_RESTART_REQUEST || restart_why == MV_RESTART_REQUEST)
 		restart_why = why;
 }
 
@@ -141,6 +163,10 @@ void mv_start_app(void)
 	print_grants(&g);
 
 	mv_crash_started(&crash, mv_arch_ticks());
+	wd_fed = crash.start_tick;
+	wd_ms = h.ah_watchdog_ms;
+	if (wd_ms != 0u)
+		mv_printf("mv: app watchdog %u ms\n", wd_ms);
 	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
@@ -170,6 +196,8 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 {
 	uint32_t delay = 0;
 
+	wd_ms = 0; /* no watchdog until the next start */
+
 	if (MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT) {
 		report("microvisor fault", f);
 		mv_halt(f->reason);
@@ -188,6 +216,12 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 	uint32_t why = restart_why;
 
 	restart_why = MV_RESTART_REQUEST;
+	wd_ms = 0;
+	if (why == RESTART_WATCHDOG) {
+		ns->reason = MV_R_APP_WATCHDOG;
+		ns->from_ns = 1;
+		return mv_on_app_fault(ns);
+	}
 	if (why == MV_RESTART_CRASH) {
 		ns->reason = MV_R_APP_REPORTED;
 		ns->from_ns = 1;

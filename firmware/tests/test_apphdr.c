@@ -102,6 +102,21 @@ static void abi_minor_newer(void)
 	fake_header.ah_min_abi = MV_CORE_ABI + 1u;
 	fake_seal_header(&fake_header);
 }
+static void watchdog_too_short(void)
+{
+	fake_header.ah_watchdog_ms = MVB_APPHDR_WATCHDOG_MIN_MS - 1u;
+	fake_seal_header(&fake_header);
+}
+static void watchdog_too_long(void)
+{
+	fake_header.ah_watchdog_ms = MVB_APPHDR_WATCHDOG_MAX_MS + 1u;
+	fake_seal_header(&fake_header);
+}
+static void watchdog_ok(void)
+{
+	fake_header.ah_watchdog_ms = 2000u;
+	fake_seal_header(&fake_header);
+}
 static void abi_major_newer(void)
 {
 	fake_header.ah_min_abi = MVB_ABI_PACK(2, 0);
@@ -268,6 +283,9 @@ static const struct {
     {"flags 1", flags_1, MV_R_HDR_FLAGS},
     {"flags top bit", flags_top, MV_R_HDR_FLAGS},
     {"abi minor newer", abi_minor_newer, MV_R_ABI_TOO_NEW},
+    {"watchdog under 10 ms", watchdog_too_short, MV_R_HDR_WATCHDOG},
+    {"watchdog over an hour", watchdog_too_long, MV_R_HDR_WATCHDOG},
+    {"watchdog 2 s", watchdog_ok, MV_R_NONE},
     {"abi major newer", abi_major_newer, MV_R_ABI_TOO_NEW},
     {"abi major older", abi_major_older, MV_R_ABI_MAJOR},
     {"abi same", abi_same, MV_R_NONE},

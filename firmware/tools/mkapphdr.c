@@ -7,7 +7,7 @@
  * security-counter, peripherals: [..], irqs: [..]).  Not a product tool.
  *
  *   mkapphdr --manifest app.yaml --image app.bin -o hdr.bin
- *            [--addr 0xADDR] [--min-abi MAJOR.MINOR]
+ *            [--addr 0xADDR] [--min-abi MAJOR.MINOR] [--watchdog MS]
  *            [--size N] [--magic N] [--format N] [--flags N]
  *
  * The last four write wrong values on purpose (with a valid CRC), for the
@@ -151,6 +151,19 @@ static void parse_line(char *line, struct mvb_app_header *h, int *have_name)
 		h->ah_app_version = MVB_VERSION_PACK(ma, mi, pa);
 	} else if (strcmp(key, "security-counter") == 0) {
 		h->ah_security_counter = parse_u32(val, "security-counter");
+	} else if (strcmp(key, "watchdog") == 0) {
+		uint32_t ms = 0;
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+
+		if (end == val || v > 3600000ul)
+			die("bad watchdog '%s'", val);
+		ms = (uint32_t)v;
+		if (strcmp(end, "s") == 0)
+			ms *= 1000u;
+		else if (strcmp(end, "ms") != 0)
+			die("bad watchdog '%s'", val);
+		h->ah_watchdog_ms = ms;
 	} else if (strcmp(key, "peripherals") == 0) {
 		parse_list(val, h, 0);
 	} else if (strcmp(key, "irqs") == 0) {
@@ -191,7 +204,8 @@ int main(int argc, char **argv)
 	const char *manifest = NULL, *image = NULL, *out = NULL;
 	uint32_t addr = MVB_PART_APP_FLASH_NS_BASE, abi = MV_ABI, size_override = 0;
 	uint32_t magic = MVB_APPHDR_MAGIC, format = MVB_APPHDR_FORMAT, flags = 0;
-	int have_size = 0;
+	int have_size = 0, have_wd = 0;
+	uint32_t wd_override = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -217,6 +231,9 @@ int main(int argc, char **argv)
 			format = parse_u32(v, "--format");
 			if (format > 0xffffu)
 				die("--format %s does not fit 16 bits", v);
+		} else if (strcmp(a, "--watchdog") == 0) {
+			wd_override = parse_u32(v, "--watchdog"); /* ms, unchecked: tests of the range check */
+			have_wd = 1;
 		} else if (strcmp(a, "--flags") == 0) {
 			flags = parse_u32(v, "--flags");
 		} else if (strcmp(a, "--min-abi") == 0) {
@@ -231,7 +248,8 @@ int main(int argc, char **argv)
 	}
 	if (manifest == NULL || image == NULL || out == NULL) {
 		fprintf(stderr, "usage: mkapphdr --manifest app.yaml --image app.bin -o hdr.bin "
-		                "[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N]\n");
+		                "[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N] "
+		                "[--watchdog MS]\n");
 		return 2;
 	}
 
@@ -247,6 +265,8 @@ int main(int argc, char **argv)
 	h.ah_magic = magic;
 	h.ah_format = (uint16_t)format;
 	h.ah_flags = flags;
+	if (have_wd)
+		h.ah_watchdog_ms = wd_override;
 	h.ah_size = MVB_APPHDR_SIZE;
 	h.ah_min_abi = abi;
 	h.ah_image_addr = addr;
@@ -281,6 +301,7 @@ int main(int argc, char **argv)
 		put_le32(b + 0x28 + 4 * i, h.ah_irq_mask[i]);
 	memcpy(b + 0x48, h.ah_image_sha256, 32);
 	memcpy(b + 0x68, h.ah_name, MVB_APPHDR_NAME_MAX);
+	put_le32(b + 0x88, h.ah_watchdog_ms);
 	put_le32(b + 0xfc, mv_crc32(0, b, 0xfc));
 
 	FILE *f = fopen(out, "wb");

@@ -22,6 +22,7 @@ struct mvb_app {
 	char name[MVB_APP_NAME_MAX];
 	unsigned major, minor, patch;
 	uint32_t security_counter;
+	uint32_t watchdog_ms; /* 0: none */
 	char peripherals[MVB_APP_MAX_PERIPHERALS][MVB_NAME_MAX];
 	unsigned periph_line[MVB_APP_MAX_PERIPHERALS], periph_col[MVB_APP_MAX_PERIPHERALS];
 	unsigned nperipherals;
@@ -45,6 +46,10 @@ struct mvb_grant {
  * the manifest in diagnostics.  Returns the number of errors added. */
 unsigned mvb_app_resolve(const struct mvb_app *a, const struct mvb_board *b, const char *file, struct mvb_grant *g,
 			 struct mvb_diags *d);
+
+/* Parses a duration "<digits>s" or "<digits>ms" into milliseconds; 0 on
+ * success, -1 for anything else or past 2^32 - 1 ms. */
+int mvb_app_parse_ms(const char *s, uint32_t *ms);
 
 /* Parses "MAJOR.MINOR.PATCH" within 255.255.65535; 0 on success. */
 int mvb_version_parse(const char *s, unsigned *major, unsigned *minor, unsigned *patch);

@@ -21,6 +21,8 @@
 #define MVB_APPHDR_NAME_MAX 32u
 #define MVB_APPHDR_PERIPH_WORDS 2u /* up to 64 board peripherals */
 #define MVB_APPHDR_IRQ_WORDS 8u    /* up to 256 NVIC interrupts */
+#define MVB_APPHDR_WATCHDOG_MIN_MS 10u      /* shortest watchdog deadline */
+#define MVB_APPHDR_WATCHDOG_MAX_MS 3600000u /* longest: an hour */
 
 /* Version numbers are packed major.minor.patch as 8.8.16 bits. */
 #define MVB_VERSION_PACK(ma, mi, pa) \
@@ -42,7 +44,8 @@ struct mvb_app_header {
 	uint32_t ah_irq_mask[MVB_APPHDR_IRQ_WORDS];       /* 0x28 bit n: NVIC IRQ n */
 	uint8_t ah_image_sha256[32];  /* 0x48 SHA-256 of the image bytes */
 	char ah_name[MVB_APPHDR_NAME_MAX]; /* 0x68 app name, NUL-padded */
-	uint8_t ah_reserved[116];     /* 0x88 zero */
+	uint32_t ah_watchdog_ms;      /* 0x88 watchdog deadline in ms, 0: none */
+	uint8_t ah_reserved[112];     /* 0x8c zero */
 	uint32_t ah_crc32;            /* 0xfc CRC-32 (IEEE, zlib's) of bytes 0x00-0xfb */
 };
 

@@ -106,6 +106,8 @@ static void render_text(const struct check_run *r)
 		if (x->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
 			printf("%s %u", any++ ? "," : "", i);
 	printf("%s\n", any ? "" : " none");
+	if (x->have_app && x->app.watchdog_ms)
+		printf("  watchdog: %u ms (the app feeds it with mv_watchdog_feed)\n", x->app.watchdog_ms);
 	if (x->have_api) {
 		printf("  microvisor calls:");
 		for (unsigned i = 0; i < x->out.ncalls; i++)
@@ -163,6 +165,7 @@ static void render_json(const struct check_run *r, int ran)
 		if (r->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
 			json_int(&j, NULL, i);
 	json_end_arr(&j);
+	json_int(&j, "watchdog_ms", ran && r->have_app ? r->app.watchdog_ms : 0);
 	if (ran && r->have_api) {
 		char v[16];
 		json_obj(&j, "microvisor");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "mvb/app.h"
+#include "mvb/app_header.h"
 #include "mvb/status.h"
 #include "yaml_int.h"
 
@@ -32,6 +33,27 @@ int mvb_version_parse(const char *s, unsigned *major, unsigned *minor, unsigned 
 	return 0;
 }
 
+int mvb_app_parse_ms(const char *s, uint32_t *ms)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > 0xffffffffu)
+			return -1;
+	}
+	if (strcmp(s + i, "s") == 0)
+		v *= 1000;
+	else if (strcmp(s + i, "ms") != 0)
+		return -1;
+	if (v > 0xffffffffu)
+		return -1;
+	*ms = (uint32_t)v;
+	return 0;
+}
+
 int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t len, struct mvb_diags *d)
 {
 	struct ycx cxs = { file, d }, *cx = &cxs;
@@ -41,7 +63,7 @@ int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t 
 	if (rc)
 		return rc;
 	static const char *const keys[] = { "schema", "name", "version", "security-counter", "peripherals", "irqs",
-					    NULL };
+					    "watchdog", NULL };
 	static const char *const req[] = { "schema", "name", "version", NULL };
 	const struct ynode *root = doc.root, *n;
 	int e;
@@ -82,6 +104,17 @@ int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t 
 	}
 	if ((n = y_get(root, "security-counter")))
 		e |= y_u32(cx, n, "security-counter", 0, 0xffffffffu, &a->security_counter);
+	if ((n = y_get(root, "watchdog"))) {
+		char wd[24];
+		if (y_str(cx, n, "watchdog", wd, sizeof(wd)))
+			e = 1;
+		else if (mvb_app_parse_ms(wd, &a->watchdog_ms) || a->watchdog_ms < MVB_APPHDR_WATCHDOG_MIN_MS ||
+			 a->watchdog_ms > MVB_APPHDR_WATCHDOG_MAX_MS) {
+			struct mvb_loc l = y_loc(cx, n);
+			e |= mvb_report_hint(d, &l, MVB_CK_YAML_RANGE, "write e.g. 2s or 500ms, from 10ms to 3600s",
+					     "watchdog '%s' is not a deadline the microvisor keeps", wd);
+		}
+	}
 	if ((n = y_get(root, "peripherals"))) {
 		if (y_expect(cx, n, YN_SEQ, "peripherals"))
 			e = 1;

@@ -86,12 +86,54 @@ static void test_version_parse(void **state)
 	assert_int_not_equal(mvb_version_parse("", &a, &b, &c), 0);
 }
 
+/* The watchdog deadline: what the manifest may say, and what it gives. */
+static const struct {
+	const char *text;
+	int ok;
+	uint32_t ms;
+} wd[] = {
+	{ "2s", 1, 2000 },	      { "500ms", 1, 500 },	     { "10ms", 1, 10 },
+	{ "3600s", 1, 3600000 },      { "3600000ms", 1, 3600000 },   { "9ms", 0, 0 },
+	{ "3601s", 0, 0 },	      { "0s", 0, 0 },		     { "2", 0, 0 },
+	{ "2 s", 0, 0 },	      { "s", 0, 0 },		     { "-1s", 0, 0 },
+	{ "4294967296ms", 0, 0 },     { "5000000s", 0, 0 },	     { "2sec", 0, 0 },
+	{ "1.5s", 0, 0 },
+};
+
+static void test_watchdog(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(wd) / sizeof(wd[0]); i++) {
+		char t[160];
+		snprintf(t, sizeof(t), "schema: 1\nname: demo\nversion: 1.0.0\nwatchdog: \"%s\"\n", wd[i].text);
+		struct mvb_app a;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_app_parse(&a, "app.yaml", t, strlen(t), &d);
+		if (wd[i].ok) {
+			if (rc != 0 || a.watchdog_ms != wd[i].ms)
+				fail_msg("watchdog '%s': rc %d, %u ms", wd[i].text, rc, a.watchdog_ms);
+		} else {
+			if (rc == 0)
+				fail_msg("watchdog '%s' accepted", wd[i].text);
+			tu_expect_id(&d, "yaml-range");
+			assert_int_equal(d.v[0].line, 4);
+		}
+		mvb_diags_release(&d);
+	}
+	const char *none = "schema: 1\nname: demo\nversion: 1.0.0\n";
+	struct mvb_app a;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_app_parse(&a, "app.yaml", none, strlen(none), &d), 0);
+	assert_int_equal(a.watchdog_ms, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_version_parse),
+		cmocka_unit_test(test_watchdog),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,7 +104,7 @@
  * lands in 0x80..0xff, below all of these). */
 #define PRIO_FAULT 0x00u
 #define PRIO_VIOLATION 0x00u
-#define PRIO_RESTART 0x20u
+#define PRIO_RESTART 0x40u /* = PRIO_TICK: a restart the tick asks for follows it */
 #define PRIO_TICK 0x40u
 #define PRIO_RESTART_LATER 0xffu /* a planned restart: after every app handler */
 #define PRIO_APP_MASK 0x80u /* BASEPRI_S value that holds off every app exception */

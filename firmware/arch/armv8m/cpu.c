@@ -5,6 +5,7 @@
  */
 #include "armv8m.h"
 #include "mv/arch.h"
+#include "mv/core.h"
 #include "mv/reason.h"
 #include "mv_board.h"
 
@@ -132,6 +133,7 @@ void mv_arch_irq_ack(uint32_t irq)
 void mv_arch_tick_isr(void)
 {
 	ticks++;
+	mv_watchdog_tick(ticks);
 }
 
 uint32_t mv_arch_ticks(void)

@@ -217,6 +217,11 @@ int32_t mv_scall_log(const char *msg, uint32_t len);
 int32_t mv_scall_wait(uint32_t ms);
 int32_t mv_scall_restart(uint32_t why);
 int32_t mv_scall_exit(uint32_t code);
+int32_t mv_scall_watchdog_feed(void);
+
+/* The secure tick, every millisecond: a missed watchdog deadline pends a
+ * restart of the app as a crash (MV_R_APP_WATCHDOG). */
+void mv_watchdog_tick(uint32_t now);
 
 /* --------------------------------------------------------------- console */
 /* printf subset: %s %c %% and, taking uint32_t, %u and %x (always "0x"

@@ -90,6 +90,12 @@ int32_t mv_wait(uint32_t ms);
  * for another `why`.  Since 1.0 (planned restarts from handlers: 1.1). */
 int32_t mv_restart_app(uint32_t why);
 
+/* Feed the app's watchdog (`watchdog:` in its manifest): the next
+ * deadline runs from now.  A missed deadline restarts the app as a crash
+ * (reason 0x4519).  MV_OK; without a declared watchdog it does nothing.
+ * Touches one word, so it never waits for a secure context.  Since 1.1. */
+int32_t mv_watchdog_feed(void);
+
 /* Test builds only: end the emulator run with exit status `code` (0..63).
  * MV_EINVAL for a larger code, MV_ENOTSUP in production builds.  Since 1.0. */
 int32_t mv_exit(uint32_t code);

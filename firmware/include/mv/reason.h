@@ -36,6 +36,7 @@
 	X(MV_R_HDR_SIZE, MV_REASON(MV_EXIT_BAD_HEADER, 2u), "app header size field wrong")                             \
 	X(MV_R_HDR_CRC, MV_REASON(MV_EXIT_BAD_HEADER, 3u), "app header crc mismatch")                                  \
 	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags")                           \
+	X(MV_R_HDR_WATCHDOG, MV_REASON(MV_EXIT_BAD_HEADER, 5u), "app header watchdog deadline out of range")         \
 	X(MV_R_IMG_RANGE, MV_REASON(MV_EXIT_BAD_IMAGE, 1u), "app image outside its flash partition")                   \
 	X(MV_R_IMG_ALIGN, MV_REASON(MV_EXIT_BAD_IMAGE, 2u), "app image start not aligned for its vector table")        \
 	X(MV_R_IMG_HASH, MV_REASON(MV_EXIT_BAD_IMAGE, 3u), "app image sha-256 mismatch")                               \
@@ -59,6 +60,7 @@
 	X(MV_R_APP_MPC, MV_REASON(MV_EXIT_CRASH_LOOP, 0x16u), "memory access violation (MPC)")                         \
 	X(MV_R_APP_RETURNED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x17u), "app returned from its reset handler")              \
 	X(MV_R_APP_REPORTED, MV_REASON(MV_EXIT_CRASH_LOOP, 0x18u), "app reported a fatal fault")                       \
+	X(MV_R_APP_WATCHDOG, MV_REASON(MV_EXIT_CRASH_LOOP, 0x19u), "watchdog deadline missed")                         \
 	X(MV_R_MV_FAULT, MV_REASON(MV_EXIT_MV_FAULT, 1u), "fault in microvisor code")                                  \
 	X(MV_R_MV_IRQ, MV_REASON(MV_EXIT_MV_FAULT, 2u), "unexpected secure interrupt")                                 \
 	X(MV_R_MV_RETURN, MV_REASON(MV_EXIT_MV_FAULT, 3u), "unreachable code reached")                                 \
