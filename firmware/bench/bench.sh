@@ -7,10 +7,12 @@
 #   firmware/bench/bench.sh <firmware build dir>
 #
 # Boots examples/test_bench_calls.elf (one mv_version, mv_ticks, mv_info,
-# mv_log each) and prints: reset-to-app instructions (with the heaviest
+# mv_log, mv_watchdog_feed, TZ_AllocModuleContext_S each, TZ_StoreContext_S
+# and TZ_LoadContext_S from an SVC handler as an RTOS's PendSV calls them,
+# and a refused TZ_FreeModuleContext_S) and prints: reset-to-app instructions (with the heaviest
 # functions), and per secure call the instructions from its SG to the
 # BXNS back (the SG itself is not traced by QEMU and is added as 1).
-# Exit 1 if flash > 16 KiB or static RAM > 4 KiB.
+# Exit 1 if flash > 16 KiB or static RAM > 16 KiB.
 set -eu
 
 fw=${1:?usage: bench.sh <firmware build dir>}
@@ -62,10 +64,10 @@ function pcval(field,   a) { split(field, a, "/"); return hex(a[2]) }
 	}
 	secure = pc >= 268435456 && pc < 536870912  # 0x1xxxxxxx: secure code alias
 	if (counting && !secure) {
-		printf "secure call %-10s %4d instructions, SG to BXNS\n", callee, count + 1
+		printf "secure call %-24s %4d instructions, SG to BXNS\n", callee, count + 1
 		counting = 0
 	}
-	if (!counting && secure && !prev_secure && fn ~ /^mv_[a-z_]+$/ && !(fn in seen)) {
+	if (!counting && secure && !prev_secure && fn ~ /^(mv_[a-z_]+|TZ_[A-Za-z_]+)$/ && !(fn in seen)) {
 		counting = 1; count = 0; callee = fn; seen[fn] = 1
 	}
 	if (counting) count++
