@@ -361,9 +361,9 @@ for c in check boards gen init bundle verify inspect keygen digest sign; do
 	expect 0 "$c --help" -- "$MVB" "$c" --help
 	has out "^usage: mvbuild $c" "$c usage"
 done
-# delta and patch on a public release pair (read from ../shared, as the
-# delta unit tests do)
-C=$SRC/../shared/corpus/delta-public
+# delta and patch on a public release pair (tests/data/delta-public, as the
+# delta unit tests use)
+C=$SRC/tests/data/delta-public
 if [ -f "$C/synthesizer-1.bin" ]; then ok; else bad "no delta corpus at $C"; fi
 expect 0 "delta" -- "$MVB" delta "$C/synthesizer-1.bin" "$C/synthesizer-2.bin" -o "$T/s12.patch"
 has out "wrote .*s12.patch: [0-9]* bytes" "delta summary"

@@ -11,10 +11,10 @@
 #include "mvb/status.h"
 #include "mvd.h"
 
-/* the public firmware images of ../shared/corpus/delta-public (beside the
- * project's root, where CI has them too), not copied into the tree */
+/* public firmware release pairs (tests/data/delta-public, with their
+ * licence and where they come from) */
 #ifndef MVB_DELTA_CORPUS
-#define MVB_DELTA_CORPUS MVB_SRC_DIR "/../shared/corpus/delta-public"
+#define MVB_DELTA_CORPUS MVB_SRC_DIR "/tests/data/delta-public"
 #endif
 #define CORPUS MVB_DELTA_CORPUS
 
@@ -210,7 +210,6 @@ static const char *pairs[][2] = {
 	{ "synthesizer-1", "synthesizer-2" },
 	{ "synthesizer-1", "synthesizer-3" },
 	{ "synthesizer-2", "synthesizer-3" },
-	{ "esp8266-v1.9.4", "esp8266-v1.10" },
 };
 
 static uint8_t *corpus(const char *name, size_t *n)

@@ -8,8 +8,8 @@
  * messages; and the RFC 6979 deterministic signatures of "sample" and
  * "test" (A.2.5), byte for byte.
  *
- * The vectors are read from MVB_WYCHEPROOF (../shared/vectors/wycheproof,
- * beside the project); they are not copied into it.  The JSON is scanned
+ * The vectors are read from MVB_WYCHEPROOF (tests/data/wycheproof, with
+ * Wycheproof's licence).  The JSON is scanned
  * for its "publicKeyDer", "msg", "sig" and "result" strings in file order,
  * which is all the test needs of its schema. */
 #include <ctype.h>
