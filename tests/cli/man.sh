@@ -239,6 +239,7 @@ if [ -f "$SRC/include/mvb/bundle_format.h" ] || [ -f "$MAN/mvbuild-bundle.5" ]; 
 	check_layout mvbuild-bundle.5 bundle_format.h MVB_BUNDLE_FORMAT
 fi
 check_layout mvbuild-repo.5 repo_format.h MVB_REPO_FORMAT
+check_layout mvbuild-link.5 link.h MVL_FORMAT
 if [ -f "$SRC/include/mvb/delta_format.h" ] || [ -f "$MAN/mvbuild-delta.5" ]; then
 	check_layout mvbuild-delta.5 delta_format.h MVD_FORMAT
 fi

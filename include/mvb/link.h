@@ -1,0 +1,143 @@
+/*
+ * link.h - the link between a device's microvisor and the other end
+ * ('mvbuild serve', later a modem), protocol format 1.
+ *
+ * Freestanding (<stdint.h> only): the microvisor and mvbuild both compile
+ * this file and src/link, so it is the single definition of the protocol.
+ * mvbuild-link(5) documents it (byte tables, the state machines, every
+ * timeout and what each failure does) and a test checks that page against
+ * this header.
+ *
+ * On the wire a frame is COBS-encoded and ends with a zero byte; a sender
+ * also puts a zero byte before each frame, so a receiver that lost bytes
+ * or read garbage starts clean at the next frame.  Decoded, a frame is
+ *
+ *   struct mvl_header (8 bytes) | payload (lf_len bytes) | CRC-32 (4 bytes)
+ *
+ * with the CRC-32 (zlib's) over header and payload, little-endian like
+ * every integer here.  Frames carry a stream number, so several
+ * conversations share one link: the update client's reads, log lines,
+ * status and, later, remote debugging and the app's own channels.  The
+ * link carries no trust: what a device installs is signed, and a frame
+ * only decides what the device asks for next.
+ */
+#ifndef MVB_LINK_H
+#define MVB_LINK_H
+
+#include <stdint.h>
+
+#define MVL_FORMAT 1u
+#define MVL_PAYLOAD_MAX 512u                                  /* largest payload either side sends */
+#define MVL_FRAME_MAX (8u + MVL_PAYLOAD_MAX + 4u)            /* decoded: header, payload, CRC */
+#define MVL_WIRE_MAX (MVL_FRAME_MAX + MVL_FRAME_MAX / 254u + 2u) /* COBS-encoded, with its zero */
+
+/* Streams (lf_stream). */
+#define MVL_S_CONTROL 0u /* hello, update now, ping */
+#define MVL_S_UPDATE 1u  /* the update client's object reads and its report */
+#define MVL_S_LOG 2u     /* the microvisor's console and the app's mv_log lines */
+#define MVL_S_STATUS 3u  /* reserved: device status (remote operations) */
+#define MVL_S_DEBUG 4u   /* reserved: remote debugging */
+#define MVL_S_APP0 16u   /* 16..31 reserved: the app's own channels */
+#define MVL_S_LAST 31u
+
+/* Message types (lf_type), per stream. */
+#define MVL_T_HELLO 1u      /* control, device -> host: who it is and what it runs */
+#define MVL_T_UPDATE_NOW 2u /* control, host -> device: look for an update now */
+#define MVL_T_PING 3u       /* control, either way: answered with an empty response */
+#define MVL_T_READ 1u       /* update, device -> host: bytes of a repository object */
+#define MVL_T_REPORT 2u     /* update, device -> host: how an update session ended */
+#define MVL_T_LINE 1u       /* log, device -> host: one line of text, no response */
+
+/* lf_flags */
+#define MVL_F_RESPONSE 0x01u /* answers the request with the same stream, type and lf_seq */
+#define MVL_F_ERROR 0x02u    /* with MVL_F_RESPONSE: the payload is a struct mvl_error */
+
+struct mvl_header {
+	uint8_t lf_version; /* 0x00 MVL_FORMAT */
+	uint8_t lf_stream;  /* 0x01 MVL_S_* */
+	uint8_t lf_type;    /* 0x02 MVL_T_* of that stream */
+	uint8_t lf_flags;   /* 0x03 MVL_F_* */
+	uint16_t lf_seq;    /* 0x04 request number, echoed by the response */
+	uint16_t lf_len;    /* 0x06 payload bytes, at most MVL_PAYLOAD_MAX */
+};
+
+/* Device states (lh_state). */
+#define MVL_DEV_RUNNING 0u    /* the app runs */
+#define MVL_DEV_SAFE 1u       /* no app runs: lh_reason says why; it asks for an update */
+#define MVL_DEV_INSTALLING 2u /* an install is in progress (or was cut and resumes) */
+
+#define MVL_NAME_MAX 32u    /* board and app names, NUL-padded */
+#define MVL_CHANNEL_MAX 16u /* channel name, NUL-padded */
+
+/* HELLO request payload (device -> host).  The response has none. */
+struct mvl_hello {
+	uint32_t lh_fw_version;      /* 0x00 microvisor version, MVB_VERSION_PACK */
+	uint32_t lh_abi;             /* 0x04 secure-call ABI, MVB_ABI_PACK */
+	uint32_t lh_app_version;     /* 0x08 installed app, MVB_VERSION_PACK; 0: none */
+	uint32_t lh_counter_floor;   /* 0x0c highest security counter it ever accepted */
+	uint32_t lh_index_version;   /* 0x10 last channel index version it accepted; 0: none */
+	uint32_t lh_state;           /* 0x14 MVL_DEV_* */
+	uint32_t lh_reason;          /* 0x18 reason code of the safe mode or the last refusal; 0 */
+	uint16_t lh_payload_max;     /* 0x1c largest payload it takes, <= MVL_PAYLOAD_MAX */
+	uint16_t lh_reserved;        /* 0x1e zero */
+	uint8_t lh_image_sha256[32]; /* 0x20 SHA-256 of the installed app image; zero: none */
+	char lh_board[32];           /* 0x40 board name */
+	char lh_app[32];             /* 0x60 app name it follows */
+	char lh_channel[16];         /* 0x80 channel it follows */
+};
+
+#define MVL_OBJECT_MAX 96u /* longest object name */
+
+/* READ request payload (device -> host): bytes [lr_offset, lr_offset +
+ * lr_length) of a repository object, named by its path from the
+ * repository's root as mvbuild-repo(5) lays it out:
+ * "BOARD/APP/CHANNEL/index" or "BOARD/APP/objects/SHA256.mvb". */
+struct mvl_read {
+	uint32_t lr_offset;   /* 0x00 first byte */
+	uint16_t lr_length;   /* 0x04 bytes wanted, 1 to the payload limit less 8 */
+	uint16_t lr_name_len; /* 0x06 bytes of lr_name used, 1 to MVL_OBJECT_MAX */
+	char lr_name[96];     /* 0x08 the object's name, no NUL needed, rest zero */
+};
+
+/* READ response payload (host -> device): this header, then the bytes,
+ * as many as the request asked for or up to the object's end. */
+struct mvl_data {
+	uint32_t ld_offset; /* 0x00 lr_offset of the request */
+	uint32_t ld_total;  /* 0x04 the object's size */
+};
+
+/* Error responses (MVL_F_RESPONSE | MVL_F_ERROR). */
+#define MVL_E_NOT_FOUND 1u   /* no such object */
+#define MVL_E_RANGE 2u       /* the offset lies past the object's end */
+#define MVL_E_REPOSITORY 3u  /* the other end could not read its repository */
+#define MVL_E_BAD_REQUEST 4u /* a malformed request (name, length, type) */
+#define MVL_E_UNSUPPORTED 5u /* a stream or type this end does not serve */
+
+struct mvl_error {
+	uint32_t le_code;   /* 0x00 MVL_E_* */
+	uint32_t le_detail; /* 0x04 more about it (e.g. an errno), 0 */
+};
+
+/* REPORT request payload (device -> host): the end of an update session.
+ * The response has none. */
+#define MVL_R_INSTALLED 0u  /* a new release was installed and runs */
+#define MVL_R_UP_TO_DATE 1u /* nothing newer for this device */
+#define MVL_R_REFUSED 2u    /* what the repository offers was refused: lp_reason */
+#define MVL_R_FAILED 3u     /* the link or the repository failed: it tries again later */
+
+struct mvl_report {
+	uint32_t lp_outcome;      /* 0x00 MVL_R_* */
+	uint32_t lp_reason;       /* 0x04 the device's reason code; 0 */
+	uint32_t lp_from_version; /* 0x08 app version before */
+	uint32_t lp_to_version;   /* 0x0c app version after (the offered one when refused) */
+	uint32_t lp_bytes;        /* 0x10 object bytes it read over the link this session */
+	uint32_t lp_reserved;     /* 0x14 zero */
+};
+
+/* LINE payload (device -> host): this header, then the text. */
+struct mvl_line {
+	uint32_t ll_seq;  /* 0x00 number of this line since boot */
+	uint32_t ll_lost; /* 0x04 lines dropped before it (a full buffer) */
+};
+
+#endif

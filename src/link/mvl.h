@@ -1,0 +1,81 @@
+/*
+ * mvl.h - the link's frame codec and message layouts (mvbuild-link(5)),
+ * written once for both ends: the microvisor's link driver and 'mvbuild
+ * serve' compile the same src/link/link.c.  Freestanding: <stdint.h> and
+ * <stddef.h>, no C library call, no allocation, no static state; every
+ * length is checked against the space it claims before it is used.
+ *
+ * The CRC is mv_crc32() from firmware/core/crc32.c, which both ends link.
+ */
+#ifndef MVL_H
+#define MVL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mvb/link.h"
+
+uint32_t mv_crc32(uint32_t crc, const void *data, uint32_t len);
+
+/* ---- sending */
+
+/* Encode one frame (header fields as given, lf_version and lf_len filled
+ * in) with `len` payload bytes into `out`: a leading zero, the COBS bytes,
+ * the closing zero.  Returns the bytes written, 0 if `len` is over
+ * MVL_PAYLOAD_MAX or `cap` is too small (MVL_WIRE_MAX always suffices). */
+size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, const void *payload, size_t len,
+                  uint8_t *out, size_t cap);
+
+/* ---- receiving: feed every byte; a frame comes out whole or not at all */
+
+/* Why a frame was dropped (the counters of struct mvl_rx). */
+#define MVL_RX_OVERSIZE 0u /* more bytes than the longest frame before a zero */
+#define MVL_RX_COBS 1u     /* not valid COBS */
+#define MVL_RX_SHORT 2u    /* shorter than a header and a CRC */
+#define MVL_RX_LENGTH 3u   /* lf_len disagrees with the frame's size, or is over the limit */
+#define MVL_RX_VERSION 4u  /* another protocol format */
+#define MVL_RX_CRC 5u      /* CRC mismatch */
+#define MVL_RX_KINDS 6u
+
+struct mvl_rx {
+	uint8_t buf[MVL_WIRE_MAX]; /* the encoded bytes since the last zero; decoded in place */
+	uint16_t n;                /* bytes in buf */
+	uint8_t skipping;          /* an oversize frame: drop bytes up to the next zero */
+	uint32_t frames;           /* frames delivered */
+	uint32_t dropped[MVL_RX_KINDS];
+};
+
+void mvl_rx_init(struct mvl_rx *rx);
+
+/* One byte in.  Returns 1 when it completed a valid frame: *h holds its
+ * header and *payload points at its lf_len payload bytes inside rx->buf,
+ * valid until the next call.  Returns 0 otherwise (the byte was kept, or a
+ * bad frame was dropped and counted). */
+int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_t **payload);
+
+/* ---- payloads: fixed layouts, little-endian (sizes in bytes) */
+#define MVL_HELLO_SIZE 0x90u
+#define MVL_READ_SIZE 0x68u
+#define MVL_DATA_SIZE 8u
+#define MVL_ERROR_SIZE 8u
+#define MVL_REPORT_SIZE 0x18u
+#define MVL_LINE_SIZE 8u
+
+void mvl_put_hello(uint8_t *p, const struct mvl_hello *m);
+/* The get functions check the payload's length and return 0, or -1. */
+int mvl_get_hello(const uint8_t *p, size_t len, struct mvl_hello *m);
+void mvl_put_read(uint8_t *p, const struct mvl_read *m);
+/* Also refuses a name that is empty, over MVL_OBJECT_MAX, holds a byte
+ * outside [A-Za-z0-9._/-], starts with '/', or has a ".." component,
+ * and a length of 0 or past what `payload_max` lets a response carry. */
+int mvl_get_read(const uint8_t *p, size_t len, uint16_t payload_max, struct mvl_read *m);
+void mvl_put_data(uint8_t *p, const struct mvl_data *m);
+int mvl_get_data(const uint8_t *p, size_t len, struct mvl_data *m);
+void mvl_put_error(uint8_t *p, const struct mvl_error *m);
+int mvl_get_error(const uint8_t *p, size_t len, struct mvl_error *m);
+void mvl_put_report(uint8_t *p, const struct mvl_report *m);
+int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m);
+void mvl_put_line(uint8_t *p, const struct mvl_line *m);
+int mvl_get_line(const uint8_t *p, size_t len, struct mvl_line *m);
+
+#endif
