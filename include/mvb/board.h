@@ -99,6 +99,7 @@ struct mvb_board {
 	struct mvb_peripheral per[MVB_BOARD_MAX_PERIPHERALS];
 	size_t nper;
 	int console; /* index into per[] */
+	int link;    /* index into per[] of the update link's UART, -1: none */
 	char qemu_machine[MVB_NAME_MAX];
 	char openocd_target[96];
 	char openocd_config[96];

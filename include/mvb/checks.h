@@ -40,6 +40,7 @@
 	X(BOARD_IRQ, "board-irq", ERROR, "an IRQ number is out of range or claimed by two peripherals") \
 	X(BOARD_GATE, "board-gate", ERROR, "an app-assignable peripheral has no security gate, or two share one") \
 	X(BOARD_CONSOLE, "board-console", ERROR, "the console is not a microvisor-owned peripheral") \
+	X(BOARD_LINK, "board-link", ERROR, "the link is not a microvisor-owned peripheral with an interrupt, or is the console") \
 	/* app manifest */ \
 	X(APP_SCHEMA, "app-schema", ERROR, "unsupported app manifest schema version") \
 	X(APP_NAME, "app-name", ERROR, "the app name is empty, too long or has characters outside [A-Za-z0-9._-]") \

@@ -24,6 +24,7 @@ void mvb_board_init(struct mvb_board *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->console = -1;
+	b->link = -1;
 }
 
 void mvb_board_release(struct mvb_board *b)
@@ -521,7 +522,7 @@ int mvb_board_parse(struct mvb_board *b, const char *file, const void *text, siz
 	if (rc)
 		return rc;
 	static const char *const keys[] = { "schema", "name", "description", "vendor", "cpu", "security", "memories",
-					    "partitions", "peripherals", "console", "debug", NULL };
+					    "partitions", "peripherals", "console", "link", "debug", NULL };
 	static const char *const req[] = { "schema", "name", "cpu", "memories", "partitions", "peripherals",
 					   "console", NULL };
 	const struct ynode *root = doc.root, *n;
@@ -594,6 +595,23 @@ int mvb_board_parse(struct mvb_board *b, const char *file, const void *text, siz
 	} else if (b->per[b->console].owner != MVB_OWNER_MICROVISOR) {
 		struct mvb_loc l = y_loc(cx, n);
 		e = mvb_report(cx->d, &l, MVB_CK_BOARD_CONSOLE, "console '%s' must be owner: microvisor", console);
+	}
+	if (!e && (n = y_get(root, "link"))) {
+		char link[MVB_NAME_MAX];
+		if ((e = check_name(cx, n, "link", link)))
+			goto out;
+		for (size_t i = 0; i < b->nper; i++)
+			if (!strcmp(b->per[i].name, link))
+				b->link = (int)i;
+		struct mvb_loc l = y_loc(cx, n);
+		if (b->link < 0)
+			e = mvb_report(cx->d, &l, MVB_CK_BOARD_UNKNOWN_REF, "link '%s' is not a peripheral of the board", link);
+		else if (b->per[b->link].owner != MVB_OWNER_MICROVISOR)
+			e = mvb_report(cx->d, &l, MVB_CK_BOARD_LINK, "link '%s' must be owner: microvisor", link);
+		else if (b->per[b->link].nirqs == 0)
+			e = mvb_report(cx->d, &l, MVB_CK_BOARD_LINK, "link '%s' has no interrupt to receive with", link);
+		else if (b->link == b->console)
+			e = mvb_report(cx->d, &l, MVB_CK_BOARD_LINK, "link '%s' is the console too", link);
 	}
 	e |= validate(cx, b);
 out:

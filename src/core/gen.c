@@ -81,6 +81,13 @@ int mvb_gen_header(const struct mvb_board *b, struct mvb_buf *o)
 	const struct mvb_peripheral *con = &b->per[b->console];
 	P("#define MVB_CONSOLE_S_BASE 0x%08xu\n", con->s_base);
 	P("#define MVB_CONSOLE_NS_BASE 0x%08xu\n", con->ns_base);
+	if (b->link >= 0) {
+		/* The update link's UART (board manifest 'link'); its first
+		 * interrupt is the one it receives with. */
+		const struct mvb_peripheral *lk = &b->per[b->link];
+		P("#define MVB_LINK_S_BASE 0x%08xu\n", lk->s_base);
+		P("#define MVB_LINK_IRQ %uu\n", lk->irqs[0]);
+	}
 	P("\n/* X(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) */\n");
 	P("#define MVB_PERIPH_TABLE(X) \\\n");
 	for (size_t i = 0; i < b->nper; i++) {
