@@ -90,18 +90,6 @@ static int load_index(struct store *s, const char *dir, struct mvb_repo_index *x
 	return rc ? MVB_EXIT_FINDINGS : 0;
 }
 
-static uint64_t clock_now(void)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		char *end;
-		unsigned long long t = strtoull(sde, &end, 10);
-		if (!*end)
-			return t;
-	}
-	return (uint64_t)time(NULL);
-}
-
 /* "30d", "12h", "90m", "3600s" or "3600" to seconds; 0 when malformed. */
 static uint64_t duration(const char *s)
 {
@@ -340,7 +328,7 @@ static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct 
 
 struct pub {
 	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app;
-	unsigned long deltas, pass_fd, lock_wait;
+	unsigned long deltas, pass_fd, lock_wait, now;
 	int dry_run, break_lock, refresh, json;
 };
 
@@ -547,9 +535,19 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		}
 	}
 
-	uint64_t now = clock_now(), life = duration(p->expires);
+	/* the clock, never SOURCE_DATE_EPOCH: a build time kept set in CI
+	 * would give an index that every device refuses as expired */
+	uint64_t clock = (uint64_t)time(NULL), now = p->now ? p->now : clock, life = duration(p->expires);
 	if (!life) {
 		cli_error("publish: --expires '%s' is not a duration such as 30d, 12h or 3600", p->expires);
+		rc = MVB_EXIT_USAGE;
+		goto done;
+	}
+	if (now + life <= clock) {
+		char t[40];
+		utc_str(now + life, t, sizeof(t));
+		cli_error("publish: the index would have expired (%s) before it is written; --now %lu is too far back",
+			  t, p->now);
 		rc = MVB_EXIT_USAGE;
 		goto done;
 	}
@@ -622,6 +620,7 @@ int cmd_publish(int argc, char **argv)
 		{ 'c', "channel", OPT_STRING, &p.channel, "NAME", "channel (default stable)" },
 		{ 0, "deltas", OPT_UINT, &p.deltas, "K", "delta bundles from the last K releases, kept where smaller (default 3)" },
 		{ 0, "expires", OPT_STRING, &p.expires, "DURATION", "index lifetime: 30d, 12h, 3600 (default 30d)" },
+		{ 0, "now", OPT_UINT, &p.now, "SECONDS", "the publishing time, UTC seconds (default: the clock)" },
 		{ 'n', "dry-run", OPT_FLAG, &p.dry_run, NULL, "show what would be uploaded; change nothing" },
 		{ 0, "refresh", OPT_FLAG, &p.refresh, NULL, "re-sign the channel's index with a new version and expiry, no new release" },
 		{ 'b', "board", OPT_STRING, &p.board, "NAME", "with --refresh: the board" },
@@ -634,7 +633,7 @@ int cmd_publish(int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"publish",
-		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
 		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
 		"bundle and delta bundles from the last K releases go in as content-addressed\n"
 		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"

@@ -12,7 +12,7 @@ MVB=$1 SRC=$2 T=$3
 
 # one clock for the whole run: the directory and nginx repositories must
 # then hold the same bytes (the index records when it was written)
-export SOURCE_DATE_EPOCH=$(date +%s)
+NOW=$(date +%s)
 NGINX_DIR=
 cleanup() { [ -n "$NGINX_DIR" ] && "$SRC/tests/tools/nginx-dav.sh" stop "$NGINX_DIR"; }
 trap cleanup EXIT
@@ -34,15 +34,15 @@ done
 # run_suite NAME REPO: the same checks against a directory and a URL
 run_suite() {
 	local name=$1 R=$2 S=$T/$1.state
-	expect 0 "$name: publish 1" -- "$MVB" publish "$T/r1.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 0 "$name: publish 1" -- "$MVB" publish --now "$NOW" "$T/r1.mvb" --repo "$R" --sign "$T/k.pem"
 	has out "index version 1, 1 object uploaded" "$name: first index"
-	expect 0 "$name: dry run" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem" --dry-run
+	expect 0 "$name: dry run" -- "$MVB" publish --now "$NOW" "$T/r2.mvb" --repo "$R" --sign "$T/k.pem" --dry-run
 	has out "would upload bundle mps2-an505/fixture/objects/" "$name: dry run names the object"
 	has out "would write mps2-an505/fixture/stable/index: index version 2" "$name: dry run names the index"
-	expect 0 "$name: publish 2" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 0 "$name: publish 2" -- "$MVB" publish --now "$NOW" "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
 	has out "index version 2" "$name: dry run changed nothing"
 	has err "delta 1.1.0 -> 1.2.0" "$name: delta made"
-	expect 0 "$name: publish 3, json" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
+	expect 0 "$name: publish 3, json" -- "$MVB" publish --now "$NOW" "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
 	if python3 -c 'import json,sys,hashlib; d=json.load(open(sys.argv[1])); b=open(sys.argv[2],"rb").read(); o=d["objects"]
 assert d["schema"]==1 and d["action"]=="published" and d["app"]=="fixture" and d["channel"]=="stable"
 assert d["release"]=={"version":"1.3.0","security_counter":3,"size":len(b),"sha256":hashlib.sha256(b).hexdigest()}
@@ -54,17 +54,17 @@ assert d["uploaded_bytes"]==sum(x["size"] for x in o if x["state"]=="uploaded")'
 		if python3 -c 'import json,sys,os,hashlib; d=json.load(open(sys.argv[1]))
 for x in d["objects"]: assert hashlib.sha256(open(os.path.join(sys.argv[2],x["path"]),"rb").read()).hexdigest()==x["sha256"]' "$T/out" "$R"; then ok; else bad "$name: publish json paths"; fi
 	fi
-	expect 0 "$name: publish 3 again is a no-op" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 0 "$name: publish 3 again is a no-op" -- "$MVB" publish --now "$NOW" "$T/r3.mvb" --repo "$R" --sign "$T/k.pem"
 	has out "already the latest" "$name: idempotent"
-	expect 0 "$name: no-op, json" -- "$MVB" publish "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
+	expect 0 "$name: no-op, json" -- "$MVB" publish --now "$NOW" "$T/r3.mvb" --repo "$R" --sign "$T/k.pem" --format json
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="unchanged" and d["release"]["version"]=="1.3.0" and d["index"]["version"]==3 and d["objects"]==[] and d["uploaded_bytes"]==0' "$T/out"; then ok; else bad "$name: no-op json"; fi
-	expect 0 "$name: dry run, json" -- "$MVB" publish "$T/r4.mvb" --repo "$R" --sign "$T/k.pem" --dry-run --format json
+	expect 0 "$name: dry run, json" -- "$MVB" publish --now "$NOW" "$T/r4.mvb" --repo "$R" --sign "$T/k.pem" --dry-run --format json
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="dry-run" and d["index"]["version"]==4 and d["release"]["version"]=="1.4.0" and d["objects"] and all(x["state"]=="would upload" for x in d["objects"]) and d["uploaded_bytes"]==0' "$T/out"; then ok; else bad "$name: dry run json"; fi
-	expect 1 "$name: older counter refused" -- "$MVB" publish "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 1 "$name: older counter refused" -- "$MVB" publish --now "$NOW" "$T/r2.mvb" --repo "$R" --sign "$T/k.pem"
 	has err "\[repo-counter\]" "$name: counter id"
-	expect 1 "$name: bundle by another key refused" -- "$MVB" publish "$T/foreign.mvb" --repo "$R" --sign "$T/k.pem"
+	expect 1 "$name: bundle by another key refused" -- "$MVB" publish --now "$NOW" "$T/foreign.mvb" --repo "$R" --sign "$T/k.pem"
 	has err "\[bundle-unsigned\]" "$name: bundle checked first"
-	expect 1 "$name: index of another key is not replaced" -- "$MVB" publish "$T/foreign.mvb" --repo "$R" --sign "$T/other.pem"
+	expect 1 "$name: index of another key is not replaced" -- "$MVB" publish --now "$NOW" "$T/foreign.mvb" --repo "$R" --sign "$T/other.pem"
 	has err "\[repo-unsigned\]" "$name: foreign index key"
 	expect 0 "$name: releases" -- "$MVB" releases --repo "$R" --board mps2-an505 --app fixture --key "$T/k.pub.pem"
 	has out "index version 3" "$name: releases version"
@@ -193,6 +193,15 @@ expect 0 "down: the same by --have, as a full bundle" -- "$MVB" fetch --repo "$D
 same "$T/down.out" "$T/back.mvb" "down: the rollback release's bytes"
 expect 0 "down: up to date on 1.0.5" -- "$MVB" fetch --repo "$D" --app fixture --base "$T/back.mvb" --key "$T/k.pub.pem" -o "$T/down.none"
 has out "nothing to download" "down: the running release is not fetched again"
+
+# --- the publishing clock: SOURCE_DATE_EPOCH, kept set by a CI job for its
+# builds, does not date the index back (devices would refuse it as expired)
+expect 0 "SOURCE_DATE_EPOCH is not publish's clock" -- env SOURCE_DATE_EPOCH=1000000000 "$MVB" publish "$T/r1.mvb" --repo "$T/sde" --sign "$T/k.pem" --format json
+if python3 -c 'import json,sys,time,calendar; d=json.load(open(sys.argv[1])); assert abs(calendar.timegm(time.strptime(d["index"]["published"], "%Y-%m-%dT%H:%M:%SZ")) - time.time()) < 600' "$T/out"; then ok; else bad "the index is stamped with the clock"; fi
+expect 0 "an index published under SOURCE_DATE_EPOCH is accepted" -- "$MVB" fetch --repo "$T/sde" --app fixture --key "$T/k.pub.pem" --dry-run
+expect 2 "--now that gives an index expired when written" -- "$MVB" publish "$T/r2.mvb" --repo "$T/sde" --sign "$T/k.pem" --now 1000000000
+has err "the index would have expired (2001-10-.*) before it is written" "expired when written: said so"
+expect 0 "--now within the lifetime" -- "$MVB" publish "$T/r2.mvb" --repo "$T/sde" --sign "$T/k.pem" --now $((NOW - 86400)) --expires 2d
 
 # --- layers against the board's partitions: a validly signed bundle whose
 # app layer sits over the app header is not published
