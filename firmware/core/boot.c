@@ -4,6 +4,8 @@
  * grant it exactly its peripherals and IRQs and enter it; on a crash,
  * report, back off and restart, or stop in safe mode.
  */
+#include <mvb/link.h>
+
 #include "core_int.h"
 #include "mv/mv_api.h"
 #include "mv/port.h"
@@ -89,6 +91,7 @@ void mv_main(void)
 		r = mv_port_security_init();
 	if (r != MV_R_NONE)
 		mv_halt(r);
+	mv_link_init();
 	mv_start_app();
 }
 
@@ -167,6 +170,7 @@ void mv_start_app(void)
 	wd_ms = h.ah_watchdog_ms;
 	if (wd_ms != 0u)
 		mv_printf("mv: app watchdog %u ms\n", wd_ms);
+	mv_link_hello(&h, MVL_DEV_RUNNING, 0, h.ah_security_counter, 0);
 	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
@@ -240,5 +244,6 @@ void mv_halt(uint32_t reason)
 	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
 	(void)mv_port_grant_periph(none);
 	mv_printf("mv: safe mode: %s (reason %x)\n", mv_reason_text(reason), reason);
+	mv_link_hello(0, MVL_DEV_SAFE, reason, 0, 0);
 	mv_port_exit(MV_REASON_EXIT(reason));
 }

@@ -11,8 +11,10 @@ static int app_line_open; /* the app's last text did not end its line */
 
 static void out(const char *s, uint32_t n)
 {
-	if (n != 0u)
+	if (n != 0u) {
 		mv_port_console_write(s, n);
+		mv_link_console(s, n);
+	}
 }
 
 static void out_hex(uint32_t v)

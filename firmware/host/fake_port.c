@@ -200,8 +200,9 @@ uint32_t mv_arch_irq_target(const uint32_t *irq_ns, uint32_t words)
 	return fake.r_irq_target;
 }
 
-void mv_arch_irq_secure_enable(uint32_t irq)
+void mv_arch_irq_secure_enable(uint32_t irq, uint32_t prio)
 {
+	(void)prio;
 	(void)irq;
 }
 
@@ -247,6 +248,27 @@ void mv_arch_sctx_switch(uint32_t i, uint32_t sp)
 	fake.sctx_loaded = i;
 	fake.sctx_sp = sp;
 	fake.sctx_switches++;
+}
+
+int mv_port_link_init(void)
+{
+	return fake.has_link;
+}
+
+void mv_port_link_write(const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len && fake.link_out_len < sizeof fake.link_out; i++)
+		fake.link_out[fake.link_out_len++] = p[i];
+}
+
+uint32_t mv_arch_link_lock(void)
+{
+	return 0;
+}
+
+void mv_arch_link_unlock(uint32_t key)
+{
+	(void)key;
 }
 
 uint32_t mv_arch_ticks(void)

@@ -37,6 +37,9 @@ struct fake_state {
 	struct mv_sau_region sau[16];
 	uint32_t sau_n;
 	uint32_t sctx_loaded, sctx_sp, sctx_switches; /* secure context register state */
+	int has_link;                                 /* set by tests: the board has a link */
+	uint8_t link_out[8192];                       /* what went out on it */
+	uint32_t link_out_len;
 };
 
 extern struct fake_state fake;

@@ -107,6 +107,7 @@
 #define PRIO_RESTART 0x40u /* = PRIO_TICK: a restart the tick asks for follows it */
 #define PRIO_TICK 0x40u
 #define PRIO_RESTART_LATER 0xffu /* a planned restart: after every app handler */
+#define PRIO_LINK 0x60u     /* the link's receive interrupt: below the tick, above the app */
 #define PRIO_APP_MASK 0x80u /* BASEPRI_S value that holds off every app exception */
 
 #define FPU_FPCCR_NS (FPU_FPCCR + MV_NS_ALIAS)
@@ -152,6 +153,7 @@ void mv_arch_reenter_from_handler(uint32_t delay_ms) __attribute__((noreturn));
 void mv_arch_fault_entry(void);
 void mv_arch_tick_isr(void);
 void mv_arch_restart_isr(void);
+void mv_port_link_isr(void);
 void mv_arch_reset(void) __attribute__((noreturn));
 
 #endif

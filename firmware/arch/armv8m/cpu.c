@@ -110,7 +110,7 @@ uint32_t mv_arch_irq_target(const uint32_t *irq_ns, uint32_t words)
 	return MV_R_NONE;
 }
 
-void mv_arch_irq_secure_enable(uint32_t irq)
+void mv_arch_irq_secure_enable(uint32_t irq, uint32_t prio)
 {
 	uint32_t w = irq / 32u, bit = 1u << (irq % 32u);
 
@@ -118,7 +118,7 @@ void mv_arch_irq_secure_enable(uint32_t irq)
 		return;
 	secure_irqs[w] |= bit;
 	MV_REG(NVIC_ITNS(w)) &= ~bit;
-	MV_REG8(NVIC_IPR(irq)) = PRIO_VIOLATION;
+	MV_REG8(NVIC_IPR(irq)) = (uint8_t)prio;
 	MV_REG(NVIC_ICPR(w)) = bit;
 	MV_REG(NVIC_ISER(w)) = bit;
 	mv_barrier();
@@ -139,6 +139,24 @@ void mv_arch_tick_isr(void)
 uint32_t mv_arch_ticks(void)
 {
 	return ticks;
+}
+
+uint32_t mv_arch_link_lock(void)
+{
+	uint32_t old;
+
+	__asm__ volatile("mrs %0, basepri\n\t"
+	                 "msr basepri_max, %1\n\t"
+	                 "isb"
+	                 : "=&r"(old)
+	                 : "r"(PRIO_LINK)
+	                 : "memory");
+	return old;
+}
+
+void mv_arch_link_unlock(uint32_t key)
+{
+	__asm__ volatile("msr basepri, %0" ::"r"(key) : "memory");
 }
 
 void mv_arch_wait_irq(void)

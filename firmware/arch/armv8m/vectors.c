@@ -10,6 +10,10 @@ typedef void (*mv_vector)(void);
 
 #define F mv_arch_fault_entry
 
+/* The range initialiser gives every interrupt the fault entry; the link's
+ * receive interrupt is then set on its own (a deliberate override). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_BOARD_NVIC_IRQS] = {
     [0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
     [1] = mv_arch_reset,
@@ -24,4 +28,8 @@ __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_
     [14] = mv_arch_restart_isr, /* PendSV: mv_restart_app() */
     [15] = mv_arch_tick_isr,    /* SysTick */
     [16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = F,
+#ifdef MVB_LINK_IRQ
+    [16u + MVB_LINK_IRQ] = mv_port_link_isr, /* the update link's receive interrupt */
+#endif
 };
+#pragma GCC diagnostic pop

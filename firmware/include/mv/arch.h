@@ -30,8 +30,9 @@ uint32_t mv_arch_sau_init(const struct mv_sau_region *r, uint32_t n);
  * app-owned IRQs are disabled and cleared first.  Reads back ITNS. */
 uint32_t mv_arch_irq_target(const uint32_t *irq_ns, uint32_t words);
 
-/* A microvisor-owned interrupt (violation reports): secure, enabled. */
-void mv_arch_irq_secure_enable(uint32_t irq);
+/* A microvisor-owned interrupt: secure, enabled, at `prio` (a secure
+ * priority, above every app one). */
+void mv_arch_irq_secure_enable(uint32_t irq, uint32_t prio);
 /* Drop a secure interrupt's pending state once its source is quiet. */
 void mv_arch_irq_ack(uint32_t irq);
 
@@ -49,6 +50,11 @@ uint32_t mv_arch_sctx_top(uint32_t i);
 uint32_t mv_arch_sctx_bottom(uint32_t i);
 uint32_t mv_arch_sctx_sp(void);
 void mv_arch_sctx_switch(uint32_t i, uint32_t sp);
+
+/* Hold off the link's receive interrupt while a frame goes out (it
+ * answers requests on the same wire); nests.  Returns what unlock takes. */
+uint32_t mv_arch_link_lock(void);
+void mv_arch_link_unlock(uint32_t key);
 
 uint32_t mv_arch_ticks(void);
 void mv_arch_wait_irq(void);

@@ -223,6 +223,18 @@ int32_t mv_scall_watchdog_feed(void);
  * restart of the app as a crash (MV_R_APP_WATCHDOG). */
 void mv_watchdog_tick(uint32_t now);
 
+/* ------------------------------------------------------------------ link */
+/* The update link (mvbuild-link(5)) on the board's 'link' UART, if any:
+ * mv_link_init at boot (before any output worth mirroring), then HELLO at
+ * every app start and in safe mode, every console byte mirrored as LINE
+ * frames, and each received byte from the port's interrupt. */
+void mv_link_init(void);
+int mv_link_up(void);
+void mv_link_hello(const struct mvb_app_header *h, uint32_t state, uint32_t reason, uint32_t floor,
+                   uint32_t index_version);
+void mv_link_console(const char *s, uint32_t n);
+void mv_link_rx_byte(uint8_t b);
+
 /* --------------------------------------------------------------- console */
 /* printf subset: %s %c %% and, taking uint32_t, %u and %x (always "0x"
  * and 8 digits).  No format attribute: uint32_t is unsigned long on the

@@ -20,6 +20,12 @@
 void mv_port_console_init(void);
 void mv_port_console_write(const char *s, uint32_t len);
 
+/* The update link's UART (board manifest 'link'): set it up with its
+ * receive interrupt calling mv_link_rx_byte() for every byte; 0 if the
+ * board has no link.  Writes wait until every byte is sent. */
+int mv_port_link_init(void);
+void mv_port_link_write(const uint8_t *p, uint32_t len);
+
 /* Memory gates: make exactly app_flash and app_ram non-secure, every
  * other block of every gated memory secure. */
 uint32_t mv_port_memory_gates(void);

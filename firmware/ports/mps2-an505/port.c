@@ -27,6 +27,55 @@ void mv_port_console_write(const char *s, uint32_t len)
 	}
 }
 
+/* ---------------------------------------------------------- the link */
+#ifdef MVB_LINK_S_BASE
+#define UART_STATE_TX_FULL (1u << 0)
+#define UART_STATE_RX_FULL (1u << 1)
+#define UART_CTRL_TX (1u << 0)
+#define UART_CTRL_RX (1u << 1)
+#define UART_CTRL_RX_INT (1u << 3)
+#define UART_INTCLEAR 0x0cu
+#define UART_INT_RX (1u << 1)
+
+int mv_port_link_init(void)
+{
+	MV_REG(MVB_LINK_S_BASE + UART_BAUDDIV) = 16u;
+	MV_REG(MVB_LINK_S_BASE + UART_CTRL) = UART_CTRL_TX | UART_CTRL_RX | UART_CTRL_RX_INT;
+	MV_REG(MVB_LINK_S_BASE + UART_INTCLEAR) = UART_INT_RX;
+	mv_arch_irq_secure_enable(MVB_LINK_IRQ, PRIO_LINK);
+	return 1;
+}
+
+void mv_port_link_write(const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		while (MV_REG(MVB_LINK_S_BASE + UART_STATE) & UART_STATE_TX_FULL)
+			;
+		MV_REG(MVB_LINK_S_BASE + UART_DATA) = p[i];
+	}
+}
+
+/* The link's receive interrupt (its vector: vectors.c). */
+void mv_port_link_isr(void)
+{
+	while (MV_REG(MVB_LINK_S_BASE + UART_STATE) & UART_STATE_RX_FULL)
+		mv_link_rx_byte((uint8_t)MV_REG(MVB_LINK_S_BASE + UART_DATA));
+	MV_REG(MVB_LINK_S_BASE + UART_INTCLEAR) = UART_INT_RX;
+	mv_arch_irq_ack(MVB_LINK_IRQ);
+}
+#else
+int mv_port_link_init(void)
+{
+	return 0;
+}
+
+void mv_port_link_write(const uint8_t *p, uint32_t len)
+{
+	(void)p;
+	(void)len;
+}
+#endif
+
 /* ------------------------------------------------------- memory gates */
 /* Every gated memory of the board: all of them are written in full, so a
  * block is non-secure only if an app partition says so. */
@@ -91,8 +140,8 @@ uint32_t mv_port_security_init(void)
 	if (MV_REG(SECCTL + SECCTL_NSCCFG) != NSCCFG_CODENSC || MV_REG(SECCTL + SECCTL_SECRESPCFG) != 1u ||
 	    MV_REG(SECCTL + SECCTL_SECPPCINTEN) != SECPPCINT_ALL)
 		return MV_R_HW_SECCTL;
-	mv_arch_irq_secure_enable(AN505_IRQ_PPC);
-	mv_arch_irq_secure_enable(AN505_IRQ_MPC);
+	mv_arch_irq_secure_enable(AN505_IRQ_PPC, PRIO_VIOLATION);
+	mv_arch_irq_secure_enable(AN505_IRQ_MPC, PRIO_VIOLATION);
 	return MV_R_NONE;
 }
 

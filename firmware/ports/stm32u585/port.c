@@ -143,7 +143,7 @@ uint32_t mv_port_security_init(void)
 	 * be checked here. */
 	if (MV_REG(TZIC1 + TZIC_IER(1)) == 0u)
 		return MV_R_HW_SECCTL;
-	mv_arch_irq_secure_enable(U585_IRQ_GTZC);
+	mv_arch_irq_secure_enable(U585_IRQ_GTZC, PRIO_VIOLATION);
 	return MV_R_NONE;
 }
 
@@ -191,6 +191,20 @@ uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 		if ((MV_REG(gate_regs[g]) & named[g]) != (~ns[g] & named[g]))
 			return MV_R_HW_PPC;
 	return MV_R_NONE;
+}
+
+/* ---------------------------------------------------------- the link */
+/* No link on this board yet (its manifest names none): updates only
+ * through a probe. */
+int mv_port_link_init(void)
+{
+	return 0;
+}
+
+void mv_port_link_write(const uint8_t *p, uint32_t len)
+{
+	(void)p;
+	(void)len;
 }
 
 /* ------------------------------------------------------------ the app */
