@@ -138,7 +138,8 @@
 	X(REPO_OBJECT, "repo-object", ERROR, "a downloaded bundle does not match what the index says of it") \
 	X(REPO_COUNTER, "repo-counter", ERROR, "the security counter is not above the channel's latest, or the version is already published") \
 	X(REPO_DOWNGRADE, "repo-downgrade", ERROR, "the channel's latest release has a lower security counter than the device runs") \
-	X(REPO_OLDER, "repo-older", ERROR, "the channel's latest release is an older version than the device runs")
+	X(REPO_OLDER, "repo-older", ERROR, "the channel's latest release is an older version than the device runs") \
+	X(REPO_MISSING, "repo-missing", ERROR, "the repository has no index for the board, app and channel: nothing is published there")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

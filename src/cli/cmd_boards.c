@@ -32,13 +32,16 @@ static int boards_list(int json)
 	qsort(names, n, sizeof(names[0]), cmp_str);
 	struct mvb_buf b = MVB_BUF_INIT;
 	struct json j;
-	json_begin(&j, &b);
-	json_arr(&j, NULL);
+	struct mvb_diags all = MVB_DIAGS_INIT; /* of the manifests left out (JSON) */
+	if (json) {
+		json_doc_begin(&j, &b);
+		json_arr(&j, "boards");
+	}
 	int status = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct mvb_board bd;
 		struct mvb_diags dg = MVB_DIAGS_INIT;
-		int rc = cli_load_board(names[i], &bd, &dg);
+		int rc = cli_load_board(names[i], &bd, json ? &all : &dg);
 		if (rc) {
 			cli_render_diags(stderr, &dg);
 			status = rc;
@@ -55,10 +58,12 @@ static int boards_list(int json)
 		mvb_diags_release(&dg);
 		free(names[i]);
 	}
-	json_end_arr(&j);
-	if (json)
-		fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
+	if (json) {
+		json_end_arr(&j);
+		json_diags(&j, &all);
+		json_doc_print(&j);
+	}
+	mvb_diags_release(&all);
 	return status;
 }
 
@@ -108,76 +113,69 @@ static void show_text(const struct mvb_board *b)
 	printf("\n");
 }
 
-static void show_json(const struct mvb_board *b)
+/* The members of boards show --format json for a board that loaded. */
+static void show_json(struct json *j, const struct mvb_board *b)
 {
-	struct mvb_buf buf = MVB_BUF_INIT;
-	struct json j;
-	json_begin(&j, &buf);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
-	json_str(&j, "name", b->name);
-	json_str(&j, "description", b->description);
-	json_obj(&j, "cpu");
-	json_str(&j, "core", b->cpu.core);
-	json_str(&j, "arch", b->cpu.arch);
-	json_str(&j, "fpu", mvb_fpu_name(b->cpu.fpu));
-	json_str(&j, "float_abi", mvb_float_abi_name(b->cpu.float_abi));
-	json_int(&j, "nvic_irqs", b->cpu.nvic_irqs);
-	json_int(&j, "mpu_regions", b->cpu.mpu_regions);
-	json_int(&j, "sau_regions", b->cpu.sau_regions);
-	json_int(&j, "sau_granule", b->cpu.sau_granule);
-	json_end_obj(&j);
-	json_arr(&j, "memories");
+	json_str(j, "name", b->name);
+	json_str(j, "description", b->description);
+	json_obj(j, "cpu");
+	json_str(j, "core", b->cpu.core);
+	json_str(j, "arch", b->cpu.arch);
+	json_str(j, "fpu", mvb_fpu_name(b->cpu.fpu));
+	json_str(j, "float_abi", mvb_float_abi_name(b->cpu.float_abi));
+	json_int(j, "nvic_irqs", b->cpu.nvic_irqs);
+	json_int(j, "mpu_regions", b->cpu.mpu_regions);
+	json_int(j, "sau_regions", b->cpu.sau_regions);
+	json_int(j, "sau_granule", b->cpu.sau_granule);
+	json_end_obj(j);
+	json_arr(j, "memories");
 	for (size_t i = 0; i < b->nmem; i++) {
 		const struct mvb_memory *m = &b->mem[i];
-		json_obj(&j, NULL);
-		json_str(&j, "name", m->name);
-		json_str(&j, "kind", m->kind == MVB_MEM_FLASH ? "flash" : "ram");
-		json_hex(&j, "s_base", m->s_base);
-		json_hex(&j, "ns_base", m->ns_base);
-		json_int(&j, "size", m->size);
-		json_int(&j, "granule", m->granule);
-		json_int(&j, "erase_size", m->erase_size);
-		json_int(&j, "write_size", m->write_size);
-		json_end_obj(&j);
+		json_obj(j, NULL);
+		json_str(j, "name", m->name);
+		json_str(j, "kind", m->kind == MVB_MEM_FLASH ? "flash" : "ram");
+		json_hex(j, "s_base", m->s_base);
+		json_hex(j, "ns_base", m->ns_base);
+		json_int(j, "size", m->size);
+		json_int(j, "granule", m->granule);
+		json_int(j, "erase_size", m->erase_size);
+		json_int(j, "write_size", m->write_size);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_arr(&j, "partitions");
+	json_end_arr(j);
+	json_arr(j, "partitions");
 	for (size_t i = 0; i < b->npart; i++) {
 		const struct mvb_partition *p = &b->part[i];
-		json_obj(&j, NULL);
-		json_str(&j, "name", p->name);
-		json_str(&j, "memory", b->mem[p->memory].name);
-		json_str(&j, "world", mvb_world_name(p->world));
-		json_str(&j, "role", mvb_role_name(p->role));
-		json_hex(&j, "base", mvb_partition_base(b, p));
-		json_hex(&j, "s_base", mvb_partition_s_base(b, p));
-		json_hex(&j, "ns_base", mvb_partition_ns_base(b, p));
-		json_int(&j, "size", p->size);
-		json_end_obj(&j);
+		json_obj(j, NULL);
+		json_str(j, "name", p->name);
+		json_str(j, "memory", b->mem[p->memory].name);
+		json_str(j, "world", mvb_world_name(p->world));
+		json_str(j, "role", mvb_role_name(p->role));
+		json_hex(j, "base", mvb_partition_base(b, p));
+		json_hex(j, "s_base", mvb_partition_s_base(b, p));
+		json_hex(j, "ns_base", mvb_partition_ns_base(b, p));
+		json_int(j, "size", p->size);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_arr(&j, "peripherals");
+	json_end_arr(j);
+	json_arr(j, "peripherals");
 	for (size_t i = 0; i < b->nper; i++) {
 		const struct mvb_peripheral *p = &b->per[i];
-		json_obj(&j, NULL);
-		json_str(&j, "name", p->name);
-		json_hex(&j, "s_base", p->s_base);
-		json_hex(&j, "ns_base", p->ns_base);
-		json_int(&j, "size", p->size);
-		json_str(&j, "owner", p->owner == MVB_OWNER_APP ? "app" : "microvisor");
-		json_arr(&j, "irqs");
+		json_obj(j, NULL);
+		json_str(j, "name", p->name);
+		json_hex(j, "s_base", p->s_base);
+		json_hex(j, "ns_base", p->ns_base);
+		json_int(j, "size", p->size);
+		json_str(j, "owner", p->owner == MVB_OWNER_APP ? "app" : "microvisor");
+		json_arr(j, "irqs");
 		for (unsigned k = 0; k < p->nirqs; k++)
-			json_int(&j, NULL, p->irqs[k]);
-		json_end_arr(&j);
-		json_end_obj(&j);
+			json_int(j, NULL, p->irqs[k]);
+		json_end_arr(j);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_str(&j, "console", b->per[b->console].name);
-	json_str(&j, "qemu_machine", b->qemu_machine[0] ? b->qemu_machine : NULL);
-	json_end_obj(&j);
-	fwrite(buf.data, 1, buf.len, stdout);
-	mvb_buf_release(&buf);
+	json_end_arr(j);
+	json_str(j, "console", b->per[b->console].name);
+	json_str(j, "qemu_machine", b->qemu_machine[0] ? b->qemu_machine : NULL);
 }
 
 int cmd_boards(int argc, char **argv)
@@ -201,33 +199,62 @@ int cmd_boards(int argc, char **argv)
 	const char *sub = npos ? pos[0] : "list";
 	if (!strcmp(sub, "list") && npos <= 1)
 		return boards_list(json);
-	if ((!strcmp(sub, "show") && npos == 2) || (!strcmp(sub, "check") && npos >= 2)) {
+	int show = !strcmp(sub, "show");
+	if ((show && npos == 2) || (!strcmp(sub, "check") && npos >= 2)) {
+		/* JSON: one document; show's members are the board's, check's a
+		 * "manifests" array with each one's findings */
 		int status = 0;
+		unsigned errors = 0, warnings = 0;
+		struct mvb_buf buf;
+		struct json j;
+		if (json) {
+			json_doc_begin(&j, &buf);
+			if (!show)
+				json_arr(&j, "manifests");
+		}
 		for (int i = 1; i < npos; i++) {
 			struct mvb_board b;
 			struct mvb_diags d = MVB_DIAGS_INIT;
+			mvb_board_init(&b);
 			rc = cli_load_board(pos[i], &b, &d);
-			if (json && !strcmp(sub, "check")) {
-				struct mvb_buf buf = MVB_BUF_INIT;
-				struct json j;
-				json_begin(&j, &buf);
+			if (json && rc && rc != MVB_EXIT_FINDINGS) {
+				cli_render_diags(stderr, &d); /* not read: no document */
+			} else if (json && show) {
+				if (!rc)
+					show_json(&j, &b);
+				else
+					json_null(&j, "name");
+				json_diags(&j, &d);
+			} else if (json) {
 				json_obj(&j, NULL);
 				json_str(&j, "file", pos[i]);
+				json_str(&j, "board", rc ? NULL : b.name);
+				json_bool(&j, "valid", !rc);
 				json_diags(&j, &d);
 				json_end_obj(&j);
-				fwrite(buf.data, 1, buf.len, stdout);
-				mvb_buf_release(&buf);
 			} else {
 				cli_render_diags(rc ? stderr : stdout, &d);
+				if (!rc && show)
+					show_text(&b);
+				else if (!rc)
+					printf("%s: board '%s' is valid\n", pos[i], b.name);
 			}
-			if (!rc && !strcmp(sub, "show"))
-				(json ? show_json : show_text)(&b);
-			else if (!rc && !json)
-				printf("%s: board '%s' is valid\n", pos[i], b.name);
+			errors += d.errors;
+			warnings += d.warnings;
 			if (rc > status)
 				status = rc;
 			mvb_board_release(&b);
 			mvb_diags_release(&d);
+		}
+		if (json && !(show && status > MVB_EXIT_FINDINGS)) {
+			if (!show) {
+				json_end_arr(&j);
+				json_int(&j, "errors", errors);
+				json_int(&j, "warnings", warnings);
+			}
+			json_doc_print(&j);
+		} else if (json) {
+			mvb_buf_release(&buf);
 		}
 		return status;
 	}

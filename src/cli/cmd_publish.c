@@ -72,10 +72,11 @@ static int check_names(const char *cmd, const char *board, const char *app, cons
 	return 0;
 }
 
-/* Reads and parses a channel index.  Returns 0, STORE_MISSING, or an exit
- * status after reporting.  raw keeps the bytes (signatures cover them). */
+/* Reads and parses a channel index.  Returns 0, STORE_MISSING, an exit
+ * status after reporting an I/O error, or MVB_EXIT_FINDINGS with the
+ * reader's finding in d.  raw keeps the bytes (signatures cover them). */
 static int load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
-		      size_t ln)
+		      size_t ln, struct mvb_diags *d)
 {
 	char rel[PATH_MAX];
 	snprintf(rel, sizeof(rel), "%s/index", dir);
@@ -83,11 +84,26 @@ static int load_index(struct store *s, const char *dir, struct mvb_repo_index *x
 	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, raw);
 	if (rc)
 		return rc;
+	return mvb_repo_parse(x, label, raw->data, raw->len, d) ? MVB_EXIT_FINDINGS : 0;
+}
+
+/* A finding about a file as a whole (one that is not there). */
+static void report_file(struct mvb_diags *d, const char *file, enum mvb_check c, const char *msg)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	mvb_report(d, &l, c, "%s", msg);
+}
+
+/* As load_index, the findings rendered on standard error. */
+static int load_index_text(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw,
+			   char *label, size_t ln)
+{
 	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = mvb_repo_parse(x, label, raw->data, raw->len, &d);
+	int rc = load_index(s, dir, x, raw, label, ln, &d);
 	cli_render_diags(stderr, &d);
 	mvb_diags_release(&d);
-	return rc ? MVB_EXIT_FINDINGS : 0;
+	return rc;
 }
 
 /* "30d", "12h", "90m", "3600s" or "3600" to seconds; 0 when malformed. */
@@ -454,7 +470,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
-	rc = load_index(s, dir, x, &raw, label, sizeof(label));
+	rc = load_index_text(s, dir, x, &raw, label, sizeof(label));
 	int fresh = rc == STORE_MISSING;
 	if (rc > 0)
 		goto done;
@@ -854,9 +870,12 @@ int cmd_releases(int argc, char **argv)
 		}
 		struct mvb_buf raw = MVB_BUF_INIT;
 		char label[PATH_MAX + 80];
-		rc = load_index(&s, dirs[i], x, &raw, label, sizeof(label));
+		rc = load_index_text(&s, dirs[i], x, &raw, label, sizeof(label));
 		if (rc == STORE_MISSING) {
-			cli_error("releases: no index at '%s'", label);
+			struct mvb_diags d = MVB_DIAGS_INIT;
+			report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
+			cli_render_diags(stderr, &d);
+			mvb_diags_release(&d);
 			rc = MVB_EXIT_FINDINGS;
 		}
 		if (!rc && nk) {
@@ -960,11 +979,10 @@ static int state_write(const char *path, const char *key, uint32_t version, cons
 /* Checks a downloaded object against the index entry: size and SHA-256
  * (mix-and-match), then as a bundle: structure, payload, signature, and a
  * manifest that names the board, app, version and counter the index says. */
-static int check_object(const char *label, const unsigned char *data, size_t len, uint32_t size, const uint8_t *sha,
-			const struct mvb_repo_index *x, const struct mvb_repo_release *r, const struct mvb_bundle_view *base,
-			struct mvb_key *const *k, unsigned nk)
+static void check_object(const char *label, const unsigned char *data, size_t len, uint32_t size, const uint8_t *sha,
+			 const struct mvb_repo_index *x, const struct mvb_repo_release *r,
+			 const struct mvb_bundle_view *base, struct mvb_key *const *k, unsigned nk, struct mvb_diags *d)
 {
-	struct mvb_diags d = MVB_DIAGS_INIT;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = label;
 	uint8_t h[32];
@@ -973,31 +991,27 @@ static int check_object(const char *label, const unsigned char *data, size_t len
 		char a[65], b[65];
 		mvb_hex(h, 32, a);
 		mvb_hex(sha, 32, b);
-		mvb_report(&d, &l, MVB_CK_REPO_OBJECT, "%zu bytes with sha256 %.16s..., but the index says %u bytes, %.16s...",
+		mvb_report(d, &l, MVB_CK_REPO_OBJECT, "%zu bytes with sha256 %.16s..., but the index says %u bytes, %.16s...",
 			   len, a, size, b);
 	} else {
 		struct mvb_bundle_view v;
 		unsigned good;
-		if (!mvb_bundle_parse(&v, label, data, len, &d)) {
+		if (!mvb_bundle_parse(&v, label, data, len, d)) {
 			/* a delta's layers are checked by decoding them over the base */
-			mvb_bundle_check_payload_base(&v, base, label, &d);
-			mvb_bundle_check_sigs(&v, label, k, nk, &good, &d);
+			mvb_bundle_check_payload_base(&v, base, label, d);
+			mvb_bundle_check_sigs(&v, label, k, nk, &good, d);
 			if (strcmp(v.m.bm_board, x->board) || strcmp(v.m.bm_app_name, x->app) ||
 			    v.m.bm_app_version != r->rr_version || v.m.bm_security_counter != r->rr_security_counter) {
 				char v1[24], v2[24];
 				cli_version_str(v.m.bm_app_version, v1, sizeof(v1));
 				cli_version_str(r->rr_version, v2, sizeof(v2));
-				mvb_report(&d, &l, MVB_CK_REPO_OBJECT,
+				mvb_report(d, &l, MVB_CK_REPO_OBJECT,
 					   "the bundle is %s/%s %s (counter %u), but the index says %s/%s %s (counter %u)",
 					   v.m.bm_board, v.m.bm_app_name, v1, v.m.bm_security_counter, x->board, x->app, v2,
 					   r->rr_security_counter);
 			}
 		}
 	}
-	cli_render_diags(stderr, &d);
-	int rc = d.errors ? MVB_EXIT_FINDINGS : 0;
-	mvb_diags_release(&d);
-	return rc;
 }
 
 /* fetch --format json: what was done ("fetched", "dry-run", "up-to-date"
@@ -1161,6 +1175,7 @@ int cmd_fetch(int argc, char **argv)
 	struct mvb_buf raw = MVB_BUF_INIT, obj = MVB_BUF_INIT, others = MVB_BUF_INIT;
 	struct mvb_repo_seen seen;
 	memset(&seen, 0, sizeof(seen));
+	struct mvb_diags d = MVB_DIAGS_INIT; /* why the index or the object is refused */
 	if (!x) {
 		cli_error("out of memory");
 		rc = MVB_EXIT_IO;
@@ -1168,30 +1183,32 @@ int cmd_fetch(int argc, char **argv)
 	}
 	if (state && (rc = state_read(state, key, &seen, &others)))
 		goto done;
-	rc = load_index(&s, dir, x, &raw, label, sizeof(label));
-	if (!rc && have && !base_path) {
-		/* --have names only a version: its counter is the index's (trusted
-		 * only once the signature is checked, before it is used) */
-		int hi = mvb_repo_find(x, have_v);
-		if (hi >= 0)
-			have_counter = x->rel[hi].rr_security_counter;
-	}
+	rc = load_index(&s, dir, x, &raw, label, sizeof(label), &d);
 	if (rc == STORE_MISSING) {
-		cli_error("fetch: nothing published: no index at '%s'", label);
+		report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
 		rc = MVB_EXIT_FINDINGS;
 	}
-	if (rc)
+	if (rc && rc != MVB_EXIT_FINDINGS)
 		goto done;
 	uint8_t ih[32];
-	mvb_sha256(raw.data, raw.len, ih);
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	unsigned good;
-	uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
 	int same = 0;
-	if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d) &&
-	    !mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d) && have)
-		same = mvb_repo_check_offer(x, label, have_v, have_counter, allow_downgrade, &d) == 1;
-	rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	if (!rc) {
+		if (have && !base_path) {
+			/* --have names only a version: its counter is the index's
+			 * (trusted only once the signature is checked, before it is
+			 * used) */
+			int hi = mvb_repo_find(x, have_v);
+			if (hi >= 0)
+				have_counter = x->rel[hi].rr_security_counter;
+		}
+		mvb_sha256(raw.data, raw.len, ih);
+		unsigned good;
+		uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
+		if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d) &&
+		    !mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d) && have)
+			same = mvb_repo_check_offer(x, label, have_v, have_counter, allow_downgrade, &d) == 1;
+		rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	}
 	if (json && rc) {
 		fj.action = "refused";
 		fj.d = &d;
@@ -1199,7 +1216,6 @@ int cmd_fetch(int argc, char **argv)
 	} else {
 		cli_render_diags(stderr, &d);
 	}
-	mvb_diags_release(&d);
 	if (rc) {
 		cli_error("fetch: index '%s' refused; nothing downloaded", label);
 		goto done;
@@ -1248,14 +1264,24 @@ int cmd_fetch(int argc, char **argv)
 	}
 	snprintf(label, sizeof(label), "%s/%s", s.base, orel);
 	rc = store_get(&s, orel, st.size, &obj);
-	if (rc == STORE_MISSING) {
-		cli_error("fetch: the index names '%s', which the repository does not have", label);
+	if (rc == STORE_MISSING)
+		report_file(&d, label, MVB_CK_REPO_OBJECT, "the index names this object, but the repository does not have it");
+	else if (rc)
+		goto done;
+	else
+		check_object(label, obj.data, obj.len, st.size, st.sha256, x, latest, st.delta ? &bview : NULL, k, nk, &d);
+	if (d.errors) {
 		rc = MVB_EXIT_FINDINGS;
+		if (json) {
+			fj.action = "refused";
+			fj.d = &d;
+			fetch_json(&fj); /* the index was accepted: it is shown, with the download */
+		} else {
+			cli_render_diags(stderr, &d);
+		}
+		cli_error("fetch: '%s' refused; nothing written", label);
+		goto done;
 	}
-	if (rc)
-		goto done;
-	if ((rc = check_object(label, obj.data, obj.len, st.size, st.sha256, x, latest, st.delta ? &bview : NULL, k, nk)))
-		goto done;
 	if ((rc = cli_write(out, obj.data, obj.len, 0644)))
 		goto done;
 	if (json) {
@@ -1267,6 +1293,7 @@ int cmd_fetch(int argc, char **argv)
 		       sz, out);
 	}
 done:
+	mvb_diags_release(&d);
 	mvb_buf_release(&raw);
 	mvb_buf_release(&obj);
 	mvb_buf_release(&others);

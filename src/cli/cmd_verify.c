@@ -209,11 +209,12 @@ static int inspect_elf(struct inspect *in, const struct mvb_elf *e)
 {
 	in->nitems = mvb_map_elf_items(e, in->items, MVB_MAP_MAX_ITEMS);
 	if (in->json) {
-		struct mvb_buf b = MVB_BUF_INIT;
+		struct mvb_buf b;
 		struct json j;
-		json_begin(&j, &b);
-		json_obj(&j, NULL);
+		struct mvb_diags none = MVB_DIAGS_INIT;
+		json_doc_begin(&j, &b);
 		json_str(&j, "kind", "elf");
+		json_str(&j, "file", in->path);
 		json_str(&j, "board", in->board.name);
 		json_hex(&j, "entry", e->entry);
 		json_arr(&j, "sections");
@@ -228,6 +229,7 @@ static int inspect_elf(struct inspect *in, const struct mvb_elf *e)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
+		json_diags(&j, &none);
 		json_doc_print(&j);
 		return 0;
 	}
@@ -284,11 +286,11 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		it->kind = v->l[i].bl_role == MVB_LAYER_MICROVISOR ? MVB_MAP_LAYER_MV : MVB_MAP_LAYER_APP;
 	}
 	if (in->json) {
-		struct mvb_buf b = MVB_BUF_INIT;
+		struct mvb_buf b;
 		struct json j;
-		json_begin(&j, &b);
-		json_obj(&j, NULL);
+		json_doc_begin(&j, &b);
 		json_str(&j, "kind", "bundle");
+		json_str(&j, "file", in->path);
 		json_int(&j, "format", v->h.bh_format);
 		json_int(&j, "size", (long long)len);
 		mvb_hex(dg, 32, hex);
@@ -426,6 +428,19 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 	return d->errors ? MVB_EXIT_FINDINGS : 0;
 }
 
+/* inspect --format json of a file whose structure is bad: what it was
+ * taken for, and the finding that stopped the reader. */
+static void inspect_refused_json(const char *kind, const char *path, const struct mvb_diags *d)
+{
+	struct mvb_buf b;
+	struct json j;
+	json_doc_begin(&j, &b);
+	json_str(&j, "kind", kind);
+	json_str(&j, "file", path);
+	json_diags(&j, d);
+	json_doc_print(&j);
+}
+
 /* Reads and parses an app ELF for inspect; *data and e are released by the caller. */
 static int read_elf(const char *path, unsigned char **data, size_t *len, struct mvb_elf *e)
 {
@@ -481,7 +496,10 @@ int cmd_inspect(int argc, char **argv)
 		} else if (!(rc = load_named_board(&in, board ? board : MVB_DEFAULT_BOARD, 1, 1))) {
 			struct mvb_diags d = MVB_DIAGS_INIT;
 			int prc = mvb_elf_parse(&e, pos[0], data, len, &d);
-			cli_render_diags(stderr, &d);
+			if (in.json && prc && prc != MVB_ENOMEM)
+				inspect_refused_json("elf", pos[0], &d);
+			else
+				cli_render_diags(stderr, &d);
 			mvb_diags_release(&d);
 			rc = prc == MVB_ENOMEM ? MVB_EXIT_IO : prc ? MVB_EXIT_FINDINGS : inspect_elf(&in, &e);
 			snprintf(title, sizeof(title), "app ELF %s on board %s", pos[0], in.board.name);
@@ -490,7 +508,10 @@ int cmd_inspect(int argc, char **argv)
 		struct mvb_bundle_view v;
 		struct mvb_diags d = MVB_DIAGS_INIT;
 		int prc = mvb_bundle_parse(&v, pos[0], data, len, &d);
-		cli_render_diags(stderr, &d);
+		if (in.json && prc && prc != MVB_ENOMEM)
+			inspect_refused_json("bundle", pos[0], &d);
+		else
+			cli_render_diags(stderr, &d);
 		mvb_diags_release(&d);
 		if (prc)
 			rc = MVB_EXIT_FINDINGS;

@@ -145,6 +145,16 @@ LATEST=$OBJ/$(sha256sum "$T/r3.mvb" | cut -d' ' -f1).mvb
 cp "$LATEST" "$T/latest.keep" && cp "$T/r2.mvb" "$LATEST"
 expect 1 "mixed object" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"
 has err "\[repo-object\]" "mixed id"
+expect 1 "mixed object, json" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["action"]=="refused" and "repo-object" in [f["id"] for f in d["findings"]] and d["index"]["version"]==3 and d["download"]["kind"]=="full" and d["output"] is None' "$T/out"; then ok; else bad "mixed object: refused json"; fi
+if [ -e "$T/x.mvb" ]; then bad "a refused object was written"; else ok; fi
+rm "$LATEST"
+expect 1 "missing object" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"
+has err "$LATEST: error: the index names this object, but the repository does not have it \[repo-object\]" "missing object: id"
+expect 1 "nothing published" -- "$MVB" fetch --repo "$L" --app fixture --channel beta --key "$T/k.pub.pem" -o "$T/x.mvb" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["action"]=="refused" and [f["id"] for f in d["findings"]]==["repo-missing"] and d["index"] is None' "$T/out"; then ok; else bad "nothing published: refused json"; fi
+expect 1 "releases of a channel with no index" -- "$MVB" releases --repo "$L" --board mps2-an505 --app fixture --channel beta
+has err "\[repo-missing\]" "releases: no index id"
 # endless data: a longer object is cut at the size the index gives
 cat "$T/latest.keep" "$T/r1.mvb" >"$LATEST"
 expect 1 "oversized object" -- "$MVB" fetch --repo "$L" --app fixture --key "$T/k.pub.pem" -o "$T/x.mvb"

@@ -62,11 +62,19 @@ has out "mps2-an505" "list"
 expect 0 "boards show" -- "$MVB" boards show mps2-an505
 has out "app_flash   nonsecure code     0x00200000-0x003fffff" "show partitions"
 expect 0 "boards show json" -- "$MVB" boards show mps2-an505 --format json
-if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="mps2-an505" and any(p["name"]=="app_flash" and p["base"]=="0x00200000" for p in d["partitions"])' "$T/out"; then ok; else bad "boards json"; fi
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["findings"]==[] and d["errors"]==0 and d["name"]=="mps2-an505" and any(p["name"]=="app_flash" and p["base"]=="0x00200000" for p in d["partitions"])' "$T/out"; then ok; else bad "boards json"; fi
 sed 's/    offset: 0x22000/    offset: 0x21000/' "$SRC/boards/mps2-an505.yaml" >"$T/overlap.yaml"
 expect 1 "boards check bad" -- "$MVB" boards check "$T/overlap.yaml"
 has err "overlap.yaml:[0-9]*:[0-9]*: error: .*\[board-partition-overlap\]" "board finding"
 expect 0 "boards check good" -- "$MVB" boards check "$SRC/boards/mps2-an505.yaml"
+# every --format json form is one schema-1 document with its findings
+expect 0 "boards list json" -- "$MVB" boards --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and [b["name"] for b in d["boards"]][:1]==["mps2-an505"] and d["findings"]==[] and d["errors"]==0' "$T/out"; then ok; else bad "boards list json"; fi
+expect 1 "boards check json, one bad of two" -- "$MVB" boards check "$T/overlap.yaml" mps2-an505 --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["manifests"]; assert d["schema"]==1 and len(m)==2 and not m[0]["valid"] and m[0]["board"] is None and "board-partition-overlap" in [f["id"] for f in m[0]["findings"]] and m[1]=={"file":"mps2-an505","board":"mps2-an505","valid":True,"findings":[],"errors":0,"warnings":0} and d["errors"]==m[0]["errors"]>0' "$T/out"; then ok; else bad "boards check json"; fi
+if [ ! -s "$T/err" ]; then ok; else bad "boards check json: findings on stderr too"; fi
+expect 1 "boards show json, a bad manifest" -- "$MVB" boards show "$T/overlap.yaml" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["name"] is None and d["errors"]>0 and d["findings"][0]["location"]["line"]>0' "$T/out"; then ok; else bad "boards show json, bad"; fi
 
 # --- gen: deterministic, atomic, never over an input
 expect 0 "gen header" -- "$MVB" gen header -o "$T/h1.h"
@@ -152,7 +160,7 @@ if [ -f "$FW" ]; then
 	expect 0 "inspect" -- "$MVB" inspect "$T/a.mvb"
 	has out "app        0x00200000-" "inspect layers"
 	expect 0 "inspect json" -- "$MVB" inspect "$T/a.mvb" --format json
-	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out"; then ok; else bad "inspect json"; fi
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["kind"]=="bundle" and d["file"]==sys.argv[2] and d["findings"]==[] and d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out" "$T/a.mvb"; then ok; else bad "inspect json"; fi
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["layers"]; assert l[0]["partitions"]==["mv_code","mv_nsc"] and l[1]["partitions"]==["app_flash"] and d["manifest"]["peripherals"]==["uart1"] and d["manifest"]["irqs"]==[34] and d["signed_bytes"]["size"]==d["payload_offset"] and len(d["signatures"][0]["der"])>=16' "$T/out"; then ok; else bad "inspect json: partitions, grants, signed bytes"; fi
 	# the memory map: well-formed SVG, every partition and layer, same bytes twice
 	expect 0 "inspect --map" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map1.svg"
@@ -167,8 +175,14 @@ if [ -f "$FW" ]; then
 	has out "\.data (load) .*app_flash" "ELF sections and partitions"
 	if xml_ok "$T/map3.svg" && grep -q ">app_ram<" "$T/map3.svg"; then ok; else bad "ELF map"; fi
 	expect 0 "inspect ELF json" -- "$MVB" inspect "$T/good.elf" --format json
-	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={x["name"]:x for x in d["sections"]}; assert s[".text"]["kind"]=="code" and s[".stack"]["partitions"]==["app_ram"]' "$T/out"; then ok; else bad "inspect ELF json"; fi
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={x["name"]:x for x in d["sections"]}; assert d["schema"]==1 and d["kind"]=="elf" and d["findings"]==[] and s[".text"]["kind"]=="code" and s[".stack"]["partitions"]==["app_ram"]' "$T/out"; then ok; else bad "inspect ELF json"; fi
 	expect 2 "--elf with an ELF" -- "$MVB" inspect "$T/good.elf" --elf "$T/good.elf"
+	head -c 100 "$T/a.mvb" >"$T/short.mvb"
+	expect 1 "inspect json, a truncated bundle" -- "$MVB" inspect "$T/short.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["kind"]=="bundle" and d["errors"]==1 and d["findings"][0]["id"].startswith("bundle-")' "$T/out"; then ok; else bad "inspect json of a truncated bundle"; fi
+	head -c 60 "$T/good.elf" >"$T/short.elf"
+	expect 1 "inspect json, a truncated ELF" -- "$MVB" inspect "$T/short.elf" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["kind"]=="elf" and d["errors"]==1 and d["findings"][0]["id"].startswith("elf-")' "$T/out"; then ok; else bad "inspect json of a truncated ELF"; fi
 	sed 's/^name: mps2-an505/name: custom-board/' "$SRC/boards/mps2-an505.yaml" >"$T/custom.yaml"
 	"$MVB" bundle "$T/good.elf" --app "$APP" --board "$T/custom.yaml" --microvisor "$FW" --unsigned -o "$T/c.mvb" 2>/dev/null
 	expect 0 "inspect a bundle for an unknown board" -- "$MVB" inspect "$T/c.mvb"
