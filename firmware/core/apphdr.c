@@ -115,5 +115,6 @@ uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *imag
 	out->vtor = h->ah_image_addr;
 	out->msp = sp;
 	out->reset = reset;
+	out->size = h->ah_image_size;
 	return MV_R_NONE;
 }

@@ -63,6 +63,7 @@
 #define AIRCR_SYSRESETREQS (1u << 3)
 
 #define CCR_DIV_0_TRP (1u << 4)
+#define CCR_NONBASETHRDENA (1u << 0)
 
 #define SHCSR_ENABLES ((1u << 16) | (1u << 17) | (1u << 18) | (1u << 19)) /* MemManage, Bus, Usage, Secure */
 #define SHCSR_NS_ACTIVE 0x00000d89u /* MEMFAULT, USGFAULT, SVCALL, MONITOR, PENDSV, SYSTICK active bits */
@@ -117,6 +118,14 @@
  * gateway, so the return is a SecureFault (INVEP) at a pc the fault
  * handler recognises.  Never executed. */
 #define MV_APP_RETURN_TRAP (MV_TRAP_BASE | 1u)
+/* Where an unwound app handler "returns" to (fault.c): the same kind of
+ * trap at another pc. */
+#define MV_UNWIND_TRAP (MV_TRAP_BASE + 4u)
+
+/* Set at every app start (ns.c): the address of a Thumb 'bx lr' (pops
+ 0xff) or 'pop {n registers, pc}' (pops n) in the app image, or 0;
+ * fault.c returns app handlers through it. */
+extern uint32_t mv_unwind_gadget, mv_unwind_pops;
 
 /* Lazy FP state that an exception left pending (either bank) is dropped,
  * so no later FP instruction stacks it to a stack the app controls. */

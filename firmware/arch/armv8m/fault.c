@@ -102,6 +102,142 @@ static int unwind_ns(void)
 	return (MV_REG(SCB_ICSR) & ICSR_RETTOBASE) != 0u;
 }
 
+/*
+ * Unwinding app interrupt handlers that are still active.  An active NVIC
+ * interrupt cannot be deactivated from outside; only its own exception
+ * return does that.  So the microvisor makes the app return from it: it
+ * returns from its fault into the app's handler mode through a frame of
+ * its own making whose pc is a 'bx lr' of the app image and whose lr is
+ * an EXC_RETURN to thread mode, on a scratch stack at the top of app RAM
+ * (the app is being restarted: its RAM is not kept).  The app's return
+ * pops a second frame whose pc is a secure non-gateway address, so the
+ * next thing the core does is a SecureFault at a known pc, which lands
+ * here with the interrupt deactivated.  One round per active interrupt,
+ * innermost first (the highest priority), at most UNWIND_ROUNDS; app
+ * interrupts stay masked (BASEPRI_S) all along.  Then the fault (or the
+ * restart request) goes on as if it had come from thread mode.
+ */
+#define UNWIND_ROUNDS 8u
+#define NVIC_WORDS ((MVB_BOARD_NVIC_IRQS + 31u) / 32u)
+
+static struct {
+	uint32_t active;  /* an unwind is in progress */
+	uint32_t rounds;  /* rounds done */
+	uint32_t restart; /* resume as a restart request, not a fault */
+	struct mv_fault f;
+} unw;
+
+/* The innermost active app interrupt (the highest priority among the
+ * active ones), as an IRQ number; -1 if none. */
+static int32_t innermost_ns_irq(void)
+{
+	int32_t best = -1;
+	uint32_t best_prio = 0x100u;
+
+	for (uint32_t w = 0; w < NVIC_WORDS; w++) {
+		uint32_t act = MV_REG(NVIC_IABR(w)) & MV_REG(NVIC_ITNS(w));
+
+		for (uint32_t b = 0; act != 0u && b < 32u; b++, act >>= 1) {
+			uint32_t irq = 32u * w + b;
+
+			if ((act & 1u) && MV_REG8(NVIC_IPR(irq)) < best_prio) {
+				best_prio = MV_REG8(NVIC_IPR(irq));
+				best = (int32_t)irq;
+			}
+		}
+	}
+	return best;
+}
+
+__attribute__((noreturn)) static void unwind_exit(uint32_t msp_ns)
+{
+	/* Fresh fault stack, app exceptions masked, every register cleared
+	 * (r4-r11 would carry secure values), return to the app's handler
+	 * mode on MSP_NS with a basic frame: EXC_RETURN 0xFFFFFFB1. */
+	__asm__ volatile("msr msp_ns, %0\n\t"
+	                 "ldr r0, =mv_fault_stack + %c1\n\t"
+	                 "msr msp, r0\n\t"
+	                 "movs r0, #%c2\n\t"
+	                 "msr basepri, r0\n\t"
+	                 "movs r0, #0\n\t"
+	                 "mov r1, r0\n\t"
+	                 "mov r2, r0\n\t"
+	                 "mov r3, r0\n\t"
+	                 "mov r4, r0\n\t"
+	                 "mov r5, r0\n\t"
+	                 "mov r6, r0\n\t"
+	                 "mov r7, r0\n\t"
+	                 "mov r8, r0\n\t"
+	                 "mov r9, r0\n\t"
+	                 "mov r10, r0\n\t"
+	                 "mov r11, r0\n\t"
+	                 "mov r12, r0\n\t"
+	                 "msr APSR_nzcvq, r0\n\t"
+	                 "ldr lr, =0xffffffb1\n\t"
+	                 "bx lr\n\t"
+	                 ".ltorg\n\t" ::"r"(msp_ns),
+	                 "i"(FAULT_STACK_BYTES), "i"(PRIO_APP_MASK)
+	                 : "memory");
+	__builtin_unreachable();
+}
+
+/* One round: 0 if it cannot be done (no gadget, nothing active, too many
+ * rounds), else it does not return. */
+static int unwind_step(void)
+{
+	int32_t irq = innermost_ns_irq();
+
+	if (mv_unwind_gadget == 0u || irq < 0 || unw.rounds >= UNWIND_ROUNDS)
+		return 0;
+	unw.rounds++;
+	/* Frame A (into the handler, at an 8-aligned base), then what the
+	 * gadget pops (for 'pop {n, pc}': n words and the EXC_RETURN, with
+	 * A's xPSR[9] padding so that frame C lands 8-aligned), then frame C
+	 * (out of the handler: the trap).  84 bytes at most, near the top of
+	 * app RAM. */
+	const uint32_t exc_return = 0xFFFFFFB8u; /* to thread mode, MSP_NS, basic frame */
+	uint32_t base = (MVB_PART_APP_RAM_NS_BASE + MVB_PART_APP_RAM_SIZE - 128u) & ~7u;
+	uint32_t bx = mv_unwind_pops == 0xffu, n = bx ? 0u : mv_unwind_pops;
+	uint32_t pad = (!bx && (n & 1u) == 0u) ? 4u : 0u;
+	volatile uint32_t *a = (volatile uint32_t *)(uintptr_t)base;
+	volatile uint32_t *popped = (volatile uint32_t *)(uintptr_t)(base + 32u + pad);
+	volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)(base + 32u + pad + (bx ? 0u : 4u * (n + 1u)));
+
+	for (uint32_t i = 0; i < 5u; i++)
+		a[i] = c[i] = 0;
+	a[5] = exc_return; /* lr, for 'bx lr' */
+	a[6] = mv_unwind_gadget;
+	a[7] = 0x01000000u | (pad ? (1u << 9) : 0u) | (16u + (uint32_t)irq);
+	for (uint32_t i = 0; !bx && i < n; i++)
+		popped[i] = 0;
+	if (!bx)
+		popped[n] = exc_return; /* into pc: an exception return */
+	c[5] = 0;
+	c[6] = MV_UNWIND_TRAP;
+	c[7] = 0x01000000u;
+	__asm__ volatile("msr msplim_ns, %0" ::"r"(0u));
+	/* Thread mode may be returned to while other handlers stay active. */
+	MV_REG(SCB_CCR + MV_NS_ALIAS) |= CCR_NONBASETHRDENA;
+	mv_barrier();
+	unwind_exit(base);
+}
+
+/* A fault arrived during an unwind.  The trap at MV_UNWIND_TRAP means the
+ * round worked; anything else means the app's handler could not be
+ * returned from: give up (safe mode, as before). */
+__attribute__((noreturn)) static void unwind_resume(const struct mv_fault *now)
+{
+	int trapped = now->frame_ok && (now->sfsr & MV_SFSR_INVEP) && now->pc == MV_UNWIND_TRAP;
+
+	if (trapped && !unwind_ns() && unwind_step() == 0)
+		trapped = 0;
+	unw.active = 0;
+	unw.f.nested = !trapped || !unwind_ns();
+	if (unw.restart)
+		mv_arch_reenter_from_handler(mv_on_restart_request(&unw.f));
+	mv_arch_reenter_from_handler(mv_on_app_fault(&unw.f));
+}
+
 void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 {
 	struct mv_fault f = {0};
@@ -157,7 +293,17 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 	MV_REG(SCB_CFSR) = f.cfsr;
 	MV_REG(SCB_HFSR) = f.hfsr;
 
+	if (unw.active)
+		unwind_resume(&f);
 	f.nested = !unwind_ns();
+	if (f.nested && f.from_ns) {
+		unw.f = f;
+		unw.restart = 0;
+		unw.rounds = 0;
+		unw.active = 1;
+		unwind_step();
+		unw.active = 0;
+	}
 	mv_arch_reenter_from_handler(mv_on_app_fault(&f));
 }
 
@@ -186,6 +332,14 @@ void mv_arch_restart(void)
 	f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
 	f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
 	f.nested = !unwind_ns();
+	if (f.nested) {
+		unw.f = f;
+		unw.restart = 1;
+		unw.rounds = 0;
+		unw.active = 1;
+		unwind_step();
+		unw.active = 0;
+	}
 	mv_arch_reenter_from_handler(mv_on_restart_request(&f));
 }
 

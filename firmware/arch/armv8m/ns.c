@@ -20,6 +20,7 @@ void mv_arch_ns_reset(uint32_t ram_base)
 	MV_REG(SCB_CFSR + MV_NS_ALIAS) = MV_REG(SCB_CFSR + MV_NS_ALIAS); /* write-one-to-clear */
 	MV_REG(SCB_HFSR + MV_NS_ALIAS) = MV_REG(SCB_HFSR + MV_NS_ALIAS);
 	MV_REG(SCB_SCR + MV_NS_ALIAS) = 0;
+	MV_REG(SCB_CCR + MV_NS_ALIAS) &= ~CCR_NONBASETHRDENA; /* an unwind may have set it */
 	MV_REG(MPU_CTRL + MV_NS_ALIAS) = 0;
 	MV_REG(SCB_CPACR + MV_NS_ALIAS) = CPACR_CP10_CP11_FULL;
 
@@ -39,6 +40,31 @@ void mv_arch_ns_reset(uint32_t ram_base)
 }
 
 extern uint32_t mv_sctx_pending[2];
+uint32_t mv_unwind_gadget, mv_unwind_pops;
+
+/* The first halfword of the verified image that returns whatever it was
+ * compiled as: 0x4770 'bx lr' (mv_unwind_pops 0xff), or a 16-bit
+ * 'pop {..., pc}' 0xbdxx (mv_unwind_pops: the registers it pops before
+ * pc).  Every compiled function ends in one or the other. */
+static void find_gadget(uint32_t base, uint32_t size)
+{
+	const volatile uint16_t *h = (const volatile uint16_t *)(uintptr_t)base;
+
+	mv_unwind_gadget = 0;
+	for (uint32_t i = 0; i + 1u < size / 2u; i++) {
+		uint32_t v = h[i];
+
+		if (v == 0x4770u || (v & 0xff00u) == 0xbd00u) {
+			uint32_t n = 0;
+
+			for (uint32_t r = v & 0xffu; r != 0u; r >>= 1)
+				n += r & 1u;
+			mv_unwind_pops = v == 0x4770u ? 0xffu : n;
+			mv_unwind_gadget = base + 2u * i;
+			return;
+		}
+	}
+}
 
 void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 {
@@ -48,6 +74,7 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 	 * trap.  MSP_S becomes the shared secure context (sctx.c), which the
 	 * app's calls from thread mode run on; the boot stack is dropped. */
 	MV_REG(SCB_VTOR + MV_NS_ALIAS) = e->vtor;
+	find_gadget(e->vtor, e->size);
 	__asm__ volatile("msr msp_ns, %0\n\t"
 	                 "msr msplim_ns, %1"
 	                 :

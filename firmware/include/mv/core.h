@@ -63,6 +63,7 @@ struct mv_app_entry {
 	uint32_t vtor;  /* image start, becomes VTOR_NS */
 	uint32_t msp;   /* initial MSP_NS from vector 0 */
 	uint32_t reset; /* reset handler from vector 1 (Thumb bit set) */
+	uint32_t size;  /* image bytes from vtor */
 };
 
 /* The limits of this board, from the generated config. */
