@@ -92,6 +92,7 @@ void mv_main(void)
 	if (r != MV_R_NONE)
 		mv_halt(r);
 	mv_link_init();
+	mv_prov_report(mv_prov_load());
 	mv_start_app();
 }
 

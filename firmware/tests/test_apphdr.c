@@ -321,7 +321,7 @@ static void test_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct mv_app_entry e = {0, 0, 0};
+		struct mv_app_entry e = {0, 0, 0, 0};
 
 		fake_reset();
 		fake_make_app(IMG_SIZE);

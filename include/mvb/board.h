@@ -34,6 +34,7 @@ enum mvb_role {
 	MVB_ROLE_APP_CODE,
 	MVB_ROLE_APP_RAM,
 	MVB_ROLE_RESERVED,
+	MVB_ROLE_DEVICE_STATE, /* optional: the provisioning record, then the update's progress */
 	MVB_ROLE__COUNT
 };
 enum mvb_owner { MVB_OWNER_MICROVISOR, MVB_OWNER_APP };

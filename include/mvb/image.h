@@ -16,6 +16,7 @@
 #include "mvb/buf.h"
 #include "mvb/diag.h"
 #include "mvb/elf.h"
+#include "mvb/provision.h"
 
 #define MVB_IMAGE_MAX_PIECES 64
 
@@ -46,6 +47,13 @@ void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const
 		      uint32_t min_abi, uint32_t image_addr, const unsigned char *image, uint32_t image_len);
 /* Serialises the header little-endian into out[MVB_APPHDR_SIZE], CRC last. */
 void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char out[MVB_APPHDR_SIZE]);
+
+/* The provisioning record (mvbuild-provision(5)) for `n` trust anchors
+ * (ids[i]: key id, points[i]: X || Y) and a serial (at most 31 bytes,
+ * may be empty).  Returns 0, or -1 for more than MVB_PROV_ANCHORS_MAX
+ * anchors or a serial too long. */
+int mvb_provision_encode(unsigned char out[512], const uint8_t (*ids)[8], const uint8_t (*points)[64], unsigned n,
+			 const char *serial);
 
 /* Adds the file bytes of every PT_LOAD segment of e at its load address. */
 int mvb_image_add_elf(struct mvb_image *img, const struct mvb_elf *e, const char *what);

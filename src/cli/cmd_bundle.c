@@ -95,6 +95,8 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		m->bm_build_time_lo = (uint32_t)t;
 		m->bm_build_time_hi = (uint32_t)(t >> 32);
 	}
+	struct mvb_build_report rep;
+	s.report = &rep;
 	struct mvb_buf mvimg = MVB_BUF_INIT, b = MVB_BUF_INIT, signed_b = MVB_BUF_INIT;
 	uint32_t mvbase = 0;
 	int rc = 0;
@@ -141,13 +143,8 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		final = &signed_b;
 	}
 	if (!(rc = cli_write(out, final->data, final->len, 0644))) {
-		if (base) {
-			struct mvb_bundle_view fv;
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			if (!mvb_bundle_parse(&fv, out, final->data, final->len, &d))
-				cli_note_whole_layers(&fv, base, out, s.delta_page_size);
-			mvb_diags_release(&d);
-		}
+		if (base)
+			cli_note_layers(&rep, out);
 		if (json) {
 			struct mvb_bundle_view fv;
 			struct mvb_diags d = MVB_DIAGS_INIT;
@@ -172,7 +169,7 @@ done:
 int cmd_bundle(int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
-		   *version = NULL, *format = "text";
+		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL;
 	int factory = 0, unsigned_ = 0, json = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
@@ -184,6 +181,8 @@ int cmd_bundle(int argc, char **argv)
 		{ 0, "security-counter", OPT_UINT, &counter, "N", "anti-rollback counter (default: the app manifest's)" },
 		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 0, "factory", OPT_FLAG, &factory, NULL, "write a factory image (.elf, .hex or .bin by the name of OUT)" },
+		{ 0, "trust", OPT_STRING, &trust, "PUB.pem[,PUB.pem]", "factory: provision these public keys as the device's trust anchors (at most 4)" },
+		{ 0, "serial", OPT_STRING, &serial, "TEXT", "factory: provision this serial number (at most 31 characters)" },
 		{ 0, "microvisor", OPT_STRING, &mv, "ELF", "microvisor image (default: the board's prebuilt firmware)" },
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT", "output file" },
@@ -192,7 +191,7 @@ int cmd_bundle(int argc, char **argv)
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--format text|json]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--format text|json]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -210,6 +209,19 @@ int cmd_bundle(int argc, char **argv)
 		cli_error("bundle: -o OUT is required");
 		return MVB_EXIT_USAGE;
 	}
+	if (!factory && (trust || serial)) {
+		cli_error("bundle: --trust and --serial provision a factory image: give --factory");
+		return MVB_EXIT_USAGE;
+	}
+	if (serial && strlen(serial) >= MVB_PROV_SERIAL_MAX) {
+		cli_error("bundle: --serial is longer than %u characters", MVB_PROV_SERIAL_MAX - 1);
+		return MVB_EXIT_USAGE;
+	}
+	for (const char *s = serial; s && *s; s++)
+		if (*s < 0x21 || *s > 0x7e) {
+			cli_error("bundle: --serial may hold printable characters only, no spaces");
+			return MVB_EXIT_USAGE;
+		}
 	if ((rc = cli_format("bundle", format, &json)))
 		return rc;
 	if (json && !strcmp(out, "-")) {
@@ -302,6 +314,42 @@ int cmd_bundle(int argc, char **argv)
 	struct mvb_image img;
 	memset(&img, 0, sizeof(img));
 	rc = mvb_image_add_elf(&img, &mve, "microvisor");
+	unsigned char prov[MVB_PROV_SIZE];
+	unsigned nanchors = 0;
+	if (trust || serial) {
+		const struct mvb_partition *sp = NULL;
+		for (size_t i = 0; i < r.board.npart; i++)
+			if (r.board.part[i].role == MVB_ROLE_DEVICE_STATE)
+				sp = &r.board.part[i];
+		if (!sp) {
+			cli_error("bundle: board '%s' has no device-state partition to provision", r.board.name);
+			rc = MVB_EXIT_USAGE;
+			goto out;
+		}
+		struct mvb_key *keys[CLI_MAX_KEYS];
+		if ((rc = cli_load_public_keys("bundle", trust, keys, &nanchors)))
+			goto out;
+		uint8_t ids[CLI_MAX_KEYS][8], points[CLI_MAX_KEYS][64];
+		int bad = nanchors > MVB_PROV_ANCHORS_MAX;
+		for (unsigned i = 0; i < nanchors && !bad; i++) {
+			uint8_t pt[65];
+			if (!mvb_key_is_p256(keys[i])) {
+				bad = 1;
+				break;
+			}
+			mvb_key_point(keys[i], pt);
+			memcpy(points[i], pt + 1, 64);
+			mvb_key_id(keys[i], ids[i]);
+		}
+		cli_free_keys(keys, &(unsigned){ nanchors });
+		if (bad || mvb_provision_encode(prov, (const uint8_t(*)[8])ids, (const uint8_t(*)[64])points, nanchors,
+						serial)) {
+			cli_error("bundle: --trust takes at most %u P-256 public keys", MVB_PROV_ANCHORS_MAX);
+			rc = MVB_EXIT_USAGE;
+			goto out;
+		}
+		rc = mvb_image_add(&img, mvb_partition_base(&r.board, sp), prov, sizeof(prov), "provisioning record");
+	}
 	rc |= mvb_image_add(&img, mvb_partition_base(&r.board, hp), hbytes, sizeof(hbytes), "app header");
 	rc |= mvb_image_add(&img, mvb_partition_ns_base(&r.board, fp), image.data, (uint32_t)image.len, "app");
 	if (rc) {
@@ -336,8 +384,12 @@ int cmd_bundle(int argc, char **argv)
 			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len };
 			bundle_json(&res, &r.diags);
 		} else {
-			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B\n", out, mvbytes,
+			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B", out, mvbytes,
 				MVB_APPHDR_SIZE, image.len);
+			if (trust || serial)
+				fprintf(stderr, ", provisioning record: %u trust anchor%s%s%s", nanchors,
+					nanchors == 1 ? "" : "s", serial ? ", serial " : "", serial ? serial : "");
+			fprintf(stderr, "\n");
 		}
 	}
 out:

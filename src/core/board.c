@@ -4,12 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mvb/board.h"
+#include "mvb/provision.h"
 #include "mvb/status.h"
 #include "yaml_int.h"
 
 static const char *const world_words[] = { "secure", "nsc", "nonsecure", NULL };
 static const char *const role_words[] = { "microvisor-code", "veneers", "microvisor-ram", "app-header",
-					  "app-code", "app-ram", "reserved", NULL };
+					  "app-code", "app-ram", "reserved", "device-state", NULL };
 static const char *const kind_words[] = { "flash", "ram", NULL };
 static const char *const owner_words[] = { "microvisor", "app", NULL };
 static const char *const fpu_words[] = { "none", "fpv5-sp-d16", "fpv5-d16", NULL };
@@ -454,13 +455,21 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 					role_words[role]);
 		}
 	}
+	unsigned states = 0;
 	for (size_t i = 0; i < b->npart; i++) {
-		if (b->part[i].role == MVB_ROLE_RESERVED && b->part[i].world != MVB_WORLD_SECURE) {
-			l.line = b->part[i].line;
-			l.col = b->part[i].col;
-			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "reserved partition '%s' must be secure",
-					b->part[i].name);
-		}
+		const struct mvb_partition *p = &b->part[i];
+		l.line = p->line;
+		l.col = p->col;
+		if ((p->role == MVB_ROLE_RESERVED || p->role == MVB_ROLE_DEVICE_STATE) && p->world != MVB_WORLD_SECURE)
+			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "%s partition '%s' must be secure",
+					role_words[p->role], p->name);
+		if (p->role == MVB_ROLE_DEVICE_STATE && ++states == 2)
+			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "partition '%s' repeats role 'device-state'",
+					p->name);
+		if (p->role == MVB_ROLE_DEVICE_STATE && p->size < MVB_PROV_SIZE)
+			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE,
+					"device-state partition '%s' is smaller than a provisioning record (%u bytes)",
+					p->name, MVB_PROV_SIZE);
 	}
 
 	/* peripherals: disjoint from each other and from memories; IRQs; gates */

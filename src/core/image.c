@@ -104,6 +104,27 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char o[MVB_APPHD
 	mvb_put_le32(o + 0xfc, mvb_crc32(o, 0xfc));
 }
 
+int mvb_provision_encode(unsigned char o[512], const uint8_t (*ids)[8], const uint8_t (*points)[64], unsigned n,
+			 const char *serial)
+{
+	size_t sl = serial ? strlen(serial) : 0;
+	if (n > MVB_PROV_ANCHORS_MAX || sl >= MVB_PROV_SERIAL_MAX)
+		return -1;
+	memset(o, 0, MVB_PROV_SIZE);
+	mvb_put_le32(o + 0x00, MVB_PROV_MAGIC);
+	mvb_put_le16(o + 0x04, MVB_PROV_FORMAT);
+	mvb_put_le16(o + 0x06, MVB_PROV_SIZE);
+	mvb_put_le32(o + 0x08, n);
+	if (sl)
+		memcpy(o + 0x10, serial, sl);
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i, ids[i], 8);
+		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i + 8, points[i], 64);
+	}
+	mvb_put_le32(o + 0x1fc, mvb_crc32(o, 0x1fc));
+	return 0;
+}
+
 int mvb_image_add(struct mvb_image *img, uint32_t addr, const unsigned char *data, uint32_t len, const char *what)
 {
 	if (!len)

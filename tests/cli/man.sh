@@ -240,6 +240,7 @@ if [ -f "$SRC/include/mvb/bundle_format.h" ] || [ -f "$MAN/mvbuild-bundle.5" ]; 
 fi
 check_layout mvbuild-repo.5 repo_format.h MVB_REPO_FORMAT
 check_layout mvbuild-link.5 link.h MVL_FORMAT
+check_layout mvbuild-provision.5 provision.h MVB_PROV_FORMAT
 if [ -f "$SRC/include/mvb/delta_format.h" ] || [ -f "$MAN/mvbuild-delta.5" ]; then
 	check_layout mvbuild-delta.5 delta_format.h MVD_FORMAT
 fi

@@ -4,11 +4,12 @@
 #
 #   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR
 #               [--app APP.elf | --no-app] [--hdr-opt OPT]... [--corrupt-crc]
-#               [--corrupt-image] [--bundle MVBUILD --board-file YAML]
+#               [--corrupt-image] [--bundle MVBUILD --board-file YAML [--provision SERIAL]]
 #               [--quiet-log] --exit STATUS [--expect LINE]... [--reject LINE]...
 #
 # With --bundle the boot image is 'mvbuild bundle APP --factory' (the
-# product path, for apps that pass 'mvbuild check').  Otherwise the app
+# product path, for apps that pass 'mvbuild check'); --provision SERIAL
+# adds a provisioning record with a fresh trust anchor and that serial.  Otherwise the app
 # header is made by mkapphdr (test tooling, which can also write wrong
 # headers on purpose) from the app's image (objcopy -O binary) and its
 # embedded manifest (.mvb.app), and loaded at the app_header partition.
@@ -17,7 +18,7 @@
 # tens of thousands of them).
 set -u
 
-name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file=''
+name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file='' provision=''
 hdr_opts='' expects='' rejects=''
 nl='
 '
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--corrupt-image) corrupt_image=1; shift ;;
 	--bundle) bundle=$2; shift 2 ;;
 	--board-file) board_file=$2; shift 2 ;;
+	--provision) provision=$2; shift 2 ;;
 	--exit) want_exit=$2; shift 2 ;;
 	--expect) expects="$expects$2$nl"; shift 2 ;;
 	--reject) rejects="$rejects$2$nl"; shift 2 ;;
@@ -70,7 +72,13 @@ set -- -M mps2-an505 -display none -monitor none \
 	-d "$dlog" -D "$dir/qemu.log" \
 	-kernel "$fw/microvisor.elf"
 if [ -n "$app" ] && [ -n "$bundle" ]; then
-	"$bundle" bundle "$app" --factory -o "$dir/boot.elf" --board "$board_file" \
+	prov_args=
+	if [ -n "$provision" ]; then
+		"$bundle" keygen -o "$dir/trust.pem" >"$dir/keygen.log" 2>&1 || fail "mvbuild keygen: $(cat "$dir/keygen.log")"
+		prov_args="--trust $dir/trust.pub.pem --serial $provision"
+	fi
+	# shellcheck disable=SC2086 # prov_args are separate words on purpose
+	"$bundle" bundle "$app" --factory -o "$dir/boot.elf" --board "$board_file" $prov_args \
 		--microvisor "$fw/out/microvisor.elf" --api "$fw/out/mv_api.yaml" >"$dir/bundle.log" 2>&1 ||
 		fail "mvbuild bundle: $(cat "$dir/bundle.log")"
 	set -- -M mps2-an505 -display none -monitor none \

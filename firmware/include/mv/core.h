@@ -224,6 +224,19 @@ int32_t mv_scall_watchdog_feed(void);
  * restart of the app as a crash (MV_R_APP_WATCHDOG). */
 void mv_watchdog_tick(uint32_t now);
 
+/* ---------------------------------------------------------- provisioning */
+/* The provisioning record (mvbuild-provision(5)) in the device-state
+ * partition: load and check it (MV_PROV_*), then its trust anchors
+ * (X || Y, 64 bytes each) and serial for the update client and HELLO. */
+#define MV_PROV_OK 0u
+#define MV_PROV_NONE 1u       /* no valid record */
+#define MV_PROV_NO_ANCHORS 2u /* a record without trust anchors */
+uint32_t mv_prov_load(void);
+void mv_prov_report(uint32_t r);
+uint32_t mv_prov_anchors(void);
+const uint8_t *mv_prov_anchor_point(uint32_t i);
+const char *mv_prov_serial(void);
+
 /* ------------------------------------------------------------------ link */
 /* The update link (mvbuild-link(5)) on the board's 'link' UART, if any:
  * mv_link_init at boot (before any output worth mirroring), then HELLO at

@@ -1,0 +1,78 @@
+/*
+ * prov.c - the provisioning record (mvbuild-provision(5)): read once at
+ * boot from the board's device-state partition, checked whole (magic,
+ * format, size, count, CRC) before any field is believed, and reported.
+ * A device without a valid record has no trust anchors: the update client
+ * accepts nothing on such a device, and the boot line says so.
+ */
+#include <mvb/provision.h>
+
+#include "mv/core.h"
+#include "mv/port.h"
+#include "mv_board.h"
+
+static uint8_t rec[MVB_PROV_SIZE];
+static uint32_t anchors; /* valid anchors, 0 without a record */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+uint32_t mv_prov_load(void)
+{
+	anchors = 0;
+#ifdef MVB_DEVICE_STATE_S_BASE
+	const volatile uint8_t *src = (const volatile uint8_t *)MVB_DEVICE_STATE_S_BASE;
+
+	for (uint32_t i = 0; i < MVB_PROV_SIZE; i++)
+		rec[i] = src[i];
+	if (le32(rec) != MVB_PROV_MAGIC || (le32(rec + 4) & 0xffffu) != MVB_PROV_FORMAT ||
+	    (le32(rec + 4) >> 16) != MVB_PROV_SIZE || le32(rec + 8) > MVB_PROV_ANCHORS_MAX ||
+	    mv_crc32(0, rec, 0x1fcu) != le32(rec + 0x1fc))
+		return MV_PROV_NONE;
+	rec[0x10 + MVB_PROV_SERIAL_MAX - 1u] = 0;
+	anchors = le32(rec + 8);
+	return anchors ? MV_PROV_OK : MV_PROV_NO_ANCHORS;
+#else
+	return MV_PROV_NONE;
+#endif
+}
+
+uint32_t mv_prov_anchors(void)
+{
+	return anchors;
+}
+
+const uint8_t *mv_prov_anchor_point(uint32_t i)
+{
+	return i < anchors ? rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i + 8u : 0;
+}
+
+const char *mv_prov_serial(void)
+{
+	return anchors || rec[0] ? (const char *)rec + 0x10 : "";
+}
+
+void mv_prov_report(uint32_t r)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (r == MV_PROV_NONE) {
+		mv_printf("mv: not provisioned (no valid provisioning record): no update will be accepted\n");
+		return;
+	}
+	mv_printf("mv: provisioned: serial '%s', %u trust anchor%s", mv_prov_serial(), anchors, anchors == 1u ? "" : "s");
+	for (uint32_t i = 0; i < anchors; i++) {
+		char id[17];
+		const uint8_t *k = rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i;
+
+		for (uint32_t j = 0; j < 8u; j++) {
+			id[2u * j] = hex[k[j] >> 4];
+			id[2u * j + 1u] = hex[k[j] & 15u];
+		}
+		id[16] = 0;
+		mv_printf(" %s", id);
+	}
+	mv_printf(r == MV_PROV_NO_ANCHORS ? ": no update will be accepted\n" : "\n");
+}
