@@ -54,18 +54,12 @@ static uint32_t app_reason(uint32_t exc)
 	}
 }
 
-/* The app's stack pointer is app-controlled: read its frame only if all
- * 32 bytes lie in app_ram, as the app itself sees it. */
-static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
+/* lr, pc and xPSR of the exception frame at `sp`, read only if all 32
+ * bytes lie in [lo, lo + size): a stack pointer the app controls, or that
+ * a failed stacking left, can be anything. */
+static void read_frame(uint32_t sp, uint32_t lo, uint32_t size, struct mv_fault *f)
 {
-	uint32_t sp;
-
-	if (exc_return & EXC_RETURN_SPSEL)
-		__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
-	else
-		__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
-	if (sp < MVB_PART_APP_RAM_NS_BASE || sp - MVB_PART_APP_RAM_NS_BASE > MVB_PART_APP_RAM_SIZE - 32u ||
-	    cmse_check_address_range((void *)sp, 32u, CMSE_NONSECURE) == 0)
+	if (sp < lo || sp - lo > size - 32u)
 		return;
 	const volatile uint32_t *frame = (const volatile uint32_t *)sp;
 
@@ -75,19 +69,23 @@ static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
 	f->frame_ok = 1;
 }
 
-/* A frame on a secure stack: read only if all 32 bytes lie in the
- * microvisor's RAM (the stack pointer of a failed stacking can be
- * anything). */
+/* The app's frame: inside app_ram as the app itself sees it. */
+static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
+{
+	uint32_t sp;
+
+	if (exc_return & EXC_RETURN_SPSEL)
+		__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
+	else
+		__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+	if (cmse_check_address_range((void *)sp, 32u, CMSE_NONSECURE) != 0)
+		read_frame(sp, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE, f);
+}
+
+/* A frame on one of the microvisor's own stacks, for a bug hunt. */
 static void read_s_frame(uint32_t sp, struct mv_fault *f)
 {
-	if (sp < MVB_PART_MV_RAM_S_BASE || sp - MVB_PART_MV_RAM_S_BASE > MVB_PART_MV_RAM_SIZE - 32u)
-		return;
-	const volatile uint32_t *frame = (const volatile uint32_t *)sp;
-
-	f->lr = frame[5];
-	f->pc = frame[6];
-	f->xpsr = frame[7];
-	f->frame_ok = 1;
+	read_frame(sp, MVB_PART_MV_RAM_S_BASE, MVB_PART_MV_RAM_SIZE, f);
 }
 
 /* The app may have crashed inside one of its own handlers: drop the
