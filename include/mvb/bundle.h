@@ -22,6 +22,37 @@ struct mvb_bundle_in_layer {
 	uint32_t size;
 };
 
+/* Why a layer has the encoding the builder gave it. */
+enum mvb_layer_why {
+	MVB_WHY_OWN = 0,        /* no base given: raw, or deflate where smaller */
+	MVB_WHY_DELTA,          /* a delta from the base's layer of its role, smaller than its own encoding */
+	MVB_WHY_NO_BASE_LAYER,  /* the base holds no layer of its role that decodes */
+	MVB_WHY_LARGER,         /* the delta was not smaller than the layer's own encoding */
+	MVB_WHY_TOO_MANY_PAGES, /* more pages change than the device patcher rewrites in one update */
+	MVB_WHY_NO_DELTA,       /* the encoder made none (an empty image) */
+};
+
+/* What mvb_bundle_build did with each layer, and why. */
+struct mvb_layer_report {
+	uint8_t role, encoding;
+	enum mvb_layer_why why;
+	uint32_t size;         /* the image */
+	uint32_t encoded_size; /* its stream in the bundle */
+	uint32_t own_size;     /* its stream without a base (raw or deflate) */
+	uint32_t delta_size;   /* the delta made, 0 when none was */
+	/* with a base layer: the image's pages of the delta page size, and how
+	 * many of them differ from the base's */
+	uint32_t pages, pages_changed;
+};
+
+struct mvb_build_report {
+	unsigned nl;
+	uint32_t page_size; /* with a base: the delta page; else 0 */
+	struct mvb_layer_report l[MVB_BUNDLE_MAX_LAYERS];
+};
+
+const char *mvb_layer_why_name(enum mvb_layer_why w);
+
 struct mvb_bundle_spec {
 	struct mvb_bundle_manifest manifest; /* host-order fields; encoded on build */
 	struct mvb_bundle_in_layer layer[MVB_BUNDLE_MAX_LAYERS];
@@ -37,6 +68,7 @@ struct mvb_bundle_spec {
 	 * for (mvb_delta_board_page); required, so that no page size is
 	 * guessed */
 	uint32_t delta_page_size;
+	struct mvb_build_report *report; /* NULL, or filled by mvb_bundle_build */
 };
 
 /* Writes an unsigned bundle (empty signature block) to out.  MVB_EINPUT
@@ -88,6 +120,17 @@ int mvb_bundle_check_layers(const struct mvb_bundle_view *v, const struct mvb_bo
 /* The page size (dh_page_size) of delta layer i: 0 with *ps, or MVB_EINPUT
  * when the layer is no delta or its patch header does not read. */
 int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps);
+/* Rebases bundle v on base, the bundle devices run: the same manifest,
+ * chunk size and images, each layer a delta from base's layer of its role
+ * where that is smaller (in pages of page_size, the board's delta page),
+ * into out, unsigned; rep says per layer what was done and why.  Then the
+ * proof: out decodes over base to v's images.  threads as in the spec.
+ * Returns 0, MVB_EINPUT (a layer of v does not decode: v is itself a
+ * delta, or damaged), MVB_ENOMEM, or MVB_EINTERNAL (the result does not
+ * decode over base: a bug). */
+int mvb_bundle_rebase(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, uint32_t page_size,
+		      unsigned threads, struct mvb_buf *out, struct mvb_build_report *rep);
+
 /* SHA-256 of the signed bytes [0, bh_payload_off). */
 void mvb_bundle_digest(const struct mvb_bundle_view *v, uint8_t out[32]);
 /* The bundle with its signature block replaced by sigs[0..n). */

@@ -114,6 +114,8 @@
 	X(BUNDLE_LAYER_PARTITION, "bundle-layer-partition", ERROR, "a layer's bytes land in a partition of another role") \
 	X(BUNDLE_LAYER_OUTSIDE, "bundle-layer-outside", ERROR, "a layer's bytes lie outside every partition of the board") \
 	/* images read back (factory images for flash) */ \
+	X(IMAGE_FORMAT, "image-format", ERROR, "a file to flash is neither a bundle, an ELF file nor Intel HEX") \
+	X(IMAGE_LIMIT, "image-limit", ERROR, "an image has more separate pieces, or spans more bytes, than mvbuild handles") \
 	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address") \
 	/* delta patches */ \
 	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \
@@ -139,7 +141,8 @@
 	X(REPO_COUNTER, "repo-counter", ERROR, "the security counter is not above the channel's latest, or the version is already published") \
 	X(REPO_DOWNGRADE, "repo-downgrade", ERROR, "the channel's latest release has a lower security counter than the device runs") \
 	X(REPO_OLDER, "repo-older", ERROR, "the channel's latest release is an older version than the device runs") \
-	X(REPO_MISSING, "repo-missing", ERROR, "the repository has no index for the board, app and channel: nothing is published there")
+	X(REPO_MISSING, "repo-missing", ERROR, "the repository has no index for the board, app and channel: nothing is published there") \
+	X(REPO_STATE, "repo-state", ERROR, "a line of the device's record of accepted indexes (--state) is malformed")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

@@ -10,8 +10,8 @@
  * any point leaves a device that boots into "no app" and that the next
  * flash repairs; it never leaves a valid header over a partial app.
  *
- * A plan borrows the bytes of its pieces; the bundle planner keeps what it
- * decodes in plan->owned (released with mvb_flash_plan_release).
+ * A plan borrows the bytes of its pieces; the planners keep what they
+ * decode or parse in the plan (released with mvb_flash_plan_release).
  */
 #ifndef MVB_FLASH_H
 #define MVB_FLASH_H
@@ -27,6 +27,8 @@ struct mvb_flash_plan {
 	int commit; /* index of the piece written last (cleared first), or -1 */
 	struct mvb_buf owned[MVB_BUNDLE_MAX_LAYERS];
 	unsigned char header[MVB_APPHDR_SIZE];
+	struct mvb_elf elf;   /* a factory image read as ELF */
+	struct mvb_buf store; /* a factory image read as Intel HEX */
 };
 
 void mvb_flash_plan_init(struct mvb_flash_plan *p);
@@ -42,6 +44,17 @@ void mvb_flash_plan_release(struct mvb_flash_plan *p);
 int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v,
 			  const struct mvb_bundle_view *base, const struct mvb_board *b, const char *file,
 			  struct mvb_diags *d);
+
+/* Plans a factory image for board b: an ELF file (each PT_LOAD segment at
+ * its load address) or Intel HEX, data borrowed (libelf reads it in
+ * place), every piece inside b's memories and none overlapping
+ * (mvb_image_check); the piece at the app header partition (in any alias)
+ * is written last.  Returns 0, MVB_EINPUT
+ * with findings (image-format: neither ELF nor Intel HEX; a malformed
+ * file; image-limit: more than MVB_IMAGE_MAX_PIECES pieces; pieces outside
+ * memory or overlapping), or MVB_ENOMEM. */
+int mvb_flash_plan_image(struct mvb_flash_plan *p, unsigned char *data, size_t len, const struct mvb_board *b,
+			 const char *file, struct mvb_diags *d);
 
 enum mvb_flash_phase { MVB_FLASH_ERASE, MVB_FLASH_WRITE, MVB_FLASH_VERIFY };
 

@@ -105,4 +105,62 @@ void mvb_repo_pick(const struct mvb_repo_index *x, int have_known, uint32_t have
 /* "objects/<hex>.mvb" for a SHA-256 (out: at least 80 bytes). */
 void mvb_repo_object_name(const uint8_t sha256[32], char *out, size_t n);
 
+/* ---- what a device accepts (fetch is the device's client on the host) */
+
+/* What the device knows when it reads a channel's index. */
+struct mvb_repo_device {
+	const char *board, *app, *channel;
+	uint64_t now;                     /* UTC seconds; 0: expiry not checked */
+	const struct mvb_repo_seen *seen; /* the index it accepted last; NULL: it keeps no record */
+	int runs_known;                   /* 0: it cannot name the release it runs */
+	uint32_t runs_version;
+	/* 0: the counter of what it runs is the one the index gives
+	 * runs_version (trusted only once the signature is), or 0 when the
+	 * index does not list it: the version alone then bounds the offer */
+	int runs_counter_known;
+	uint32_t runs_counter;
+	int allow_older; /* an older version (never a lower counter) may be installed */
+};
+
+/* The device's acceptance of an index it downloaded (data, len: the bytes
+ * x was parsed from): a valid signature by one of keys (repo-signature,
+ * repo-unsigned), then its board, app and channel, expiry and replay
+ * (mvb_repo_check_fresh), then, when the device names what it runs, the
+ * rollback rule on the latest release (mvb_repo_check_offer).  Returns 0,
+ * with *runs_latest 1 when the device runs the latest release already
+ * (runs_latest may be NULL), or MVB_EINPUT (refused, with every finding
+ * of the first stage that failed). */
+int mvb_repo_accept_index(const struct mvb_repo_index *x, const unsigned char *data, size_t len, const char *file,
+			  const struct mvb_repo_device *dev, struct mvb_key *const *keys, unsigned nk, int *runs_latest,
+			  struct mvb_diags *d);
+
+struct mvb_bundle_view;
+/* The device's acceptance of the object it downloaded for step st of an
+ * accepted index: exactly the size and SHA-256 the index gives, then, as
+ * a bundle, its structure, its payload (delta layers decoded over base,
+ * the bundle the device runs; NULL: none), its signatures by keys, and a
+ * manifest naming the index's board and app and the latest release's
+ * version and counter (repo-object: mix-and-match).  Returns 0 or
+ * MVB_EINPUT. */
+int mvb_repo_accept_object(const struct mvb_repo_index *x, const struct mvb_repo_step *st, const unsigned char *data,
+			   size_t len, const char *file, const struct mvb_bundle_view *base, struct mvb_key *const *keys,
+			   unsigned nk, struct mvb_diags *d);
+
+/* The device's record of the indexes it accepted (fetch --state), one text
+ * line per channel: "<board>/<app>/<channel> <index version> <sha256 of
+ * the index, hex>".  At most MVB_REPO_STATE_LINES lines of at most
+ * MVB_REPO_STATE_LINE bytes. */
+#define MVB_REPO_STATE_LINES 256
+#define MVB_REPO_STATE_LINE 200
+/* Reads a record through the bounded cursor: the entry of channel key
+ * (board/app/channel) into seen (zeroed when it has none), every other
+ * line appended to others, so that the record can be written back with
+ * that entry replaced (mvb_repo_state_put).  A malformed line is
+ * repo-state at its line and column.  Returns 0, MVB_EINPUT or
+ * MVB_ENOMEM. */
+int mvb_repo_state_read(const unsigned char *data, size_t len, const char *file, const char *key,
+			struct mvb_repo_seen *seen, struct mvb_buf *others, struct mvb_diags *d);
+/* Appends the line of channel key to out. */
+int mvb_repo_state_put(struct mvb_buf *out, const char *key, uint32_t index_version, const uint8_t sha256[32]);
+
 #endif

@@ -205,7 +205,7 @@ static int load_bundle(const char *path, const struct mvb_bundle_view *v, const 
 
 static int load_image(const char *path, const char *board_arg, int allow_unsigned, const char *keys,
 		      const char *base_path, struct mvb_board *b, struct mvb_flash_plan *plan, unsigned char **data, size_t *len,
-		      struct mvb_buf *store, struct mvb_elf *elf, int *is_bundle)
+		      int *is_bundle)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
@@ -242,31 +242,12 @@ static int load_image(const char *path, const char *board_arg, int allow_unsigne
 		mvb_diags_release(&d);
 		return rc;
 	}
-	if (*len >= 4 && !memcmp(*data, "\x7f" "ELF", 4)) {
-		rc = mvb_elf_parse(elf, path, *data, *len, &d);
-		if (!rc)
-			rc = mvb_image_add_elf(&plan->img, elf, "image");
-	} else if (*len >= 1 && (*data)[0] == ':') {
-		rc = mvb_image_read_ihex(&plan->img, store, path, *data, *len, "image", &d);
-	} else {
-		cli_error("flash: '%s' is neither a bundle, an ELF file nor Intel HEX (raw binaries carry no addresses)",
-			  path);
-		mvb_diags_release(&d);
-		return MVB_EXIT_FINDINGS;
-	}
-	if (rc == MVB_ELIMIT)
-		cli_error("flash: '%s' has more than %d separate pieces", path, MVB_IMAGE_MAX_PIECES);
-	if (!rc)
-		rc = mvb_image_check(&plan->img, b, &d);
-	/* the piece at the app header partition is written last */
-	const struct mvb_partition *hp = mvb_board_role(b, MVB_ROLE_APP_HEADER);
-	for (unsigned i = 0; !rc && i < plan->img.n; i++)
-		if (plan->img.p[i].addr == mvb_partition_base(b, hp) || plan->img.p[i].addr == mvb_partition_ns_base(b, hp) ||
-		    plan->img.p[i].addr == mvb_partition_s_base(b, hp))
-			plan->commit = (int)i;
+	rc = mvb_flash_plan_image(plan, *data, *len, b, path, &d);
 	cli_render_diags(stderr, &d);
 	mvb_diags_release(&d);
-	return rc ? MVB_EXIT_FINDINGS : 0;
+	if (rc == MVB_ENOMEM)
+		cli_error("out of memory");
+	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
 }
 
 /* ---- probes ---- */
@@ -509,21 +490,18 @@ int cmd_flash(int argc, char **argv)
 
 	struct mvb_board b;
 	struct mvb_flash_plan plan;
-	struct mvb_buf store = MVB_BUF_INIT;
-	struct mvb_elf elf;
 	unsigned char *data = NULL;
 	size_t len = 0;
 	int is_bundle = 0;
 	mvb_board_init(&b);
 	mvb_flash_plan_init(&plan);
-	memset(&elf, 0, sizeof(elf));
 	struct probe p = { .child = -1 };
 	struct conn k = { -1 };
 	struct mvb_rsp c;
 	int have_rsp = 0;
 	char err[256] = "";
 
-	rc = load_image(pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &store, &elf, &is_bundle);
+	rc = load_image(pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
 	if (rc)
 		goto out;
 	if ((rc = parse_probe(probe_arg, &b, &p)))
@@ -723,8 +701,6 @@ out:
 		sys_stop(p.child);
 	qemu_messages(&p);
 	mvb_flash_plan_release(&plan);
-	mvb_elf_release(&elf);
-	mvb_buf_release(&store);
 	mvb_board_release(&b);
 	free(data);
 	return rc;

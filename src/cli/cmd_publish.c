@@ -123,40 +123,22 @@ static uint64_t duration(const char *s)
 /* ---- deltas */
 
 /* The delta bundle that turns the installed images of release `base` (a
- * full bundle) into those of `target`: target's manifest and chunk size,
- * each layer encoded as a delta against base's layer of the same role
- * where that is smaller than deflate, signed with k; then checked by
- * decoding it against base, as a device would.  Returns 0 with out
- * filled, or an exit status after reporting. */
+ * full bundle) into those of `target` (mvb_bundle_rebase, which proves it
+ * decodes over base), signed with k.  Returns 0 with out filled, or an
+ * exit status after reporting. */
 static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bundle_view *base, uint32_t page,
 		      const struct mvb_key *k, struct mvb_buf *out)
 {
-	struct mvb_bundle_spec sp;
-	memset(&sp, 0, sizeof(sp));
-	sp.manifest = target->m;
-	sp.nlayers = target->nl;
-	sp.chunk_size = target->h.bh_chunk_size;
-	sp.allow_deflate = 1;
-	sp.threads = sys_cpu_count();
-	sp.base = base;
-	sp.delta_page_size = page;
-	struct mvb_buf img[MVB_BUNDLE_MAX_LAYERS], ub = MVB_BUF_INIT;
-	int rc = 0;
-	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
-		mvb_buf_init(&img[i], MVB_BUF_DEFAULT_MAX);
-	for (unsigned i = 0; i < target->nl && !rc; i++) {
-		if (mvb_bundle_decode(target, i, &img[i])) {
-			cli_error("publish: cannot decode layer %u of the new bundle", i);
-			rc = MVB_EXIT_FINDINGS;
-			break;
-		}
-		sp.layer[i] = (struct mvb_bundle_in_layer){ target->l[i].bl_role, target->l[i].bl_target_addr, img[i].data,
-							    (uint32_t)img[i].len };
-	}
-	if (!rc && mvb_bundle_build(&sp, &ub)) {
-		cli_error("publish: cannot lay out a delta bundle");
-		rc = MVB_EXIT_INTERNAL;
-	}
+	struct mvb_buf ub = MVB_BUF_INIT;
+	struct mvb_build_report rep;
+	int rc = mvb_bundle_rebase(target, base, page, sys_cpu_count(), &ub, &rep);
+	if (rc == MVB_ENOMEM)
+		cli_error("out of memory");
+	else if (rc == MVB_EINPUT)
+		cli_error("publish: the new bundle's layers do not decode");
+	else if (rc)
+		cli_error("publish: a delta bundle does not decode over its base; not published");
+	rc = rc == MVB_ENOMEM ? MVB_EXIT_IO : rc == MVB_EINPUT ? MVB_EXIT_FINDINGS : rc ? MVB_EXIT_INTERNAL : 0;
 	struct mvb_bundle_view v;
 	struct mvb_bundle_sig sig;
 	struct mvb_diags d = MVB_DIAGS_INIT;
@@ -166,23 +148,14 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
 		cli_error("out of memory");
 		rc = MVB_EXIT_IO;
 	}
-	/* the proof: it decodes over base to the images the new bundle signs */
-	if (!rc && (mvb_bundle_parse(&v, "delta", out->data, out->len, &d) ||
-		    mvb_bundle_check_payload_base(&v, base, "delta", &d))) {
-		cli_render_diags(stderr, &d);
-		cli_error("publish: a delta bundle does not decode over its base; not published");
-		rc = MVB_EXIT_INTERNAL;
-	}
 	if (!rc) {
 		char what[64], from[24], to[24];
 		cli_version_str(base->m.bm_app_version, from, sizeof(from));
 		cli_version_str(target->m.bm_app_version, to, sizeof(to));
 		snprintf(what, sizeof(what), "delta %s -> %s", from, to);
-		cli_note_whole_layers(&v, base, what, page);
+		cli_note_layers(&rep, what);
 	}
 	mvb_diags_release(&d);
-	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
-		mvb_buf_release(&img[i]);
 	mvb_buf_release(&ub);
 	return rc;
 }
@@ -475,10 +448,11 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	if (rc > 0)
 		goto done;
 	if (!fresh) {
+		/* the index it replaces: signed by this key for this channel (an
+		 * expired one may be replaced: that is what --refresh is for) */
 		struct mvb_diags d = MVB_DIAGS_INIT;
-		unsigned good;
-		if (mvb_repo_check_sigs(x, raw.data, label, &k, 1, &good, &d) ||
-		    mvb_repo_check_fresh(x, label, board, app, p->channel, 0, NULL, NULL, &d)) {
+		struct mvb_repo_device dev = { board, app, p->channel, 0, NULL, 0, 0, 0, 0, 0 };
+		if (mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, &k, 1, NULL, &d)) {
 			cli_render_diags(stderr, &d);
 			cli_error("publish: the index at '%s' is not one this key signed for this channel; refusing to replace it",
 				  label);
@@ -914,11 +888,12 @@ int cmd_releases(int argc, char **argv)
 
 /* ---- fetch */
 
-/* The device's memory of accepted indexes: lines "<board>/<app>/<channel>
- * <index version> <sha256 of the index>".  Returns 0 (seen zeroed when
- * the channel is new) or an exit status. */
-#define STATE_MAX_LINES 256
-static int state_read(const char *path, const char *key, struct mvb_repo_seen *seen, struct mvb_buf *others)
+/* The device's record of accepted indexes (mvb_repo_state_read): the
+ * entry of channel key into seen, the other lines into others.  A file
+ * that does not exist yet is an empty record.  Returns 0, or an exit
+ * status (a malformed record's finding in d). */
+static int state_read(const char *path, const char *key, struct mvb_repo_seen *seen, struct mvb_buf *others,
+		      struct mvb_diags *d)
 {
 	memset(seen, 0, sizeof(*seen));
 	unsigned char *data;
@@ -929,43 +904,16 @@ static int state_read(const char *path, const char *key, struct mvb_repo_seen *s
 		cli_error("cannot read state file '%s': %s", path, strerror(errno));
 		return MVB_EXIT_IO;
 	}
-	int rc = 0;
-	unsigned lines = 0;
-	char *save = NULL;
-	for (char *l = strtok_r((char *)data, "\n", &save); l && !rc; l = strtok_r(NULL, "\n", &save)) {
-		char k[128], hex[80];
-		unsigned long v;
-		int used = 0;
-		if (++lines > STATE_MAX_LINES || strlen(l) > 200 || sscanf(l, "%127s %lu %79s%n", k, &v, hex, &used) != 3 ||
-		    (size_t)used != strlen(l) || strlen(hex) != 64 || v > UINT32_MAX) {
-			cli_error("state file '%s' line %u is not '<board>/<app>/<channel> <version> <sha256>'", path, lines);
-			rc = MVB_EXIT_FINDINGS;
-			break;
-		}
-		if (strcmp(k, key)) {
-			mvb_buf_printf(others, "%s\n", l);
-			continue;
-		}
-		seen->index_version = (uint32_t)v;
-		for (int i = 0; i < 32; i++) {
-			unsigned b;
-			if (sscanf(hex + 2 * i, "%2x", &b) != 1) {
-				cli_error("state file '%s' line %u: bad hash", path, lines);
-				rc = MVB_EXIT_FINDINGS;
-				break;
-			}
-			seen->sha256[i] = (uint8_t)b;
-		}
-	}
+	int rc = mvb_repo_state_read(data, len, path, key, seen, others, d);
 	free(data);
-	return rc;
+	if (rc == MVB_ENOMEM)
+		cli_error("out of memory");
+	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
 }
 
 static int state_write(const char *path, const char *key, uint32_t version, const uint8_t sha[32], struct mvb_buf *others)
 {
-	char hex[65];
-	mvb_hex(sha, 32, hex);
-	if (mvb_buf_printf(others, "%s %u %s\n", key, version, hex)) {
+	if (mvb_repo_state_put(others, key, version, sha)) {
 		cli_error("out of memory");
 		return MVB_EXIT_IO;
 	}
@@ -974,44 +922,6 @@ static int state_write(const char *path, const char *key, uint32_t version, cons
 		return MVB_EXIT_IO;
 	}
 	return 0;
-}
-
-/* Checks a downloaded object against the index entry: size and SHA-256
- * (mix-and-match), then as a bundle: structure, payload, signature, and a
- * manifest that names the board, app, version and counter the index says. */
-static void check_object(const char *label, const unsigned char *data, size_t len, uint32_t size, const uint8_t *sha,
-			 const struct mvb_repo_index *x, const struct mvb_repo_release *r,
-			 const struct mvb_bundle_view *base, struct mvb_key *const *k, unsigned nk, struct mvb_diags *d)
-{
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = label;
-	uint8_t h[32];
-	mvb_sha256(data, len, h);
-	if (len != size || memcmp(h, sha, 32)) {
-		char a[65], b[65];
-		mvb_hex(h, 32, a);
-		mvb_hex(sha, 32, b);
-		mvb_report(d, &l, MVB_CK_REPO_OBJECT, "%zu bytes with sha256 %.16s..., but the index says %u bytes, %.16s...",
-			   len, a, size, b);
-	} else {
-		struct mvb_bundle_view v;
-		unsigned good;
-		if (!mvb_bundle_parse(&v, label, data, len, d)) {
-			/* a delta's layers are checked by decoding them over the base */
-			mvb_bundle_check_payload_base(&v, base, label, d);
-			mvb_bundle_check_sigs(&v, label, k, nk, &good, d);
-			if (strcmp(v.m.bm_board, x->board) || strcmp(v.m.bm_app_name, x->app) ||
-			    v.m.bm_app_version != r->rr_version || v.m.bm_security_counter != r->rr_security_counter) {
-				char v1[24], v2[24];
-				cli_version_str(v.m.bm_app_version, v1, sizeof(v1));
-				cli_version_str(r->rr_version, v2, sizeof(v2));
-				mvb_report(d, &l, MVB_CK_REPO_OBJECT,
-					   "the bundle is %s/%s %s (counter %u), but the index says %s/%s %s (counter %u)",
-					   v.m.bm_board, v.m.bm_app_name, v1, v.m.bm_security_counter, x->board, x->app, v2,
-					   r->rr_security_counter);
-			}
-		}
-	}
 }
 
 /* fetch --format json: what was done ("fetched", "dry-run", "up-to-date"
@@ -1181,33 +1091,30 @@ int cmd_fetch(int argc, char **argv)
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
-	if (state && (rc = state_read(state, key, &seen, &others)))
-		goto done;
-	rc = load_index(&s, dir, x, &raw, label, sizeof(label), &d);
-	if (rc == STORE_MISSING) {
-		report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
-		rc = MVB_EXIT_FINDINGS;
+	int bad_state = 0;
+	if (state && (rc = state_read(state, key, &seen, &others, &d))) {
+		if (rc != MVB_EXIT_FINDINGS)
+			goto done;
+		bad_state = 1;
 	}
-	if (rc && rc != MVB_EXIT_FINDINGS)
-		goto done;
-	uint8_t ih[32];
+	if (!rc) {
+		rc = load_index(&s, dir, x, &raw, label, sizeof(label), &d);
+		if (rc == STORE_MISSING) {
+			report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
+			rc = MVB_EXIT_FINDINGS;
+		}
+		if (rc && rc != MVB_EXIT_FINDINGS)
+			goto done;
+	}
 	int same = 0;
 	if (!rc) {
-		if (have && !base_path) {
-			/* --have names only a version: its counter is the index's
-			 * (trusted only once the signature is checked, before it is
-			 * used) */
-			int hi = mvb_repo_find(x, have_v);
-			if (hi >= 0)
-				have_counter = x->rel[hi].rr_security_counter;
-		}
-		mvb_sha256(raw.data, raw.len, ih);
-		unsigned good;
-		uint64_t now = now_opt ? now_opt : (uint64_t)time(NULL);
-		if (!mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d) &&
-		    !mvb_repo_check_fresh(x, label, board, app, channel, now, state ? &seen : NULL, ih, &d) && have)
-			same = mvb_repo_check_offer(x, label, have_v, have_counter, allow_downgrade, &d) == 1;
-		rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+		/* with --have alone the running release's counter is the one the
+		 * index gives it (mvb_repo_accept_index trusts it only once the
+		 * signature is checked) */
+		struct mvb_repo_device dev = { board, app, channel, now_opt ? now_opt : (uint64_t)time(NULL),
+					       state ? &seen : NULL, have != NULL, have_v, base_path != NULL,
+					       have_counter, allow_downgrade };
+		rc = mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, k, nk, &same, &d) ? MVB_EXIT_FINDINGS : 0;
 	}
 	if (json && rc) {
 		fj.action = "refused";
@@ -1217,9 +1124,14 @@ int cmd_fetch(int argc, char **argv)
 		cli_render_diags(stderr, &d);
 	}
 	if (rc) {
-		cli_error("fetch: index '%s' refused; nothing downloaded", label);
+		if (bad_state)
+			cli_error("fetch: the state file '%s' does not read; nothing downloaded", state);
+		else
+			cli_error("fetch: index '%s' refused; nothing downloaded", label);
 		goto done;
 	}
+	uint8_t ih[32];
+	mvb_sha256(raw.data, raw.len, ih);
 	fj.x = x;
 	/* accepted: a device remembers it before going on, so this index can
 	 * never be replaced by an older one */
@@ -1269,7 +1181,7 @@ int cmd_fetch(int argc, char **argv)
 	else if (rc)
 		goto done;
 	else
-		check_object(label, obj.data, obj.len, st.size, st.sha256, x, latest, st.delta ? &bview : NULL, k, nk, &d);
+		mvb_repo_accept_object(x, &st, obj.data, obj.len, label, st.delta ? &bview : NULL, k, nk, &d);
 	if (d.errors) {
 		rc = MVB_EXIT_FINDINGS;
 		if (json) {

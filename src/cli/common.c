@@ -280,29 +280,16 @@ int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct 
 	return rc;
 }
 
-void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what,
-			   uint32_t ps)
+void cli_note_layers(const struct mvb_build_report *rep, const char *what)
 {
-	for (unsigned i = 0; i < v->nl; i++) {
-		if (v->l[i].bl_encoding == MVB_ENC_DELTA)
-			continue;
-		unsigned j = 0;
-		while (j < base->nl && (base->l[j].bl_role != v->l[i].bl_role || base->l[j].bl_encoding == MVB_ENC_DELTA))
-			j++;
-		if (j == base->nl)
-			continue;
-		struct mvb_buf nw = MVB_BUF_INIT, old = MVB_BUF_INIT;
-		if (!mvb_bundle_decode(v, i, &nw) && !mvb_bundle_decode(base, j, &old) && nw.len) {
-			uint32_t changed = mvb_delta_pages_changed(old.data, old.len, nw.data, nw.len, ps);
-			uint32_t pages = (uint32_t)((nw.len - 1) / ps + 1);
-			if (changed > mvb_delta_max_pages())
-				fprintf(stderr,
-					"mvbuild: note: %s: the %s layer is sent whole: %u of its %u pages of %u bytes change, "
-					"and the device patcher rewrites at most %u in one update\n",
-					what, mvb_layer_role_name(v->l[i].bl_role), changed, pages, ps, mvb_delta_max_pages());
-		}
-		mvb_buf_release(&nw);
-		mvb_buf_release(&old);
+	for (unsigned i = 0; i < rep->nl; i++) {
+		const struct mvb_layer_report *l = &rep->l[i];
+		if (l->why == MVB_WHY_TOO_MANY_PAGES)
+			fprintf(stderr,
+				"mvbuild: note: %s: the %s layer is sent whole: %u of its %u pages of %u bytes change, "
+				"and the device patcher rewrites at most %u in one update\n",
+				what, mvb_layer_role_name(l->role), l->pages_changed, l->pages, rep->page_size,
+				mvb_delta_max_pages());
 	}
 }
 

@@ -65,11 +65,18 @@ static const struct mvb_bundle_layer *base_layer(const struct mvb_bundle_view *b
 	return NULL;
 }
 
-/* Replaces the layer's stream by a delta from the base bundle's layer of
- * the same role when that is smaller. */
-static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const struct mvb_bundle_in_layer *in,
-		       struct mvb_bundle_layer *l, struct mvb_buf *enc)
+const char *mvb_layer_why_name(enum mvb_layer_why w)
 {
+	static const char *const names[] = { "own", "delta", "no-base-layer", "larger", "too-many-pages", "no-delta" };
+	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
+}
+
+/* Replaces the layer's stream by a delta from the base bundle's layer of
+ * the same role when that is smaller; says why in r. */
+static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const struct mvb_bundle_in_layer *in,
+		       struct mvb_bundle_layer *l, struct mvb_buf *enc, struct mvb_layer_report *r)
+{
+	r->why = MVB_WHY_NO_BASE_LAYER;
 	const struct mvb_bundle_layer *bl = base_layer(base, in->role, NULL);
 	if (!bl)
 		return 0;
@@ -78,15 +85,23 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	if (rc == MVB_EINPUT) /* a base that does not decode is no base */
 		rc = 0;
 	else if (!rc) {
+		r->pages = in->size ? (in->size - 1) / page + 1 : 0;
+		r->pages_changed = mvb_delta_pages_changed(old.data, old.len, in->data, in->size, page);
 		struct mvb_delta_opts o = { page, in->addr, 1, 0 };
 		rc = mvb_delta_encode(old.data, old.len, in->data, in->size, &o, &patch, NULL);
-		if (rc == MVB_EINPUT)
+		if (rc == MVB_EINPUT) {
+			r->why = r->pages_changed > mvb_delta_max_pages() ? MVB_WHY_TOO_MANY_PAGES : MVB_WHY_NO_DELTA;
 			rc = 0;
-		else if (!rc && patch.len < enc->len) {
-			enc->len = 0;
-			rc = mvb_buf_append(enc, patch.data, patch.len);
-			l->bl_encoding = MVB_ENC_DELTA;
-			memcpy(l->bl_base_sha256, bl->bl_sha256, 32);
+		} else if (!rc) {
+			r->delta_size = (uint32_t)patch.len;
+			r->why = MVB_WHY_LARGER;
+			if (patch.len < enc->len) {
+				enc->len = 0;
+				rc = mvb_buf_append(enc, patch.data, patch.len);
+				l->bl_encoding = MVB_ENC_DELTA;
+				memcpy(l->bl_base_sha256, bl->bl_sha256, 32);
+				r->why = MVB_WHY_DELTA;
+			}
 		}
 	}
 	mvb_buf_release(&old);
@@ -113,6 +128,10 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 	}
 	if (s->allow_deflate)
 		rc = mvb_deflate_raw(ins, lens, s->nlayers, 9, s->threads, enc);
+	struct mvb_build_report scratch, *rep = s->report ? s->report : &scratch;
+	memset(rep, 0, sizeof(*rep));
+	rep->nl = s->nlayers;
+	rep->page_size = s->base ? s->delta_page_size : 0;
 	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
 		const struct mvb_bundle_in_layer *in = &s->layer[i];
 		l[i].bl_role = in->role;
@@ -126,8 +145,14 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 			rc = mvb_buf_append(&enc[i], in->data, in->size);
 			l[i].bl_encoding = MVB_ENC_RAW;
 		}
+		struct mvb_layer_report *r = &rep->l[i];
+		r->role = in->role;
+		r->size = in->size;
+		r->own_size = (uint32_t)enc[i].len;
 		if (!rc && s->base)
-			rc = delta_layer(s->base, s->delta_page_size, in, &l[i], &enc[i]);
+			rc = delta_layer(s->base, s->delta_page_size, in, &l[i], &enc[i], r);
+		r->encoding = l[i].bl_encoding;
+		r->encoded_size = (uint32_t)enc[i].len;
 		l[i].bl_encoded_size = (uint32_t)enc[i].len;
 		l[i].bl_payload_off = (uint32_t)payload;
 		l[i].bl_first_chunk = (uint32_t)chunks;
@@ -764,4 +789,43 @@ int mvb_bundle_check_sigs(const struct mvb_bundle_view *v, const char *file, str
 	if (nk && !*good)
 		bad = 1;
 	return bad ? MVB_EINPUT : 0;
+}
+
+int mvb_bundle_rebase(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, uint32_t page_size,
+		      unsigned threads, struct mvb_buf *out, struct mvb_build_report *rep)
+{
+	struct mvb_bundle_spec sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.manifest = v->m;
+	sp.nlayers = v->nl;
+	sp.chunk_size = v->h.bh_chunk_size;
+	sp.allow_deflate = 1;
+	sp.threads = threads;
+	sp.base = base;
+	sp.delta_page_size = page_size;
+	sp.report = rep;
+	struct mvb_buf img[MVB_BUNDLE_MAX_LAYERS];
+	int rc = 0;
+	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
+		mvb_buf_init(&img[i], MVB_BUF_DEFAULT_MAX);
+	for (unsigned i = 0; i < v->nl && !rc; i++) {
+		rc = mvb_bundle_decode(v, i, &img[i]);
+		sp.layer[i] = (struct mvb_bundle_in_layer){ v->l[i].bl_role, v->l[i].bl_target_addr, img[i].data,
+							    (uint32_t)img[i].len };
+	}
+	if (!rc)
+		rc = mvb_bundle_build(&sp, out);
+	/* the proof: it decodes over base to the images v holds */
+	struct mvb_bundle_view nv;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (!rc && (mvb_bundle_parse(&nv, "rebased", out->data, out->len, &d) ||
+		    mvb_bundle_check_payload_base(&nv, base, "rebased", &d)))
+		rc = d.oom ? MVB_ENOMEM : MVB_EINTERNAL;
+	for (unsigned i = 0; !rc && i < v->nl; i++)
+		if (memcmp(nv.l[i].bl_sha256, v->l[i].bl_sha256, 32))
+			rc = MVB_EINTERNAL;
+	mvb_diags_release(&d);
+	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
+		mvb_buf_release(&img[i]);
+	return rc;
 }

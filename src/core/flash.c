@@ -13,12 +13,16 @@ void mvb_flash_plan_init(struct mvb_flash_plan *p)
 	p->commit = -1;
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
 		mvb_buf_init(&p->owned[i], MVB_BUF_DEFAULT_MAX);
+	mvb_buf_init(&p->store, MVB_BUF_DEFAULT_MAX);
 }
 
 void mvb_flash_plan_release(struct mvb_flash_plan *p)
 {
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
 		mvb_buf_release(&p->owned[i]);
+	mvb_elf_release(&p->elf);
+	memset(&p->elf, 0, sizeof(p->elf));
+	mvb_buf_release(&p->store);
 	p->img.n = 0;
 	p->commit = -1;
 }
@@ -67,6 +71,35 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 		p->commit = (int)p->img.n - 1;
 	}
 	return mvb_image_check(&p->img, b, d);
+}
+
+int mvb_flash_plan_image(struct mvb_flash_plan *p, unsigned char *data, size_t len, const struct mvb_board *b,
+			 const char *file, struct mvb_diags *d)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	int rc;
+	if (len >= 4 && !memcmp(data, "\x7f" "ELF", 4)) {
+		rc = mvb_elf_parse(&p->elf, file, data, len, d);
+		if (!rc)
+			rc = mvb_image_add_elf(&p->img, &p->elf, "image");
+	} else if (len >= 1 && data[0] == ':') {
+		rc = mvb_image_read_ihex(&p->img, &p->store, file, data, len, "image", d);
+	} else {
+		return mvb_report(d, &l, MVB_CK_IMAGE_FORMAT,
+				  "neither a bundle, an ELF file nor Intel HEX (raw binaries carry no addresses)");
+	}
+	if (rc == MVB_ELIMIT)
+		return mvb_report(d, &l, MVB_CK_IMAGE_LIMIT, "more than %d separate pieces", MVB_IMAGE_MAX_PIECES);
+	if (!rc)
+		rc = mvb_image_check(&p->img, b, d);
+	/* the piece at the app header partition is written last */
+	const struct mvb_partition *hp = mvb_board_role(b, MVB_ROLE_APP_HEADER);
+	for (unsigned i = 0; !rc && hp && i < p->img.n; i++)
+		if (p->img.p[i].addr == mvb_partition_base(b, hp) || p->img.p[i].addr == mvb_partition_ns_base(b, hp) ||
+		    p->img.p[i].addr == mvb_partition_s_base(b, hp))
+			p->commit = (int)i;
+	return rc;
 }
 
 /* ---- writing ---- */

@@ -1,9 +1,11 @@
 /* repo.c - the channel index of an update repository: strict reader,
- * canonical writer, signature and freshness rules, adding releases, and
- * choosing what a device downloads. */
+ * canonical writer, signature and freshness rules, adding releases,
+ * choosing what a device downloads, what a device accepts (the index, the
+ * object) and its record of accepted indexes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mvb/bundle.h"
 #include "mvb/hash.h"
 #include "mvb/repo.h"
 #include "mvb/sign.h"
@@ -501,4 +503,187 @@ void mvb_repo_object_name(const uint8_t sha256[32], char *out, size_t n)
 	char hex[65];
 	mvb_hex(sha256, 32, hex);
 	snprintf(out, n, "objects/%s.mvb", hex);
+}
+
+/* ---- what a device accepts */
+
+int mvb_repo_accept_index(const struct mvb_repo_index *x, const unsigned char *data, size_t len, const char *file,
+			  const struct mvb_repo_device *dev, struct mvb_key *const *keys, unsigned nk, int *runs_latest,
+			  struct mvb_diags *d)
+{
+	unsigned good;
+	if (runs_latest)
+		*runs_latest = 0;
+	if (mvb_repo_check_sigs(x, data, file, keys, nk, &good, d))
+		return MVB_EINPUT;
+	uint8_t sha[32];
+	mvb_sha256(data, len, sha);
+	if (mvb_repo_check_fresh(x, file, dev->board, dev->app, dev->channel, dev->now, dev->seen, sha, d))
+		return MVB_EINPUT;
+	if (!dev->runs_known)
+		return 0;
+	uint32_t counter = dev->runs_counter;
+	if (!dev->runs_counter_known) {
+		int i = mvb_repo_find(x, dev->runs_version);
+		counter = i >= 0 ? x->rel[i].rr_security_counter : 0;
+	}
+	unsigned before = d->errors;
+	int rc = mvb_repo_check_offer(x, file, dev->runs_version, counter, dev->allow_older, d);
+	if (d->errors > before)
+		return MVB_EINPUT;
+	if (runs_latest)
+		*runs_latest = rc == 1;
+	return 0;
+}
+
+int mvb_repo_accept_object(const struct mvb_repo_index *x, const struct mvb_repo_step *st, const unsigned char *data,
+			   size_t len, const char *file, const struct mvb_bundle_view *base, struct mvb_key *const *keys,
+			   unsigned nk, struct mvb_diags *d)
+{
+	const struct mvb_repo_release *r = &x->rel[x->nrel - 1];
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	uint8_t h[32];
+	mvb_sha256(data, len, h);
+	if (len != st->size || memcmp(h, st->sha256, 32)) {
+		char a[65], b[65];
+		mvb_hex(h, 32, a);
+		mvb_hex(st->sha256, 32, b);
+		return mvb_report(d, &l, MVB_CK_REPO_OBJECT,
+				  "%zu bytes with sha256 %.16s..., but the index says %u bytes, %.16s...", len, a, st->size, b);
+	}
+	struct mvb_bundle_view v;
+	unsigned good;
+	unsigned before = d->errors;
+	if (mvb_bundle_parse(&v, file, data, len, d))
+		return MVB_EINPUT;
+	/* a delta's layers are checked by decoding them over the base */
+	mvb_bundle_check_payload_base(&v, base, file, d);
+	mvb_bundle_check_sigs(&v, file, keys, nk, &good, d);
+	if (strcmp(v.m.bm_board, x->board) || strcmp(v.m.bm_app_name, x->app) || v.m.bm_app_version != r->rr_version ||
+	    v.m.bm_security_counter != r->rr_security_counter) {
+		char v1[24], v2[24];
+		version_str(v.m.bm_app_version, v1, sizeof(v1));
+		version_str(r->rr_version, v2, sizeof(v2));
+		mvb_report(d, &l, MVB_CK_REPO_OBJECT,
+			   "the bundle is %s/%s %s (counter %u), but the index says %s/%s %s (counter %u)", v.m.bm_board,
+			   v.m.bm_app_name, v1, v.m.bm_security_counter, x->board, x->app, v2, r->rr_security_counter);
+	}
+	return d->errors > before ? MVB_EINPUT : 0;
+}
+
+/* ---- the device's record of accepted indexes */
+
+static int is_name_byte(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '-' || c == '/';
+}
+
+static int hex_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The byte at the cursor without taking it; -1 at the end. */
+static int peek(const struct mvb_cur *c)
+{
+	return mvb_cur_has(c, 1) ? c->base[c->pos] : -1;
+}
+
+/* Skips one or more blanks; 0 when there is none. */
+static int blanks(struct mvb_cur *c)
+{
+	size_t at = c->pos;
+	while (peek(c) == ' ' || peek(c) == '\t')
+		mvb_cur_skip(c, 1);
+	return c->pos > at;
+}
+
+/* One line of a record (without its newline): 0, with the entry's key
+ * (NUL-terminated, at most 127 bytes), or the 1-based column of the first
+ * byte that does not fit. */
+static size_t state_line(struct mvb_cur *c, char key[128], struct mvb_repo_seen *e)
+{
+	size_t n = 0;
+	while (peek(c) >= 0 && is_name_byte((uint8_t)peek(c)) && n < 127) {
+		uint8_t b;
+		mvb_cur_u8(c, &b);
+		key[n++] = (char)b;
+	}
+	key[n] = 0;
+	if (!n || !blanks(c))
+		return c->pos + 1;
+	uint64_t v = 0;
+	size_t digits = 0;
+	while (peek(c) >= '0' && peek(c) <= '9') {
+		uint8_t b;
+		mvb_cur_u8(c, &b);
+		v = v * 10 + (uint64_t)(b - '0');
+		if (++digits > 10 || v > UINT32_MAX)
+			return c->pos;
+	}
+	if (!digits || !blanks(c))
+		return c->pos + 1;
+	e->index_version = (uint32_t)v;
+	for (unsigned i = 0; i < 64; i++) {
+		uint8_t b;
+		if (mvb_cur_u8(c, &b))
+			return c->pos + 1; /* the line ends before the 64th digit */
+		if (hex_digit(b) < 0)
+			return c->pos; /* the byte just read */
+		e->sha256[i / 2] = (uint8_t)(i % 2 ? e->sha256[i / 2] | hex_digit(b) : hex_digit(b) << 4);
+	}
+	return peek(c) < 0 ? 0 : c->pos + 1;
+}
+
+int mvb_repo_state_read(const unsigned char *data, size_t len, const char *file, const char *key,
+			struct mvb_repo_seen *seen, struct mvb_buf *others, struct mvb_diags *d)
+{
+	memset(seen, 0, sizeof(*seen));
+	struct mvb_cur c;
+	mvb_cur_init(&c, data, len);
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	unsigned lines = 0;
+	for (unsigned line = 1; mvb_cur_has(&c, 1); line++) {
+		size_t n = 0;
+		struct mvb_cur lc = c; /* the line: up to its newline or the end */
+		while (peek(&lc) >= 0 && peek(&lc) != '\n') {
+			mvb_cur_skip(&lc, 1);
+			n++;
+		}
+		const unsigned char *text;
+		mvb_cur_bytes(&c, n, &text);
+		mvb_cur_skip(&c, peek(&c) == '\n');
+		if (!n)
+			continue;
+		l.line = line;
+		l.col = 1;
+		if (++lines > MVB_REPO_STATE_LINES || n > MVB_REPO_STATE_LINE)
+			return mvb_report(d, &l, MVB_CK_REPO_STATE, "the record holds more than %u lines, or a line over %u bytes",
+					  MVB_REPO_STATE_LINES, MVB_REPO_STATE_LINE);
+		char k[128];
+		struct mvb_repo_seen e;
+		memset(&e, 0, sizeof(e));
+		mvb_cur_init(&lc, text, n);
+		size_t col = state_line(&lc, k, &e);
+		if (col) {
+			l.col = (unsigned)col;
+			return mvb_report(d, &l, MVB_CK_REPO_STATE,
+					  "not '<board>/<app>/<channel> <index version> <sha256 of the index>'");
+		}
+		if (!strcmp(k, key))
+			*seen = e;
+		else if (mvb_buf_append(others, text, n) || mvb_buf_puts(others, "\n"))
+			return MVB_ENOMEM;
+	}
+	return 0;
+}
+
+int mvb_repo_state_put(struct mvb_buf *out, const char *key, uint32_t index_version, const uint8_t sha256[32])
+{
+	char hex[65];
+	mvb_hex(sha256, 32, hex);
+	return mvb_buf_printf(out, "%s %u %s\n", key, index_version, hex) ? MVB_ENOMEM : 0;
 }

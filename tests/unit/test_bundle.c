@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "deflate_int.h"
 #include "mvb/bundle.h"
+#include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
@@ -428,6 +429,119 @@ static void test_delta_layers(void **state)
 	mvb_buf_release(&b2);
 }
 
+/* mvb_bundle_rebase: one call gives the delta bundle and, per layer, what
+ * was done and why; a row per case. */
+struct rebase_case {
+	const char *name;
+	int base_has_app;         /* 0: the base holds only a microvisor layer */
+	int app_kind;             /* 0: 4 bytes inserted, 1: unrelated bytes, 2: every page changed, large */
+	enum mvb_layer_why mv_why, app_why;
+};
+
+static const struct rebase_case rebase_cases[] = {
+	{ "small edit", 1, 0, MVB_WHY_DELTA, MVB_WHY_DELTA },
+	{ "no app layer in the base", 0, 0, MVB_WHY_DELTA, MVB_WHY_NO_BASE_LAYER },
+	{ "unrelated app bytes", 1, 1, MVB_WHY_DELTA, MVB_WHY_LARGER },
+	{ "more changed pages than the patcher rewrites", 1, 2, MVB_WHY_DELTA, MVB_WHY_TOO_MANY_PAGES },
+};
+
+static uint32_t xs = 2463534242u;
+static uint8_t rnd8(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 17;
+	xs ^= xs << 5;
+	return (uint8_t)xs;
+}
+
+static void test_rebase(void **state)
+{
+	(void)state;
+	const uint32_t page = 256;
+	size_t big = (size_t)(mvb_delta_max_pages() + 40) * page;
+	unsigned char *old_app = malloc(big), *new_app = malloc(big + 4);
+	assert_non_null(old_app);
+	assert_non_null(new_app);
+	for (size_t c = 0; c < sizeof(rebase_cases) / sizeof(rebase_cases[0]); c++) {
+		const struct rebase_case *rc = &rebase_cases[c];
+		struct mvb_bundle_spec s;
+		make_spec(&s, 1);
+		size_t on = sizeof(app_img), nn;
+		if (rc->app_kind == 2) {
+			on = big;
+			for (size_t i = 0; i < on; i++)
+				old_app[i] = rnd8();
+		} else {
+			memcpy(old_app, app_img, on);
+		}
+		s.layer[1].data = old_app;
+		s.layer[1].size = (uint32_t)on;
+		s.nlayers = rc->base_has_app ? 2 : 1;
+		struct mvb_buf bb = MVB_BUF_INIT, tb = MVB_BUF_INIT, out = MVB_BUF_INIT;
+		assert_int_equal(mvb_bundle_build(&s, &bb), 0);
+		/* the target: the same microvisor, the app changed */
+		if (rc->app_kind == 0) {
+			memcpy(new_app, old_app, 700);
+			memcpy(new_app + 700, "new!", 4);
+			memcpy(new_app + 704, old_app + 700, on - 700);
+			nn = on + 4;
+		} else {
+			nn = on;
+			for (size_t i = 0; i < nn; i++)
+				new_app[i] = rnd8();
+		}
+		s.layer[1].data = new_app;
+		s.layer[1].size = (uint32_t)nn;
+		s.nlayers = 2;
+		s.manifest.bm_app_version = 0x01030000;
+		assert_int_equal(mvb_bundle_build(&s, &tb), 0);
+		struct mvb_bundle_view base, target, v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&base, "base.mvb", bb.data, bb.len, &d), 0);
+		assert_int_equal(mvb_bundle_parse(&target, "new.mvb", tb.data, tb.len, &d), 0);
+		struct mvb_build_report rep;
+		assert_int_equal(mvb_bundle_rebase(&target, &base, page, 1, &out, &rep), 0);
+		print_message("%s: microvisor %s, app %s\n", rc->name, mvb_layer_why_name(rep.l[0].why),
+			      mvb_layer_why_name(rep.l[1].why));
+		assert_int_equal(rep.nl, 2);
+		assert_int_equal(rep.page_size, page);
+		assert_int_equal(rep.l[0].why, rc->mv_why);
+		assert_int_equal(rep.l[1].why, rc->app_why);
+		/* the report is what the bytes say */
+		assert_int_equal(mvb_bundle_parse(&v, "rebased.mvb", out.data, out.len, &d), 0);
+		for (unsigned i = 0; i < 2; i++) {
+			assert_int_equal(rep.l[i].encoding, v.l[i].bl_encoding);
+			assert_int_equal(rep.l[i].encoded_size, v.l[i].bl_encoded_size);
+			assert_int_equal(rep.l[i].size, v.l[i].bl_size);
+			assert_int_equal(rep.l[i].encoding == MVB_ENC_DELTA, rep.l[i].why == MVB_WHY_DELTA);
+			if (rep.l[i].why == MVB_WHY_DELTA || rep.l[i].why == MVB_WHY_LARGER)
+				assert_true(rep.l[i].delta_size > 0);
+			if (rep.l[i].why == MVB_WHY_LARGER)
+				assert_true(rep.l[i].delta_size >= rep.l[i].own_size);
+		}
+		if (rc->app_why == MVB_WHY_TOO_MANY_PAGES) {
+			assert_true(rep.l[1].pages_changed > mvb_delta_max_pages());
+			assert_int_equal(rep.l[1].pages, (uint32_t)((nn - 1) / page + 1));
+		}
+		/* the manifest and images are the target's; it decodes over the base */
+		assert_memory_equal(&v.m, &target.m, sizeof(v.m));
+		assert_int_equal(mvb_bundle_check_payload_base(&v, &base, "rebased.mvb", &d), 0);
+		for (unsigned i = 0; i < 2; i++)
+			assert_memory_equal(v.l[i].bl_sha256, target.l[i].bl_sha256, 32);
+		/* a delta bundle cannot be rebased: its layers do not decode alone */
+		struct mvb_buf again = MVB_BUF_INIT;
+		if (rc->mv_why == MVB_WHY_DELTA)
+			assert_int_equal(mvb_bundle_rebase(&v, &base, page, 1, &again, &rep), MVB_EINPUT);
+		mvb_buf_release(&again);
+		mvb_diags_release(&d);
+		mvb_buf_release(&bb);
+		mvb_buf_release(&tb);
+		mvb_buf_release(&out);
+	}
+	free(old_app);
+	free(new_app);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_decode_size_claim),
 		cmocka_unit_test(test_segmented_deflate),
 		cmocka_unit_test(test_delta_layers),
+		cmocka_unit_test(test_rebase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "mvb/bundle.h"
+#include "mvb/hash.h"
 #include "mvb/repo.h"
 #include "mvb/sign.h"
 #include "mvb/status.h"
@@ -421,12 +423,210 @@ static void names(void **state)
 	assert_false(mvb_repo_name_ok("0123456789abcdef", 16)); /* no room for the NUL */
 }
 
+/* ---- what a device accepts: the index, then the object */
+
+struct accept_row {
+	const char *what;
+	int signer;                     /* 0x30: the trusted key, else another */
+	const char *channel;            /* what the device asks for */
+	uint64_t now;
+	uint32_t seen_version;          /* 0: no record */
+	int runs_known, counter_known;  /* what the device names */
+	uint32_t runs_version, runs_counter;
+	int allow_older;
+	const char *id;                 /* NULL: accepted */
+	int runs_latest;
+};
+
+/* sample(): releases 1.0.0 (counter 1), 1.1.0 (2), 1.2.0 (5), expiring at 2000 */
+static const struct accept_row accept_rows[] = {
+	{ "a device that names nothing", 0x30, "stable", 1500, 0, 0, 0, 0, 0, 0, NULL, 0 },
+	{ "signed by another key", 0x40, "stable", 1500, 0, 0, 0, 0, 0, 0, "repo-unsigned", 0 },
+	{ "another channel", 0x30, "beta", 1500, 0, 0, 0, 0, 0, 0, "repo-channel", 0 },
+	{ "expired", 0x30, "stable", 2000, 0, 0, 0, 0, 0, 0, "repo-expired", 0 },
+	{ "expiry not checked (now 0)", 0x30, "stable", 0, 0, 0, 0, 0, 0, 0, NULL, 0 },
+	{ "older than the index accepted", 0x30, "stable", 1500, 8, 0, 0, 0, 0, 0, "repo-rollback", 0 },
+	{ "runs 1.0.0: install 1.2.0", 0x30, "stable", 1500, 7, 1, 1, 0x01000000, 1, 0, NULL, 0 },
+	{ "runs the latest", 0x30, "stable", 1500, 0, 1, 1, 0x01020000, 5, 0, NULL, 1 },
+	{ "runs 1.3.0 (counter 5): older", 0x30, "stable", 1500, 0, 1, 1, 0x01030000, 5, 0, "repo-older", 0 },
+	{ "runs 1.3.0, going back asked for", 0x30, "stable", 1500, 0, 1, 1, 0x01030000, 5, 1, NULL, 0 },
+	{ "runs a higher counter: never", 0x30, "stable", 1500, 0, 1, 1, 0x01010000, 9, 1, "repo-downgrade", 0 },
+	{ "runs 1.1.0, its counter from the index", 0x30, "stable", 1500, 0, 1, 0, 0x01010000, 0, 0, NULL, 0 },
+	{ "runs an unlisted 1.3.0: the version bounds", 0x30, "stable", 1500, 0, 1, 0, 0x01030000, 0, 0, "repo-older", 0 },
+};
+
+static void accept_index(void **state)
+{
+	(void)state;
+	struct mvb_key *trusted = key(0x30);
+	for (size_t i = 0; i < sizeof(accept_rows) / sizeof(accept_rows[0]); i++) {
+		const struct accept_row *r = &accept_rows[i];
+		struct mvb_key *signer = key((uint8_t)r->signer);
+		struct mvb_repo_index *x = sample(), *y = calloc(1, sizeof(*y));
+		struct mvb_buf b = MVB_BUF_INIT;
+		encode_signed(x, signer, &b);
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_repo_parse(y, "index", b.data, b.len, &d), 0);
+		struct mvb_repo_seen seen;
+		memset(&seen, 0, sizeof(seen));
+		seen.index_version = r->seen_version;
+		mvb_sha256(b.data, b.len, seen.sha256); /* the same index at version 7 */
+		struct mvb_repo_device dev = { "mps2-an505", "hello", r->channel, r->now, &seen, r->runs_known,
+					       r->runs_version, r->counter_known, r->runs_counter, r->allow_older };
+		int latest = -1;
+		int rc = mvb_repo_accept_index(y, b.data, b.len, "index", &dev, &trusted, 1, &latest, &d);
+		if ((r->id == NULL) != (rc == 0) || (r->id && (d.n != 1 || strcmp(mvb_check_info(d.v[0].check)->id, r->id))) ||
+		    (!rc && latest != r->runs_latest)) {
+			print_error("row '%s': rc %d, runs latest %d\n", r->what, rc, latest);
+			tu_print(&d);
+			fail();
+		}
+		mvb_diags_release(&d);
+		mvb_buf_release(&b);
+		mvb_key_free(signer);
+		free(x);
+		free(y);
+	}
+	mvb_key_free(trusted);
+}
+
+/* A signed one-layer bundle of app 'hello' at version/counter. */
+static void small_bundle(uint32_t version, uint32_t counter, const char *app, struct mvb_key *k, struct mvb_buf *out)
+{
+	static unsigned char img[600];
+	for (size_t i = 0; i < sizeof(img); i++)
+		img[i] = (unsigned char)(i * 5);
+	struct mvb_bundle_spec s;
+	memset(&s, 0, sizeof(s));
+	strcpy(s.manifest.bm_board, "mps2-an505");
+	strcpy(s.manifest.bm_app_name, app);
+	s.manifest.bm_app_version = version;
+	s.manifest.bm_security_counter = counter;
+	s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, 0x00200000, img, sizeof(img) };
+	s.nlayers = 1;
+	struct mvb_buf b = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_build(&s, &b), 0);
+	tu_sign_bundle(&b, k, out);
+	mvb_buf_release(&b);
+}
+
+static void accept_object(void **state)
+{
+	(void)state;
+	struct mvb_key *k = key(0x30), *other = key(0x40);
+	struct mvb_repo_index *x = sample();
+	struct { const char *what; uint32_t version, counter; const char *app; struct mvb_key *by; int damage; const char *id; } rows[] = {
+		{ "the latest release", 0x01020000, 5, "hello", k, 0, NULL },
+		{ "another release's bundle", 0x01010000, 2, "hello", k, 0, "repo-object" },
+		{ "another app's bundle", 0x01020000, 5, "other", k, 0, "repo-object" },
+		{ "signed by another key", 0x01020000, 5, "hello", other, 0, "bundle-unsigned" },
+		{ "bytes changed after the index was made", 0x01020000, 5, "hello", k, 1, "repo-object" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mvb_buf b = MVB_BUF_INIT;
+		small_bundle(rows[i].version, rows[i].counter, rows[i].app, rows[i].by, &b);
+		/* the index names these bytes as its latest release */
+		x->rel[x->nrel - 1].rr_size = (uint32_t)b.len;
+		mvb_sha256(b.data, b.len, x->rel[x->nrel - 1].rr_sha256);
+		if (rows[i].damage)
+			b.data[b.len / 2] ^= 1;
+		struct mvb_repo_step st;
+		mvb_repo_pick(x, 0, 0, &st);
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_repo_accept_object(x, &st, b.data, b.len, "object", NULL, &k, 1, &d);
+		if ((rows[i].id == NULL) != (rc == 0) || (rows[i].id && !mvb_diags_count(&d, (enum mvb_check)mvb_check_by_id(rows[i].id)))) {
+			print_error("row '%s': rc %d\n", rows[i].what, rc);
+			tu_print(&d);
+			fail();
+		}
+		mvb_diags_release(&d);
+		mvb_buf_release(&b);
+	}
+	free(x);
+	mvb_key_free(k);
+	mvb_key_free(other);
+}
+
+/* ---- the device's record of accepted indexes */
+
+#define H64 "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"
+static const struct state_row {
+	const char *what, *text;
+	unsigned line, col; /* 0: read; else where repo-state is */
+	uint32_t version;   /* of mps2-an505/hello/stable */
+	const char *others;
+} state_rows[] = {
+	{ "empty", "", 0, 0, 0, "" },
+	{ "one entry", "mps2-an505/hello/stable 7 " H64 "\n", 0, 0, 7, "" },
+	{ "no final newline, blank lines, tabs", "\n\nmps2-an505/hello/stable\t 12 " H64, 0, 0, 12, "" },
+	{ "other channels kept", "a/b/beta 3 " H64 "\nmps2-an505/hello/stable 9 " H64 "\nc/d/e 1 " H64 "\n", 0, 0, 9,
+	  "a/b/beta 3 " H64 "\nc/d/e 1 " H64 "\n" },
+	{ "no version (the hash read as one)", "mps2-an505/hello/stable " H64 "\n", 1, 35, 0, NULL },
+	{ "version over 32 bits", "x 4294967296 " H64 "\n", 1, 12, 0, NULL },
+	{ "short hash", "x 1 0011\n", 1, 9, 0, NULL },
+	{ "a bad hex digit", "x 1 0g" H64 "\n", 1, 6, 0, NULL },
+	{ "trailing text", "x 1 " H64 " extra\n", 1, 69, 0, NULL },
+	{ "a key with a space", "my board 1 " H64 "\n", 1, 4, 0, NULL },
+	{ "on the second line", "x 1 " H64 "\n-\n", 2, 2, 0, NULL },
+};
+
+static void state_record(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(state_rows) / sizeof(state_rows[0]); i++) {
+		const struct state_row *r = &state_rows[i];
+		struct mvb_repo_seen seen;
+		struct mvb_buf others = MVB_BUF_INIT;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_repo_state_read((const unsigned char *)r->text, strlen(r->text), "state", "mps2-an505/hello/stable",
+					     &seen, &others, &d);
+		int ok = r->line ? rc == MVB_EINPUT && d.n == 1 && d.v[0].check == MVB_CK_REPO_STATE && d.v[0].line == r->line &&
+					   d.v[0].col == r->col
+				 : rc == 0 && d.n == 0 && seen.index_version == r->version &&
+					   !strcmp(others.data ? (const char *)others.data : "", r->others);
+		if (!ok) {
+			print_error("row '%s': rc %d, version %u, others '%s'\n", r->what, rc, seen.index_version,
+				    others.data ? (const char *)others.data : "");
+			tu_print(&d);
+			fail();
+		}
+		if (!r->line && r->version)
+			assert_int_equal(seen.sha256[31], 0xff);
+		mvb_diags_release(&d);
+		mvb_buf_release(&others);
+	}
+	/* what is written reads back, every other channel kept */
+	struct mvb_buf rec = MVB_BUF_INIT, others = MVB_BUF_INIT;
+	uint8_t h[32];
+	memset(h, 0x5a, sizeof(h));
+	assert_int_equal(mvb_repo_state_put(&rec, "a/b/c", 4, h), 0);
+	assert_int_equal(mvb_repo_state_put(&rec, "mps2-an505/hello/stable", 11, h), 0);
+	struct mvb_repo_seen seen;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_repo_state_read(rec.data, rec.len, "state", "mps2-an505/hello/stable", &seen, &others, &d), 0);
+	assert_int_equal(seen.index_version, 11);
+	assert_memory_equal(seen.sha256, h, 32);
+	assert_string_equal((const char *)others.data, "a/b/c 4 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\n");
+	/* too many lines */
+	struct mvb_buf many = MVB_BUF_INIT;
+	for (unsigned i = 0; i <= MVB_REPO_STATE_LINES; i++)
+		assert_int_equal(mvb_repo_state_put(&many, "x", i, h), 0);
+	assert_int_equal(mvb_repo_state_read(many.data, many.len, "state", "y", &seen, &others, &d), MVB_EINPUT);
+	tu_expect_id(&d, "repo-state");
+	assert_int_equal(d.v[0].line, MVB_REPO_STATE_LINES + 1);
+	mvb_diags_release(&d);
+	mvb_buf_release(&many);
+	mvb_buf_release(&rec);
+	mvb_buf_release(&others);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),	     cmocka_unit_test(malformed_fields), cmocka_unit_test(truncations_and_trailing),
 		cmocka_unit_test(every_bit_flip),    cmocka_unit_test(freshness),	 cmocka_unit_test(adding_releases),
 		cmocka_unit_test(picking),	     cmocka_unit_test(names),
+		cmocka_unit_test(accept_index),	     cmocka_unit_test(accept_object),	 cmocka_unit_test(state_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
