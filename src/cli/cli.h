@@ -194,9 +194,7 @@ void cli_version_str(uint32_t v, char *out, size_t n);
  * written: board, app {name, version, security_counter, min_abi}, layers
  * [{role, encoding, target, size, encoded_size, sha256}]. */
 void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v);
-/* For each layer of v sent whole although base holds a layer of the same
- * role, says on standard error when that is because more pages change
- * than the device patcher can rewrite in one update (what names the
- * update in the message, e.g. "delta 1.1.0 -> 1.2.0"). */
-void cli_note_whole_layers(const struct mvb_bundle_view *v, const struct mvb_bundle_view *base, const char *what,
-			   uint32_t page_size);
+/* For each layer the builder sent whole because more pages change than
+ * the device patcher rewrites in one update, says so on standard error
+ * (what names the update, e.g. "delta 1.1.0 -> 1.2.0"). */
+void cli_note_layers(const struct mvb_build_report *rep, const char *what);
