@@ -12,7 +12,8 @@
 # and a refused TZ_FreeModuleContext_S) and prints: reset-to-app instructions (with the heaviest
 # functions), and per secure call the instructions from its SG to the
 # BXNS back (the SG itself is not traced by QEMU and is added as 1).
-# Exit 1 if flash > 16 KiB or static RAM > 16 KiB.
+# Exit 1 if flash > 20 KiB or static RAM > 16 KiB (the house budgets with
+# the update client in).
 set -eu
 
 fw=${1:?usage: bench.sh <firmware build dir>}
@@ -21,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mv-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-FLASH_BUDGET=16384
+FLASH_BUDGET=20480
 RAM_BUDGET=16384
 
 elf="$fw/microvisor.elf"
