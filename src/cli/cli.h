@@ -181,8 +181,13 @@ int cmd_digest(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
-/* Reads and parses a bundle; on failure renders and returns a status. */
 #include "mvb/bundle.h"
+/* Signs a parsed bundle with a loaded key into sig (ECDSA with RFC 6979
+ * nonces, blinded with random bytes).  Returns 0 or an exit status. */
+int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
+/* A finding about a file as a whole (one that is not there). */
+void cli_report_file(struct mvb_diags *d, const char *file, enum mvb_check c, const char *msg);
+/* Reads and parses a bundle; on failure renders and returns a status. */
 int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v);
 /* As cli_load_bundle, but a malformed bundle's finding goes into d (for
  * JSON output) instead of standard error; I/O errors are still reported. */

@@ -16,8 +16,6 @@ static const char *ext_of(const char *path)
 	return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
-int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
-
 /* What --format json prints: the file written (NULL when nothing was:
  * then the findings say why) and, for an update bundle, its view. */
 struct bundle_result {

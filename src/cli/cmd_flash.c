@@ -9,11 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/probe.h"
+#include "cli/progress.h"
 #include "mvb/flash.h"
 #include "mvb/rsp.h"
 #include "sys/sys.h"
-
-enum probe_kind { PROBE_QEMU, PROBE_GDB, PROBE_STLINK, PROBE_OPENOCD };
 
 static volatile sig_atomic_t interrupted;
 
@@ -42,102 +42,12 @@ static int conn_write(void *ctx, const unsigned char *buf, size_t n)
 	return interrupted ? -1 : sys_write_all(k->fd, buf, n);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static uint64_t conn_now_ms(void *ctx)
 {
 	(void)ctx;
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
-/* ---- progress ---- */
-
-struct progress {
-	int quiet, tty;
-	double t0, last;
-	enum mvb_flash_phase phase;
-	int started;
-	uint64_t total;
-	double phase_start[3], phase_end[3]; /* by enum mvb_flash_phase */
-};
-
-static const char *phase_name(enum mvb_flash_phase p)
-{
-	return p == MVB_FLASH_ERASE ? "erasing" : p == MVB_FLASH_WRITE ? "writing" : "verifying";
-}
-
-static void human(uint64_t v, char *o, size_t n)
-{
-	if (v >= 1048576)
-		snprintf(o, n, "%.1f MiB", (double)v / 1048576.0);
-	else if (v >= 1024)
-		snprintf(o, n, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(o, n, "%u B", (unsigned)v);
-}
-
-static void rate(double bytes, double secs, char *o, size_t n)
-{
-	double r = secs > 0 ? bytes / secs : 0;
-	if (r >= 1e6)
-		snprintf(o, n, "%.1f MB/s", r / 1e6);
-	else
-		snprintf(o, n, "%.0f kB/s", r / 1e3);
-}
-
-static void finish_line(struct progress *p)
-{
-	if (p->started && p->tty)
-		fputc('\n', stderr);
-	p->started = 0;
-}
-
-static void on_progress(void *ctx, const struct mvb_flash_progress *pr)
-{
-	struct progress *p = ctx;
-	double t = now_s();
-	if (!p->phase_start[pr->phase])
-		p->phase_start[pr->phase] = t;
-	p->phase_end[pr->phase] = t;
-	if (p->quiet)
-		return;
-	if (!p->started || p->phase != pr->phase) {
-		finish_line(p);
-		p->started = 1;
-		p->phase = pr->phase;
-		p->t0 = t;
-		p->last = 0;
-		p->total = pr->total;
-		if (!p->tty) {
-			char tot[32];
-			human(pr->total, tot, sizeof(tot));
-			fprintf(stderr, "mvbuild: %s %s\n", phase_name(pr->phase), tot);
-		}
-	}
-	if (!p->tty)
-		return;
-	if (pr->done != pr->total && t - p->last < 0.05)
-		return;
-	p->last = t;
-	unsigned pct = pr->total ? (unsigned)(pr->done * 100 / pr->total) : 100;
-	char bar[31], done[32], tot[32], r[32];
-	unsigned fill = pct * 30 / 100;
-	for (unsigned i = 0; i < 30; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[30] = 0;
-	human(pr->done, done, sizeof(done));
-	human(pr->total, tot, sizeof(tot));
-	rate((double)pr->done, t - p->t0, r, sizeof(r));
-	fprintf(stderr, "\r%-9s [%s] %3u%% %s / %s  %s  %-10s", phase_name(pr->phase), bar, pct, done, tot, r,
-		pr->what ? pr->what : "");
-	fflush(stderr);
 }
 
 static void on_output(void *ctx, const char *text, size_t len)
@@ -250,185 +160,6 @@ static int load_image(const char *path, const char *board_arg, int allow_unsigne
 	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
 }
 
-/* ---- probes ---- */
-
-struct probe {
-	enum probe_kind kind;
-	char host[256];
-	int port;
-	pid_t child;
-	const char *reset; /* monitor command, or NULL */
-	FILE *child_err;   /* QEMU's standard error, shown when it ends (qemu_messages) */
-};
-
-static int parse_probe(const char *arg, const struct mvb_board *b, struct probe *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->child = -1;
-	if (!arg) {
-		if (b->qemu_machine[0])
-			arg = "qemu";
-		else if (b->stlink)
-			arg = "stlink";
-		else if (b->openocd_target[0])
-			arg = "openocd";
-		else {
-			cli_error("flash: board '%s' names no debug probe; pass --probe gdb://HOST:PORT", b->name);
-			return MVB_EXIT_USAGE;
-		}
-	}
-	if (!strcmp(arg, "qemu")) {
-		if (!b->qemu_machine[0]) {
-			cli_error("flash: board '%s' has no QEMU machine (debug: qemu-machine)", b->name);
-			return MVB_EXIT_USAGE;
-		}
-		p->kind = PROBE_QEMU;
-		p->reset = "system_reset";
-	} else if (!strcmp(arg, "stlink")) {
-		p->kind = PROBE_STLINK;
-		p->reset = "reset";
-	} else if (!strcmp(arg, "openocd")) {
-		if (!b->openocd_target[0]) {
-			cli_error("flash: board '%s' has no OpenOCD target (debug: openocd-target)", b->name);
-			return MVB_EXIT_USAGE;
-		}
-		p->kind = PROBE_OPENOCD;
-		p->reset = "reset run";
-	} else if (!strncmp(arg, "gdb://", 6)) {
-		const char *hp = arg + 6, *colon = strrchr(hp, ':');
-		char *end;
-		long port = colon ? strtol(colon + 1, &end, 10) : -1;
-		if (!colon || colon == hp || (size_t)(colon - hp) >= sizeof(p->host) || *end || port < 1 || port > 65535) {
-			cli_error("flash: bad probe '%s' (expected gdb://HOST:PORT)", arg);
-			return MVB_EXIT_USAGE;
-		}
-		memcpy(p->host, hp, (size_t)(colon - hp));
-		if (p->host[0] == '[' && p->host[strlen(p->host) - 1] == ']') {
-			memmove(p->host, p->host + 1, strlen(p->host));
-			p->host[strlen(p->host) - 1] = 0;
-		}
-		p->port = (int)port;
-		p->kind = PROBE_GDB;
-	} else {
-		cli_error("flash: unknown probe '%s' (qemu, stlink, openocd or gdb://HOST:PORT)", arg);
-		return MVB_EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* What QEMU wrote to its standard error, to ours, without the line QEMU
- * prints when mvbuild stops it. */
-static void qemu_messages(struct probe *p)
-{
-	if (!p->child_err)
-		return;
-	char line[1024];
-	rewind(p->child_err);
-	while (fgets(line, sizeof(line), p->child_err))
-		if (!strstr(line, "terminating on signal"))
-			fputs(line, stderr);
-	fclose(p->child_err);
-	p->child_err = NULL;
-}
-
-static int start_qemu(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
-{
-	int port, lfd = sys_listen_loopback(&port);
-	if (lfd < 0) {
-		snprintf(err, errlen, "cannot open a loopback port: %s", strerror(errno));
-		return -1;
-	}
-	const char *qemu = getenv("MVBUILD_QEMU");
-	char gdbdev[64];
-	snprintf(gdbdev, sizeof(gdbdev), "socket,id=mvgdb,fd=%d,server=on,wait=off,nodelay=on", lfd);
-	char *argv[] = { (char *)(qemu && *qemu ? qemu : "qemu-system-arm"), "-M", (char *)b->qemu_machine,
-			 "-display", "none", "-monitor", "none", "-S",
-			 "-chardev", gdbdev, "-gdb", "chardev:mvgdb",
-			 "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con", "-serial", "chardev:con",
-			 "-semihosting-config", "enable=on,target=native", NULL };
-	/* QEMU's messages go to a temporary file, shown when it has ended, so
-	 * that stopping it (--timeout, --no-run) does not print QEMU's own
-	 * "terminating on signal" line as if something went wrong */
-	p->child_err = tmpfile();
-	p->child = sys_spawn(argv, lfd, console_fd, p->child_err ? fileno(p->child_err) : -1);
-	if (p->child < 0) {
-		snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
-		close(lfd);
-		return -1;
-	}
-	close(lfd); /* QEMU holds it; our connection waits in its backlog */
-	snprintf(p->host, sizeof(p->host), "127.0.0.1");
-	p->port = port;
-	return 0;
-}
-
-/* st-util and OpenOCD pick no port of ours: give them a free one. */
-static int free_port(void)
-{
-	int port, fd = sys_listen_loopback(&port);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return port;
-}
-
-static int start_server(struct probe *p, const struct mvb_board *b, char *err, size_t errlen)
-{
-	int port = free_port();
-	if (port < 0) {
-		snprintf(err, errlen, "cannot find a free loopback port");
-		return -1;
-	}
-	char ps[16], gdbport[48];
-	snprintf(ps, sizeof(ps), "%d", port);
-	snprintf(gdbport, sizeof(gdbport), "gdb_port %d", port);
-	const char *tool;
-	if (p->kind == PROBE_STLINK) {
-		tool = getenv("MVBUILD_STUTIL");
-		char *argv[] = { (char *)(tool && *tool ? tool : "st-util"), "-p", ps, NULL };
-		p->child = sys_spawn(argv, -1, 2, -1);
-		tool = argv[0];
-	} else {
-		tool = getenv("MVBUILD_OPENOCD");
-		char *argv[] = { (char *)(tool && *tool ? tool : "openocd"), "-f",
-				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink.cfg"), "-f",
-				 (char *)b->openocd_target, "-c", gdbport, "-c", "tcl_port disabled", "-c",
-				 "telnet_port disabled", NULL };
-		p->child = sys_spawn(argv, -1, 2, -1);
-		tool = argv[0];
-	}
-	if (p->child < 0) {
-		snprintf(err, errlen, "cannot start %s: %s", tool, strerror(errno));
-		return -1;
-	}
-	/* wait until it listens, or exits (no probe attached, no such tool) */
-	for (int i = 0; i < 100; i++) {
-		int st;
-		if (sys_wait(p->child, 100, &st) == 0) {
-			p->child = -1;
-			if (st == 127)
-				snprintf(err, errlen, "%s is not installed (Debian: apt-get install %s)", tool,
-					 p->kind == PROBE_STLINK ? "stlink-tools" : "openocd");
-			else
-				snprintf(err, errlen,
-					 "no %s found: %s exited with status %d before its GDB server was up (is the probe plugged in, "
-					 "and may this user open it?)",
-					 p->kind == PROBE_STLINK ? "ST-Link" : "debug probe", tool, st);
-			return -1;
-		}
-		char e2[160];
-		int fd = sys_tcp_connect("127.0.0.1", port, 200, e2, sizeof(e2));
-		if (fd >= 0) {
-			close(fd);
-			snprintf(p->host, sizeof(p->host), "127.0.0.1");
-			p->port = port;
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "%s did not open its GDB server on port %d within 10 s", tool, port);
-	return -1;
-}
-
 /* ---- the command ---- */
 
 static const char *method_str(unsigned m, char *o, size_t n)
@@ -504,7 +235,7 @@ int cmd_flash(int argc, char **argv)
 	rc = load_image(pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
 	if (rc)
 		goto out;
-	if ((rc = parse_probe(probe_arg, &b, &p)))
+	if ((rc = probe_parse(probe_arg, &b, &p)))
 		goto out;
 	if (reset)
 		p.reset = *reset ? reset : NULL;
@@ -516,12 +247,7 @@ int cmd_flash(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	fflush(stdout);
 
-	int started = 0;
-	if (p.kind == PROBE_QEMU)
-		started = start_qemu(&p, &b, json ? 2 : -1, err, sizeof(err));
-	else if (p.kind == PROBE_STLINK || p.kind == PROBE_OPENOCD)
-		started = start_server(&p, &b, err, sizeof(err));
-	if (started) {
+	if (probe_start(&p, &b, json ? 2 : -1, err, sizeof(err))) {
 		cli_error("flash: %s", err);
 		rc = MVB_EXIT_IO;
 		goto out;
@@ -548,14 +274,14 @@ int cmd_flash(int argc, char **argv)
 	memset(&pg, 0, sizeof(pg));
 	pg.quiet = quiet || json;
 	pg.tty = isatty(2);
-	struct mvb_flash_opts fo = { !no_verify, on_progress, &pg, changed_only };
+	struct mvb_flash_opts fo = { !no_verify, progress_update, &pg, changed_only };
 	struct mvb_flash_result res;
 	uint64_t total = 0;
 	for (unsigned i = 0; i < plan.img.n; i++)
 		total += plan.img.p[i].len;
-	double t_write0 = now_s();
+	double t_write0 = progress_now();
 	int frc = mvb_flash_write(&c, &plan, &fo, &res);
-	finish_line(&pg);
+	progress_done(&pg);
 	if (frc) {
 		if (interrupted)
 			cli_error("flash: interrupted after writing %llu of %llu bytes; the device has no bootable app until "
@@ -575,8 +301,8 @@ int cmd_flash(int argc, char **argv)
 	double secs = pg.phase_end[MVB_FLASH_WRITE] - t_write0;
 	double vsecs = pg.phase_end[MVB_FLASH_VERIFY] - pg.phase_end[MVB_FLASH_WRITE];
 	char m[32], tot[32], r[32];
-	human(total, tot, sizeof(tot));
-	rate((double)(res.written - res.skipped_erased - res.skipped_same), secs, r, sizeof(r)); /* what was sent */
+	progress_size(total, tot, sizeof(tot));
+	progress_rate((double)(res.written - res.skipped_erased - res.skipped_same), secs, r, sizeof(r)); /* what was sent */
 	if (!quiet && !json) {
 		fprintf(stderr, "mvbuild: wrote %s (%llu bytes) in %.3f s (%s) with %s packets", tot,
 			(unsigned long long)res.written, secs, r, method_str(res.methods, m, sizeof(m)));
@@ -606,7 +332,7 @@ int cmd_flash(int argc, char **argv)
 		if (!p.reset && !quiet && !json)
 			fprintf(stderr, "mvbuild: no reset command for this probe (pass --reset CMD); the device resumes where "
 					"it stopped\n");
-		if (p.kind == PROBE_QEMU) {
+		if (p.kind && p.kind->runs) {
 			ran = 1;
 			if (mvb_rsp_continue(&c)) {
 				cli_error("flash: %s", c.err);
@@ -651,7 +377,7 @@ int cmd_flash(int argc, char **argv)
 		json_str(&j, "file", pos[0]);
 		json_str(&j, "kind", is_bundle ? "bundle" : "image");
 		json_str(&j, "board", b.name);
-		json_str(&j, "probe", p.kind == PROBE_QEMU ? "qemu" : p.kind == PROBE_STLINK ? "stlink" : p.kind == PROBE_OPENOCD ? "openocd" : "gdb");
+		json_str(&j, "probe", probe_name(&p));
 		json_int(&j, "bytes", (long long)res.written);
 		json_int(&j, "left_erased", (long long)res.skipped_erased);
 		json_bool(&j, "changed_only", changed_only);
@@ -697,9 +423,7 @@ out:
 		mvb_rsp_release(&c);
 	if (k.fd >= 0)
 		close(k.fd);
-	if (p.child > 0)
-		sys_stop(p.child);
-	qemu_messages(&p);
+	probe_stop(&p);
 	mvb_flash_plan_release(&plan);
 	mvb_board_release(&b);
 	free(data);

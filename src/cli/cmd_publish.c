@@ -1,110 +1,18 @@
-/* cmd_publish.c - `mvbuild publish` (a signed bundle into a repository
- * channel, with deltas, index last), `mvbuild releases` (what a channel
- * holds) and `mvbuild fetch` (what a device does: check the index, pick
- * the smallest download, verify it). */
-#include <dirent.h>
+/* cmd_publish.c - `mvbuild publish`: a signed bundle into a repository
+ * channel, with delta bundles from the last releases, index last. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cli/channel.h"
 #include "cli/cli.h"
 #include "cli/store.h"
-#include "mvb/app.h"
 #include "mvb/bundle.h"
 #include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/repo.h"
 #include "sys/sys.h"
-
-#define DEFAULT_CHANNEL "stable"
-
-int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig);
-
-
-static void human(unsigned long long v, char *o, size_t n)
-{
-	if (v >= 10u << 20)
-		snprintf(o, n, "%.1f MiB", v / 1048576.0);
-	else if (v >= 10u << 10)
-		snprintf(o, n, "%.1f KiB", v / 1024.0);
-	else
-		snprintf(o, n, "%llu B", v);
-}
-
-static void utc_str(uint64_t t, char *o, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) || !strftime(o, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(o, n, "%llu", (unsigned long long)t);
-}
-
-/* ISO 8601 UTC, for JSON. */
-static void iso_str(uint64_t t, char *o, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t > (uint64_t)253402300799ull || !gmtime_r(&tt, &tm) || !strftime(o, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(o, n, "%llu", (unsigned long long)t);
-}
-
-static void chan_dir(char *o, size_t n, const char *board, const char *app, const char *channel)
-{
-	snprintf(o, n, "%s/%s/%s", board, app, channel);
-}
-
-static void object_rel(char *o, size_t n, const char *board, const char *app, const uint8_t sha[32])
-{
-	char name[96];
-	mvb_repo_object_name(sha, name, sizeof(name));
-	snprintf(o, n, "%s/%s/%s", board, app, name);
-}
-
-static int check_names(const char *cmd, const char *board, const char *app, const char *channel)
-{
-	if (!mvb_repo_name_ok(board, 32) || !mvb_repo_name_ok(app, 32) || !mvb_repo_name_ok(channel, 16)) {
-		cli_error("%s: board '%s', app '%s' and channel '%s' must be names of [A-Za-z0-9._-] not starting with '.' "
-			  "(channel: at most 15 characters)",
-			  cmd, board, app, channel);
-		return MVB_EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* Reads and parses a channel index.  Returns 0, STORE_MISSING, an exit
- * status after reporting an I/O error, or MVB_EXIT_FINDINGS with the
- * reader's finding in d.  raw keeps the bytes (signatures cover them). */
-static int load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
-		      size_t ln, struct mvb_diags *d)
-{
-	char rel[PATH_MAX];
-	snprintf(rel, sizeof(rel), "%s/index", dir);
-	snprintf(label, ln, "%s/%s", s->base, rel);
-	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, raw);
-	if (rc)
-		return rc;
-	return mvb_repo_parse(x, label, raw->data, raw->len, d) ? MVB_EXIT_FINDINGS : 0;
-}
-
-/* A finding about a file as a whole (one that is not there). */
-static void report_file(struct mvb_diags *d, const char *file, enum mvb_check c, const char *msg)
-{
-	struct mvb_loc l = MVB_LOC_INIT;
-	l.file = file;
-	mvb_report(d, &l, c, "%s", msg);
-}
-
-/* As load_index, the findings rendered on standard error. */
-static int load_index_text(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw,
-			   char *label, size_t ln)
-{
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	int rc = load_index(s, dir, x, raw, label, ln, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
-	return rc;
-}
 
 /* "30d", "12h", "90m", "3600s" or "3600" to seconds; 0 when malformed. */
 static uint64_t duration(const char *s)
@@ -168,7 +76,7 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 		     const char *board, const char *app, struct mvb_buf *out, uint8_t sha[32])
 {
 	char rel[PATH_MAX], from[24], to[24];
-	object_rel(rel, sizeof(rel), board, app, br->rr_sha256);
+	channel_object(rel, sizeof(rel), board, app, br->rr_sha256);
 	cli_version_str(br->rr_version, from, sizeof(from));
 	cli_version_str(target->m.bm_app_version, to, sizeof(to));
 	struct mvb_buf bb = MVB_BUF_INIT;
@@ -197,8 +105,8 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 	if (rc)
 		return rc;
 	char a[32], b[32];
-	human(out->len, a, sizeof(a));
-	human(full_len, b, sizeof(b));
+	channel_size_str(out->len, a, sizeof(a));
+	channel_size_str(full_len, b, sizeof(b));
 	if (out->len >= full_len) {
 		fprintf(stderr, "mvbuild: delta %s -> %s not kept: %s, the full bundle is %s\n", from, to, a, b);
 		out->len = 0;
@@ -251,7 +159,7 @@ struct upload {
 static int put_object(struct store *s, struct upload *u, int dry_run, int json, unsigned *sent, unsigned long long *bytes)
 {
 	char sz[32];
-	human(u->len, sz, sizeof(sz));
+	channel_size_str(u->len, sz, sizeof(sz));
 	struct mvb_buf have = MVB_BUF_INIT;
 	int rc = store_get(s, u->rel, u->len, &have);
 	if (rc > 0 && rc != MVB_EXIT_FINDINGS) {
@@ -352,9 +260,9 @@ static void publish_json(const struct pub *p, const char *action, const struct s
 	json_int(&j, "version", x->index_version);
 	json_int(&j, "releases", x->nrel);
 	json_int(&j, "deltas", x->ndel);
-	iso_str(x->published, t, sizeof(t));
+	channel_iso_str(x->published, t, sizeof(t));
 	json_str(&j, "published", t);
-	iso_str(x->expires, t, sizeof(t));
+	channel_iso_str(x->expires, t, sizeof(t));
 	json_str(&j, "expires", t);
 	json_end_obj(&j);
 	json_arr(&j, "objects");
@@ -419,12 +327,12 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		snprintf(board, sizeof(board), "%s", p->board);
 		snprintf(app, sizeof(app), "%s", p->app);
 	}
-	if ((rc = check_names("publish", board, app, p->channel))) {
+	if ((rc = channel_check_names("publish", board, app, p->channel))) {
 		free(bdata);
 		mvb_board_release(&pb);
 		return rc;
 	}
-	chan_dir(dir, sizeof(dir), board, app, p->channel);
+	channel_dir(dir, sizeof(dir), board, app, p->channel);
 	if (!p->dry_run && (rc = store_lock(s, dir, (int)p->lock_wait, p->break_lock))) {
 		free(bdata);
 		mvb_board_release(&pb);
@@ -443,7 +351,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
-	rc = load_index_text(s, dir, x, &raw, label, sizeof(label));
+	rc = channel_load_index_text(s, dir, x, &raw, label, sizeof(label));
 	int fresh = rc == STORE_MISSING;
 	if (rc > 0)
 		goto done;
@@ -507,7 +415,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		mvb_diags_release(&d);
 		cli_version_str(nr.rr_version, ver, sizeof(ver));
 		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING };
-		object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
+		channel_object(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
 		nup++;
 		/* deltas go in pages of the board's erase size */
 		uint32_t page = 0;
@@ -519,7 +427,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 			if (!dbuf[ndb].len)
 				continue;
 			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta", UP_PENDING };
-			object_rel(up[nup].rel, sizeof(up[nup].rel), board, app, dsha[ndb]);
+			channel_object(up[nup].rel, sizeof(up[nup].rel), board, app, dsha[ndb]);
 			nup++;
 			ndb++;
 		}
@@ -535,7 +443,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	}
 	if (now + life <= clock) {
 		char t[40];
-		utc_str(now + life, t, sizeof(t));
+		channel_utc_str(now + life, t, sizeof(t));
 		cli_error("publish: the index would have expired (%s) before it is written; --now %lu is too far back",
 			  t, p->now);
 		rc = MVB_EXIT_USAGE;
@@ -556,7 +464,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 			goto done;
 	char rel[PATH_MAX + 8], exp[40];
 	snprintf(rel, sizeof(rel), "%s/index", dir);
-	utc_str(x->expires, exp, sizeof(exp));
+	channel_utc_str(x->expires, exp, sizeof(exp));
 	if (p->dry_run) {
 		if (p->json)
 			publish_json(p, "dry-run", s, board, app, x, p->refresh ? NULL : &nr, up, nup, bytes);
@@ -569,7 +477,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	if ((rc = store_put(s, rel, out.data, out.len, 0)))
 		goto done;
 	char sz[32];
-	human(bytes, sz, sizeof(sz));
+	channel_size_str(bytes, sz, sizeof(sz));
 	if (p->json)
 		publish_json(p, p->refresh ? "refreshed" : "published", s, board, app, x, p->refresh ? NULL : &nr, up, nup,
 			     bytes);
@@ -658,560 +566,5 @@ int cmd_publish(int argc, char **argv)
 		store_close(&s);
 	}
 	mvb_key_free(k);
-	return rc;
-}
-
-/* ---- releases */
-
-static void json_channel(struct json *j, const struct mvb_repo_index *x, int checked)
-{
-	char v[24], hex[65], rel[PATH_MAX];
-	json_obj(j, NULL);
-	json_str(j, "board", x->board);
-	json_str(j, "app", x->app);
-	json_str(j, "channel", x->channel);
-	json_int(j, "index_version", x->index_version);
-	json_int(j, "published", (long long)x->published);
-	json_int(j, "expires", (long long)x->expires);
-	json_bool(j, "signature_checked", checked);
-	json_arr(j, "releases");
-	for (unsigned i = 0; i < x->nrel; i++) {
-		const struct mvb_repo_release *r = &x->rel[i];
-		cli_version_str(r->rr_version, v, sizeof(v));
-		mvb_hex(r->rr_sha256, 32, hex);
-		object_rel(rel, sizeof(rel), x->board, x->app, r->rr_sha256);
-		json_obj(j, NULL);
-		json_str(j, "version", v);
-		json_int(j, "security_counter", r->rr_security_counter);
-		json_int(j, "size", r->rr_size);
-		json_str(j, "sha256", hex);
-		json_str(j, "path", rel);
-		json_end_obj(j);
-	}
-	json_end_arr(j);
-	json_arr(j, "deltas");
-	for (unsigned i = 0; i < x->ndel; i++) {
-		const struct mvb_repo_delta *dl = &x->del[i];
-		json_obj(j, NULL);
-		cli_version_str(dl->rd_from_version, v, sizeof(v));
-		json_str(j, "from", v);
-		cli_version_str(dl->rd_to_version, v, sizeof(v));
-		json_str(j, "to", v);
-		json_int(j, "size", dl->rd_size);
-		mvb_hex(dl->rd_sha256, 32, hex);
-		json_str(j, "sha256", hex);
-		object_rel(rel, sizeof(rel), x->board, x->app, dl->rd_sha256);
-		json_str(j, "path", rel);
-		int to = mvb_repo_find(x, dl->rd_to_version);
-		if (to >= 0)
-			json_int(j, "full_size", x->rel[to].rr_size);
-		json_end_obj(j);
-	}
-	json_end_arr(j);
-	json_end_obj(j);
-}
-
-static void text_channel(const struct mvb_repo_index *x, int checked)
-{
-	char v[24], v2[24], hex[65], pub[40], exp[40];
-	utc_str(x->published, pub, sizeof(pub));
-	utc_str(x->expires, exp, sizeof(exp));
-	printf("%s/%s channel '%s': index version %u, published %s, expires %s%s\n", x->board, x->app, x->channel,
-	       x->index_version, pub, exp, checked ? ", signature ok" : ", signature not checked (no --key)");
-	for (unsigned i = x->nrel; i-- > 0;) {
-		const struct mvb_repo_release *r = &x->rel[i];
-		cli_version_str(r->rr_version, v, sizeof(v));
-		mvb_hex(r->rr_sha256, 32, hex);
-		printf("  %-12s counter %-5u %9u B  sha256 %.16s...%s\n", v, r->rr_security_counter, r->rr_size, hex,
-		       i + 1 == x->nrel ? "  (latest)" : "");
-		for (unsigned k = 0; k < x->ndel; k++) {
-			const struct mvb_repo_delta *dl = &x->del[k];
-			if (dl->rd_to_version != r->rr_version)
-				continue;
-			cli_version_str(dl->rd_from_version, v2, sizeof(v2));
-			printf("    delta from %-10s %9u B  (%.1f%% of the full bundle)\n", v2, dl->rd_size,
-			       100.0 * dl->rd_size / (r->rr_size ? r->rr_size : 1));
-		}
-	}
-}
-
-/* Channel directories of a local repository: <board>/<app>/<channel>/index. */
-static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
-{
-	unsigned n = 0;
-	DIR *b = opendir(base);
-	if (!b)
-		return -1;
-	struct dirent *e1, *e2, *e3;
-	char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX];
-	while ((e1 = readdir(b)) && n < max) {
-		if (!mvb_repo_name_ok(e1->d_name, 33))
-			continue;
-		snprintf(p1, sizeof(p1), "%s/%s", base, e1->d_name);
-		DIR *a = opendir(p1);
-		if (!a)
-			continue;
-		while ((e2 = readdir(a)) && n < max) {
-			if (!mvb_repo_name_ok(e2->d_name, 33))
-				continue;
-			snprintf(p2, sizeof(p2), "%s/%s", p1, e2->d_name);
-			DIR *c = opendir(p2);
-			if (!c)
-				continue;
-			while ((e3 = readdir(c)) && n < max) {
-				snprintf(p3, sizeof(p3), "%s/%s/index", p2, e3->d_name);
-				if (mvb_repo_name_ok(e3->d_name, 17) && sys_is_file(p3))
-					snprintf(dirs[n++], PATH_MAX / 4, "%s/%s/%s", e1->d_name, e2->d_name, e3->d_name);
-			}
-			closedir(c);
-		}
-		closedir(a);
-	}
-	closedir(b);
-	/* readdir order is the file system's: sort for stable output */
-	qsort(dirs, n, PATH_MAX / 4, (int (*)(const void *, const void *))strcmp);
-	return (int)n;
-}
-
-int cmd_releases(int argc, char **argv)
-{
-	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
-	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
-		{ 'b', "board", OPT_STRING, &board, "NAME", "the board (needed for URLs, which cannot be listed)" },
-		{ 'a', "app", OPT_STRING, &app, "NAME", "the app (needed for URLs)" },
-		{ 'c', "channel", OPT_STRING, &channel, "NAME", "one channel (default: every channel of a directory, stable for a URL)" },
-		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "check each index's signature against these keys" },
-		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
-		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
-	};
-	const struct cmd_spec spec = { "releases",
-				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--format text|json]",
-				       "List what a repository publishes: per channel, the index version and expiry,\n"
-				       "each release (version, security counter, size, SHA-256) and its delta bundles.",
-				       opts, 0, 0 };
-	const char *pos[16];
-	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
-	if (rc >= 0)
-		return rc;
-	int json;
-	if ((rc = cli_format("releases", format, &json)))
-		return rc;
-	if (!repo) {
-		cli_error("releases: --repo is required");
-		return MVB_EXIT_USAGE;
-	}
-	struct store s;
-	if ((rc = store_open(&s, repo)))
-		return rc;
-	if ((!board) != (!app) || (s.http && !board)) {
-		cli_error("releases: give --board and --app together%s", s.http ? " (a URL cannot be listed)" : "");
-		store_close(&s);
-		return MVB_EXIT_USAGE;
-	}
-	static char dirs[256][PATH_MAX / 4];
-	int n = 0;
-	if (board) {
-		if ((rc = check_names("releases", board, app, channel ? channel : DEFAULT_CHANNEL))) {
-			store_close(&s);
-			return rc;
-		}
-		chan_dir(dirs[0], sizeof(dirs[0]), board, app, channel ? channel : DEFAULT_CHANNEL);
-		n = 1;
-	} else if ((n = walk_local(s.base, dirs, 256)) < 0) {
-		cli_error("cannot read repository '%s': %s", s.base, strerror(errno));
-		store_close(&s);
-		return MVB_EXIT_IO;
-	}
-	struct mvb_key *k[CLI_MAX_KEYS];
-	unsigned nk;
-	if ((rc = cli_load_public_keys("releases", keys, k, &nk))) {
-		store_close(&s);
-		return rc;
-	}
-	struct mvb_repo_index *x = calloc(1, sizeof(*x));
-	struct mvb_buf out = MVB_BUF_INIT;
-	struct json j;
-	json_doc_begin(&j, &out);
-	json_str(&j, "repo", s.base);
-	json_arr(&j, "channels");
-	int shown = 0;
-	for (int i = 0; i < n && x && !rc; i++) {
-		if (channel && !board) {
-			const char *slash = strrchr(dirs[i], '/');
-			if (strcmp(slash + 1, channel))
-				continue;
-		}
-		struct mvb_buf raw = MVB_BUF_INIT;
-		char label[PATH_MAX + 80];
-		rc = load_index_text(&s, dirs[i], x, &raw, label, sizeof(label));
-		if (rc == STORE_MISSING) {
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-			rc = MVB_EXIT_FINDINGS;
-		}
-		if (!rc && nk) {
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			unsigned good;
-			if (mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
-				rc = MVB_EXIT_FINDINGS;
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-		}
-		mvb_buf_release(&raw);
-		if (rc)
-			break;
-		shown++;
-		if (json)
-			json_channel(&j, x, nk > 0);
-		else
-			text_channel(x, nk > 0);
-	}
-	json_end_arr(&j);
-	json_end_obj(&j);
-	if (!x) {
-		cli_error("out of memory");
-		rc = MVB_EXIT_IO;
-	}
-	if (!rc && json)
-		fwrite(out.data, 1, out.len, stdout);
-	else if (!rc && !shown)
-		printf("no channels in %s\n", s.base);
-	mvb_buf_release(&out);
-	free(x);
-	cli_free_keys(k, &nk);
-	store_close(&s);
-	return rc;
-}
-
-/* ---- fetch */
-
-/* The device's record of accepted indexes (mvb_repo_state_read): the
- * entry of channel key into seen, the other lines into others.  A file
- * that does not exist yet is an empty record.  Returns 0, or an exit
- * status (a malformed record's finding in d). */
-static int state_read(const char *path, const char *key, struct mvb_repo_seen *seen, struct mvb_buf *others,
-		      struct mvb_diags *d)
-{
-	memset(seen, 0, sizeof(*seen));
-	unsigned char *data;
-	size_t len;
-	if (sys_read_file(path, 64 * 1024, &data, &len) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		cli_error("cannot read state file '%s': %s", path, strerror(errno));
-		return MVB_EXIT_IO;
-	}
-	int rc = mvb_repo_state_read(data, len, path, key, seen, others, d);
-	free(data);
-	if (rc == MVB_ENOMEM)
-		cli_error("out of memory");
-	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
-}
-
-static int state_write(const char *path, const char *key, uint32_t version, const uint8_t sha[32], struct mvb_buf *others)
-{
-	if (mvb_repo_state_put(others, key, version, sha)) {
-		cli_error("out of memory");
-		return MVB_EXIT_IO;
-	}
-	if (sys_write_atomic(path, others->data, others->len, 0644) < 0) {
-		cli_error("cannot write state file '%s': %s", path, strerror(errno));
-		return MVB_EXIT_IO;
-	}
-	return 0;
-}
-
-/* fetch --format json: what was done ("fetched", "dry-run", "up-to-date"
- * or "refused", with the findings), the index, and the download. */
-struct fetch_json {
-	const char *action, *board, *app, *channel, *out;
-	const struct mvb_repo_index *x; /* NULL when refused before reading it */
-	const struct mvb_repo_step *st; /* NULL: nothing to download */
-	const char *from;               /* the version a delta starts from */
-	const char *object;
-	const struct mvb_diags *d;
-};
-
-static void fetch_json(const struct fetch_json *f)
-{
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
-	char t[40], hex[65];
-	json_doc_begin(&j, &b);
-	json_str(&j, "action", f->action);
-	json_str(&j, "board", f->board);
-	json_str(&j, "app", f->app);
-	json_str(&j, "channel", f->channel);
-	if (f->x && f->x->nrel) {
-		const struct mvb_repo_release *latest = &f->x->rel[f->x->nrel - 1];
-		json_obj(&j, "index");
-		json_int(&j, "version", f->x->index_version);
-		iso_str(f->x->published, t, sizeof(t));
-		json_str(&j, "published", t);
-		iso_str(f->x->expires, t, sizeof(t));
-		json_str(&j, "expires", t);
-		json_end_obj(&j);
-		json_obj(&j, "latest");
-		cli_version_str(latest->rr_version, t, sizeof(t));
-		json_str(&j, "version", t);
-		json_int(&j, "security_counter", latest->rr_security_counter);
-		json_end_obj(&j);
-	} else {
-		json_null(&j, "index");
-		json_null(&j, "latest");
-	}
-	if (f->st) {
-		json_obj(&j, "download");
-		json_str(&j, "kind", f->st->delta ? "delta" : "full");
-		if (f->st->delta)
-			json_str(&j, "from", f->from);
-		else
-			json_null(&j, "from");
-		json_str(&j, "path", f->object);
-		json_int(&j, "size", f->st->size);
-		mvb_hex(f->st->sha256, 32, hex);
-		json_str(&j, "sha256", hex);
-		json_end_obj(&j);
-	} else {
-		json_null(&j, "download");
-	}
-	if (f->out)
-		json_str(&j, "output", f->out);
-	else
-		json_null(&j, "output");
-	if (f->d)
-		json_diags(&j, f->d);
-	json_doc_print(&j);
-}
-
-int cmd_fetch(int argc, char **argv)
-{
-	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
-		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
-	unsigned long now_opt = 0;
-	int dry_run = 0, json = 0, allow_downgrade = 0;
-	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
-		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
-		{ 'a', "app", OPT_STRING, &app, "NAME", "the app" },
-		{ 'c', "channel", OPT_STRING, &channel, "NAME", "channel (default stable)" },
-		{ 0, "have", OPT_STRING, &have, "X.Y.Z", "the version the device runs (default: that of --base)" },
-		{ 0, "base", OPT_STRING, &base_path, "OLD.mvb", "the bundle the device runs: deltas from it are taken, and checked over it" },
-		{ 0, "allow-downgrade", OPT_FLAG, &allow_downgrade, NULL,
-		  "accept an older version than --have/--base (never a lower security counter)" },
-		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "keys the device trusts for the index and bundles" },
-		{ 0, "state", OPT_STRING, &state, "FILE", "the device's record of accepted index versions (replays are refused)" },
-		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
-		{ 'n', "dry-run", OPT_FLAG, &dry_run, NULL, "check the index and say what would be downloaded" },
-		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "where the downloaded bundle goes" },
-		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
-		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
-	};
-	const struct cmd_spec spec = {
-		"fetch",
-		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--format text|json]",
-		"Do what a device does: download the channel's index, check its signature, that\n"
-		"it is for this board, app and channel, not expired and not older than the last\n"
-		"one accepted (--state), and that its latest release is not older than --have or\n"
-		"--base, pick the smallest download from there to the latest, download it and\n"
-		"check it against the index and as a bundle.",
-		opts, 0, 0
-	};
-	const char *pos[16];
-	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
-	if (rc >= 0)
-		return rc;
-	if (!repo || !app || !keys || (!out && !dry_run)) {
-		cli_error("fetch: --repo, --app, --key and -o are required");
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = cli_format("fetch", format, &json)))
-		return rc;
-	if (json && out && !strcmp(out, "-")) {
-		cli_error("fetch: --format json prints on standard output; give -o a file");
-		return MVB_EXIT_USAGE;
-	}
-	/* the output must not replace the device's state or the bundle it runs
-	 * (checked before anything is read: the state is written first) */
-	if (out && strcmp(out, "-") && ((state && sys_same_file(out, state)) || (base_path && sys_same_file(out, base_path)))) {
-		cli_error("fetch: -o '%s' is the %s file; give the download another name", out,
-			  state && sys_same_file(out, state) ? "--state" : "--base");
-		return MVB_EXIT_USAGE;
-	}
-	struct fetch_json fj = { NULL, board, app, channel, NULL, NULL, NULL, NULL, NULL, NULL };
-	unsigned hv[3] = { 0, 0, 0 };
-	if (have && mvb_version_parse(have, &hv[0], &hv[1], &hv[2])) {
-		cli_error("fetch: --have '%s' is not MAJOR.MINOR.PATCH", have);
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = check_names("fetch", board, app, channel)))
-		return rc;
-	uint32_t have_v = (uint32_t)hv[0] << 24 | (uint32_t)hv[1] << 16 | (uint32_t)hv[2];
-	uint32_t have_counter = 0; /* of the running release: --base's, or the index's for --have */
-	unsigned char *bdata = NULL;
-	size_t blen;
-	struct mvb_bundle_view bview;
-	if (base_path) {
-		if ((rc = cli_load_bundle(base_path, &bdata, &blen, &bview)))
-			return rc;
-		if (have && have_v != bview.m.bm_app_version) {
-			cli_error("fetch: --have %s is not the version of --base '%s'", have, base_path);
-			free(bdata);
-			return MVB_EXIT_USAGE;
-		}
-		have_v = bview.m.bm_app_version;
-		have_counter = bview.m.bm_security_counter;
-		have = "base";
-	}
-	struct mvb_key *k[CLI_MAX_KEYS];
-	unsigned nk;
-	if ((rc = cli_load_public_keys("fetch", keys, k, &nk))) {
-		free(bdata);
-		return rc;
-	}
-	struct store s;
-	if ((rc = store_open(&s, repo))) {
-		cli_free_keys(k, &nk);
-		free(bdata);
-		return rc;
-	}
-	char dir[PATH_MAX], label[PATH_MAX + 80], key[128];
-	chan_dir(dir, sizeof(dir), board, app, channel);
-	snprintf(key, sizeof(key), "%s", dir);
-	struct mvb_repo_index *x = calloc(1, sizeof(*x));
-	struct mvb_buf raw = MVB_BUF_INIT, obj = MVB_BUF_INIT, others = MVB_BUF_INIT;
-	struct mvb_repo_seen seen;
-	memset(&seen, 0, sizeof(seen));
-	struct mvb_diags d = MVB_DIAGS_INIT; /* why the index or the object is refused */
-	if (!x) {
-		cli_error("out of memory");
-		rc = MVB_EXIT_IO;
-		goto done;
-	}
-	int bad_state = 0;
-	if (state && (rc = state_read(state, key, &seen, &others, &d))) {
-		if (rc != MVB_EXIT_FINDINGS)
-			goto done;
-		bad_state = 1;
-	}
-	if (!rc) {
-		rc = load_index(&s, dir, x, &raw, label, sizeof(label), &d);
-		if (rc == STORE_MISSING) {
-			report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
-			rc = MVB_EXIT_FINDINGS;
-		}
-		if (rc && rc != MVB_EXIT_FINDINGS)
-			goto done;
-	}
-	int same = 0;
-	if (!rc) {
-		/* with --have alone the running release's counter is the one the
-		 * index gives it (mvb_repo_accept_index trusts it only once the
-		 * signature is checked) */
-		struct mvb_repo_device dev = { board, app, channel, now_opt ? now_opt : (uint64_t)time(NULL),
-					       state ? &seen : NULL, have != NULL, have_v, base_path != NULL,
-					       have_counter, allow_downgrade };
-		rc = mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, k, nk, &same, &d) ? MVB_EXIT_FINDINGS : 0;
-	}
-	if (json && rc) {
-		fj.action = "refused";
-		fj.d = &d;
-		fetch_json(&fj); /* the index is not trusted: none of it is shown */
-	} else {
-		cli_render_diags(stderr, &d);
-	}
-	if (rc) {
-		if (bad_state)
-			cli_error("fetch: the state file '%s' does not read; nothing downloaded", state);
-		else
-			cli_error("fetch: index '%s' refused; nothing downloaded", label);
-		goto done;
-	}
-	uint8_t ih[32];
-	mvb_sha256(raw.data, raw.len, ih);
-	fj.x = x;
-	/* accepted: a device remembers it before going on, so this index can
-	 * never be replaced by an older one */
-	if (state && !dry_run && (rc = state_write(state, key, x->index_version, ih, &others)))
-		goto done;
-	const struct mvb_repo_release *latest = &x->rel[x->nrel - 1];
-	char lv[24], hvs[24];
-	cli_version_str(latest->rr_version, lv, sizeof(lv));
-	cli_version_str(have_v, hvs, sizeof(hvs));
-	if (same) {
-		if (json) {
-			fj.action = "up-to-date";
-			fetch_json(&fj);
-		} else {
-			printf("%s %s is the latest in channel '%s' (index version %u); nothing to download\n", app, hvs,
-			       channel, x->index_version);
-		}
-		goto done;
-	}
-	struct mvb_repo_step st;
-	mvb_repo_pick(x, have != NULL, have_v, &st);
-	if (st.delta && !base_path) /* a delta cannot be checked without what it patches */
-		mvb_repo_pick(x, 0, 0, &st);
-	char orel[PATH_MAX], sz[32], from[40];
-	object_rel(orel, sizeof(orel), board, app, st.sha256);
-	human(st.size, sz, sizeof(sz));
-	if (st.delta)
-		snprintf(from, sizeof(from), "delta from %s", hvs);
-	else
-		snprintf(from, sizeof(from), "full bundle");
-	fj.st = &st;
-	fj.from = hvs;
-	fj.object = orel;
-	if (dry_run) {
-		if (json) {
-			fj.action = "dry-run";
-			fetch_json(&fj);
-		} else {
-			printf("would download %s %s: %s %s (%s)\n", app, lv, from, orel, sz);
-		}
-		goto done;
-	}
-	snprintf(label, sizeof(label), "%s/%s", s.base, orel);
-	rc = store_get(&s, orel, st.size, &obj);
-	if (rc == STORE_MISSING)
-		report_file(&d, label, MVB_CK_REPO_OBJECT, "the index names this object, but the repository does not have it");
-	else if (rc)
-		goto done;
-	else
-		mvb_repo_accept_object(x, &st, obj.data, obj.len, label, st.delta ? &bview : NULL, k, nk, &d);
-	if (d.errors) {
-		rc = MVB_EXIT_FINDINGS;
-		if (json) {
-			fj.action = "refused";
-			fj.d = &d;
-			fetch_json(&fj); /* the index was accepted: it is shown, with the download */
-		} else {
-			cli_render_diags(stderr, &d);
-		}
-		cli_error("fetch: '%s' refused; nothing written", label);
-		goto done;
-	}
-	if ((rc = cli_write(out, obj.data, obj.len, 0644)))
-		goto done;
-	if (json) {
-		fj.action = "fetched";
-		fj.out = out;
-		fetch_json(&fj);
-	} else {
-		printf("fetched %s %s (security counter %u), %s, %s: wrote %s\n", app, lv, latest->rr_security_counter, from,
-		       sz, out);
-	}
-done:
-	mvb_diags_release(&d);
-	mvb_buf_release(&raw);
-	mvb_buf_release(&obj);
-	mvb_buf_release(&others);
-	free(x);
-	free(bdata);
-	cli_free_keys(k, &nk);
-	store_close(&s);
 	return rc;
 }

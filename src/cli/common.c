@@ -358,3 +358,30 @@ void cli_free_keys(struct mvb_key **k, unsigned *nk)
 	while (*nk)
 		mvb_key_free(k[--*nk]);
 }
+
+int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, struct mvb_bundle_sig *sig)
+{
+	uint8_t dg[32], seed[48];
+	size_t n = 0;
+	int rc = cli_random(seed, sizeof(seed));
+	if (rc)
+		return rc;
+	memset(sig, 0, sizeof(*sig));
+	mvb_bundle_digest(v, dg);
+	if (mvb_key_sign(k, dg, seed, sizeof(seed), sig->sg_der, &n)) {
+		cli_error("signing failed");
+		return MVB_EXIT_INTERNAL;
+	}
+	mvb_key_id(k, sig->sg_key_id);
+	sig->sg_alg = MVB_SIG_ECDSA_P256_SHA256;
+	sig->sg_len = (uint16_t)n;
+	return 0;
+}
+
+/* A finding about a file as a whole (one that is not there). */
+void cli_report_file(struct mvb_diags *d, const char *file, enum mvb_check c, const char *msg)
+{
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = file;
+	mvb_report(d, &l, c, "%s", msg);
+}

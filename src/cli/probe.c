@@ -1,0 +1,211 @@
+/* probe.c - the probe table: the GDB servers mvbuild starts (QEMU's
+ * gdbstub, st-util, OpenOCD) and gdb://HOST:PORT for one already running;
+ * choosing one for a board, starting and stopping it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/probe.h"
+#include "sys/sys.h"
+
+static int start_qemu(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
+{
+	int port, lfd = sys_listen_loopback(&port);
+	if (lfd < 0) {
+		snprintf(err, errlen, "cannot open a loopback port: %s", strerror(errno));
+		return -1;
+	}
+	const char *qemu = getenv("MVBUILD_QEMU");
+	char gdbdev[64];
+	snprintf(gdbdev, sizeof(gdbdev), "socket,id=mvgdb,fd=%d,server=on,wait=off,nodelay=on", lfd);
+	char *argv[] = { (char *)(qemu && *qemu ? qemu : "qemu-system-arm"), "-M", (char *)b->qemu_machine,
+			 "-display", "none", "-monitor", "none", "-S",
+			 "-chardev", gdbdev, "-gdb", "chardev:mvgdb",
+			 "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con", "-serial", "chardev:con",
+			 "-semihosting-config", "enable=on,target=native", NULL };
+	/* QEMU's messages go to a temporary file, shown when it has ended, so
+	 * that stopping it (--timeout, --no-run) does not print QEMU's own
+	 * "terminating on signal" line as if something went wrong */
+	p->child_err = tmpfile();
+	p->child = sys_spawn(argv, lfd, console_fd, p->child_err ? fileno(p->child_err) : -1);
+	if (p->child < 0) {
+		snprintf(err, errlen, "cannot start %s: %s", argv[0], strerror(errno));
+		close(lfd);
+		return -1;
+	}
+	close(lfd); /* QEMU holds it; our connection waits in its backlog */
+	snprintf(p->host, sizeof(p->host), "127.0.0.1");
+	p->port = port;
+	return 0;
+}
+
+/* st-util and OpenOCD pick no port of ours: give them a free one. */
+static int free_port(void)
+{
+	int port, fd = sys_listen_loopback(&port);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return port;
+}
+
+static int start_server(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
+{
+	(void)console_fd; /* a board's console is its own UART, not ours */
+	int stlink = !strcmp(p->kind->name, "stlink");
+	int port = free_port();
+	if (port < 0) {
+		snprintf(err, errlen, "cannot find a free loopback port");
+		return -1;
+	}
+	char ps[16], gdbport[48];
+	snprintf(ps, sizeof(ps), "%d", port);
+	snprintf(gdbport, sizeof(gdbport), "gdb_port %d", port);
+	const char *tool;
+	if (stlink) {
+		tool = getenv("MVBUILD_STUTIL");
+		char *argv[] = { (char *)(tool && *tool ? tool : "st-util"), "-p", ps, NULL };
+		p->child = sys_spawn(argv, -1, 2, -1);
+		tool = argv[0];
+	} else {
+		tool = getenv("MVBUILD_OPENOCD");
+		char *argv[] = { (char *)(tool && *tool ? tool : "openocd"), "-f",
+				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink.cfg"), "-f",
+				 (char *)b->openocd_target, "-c", gdbport, "-c", "tcl_port disabled", "-c",
+				 "telnet_port disabled", NULL };
+		p->child = sys_spawn(argv, -1, 2, -1);
+		tool = argv[0];
+	}
+	if (p->child < 0) {
+		snprintf(err, errlen, "cannot start %s: %s", tool, strerror(errno));
+		return -1;
+	}
+	/* wait until it listens, or exits (no probe attached, no such tool) */
+	for (int i = 0; i < 100; i++) {
+		int st;
+		if (sys_wait(p->child, 100, &st) == 0) {
+			p->child = -1;
+			if (st == 127)
+				snprintf(err, errlen, "%s is not installed (Debian: apt-get install %s)", tool,
+					 stlink ? "stlink-tools" : "openocd");
+			else
+				snprintf(err, errlen,
+					 "no %s found: %s exited with status %d before its GDB server was up (is the probe plugged in, "
+					 "and may this user open it?)",
+					 stlink ? "ST-Link" : "debug probe", tool, st);
+			return -1;
+		}
+		char e2[160];
+		int fd = sys_tcp_connect("127.0.0.1", port, 200, e2, sizeof(e2));
+		if (fd >= 0) {
+			close(fd);
+			snprintf(p->host, sizeof(p->host), "127.0.0.1");
+			p->port = port;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "%s did not open its GDB server on port %d within 10 s", tool, port);
+	return -1;
+}
+
+static int fits_qemu(const struct mvb_board *b)
+{
+	return b->qemu_machine[0] != 0;
+}
+
+static int fits_stlink(const struct mvb_board *b)
+{
+	return b->stlink;
+}
+
+static int fits_openocd(const struct mvb_board *b)
+{
+	return b->openocd_target[0] != 0;
+}
+
+/* In the order a board's default is chosen.  st-util serves any ST-Link:
+ * a board need not say so to be flashed through one. */
+static const struct probe_kind kinds[] = {
+	{ "qemu", "system_reset", fits_qemu, fits_qemu, "has no QEMU machine (debug: qemu-machine)", start_qemu, 1 },
+	{ "stlink", "reset", fits_stlink, NULL, NULL, start_server, 0 },
+	{ "openocd", "reset run", fits_openocd, fits_openocd, "has no OpenOCD target (debug: openocd-target)",
+	  start_server, 0 },
+};
+
+int probe_parse(const char *arg, const struct mvb_board *b, struct probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->child = -1;
+	if (!arg) {
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !arg; i++)
+			if (kinds[i].is_default(b))
+				arg = kinds[i].name;
+		if (!arg) {
+			cli_error("flash: board '%s' names no debug probe; pass --probe gdb://HOST:PORT", b->name);
+			return MVB_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(arg, kinds[i].name))
+			continue;
+		if (kinds[i].fits && !kinds[i].fits(b)) {
+			cli_error("flash: board '%s' %s", b->name, kinds[i].unfit);
+			return MVB_EXIT_USAGE;
+		}
+		p->kind = &kinds[i];
+		p->reset = kinds[i].reset;
+		return 0;
+	}
+	if (!strncmp(arg, "gdb://", 6)) {
+		const char *hp = arg + 6, *colon = strrchr(hp, ':');
+		char *end;
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (!colon || colon == hp || (size_t)(colon - hp) >= sizeof(p->host) || *end || port < 1 || port > 65535) {
+			cli_error("flash: bad probe '%s' (expected gdb://HOST:PORT)", arg);
+			return MVB_EXIT_USAGE;
+		}
+		memcpy(p->host, hp, (size_t)(colon - hp));
+		if (p->host[0] == '[' && p->host[strlen(p->host) - 1] == ']') {
+			memmove(p->host, p->host + 1, strlen(p->host));
+			p->host[strlen(p->host) - 1] = 0;
+		}
+		p->port = (int)port;
+		return 0;
+	}
+	cli_error("flash: unknown probe '%s' (qemu, stlink, openocd or gdb://HOST:PORT)", arg);
+	return MVB_EXIT_USAGE;
+}
+
+int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n)
+{
+	return p->kind ? p->kind->start(p, b, console_fd, err, n) : 0;
+}
+
+/* What QEMU wrote to its standard error, to ours, without the line QEMU
+ * prints when mvbuild stops it. */
+static void qemu_messages(struct probe *p)
+{
+	if (!p->child_err)
+		return;
+	char line[1024];
+	rewind(p->child_err);
+	while (fgets(line, sizeof(line), p->child_err))
+		if (!strstr(line, "terminating on signal"))
+			fputs(line, stderr);
+	fclose(p->child_err);
+	p->child_err = NULL;
+}
+
+void probe_stop(struct probe *p)
+{
+	if (p->child > 0)
+		sys_stop(p->child);
+	p->child = -1;
+	qemu_messages(p);
+}
+
+const char *probe_name(const struct probe *p)
+{
+	return p->kind ? p->kind->name : "gdb";
+}

@@ -1,0 +1,55 @@
+/*
+ * probe.h - how mvbuild reaches a device's GDB server: a table of probes
+ * whose server mvbuild starts (QEMU's gdbstub, st-util, OpenOCD), and
+ * gdb://HOST:PORT for a server already running.  A new probe (pyOCD,
+ * J-Link, Black Magic) is a row of probe.c: its name, the monitor command
+ * that resets the device, whether a board can use it, and how to start
+ * its server.
+ */
+#ifndef MVB_CLI_PROBE_H
+#define MVB_CLI_PROBE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "mvb/board.h"
+
+struct probe;
+
+struct probe_kind {
+	const char *name;  /* as --probe takes it */
+	const char *reset; /* monitor command that resets the device, or NULL */
+	/* 1 when it is board b's probe (the first such row is the default) */
+	int (*is_default)(const struct mvb_board *b);
+	/* NULL: any board may use it; else 1 when b can, and unfit says why
+	 * not ("board 'NAME' <unfit>") */
+	int (*fits)(const struct mvb_board *b);
+	const char *unfit;
+	/* starts the server and sets host and port; -1 with err on failure */
+	int (*start)(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n);
+	/* the device's console comes back through mvbuild, which runs it
+	 * until it exits (QEMU with semihosting) */
+	int runs;
+};
+
+struct probe {
+	const struct probe_kind *kind; /* NULL: gdb://HOST:PORT */
+	char host[256];
+	int port;
+	pid_t child;       /* the server mvbuild started, or -1 */
+	const char *reset; /* monitor command, or NULL */
+	FILE *child_err;   /* QEMU's standard error, shown when it has ended */
+};
+
+/* --probe ARG (NULL: the board's first probe in table order) into p.
+ * Returns 0 or MVB_EXIT_USAGE after saying why. */
+int probe_parse(const char *arg, const struct mvb_board *b, struct probe *p);
+/* Starts the probe's server when mvbuild runs one (console_fd: where the
+ * device's console goes, -1: standard output).  0, or -1 with err. */
+int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n);
+/* Stops the server mvbuild started and shows what QEMU said. */
+void probe_stop(struct probe *p);
+/* "qemu", "stlink", "openocd" or "gdb". */
+const char *probe_name(const struct probe *p);
+
+#endif
