@@ -56,6 +56,7 @@ int cmd_patch(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_releases(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* ---- messages */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "publish", cmd_publish, "add a signed bundle (and deltas) to an update repository, index last" },
 	{ "releases", cmd_releases, "list the releases and deltas an update repository publishes" },
 	{ "fetch", cmd_fetch, "download the latest release as a device would, checking the signed index" },
+	{ "serve", cmd_serve, "answer a device's link: its update reads, log lines and report" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,1094 @@
+/* cmd_serve.c - `mvbuild serve`: the other end of a device's link
+ * (mvbuild-link(5)).  It opens the link (a TCP socket, a serial port, or
+ * QEMU started here with the link on UART4), feeds the bytes through the
+ * codec both ends share (src/link), lets the core (src/core/serve.c)
+ * answer each frame from the repository, read through store.c as fetch
+ * reads it, and shows what the device says, reads and reports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/store.h"
+#include "link/mvl.h"
+#include "mvb/hash.h"
+#include "mvb/repo.h"
+#include "mvb/serve.h"
+#include "sys/serial.h"
+#include "sys/sys.h"
+
+#define OBJECT_MAX ((size_t)16 << 20) /* a bundle larger than any board's flash */
+#define CACHE_SLOTS 4                 /* objects kept in memory: index, bundle, and two more */
+#define WRITE_TIMEOUT_MS 10000        /* a response the device does not take in this is a dead link */
+#define SESSION_OBJECTS 16            /* objects listed per session; more are counted together */
+#define SAY_MAX 10                    /* messages per kind of misbehaviour; the rest are counted */
+#define LINE_MAX_TEXT 1024            /* console bytes printed as one line at most */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void human(uint64_t v, char *o, size_t n)
+{
+	if (v >= 1048576)
+		snprintf(o, n, "%.1f MiB", (double)v / 1048576.0);
+	else if (v >= 1024)
+		snprintf(o, n, "%.1f KiB", (double)v / 1024.0);
+	else
+		snprintf(o, n, "%u B", (unsigned)v);
+}
+
+/* Text from the device for JSON: printable ASCII only, so a hostile
+ * device cannot make the document invalid UTF-8. */
+static void ascii(const char *in, size_t len, char *out, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && in[i] && o + 1 < n; i++)
+		out[o++] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
+	out[o] = 0;
+}
+
+/* ---- the repository, with the objects a session reads kept in memory */
+
+struct slot {
+	char name[MVL_OBJECT_MAX + 1];
+	struct mvb_buf data;
+	unsigned long long used; /* 0: empty */
+};
+
+struct repo {
+	struct store s;
+	struct slot slot[CACHE_SLOTS];
+	unsigned long long tick;
+};
+
+/* Each session starts from the repository as it is then (a publish may
+ * have replaced the index); within one the bytes stay the same, as the
+ * device requires of ld_total. */
+static void repo_forget(struct repo *r)
+{
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		mvb_buf_release(&r->slot[i].data);
+		r->slot[i].name[0] = 0;
+		r->slot[i].used = 0;
+	}
+}
+
+static int repo_get(void *ctx, const char *name, const uint8_t **data, size_t *len, uint32_t *detail)
+{
+	struct repo *r = ctx;
+	struct slot *victim = &r->slot[0];
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *sl = &r->slot[i];
+		if (sl->used && !strcmp(sl->name, name)) {
+			sl->used = ++r->tick;
+			*data = sl->data.data ? sl->data.data : (const uint8_t *)"";
+			*len = sl->data.len;
+			return 0;
+		}
+		if (sl->used < victim->used)
+			victim = sl;
+	}
+	mvb_buf_release(&victim->data);
+	victim->used = 0;
+	size_t max = mvb_serve_object_of(name) == MVB_SERVE_OBJ_INDEX ? MVB_REPO_MAX_SIZE : OBJECT_MAX;
+	int rc = store_get(&r->s, name, max, &victim->data); /* reports its own errors */
+	if (rc == STORE_MISSING)
+		return MVL_E_NOT_FOUND;
+	if (rc) {
+		mvb_buf_release(&victim->data);
+		*detail = rc == MVB_EXIT_FINDINGS ? EFBIG : EIO;
+		return MVL_E_REPOSITORY;
+	}
+	snprintf(victim->name, sizeof(victim->name), "%s", name);
+	victim->used = ++r->tick;
+	*data = victim->data.data ? victim->data.data : (const uint8_t *)"";
+	*len = victim->data.len;
+	return 0;
+}
+
+/* ---- one update session: from a HELLO to the next */
+
+struct object {
+	char name[MVL_OBJECT_MAX + 1];
+	uint32_t total, reach; /* reach: the highest byte read + 1 */
+	uint64_t bytes;        /* sent, repeats included */
+	int kind;              /* 0 index, 1 full bundle, 2 delta bundle, 3 a bundle the index does not list */
+	double t0;
+};
+
+struct session {
+	int hello_seen;
+	struct mvl_hello hello;
+	double t0;
+	struct object obj[SESSION_OBJECTS];
+	unsigned nobj;
+	uint64_t bytes, other_bytes;
+	int have_report;
+	struct mvl_report report;
+	double t_report;
+	struct mvb_repo_index *x; /* the index the device read, parsed (NULL: none yet) */
+	int update;               /* of the last bundle read: 1 full, 2 delta, 0 not known */
+	uint32_t from, to;
+};
+
+enum end_kind { END_NONE, END_REPORT, END_TIMEOUT, END_CLOSED, END_QEMU, END_INTERRUPTED, END_ERROR };
+static const char *const end_name[] = { "none", "report", "timeout", "closed", "qemu-exit", "interrupted", "error" };
+
+struct run {
+	/* options */
+	const char *repo_arg, *device, *qemu_image;
+	int once, update_now, json;
+	unsigned long timeout;
+	FILE *dev_out; /* the device's log and console */
+	/* the link */
+	int fd;
+	pid_t qemu;
+	int console_fd;
+	FILE *qemu_err;
+	int qemu_status; /* -1: running or not started */
+	char console_line[LINE_MAX_TEXT + 1];
+	size_t console_len;
+	/* protocol */
+	struct mvl_rx rx;
+	struct mvb_serve core;
+	struct mvb_serve_out out;
+	struct repo repo;
+	struct session ses;
+	unsigned sessions;
+	/* UPDATE_NOW: sent after the first HELLO, repeated (same lf_seq) like
+	 * any request until answered, three times in all */
+	unsigned un_sent;
+	int un_answered;
+	double un_at;
+	uint16_t un_seq;
+	/* counts */
+	uint64_t bytes_in, bytes_out, frames_out;
+	unsigned bad, unsupported, stray, read_errors[6]; /* read_errors by MVL_E_* */
+	/* progress */
+	int tty, live;
+	double live_at;
+	double start, deadline; /* deadline 0: none */
+	enum end_kind end;
+};
+
+static void live_clear(struct run *r)
+{
+	if (r->live) {
+		fputs("\r\033[K", stderr);
+		r->live = 0;
+	}
+}
+
+static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run *r, const char *fmt, ...)
+{
+	char msg[1024], clean[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_sanitize(msg, clean, sizeof(clean));
+	live_clear(r);
+	fprintf(stderr, "mvbuild: serve: %s\n", clean);
+}
+
+/* A line of the device's own output: "log| " for LINE frames from the
+ * link, "console| " for what QEMU's UART0 prints. */
+static void device_line(struct run *r, const char *prefix, const char *text, size_t len)
+{
+	char raw[LINE_MAX_TEXT + 1], clean[LINE_MAX_TEXT + 1];
+	if (len > LINE_MAX_TEXT)
+		len = LINE_MAX_TEXT;
+	memcpy(raw, text, len);
+	raw[len] = 0;
+	for (size_t i = 0; i < len; i++) /* a NUL in the text is shown, not an end */
+		if (!raw[i])
+			raw[i] = '?';
+	while (len && (raw[len - 1] == '\r' || raw[len - 1] == '\n'))
+		raw[--len] = 0;
+	cli_sanitize(raw, clean, sizeof(clean));
+	live_clear(r);
+	fprintf(r->dev_out, "%s%s\n", prefix, clean);
+	fflush(r->dev_out);
+}
+
+static void version_or_none(uint32_t v, char *o, size_t n)
+{
+	if (v)
+		cli_version_str(v, o, n);
+	else
+		snprintf(o, n, "none");
+}
+
+static const char *state_name(uint32_t s)
+{
+	return s == MVL_DEV_RUNNING ? "running" : s == MVL_DEV_SAFE ? "safe mode" : s == MVL_DEV_INSTALLING ? "installing" : NULL;
+}
+
+static void reason_str(uint32_t reason, char *o, size_t n)
+{
+	const char *t = mvb_serve_reason_text(reason);
+	if (t)
+		snprintf(o, n, "reason 0x%04x: %s", (unsigned)reason, t);
+	else
+		snprintf(o, n, "reason 0x%04x", (unsigned)reason);
+}
+
+static const char *error_text(uint32_t code)
+{
+	switch (code) {
+	case MVL_E_NOT_FOUND: return "no such object";
+	case MVL_E_RANGE: return "offset past the end";
+	case MVL_E_REPOSITORY: return "repository failure";
+	case MVL_E_BAD_REQUEST: return "malformed request";
+	case MVL_E_UNSUPPORTED: return "not served";
+	default: return "unknown error";
+	}
+}
+
+static void session_start(struct run *r, const struct mvl_hello *h)
+{
+	struct session *s = &r->ses;
+	if (s->hello_seen && !s->have_report && s->nobj)
+		say(r, "the device started over (a new HELLO) before it reported");
+	struct mvb_repo_index *x = s->x;
+	memset(s, 0, sizeof(*s));
+	s->x = x;
+	if (x)
+		memset(x, 0, sizeof(*x));
+	s->hello_seen = 1;
+	s->hello = *h;
+	s->t0 = now_s();
+	r->sessions++;
+	repo_forget(&r->repo);
+	char fw[24], app[24], board[33], name[33], chan[17], rs[160];
+	cli_version_str(h->lh_fw_version, fw, sizeof(fw));
+	version_or_none(h->lh_app_version, app, sizeof(app));
+	cli_sanitize(h->lh_board, board, sizeof(board));
+	cli_sanitize(h->lh_app, name, sizeof(name));
+	cli_sanitize(h->lh_channel, chan, sizeof(chan));
+	const char *st = state_name(h->lh_state);
+	char stn[32];
+	if (!st) {
+		snprintf(stn, sizeof(stn), "state %u", (unsigned)h->lh_state);
+		st = stn;
+	}
+	rs[0] = 0;
+	if (h->lh_reason) {
+		char t[140];
+		reason_str(h->lh_reason, t, sizeof(t));
+		snprintf(rs, sizeof(rs), " (%s)", t);
+	}
+	char who[80];
+	if (h->lh_app_version)
+		snprintf(who, sizeof(who), "app '%s' %s", name, app);
+	else
+		snprintf(who, sizeof(who), name[0] ? "app '%s' not installed" : "no app installed", name);
+	say(r, "device: board '%s', %s, channel '%s', microvisor %s (ABI %u.%u), %s%s, counter floor %u, index version %u",
+	    board, who, chan, fw, (unsigned)(h->lh_abi >> 16), (unsigned)(h->lh_abi & 0xffff), st, rs,
+	    (unsigned)h->lh_counter_floor, (unsigned)h->lh_index_version);
+}
+
+static int send_wire(struct run *r, const uint8_t *wire, size_t n)
+{
+	int ms = WRITE_TIMEOUT_MS;
+	if (r->deadline > 0 && (r->deadline - now_s()) * 1000 < ms)
+		ms = (int)((r->deadline - now_s()) * 1000) + 1;
+	int w = ms > 0 ? sys_write_deadline(r->fd, wire, n, ms) : -3;
+	if (w == -3 || (w == -2 && ms < WRITE_TIMEOUT_MS)) {
+		r->end = END_TIMEOUT; /* the run's time is up while the device does not read */
+		return -1;
+	}
+	if (w) {
+		if (w == -2)
+			say(r, "the device has not taken a response for %d s; giving up on the link", WRITE_TIMEOUT_MS / 1000);
+		else
+			say(r, "cannot write to the link: %s", strerror(errno));
+		r->end = END_ERROR;
+		return -1;
+	}
+	r->bytes_out += n;
+	r->frames_out++;
+	return 0;
+}
+
+static void send_update_now(struct run *r)
+{
+	uint8_t wire[MVB_SERVE_WIRE_MAX];
+	size_t n = mvl_encode(MVL_S_CONTROL, MVL_T_UPDATE_NOW, 0, r->un_seq, NULL, 0, wire, sizeof(wire));
+	if (send_wire(r, wire, n))
+		return;
+	r->un_sent++;
+	r->un_at = now_s();
+	if (r->un_sent == 1)
+		say(r, "asked the device to look for an update now (UPDATE_NOW)");
+}
+
+/* The object a successful READ touched, added on its first read. */
+static struct object *object_of(struct run *r, const char *name)
+{
+	struct session *s = &r->ses;
+	for (unsigned i = 0; i < s->nobj; i++)
+		if (!strcmp(s->obj[i].name, name))
+			return &s->obj[i];
+	if (s->nobj == SESSION_OBJECTS)
+		return NULL;
+	struct object *o = &s->obj[s->nobj++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->t0 = now_s();
+	o->kind = 3;
+	if (mvb_serve_object_of(name) == MVB_SERVE_OBJ_INDEX) {
+		o->kind = 0;
+	} else if (s->x && s->x->nrel) {
+		int k = mvb_serve_update_kind(s->x, name, &s->from, &s->to);
+		o->kind = k ? k : 3;
+		s->update = k;
+	}
+	return o;
+}
+
+/* The index the device reads, parsed (not trusted: only to name what the
+ * device then reads as full or delta). */
+static void parse_index(struct run *r, const char *name)
+{
+	struct session *s = &r->ses;
+	const uint8_t *data;
+	size_t len;
+	uint32_t detail;
+	if (repo_get(&r->repo, name, &data, &len, &detail))
+		return;
+	if (!s->x && !(s->x = calloc(1, sizeof(*s->x))))
+		return;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (mvb_repo_parse(s->x, name, data, len, &d))
+		memset(s->x, 0, sizeof(*s->x));
+	mvb_diags_release(&d);
+}
+
+static void on_read(struct run *r)
+{
+	const struct mvb_serve_out *o = &r->out;
+	struct session *s = &r->ses;
+	if (o->error) {
+		if (++r->read_errors[o->error < 6 ? o->error : 0] <= SAY_MAX) {
+			char nm[MVL_OBJECT_MAX + 1];
+			cli_sanitize(o->name[0] ? o->name : "(unreadable name)", nm, sizeof(nm));
+			say(r, "device read '%s' at %u (%u bytes): answered error %u (%s)", nm, (unsigned)o->read.lr_offset,
+			    (unsigned)o->read.lr_length, (unsigned)o->error, error_text(o->error));
+		}
+		return;
+	}
+	s->bytes += o->served;
+	struct object *ob = object_of(r, o->name);
+	if (!ob) {
+		s->other_bytes += o->served;
+		return;
+	}
+	int first = ob->bytes == 0 && ob->reach == 0;
+	uint32_t before = ob->reach;
+	ob->bytes += o->served;
+	ob->total = o->total;
+	if (o->read.lr_offset + o->served > ob->reach)
+		ob->reach = o->read.lr_offset + o->served;
+	if (ob->kind == 0 && ob->reach == ob->total && before != ob->reach)
+		parse_index(r, o->name);
+	char tot[32], got[32];
+	human(ob->total, tot, sizeof(tot));
+	static const char *const kinds[] = { "index", "full bundle", "delta bundle", "bundle" };
+	if (!r->tty || r->json) {
+		if (first && !r->json)
+			say(r, "device reads %s '%s' (%s)", kinds[ob->kind], ob->name, tot);
+		if (ob->reach == ob->total && before != ob->total && !r->json)
+			say(r, "device has read '%s' (%s, %.1f s)", ob->name, tot, now_s() - ob->t0);
+		return;
+	}
+	/* a live line on a terminal, at most ten times a second */
+	double t = now_s();
+	int done = ob->reach == ob->total;
+	if (!done && r->live && t - r->live_at < 0.1)
+		return;
+	r->live_at = t;
+	human(ob->reach, got, sizeof(got));
+	char shown[MVL_OBJECT_MAX + 1];
+	const char *sl = strrchr(ob->name, '/');
+	/* objects/<64 hex>.mvb is shown with 12 hex digits */
+	if (sl && strlen(sl + 1) == 68)
+		snprintf(shown, sizeof(shown), "%.*s%.12s….mvb", (int)(sl + 1 - ob->name), ob->name, sl + 1);
+	else
+		snprintf(shown, sizeof(shown), "%s", ob->name);
+	unsigned pct = ob->total ? (unsigned)((uint64_t)ob->reach * 100 / ob->total) : 100;
+	fprintf(stderr, "\r\033[Kmvbuild: serve: %s %s: %s of %s (%u%%)", kinds[ob->kind], shown, got, tot, pct);
+	r->live = 1;
+	if (done) {
+		fprintf(stderr, " in %.1f s\n", t - ob->t0);
+		r->live = 0;
+	}
+	fflush(stderr);
+}
+
+static void on_report(struct run *r)
+{
+	const struct mvl_report *p = &r->out.report;
+	struct session *s = &r->ses;
+	s->have_report = 1;
+	s->report = *p;
+	s->t_report = now_s();
+	char from[24], to[24], rs[160], moved[32];
+	version_or_none(p->lp_from_version, from, sizeof(from));
+	version_or_none(p->lp_to_version, to, sizeof(to));
+	reason_str(p->lp_reason, rs, sizeof(rs));
+	human(s->bytes, moved, sizeof(moved));
+	const char *how = s->update == 2 ? " as a delta" : s->update == 1 ? " as a full bundle" : "";
+	switch (p->lp_outcome) {
+	case MVL_R_INSTALLED:
+		say(r, "device reports: installed %s%s (was %s); %s served in %.1f s", to, how, from, moved, s->t_report - s->t0);
+		break;
+	case MVL_R_UP_TO_DATE:
+		say(r, "device reports: up to date (%s)", from);
+		break;
+	case MVL_R_REFUSED:
+		say(r, "device reports: refused %s (runs %s): %s", to, from, rs);
+		break;
+	default:
+		say(r, "device reports: the link or the repository failed (%s); it will try again", rs);
+		break;
+	}
+}
+
+static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *payload)
+{
+	struct mvb_serve_out *o = &r->out;
+	mvb_serve_handle(&r->core, h, payload, o);
+	if (o->wire_len && send_wire(r, o->wire, o->wire_len))
+		return;
+	switch (o->what) {
+	case MVB_SERVE_HELLO:
+		session_start(r, &o->hello);
+		if (r->update_now && !r->un_sent)
+			send_update_now(r);
+		break;
+	case MVB_SERVE_READ:
+		on_read(r);
+		break;
+	case MVB_SERVE_REPORT:
+		on_report(r);
+		if (r->once)
+			r->end = END_REPORT;
+		break;
+	case MVB_SERVE_PING:
+		break;
+	case MVB_SERVE_LINE:
+		if (o->line.ll_lost) {
+			char m[64];
+			snprintf(m, sizeof(m), "(%u lines lost before this one)", (unsigned)o->line.ll_lost);
+			device_line(r, "log| ", m, strlen(m));
+		}
+		device_line(r, "log| ", (const char *)o->text, o->text_len);
+		break;
+	case MVB_SERVE_RESPONSE:
+		if (r->un_sent && !r->un_answered && h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_UPDATE_NOW &&
+		    h->lf_seq == r->un_seq) {
+			r->un_answered = 1;
+			if (o->error)
+				say(r, "the device declined UPDATE_NOW: error %u (%s)", (unsigned)o->error,
+				    o->error == MVL_E_UNSUPPORTED ? "an update session runs already" : error_text(o->error));
+			else
+				say(r, "the device starts an update session (UPDATE_NOW accepted)");
+		} else if (++r->stray <= SAY_MAX) {
+			say(r, "ignored a response to nothing asked (stream %u, type %u, seq %u)", h->lf_stream, h->lf_type,
+			    h->lf_seq);
+		}
+		break;
+	case MVB_SERVE_BAD:
+		if (++r->bad <= SAY_MAX)
+			say(r, "device sent a malformed %s (stream %u, type %u, %u bytes)%s",
+			    h->lf_stream == MVL_S_LOG ? "log line" : "request", h->lf_stream, h->lf_type, h->lf_len,
+			    o->wire_len ? ": answered error 4" : ": ignored");
+		break;
+	case MVB_SERVE_UNSUPPORTED:
+		if (++r->unsupported <= SAY_MAX)
+			say(r, "device sent a request this end does not serve (stream %u, type %u): answered error 5",
+			    h->lf_stream, h->lf_type);
+		break;
+	}
+}
+
+/* ---- QEMU and its console */
+
+static void console_bytes(struct run *r, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == '\n' || r->console_len == LINE_MAX_TEXT) {
+			device_line(r, "console| ", r->console_line, r->console_len);
+			r->console_len = 0;
+			if (b[i] == '\n')
+				continue;
+		}
+		r->console_line[r->console_len++] = b[i];
+	}
+}
+
+static void console_drain(struct run *r, int timeout_ms)
+{
+	char b[4096];
+	while (r->console_fd >= 0) {
+		long k = sys_read_timeout(r->console_fd, b, sizeof(b), timeout_ms);
+		if (k == -2)
+			return;
+		if (k <= 0) {
+			close(r->console_fd);
+			r->console_fd = -1;
+			break;
+		}
+		console_bytes(r, b, (size_t)k);
+	}
+	if (r->console_len) {
+		device_line(r, "console| ", r->console_line, r->console_len);
+		r->console_len = 0;
+	}
+}
+
+/* What QEMU wrote to its standard error, without the line it prints when
+ * serve stops it. */
+static void qemu_messages(struct run *r)
+{
+	if (!r->qemu_err)
+		return;
+	char line[1024];
+	rewind(r->qemu_err);
+	while (fgets(line, sizeof(line), r->qemu_err))
+		if (!strstr(line, "terminating on signal"))
+			fputs(line, stderr);
+	fclose(r->qemu_err);
+	r->qemu_err = NULL;
+}
+
+/* QEMU mps2-an505 with the image, the console (UART0, and UART1 for the
+ * app) on a pipe to us, and the link (UART4: QEMU gives the -serial
+ * options to UART0..4 in order) connecting to a loopback socket of ours,
+ * which it does before the guest runs, so the device's first HELLO is
+ * never lost. */
+static int start_qemu(struct run *r, double deadline)
+{
+	int port, lfd = sys_listen_loopback(&port);
+	int pfd[2];
+	if (lfd < 0) {
+		cli_error("serve: cannot open a loopback port: %s", strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	if (pipe(pfd) < 0 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(pfd[1], F_SETFD, FD_CLOEXEC) < 0) {
+		cli_error("serve: cannot make a pipe: %s", strerror(errno));
+		close(lfd);
+		return MVB_EXIT_IO;
+	}
+	const char *qemu = getenv("MVBUILD_QEMU");
+	char linkdev[128];
+	snprintf(linkdev, sizeof(linkdev), "socket,id=mvlink,host=127.0.0.1,port=%d,server=off,nodelay=on", port);
+	char *argv[] = { (char *)(qemu && *qemu ? qemu : "qemu-system-arm"), "-M", "mps2-an505", "-display", "none",
+			 "-monitor", "none", "-no-reboot", "-semihosting-config", "enable=on,target=native", "-kernel",
+			 (char *)r->qemu_image, "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con", "-serial",
+			 "chardev:con", "-serial", "null", "-serial", "null", "-chardev", linkdev, "-serial",
+			 "chardev:mvlink", NULL };
+	r->qemu_err = tmpfile();
+	r->qemu = sys_spawn(argv, -1, pfd[1], r->qemu_err ? fileno(r->qemu_err) : -1);
+	close(pfd[1]);
+	if (r->qemu < 0) {
+		cli_error("serve: cannot start %s: %s", argv[0], strerror(errno));
+		close(pfd[0]);
+		close(lfd);
+		return MVB_EXIT_IO;
+	}
+	r->console_fd = pfd[0];
+	/* QEMU connects while it starts; give it ten seconds at most */
+	double end = now_s() + 10;
+	if (deadline > 0 && deadline < end)
+		end = deadline;
+	for (;;) {
+		struct pollfd p = { lfd, POLLIN, 0 };
+		if (poll(&p, 1, 100) == 1) {
+			r->fd = accept(lfd, NULL, NULL);
+			if (r->fd >= 0 && fcntl(r->fd, F_SETFD, FD_CLOEXEC) == 0 && sys_set_nonblock(r->fd) == 0)
+				break;
+			if (r->fd >= 0)
+				close(r->fd);
+			r->fd = -1;
+		}
+		int st;
+		if (sys_wait(r->qemu, 0, &st) == 0) {
+			r->qemu = -1;
+			r->qemu_status = st;
+			close(lfd);
+			console_drain(r, 0);
+			qemu_messages(r);
+			cli_error("serve: %s ended with status %d before it connected the link%s", argv[0], st,
+				  st == 127 ? " (is qemu-system-arm installed? Debian: apt-get install qemu-system-arm)" : "");
+			return MVB_EXIT_IO;
+		}
+		if (interrupted || now_s() >= end) {
+			close(lfd);
+			cli_error("serve: QEMU did not connect the link within %.0f s", 10.0);
+			return MVB_EXIT_IO;
+		}
+	}
+	close(lfd);
+	return 0;
+}
+
+/* ---- the link */
+
+static int open_device(struct run *r, unsigned long baud, int baud_given)
+{
+	char err[256];
+	const char *d = r->device;
+	if (!strncmp(d, "tcp:", 4)) {
+		if (baud_given) {
+			cli_error("serve: --baud applies to a serial port, not to '%s'", d);
+			return MVB_EXIT_USAGE;
+		}
+		const char *hp = d + 4, *colon = strrchr(hp, ':');
+		char host[256], *end;
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (!colon || colon == hp || (size_t)(colon - hp) >= sizeof(host) || *end || port < 1 || port > 65535) {
+			cli_error("serve: bad --device '%s' (expected tcp:HOST:PORT)", d);
+			return MVB_EXIT_USAGE;
+		}
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = 0;
+		size_t hl = strlen(host);
+		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+			memmove(host, host + 1, hl - 2);
+			host[hl - 2] = 0;
+		}
+		r->fd = sys_tcp_connect(host, (int)port, 5000, err, sizeof(err));
+		if (r->fd < 0 || sys_set_nonblock(r->fd)) {
+			cli_error("serve: %s", err);
+			return MVB_EXIT_IO;
+		}
+		return 0;
+	}
+	if (d[0] != '/') {
+		cli_error("serve: bad --device '%s' (expected tcp:HOST:PORT or a serial port such as /dev/ttyACM0)", d);
+		return MVB_EXIT_USAGE;
+	}
+	if (!sys_serial_baud_ok(baud)) {
+		cli_error("serve: --baud %lu is no rate a serial port here can be set to (115200, 9600, 921600, ...)", baud);
+		return MVB_EXIT_USAGE;
+	}
+	r->fd = sys_serial_open(d, baud, err, sizeof(err));
+	if (r->fd < 0) {
+		cli_error("serve: %s", err);
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}
+
+/* Reads and answers until the run ends (r->end). */
+static void serve_loop(struct run *r, double deadline)
+{
+	uint8_t buf[4096];
+	while (r->end == END_NONE) {
+		double t = now_s();
+		if (interrupted) {
+			r->end = END_INTERRUPTED;
+			break;
+		}
+		if (deadline > 0 && t >= deadline) {
+			r->end = END_TIMEOUT;
+			break;
+		}
+		if (r->un_sent && !r->un_answered && r->un_sent < 3 && t - r->un_at >= 1.0)
+			send_update_now(r);
+		int wait = 200;
+		if (deadline > 0 && (deadline - t) * 1000 < wait)
+			wait = (int)((deadline - t) * 1000) + 1;
+		struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { r->console_fd, POLLIN, 0 } };
+		int np = r->console_fd >= 0 ? 2 : 1;
+		int pr = poll(p, (nfds_t)np, wait);
+		if (pr < 0 && errno != EINTR) {
+			say(r, "cannot wait for the link: %s", strerror(errno));
+			r->end = END_ERROR;
+			break;
+		}
+		if (np == 2 && (p[1].revents & (POLLIN | POLLHUP)))
+			console_drain(r, 0);
+		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t k = read(r->fd, buf, sizeof(buf));
+			if (k == 0 || (k < 0 && (errno == ECONNRESET || errno == EIO))) {
+				r->end = END_CLOSED;
+				break;
+			}
+			if (k < 0 && errno != EAGAIN && errno != EINTR) {
+				say(r, "cannot read the link: %s", strerror(errno));
+				r->end = END_ERROR;
+				break;
+			}
+			for (ssize_t i = 0; i < k && r->end == END_NONE; i++) {
+				struct mvl_header h;
+				const uint8_t *payload;
+				if (mvl_rx_byte(&r->rx, buf[i], &h, &payload))
+					on_frame(r, &h, payload);
+			}
+			if (k > 0)
+				r->bytes_in += (uint64_t)k;
+		}
+		if (r->qemu > 0) {
+			int st;
+			if (sys_wait(r->qemu, 0, &st) == 0) {
+				r->qemu = -1;
+				r->qemu_status = st;
+				/* what the device sent before it ended is still answered */
+				if (r->end == END_NONE)
+					r->end = END_QEMU;
+			}
+		}
+	}
+}
+
+static void json_doc(struct run *r, double total)
+{
+	struct mvb_buf b = MVB_BUF_INIT;
+	struct json j;
+	struct session *s = &r->ses;
+	char t[64], hex[65];
+	json_doc_begin(&j, &b);
+	json_str(&j, "repo", r->repo_arg);
+	json_str(&j, "link", r->qemu_image ? "qemu" : r->device);
+	if (s->hello_seen) {
+		const struct mvl_hello *h = &s->hello;
+		json_obj(&j, "device");
+		ascii(h->lh_board, sizeof(h->lh_board), t, sizeof(t));
+		json_str(&j, "board", t);
+		ascii(h->lh_app, sizeof(h->lh_app), t, sizeof(t));
+		json_str(&j, "app", t);
+		ascii(h->lh_channel, sizeof(h->lh_channel), t, sizeof(t));
+		json_str(&j, "channel", t);
+		cli_version_str(h->lh_fw_version, t, sizeof(t));
+		json_str(&j, "microvisor", t);
+		snprintf(t, sizeof(t), "%u.%u", (unsigned)(h->lh_abi >> 16), (unsigned)(h->lh_abi & 0xffff));
+		json_str(&j, "abi", t);
+		if (h->lh_app_version) {
+			cli_version_str(h->lh_app_version, t, sizeof(t));
+			json_str(&j, "app_version", t);
+		} else {
+			json_null(&j, "app_version");
+		}
+		int any = 0;
+		for (unsigned i = 0; i < 32; i++)
+			any |= h->lh_image_sha256[i];
+		if (any) {
+			mvb_hex(h->lh_image_sha256, 32, hex);
+			json_str(&j, "image_sha256", hex);
+		} else {
+			json_null(&j, "image_sha256");
+		}
+		const char *st = h->lh_state == MVL_DEV_RUNNING ? "running" : h->lh_state == MVL_DEV_SAFE ? "safe" : h->lh_state == MVL_DEV_INSTALLING ? "installing" : NULL;
+		if (st)
+			json_str(&j, "state", st);
+		else
+			json_int(&j, "state", h->lh_state);
+		json_int(&j, "reason", h->lh_reason);
+		json_int(&j, "counter_floor", h->lh_counter_floor);
+		json_int(&j, "index_version", h->lh_index_version);
+		json_int(&j, "payload_max", h->lh_payload_max);
+		json_end_obj(&j);
+	} else {
+		json_null(&j, "device");
+	}
+	/* before and after: the report's versions; before it, the HELLO's */
+	uint32_t before = s->have_report ? s->report.lp_from_version : s->hello.lh_app_version;
+	uint32_t after = s->have_report && s->report.lp_outcome == MVL_R_INSTALLED ? s->report.lp_to_version : before;
+	if (before) {
+		cli_version_str(before, t, sizeof(t));
+		json_str(&j, "before", t);
+	} else {
+		json_null(&j, "before");
+	}
+	if (after && s->have_report) {
+		cli_version_str(after, t, sizeof(t));
+		json_str(&j, "after", t);
+	} else {
+		json_null(&j, "after");
+	}
+	static const char *const outcome[] = { "installed", "up-to-date", "refused", "failed" };
+	if (s->have_report) {
+		json_str(&j, "outcome", outcome[s->report.lp_outcome <= 3 ? s->report.lp_outcome : 3]);
+		json_int(&j, "reason", s->report.lp_reason);
+		const char *rt = mvb_serve_reason_text(s->report.lp_reason);
+		if (rt && s->report.lp_reason)
+			json_str(&j, "reason_text", rt);
+		else
+			json_null(&j, "reason_text");
+		if (s->report.lp_to_version) {
+			cli_version_str(s->report.lp_to_version, t, sizeof(t));
+			json_str(&j, "offered", t);
+		} else {
+			json_null(&j, "offered");
+		}
+		json_int(&j, "device_bytes", s->report.lp_bytes);
+	} else {
+		json_null(&j, "outcome");
+		json_null(&j, "reason");
+		json_null(&j, "reason_text");
+		json_null(&j, "offered");
+		json_null(&j, "device_bytes");
+	}
+	if (s->update)
+		json_str(&j, "update", s->update == 2 ? "delta" : "full");
+	else
+		json_null(&j, "update");
+	json_arr(&j, "objects");
+	static const char *const kinds[] = { "index", "full", "delta", "bundle" };
+	for (unsigned i = 0; i < s->nobj; i++) {
+		json_obj(&j, NULL);
+		json_str(&j, "path", s->obj[i].name);
+		json_str(&j, "kind", kinds[s->obj[i].kind]);
+		json_int(&j, "size", s->obj[i].total);
+		json_int(&j, "read", s->obj[i].reach);
+		json_int(&j, "bytes", (long long)s->obj[i].bytes);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_int(&j, "bytes", (long long)s->bytes);
+	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? (s->have_report ? s->t_report : now_s()) - s->t0 : 0.0);
+	json_raw(&j, "seconds", t);
+	snprintf(t, sizeof(t), "%.3f", total);
+	json_raw(&j, "total_seconds", t);
+	json_int(&j, "sessions", r->sessions);
+	json_obj(&j, "link_stats");
+	json_int(&j, "bytes_in", (long long)r->bytes_in);
+	json_int(&j, "bytes_out", (long long)r->bytes_out);
+	json_int(&j, "frames_in", r->rx.frames);
+	json_int(&j, "frames_out", (long long)r->frames_out);
+	unsigned dropped = 0;
+	for (unsigned i = 0; i < MVL_RX_KINDS; i++)
+		dropped += r->rx.dropped[i];
+	json_int(&j, "dropped", dropped);
+	json_int(&j, "malformed", r->bad);
+	json_int(&j, "unsupported", r->unsupported);
+	json_end_obj(&j);
+	json_str(&j, "end", end_name[r->end]);
+	if (r->qemu_image) {
+		json_obj(&j, "qemu");
+		if (r->qemu_status >= 0)
+			json_int(&j, "status", r->qemu_status);
+		else
+			json_null(&j, "status");
+		json_end_obj(&j);
+	}
+	json_doc_print(&j);
+}
+
+/* The exit status of a run that got this far. */
+static int exit_status(struct run *r)
+{
+	struct session *s = &r->ses;
+	if (r->end == END_ERROR)
+		return MVB_EXIT_IO;
+	if (!r->once)
+		return r->end == END_INTERRUPTED || r->end == END_TIMEOUT || r->end == END_CLOSED || r->end == END_QEMU
+			       ? MVB_EXIT_OK
+			       : MVB_EXIT_IO;
+	if (r->end != END_REPORT)
+		return MVB_EXIT_IO;
+	switch (s->report.lp_outcome) {
+	case MVL_R_INSTALLED:
+	case MVL_R_UP_TO_DATE:
+		return MVB_EXIT_OK;
+	case MVL_R_REFUSED:
+		return MVB_EXIT_FINDINGS;
+	default:
+		return MVB_EXIT_IO;
+	}
+}
+
+static void summary(struct run *r)
+{
+	unsigned dropped = 0;
+	for (unsigned i = 0; i < MVL_RX_KINDS; i++)
+		dropped += r->rx.dropped[i];
+	if (dropped || r->bad || r->unsupported || r->stray)
+		say(r, "link: %u frames dropped (%u oversize, %u not COBS, %u short, %u bad length, %u other format, %u bad CRC), "
+		       "%u malformed requests, %u not served, %u unasked responses",
+		    dropped, r->rx.dropped[MVL_RX_OVERSIZE], r->rx.dropped[MVL_RX_COBS], r->rx.dropped[MVL_RX_SHORT],
+		    r->rx.dropped[MVL_RX_LENGTH], r->rx.dropped[MVL_RX_VERSION], r->rx.dropped[MVL_RX_CRC], r->bad,
+		    r->unsupported, r->stray);
+	if (r->qemu_status >= 0)
+		say(r, "QEMU ended: the device exited with status %d", r->qemu_status);
+	switch (r->end) {
+	case END_TIMEOUT:
+		if (r->once)
+			cli_error("serve: %s within %lu s (--timeout)",
+				  r->ses.hello_seen ? "the device did not report the end of its update session"
+						    : "the device said nothing (no HELLO)",
+				  r->timeout);
+		else
+			say(r, "served for %lu s (--timeout)", r->timeout);
+		break;
+	case END_CLOSED:
+	case END_QEMU:
+		if (r->once)
+			cli_error("serve: the %s before the device reported the end of its update session",
+				  r->end == END_QEMU ? "device (QEMU) ended" : "link closed");
+		else
+			say(r, "the %s", r->end == END_QEMU ? "device (QEMU) ended" : "link closed");
+		break;
+	case END_INTERRUPTED:
+		if (r->once)
+			cli_error("serve: interrupted before the device reported");
+		break;
+	default:
+		break;
+	}
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
+	unsigned long baud = 115200, timeout = 60;
+	int once = 0, update_now = 0, json = 0;
+	const struct opt opts[] = {
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the update repository the device reads" },
+		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
+		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
+		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
+		{ 0, "qemu", OPT_STRING, &qemu, "FACTORY.elf",
+		  "start QEMU mps2-an505 with this image, its link (UART4) wired here, its console shown" },
+		{ 0, "once", OPT_FLAG, &once, NULL, "end after the device's REPORT; the exit status is its outcome" },
+		{ 0, "update-now", OPT_FLAG, &update_now, NULL, "after the device's HELLO, ask it to look for an update now" },
+		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
+		  "end after this long (default 60; with --once an error; 0 without --once: no limit)" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "json: a summary document on stdout at the end" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = {
+		"serve",
+		"serve --repo DIR|URL (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu FACTORY.elf) [--once] [--update-now] [--timeout SECONDS] [--format text|json]",
+		"Be the other end of a device's link (mvbuild-link(5)): answer its reads of\n"
+		"the update repository, show its log lines and what it reads, and report how\n"
+		"its update session ended.",
+		opts, 0, 0
+	};
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	int baud_given = 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--baud") || !strncmp(argv[i], "--baud=", 7))
+			baud_given = 1;
+	if (!repo || (!device == !qemu)) {
+		cli_error("serve: --repo and one of --device or --qemu are required");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && baud_given) {
+		cli_error("serve: --baud applies to a serial --device, not to --qemu");
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("serve", format, &json)))
+		return rc;
+	if (timeout > 86400 || (once && timeout == 0)) {
+		cli_error("serve: --timeout must be 1..86400 seconds%s", once ? " with --once" : " (0: no limit)");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && !sys_is_file(qemu)) {
+		cli_error("serve: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
+		return MVB_EXIT_IO;
+	}
+	int is_url = !strncmp(repo, "http://", 7) || !strncmp(repo, "https://", 8);
+	if (!is_url && !sys_is_dir(repo)) {
+		cli_error("serve: repository '%s' is no directory (made by 'mvbuild publish')", repo);
+		return MVB_EXIT_IO;
+	}
+
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	r->repo_arg = repo;
+	r->device = device;
+	r->qemu_image = qemu;
+	r->once = once;
+	r->update_now = update_now;
+	r->json = json;
+	r->timeout = timeout;
+	r->dev_out = json ? stderr : stdout;
+	r->fd = r->console_fd = -1;
+	r->qemu = -1;
+	r->qemu_status = -1;
+	r->un_seq = 1;
+	r->tty = isatty(2);
+	mvl_rx_init(&r->rx);
+	mvb_serve_init(&r->core, repo_get, &r->repo);
+	for (unsigned i = 0; i < CACHE_SLOTS; i++)
+		mvb_buf_init(&r->repo.slot[i].data, OBJECT_MAX);
+	if ((rc = store_open(&r->repo.s, repo))) {
+		free(r);
+		return rc;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fflush(stdout);
+
+	r->start = now_s();
+	double deadline = timeout ? r->start + (double)timeout : 0;
+	r->deadline = deadline;
+	rc = qemu ? start_qemu(r, deadline) : open_device(r, baud, baud_given);
+	if (rc)
+		goto out;
+	if (!json)
+		say(r, "serving '%s' on %s%s", repo, qemu ? "QEMU's UART4, image " : device, qemu ? qemu : "");
+	serve_loop(r, deadline);
+	/* what the console printed up to the end */
+	if (r->qemu > 0) {
+		int st;
+		if (sys_wait(r->qemu, 500, &st) == 0) {
+			r->qemu = -1;
+			r->qemu_status = st;
+		}
+	}
+	console_drain(r, r->qemu_status >= 0 ? 200 : 0);
+	live_clear(r);
+	summary(r);
+	rc = exit_status(r);
+	if (json)
+		json_doc(r, now_s() - r->start);
+out:
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->qemu > 0)
+		sys_stop(r->qemu);
+	if (r->console_fd >= 0) {
+		console_drain(r, 0);
+		close(r->console_fd);
+	}
+	qemu_messages(r);
+	repo_forget(&r->repo);
+	store_close(&r->repo.s);
+	free(r->ses.x);
+	free(r);
+	return rc;
+}

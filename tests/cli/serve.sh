@@ -1,0 +1,229 @@
+#!/bin/bash
+# serve.sh - `mvbuild serve` against a simulated device (tests/tools/
+# devsim.c, on the codec the microvisor compiles): an honest update
+# session over TCP, a pseudo-terminal and from an HTTP repository, with
+# the device's bytes compared to the repository's files; the outcomes and
+# their exit statuses; UPDATE_NOW; and hostile devices (bad names, reads
+# past the end, unknown streams, garbage, oversize frames, silence,
+# endless data, a device that does not read, a hang-up), each within its
+# deadline.  Then --qemu with the prebuilt microvisor: its HELLO and log
+# lines arrive on UART4.
+# usage: serve.sh MVBUILD SRCDIR TMPDIR DEVSIM
+set -u
+MVB=$1 SRC=$2 T=$3 SIM=$4
+. "$(dirname "$0")/lib.sh"
+
+NGINX_DIR= SIMPID=
+cleanup() {
+	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null
+	[ -n "$NGINX_DIR" ] && "$SRC/tests/tools/nginx-dav.sh" stop "$NGINX_DIR"
+}
+trap cleanup EXIT
+
+# --- a repository with three releases of the fixture app (deltas between them)
+CC=$FIXTURE_CC LD=$FIXTURE_LD
+APP=$SRC/tests/data/elf/app.yaml API=$SRC/tests/data/elf/mv_api.yaml
+"$MVB" keygen -o "$T/k.pem" >/dev/null || exit 1
+opt=(x -Os -O1 -O2)
+for i in 1 2 3; do
+	$CC ${opt[$i]} $LD -DCALL_MV -DRELEASE=$i -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/r$i.elf" || exit 1
+	"$MVB" bundle "$T/r$i.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --version 1.$i.0 --security-counter $i \
+		-o "$T/r$i.mvb" 2>/dev/null || exit 1
+	"$MVB" publish "$T/r$i.mvb" --repo "$T/repo" --sign "$T/k.pem" >/dev/null 2>&1 || { echo "publish 1.$i.0 failed"; exit 1; }
+done
+R=$T/repo
+FULL=mps2-an505/fixture/objects/$(sha256sum "$T/r3.mvb" | cut -c1-64).mvb
+
+# start_sim ARGS...: devsim listening on a free port ($PORT); its log in $T/sim.log
+start_sim() {
+	rm -f "$T/port" "$T/pty"
+	"$SIM" "$@" --log "$T/sim.log" 2>"$T/sim.err" &
+	SIMPID=$!
+	for _ in $(seq 1500); do [ -s "$T/port" ] || [ -s "$T/pty" ] && break; sleep 0.02; done
+	PORT=$(cat "$T/port" 2>/dev/null) PTY=$(cat "$T/pty" 2>/dev/null)
+	[ -n "$PORT$PTY" ] || echo "FAIL: devsim $* did not start"
+}
+# sim_ok DESCRIPTION: devsim ended with status 0 (every check it makes passed)
+sim_ok() {
+	wait "$SIMPID"
+	local st=$?
+	SIMPID=
+	if [ "$st" = 0 ]; then ok; else bad "$1: devsim exit $st"; sed 's/^/  | /' "$T/sim.err" | head -20; fi
+}
+# within SECONDS DESCRIPTION: the last expect took at most SECONDS
+within() { if [ "$((SECONDS - t0))" -le "$1" ]; then ok; else bad "$2: took $((SECONDS - t0)) s, want <= $1"; fi; }
+
+# --- an honest session, full bundle (a device in safe mode, no app)
+start_sim --port-file "$T/port" --repo "$R" --mode update
+expect 0 "full update" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "full update"
+has err "device: board 'mps2-an505', app 'fixture' not installed, channel 'stable', microvisor 0.1.0 (ABI 1.1)" "the HELLO shown"
+has err "safe mode (reason 0x4001: no app installed" "safe mode and its reason"
+has err "device reads index 'mps2-an505/fixture/stable/index'" "index read"
+has err "device reads full bundle '$FULL'" "full bundle named from the index"
+has err "device has read '$FULL'" "the bundle read to its end"
+has err "device reports: installed 1.3.0 as a full bundle (was none)" "report shown"
+has out "^log| devsim: read [0-9]* bytes$" "device log line, prefixed"
+if grep -q "^log|" "$T/err"; then bad "log lines go to stdout"; else ok; fi
+
+# --- a delta from 1.1.0, JSON
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0
+expect 0 "delta update, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --format json
+sim_ok "delta update"
+has err "^log| devsim: installing" "json: device log on stderr"
+if python3 -c 'import json,sys,os
+d=json.load(open(sys.argv[1])); R=sys.argv[2]
+assert d["schema"]==1 and d["outcome"]=="installed" and d["before"]=="1.1.0" and d["after"]=="1.3.0", d
+assert d["update"]=="delta" and d["end"]=="report" and d["sessions"]==1 and d["reason"]==0
+o=d["objects"]; assert [x["kind"] for x in o]==["index","delta"], o
+for x in o: assert x["size"]==os.path.getsize(os.path.join(R,x["path"])) and x["read"]==x["size"] and x["bytes"]==x["size"], x
+assert d["bytes"]==sum(x["bytes"] for x in o)==d["device_bytes"]
+assert d["device"]["board"]=="mps2-an505" and d["device"]["app_version"]=="1.1.0" and d["device"]["state"]=="running"
+assert d["device"]["image_sha256"]=="ab"*32 and d["device"]["payload_max"]==512
+assert d["link_stats"]["dropped"]==0 and d["link_stats"]["malformed"]==0 and float(d["seconds"])>=0' "$T/out" "$R"; then ok; else bad "delta update json"; sed 's/^/  | /' "$T/out" | head -40; fi
+
+# --- small frames: a device that takes 64-byte payloads reads 56 bytes at a time
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.2.0 --payload-max 64
+expect 0 "update in 56-byte reads" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --format json
+sim_ok "update in 56-byte reads"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["update"]=="delta" and d["before"]=="1.2.0" and d["link_stats"]["frames_in"]>d["bytes"]//56' "$T/out"; then ok; else bad "56-byte reads json"; fi
+
+# --- outcomes and exit statuses
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1
+expect 0 "up to date" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once
+sim_ok "up to date"
+has err "device reports: up to date (1.3.0)" "up to date shown"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --outcome 2 --reason 0x4401
+expect 1 "refused" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once
+sim_ok "refused"
+has err "device reports: refused 1.3.0 (runs 1.1.0): reason 0x4401: app asks for a peripheral the board does not have" "refusal and its reason"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --outcome 3 --reason 7
+expect 3 "device failed" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --format json
+sim_ok "device failed"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["outcome"]=="failed" and d["reason"]==7 and d["reason_text"] is None' "$T/out"; then ok; else bad "failed json"; fi
+
+# --- UPDATE_NOW after the HELLO: accepted, declined; never unasked
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1 --update-now accept
+expect 0 "update now, accepted" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --update-now
+sim_ok "update now, accepted"
+has err "UPDATE_NOW accepted" "accepted shown"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1 --update-now decline
+expect 0 "update now, declined" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --update-now
+sim_ok "update now, declined"
+has err "declined UPDATE_NOW: error 5 (an update session runs already)" "declined shown"
+
+# --- a serial port: a pseudo-terminal, opened raw at a baud rate
+start_sim --pty-file "$T/pty" --repo "$R" --mode update --have 1.1.0
+expect 0 "serial port" -- "$MVB" serve --repo "$R" --device "$PTY" --baud 921600 --once --timeout 30
+sim_ok "serial port"
+has err "device reports: installed 1.3.0 as a delta (was 1.1.0)" "serial: delta installed"
+
+# --- hostile devices: every answer checked by devsim; serve stays up
+start_sim --port-file "$T/port" --repo "$R" --mode names
+expect 3 "bad names" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "bad names"
+has err "device read '../etc/passwd' at 0 (16 bytes): answered error 4 (malformed request)" "../etc/passwd refused"
+has err "answered error 1 (no such object)" "not found"
+start_sim --port-file "$T/port" --repo "$R" --mode range
+expect 0 "reads at and past the end" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "reads at and past the end"
+has err "answered error 2 (offset past the end)" "past the end"
+start_sim --port-file "$T/port" --repo "$R" --mode unknown
+expect 1 "unknown streams and types" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "unknown streams and types"
+if python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["link_stats"]; assert s["unsupported"]==8 and s["malformed"]==7, s' "$T/out"; then ok; else bad "unknown: counts"; fi
+has err "device sent a request this end does not serve (stream 4, type 1): answered error 5" "unsupported shown"
+has err "ignored a response to nothing asked" "stray response shown"
+start_sim --port-file "$T/port" --repo "$R" --mode garbage
+expect 0 "garbage" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "garbage"
+if python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["link_stats"]; assert s["dropped"]>=3 and s["malformed"]==0, s' "$T/out"; then ok; else bad "garbage: counts"; fi
+start_sim --port-file "$T/port" --repo "$R" --mode lines
+expect 0 "log lines" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "log lines"
+has out "^log| plain line$" "plain line"
+has out "^log| (3 lines lost before this one)$" "lost lines said"
+has out "^log| bell? escape?\[31m red$" "control bytes replaced"
+has out "^log| LLLLLLLLLL" "a 504-byte line"
+if grep -q $'\033' "$T/out"; then bad "an escape byte reached the terminal"; else ok; fi
+
+# --- deadlines: each run ends within its --timeout, status 3
+for mode in silence mute flood noread; do
+	start_sim --port-file "$T/port" --repo "$R" --mode $mode
+	t0=$SECONDS
+	expect 3 "$mode" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 3
+	within 6 "$mode: --timeout 3"
+	sim_ok "$mode: devsim saw the hang-up"
+done
+has err "did not report the end of its update session within 3 s" "timeout said"
+start_sim --port-file "$T/port" --repo "$R" --mode mute
+expect 3 "mute" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 2
+sim_ok "mute"
+has err "the device said nothing (no HELLO) within 2 s" "silence said"
+start_sim --port-file "$T/port" --repo "$R" --mode close
+expect 3 "hang-up" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "hang-up"
+has err "the link closed before the device reported" "hang-up said"
+# without --once a closed link is the end of serving, not an error
+start_sim --port-file "$T/port" --repo "$R" --mode close
+expect 0 "hang-up without --once" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --timeout 0 --format json
+sim_ok "hang-up without --once"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["end"]=="closed" and d["outcome"] is None and d["objects"][0]["read"]==100' "$T/out"; then ok; else bad "closed json"; fi
+
+# --- the repository over HTTP (nginx), read through the same store code as fetch
+N=$T/nginx
+if HPORT=$("$SRC/tests/tools/nginx-dav.sh" start "$N"); then
+	NGINX_DIR=$N
+	cp -r "$R" "$N/root/repo"
+	start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0
+	expect 0 "http repository" -- "$MVB" serve --repo "http://127.0.0.1:$HPORT/repo" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+	sim_ok "http repository"
+	has err "installed 1.3.0 as a delta" "http: delta installed"
+	rm -f "$N/root/repo/$FULL"
+	start_sim --port-file "$T/port" --repo "$R" --mode update
+	expect 3 "http: object missing" -- "$MVB" serve --repo "http://127.0.0.1:$HPORT/repo" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+	wait "$SIMPID"; SIMPID=
+	has err "answered error 1 (no such object)" "http: missing object is error 1"
+else
+	bad "no nginx for the HTTP repository"
+fi
+# a repository that cannot be read (the object is a directory: as root
+# too): error 3 to the device
+cp -r "$R" "$T/broken"
+rm "$T/broken/$FULL" && mkdir "$T/broken/$FULL"
+start_sim --port-file "$T/port" --repo "$T/broken" --mode update
+expect 3 "unreadable repository" -- "$MVB" serve --repo "$T/broken" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+wait "$SIMPID"; SIMPID=
+has err "answered error 3 (repository failure)" "repository failure"
+has err "cannot read '.*$FULL'" "the store says why"
+
+# --- usage
+expect 2 "no link" -- "$MVB" serve --repo "$R"
+expect 2 "two links" -- "$MVB" serve --repo "$R" --device tcp:127.0.0.1:1 --qemu x.elf
+expect 2 "bad device" -- "$MVB" serve --repo "$R" --device ttyUSB0
+has err "bad --device 'ttyUSB0'" "bad device said"
+expect 2 "bad port" -- "$MVB" serve --repo "$R" --device tcp:127.0.0.1:99999
+expect 2 "baud on tcp" -- "$MVB" serve --repo "$R" --device tcp:127.0.0.1:1 --baud 9600
+expect 2 "odd baud" -- "$MVB" serve --repo "$R" --device /dev/null --baud 12345
+expect 2 "once without time" -- "$MVB" serve --repo "$R" --device tcp:127.0.0.1:1 --once --timeout 0
+expect 3 "no repository" -- "$MVB" serve --repo "$T/none" --device tcp:127.0.0.1:1
+expect 3 "not a serial port" -- "$MVB" serve --repo "$R" --device /dev/null
+has err "is not a serial port" "not a tty said"
+expect 3 "nobody listening" -- "$MVB" serve --repo "$R" --device tcp:127.0.0.1:1 --once
+expect 3 "no image" -- "$MVB" serve --repo "$R" --qemu "$T/none.elf"
+expect 0 "help" -- "$MVB" serve --help
+has out "usage: mvbuild serve --repo" "help"
+
+# --- QEMU: the prebuilt microvisor with the fixture app says HELLO and
+# mirrors its console on UART4 (no update client yet: no session, so no --once)
+"$MVB" bundle "$T/r1.elf" --app "$APP" --api "$API" --factory -o "$T/factory.elf" 2>/dev/null || exit 1
+expect 0 "qemu" -- "$MVB" serve --repo "$R" --qemu "$T/factory.elf" --timeout 5 --format json
+has err "^console| mv: microvisor" "console lines prefixed"
+has err "^log| mv: entering app" "log lines over the link"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["device"]
+assert d["link"]=="qemu" and d["end"]=="timeout" and d["sessions"]>=1 and d["qemu"]["status"] is None, d
+assert v["board"]=="mps2-an505" and v["app"]=="fixture" and v["app_version"]=="1.2.3" and v["state"]=="running" and v["payload_max"]==512, v
+assert d["link_stats"]["dropped"]==0 and d["outcome"] is None' "$T/out"; then ok; else bad "qemu json"; sed 's/^/  | /' "$T/out" | head -40; fi
+
+echo "serve: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
