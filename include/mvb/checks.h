@@ -106,6 +106,8 @@
 	X(BUNDLE_CHUNK_HASH, "bundle-chunk-hash", ERROR, "a payload chunk does not match its signed hash") \
 	X(BUNDLE_DECODE, "bundle-decode", ERROR, "a layer's encoded stream does not decode to its stated size") \
 	X(BUNDLE_IMAGE_HASH, "bundle-image-hash", ERROR, "a decoded layer does not match its signed SHA-256") \
+	X(KEY_FORMAT, "key-format", ERROR, "a key file is not a P-256 key mvbuild can use, or its passphrase is wrong") \
+	X(SIGN_FULL, "sign-full", ERROR, "the bundle already holds the most signatures the format allows, by other keys") \
 	X(BUNDLE_SIGNATURE, "bundle-signature", ERROR, "a signature by a trusted key does not verify") \
 	X(BUNDLE_UNSIGNED, "bundle-unsigned", ERROR, "no signature by any trusted key") \
 	X(BUNDLE_BOARD, "bundle-board", ERROR, "the bundle is for another board") \
@@ -116,6 +118,7 @@
 	/* images read back (factory images for flash) */ \
 	X(IMAGE_FORMAT, "image-format", ERROR, "a file to flash is neither a bundle, an ELF file nor Intel HEX") \
 	X(IMAGE_LIMIT, "image-limit", ERROR, "an image has more separate pieces, or spans more bytes, than mvbuild handles") \
+	X(RUN_STATUS, "run-status", ERROR, "the device ended its run under QEMU with a status other than 0") \
 	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address") \
 	/* delta patches */ \
 	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \

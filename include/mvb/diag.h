@@ -71,6 +71,11 @@ int mvb_vreport(struct mvb_diags *d, const struct mvb_loc *loc, enum mvb_check c
 int mvb_report_at(struct mvb_diags *d, const char *file, uint64_t offset, enum mvb_check c, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Moves every finding of from to the end of to, in order; from is left
+ * empty and may be reused.  MVB_ENOMEM (to->oom set) when to cannot grow:
+ * from is released then. */
+int mvb_diags_move(struct mvb_diags *to, struct mvb_diags *from);
+
 /* Number of findings with the given check id (tests use this). */
 size_t mvb_diags_count(const struct mvb_diags *d, enum mvb_check c);
 /* First finding with the id, or NULL. */

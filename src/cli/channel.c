@@ -74,18 +74,9 @@ int channel_load_index(struct store *s, const char *dir, struct mvb_repo_index *
 	snprintf(rel, sizeof(rel), "%s/index", dir);
 	snprintf(label, ln, "%s/%s", s->base, rel);
 	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, raw);
+	if (rc == MVB_EXIT_FINDINGS) /* endless data: cut off at the largest index */
+		cli_report_file(d, label, MVB_CK_REPO_LAYOUT, "longer than the largest index the format allows; cut off and refused");
 	if (rc)
 		return rc;
 	return mvb_repo_parse(x, label, raw->data, raw->len, d) ? MVB_EXIT_FINDINGS : 0;
-}
-
-/* As load_index, the findings rendered on standard error. */
-int channel_load_index_text(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw,
-			   char *label, size_t ln)
-{
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	int rc = channel_load_index(s, dir, x, raw, label, ln, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
-	return rc;
 }

@@ -33,8 +33,5 @@ int channel_check_names(const char *cmd, const char *board, const char *app, con
  * bytes (signatures cover them). */
 int channel_load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
 		       size_t ln, struct mvb_diags *d);
-/* As channel_load_index, the findings rendered on standard error. */
-int channel_load_index_text(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw,
-			    char *label, size_t ln);
 
 #endif

@@ -11,7 +11,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int boards_list(int json)
+static int boards_list(struct cli_run *r)
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/boards", sys_data_dir());
@@ -30,40 +30,32 @@ static int boards_list(int json)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
-	struct mvb_diags all = MVB_DIAGS_INIT; /* of the manifests left out (JSON) */
-	if (json) {
-		json_doc_begin(&j, &b);
-		json_arr(&j, "boards");
-	}
+	/* the findings are those of manifests left out */
+	struct json *j = r->json ? cli_doc(r) : NULL;
+	if (j)
+		json_arr(j, "boards");
 	int status = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct mvb_board bd;
 		struct mvb_diags dg = MVB_DIAGS_INIT;
-		int rc = cli_load_board(names[i], &bd, json ? &all : &dg);
+		int rc = cli_load_board(names[i], &bd, &dg);
+		cli_take(r, &dg);
 		if (rc) {
-			cli_render_diags(stderr, &dg);
 			status = rc;
-		} else if (json) {
-			json_obj(&j, NULL);
-			json_str(&j, "name", bd.name);
-			json_str(&j, "description", bd.description);
-			json_str(&j, "qemu_machine", bd.qemu_machine[0] ? bd.qemu_machine : NULL);
-			json_end_obj(&j);
+		} else if (j) {
+			json_obj(j, NULL);
+			json_str(j, "name", bd.name);
+			json_str(j, "description", bd.description);
+			json_str(j, "qemu_machine", bd.qemu_machine[0] ? bd.qemu_machine : NULL);
+			json_end_obj(j);
 		} else {
 			printf("%-12s %s\n", bd.name, bd.description);
 		}
 		mvb_board_release(&bd);
-		mvb_diags_release(&dg);
 		free(names[i]);
 	}
-	if (json) {
-		json_end_arr(&j);
-		json_diags(&j, &all);
-		json_doc_print(&j);
-	}
-	mvb_diags_release(&all);
+	if (j)
+		json_end_arr(j);
 	return status;
 }
 
@@ -178,7 +170,7 @@ static void show_json(struct json *j, const struct mvb_board *b)
 	json_str(j, "qemu_machine", b->qemu_machine[0] ? b->qemu_machine : NULL);
 }
 
-int cmd_boards(int argc, char **argv)
+int cmd_boards(struct cli_run *r, int argc, char **argv)
 {
 	const char *format = "text";
 	const struct opt opts[] = {
@@ -193,69 +185,51 @@ int cmd_boards(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json;
-	if ((rc = cli_format("boards", format, &json)))
+	if ((rc = cli_format("boards", format, &r->json)))
 		return rc;
 	const char *sub = npos ? pos[0] : "list";
 	if (!strcmp(sub, "list") && npos <= 1)
-		return boards_list(json);
+		return boards_list(r);
 	int show = !strcmp(sub, "show");
 	if ((show && npos == 2) || (!strcmp(sub, "check") && npos >= 2)) {
-		/* JSON: one document; show's members are the board's, check's a
-		 * "manifests" array with each one's findings */
+		/* JSON: show's members are the board's; check's a "manifests"
+		 * array with each one's findings (the document's are them all) */
 		int status = 0;
-		unsigned errors = 0, warnings = 0;
-		struct mvb_buf buf;
-		struct json j;
-		if (json) {
-			json_doc_begin(&j, &buf);
-			if (!show)
-				json_arr(&j, "manifests");
-		}
+		struct json *j = r->json ? cli_doc(r) : NULL;
+		if (j && !show)
+			json_arr(j, "manifests");
 		for (int i = 1; i < npos; i++) {
 			struct mvb_board b;
 			struct mvb_diags d = MVB_DIAGS_INIT;
 			mvb_board_init(&b);
 			rc = cli_load_board(pos[i], &b, &d);
-			if (json && rc && rc != MVB_EXIT_FINDINGS) {
-				cli_render_diags(stderr, &d); /* not read: no document */
-			} else if (json && show) {
+			if (j && show) {
 				if (!rc)
-					show_json(&j, &b);
+					show_json(j, &b);
 				else
-					json_null(&j, "name");
-				json_diags(&j, &d);
-			} else if (json) {
-				json_obj(&j, NULL);
-				json_str(&j, "file", pos[i]);
-				json_str(&j, "board", rc ? NULL : b.name);
-				json_bool(&j, "valid", !rc);
-				json_diags(&j, &d);
-				json_end_obj(&j);
-			} else {
-				cli_render_diags(rc ? stderr : stdout, &d);
-				if (!rc && show)
-					show_text(&b);
-				else if (!rc)
-					printf("%s: board '%s' is valid\n", pos[i], b.name);
+					json_null(j, "name");
+			} else if (j && (!rc || rc == MVB_EXIT_FINDINGS)) {
+				json_obj(j, NULL);
+				json_str(j, "file", pos[i]);
+				json_str(j, "board", rc ? NULL : b.name);
+				json_bool(j, "valid", !rc);
+				json_diags(j, &d);
+				json_end_obj(j);
 			}
-			errors += d.errors;
-			warnings += d.warnings;
+			/* a valid manifest's warnings are part of its report */
+			r->diag_out = rc ? stderr : stdout;
+			cli_take(r, &d);
+			cli_show(r);
+			if (!j && !rc && show)
+				show_text(&b);
+			else if (!j && !rc)
+				printf("%s: board '%s' is valid\n", pos[i], b.name);
 			if (rc > status)
 				status = rc;
 			mvb_board_release(&b);
-			mvb_diags_release(&d);
 		}
-		if (json && !(show && status > MVB_EXIT_FINDINGS)) {
-			if (!show) {
-				json_end_arr(&j);
-				json_int(&j, "errors", errors);
-				json_int(&j, "warnings", warnings);
-			}
-			json_doc_print(&j);
-		} else if (json) {
-			mvb_buf_release(&buf);
-		}
+		if (j && !show)
+			json_end_arr(j);
 		return status;
 	}
 	cli_error("boards: usage: mvbuild %s", spec.synopsis);

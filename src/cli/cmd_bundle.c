@@ -27,47 +27,44 @@ struct bundle_result {
 	size_t mv_bytes, app_bytes;
 };
 
-static void bundle_json(const struct bundle_result *res, const struct mvb_diags *d)
+static void bundle_json(struct cli_run *run, const struct bundle_result *res)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
+	struct json *j = cli_doc(run);
 	char hex[65];
-	json_doc_begin(&j, &b);
-	json_bool(&j, "ok", res->data != NULL && !d->errors);
-	json_str(&j, "kind", res->kind);
+	json_bool(j, "ok", res->data != NULL && !run->diags.errors);
+	json_str(j, "kind", res->kind);
 	if (res->data) {
 		uint8_t h[32];
-		json_str(&j, "output", res->out);
-		json_int(&j, "size", (long long)res->len);
+		json_str(j, "output", res->out);
+		json_int(j, "size", (long long)res->len);
 		mvb_sha256(res->data, res->len, h);
 		mvb_hex(h, 32, hex);
-		json_str(&j, "sha256", hex);
+		json_str(j, "sha256", hex);
 		if (!res->v) { /* factory: the bytes of each part */
-			json_int(&j, "microvisor_bytes", (long long)res->mv_bytes);
-			json_int(&j, "app_header_bytes", MVB_APPHDR_SIZE);
-			json_int(&j, "app_bytes", (long long)res->app_bytes);
+			json_int(j, "microvisor_bytes", (long long)res->mv_bytes);
+			json_int(j, "app_header_bytes", MVB_APPHDR_SIZE);
+			json_int(j, "app_bytes", (long long)res->app_bytes);
 		} else {
-			json_bool(&j, "signed", res->signer != NULL);
+			json_bool(j, "signed", res->signer != NULL);
 			if (res->signer) {
 				uint8_t id[8];
 				mvb_key_id(res->signer, id);
 				mvb_hex(id, 8, hex);
-				json_str(&j, "key_id", hex);
+				json_str(j, "key_id", hex);
 			} else {
-				json_null(&j, "key_id");
+				json_null(j, "key_id");
 			}
-			cli_json_bundle(&j, res->v);
+			cli_json_bundle(j, res->v);
 		}
 	} else {
-		json_null(&j, "output");
+		json_null(j, "output");
 	}
-	json_diags(&j, d);
-	json_doc_print(&j);
 }
 
 /* The update bundle: microvisor and app layers, signed when a key is given. */
-static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const struct mvb_buf *app_image,
-			const struct mvb_key *signer, const char *out, const struct mvb_bundle_view *base, int json)
+static int write_bundle(struct cli_run *run, struct check_run *r, const char *mvpath, const struct mvb_elf *mve,
+			const struct mvb_buf *app_image, const struct mvb_key *signer, const char *out,
+			const struct mvb_bundle_view *base)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
@@ -99,7 +96,10 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 	uint32_t mvbase = 0;
 	int rc = 0;
 	if (mvb_elf_flat(mve, 16u << 20, &mvbase, &mvimg)) {
-		cli_error("bundle: the microvisor image spans more than 16 MiB");
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		cli_report_file(&d, mvpath, MVB_CK_IMAGE_LIMIT,
+				"the microvisor image spans more than 16 MiB");
+		cli_take(run, &d);
 		rc = MVB_EXIT_FINDINGS;
 		goto done;
 	}
@@ -107,8 +107,7 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 		struct mvb_diags d = MVB_DIAGS_INIT;
 		if (mvb_delta_board_page(&r->board, &s.delta_page_size, &d))
 			rc = MVB_EXIT_FINDINGS;
-		cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
+		cli_take(run, &d);
 		if (rc)
 			goto done;
 	}
@@ -143,7 +142,7 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 	if (!(rc = cli_write(out, final->data, final->len, 0644))) {
 		if (base)
 			cli_note_layers(&rep, out);
-		if (json) {
+		if (run->json) {
 			struct mvb_bundle_view fv;
 			struct mvb_diags d = MVB_DIAGS_INIT;
 			if (mvb_bundle_parse(&fv, out, final->data, final->len, &d))
@@ -151,7 +150,7 @@ static int write_bundle(struct check_run *r, const struct mvb_elf *mve, const st
 			mvb_diags_release(&d);
 			struct bundle_result res = { out, "bundle", final->data, final->len, &fv, signer, mvimg.len,
 						     app_image->len };
-			bundle_json(&res, &r->diags);
+			bundle_json(run, &res);
 		} else {
 			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s\n", out,
 				final->len, mvimg.len, app_image->len, signer ? "signed" : "unsigned");
@@ -164,11 +163,11 @@ done:
 	return rc;
 }
 
-int cmd_bundle(int argc, char **argv)
+int cmd_bundle(struct cli_run *run, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
 		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL;
-	int factory = 0, unsigned_ = 0, json = 0;
+	int factory = 0, unsigned_ = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "board name or manifest path (default mps2-an505)" },
@@ -220,9 +219,9 @@ int cmd_bundle(int argc, char **argv)
 			cli_error("bundle: --serial may hold printable characters only, no spaces");
 			return MVB_EXIT_USAGE;
 		}
-	if ((rc = cli_format("bundle", format, &json)))
+	if ((rc = cli_format("bundle", format, &run->json)))
 		return rc;
-	if (json && !strcmp(out, "-")) {
+	if (run->json && !strcmp(out, "-")) {
 		cli_error("bundle: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
@@ -232,7 +231,7 @@ int cmd_bundle(int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	struct mvb_key *signer = NULL;
-	if (key && (rc = cli_load_signing_key(key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &signer)))
+	if (key && (rc = cli_load_signing_key(run, key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &signer)))
 		return rc;
 	const char *ext = ext_of(out);
 	if (factory && strcmp(ext, "elf") && strcmp(ext, "hex") && strcmp(ext, "bin")) {
@@ -241,26 +240,25 @@ int cmd_bundle(int argc, char **argv)
 	}
 	struct check_run r;
 	rc = check_run_exec(&r, pos[0], board, app, api);
-	if (rc >= 0 || r.diags.errors) {
+	cli_take(run, &r.diags); /* with no error, warnings (with json, in its findings) */
+	if (rc >= 0 || run->diags.errors) {
 		mvb_key_free(signer);
-		if (json && (rc < 0 || rc == MVB_EXIT_FINDINGS)) {
+		if (run->json && (rc < 0 || rc == MVB_EXIT_FINDINGS)) {
 			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0 };
-			bundle_json(&res, &r.diags);
-			rc = MVB_EXIT_FINDINGS;
+			bundle_json(run, &res);
 			check_run_release(&r);
-			return rc;
+			return MVB_EXIT_FINDINGS;
 		}
-		cli_render_diags(stderr, &r.diags);
+		cli_show(run);
 		if (rc < 0) {
 			cli_error("bundle: '%s' has %u error%s; fix them first ('mvbuild check' lists them)", pos[0],
-				  r.diags.errors, r.diags.errors == 1 ? "" : "s");
+				  run->diags.errors, run->diags.errors == 1 ? "" : "s");
 			rc = MVB_EXIT_FINDINGS;
 		}
 		check_run_release(&r);
 		return rc;
 	}
-	if (!json)
-		cli_render_diags(stderr, &r.diags); /* warnings; with json, in its findings */
+	cli_show(run);
 
 	char mvpath[PATH_MAX];
 	if (mv)
@@ -276,8 +274,7 @@ int cmd_bundle(int argc, char **argv)
 	if ((rc = cli_read(mvpath, &mvdata, &mvlen)))
 		goto out;
 	if ((rc = mvb_elf_parse(&mve, mvpath, mvdata, mvlen, &d2))) {
-		cli_render_diags(stderr, &d2);
-		rc = MVB_EXIT_FINDINGS;
+		rc = cli_status(run, rc);
 		goto out;
 	}
 	if (mvb_app_image(&r.elf, &r.board, &image)) {
@@ -298,9 +295,9 @@ int cmd_bundle(int argc, char **argv)
 		unsigned char *bdata = NULL;
 		size_t blen;
 		struct mvb_bundle_view bv;
-		if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv)))
+		if (base && (rc = cli_load_bundle(run, base, &bdata, &blen, &bv)))
 			goto out;
-		rc = write_bundle(&r, &mve, &image, signer, out, base ? &bv : NULL, json);
+		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL);
 		free(bdata);
 		goto out;
 	}
@@ -325,7 +322,7 @@ int cmd_bundle(int argc, char **argv)
 			goto out;
 		}
 		struct mvb_key *keys[CLI_MAX_KEYS];
-		if ((rc = cli_load_public_keys("bundle", trust, keys, &nanchors)))
+		if ((rc = cli_load_public_keys(run, trust, keys, &nanchors)))
 			goto out;
 		uint8_t ids[CLI_MAX_KEYS][8], points[CLI_MAX_KEYS][64];
 		int bad = nanchors > MVB_PROV_ANCHORS_MAX;
@@ -351,12 +348,11 @@ int cmd_bundle(int argc, char **argv)
 	rc |= mvb_image_add(&img, mvb_partition_base(&r.board, hp), hbytes, sizeof(hbytes), "app header");
 	rc |= mvb_image_add(&img, mvb_partition_ns_base(&r.board, fp), image.data, (uint32_t)image.len, "app");
 	if (rc) {
-		cli_error("bundle: too many segments");
+		cli_report_file(&d2, mvpath, MVB_CK_IMAGE_LIMIT, "the factory image has too many separate pieces");
 		rc = MVB_EXIT_FINDINGS;
 		goto out;
 	}
 	if (mvb_image_check(&img, &r.board, &d2)) {
-		cli_render_diags(stderr, &d2);
 		rc = MVB_EXIT_FINDINGS;
 		goto out;
 	}
@@ -365,7 +361,6 @@ int cmd_bundle(int argc, char **argv)
 	else if (!strcmp(ext, "hex"))
 		rc = mvb_image_write_ihex(&img, &file);
 	else if (mvb_image_write_bin(&img, &r.board, &file, &d2)) {
-		cli_render_diags(stderr, &d2);
 		rc = MVB_EXIT_FINDINGS;
 		goto out;
 	}
@@ -378,9 +373,9 @@ int cmd_bundle(int argc, char **argv)
 		size_t mvbytes = 0;
 		for (size_t i = 0; i < mve.nseg; i++)
 			mvbytes += mve.seg[i].filesz;
-		if (json) {
+		if (run->json) {
 			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len };
-			bundle_json(&res, &r.diags);
+			bundle_json(run, &res);
 		} else {
 			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B", out, mvbytes,
 				MVB_APPHDR_SIZE, image.len);
@@ -391,11 +386,11 @@ int cmd_bundle(int argc, char **argv)
 		}
 	}
 out:
+	cli_take(run, &d2);
 	mvb_elf_release(&mve);
 	free(mvdata);
 	mvb_buf_release(&image);
 	mvb_buf_release(&file);
-	mvb_diags_release(&d2);
 	check_run_release(&r);
 	mvb_key_free(signer);
 	return rc;

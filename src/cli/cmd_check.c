@@ -78,9 +78,10 @@ int check_run_exec(struct check_run *r, const char *elf, const char *board, cons
 	return -1;
 }
 
-static void render_text(const struct check_run *r)
+/* The summary that follows the findings. */
+static void render_text(struct cli_run *run, const struct check_run *r)
 {
-	cli_render_diags(stdout, &r->diags);
+	cli_show(run);
 	const struct check_run *x = r;
 	printf("%s: ", x->elf_path);
 	if (x->have_app)
@@ -115,78 +116,71 @@ static void render_text(const struct check_run *r)
 		printf("%s (needs ABI >= %u.%u; firmware has %u.%u)\n", x->out.ncalls ? "" : " none",
 		       x->out.min_abi >> 16, x->out.min_abi & 0xffff, x->api.abi >> 16, x->api.abi & 0xffff);
 	}
-	printf("check: %u error%s, %u warning%s\n", x->diags.errors, x->diags.errors == 1 ? "" : "s",
-	       x->diags.warnings, x->diags.warnings == 1 ? "" : "s");
+	printf("check: %u error%s, %u warning%s\n", run->diags.errors, run->diags.errors == 1 ? "" : "s",
+	       run->diags.warnings, run->diags.warnings == 1 ? "" : "s");
 }
 
-static void render_json(const struct check_run *r, int ran)
+static void render_json(struct cli_run *run, const struct check_run *r, int ran)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
-	json_begin(&j, &b);
-	json_obj(&j, NULL);
-	json_int(&j, "schema", 1);
-	json_str(&j, "file", r->elf_path);
-	json_str(&j, "board", r->board.name[0] ? r->board.name : NULL);
+	struct json *j = cli_doc(run);
+	json_str(j, "file", r->elf_path);
+	json_str(j, "board", r->board.name[0] ? r->board.name : NULL);
 	if (r->have_app) {
 		char v[32];
 		snprintf(v, sizeof(v), "%u.%u.%u", r->app.major, r->app.minor, r->app.patch);
-		json_obj(&j, "app");
-		json_str(&j, "name", r->app.name);
-		json_str(&j, "version", v);
-		json_str(&j, "manifest", r->app_file);
-		json_end_obj(&j);
+		json_obj(j, "app");
+		json_str(j, "name", r->app.name);
+		json_str(j, "version", v);
+		json_str(j, "manifest", r->app_file);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "app");
+		json_null(j, "app");
 	}
-	json_bool(&j, "checked", ran);
-	json_diags(&j, &r->diags);
-	json_arr(&j, "partitions");
+	json_bool(j, "checked", ran);
+	cli_doc_findings(run);
+	json_arr(j, "partitions");
 	for (int i = 0; ran && i < 2; i++) {
 		const struct mvb_usage *u = &r->out.usage[i];
-		json_obj(&j, NULL);
-		json_str(&j, "name", u->partition);
-		json_hex(&j, "base", u->base);
-		json_int(&j, "size", u->size);
-		json_int(&j, "used", u->used);
+		json_obj(j, NULL);
+		json_str(j, "name", u->partition);
+		json_hex(j, "base", u->base);
+		json_int(j, "size", u->size);
+		json_int(j, "used", u->used);
 		char pct[16];
 		snprintf(pct, sizeof(pct), "%.1f", u->size ? 100.0 * u->used / u->size : 0.0);
-		json_raw(&j, "percent", pct);
-		json_end_obj(&j);
+		json_raw(j, "percent", pct);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_arr(&j, "peripherals");
+	json_end_arr(j);
+	json_arr(j, "peripherals");
 	for (size_t i = 0; ran && i < r->board.nper; i++)
 		if (r->out.grant.periph_mask[i / 32] & (1u << (i % 32)))
-			json_str(&j, NULL, r->board.per[i].name);
-	json_end_arr(&j);
-	json_arr(&j, "irqs");
+			json_str(j, NULL, r->board.per[i].name);
+	json_end_arr(j);
+	json_arr(j, "irqs");
 	for (unsigned i = 0; ran && i < 256; i++)
 		if (r->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
-			json_int(&j, NULL, i);
-	json_end_arr(&j);
-	json_int(&j, "watchdog_ms", ran && r->have_app ? r->app.watchdog_ms : 0);
+			json_int(j, NULL, i);
+	json_end_arr(j);
+	json_int(j, "watchdog_ms", ran && r->have_app ? r->app.watchdog_ms : 0);
 	if (ran && r->have_api) {
 		char v[16];
-		json_obj(&j, "microvisor");
+		json_obj(j, "microvisor");
 		snprintf(v, sizeof(v), "%u.%u", r->api.abi >> 16, r->api.abi & 0xffff);
-		json_str(&j, "firmware_abi", v);
+		json_str(j, "firmware_abi", v);
 		snprintf(v, sizeof(v), "%u.%u", r->out.min_abi >> 16, r->out.min_abi & 0xffff);
-		json_str(&j, "min_abi", v);
-		json_arr(&j, "calls");
+		json_str(j, "min_abi", v);
+		json_arr(j, "calls");
 		for (unsigned i = 0; i < r->out.ncalls; i++)
-			json_str(&j, NULL, r->out.calls[i]);
-		json_end_arr(&j);
-		json_end_obj(&j);
+			json_str(j, NULL, r->out.calls[i]);
+		json_end_arr(j);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "microvisor");
+		json_null(j, "microvisor");
 	}
-	json_end_obj(&j);
-	fwrite(b.data, 1, b.len, stdout);
-	mvb_buf_release(&b);
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(struct cli_run *run, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *format = "text", *api = NULL;
 	int werror = 0;
@@ -207,23 +201,22 @@ int cmd_check(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json;
-	if ((rc = cli_format("check", format, &json)))
+	if ((rc = cli_format("check", format, &run->json)))
 		return rc;
+	run->diag_out = stdout; /* the report: findings, then the summary */
 	struct check_run r;
 	rc = check_run_exec(&r, pos[0], board, app, api);
+	cli_take(run, &r.diags);
 	if (rc >= 0 && rc != MVB_EXIT_FINDINGS) {
 		check_run_release(&r);
 		return rc;
 	}
 	int ran = rc < 0;
-	if (json)
-		render_json(&r, ran);
+	if (run->json)
+		render_json(run, &r, ran);
 	else if (ran)
-		render_text(&r);
-	else
-		cli_render_diags(stdout, &r.diags);
-	int status = (r.diags.errors || !ran || (werror && r.diags.warnings)) ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
+		render_text(run, &r);
+	int status = (run->diags.errors || !ran || (werror && run->diags.warnings)) ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
 	check_run_release(&r);
 	return status;
 }

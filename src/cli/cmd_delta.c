@@ -5,12 +5,12 @@
 #include "mvb/delta.h"
 #include "mvb/status.h"
 
-int cmd_delta(int argc, char **argv)
+int cmd_delta(struct cli_run *r, int argc, char **argv)
 {
 	const char *out = NULL;
 	unsigned long page = MVB_DELTA_PAGE_DEFAULT;
 	const char *base_s = NULL, *format = "text";
-	int plain = 0, quiet = 0, json;
+	int plain = 0, quiet = 0;
 	const struct opt opts[] = {
 		{ 'o', "output", OPT_STRING, &out, "PATCH", "write the patch to PATCH ('-': standard output)" },
 		{ 0, "page-size", OPT_UINT, &page, "N", "flash erase page of the device, a power of two 256-65536 (4096)" },
@@ -32,9 +32,9 @@ int cmd_delta(int argc, char **argv)
 		cli_error("delta: -o PATCH is required");
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("delta", format, &json)))
+	if ((rc = cli_format("delta", format, &r->json)))
 		return rc;
-	if (json && !strcmp(out, "-")) {
+	if (r->json && !strcmp(out, "-")) {
 		cli_error("delta: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
@@ -63,34 +63,34 @@ int cmd_delta(int argc, char **argv)
 	struct mvb_delta_stats st;
 	rc = mvb_delta_encode(a, al, b, bl, &o, &p, &st);
 	if (rc == MVB_EINPUT) {
-		cli_error("delta: '%s' is empty, or the images need more pages of %lu bytes than the device patcher holds",
-			  pos[1], page);
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		char msg[160];
+		snprintf(msg, sizeof(msg), "empty, or the images need more pages of %lu bytes than the device patcher holds",
+			 page);
+		cli_report_file(&d, pos[1], MVB_CK_DELTA_LIMIT, msg);
+		cli_take(r, &d);
 		rc = MVB_EXIT_FINDINGS;
 	} else if (rc) {
-		cli_error("delta: out of memory");
-		rc = MVB_EXIT_IO;
-	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && json) {
-		struct mvb_buf jb = MVB_BUF_INIT;
-		struct json j;
-		json_doc_begin(&j, &jb);
-		json_str(&j, "output", out);
-		json_int(&j, "old_size", (long long)al);
-		json_int(&j, "new_size", (long long)bl);
-		json_int(&j, "patch_size", (long long)p.len);
-		json_int(&j, "page_size", (long long)page);
-		json_int(&j, "pages", st.steps);
-		json_int(&j, "map_entries", st.map_entries);
-		json_str(&j, "prediction", st.flags == (MVD_FLAG_THUMB | MVD_FLAG_PTR) ? "thumb+pointer"
+		rc = cli_status(r, rc);
+	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && r->json) {
+		struct json *j = cli_doc(r);
+		json_str(j, "output", out);
+		json_int(j, "old_size", (long long)al);
+		json_int(j, "new_size", (long long)bl);
+		json_int(j, "patch_size", (long long)p.len);
+		json_int(j, "page_size", (long long)page);
+		json_int(j, "pages", st.steps);
+		json_int(j, "map_entries", st.map_entries);
+		json_str(j, "prediction", st.flags == (MVD_FLAG_THUMB | MVD_FLAG_PTR) ? "thumb+pointer"
 					   : st.flags == MVD_FLAG_THUMB		     ? "thumb"
 										     : "none");
-		json_obj(&j, "new_bytes");
-		json_int(&j, "copied", st.copy_bytes);
-		json_int(&j, "predicted", st.pred_bytes);
-		json_int(&j, "literal", st.lit_bytes);
-		json_int(&j, "fixed", st.fix_bytes);
-		json_int(&j, "lost_to_order", st.lost_bytes);
-		json_end_obj(&j);
-		json_doc_print(&j);
+		json_obj(j, "new_bytes");
+		json_int(j, "copied", st.copy_bytes);
+		json_int(j, "predicted", st.pred_bytes);
+		json_int(j, "literal", st.lit_bytes);
+		json_int(j, "fixed", st.fix_bytes);
+		json_int(j, "lost_to_order", st.lost_bytes);
+		json_end_obj(j);
 	} else if (!rc && !quiet && strcmp(out, "-")) {
 		printf("mvbuild: wrote %s: %zu bytes (%.2f%% of %zu), %u pages, %u map entries, %s\n", out, p.len,
 		       100.0 * (double)p.len / (double)bl, bl, st.steps, st.map_entries,

@@ -6,7 +6,7 @@
 #include "mvb/hash.h"
 #include "sys/sys.h"
 
-int cmd_digest(int argc, char **argv)
+int cmd_digest(struct cli_run *r, int argc, char **argv)
 {
 	const char *out = NULL;
 	const struct opt opts[] = {
@@ -25,7 +25,7 @@ int cmd_digest(int argc, char **argv)
 	unsigned char *data;
 	size_t len;
 	struct mvb_bundle_view v;
-	if ((rc = cli_load_bundle(pos[0], &data, &len, &v)))
+	if ((rc = cli_load_bundle(r, pos[0], &data, &len, &v)))
 		return rc;
 	uint8_t dg[32];
 	char hex[65];

@@ -58,67 +58,61 @@ struct fetch_json {
 	const struct mvb_repo_step *st; /* NULL: nothing to download */
 	const char *from;               /* the version a delta starts from */
 	const char *object;
-	const struct mvb_diags *d;
 };
 
-static void fetch_json(const struct fetch_json *f)
+static void fetch_json(struct cli_run *r, const struct fetch_json *f)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
+	struct json *j = cli_doc(r);
 	char t[40], hex[65];
-	json_doc_begin(&j, &b);
-	json_str(&j, "action", f->action);
-	json_str(&j, "board", f->board);
-	json_str(&j, "app", f->app);
-	json_str(&j, "channel", f->channel);
+	json_str(j, "action", f->action);
+	json_str(j, "board", f->board);
+	json_str(j, "app", f->app);
+	json_str(j, "channel", f->channel);
 	if (f->x && f->x->nrel) {
 		const struct mvb_repo_release *latest = &f->x->rel[f->x->nrel - 1];
-		json_obj(&j, "index");
-		json_int(&j, "version", f->x->index_version);
+		json_obj(j, "index");
+		json_int(j, "version", f->x->index_version);
 		channel_iso_str(f->x->published, t, sizeof(t));
-		json_str(&j, "published", t);
+		json_str(j, "published", t);
 		channel_iso_str(f->x->expires, t, sizeof(t));
-		json_str(&j, "expires", t);
-		json_end_obj(&j);
-		json_obj(&j, "latest");
+		json_str(j, "expires", t);
+		json_end_obj(j);
+		json_obj(j, "latest");
 		cli_version_str(latest->rr_version, t, sizeof(t));
-		json_str(&j, "version", t);
-		json_int(&j, "security_counter", latest->rr_security_counter);
-		json_end_obj(&j);
+		json_str(j, "version", t);
+		json_int(j, "security_counter", latest->rr_security_counter);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "index");
-		json_null(&j, "latest");
+		json_null(j, "index");
+		json_null(j, "latest");
 	}
 	if (f->st) {
-		json_obj(&j, "download");
-		json_str(&j, "kind", f->st->delta ? "delta" : "full");
+		json_obj(j, "download");
+		json_str(j, "kind", f->st->delta ? "delta" : "full");
 		if (f->st->delta)
-			json_str(&j, "from", f->from);
+			json_str(j, "from", f->from);
 		else
-			json_null(&j, "from");
-		json_str(&j, "path", f->object);
-		json_int(&j, "size", f->st->size);
+			json_null(j, "from");
+		json_str(j, "path", f->object);
+		json_int(j, "size", f->st->size);
 		mvb_hex(f->st->sha256, 32, hex);
-		json_str(&j, "sha256", hex);
-		json_end_obj(&j);
+		json_str(j, "sha256", hex);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "download");
+		json_null(j, "download");
 	}
 	if (f->out)
-		json_str(&j, "output", f->out);
+		json_str(j, "output", f->out);
 	else
-		json_null(&j, "output");
-	if (f->d)
-		json_diags(&j, f->d);
-	json_doc_print(&j);
+		json_null(j, "output");
 }
 
-int cmd_fetch(int argc, char **argv)
+int cmd_fetch(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
 		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
 	unsigned long now_opt = 0;
-	int dry_run = 0, json = 0, allow_downgrade = 0;
+	int dry_run = 0, allow_downgrade = 0;
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
@@ -154,8 +148,9 @@ int cmd_fetch(int argc, char **argv)
 		cli_error("fetch: --repo, --app, --key and -o are required");
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("fetch", format, &json)))
+	if ((rc = cli_format("fetch", format, &r->json)))
 		return rc;
+	int json = r->json;
 	if (json && out && !strcmp(out, "-")) {
 		cli_error("fetch: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
@@ -167,7 +162,7 @@ int cmd_fetch(int argc, char **argv)
 			  state && sys_same_file(out, state) ? "--state" : "--base");
 		return MVB_EXIT_USAGE;
 	}
-	struct fetch_json fj = { NULL, board, app, channel, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct fetch_json fj = { NULL, board, app, channel, NULL, NULL, NULL, NULL, NULL };
 	unsigned hv[3] = { 0, 0, 0 };
 	if (have && mvb_version_parse(have, &hv[0], &hv[1], &hv[2])) {
 		cli_error("fetch: --have '%s' is not MAJOR.MINOR.PATCH", have);
@@ -181,7 +176,7 @@ int cmd_fetch(int argc, char **argv)
 	size_t blen;
 	struct mvb_bundle_view bview;
 	if (base_path) {
-		if ((rc = cli_load_bundle(base_path, &bdata, &blen, &bview)))
+		if ((rc = cli_load_bundle(r, base_path, &bdata, &blen, &bview)))
 			return rc;
 		if (have && have_v != bview.m.bm_app_version) {
 			cli_error("fetch: --have %s is not the version of --base '%s'", have, base_path);
@@ -194,7 +189,7 @@ int cmd_fetch(int argc, char **argv)
 	}
 	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk;
-	if ((rc = cli_load_public_keys("fetch", keys, k, &nk))) {
+	if ((rc = cli_load_public_keys(r, keys, k, &nk))) {
 		free(bdata);
 		return rc;
 	}
@@ -211,22 +206,22 @@ int cmd_fetch(int argc, char **argv)
 	struct mvb_buf raw = MVB_BUF_INIT, obj = MVB_BUF_INIT, others = MVB_BUF_INIT;
 	struct mvb_repo_seen seen;
 	memset(&seen, 0, sizeof(seen));
-	struct mvb_diags d = MVB_DIAGS_INIT; /* why the index or the object is refused */
+	struct mvb_diags *d = &r->diags; /* why the index or the object is refused */
 	if (!x) {
 		cli_error("out of memory");
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
 	int bad_state = 0;
-	if (state && (rc = state_read(state, key, &seen, &others, &d))) {
+	if (state && (rc = state_read(state, key, &seen, &others, d))) {
 		if (rc != MVB_EXIT_FINDINGS)
 			goto done;
 		bad_state = 1;
 	}
 	if (!rc) {
-		rc = channel_load_index(&s, dir, x, &raw, label, sizeof(label), &d);
+		rc = channel_load_index(&s, dir, x, &raw, label, sizeof(label), d);
 		if (rc == STORE_MISSING) {
-			cli_report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
+			cli_report_file(d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
 			rc = MVB_EXIT_FINDINGS;
 		}
 		if (rc && rc != MVB_EXIT_FINDINGS)
@@ -240,14 +235,11 @@ int cmd_fetch(int argc, char **argv)
 		struct mvb_repo_device dev = { board, app, channel, now_opt ? now_opt : (uint64_t)time(NULL),
 					       state ? &seen : NULL, have != NULL, have_v, base_path != NULL,
 					       have_counter, allow_downgrade };
-		rc = mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, k, nk, &same, &d) ? MVB_EXIT_FINDINGS : 0;
+		rc = mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, k, nk, &same, d) ? MVB_EXIT_FINDINGS : 0;
 	}
 	if (json && rc) {
 		fj.action = "refused";
-		fj.d = &d;
-		fetch_json(&fj); /* the index is not trusted: none of it is shown */
-	} else {
-		cli_render_diags(stderr, &d);
+		fetch_json(r, &fj); /* the index is not trusted: none of it is shown */
 	}
 	if (rc) {
 		if (bad_state)
@@ -270,7 +262,7 @@ int cmd_fetch(int argc, char **argv)
 	if (same) {
 		if (json) {
 			fj.action = "up-to-date";
-			fetch_json(&fj);
+			fetch_json(r, &fj);
 		} else {
 			printf("%s %s is the latest in channel '%s' (index version %u); nothing to download\n", app, hvs,
 			       channel, x->index_version);
@@ -294,7 +286,7 @@ int cmd_fetch(int argc, char **argv)
 	if (dry_run) {
 		if (json) {
 			fj.action = "dry-run";
-			fetch_json(&fj);
+			fetch_json(r, &fj);
 		} else {
 			printf("would download %s %s: %s %s (%s)\n", app, lv, from, orel, sz);
 		}
@@ -303,19 +295,18 @@ int cmd_fetch(int argc, char **argv)
 	snprintf(label, sizeof(label), "%s/%s", s.base, orel);
 	rc = store_get(&s, orel, st.size, &obj);
 	if (rc == STORE_MISSING)
-		cli_report_file(&d, label, MVB_CK_REPO_OBJECT, "the index names this object, but the repository does not have it");
+		cli_report_file(d, label, MVB_CK_REPO_OBJECT, "the index names this object, but the repository does not have it");
+	else if (rc == MVB_EXIT_FINDINGS) /* endless data: cut off at the size the index gives */
+		cli_report_file(d, label, MVB_CK_REPO_OBJECT, "longer than the index says; cut off and refused");
 	else if (rc)
 		goto done;
 	else
-		mvb_repo_accept_object(x, &st, obj.data, obj.len, label, st.delta ? &bview : NULL, k, nk, &d);
-	if (d.errors) {
+		mvb_repo_accept_object(x, &st, obj.data, obj.len, label, st.delta ? &bview : NULL, k, nk, d);
+	if (d->errors) {
 		rc = MVB_EXIT_FINDINGS;
 		if (json) {
 			fj.action = "refused";
-			fj.d = &d;
-			fetch_json(&fj); /* the index was accepted: it is shown, with the download */
-		} else {
-			cli_render_diags(stderr, &d);
+			fetch_json(r, &fj); /* the index was accepted: it is shown, with the download */
 		}
 		cli_error("fetch: '%s' refused; nothing written", label);
 		goto done;
@@ -325,13 +316,12 @@ int cmd_fetch(int argc, char **argv)
 	if (json) {
 		fj.action = "fetched";
 		fj.out = out;
-		fetch_json(&fj);
+		fetch_json(r, &fj);
 	} else {
 		printf("fetched %s %s (security counter %u), %s, %s: wrote %s\n", app, lv, latest->rr_security_counter, from,
 		       sz, out);
 	}
 done:
-	mvb_diags_release(&d);
 	mvb_buf_release(&raw);
 	mvb_buf_release(&obj);
 	mvb_buf_release(&others);

@@ -60,104 +60,70 @@ static void on_output(void *ctx, const char *text, size_t len)
 /* ---- what to write ---- */
 
 /* The rest of load_image for a parsed bundle: payload (over base for
- * delta layers), board, signatures, then the plan.  d is released here. */
-static int load_bundle(const char *path, const struct mvb_bundle_view *v, const struct mvb_bundle_view *base,
-		       const char *board_arg, int allow_unsigned, const char *keys, struct mvb_board *b,
-		       struct mvb_flash_plan *plan, struct mvb_diags *d)
+ * delta layers), board, signatures, then the plan; findings in the run. */
+static int load_bundle(struct cli_run *r, const char *path, const struct mvb_bundle_view *v,
+		       const struct mvb_bundle_view *base, const char *board_arg, int allow_unsigned, const char *keys,
+		       struct mvb_board *b, struct mvb_flash_plan *plan)
 {
+	struct mvb_diags *d = &r->diags;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = path;
 	int rc;
-	if (mvb_bundle_check_payload_base(v, base, path, d)) {
-		cli_render_diags(stderr, d);
-		mvb_diags_release(d);
+	if (mvb_bundle_check_payload_base(v, base, path, d))
 		return MVB_EXIT_FINDINGS;
-	}
-	if ((rc = cli_bundle_board(v, path, board_arg, b, d))) {
-		cli_render_diags(stderr, d);
-		mvb_diags_release(d);
+	if ((rc = cli_bundle_board(v, path, board_arg, b, d)))
 		return rc;
-	}
 	/* signatures: at least one; with --key one valid by a trusted key */
 	if (keys && !allow_unsigned) {
 		struct mvb_key *k[CLI_MAX_KEYS];
 		unsigned nk, good;
-		if ((rc = cli_load_public_keys("flash", keys, k, &nk))) {
-			mvb_diags_release(d);
+		if ((rc = cli_load_public_keys(r, keys, k, &nk)))
 			return rc;
-		}
 		rc = mvb_bundle_check_sigs(v, path, k, nk, &good, d);
 		cli_free_keys(k, &nk);
-		if (rc) {
-			cli_render_diags(stderr, d);
-			mvb_diags_release(d);
+		if (rc)
 			return MVB_EXIT_FINDINGS;
-		}
 	} else if (v->ns && !allow_unsigned) {
 		/* say so: a signature nobody checked is no reason for trust */
 		fprintf(stderr, "flash: note: %u signature%s not checked (no --key)\n", v->ns, v->ns == 1 ? "" : "s");
 	} else if (!v->ns && !allow_unsigned) {
 		mvb_report_hint(d, &l, MVB_CK_BUNDLE_UNSIGNED, "sign it with 'mvbuild sign', or pass --allow-unsigned",
 				"the bundle is unsigned");
-		cli_render_diags(stderr, d);
-		mvb_diags_release(d);
 		return MVB_EXIT_FINDINGS;
 	}
-	rc = mvb_flash_plan_bundle(plan, v, base, b, path, d);
-	cli_render_diags(stderr, d);
-	mvb_diags_release(d);
-	if (rc == MVB_ENOMEM) {
-		cli_error("out of memory");
-		return MVB_EXIT_IO;
-	}
-	return rc ? MVB_EXIT_FINDINGS : 0;
+	return cli_status(r, mvb_flash_plan_bundle(plan, v, base, b, path, d));
 }
 
-static int load_image(const char *path, const char *board_arg, int allow_unsigned, const char *keys,
-		      const char *base_path, struct mvb_board *b, struct mvb_flash_plan *plan, unsigned char **data, size_t *len,
-		      int *is_bundle)
+static int load_image(struct cli_run *r, const char *path, const char *board_arg, int allow_unsigned, const char *keys,
+		      const char *base_path, struct mvb_board *b, struct mvb_flash_plan *plan, unsigned char **data,
+		      size_t *len, int *is_bundle)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
 		return rc;
-	struct mvb_diags d = MVB_DIAGS_INIT;
 	*is_bundle = *len >= 4 && mvb_le32(*data) == MVB_BUNDLE_MAGIC;
 	if (*is_bundle) {
 		struct mvb_bundle_view v;
-		if (mvb_bundle_parse(&v, path, *data, *len, &d)) {
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
+		if (mvb_bundle_parse(&v, path, *data, *len, &r->diags))
 			return MVB_EXIT_FINDINGS;
-		}
 		/* delta layers decode over the bundle the device runs (--base) */
 		unsigned char *bdata = NULL;
 		size_t blen;
 		struct mvb_bundle_view bv;
-		if (base_path && (rc = cli_load_bundle(base_path, &bdata, &blen, &bv))) {
-			mvb_diags_release(&d);
+		if (base_path && (rc = cli_load_bundle(r, base_path, &bdata, &blen, &bv)))
 			return rc;
-		}
-		rc = load_bundle(path, &v, base_path ? &bv : NULL, board_arg, allow_unsigned, keys, b, plan, &d);
+		rc = load_bundle(r, path, &v, base_path ? &bv : NULL, board_arg, allow_unsigned, keys, b, plan);
 		free(bdata);
 		return rc;
 	}
 	if (base_path) {
 		cli_error("flash: --base is for delta bundles; '%s' is not a bundle", path);
-		mvb_diags_release(&d);
 		return MVB_EXIT_USAGE;
 	}
 	/* a factory image: ELF or Intel HEX, at the board's addresses */
-	if ((rc = cli_load_board(board_arg ? board_arg : MVB_DEFAULT_BOARD, b, &d))) {
-		cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
+	if ((rc = cli_load_board(board_arg ? board_arg : MVB_DEFAULT_BOARD, b, &r->diags)))
 		return rc;
-	}
-	rc = mvb_flash_plan_image(plan, *data, *len, b, path, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
-	if (rc == MVB_ENOMEM)
-		cli_error("out of memory");
-	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
+	return cli_status(r, mvb_flash_plan_image(plan, *data, *len, b, path, &r->diags));
 }
 
 /* ---- the command ---- */
@@ -172,7 +138,7 @@ static const char *method_str(unsigned m, char *o, size_t n)
 	return o;
 }
 
-int cmd_flash(int argc, char **argv)
+int cmd_flash(struct cli_run *r, int argc, char **argv)
 {
 	const char *probe_arg = NULL, *board_arg = NULL, *keys = NULL, *reset = NULL, *format = "text", *base = NULL;
 	int allow_unsigned = 0, no_verify = 0, no_run = 0, quiet = 0, changed_only = 0;
@@ -206,9 +172,9 @@ int cmd_flash(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json;
-	if ((rc = cli_format("flash", format, &json)))
+	if ((rc = cli_format("flash", format, &r->json)))
 		return rc;
+	int json = r->json;
 	if (timeout == 0 || timeout > 86400) {
 		cli_error("flash: --timeout must be 1..86400 seconds");
 		return MVB_EXIT_USAGE;
@@ -232,7 +198,7 @@ int cmd_flash(int argc, char **argv)
 	int have_rsp = 0;
 	char err[256] = "";
 
-	rc = load_image(pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
+	rc = load_image(r, pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
 	if (rc)
 		goto out;
 	if ((rc = probe_parse(probe_arg, &b, &p)))
@@ -300,12 +266,12 @@ int cmd_flash(int argc, char **argv)
 	 * callback runs after each step, so add the first step's share) */
 	double secs = pg.phase_end[MVB_FLASH_WRITE] - t_write0;
 	double vsecs = pg.phase_end[MVB_FLASH_VERIFY] - pg.phase_end[MVB_FLASH_WRITE];
-	char m[32], tot[32], r[32];
+	char m[32], tot[32], speed[32];
 	progress_size(total, tot, sizeof(tot));
-	progress_rate((double)(res.written - res.skipped_erased - res.skipped_same), secs, r, sizeof(r)); /* what was sent */
+	progress_rate((double)(res.written - res.skipped_erased - res.skipped_same), secs, speed, sizeof(speed)); /* what was sent */
 	if (!quiet && !json) {
 		fprintf(stderr, "mvbuild: wrote %s (%llu bytes) in %.3f s (%s) with %s packets", tot,
-			(unsigned long long)res.written, secs, r, method_str(res.methods, m, sizeof(m)));
+			(unsigned long long)res.written, secs, speed, method_str(res.methods, m, sizeof(m)));
 		if (res.skipped_erased)
 			fprintf(stderr, " (%llu bytes of 0xff left erased)", (unsigned long long)res.skipped_erased);
 		if (changed_only)
@@ -371,52 +337,56 @@ int cmd_flash(int argc, char **argv)
 			fprintf(stderr, "mvbuild: the device ended the run with status %d\n", run_status);
 	}
 	if (json) {
-		struct mvb_buf o = MVB_BUF_INIT;
-		struct json j;
-		json_doc_begin(&j, &o);
-		json_str(&j, "file", pos[0]);
-		json_str(&j, "kind", is_bundle ? "bundle" : "image");
-		json_str(&j, "board", b.name);
-		json_str(&j, "probe", probe_name(&p));
-		json_int(&j, "bytes", (long long)res.written);
-		json_int(&j, "left_erased", (long long)res.skipped_erased);
-		json_bool(&j, "changed_only", changed_only);
-		json_int(&j, "unchanged", (long long)res.skipped_same);
-		json_int(&j, "erased", (long long)res.erased);
+		struct json *j = cli_doc(r);
+		json_str(j, "file", pos[0]);
+		json_str(j, "kind", is_bundle ? "bundle" : "image");
+		json_str(j, "board", b.name);
+		json_str(j, "probe", probe_name(&p));
+		json_int(j, "bytes", (long long)res.written);
+		json_int(j, "left_erased", (long long)res.skipped_erased);
+		json_bool(j, "changed_only", changed_only);
+		json_int(j, "unchanged", (long long)res.skipped_same);
+		json_int(j, "erased", (long long)res.erased);
 		char secs_s[32], bps[32];
 		snprintf(secs_s, sizeof(secs_s), "%.6f", secs);
 		snprintf(bps, sizeof(bps), "%.0f",
 			 secs > 0 ? (double)(res.written - res.skipped_erased - res.skipped_same) / secs : 0.0);
-		json_raw(&j, "seconds", secs_s);
-		json_raw(&j, "bytes_per_second", bps);
+		json_raw(j, "seconds", secs_s);
+		json_raw(j, "bytes_per_second", bps);
 		snprintf(secs_s, sizeof(secs_s), "%.6f", no_verify ? 0.0 : vsecs);
-		json_raw(&j, "verify_seconds", secs_s);
-		json_str(&j, "method", method_str(res.methods, m, sizeof(m)));
-		json_str(&j, "verified", no_verify ? "no" : res.verified_by_crc ? "crc" : "read-back");
+		json_raw(j, "verify_seconds", secs_s);
+		json_str(j, "method", method_str(res.methods, m, sizeof(m)));
+		json_str(j, "verified", no_verify ? "no" : res.verified_by_crc ? "crc" : "read-back");
 		if (!no_verify && res.crc_distrusted)
-			json_hex(&j, "crc_distrusted_at", res.crc_distrust_addr);
-		json_arr(&j, "pieces");
+			json_hex(j, "crc_distrusted_at", res.crc_distrust_addr);
+		json_arr(j, "pieces");
 		for (unsigned i = 0; i < plan.img.n; i++) {
-			json_obj(&j, NULL);
-			json_str(&j, "what", plan.img.p[i].what);
-			json_hex(&j, "addr", plan.img.p[i].addr);
-			json_int(&j, "size", plan.img.p[i].len);
-			json_end_obj(&j);
+			json_obj(j, NULL);
+			json_str(j, "what", plan.img.p[i].what);
+			json_hex(j, "addr", plan.img.p[i].addr);
+			json_int(j, "size", plan.img.p[i].len);
+			json_end_obj(j);
 		}
-		json_end_arr(&j);
+		json_end_arr(j);
 		if (ran) {
-			json_obj(&j, "run");
-			json_str(&j, "ended", timed_out ? "timeout" : "exit");
+			json_obj(j, "run");
+			json_str(j, "ended", timed_out ? "timeout" : "exit");
 			if (!timed_out)
-				json_int(&j, "status", run_status);
+				json_int(j, "status", run_status);
 			else
-				json_null(&j, "status");
-			json_end_obj(&j);
+				json_null(j, "status");
+			json_end_obj(j);
 		}
-		json_doc_print(&j);
-		fputc('\n', stdout);
 	}
-	rc = ran && !timed_out && run_status != 0 ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
+	rc = MVB_EXIT_OK;
+	if (ran && !timed_out && run_status != 0) {
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		char msg[96];
+		snprintf(msg, sizeof(msg), "the device ended the run with status %d", run_status);
+		cli_report_file(&d, pos[0], MVB_CK_RUN_STATUS, msg);
+		cli_take(r, &d);
+		rc = MVB_EXIT_FINDINGS;
+	}
 out:
 	(void)console;
 	if (have_rsp)

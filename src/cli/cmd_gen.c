@@ -3,7 +3,7 @@
 #include "cli/cli.h"
 #include "mvb/gen.h"
 
-int cmd_gen(int argc, char **argv)
+int cmd_gen(struct cli_run *r, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *out = "-";
 	const struct opt opts[] = {
@@ -32,8 +32,7 @@ int cmd_gen(int argc, char **argv)
 	struct mvb_board b;
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	rc = cli_load_board(board, &b, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
+	cli_take(r, &d);
 	if (rc) {
 		mvb_board_release(&b);
 		return rc;

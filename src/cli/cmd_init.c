@@ -144,7 +144,7 @@ static int find_package_dir(char *pkg, size_t n, int *implicit)
 	return 0;
 }
 
-int cmd_init(int argc, char **argv)
+int cmd_init(struct cli_run *r, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *name = NULL;
 	const struct opt opts[] = {
@@ -182,8 +182,7 @@ int cmd_init(int argc, char **argv)
 	struct mvb_board b;
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	rc = cli_load_board(board, &b, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
+	cli_take(r, &d);
 	if (rc) {
 		mvb_board_release(&b);
 		return rc;

@@ -10,6 +10,7 @@
 #include "sys/sys.h"
 
 struct inspect {
+	struct cli_run *r;
 	const char *path;
 	int json;
 	struct mvb_board board;
@@ -61,8 +62,7 @@ static int load_named_board(struct inspect *in, const char *arg, int named, int 
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	mvb_board_init(&in->board);
 	int rc = cli_load_board(arg, &in->board, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
+	cli_take(in->r, &d);
 	if (rc) {
 		mvb_board_release(&in->board);
 		return required ? rc : 0;
@@ -75,28 +75,23 @@ static int inspect_elf(struct inspect *in, const struct mvb_elf *e)
 {
 	in->nitems = mvb_map_elf_items(e, in->items, MVB_MAP_MAX_ITEMS);
 	if (in->json) {
-		struct mvb_buf b;
-		struct json j;
-		struct mvb_diags none = MVB_DIAGS_INIT;
-		json_doc_begin(&j, &b);
-		json_str(&j, "kind", "elf");
-		json_str(&j, "file", in->path);
-		json_str(&j, "board", in->board.name);
-		json_hex(&j, "entry", e->entry);
-		json_arr(&j, "sections");
+		struct json *j = cli_doc(in->r);
+		json_str(j, "kind", "elf");
+		json_str(j, "file", in->path);
+		json_str(j, "board", in->board.name);
+		json_hex(j, "entry", e->entry);
+		json_arr(j, "sections");
 		for (size_t i = 0; i < in->nitems; i++) {
 			const struct mvb_map_item *it = &in->items[i];
-			json_obj(&j, NULL);
-			json_str(&j, "name", it->name);
-			json_str(&j, "kind", mvb_map_kind_name(it->kind));
-			json_hex(&j, "address", it->addr);
-			json_int(&j, "size", it->size);
-			json_landing(&j, in, it->addr, it->size);
-			json_end_obj(&j);
+			json_obj(j, NULL);
+			json_str(j, "name", it->name);
+			json_str(j, "kind", mvb_map_kind_name(it->kind));
+			json_hex(j, "address", it->addr);
+			json_int(j, "size", it->size);
+			json_landing(j, in, it->addr, it->size);
+			json_end_obj(j);
 		}
-		json_end_arr(&j);
-		json_diags(&j, &none);
-		json_doc_print(&j);
+		json_end_arr(j);
 		return 0;
 	}
 	char name[64];
@@ -152,93 +147,89 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		it->kind = v->l[i].bl_role == MVB_LAYER_MICROVISOR ? MVB_MAP_LAYER_MV : MVB_MAP_LAYER_APP;
 	}
 	if (in->json) {
-		struct mvb_buf b;
-		struct json j;
-		json_doc_begin(&j, &b);
-		json_str(&j, "kind", "bundle");
-		json_str(&j, "file", in->path);
-		json_int(&j, "format", v->h.bh_format);
-		json_int(&j, "size", (long long)len);
+		struct json *j = cli_doc(in->r);
+		json_str(j, "kind", "bundle");
+		json_str(j, "file", in->path);
+		json_int(j, "format", v->h.bh_format);
+		json_int(j, "size", (long long)len);
 		mvb_hex(dg, 32, hex);
-		json_str(&j, "digest", hex);
-		json_obj(&j, "signed_bytes");
-		json_int(&j, "offset", 0);
-		json_int(&j, "size", v->h.bh_payload_off);
-		json_end_obj(&j);
-		json_int(&j, "chunk_size", v->h.bh_chunk_size);
-		json_int(&j, "chunks", v->h.bh_chunk_count);
-		json_int(&j, "payload_offset", v->h.bh_payload_off);
-		json_int(&j, "payload_size", v->h.bh_payload_size);
-		json_obj(&j, "manifest");
-		json_str(&j, "board", v->m.bm_board);
-		json_str(&j, "app", v->m.bm_app_name);
-		json_str(&j, "version", ver);
-		json_int(&j, "security_counter", v->m.bm_security_counter);
-		json_str(&j, "min_abi", abi);
-		json_arr(&j, "peripheral_bits");
+		json_str(j, "digest", hex);
+		json_obj(j, "signed_bytes");
+		json_int(j, "offset", 0);
+		json_int(j, "size", v->h.bh_payload_off);
+		json_end_obj(j);
+		json_int(j, "chunk_size", v->h.bh_chunk_size);
+		json_int(j, "chunks", v->h.bh_chunk_count);
+		json_int(j, "payload_offset", v->h.bh_payload_off);
+		json_int(j, "payload_size", v->h.bh_payload_size);
+		json_obj(j, "manifest");
+		json_str(j, "board", v->m.bm_board);
+		json_str(j, "app", v->m.bm_app_name);
+		json_str(j, "version", ver);
+		json_int(j, "security_counter", v->m.bm_security_counter);
+		json_str(j, "min_abi", abi);
+		json_arr(j, "peripheral_bits");
 		for (unsigned i = 0; i < 64; i++)
 			if (v->m.bm_periph_mask[i / 32] & (1u << (i % 32)))
-				json_int(&j, NULL, i);
-		json_end_arr(&j);
+				json_int(j, NULL, i);
+		json_end_arr(j);
 		if (in->have_board) {
-			json_arr(&j, "peripherals");
+			json_arr(j, "peripherals");
 			for (unsigned i = 0; i < 64; i++)
 				if (v->m.bm_periph_mask[i / 32] & (1u << (i % 32)))
-					json_str(&j, NULL, i < in->board.nper ? in->board.per[i].name : "?");
-			json_end_arr(&j);
+					json_str(j, NULL, i < in->board.nper ? in->board.per[i].name : "?");
+			json_end_arr(j);
 		} else {
-			json_null(&j, "peripherals");
+			json_null(j, "peripherals");
 		}
-		json_arr(&j, "irqs");
+		json_arr(j, "irqs");
 		for (unsigned i = 0; i < 256; i++)
 			if (v->m.bm_irq_mask[i / 32] & (1u << (i % 32)))
-				json_int(&j, NULL, i);
-		json_end_arr(&j);
-		json_int(&j, "build_time", (long long)built);
-		json_end_obj(&j);
-		json_arr(&j, "layers");
+				json_int(j, NULL, i);
+		json_end_arr(j);
+		json_int(j, "build_time", (long long)built);
+		json_end_obj(j);
+		json_arr(j, "layers");
 		for (unsigned i = 0; i < v->nl; i++) {
 			const struct mvb_bundle_layer *l = &v->l[i];
-			json_obj(&j, NULL);
-			json_str(&j, "role", mvb_layer_role_name(l->bl_role));
-			json_str(&j, "encoding", mvb_encoding_name(l->bl_encoding));
-			json_hex(&j, "target", l->bl_target_addr);
-			json_int(&j, "size", l->bl_size);
-			json_int(&j, "encoded_size", l->bl_encoded_size);
-			json_int(&j, "offset", (long long)v->h.bh_payload_off + l->bl_payload_off);
-			json_int(&j, "first_chunk", l->bl_first_chunk);
-			json_int(&j, "chunks", l->bl_chunk_count);
+			json_obj(j, NULL);
+			json_str(j, "role", mvb_layer_role_name(l->bl_role));
+			json_str(j, "encoding", mvb_encoding_name(l->bl_encoding));
+			json_hex(j, "target", l->bl_target_addr);
+			json_int(j, "size", l->bl_size);
+			json_int(j, "encoded_size", l->bl_encoded_size);
+			json_int(j, "offset", (long long)v->h.bh_payload_off + l->bl_payload_off);
+			json_int(j, "first_chunk", l->bl_first_chunk);
+			json_int(j, "chunks", l->bl_chunk_count);
 			mvb_hex(l->bl_sha256, 32, hex);
-			json_str(&j, "sha256", hex);
+			json_str(j, "sha256", hex);
 			uint32_t ps;
 			if (l->bl_encoding == MVB_ENC_DELTA) {
 				mvb_hex(l->bl_base_sha256, 32, hex);
-				json_str(&j, "base_sha256", hex);
+				json_str(j, "base_sha256", hex);
 			} else {
-				json_null(&j, "base_sha256");
+				json_null(j, "base_sha256");
 			}
 			if (!mvb_bundle_delta_page(v, i, &ps))
-				json_int(&j, "page_size", ps);
+				json_int(j, "page_size", ps);
 			else
-				json_null(&j, "page_size");
-			json_landing(&j, in, l->bl_target_addr, l->bl_size);
-			json_end_obj(&j);
+				json_null(j, "page_size");
+			json_landing(j, in, l->bl_target_addr, l->bl_size);
+			json_end_obj(j);
 		}
-		json_end_arr(&j);
-		json_arr(&j, "signatures");
+		json_end_arr(j);
+		json_arr(j, "signatures");
 		for (unsigned i = 0; i < v->ns; i++) {
-			json_obj(&j, NULL);
+			json_obj(j, NULL);
 			mvb_hex(v->s[i].sg_key_id, 8, hex);
-			json_str(&j, "key_id", hex);
-			json_str(&j, "algorithm", "ecdsa-p256-sha256");
-			json_int(&j, "offset", (long long)(v->sigs_off + MVB_BUNDLE_SIGS_SIZE + (size_t)i * MVB_BUNDLE_SIG_SIZE));
+			json_str(j, "key_id", hex);
+			json_str(j, "algorithm", "ecdsa-p256-sha256");
+			json_int(j, "offset", (long long)(v->sigs_off + MVB_BUNDLE_SIGS_SIZE + (size_t)i * MVB_BUNDLE_SIG_SIZE));
 			mvb_hex(v->s[i].sg_der, v->s[i].sg_len, hex);
-			json_str(&j, "der", hex);
-			json_end_obj(&j);
+			json_str(j, "der", hex);
+			json_end_obj(j);
 		}
-		json_end_arr(&j);
-		json_diags(&j, d);
-		json_doc_print(&j);
+		json_end_arr(j);
 		return d->errors ? MVB_EXIT_FINDINGS : 0;
 	}
 	char name[64];
@@ -290,37 +281,28 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		mvb_hex(v->s[i].sg_key_id, 8, hex);
 		printf("  signature %u: ECDSA P-256, key id %s\n", i, hex);
 	}
-	cli_render_diags(stderr, d);
 	return d->errors ? MVB_EXIT_FINDINGS : 0;
 }
 
 /* inspect --format json of a file whose structure is bad: what it was
- * taken for, and the finding that stopped the reader. */
-static void inspect_refused_json(const char *kind, const char *path, const struct mvb_diags *d)
+ * taken for (the finding that stopped the reader follows). */
+static void inspect_refused_json(struct inspect *in, const char *kind)
 {
-	struct mvb_buf b;
-	struct json j;
-	json_doc_begin(&j, &b);
-	json_str(&j, "kind", kind);
-	json_str(&j, "file", path);
-	json_diags(&j, d);
-	json_doc_print(&j);
+	struct json *j = cli_doc(in->r);
+	json_str(j, "kind", kind);
+	json_str(j, "file", in->path);
 }
 
 /* Reads and parses an app ELF for inspect; *data and e are released by the caller. */
-static int read_elf(const char *path, unsigned char **data, size_t *len, struct mvb_elf *e)
+static int read_elf(struct cli_run *r, const char *path, unsigned char **data, size_t *len, struct mvb_elf *e)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
 		return rc;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = mvb_elf_parse(e, path, *data, *len, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
-	return rc == MVB_ENOMEM ? MVB_EXIT_IO : rc ? MVB_EXIT_FINDINGS : 0;
+	return cli_status(r, mvb_elf_parse(e, path, *data, *len, &r->diags));
 }
 
-int cmd_inspect(int argc, char **argv)
+int cmd_inspect(struct cli_run *r, int argc, char **argv)
 {
 	const char *format = "text", *map = NULL, *board = NULL, *elf = NULL;
 	const struct opt opts[] = {
@@ -344,9 +326,11 @@ int cmd_inspect(int argc, char **argv)
 		return rc;
 	static struct inspect in; /* the item table is large; one per process */
 	memset(&in, 0, sizeof(in));
+	in.r = r;
 	in.path = pos[0];
-	if ((rc = cli_format("inspect", format, &in.json)))
+	if ((rc = cli_format("inspect", format, &r->json)))
 		return rc;
+	in.json = r->json;
 	unsigned char *data = NULL, *edata = NULL;
 	size_t len = 0, elen = 0;
 	struct mvb_elf e;
@@ -360,36 +344,26 @@ int cmd_inspect(int argc, char **argv)
 			cli_error("inspect: --elf goes with a bundle; '%s' is an ELF already", pos[0]);
 			rc = MVB_EXIT_USAGE;
 		} else if (!(rc = load_named_board(&in, board ? board : MVB_DEFAULT_BOARD, 1, 1))) {
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			int prc = mvb_elf_parse(&e, pos[0], data, len, &d);
+			int prc = mvb_elf_parse(&e, pos[0], data, len, &r->diags);
 			if (in.json && prc && prc != MVB_ENOMEM)
-				inspect_refused_json("elf", pos[0], &d);
-			else
-				cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-			rc = prc == MVB_ENOMEM ? MVB_EXIT_IO : prc ? MVB_EXIT_FINDINGS : inspect_elf(&in, &e);
+				inspect_refused_json(&in, "elf");
+			rc = prc ? cli_status(r, prc) : inspect_elf(&in, &e);
 			snprintf(title, sizeof(title), "app ELF %s on board %s", pos[0], in.board.name);
 		}
 	} else {
 		struct mvb_bundle_view v;
-		struct mvb_diags d = MVB_DIAGS_INIT;
-		int prc = mvb_bundle_parse(&v, pos[0], data, len, &d);
+		int prc = mvb_bundle_parse(&v, pos[0], data, len, &r->diags);
 		if (in.json && prc && prc != MVB_ENOMEM)
-			inspect_refused_json("bundle", pos[0], &d);
-		else
-			cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
+			inspect_refused_json(&in, "bundle");
 		if (prc)
 			rc = MVB_EXIT_FINDINGS;
 		else if (!(rc = load_named_board(&in, board ? board : v.m.bm_board, board != NULL, map != NULL))) {
-			if (elf && !(rc = read_elf(elf, &edata, &elen, &e)))
+			if (elf && !(rc = read_elf(r, elf, &edata, &elen, &e)))
 				in.nitems = mvb_map_elf_items(&e, in.items, MVB_MAP_MAX_ITEMS - MVB_BUNDLE_MAX_LAYERS);
 			if (!rc) {
 				/* misplaced layers are findings (status 1), and the
 				 * map is still drawn: it shows where they land */
-				struct mvb_diags ld = MVB_DIAGS_INIT;
-				misplaced = inspect_bundle(&in, &v, len, &ld) == MVB_EXIT_FINDINGS;
-				mvb_diags_release(&ld);
+				misplaced = inspect_bundle(&in, &v, len, &r->diags) == MVB_EXIT_FINDINGS;
 			}
 			char ver[32];
 			cli_version_str(v.m.bm_app_version, ver, sizeof(ver));

@@ -6,10 +6,10 @@
 #include "mvb/hash.h"
 #include "sys/sys.h"
 
-int cmd_keygen(int argc, char **argv)
+int cmd_keygen(struct cli_run *r, int argc, char **argv)
 {
 	const char *out = NULL, *format = "text";
-	int force = 0, encrypt = 0, json;
+	int force = 0, encrypt = 0;
 	unsigned long pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'o', "output", OPT_STRING, &out, "KEY.pem", "private key file; the public key goes to KEY.pub.pem" },
@@ -33,7 +33,7 @@ int cmd_keygen(int argc, char **argv)
 		cli_error("keygen: -o KEY.pem is required");
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("keygen", format, &json)))
+	if ((rc = cli_format("keygen", format, &r->json)))
 		return rc;
 	char pub[4096];
 	size_t ol = strlen(out);
@@ -89,15 +89,12 @@ int cmd_keygen(int argc, char **argv)
 			mvb_hex(id, 8, hex);
 			mvb_key_free(k);
 			int encrypted = encrypt || pass_fd != (unsigned long)-1;
-			if (json) {
-				struct mvb_buf b = MVB_BUF_INIT;
-				struct json j;
-				json_doc_begin(&j, &b);
-				json_str(&j, "private_key", out);
-				json_str(&j, "public_key", pub);
-				json_bool(&j, "encrypted", encrypted);
-				json_str(&j, "key_id", hex);
-				json_doc_print(&j);
+			if (r->json) {
+				struct json *j = cli_doc(r);
+				json_str(j, "private_key", out);
+				json_str(j, "public_key", pub);
+				json_bool(j, "encrypted", encrypted);
+				json_str(j, "key_id", hex);
 			} else {
 				printf("wrote %s (private, 0600%s) and %s; key id %s\n", out, encrypted ? ", encrypted" : "", pub,
 				       hex);

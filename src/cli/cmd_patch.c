@@ -6,7 +6,7 @@
 #include "mvb/delta.h"
 #include "mvb/status.h"
 
-int cmd_patch(int argc, char **argv)
+int cmd_patch(struct cli_run *r, int argc, char **argv)
 {
 	const char *out = NULL;
 	const struct opt opts[] = {
@@ -32,18 +32,9 @@ int cmd_patch(int argc, char **argv)
 		return rc;
 	}
 	struct mvb_buf img = MVB_BUF_INIT;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = mvb_delta_apply(a, al, p, pl, pos[1], &img, &d);
-	if (rc == MVB_ENOMEM) {
-		cli_error("patch: out of memory");
-		rc = MVB_EXIT_IO;
-	} else if (rc) {
-		cli_render_diags(stderr, &d);
-		rc = MVB_EXIT_FINDINGS;
-	} else {
+	rc = cli_status(r, mvb_delta_apply(a, al, p, pl, pos[1], &img, &r->diags));
+	if (!rc)
 		rc = cli_write(out, img.data, img.len, 0644);
-	}
-	mvb_diags_release(&d);
 	mvb_buf_release(&img);
 	free(a);
 	free(p);

@@ -34,19 +34,15 @@ static uint64_t duration(const char *s)
  * full bundle) into those of `target` (mvb_bundle_rebase, which proves it
  * decodes over base), signed with k.  Returns 0 with out filled, or an
  * exit status after reporting. */
-static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bundle_view *base, uint32_t page,
-		      const struct mvb_key *k, struct mvb_buf *out)
+static int make_delta(struct cli_run *r, const struct mvb_bundle_view *target, const struct mvb_bundle_view *base,
+		      uint32_t page, const struct mvb_key *k, struct mvb_buf *out)
 {
 	struct mvb_buf ub = MVB_BUF_INIT;
 	struct mvb_build_report rep;
 	int rc = mvb_bundle_rebase(target, base, page, sys_cpu_count(), &ub, &rep);
-	if (rc == MVB_ENOMEM)
-		cli_error("out of memory");
-	else if (rc == MVB_EINPUT)
-		cli_error("publish: the new bundle's layers do not decode");
-	else if (rc)
+	if (rc == MVB_EINTERNAL || rc == MVB_EINPUT) /* both were checked: a bug */
 		cli_error("publish: a delta bundle does not decode over its base; not published");
-	rc = rc == MVB_ENOMEM ? MVB_EXIT_IO : rc == MVB_EINPUT ? MVB_EXIT_FINDINGS : rc ? MVB_EXIT_INTERNAL : 0;
+	rc = rc == MVB_EINPUT ? MVB_EXIT_INTERNAL : cli_status(r, rc);
 	struct mvb_bundle_view v;
 	struct mvb_bundle_sig sig;
 	struct mvb_diags d = MVB_DIAGS_INIT;
@@ -71,7 +67,7 @@ static int make_delta(const struct mvb_bundle_view *target, const struct mvb_bun
 /* Downloads release br's bundle, checks it is what the index says, makes
  * the delta from it to target and adds it to x when it is smaller than the
  * full bundle (full_len).  out stays empty when the delta is not kept. */
-static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb_repo_release *br,
+static int add_delta(struct cli_run *r, struct store *s, struct mvb_repo_index *x, const struct mvb_repo_release *br,
 		     const struct mvb_bundle_view *target, uint32_t page, size_t full_len, const struct mvb_key *k,
 		     const char *board, const char *app, struct mvb_buf *out, uint8_t sha[32])
 {
@@ -82,8 +78,10 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 	struct mvb_buf bb = MVB_BUF_INIT;
 	int rc = store_get(s, rel, br->rr_size, &bb);
 	uint8_t h[32];
-	if (rc == STORE_MISSING || (!rc && (mvb_sha256(bb.data, bb.len, h), bb.len != br->rr_size || memcmp(h, br->rr_sha256, 32)))) {
-		cli_warning("no delta from %s: its bundle '%s' is %s", from, rel, rc ? "missing" : "not what the index says");
+	if (rc == STORE_MISSING || rc == MVB_EXIT_FINDINGS ||
+	    (!rc && (mvb_sha256(bb.data, bb.len, h), bb.len != br->rr_size || memcmp(h, br->rr_sha256, 32)))) {
+		cli_warning("no delta from %s: its bundle '%s' is %s", from, rel,
+			    rc == STORE_MISSING ? "missing" : "not what the index says");
 		mvb_buf_release(&bb);
 		return 0;
 	}
@@ -92,15 +90,11 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 		return rc;
 	}
 	struct mvb_bundle_view bv;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	if (mvb_bundle_parse(&bv, rel, bb.data, bb.len, &d)) {
-		cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
+	if (mvb_bundle_parse(&bv, rel, bb.data, bb.len, &r->diags)) {
 		mvb_buf_release(&bb);
 		return MVB_EXIT_FINDINGS;
 	}
-	mvb_diags_release(&d);
-	rc = make_delta(target, &bv, page, k, out);
+	rc = make_delta(r, target, &bv, page, k, out);
 	mvb_buf_release(&bb);
 	if (rc)
 		return rc;
@@ -131,14 +125,11 @@ static int add_delta(struct store *s, struct mvb_repo_index *x, const struct mvb
 /* ---- publish */
 
 /* The page of delta layers for board b. */
-static int delta_page(const struct mvb_board *b, uint32_t *page)
+static int delta_page(struct cli_run *r, const struct mvb_board *b, uint32_t *page)
 {
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	int rc = mvb_delta_board_page(b, page, &d) ? MVB_EXIT_FINDINGS : 0;
-	cli_render_diags(stderr, &d);
+	int rc = mvb_delta_board_page(b, page, &r->diags) ? MVB_EXIT_FINDINGS : 0;
 	if (rc)
 		cli_error("publish: no deltas can be made for board '%s'; nothing published", b->name);
-	mvb_diags_release(&d);
 	return rc;
 }
 
@@ -224,6 +215,7 @@ static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct 
 }
 
 struct pub {
+	struct cli_run *r;
 	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app;
 	unsigned long deltas, pass_fd, lock_wait, now;
 	int dry_run, break_lock, refresh, json;
@@ -235,50 +227,47 @@ static void publish_json(const struct pub *p, const char *action, const struct s
 			 const char *app, const struct mvb_repo_index *x, const struct mvb_repo_release *nr,
 			 const struct upload *up, unsigned nup, unsigned long long bytes)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
+	struct json *j = cli_doc(p->r);
 	char t[40], hex[65];
-	json_doc_begin(&j, &b);
-	json_str(&j, "action", action);
-	json_str(&j, "repo", s->base);
-	json_str(&j, "board", board);
-	json_str(&j, "app", app);
-	json_str(&j, "channel", p->channel);
+	json_str(j, "action", action);
+	json_str(j, "repo", s->base);
+	json_str(j, "board", board);
+	json_str(j, "app", app);
+	json_str(j, "channel", p->channel);
 	if (nr) {
-		json_obj(&j, "release");
+		json_obj(j, "release");
 		cli_version_str(nr->rr_version, t, sizeof(t));
-		json_str(&j, "version", t);
-		json_int(&j, "security_counter", nr->rr_security_counter);
-		json_int(&j, "size", nr->rr_size);
+		json_str(j, "version", t);
+		json_int(j, "security_counter", nr->rr_security_counter);
+		json_int(j, "size", nr->rr_size);
 		mvb_hex(nr->rr_sha256, 32, hex);
-		json_str(&j, "sha256", hex);
-		json_end_obj(&j);
+		json_str(j, "sha256", hex);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "release");
+		json_null(j, "release");
 	}
-	json_obj(&j, "index");
-	json_int(&j, "version", x->index_version);
-	json_int(&j, "releases", x->nrel);
-	json_int(&j, "deltas", x->ndel);
+	json_obj(j, "index");
+	json_int(j, "version", x->index_version);
+	json_int(j, "releases", x->nrel);
+	json_int(j, "deltas", x->ndel);
 	channel_iso_str(x->published, t, sizeof(t));
-	json_str(&j, "published", t);
+	json_str(j, "published", t);
 	channel_iso_str(x->expires, t, sizeof(t));
-	json_str(&j, "expires", t);
-	json_end_obj(&j);
-	json_arr(&j, "objects");
+	json_str(j, "expires", t);
+	json_end_obj(j);
+	json_arr(j, "objects");
 	for (unsigned i = 0; i < nup; i++) {
-		json_obj(&j, NULL);
-		json_str(&j, "kind", up[i].what);
-		json_str(&j, "path", up[i].rel);
-		json_int(&j, "size", (long long)up[i].len);
+		json_obj(j, NULL);
+		json_str(j, "kind", up[i].what);
+		json_str(j, "path", up[i].rel);
+		json_int(j, "size", (long long)up[i].len);
 		mvb_hex(up[i].sha, 32, hex);
-		json_str(&j, "sha256", hex);
-		json_str(&j, "state", up_state_name[up[i].state]);
-		json_end_obj(&j);
+		json_str(j, "sha256", hex);
+		json_str(j, "state", up_state_name[up[i].state]);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_int(&j, "uploaded_bytes", (long long)bytes);
-	json_doc_print(&j);
+	json_end_arr(j);
+	json_int(j, "uploaded_bytes", (long long)bytes);
 }
 
 static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
@@ -296,7 +285,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	if (!p->refresh) {
 		/* the bundle first: what devices will check, by the key they
 		 * trust, on the board it is for */
-		if ((rc = cli_load_bundle(p->bundle_path, &bdata, &blen, &bv)))
+		if ((rc = cli_load_bundle(p->r, p->bundle_path, &bdata, &blen, &bv)))
 			return rc;
 		struct mvb_diags d = MVB_DIAGS_INIT;
 		unsigned good;
@@ -306,9 +295,8 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		int brc = d.errors ? 0 : cli_bundle_board(&bv, p->bundle_path, NULL, &pb, &d);
 		if (!d.errors && !brc)
 			mvb_bundle_check_layers(&bv, &pb, p->bundle_path, &d);
-		cli_render_diags(stderr, &d);
 		rc = brc && brc != MVB_EXIT_FINDINGS ? brc : d.errors ? MVB_EXIT_FINDINGS : 0;
-		mvb_diags_release(&d);
+		cli_take(p->r, &d);
 		if (rc) {
 			cli_error("publish: '%s' is not a bundle a device would accept with the --sign key; nothing published",
 				  p->bundle_path);
@@ -351,26 +339,27 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
-	rc = channel_load_index_text(s, dir, x, &raw, label, sizeof(label));
+	rc = channel_load_index(s, dir, x, &raw, label, sizeof(label), &p->r->diags);
 	int fresh = rc == STORE_MISSING;
 	if (rc > 0)
 		goto done;
 	if (!fresh) {
 		/* the index it replaces: signed by this key for this channel (an
 		 * expired one may be replaced: that is what --refresh is for) */
-		struct mvb_diags d = MVB_DIAGS_INIT;
 		struct mvb_repo_device dev = { board, app, p->channel, 0, NULL, 0, 0, 0, 0, 0 };
-		if (mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, &k, 1, NULL, &d)) {
-			cli_render_diags(stderr, &d);
+		if (mvb_repo_accept_index(x, raw.data, raw.len, label, &dev, &k, 1, NULL, &p->r->diags)) {
 			cli_error("publish: the index at '%s' is not one this key signed for this channel; refusing to replace it",
 				  label);
-			mvb_diags_release(&d);
 			rc = MVB_EXIT_FINDINGS;
 			goto done;
 		}
-		mvb_diags_release(&d);
 		if (x->index_version == UINT32_MAX) {
-			cli_error("publish: index version of '%s' cannot grow any more", label);
+			struct mvb_loc l = MVB_LOC_INIT;
+			l.file = label;
+			l.has_offset = 1;
+			l.offset = 0x0c;
+			mvb_report(&p->r->diags, &l, MVB_CK_REPO_FIELD, "index version %u cannot grow any more",
+				   x->index_version);
 			rc = MVB_EXIT_FINDINGS;
 			goto done;
 		}
@@ -405,24 +394,20 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		unsigned nb = 0;
 		for (unsigned i = x->nrel > p->deltas ? x->nrel - (unsigned)p->deltas : 0; i < x->nrel; i++)
 			bases[nb++] = x->rel[i];
-		struct mvb_diags d = MVB_DIAGS_INIT;
-		if (mvb_repo_add_release(x, &nr, label, &d)) {
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
+		if (mvb_repo_add_release(x, &nr, label, &p->r->diags)) {
 			rc = MVB_EXIT_FINDINGS;
 			goto done;
 		}
-		mvb_diags_release(&d);
 		cli_version_str(nr.rr_version, ver, sizeof(ver));
 		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING };
 		channel_object(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
 		nup++;
 		/* deltas go in pages of the board's erase size */
 		uint32_t page = 0;
-		if (nb && (rc = delta_page(&pb, &page)))
+		if (nb && (rc = delta_page(p->r, &pb, &page)))
 			goto done;
 		for (unsigned i = 0; i < nb; i++) {
-			if ((rc = add_delta(s, x, &bases[i], &bv, page, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
+			if ((rc = add_delta(p->r, s, x, &bases[i], &bv, page, blen, k, board, app, &dbuf[ndb], dsha[ndb])))
 				goto done;
 			if (!dbuf[ndb].len)
 				continue;
@@ -502,10 +487,11 @@ done:
 	return rc;
 }
 
-int cmd_publish(int argc, char **argv)
+int cmd_publish(struct cli_run *r, int argc, char **argv)
 {
 	struct pub p;
 	memset(&p, 0, sizeof(p));
+	p.r = r;
 	p.channel = DEFAULT_CHANNEL;
 	p.expires = "30d";
 	p.deltas = 3;
@@ -546,8 +532,9 @@ int cmd_publish(int argc, char **argv)
 		cli_error("publish: --repo and --sign are required");
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("publish", format, &p.json)))
+	if ((rc = cli_format("publish", format, &r->json)))
 		return rc;
+	p.json = r->json;
 	if (p.refresh ? (npos || !p.board || !p.app) : (npos != 1 || p.board || p.app)) {
 		cli_error("publish: give a BUNDLE, or --refresh with --board and --app");
 		return MVB_EXIT_USAGE;
@@ -558,7 +545,7 @@ int cmd_publish(int argc, char **argv)
 	}
 	p.bundle_path = npos ? pos[0] : NULL;
 	struct mvb_key *k = NULL;
-	if ((rc = cli_load_signing_key(p.key, p.pass_fd == (unsigned long)-1 ? -1 : (int)p.pass_fd, &k)))
+	if ((rc = cli_load_signing_key(r, p.key, p.pass_fd == (unsigned long)-1 ? -1 : (int)p.pass_fd, &k)))
 		return rc;
 	struct store s;
 	if (!(rc = store_open(&s, p.repo))) {

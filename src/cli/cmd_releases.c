@@ -124,7 +124,7 @@ static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
 	return (int)n;
 }
 
-int cmd_releases(int argc, char **argv)
+int cmd_releases(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
 	const struct opt opts[] = {
@@ -145,8 +145,7 @@ int cmd_releases(int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int json;
-	if ((rc = cli_format("releases", format, &json)))
+	if ((rc = cli_format("releases", format, &r->json)))
 		return rc;
 	if (!repo) {
 		cli_error("releases: --repo is required");
@@ -176,16 +175,16 @@ int cmd_releases(int argc, char **argv)
 	}
 	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk;
-	if ((rc = cli_load_public_keys("releases", keys, k, &nk))) {
+	if ((rc = cli_load_public_keys(r, keys, k, &nk))) {
 		store_close(&s);
 		return rc;
 	}
 	struct mvb_repo_index *x = calloc(1, sizeof(*x));
-	struct mvb_buf out = MVB_BUF_INIT;
-	struct json j;
-	json_doc_begin(&j, &out);
-	json_str(&j, "repo", s.base);
-	json_arr(&j, "channels");
+	struct json *j = r->json ? cli_doc(r) : NULL;
+	if (j) {
+		json_str(j, "repo", s.base);
+		json_arr(j, "channels");
+	}
 	int shown = 0;
 	for (int i = 0; i < n && x && !rc; i++) {
 		if (channel && !board) {
@@ -195,42 +194,31 @@ int cmd_releases(int argc, char **argv)
 		}
 		struct mvb_buf raw = MVB_BUF_INIT;
 		char label[PATH_MAX + 80];
-		rc = channel_load_index_text(&s, dirs[i], x, &raw, label, sizeof(label));
+		rc = channel_load_index(&s, dirs[i], x, &raw, label, sizeof(label), &r->diags);
 		if (rc == STORE_MISSING) {
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			cli_report_file(&d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
+			cli_report_file(&r->diags, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
 			rc = MVB_EXIT_FINDINGS;
 		}
-		if (!rc && nk) {
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			unsigned good;
-			if (mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &d))
-				rc = MVB_EXIT_FINDINGS;
-			cli_render_diags(stderr, &d);
-			mvb_diags_release(&d);
-		}
+		unsigned good;
+		if (!rc && nk && mvb_repo_check_sigs(x, raw.data, label, k, nk, &good, &r->diags))
+			rc = MVB_EXIT_FINDINGS;
 		mvb_buf_release(&raw);
 		if (rc)
 			break;
 		shown++;
-		if (json)
-			json_channel(&j, x, nk > 0);
+		if (j)
+			json_channel(j, x, nk > 0);
 		else
 			text_channel(x, nk > 0);
 	}
-	json_end_arr(&j);
-	json_end_obj(&j);
+	if (j)
+		json_end_arr(j);
 	if (!x) {
 		cli_error("out of memory");
 		rc = MVB_EXIT_IO;
 	}
-	if (!rc && json)
-		fwrite(out.data, 1, out.len, stdout);
-	else if (!rc && !shown)
+	if (!rc && !j && !shown)
 		printf("no channels in %s\n", s.base);
-	mvb_buf_release(&out);
 	free(x);
 	cli_free_keys(k, &nk);
 	store_close(&s);

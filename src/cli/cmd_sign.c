@@ -8,8 +8,8 @@
 
 /* Adds sig (replacing one with the same key id) and writes the bundle;
  * *total gets the signatures it then holds, *replaced whether one went. */
-static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sig, const char *out, unsigned *total,
-		  int *replaced)
+static int attach(struct cli_run *r, const char *path, const struct mvb_bundle_view *v, const struct mvb_bundle_sig *sig,
+		  const char *out, unsigned *total, int *replaced)
 {
 	struct mvb_bundle_sig all[MVB_BUNDLE_MAX_SIGS];
 	unsigned n = 0;
@@ -17,7 +17,14 @@ static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *
 		if (memcmp(v->s[i].sg_key_id, sig->sg_key_id, 8))
 			all[n++] = v->s[i];
 	if (n == MVB_BUNDLE_MAX_SIGS) {
-		cli_error("sign: the bundle already has %u signatures", MVB_BUNDLE_MAX_SIGS);
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		struct mvb_loc l = MVB_LOC_INIT;
+		l.file = path;
+		l.has_offset = 1;
+		l.offset = v->sigs_off;
+		mvb_report(&d, &l, MVB_CK_SIGN_FULL, "the bundle already has %u signatures by other keys",
+			   MVB_BUNDLE_MAX_SIGS);
+		cli_take(r, &d);
 		return MVB_EXIT_FINDINGS;
 	}
 	*replaced = n < v->ns;
@@ -29,11 +36,10 @@ static int attach(const struct mvb_bundle_view *v, const struct mvb_bundle_sig *
 	return rc;
 }
 
-int cmd_sign(int argc, char **argv)
+int cmd_sign(struct cli_run *r, int argc, char **argv)
 {
 	const char *key = NULL, *sigfile = NULL, *pubfile = NULL, *out = NULL, *format = "text";
 	unsigned long pass_fd = (unsigned long)-1;
-	int json;
 	const struct opt opts[] = {
 		{ 'k', "key", OPT_STRING, &key, "KEY.pem", "sign with this private key" },
 		{ 0, "signature", OPT_STRING, &sigfile, "SIG.der", "attach this DER signature (made elsewhere) instead" },
@@ -56,30 +62,35 @@ int cmd_sign(int argc, char **argv)
 		cli_error("sign: usage: mvbuild %s", spec.synopsis);
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("sign", format, &json)))
+	if ((rc = cli_format("sign", format, &r->json)))
 		return rc;
-	if (json && !strcmp(out, "-")) {
+	if (r->json && !strcmp(out, "-")) {
 		cli_error("sign: --format json prints on standard output; give -o a file");
 		return MVB_EXIT_USAGE;
 	}
 	unsigned char *data;
 	size_t len;
 	struct mvb_bundle_view v;
-	if ((rc = cli_load_bundle(pos[0], &data, &len, &v)))
+	if ((rc = cli_load_bundle(r, pos[0], &data, &len, &v)))
 		return rc;
 	struct mvb_bundle_sig sig;
 	struct mvb_key *k = NULL;
 	if (key) {
-		if (!(rc = cli_load_signing_key(key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &k)))
+		if (!(rc = cli_load_signing_key(r, key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &k)))
 			rc = cli_sign_view(&v, k, &sig);
-	} else if (!(rc = cli_load_public_key(pubfile, &k))) {
+	} else if (!(rc = cli_load_public_key(r, pubfile, &k))) {
 		unsigned char *sd;
 		size_t sl;
 		if (!(rc = cli_read(sigfile, &sd, &sl))) {
 			uint8_t dg[32];
 			mvb_bundle_digest(&v, dg);
 			if (sl < 8 || sl > 72 || mvb_key_verify(k, dg, sd, sl)) {
-				cli_error("sign: '%s' is not a valid signature of this bundle by '%s'", sigfile, pubfile);
+				struct mvb_diags d = MVB_DIAGS_INIT;
+				struct mvb_loc l = MVB_LOC_INIT;
+				l.file = sigfile;
+				mvb_report(&d, &l, MVB_CK_BUNDLE_SIGNATURE, "not a valid signature of '%s' by '%s'", pos[0],
+					   pubfile);
+				cli_take(r, &d);
 				rc = MVB_EXIT_FINDINGS;
 			} else {
 				memset(&sig, 0, sizeof(sig));
@@ -94,18 +105,15 @@ int cmd_sign(int argc, char **argv)
 	unsigned total = 0;
 	int replaced = 0;
 	if (!rc)
-		rc = attach(&v, &sig, out, &total, &replaced);
-	if (!rc && json) {
-		struct mvb_buf b = MVB_BUF_INIT;
-		struct json j;
+		rc = attach(r, pos[0], &v, &sig, out, &total, &replaced);
+	if (!rc && r->json) {
+		struct json *j = cli_doc(r);
 		char hex[17];
 		mvb_hex(sig.sg_key_id, 8, hex);
-		json_doc_begin(&j, &b);
-		json_str(&j, "output", out);
-		json_str(&j, "key_id", hex);
-		json_bool(&j, "replaced", replaced);
-		json_int(&j, "signatures", total);
-		json_doc_print(&j);
+		json_str(j, "output", out);
+		json_str(j, "key_id", hex);
+		json_bool(j, "replaced", replaced);
+		json_int(j, "signatures", total);
 	}
 	mvb_key_free(k);
 	free(data);

@@ -9,23 +9,21 @@
 #include "sys/sys.h"
 
 /* verify --format json: the outcome, what the bundle is, each signature. */
-static void verify_json(const char *path, size_t len, const struct mvb_bundle_view *v, int parsed,
-			struct mvb_key *const *k, unsigned nk, unsigned good, const struct mvb_diags *d)
+static void verify_json(struct cli_run *r, const char *path, size_t len, const struct mvb_bundle_view *v, int parsed,
+			struct mvb_key *const *k, unsigned nk, unsigned good)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
+	struct json *j = cli_doc(r);
 	char hex[17];
-	json_doc_begin(&j, &b);
-	json_str(&j, "file", path);
-	json_bool(&j, "ok", !d->errors);
+	json_str(j, "file", path);
+	json_bool(j, "ok", !r->diags.errors);
 	if (parsed) {
-		json_int(&j, "size", (long long)len);
-		cli_json_bundle(&j, v);
+		json_int(j, "size", (long long)len);
+		cli_json_bundle(j, v);
 		uint8_t dg[32];
 		mvb_bundle_digest(v, dg);
-		json_bool(&j, "signatures_checked", nk > 0);
-		json_int(&j, "valid_trusted_signatures", good);
-		json_arr(&j, "signatures");
+		json_bool(j, "signatures_checked", nk > 0);
+		json_int(j, "valid_trusted_signatures", good);
+		json_arr(j, "signatures");
 		for (unsigned i = 0; i < v->ns; i++) {
 			const struct mvb_key *by = NULL;
 			for (unsigned t = 0; t < nk && !by; t++) {
@@ -34,25 +32,23 @@ static void verify_json(const char *path, size_t len, const struct mvb_bundle_vi
 				if (!memcmp(id, v->s[i].sg_key_id, 8))
 					by = k[t];
 			}
-			json_obj(&j, NULL);
+			json_obj(j, NULL);
 			mvb_hex(v->s[i].sg_key_id, 8, hex);
-			json_str(&j, "key_id", hex);
-			json_bool(&j, "trusted", by != NULL);
+			json_str(j, "key_id", hex);
+			json_bool(j, "trusted", by != NULL);
 			if (by)
-				json_bool(&j, "valid", mvb_key_verify(by, dg, v->s[i].sg_der, v->s[i].sg_len) == 0);
+				json_bool(j, "valid", mvb_key_verify(by, dg, v->s[i].sg_der, v->s[i].sg_len) == 0);
 			else
-				json_null(&j, "valid"); /* not checked: no such --key */
-			json_end_obj(&j);
+				json_null(j, "valid"); /* not checked: no such --key */
+			json_end_obj(j);
 		}
-		json_end_arr(&j);
+		json_end_arr(j);
 	} else {
-		json_null(&j, "board");
+		json_null(j, "board");
 	}
-	json_diags(&j, d);
-	json_doc_print(&j);
 }
 
-int cmd_verify(int argc, char **argv)
+int cmd_verify(struct cli_run *r, int argc, char **argv)
 {
 	const char *keys = NULL, *board = NULL, *base = NULL, *format = "text";
 	const struct opt opts[] = {
@@ -69,60 +65,58 @@ int cmd_verify(int argc, char **argv)
 				       "signatures by the given keys.",
 				       opts, 1, 1 };
 	const char *pos[16];
-	int npos, json, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_format("verify", format, &json)))
+	if ((rc = cli_format("verify", format, &r->json)))
 		return rc;
 	struct mvb_key *k[CLI_MAX_KEYS];
 	unsigned nk = 0;
-	if ((rc = cli_load_public_keys("verify", keys, k, &nk)))
+	if ((rc = cli_load_public_keys(r, keys, k, &nk)))
 		return rc;
 	unsigned char *data = NULL;
 	size_t len = 0;
 	struct mvb_bundle_view v;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	if ((rc = cli_load_bundle_diags(pos[0], &data, &len, &v, &d))) {
-		if (json && rc == MVB_EXIT_FINDINGS)
-			verify_json(pos[0], len, &v, 0, k, nk, 0, &d);
-		else
-			cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
+	struct mvb_diags *d = &r->diags;
+	if ((rc = cli_load_bundle(r, pos[0], &data, &len, &v))) {
+		if (r->json && rc == MVB_EXIT_FINDINGS)
+			verify_json(r, pos[0], len, &v, 0, k, nk, 0);
 		cli_free_keys(k, &nk);
 		return rc;
 	}
 	unsigned char *bdata = NULL;
 	size_t blen;
 	struct mvb_bundle_view bv;
-	if (base && (rc = cli_load_bundle(base, &bdata, &blen, &bv))) {
+	if (base && (rc = cli_load_bundle(r, base, &bdata, &blen, &bv))) {
 		free(data);
 		cli_free_keys(k, &nk);
 		return rc;
 	}
-	mvb_bundle_check_payload_base(&v, base ? &bv : NULL, pos[0], &d);
+	/* the report: the findings of the checks (or the verdict) on standard
+	 * output; a file that does not read is said on standard error */
+	r->diag_out = stdout;
+	mvb_bundle_check_payload_base(&v, base ? &bv : NULL, pos[0], d);
 	free(bdata);
 	struct mvb_board b;
 	mvb_board_init(&b);
-	int brc = cli_bundle_board(&v, pos[0], board, &b, &d);
+	int brc = cli_bundle_board(&v, pos[0], board, &b, d);
 	if (!brc)
-		mvb_bundle_check_layers(&v, &b, pos[0], &d);
+		mvb_bundle_check_layers(&v, &b, pos[0], d);
 	mvb_board_release(&b);
 	if (brc && brc != MVB_EXIT_FINDINGS) { /* the board does not load */
-		cli_render_diags(stderr, &d);
-		mvb_diags_release(&d);
 		free(data);
 		cli_free_keys(k, &nk);
 		return brc;
 	}
 	unsigned good = 0;
-	mvb_bundle_check_sigs(&v, pos[0], k, nk, &good, &d);
-	if (json) {
-		verify_json(pos[0], len, &v, 1, k, nk, good, &d);
+	mvb_bundle_check_sigs(&v, pos[0], k, nk, &good, d);
+	if (r->json) {
+		verify_json(r, pos[0], len, &v, 1, k, nk, good);
 	} else {
-		cli_render_diags(stdout, &d);
+		cli_show(r);
 		char ver[32];
 		cli_version_str(v.m.bm_app_version, ver, sizeof(ver));
-		if (!d.errors) {
+		if (!d->errors) {
 			printf("%s: ok: board %s, app '%s' %s, %u layer%s, ", pos[0], v.m.bm_board, v.m.bm_app_name, ver,
 			       v.nl, v.nl == 1 ? "" : "s");
 			if (nk)
@@ -131,8 +125,7 @@ int cmd_verify(int argc, char **argv)
 				printf("%u signature%s not checked (no --key)\n", v.ns, v.ns == 1 ? "" : "s");
 		}
 	}
-	rc = d.errors ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
-	mvb_diags_release(&d);
+	rc = d->errors ? MVB_EXIT_FINDINGS : MVB_EXIT_OK;
 	free(data);
 	cli_free_keys(k, &nk);
 	return rc;

@@ -206,7 +206,18 @@ int cli_passphrase(int pass_fd, char **pass)
 	return 0;
 }
 
-int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k)
+/* A key file mvbuild cannot use: a key-format finding. */
+static int bad_key(struct cli_run *r, const char *path, const char *why)
+{
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	struct mvb_loc l = MVB_LOC_INIT;
+	l.file = path;
+	mvb_report(&d, &l, MVB_CK_KEY_FORMAT, "%s", why);
+	cli_take(r, &d);
+	return MVB_EXIT_FINDINGS;
+}
+
+int cli_load_signing_key(struct cli_run *r, const char *path, int pass_fd, struct mvb_key **k)
 {
 	int mode = sys_file_mode(path);
 	if (mode >= 0 && (mode & 077)) {
@@ -233,14 +244,10 @@ int cli_load_signing_key(const char *path, int pass_fd, struct mvb_key **k)
 		memset(pass, 0, strlen(pass));
 		free(pass);
 	}
-	if (rc) {
-		cli_error("cannot use '%s' as a signing key: %s", path, err);
-		return MVB_EXIT_FINDINGS;
-	}
-	return 0;
+	return rc ? bad_key(r, path, err) : 0;
 }
 
-int cli_load_public_key(const char *path, struct mvb_key **k)
+int cli_load_public_key(struct cli_run *r, const char *path, struct mvb_key **k)
 {
 	unsigned char *data;
 	size_t len;
@@ -250,33 +257,21 @@ int cli_load_public_key(const char *path, struct mvb_key **k)
 	char err[160];
 	rc = mvb_key_load(k, data, len, NULL, 0, err, sizeof(err));
 	free(data);
-	if (rc) {
-		cli_error("cannot use '%s' as a public key: %s", path, err);
-		return MVB_EXIT_FINDINGS;
-	}
-	return 0;
+	return rc ? bad_key(r, path, err) : 0;
 }
 
-int cli_load_bundle_diags(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v,
-			  struct mvb_diags *d)
+int cli_load_bundle(struct cli_run *r, const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v)
 {
 	int rc = cli_read(path, data, len);
 	if (rc)
 		return rc;
-	if (mvb_bundle_parse(v, path, *data, *len, d)) {
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (mvb_bundle_parse(v, path, *data, *len, &d)) {
 		free(*data);
 		*data = NULL;
-		return MVB_EXIT_FINDINGS;
+		rc = MVB_EXIT_FINDINGS;
 	}
-	return 0;
-}
-
-int cli_load_bundle(const char *path, unsigned char **data, size_t *len, struct mvb_bundle_view *v)
-{
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	int rc = cli_load_bundle_diags(path, data, len, v, &d);
-	cli_render_diags(stderr, &d);
-	mvb_diags_release(&d);
+	cli_take(r, &d);
 	return rc;
 }
 
@@ -332,7 +327,7 @@ void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 	json_end_arr(j);
 }
 
-int cli_load_public_keys(const char *cmd, const char *list, struct mvb_key **k, unsigned *nk)
+int cli_load_public_keys(struct cli_run *r, const char *list, struct mvb_key **k, unsigned *nk)
 {
 	*nk = 0;
 	if (!list)
@@ -341,9 +336,9 @@ int cli_load_public_keys(const char *cmd, const char *list, struct mvb_key **k, 
 	int rc = copy ? 0 : MVB_EXIT_IO;
 	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !rc; t = strtok_r(NULL, ",", &save)) {
 		if (*nk == CLI_MAX_KEYS) {
-			cli_error("%s: at most %d keys", cmd, CLI_MAX_KEYS);
+			cli_error("%s: at most %d keys", r->cmd, CLI_MAX_KEYS);
 			rc = MVB_EXIT_USAGE;
-		} else if (!(rc = cli_load_public_key(t, &k[*nk]))) {
+		} else if (!(rc = cli_load_public_key(r, t, &k[*nk]))) {
 			(*nk)++;
 		}
 	}

@@ -155,6 +155,12 @@ void json_diags(struct json *j, const struct mvb_diags *d)
 	json_int(j, "warnings", d->warnings);
 }
 
+void json_raw(struct json *j, const char *k, const char *raw)
+{
+	key(j, k);
+	put(j, raw);
+}
+
 void json_doc_begin(struct json *j, struct mvb_buf *b)
 {
 	mvb_buf_init(b, MVB_BUF_DEFAULT_MAX);
@@ -168,10 +174,4 @@ void json_doc_print(struct json *j)
 	json_end_obj(j);
 	fwrite(j->b->data, 1, j->b->len, stdout);
 	mvb_buf_release(j->b);
-}
-
-void json_raw(struct json *j, const char *k, const char *raw)
-{
-	key(j, k);
-	put(j, raw);
 }

@@ -41,6 +41,34 @@ void mvb_diags_release(struct mvb_diags *d)
 	mvb_diags_init(d);
 }
 
+int mvb_diags_move(struct mvb_diags *to, struct mvb_diags *from)
+{
+	int rc = 0;
+	if (to->n + from->n > to->alloc) {
+		size_t na = to->alloc ? to->alloc : 16;
+		while (na < to->n + from->n)
+			na *= 2;
+		struct mvb_diag *nv = realloc(to->v, na * sizeof(*nv));
+		if (!nv) {
+			to->oom = 1;
+			mvb_diags_release(from);
+			return MVB_ENOMEM;
+		}
+		to->v = nv;
+		to->alloc = na;
+	}
+	if (from->n)
+		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+	to->n += from->n;
+	to->errors += from->errors;
+	to->warnings += from->warnings;
+	to->notes += from->notes;
+	to->oom |= from->oom;
+	free(from->v); /* the strings are to's now */
+	mvb_diags_init(from);
+	return rc;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;

@@ -1,0 +1,97 @@
+/* run.c - the one exit path of every command: the findings of the run
+ * rendered as text, or the --format json document (with its findings)
+ * printed, the status checked and the run released. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+void cli_run_init(struct cli_run *r, const char *cmd)
+{
+	memset(r, 0, sizeof(*r));
+	r->cmd = cmd;
+	r->diag_out = stderr;
+	mvb_buf_init(&r->buf, MVB_BUF_DEFAULT_MAX);
+}
+
+struct json *cli_doc(struct cli_run *r)
+{
+	if (!r->doc_open) {
+		json_begin(&r->doc, &r->buf);
+		json_obj(&r->doc, NULL);
+		json_int(&r->doc, "schema", 1);
+		r->doc_open = 1;
+	}
+	return &r->doc;
+}
+
+void cli_doc_findings(struct cli_run *r)
+{
+	json_diags(cli_doc(r), &r->diags);
+	r->doc_findings = 1;
+	r->shown = r->diags.n;
+}
+
+void cli_take(struct cli_run *r, struct mvb_diags *d)
+{
+	if (mvb_diags_move(&r->diags, d))
+		cli_error("out of memory: findings were lost");
+}
+
+void cli_show(struct cli_run *r)
+{
+	if (r->json || r->shown == r->diags.n)
+		return;
+	struct mvb_diags rest = r->diags;
+	rest.v += r->shown;
+	rest.n -= r->shown;
+	cli_render_diags(r->diag_out, &rest);
+	r->shown = r->diags.n;
+}
+
+int cli_status(struct cli_run *r, int rc)
+{
+	(void)r;
+	switch (rc) {
+	case MVB_OK:
+		return MVB_EXIT_OK;
+	case MVB_EINPUT:
+	case MVB_ELIMIT:
+		return MVB_EXIT_FINDINGS;
+	case MVB_ENOMEM:
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	default:
+		return MVB_EXIT_INTERNAL;
+	}
+}
+
+int cli_finish(struct cli_run *r, int status)
+{
+	/* "the input is bad" always says what and where, with a check id */
+	if (status == MVB_EXIT_FINDINGS && !r->diags.n) {
+		cli_error("internal error: '%s' refused its input without a finding (a bug in mvbuild)", r->cmd);
+		status = MVB_EXIT_INTERNAL;
+	}
+	if (r->json && status <= MVB_EXIT_FINDINGS) {
+		/* a command that refused its input before it had anything to
+		 * show still prints one document: what it was, and why */
+		if (!r->doc_open)
+			json_str(cli_doc(r), "command", r->cmd);
+		if (!r->doc_findings)
+			cli_doc_findings(r);
+		json_end_obj(&r->doc);
+		fwrite(r->buf.data, 1, r->buf.len, stdout);
+	} else if (!r->json) {
+		cli_show(r);
+	} else {
+		/* usage and I/O problems: their message is on standard error and
+		 * nothing goes to standard output; findings made before go there too */
+		struct mvb_diags rest = r->diags;
+		rest.v += r->shown;
+		rest.n -= r->shown;
+		cli_render_diags(stderr, &rest);
+	}
+	mvb_diags_release(&r->diags);
+	mvb_buf_release(&r->buf);
+	return status;
+}
