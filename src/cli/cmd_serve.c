@@ -510,7 +510,7 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 			r->un_answered = 1;
 			if (o->error)
 				say(r, "the device declined UPDATE_NOW: error %u (%s)", (unsigned)o->error,
-				    o->error == MVL_E_UNSUPPORTED ? "an update session runs already" : error_text(o->error));
+				    o->error == MVL_E_UNSUPPORTED ? "not now" : error_text(o->error));
 			else
 				say(r, "the device starts an update session (UPDATE_NOW accepted)");
 		} else if (++r->stray <= SAY_MAX) {
@@ -733,7 +733,15 @@ static void serve_loop(struct run *r, double deadline)
 		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t k = read(r->fd, buf, sizeof(buf));
 			if (k == 0 || (k < 0 && (errno == ECONNRESET || errno == EIO))) {
-				r->end = END_CLOSED;
+				/* QEMU closes the link as it exits: that is the device's end */
+				int st;
+				if (r->qemu > 0 && sys_wait(r->qemu, 2000, &st) == 0) {
+					r->qemu = -1;
+					r->qemu_status = st;
+					r->end = END_QEMU;
+				} else {
+					r->end = END_CLOSED;
+				}
 				break;
 			}
 			if (k < 0 && errno != EAGAIN && errno != EINTR) {
@@ -946,8 +954,8 @@ static void summary(struct run *r)
 	case END_CLOSED:
 	case END_QEMU:
 		if (r->once)
-			cli_error("serve: the %s before the device reported the end of its update session",
-				  r->end == END_QEMU ? "device (QEMU) ended" : "link closed");
+			cli_error("serve: %s before it reported the end of its update session",
+				  r->end == END_QEMU ? "the device exited (QEMU ended)" : "the link closed");
 		else
 			say(r, "the %s", r->end == END_QEMU ? "device (QEMU) ended" : "link closed");
 		break;

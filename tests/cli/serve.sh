@@ -110,7 +110,7 @@ has err "UPDATE_NOW accepted" "accepted shown"
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1 --update-now decline
 expect 0 "update now, declined" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --update-now
 sim_ok "update now, declined"
-has err "declined UPDATE_NOW: error 5 (an update session runs already)" "declined shown"
+has err "declined UPDATE_NOW: error 5 (not now)" "declined shown"
 
 # --- a serial port: a pseudo-terminal, opened raw at a baud rate
 start_sim --pty-file "$T/pty" --repo "$R" --mode update --have 1.1.0
@@ -163,7 +163,7 @@ has err "the device said nothing (no HELLO) within 2 s" "silence said"
 start_sim --port-file "$T/port" --repo "$R" --mode close
 expect 3 "hang-up" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
 sim_ok "hang-up"
-has err "the link closed before the device reported" "hang-up said"
+has err "the link closed before it reported" "hang-up said"
 # without --once a closed link is the end of serving, not an error
 start_sim --port-file "$T/port" --repo "$R" --mode close
 expect 0 "hang-up without --once" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --timeout 0 --format json
