@@ -305,6 +305,10 @@ expect 1 "bad HEX checksum" -- "$MVB" flash "$T/badsum.hex" --probe "$PROBE"
 has err "badsum.hex:3:.*\[ihex-record\]" "ihex line and id"
 printf 'plain bytes' >"$T/raw.bin"
 expect 1 "raw binary refused" -- "$MVB" flash "$T/raw.bin" --probe "$PROBE"
+has err "raw.bin: error: neither a bundle, an ELF file nor Intel HEX .*\[image-format\]" "raw binary: id"
+# a refusal with --format json is still one document, with the findings
+expect 1 "truncated bundle, json" -- "$MVB" flash "$T/trunc.mvb" --probe "$PROBE" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["command"]=="flash" and d["errors"]==1 and d["findings"][0]["id"].startswith("bundle-")' "$T/out"; then ok; else bad "flash refusal json"; fi
 expect 2 "bad probe" -- "$MVB" flash "$T/app.mvb" --probe gdb://nohost
 expect 2 "unknown probe" -- "$MVB" flash "$T/app.mvb" --probe jtag
 stop_sim

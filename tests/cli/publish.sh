@@ -162,6 +162,8 @@ cp "$T/latest.keep" "$LATEST"
 head -c 300 "$T/index.v3" >"$IDX"
 expect 1 "truncated index" -- "$MVB" releases --repo "$L"
 has err "\[repo-truncated\]" "truncated id"
+expect 1 "truncated index, json" -- "$MVB" releases --repo "$L" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["repo"] and [f["id"] for f in d["findings"]]==["repo-truncated"]' "$T/out"; then ok; else bad "releases refusal json"; fi
 cp "$T/index.v3" "$IDX"
 expect 0 "releases walks the directory" -- "$MVB" releases --repo "$L"
 has out "mps2-an505/fixture channel 'stable'" "walk"
@@ -220,6 +222,8 @@ python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struc
 expect 1 "misplaced layer not published" -- "$MVB" publish "$T/misplaced.mvb" --repo "$T/mp" --sign "$T/k.pem"
 has err "misplaced.mvb: address (0x10022000-0x1002....): offset 0x164: error: app layer starts at 0x10022000, but board 'mps2-an505' installs it at 0x00200000, the start of 'app_flash' \[bundle-layer-start\]" "misplaced: id and where"
 if [ -e "$T/mp" ]; then bad "a refused bundle created the repository"; else ok; fi
+expect 1 "misplaced layer not published, json" -- "$MVB" publish "$T/misplaced.mvb" --repo "$T/mp" --sign "$T/k.pem" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["command"]=="publish" and [f["id"] for f in d["findings"]]==["bundle-layer-start"] and d["errors"]==1' "$T/out"; then ok; else bad "publish refusal json"; fi
 
 # --- a real nginx with its WebDAV module on a free loopback port
 N=$T/nginx

@@ -322,6 +322,25 @@ PY
 	expect 0 "signature moves between unsigned and signed copies" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-a.der" --pubkey "$T/k.pub.pem" -o "$T/w.mvb"
 	openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$T/app.c" 2>/dev/null || openssl dgst -sha256 -sign "$T/k.pem" -out "$T/sig-other.der" "$APP"
 	expect 1 "wrong signature refused" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-other.der" --pubkey "$T/k.pub.pem" -o "$T/w2.mvb"
+	has err "sig-other.der: error: not a valid signature of .* \[bundle-signature\]" "wrong signature: id"
+	# a refusal with --format json is a document too, ending with the findings
+	expect 1 "wrong signature refused, json" -- "$MVB" sign "$T/u.mvb" --signature "$T/sig-other.der" --pubkey "$T/k.pub.pem" -o "$T/w2.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d=={"schema":1,"command":"sign","findings":d["findings"],"errors":1,"warnings":0} and d["findings"][0]["id"]=="bundle-signature"' "$T/out"; then ok; else bad "sign refusal json"; fi
+	if [ ! -s "$T/err" ] || ! grep -q "\[" "$T/err"; then ok; else bad "sign refusal json: findings on stderr too"; fi
+	printf 'not a key\n' >"$T/nokey.pem" && chmod 600 "$T/nokey.pem"
+	expect 1 "a file that is no key" -- "$MVB" sign "$T/u.mvb" --key "$T/nokey.pem" -o "$T/w3.mvb"
+	has err "nokey.pem: error: .*\[key-format\]" "no key: id"
+	expect 1 "a public key file that is no key, json" -- "$MVB" verify "$T/a.mvb" --key "$T/nokey.pem" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["command"]=="verify" and [f["id"] for f in d["findings"]]==["key-format"]' "$T/out"; then ok; else bad "verify with a bad key: json"; fi
+	# a bundle holding the most signatures the format allows takes no more
+	cp "$T/u.mvb" "$T/full.mvb"
+	for i in 1 2 3 4 5 6 7 8; do
+		"$MVB" keygen -o "$T/many$i.pem" >/dev/null && "$MVB" sign "$T/full.mvb" --key "$T/many$i.pem" -o "$T/full-next.mvb" &&
+			mv "$T/full-next.mvb" "$T/full.mvb" || bad "signature $i"
+	done
+	"$MVB" keygen -o "$T/many9.pem" >/dev/null
+	expect 1 "a ninth signature" -- "$MVB" sign "$T/full.mvb" --key "$T/many9.pem" -o "$T/full9.mvb"
+	has err "full.mvb: offset 0x[0-9a-f]*: error: the bundle already has 8 signatures by other keys \[sign-full\]" "sign-full"
 	# encrypted private keys: the passphrase from the environment or a file
 	# descriptor, never argv; what mbedTLS 2.28 and OpenSSL both read
 	expect 2 "keygen --encrypt needs a passphrase" -- env -u MVBUILD_KEY_PASSPHRASE "$MVB" keygen --encrypt -o "$T/e.pem"
