@@ -161,6 +161,9 @@ int cli_read(const char *path, unsigned char **data, size_t *len);
 int cli_write(const char *path, const void *data, size_t len, unsigned mode);
 /* NAME (boards/NAME.yaml in the data dir) or a path to a manifest. */
 int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d);
+/* As cli_load_board, the findings into the run; b is released when it
+ * does not load. */
+int cli_run_board(struct cli_run *r, const char *arg, struct mvb_board *b);
 /* The board of a bundle, as a device knows its own: board_arg (NAME|FILE)
  * or else the board the bundle names (a plain name only; one this mvbuild
  * does not know is a bundle-board finding), which must be the bundle's
@@ -205,6 +208,9 @@ int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, stru
  * written: board, app {name, version, security_counter, min_abi}, layers
  * [{role, encoding, target, size, encoded_size, sha256}]. */
 void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v);
+/* The members a layer's object starts with: role, encoding, target, size,
+ * encoded_size. */
+void cli_json_layer(struct json *j, const struct mvb_bundle_layer *l);
 /* For each layer the builder sent whole because more pages change than
  * the device patcher rewrites in one update, says so on standard error
  * (what names the update, e.g. "delta 1.1.0 -> 1.2.0"). */

@@ -30,13 +30,8 @@ int cmd_gen(struct cli_run *r, int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	struct mvb_board b;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = cli_load_board(board, &b, &d);
-	cli_take(r, &d);
-	if (rc) {
-		mvb_board_release(&b);
+	if ((rc = cli_run_board(r, board, &b)))
 		return rc;
-	}
 	struct mvb_buf o = MVB_BUF_INIT;
 	if (gen(&b, &o)) {
 		cli_error("out of memory");

@@ -180,13 +180,8 @@ int cmd_init(struct cli_run *r, int argc, char **argv)
 	}
 	/* the board must exist and be valid */
 	struct mvb_board b;
-	struct mvb_diags d = MVB_DIAGS_INIT;
-	rc = cli_load_board(board, &b, &d);
-	cli_take(r, &d);
-	if (rc) {
-		mvb_board_release(&b);
+	if ((rc = cli_run_board(r, board, &b)))
 		return rc;
-	}
 	/* the app name: the last component of DIR, trailing slashes aside */
 	char appname[MVB_APP_NAME_MAX], last[PATH_MAX];
 	snprintf(last, sizeof(last), "%s", dir);

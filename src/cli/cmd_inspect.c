@@ -59,14 +59,10 @@ static int load_named_board(struct inspect *in, const char *arg, int named, int 
 			  "--board FILE", arg);
 		return MVB_EXIT_USAGE;
 	}
-	struct mvb_diags d = MVB_DIAGS_INIT;
 	mvb_board_init(&in->board);
-	int rc = cli_load_board(arg, &in->board, &d);
-	cli_take(in->r, &d);
-	if (rc) {
-		mvb_board_release(&in->board);
+	int rc = cli_run_board(in->r, arg, &in->board);
+	if (rc)
 		return required ? rc : 0;
-	}
 	in->have_board = 1;
 	return 0;
 }
@@ -193,11 +189,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		for (unsigned i = 0; i < v->nl; i++) {
 			const struct mvb_bundle_layer *l = &v->l[i];
 			json_obj(j, NULL);
-			json_str(j, "role", mvb_layer_role_name(l->bl_role));
-			json_str(j, "encoding", mvb_encoding_name(l->bl_encoding));
-			json_hex(j, "target", l->bl_target_addr);
-			json_int(j, "size", l->bl_size);
-			json_int(j, "encoded_size", l->bl_encoded_size);
+			cli_json_layer(j, l);
 			json_int(j, "offset", (long long)v->h.bh_payload_off + l->bl_payload_off);
 			json_int(j, "first_chunk", l->bl_first_chunk);
 			json_int(j, "chunks", l->bl_chunk_count);

@@ -79,6 +79,16 @@ int cli_load_board(const char *arg, struct mvb_board *b, struct mvb_diags *d)
 	return rc ? MVB_EXIT_FINDINGS : 0;
 }
 
+int cli_run_board(struct cli_run *r, const char *arg, struct mvb_board *b)
+{
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	int rc = cli_load_board(arg, b, &d);
+	cli_take(r, &d);
+	if (rc)
+		mvb_board_release(b);
+	return rc;
+}
+
 int cli_bundle_board(const struct mvb_bundle_view *v, const char *path, const char *board_arg, struct mvb_board *b,
 		     struct mvb_diags *d)
 {
@@ -293,6 +303,15 @@ void cli_version_str(uint32_t v, char *o, size_t n)
 	snprintf(o, n, "%u.%u.%u", v >> 24, (v >> 16) & 0xff, v & 0xffff);
 }
 
+void cli_json_layer(struct json *j, const struct mvb_bundle_layer *l)
+{
+	json_str(j, "role", mvb_layer_role_name(l->bl_role));
+	json_str(j, "encoding", mvb_encoding_name(l->bl_encoding));
+	json_hex(j, "target", l->bl_target_addr);
+	json_int(j, "size", l->bl_size);
+	json_int(j, "encoded_size", l->bl_encoded_size);
+}
+
 void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 {
 	char ver[32], abi[16], hex[65];
@@ -309,11 +328,7 @@ void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 	for (unsigned i = 0; i < v->nl; i++) {
 		const struct mvb_bundle_layer *l = &v->l[i];
 		json_obj(j, NULL);
-		json_str(j, "role", mvb_layer_role_name(l->bl_role));
-		json_str(j, "encoding", mvb_encoding_name(l->bl_encoding));
-		json_hex(j, "target", l->bl_target_addr);
-		json_int(j, "size", l->bl_size);
-		json_int(j, "encoded_size", l->bl_encoded_size);
+		cli_json_layer(j, l);
 		mvb_hex(l->bl_sha256, 32, hex);
 		json_str(j, "sha256", hex);
 		if (l->bl_encoding == MVB_ENC_DELTA) {
