@@ -68,11 +68,6 @@ void json_hex(struct json *j, const char *key, unsigned long v); /* as "0x%08lx"
 void json_raw(struct json *j, const char *key, const char *raw); /* a number already formatted */
 /* "findings": [...], "errors": N, "warnings": N */
 void json_diags(struct json *j, const struct mvb_diags *d);
-/* A document outside the run, for a command that does not run in one yet
- * (serve): json_doc_begin opens it with "schema": 1 in b, json_doc_print
- * closes it, prints it and releases b.  Commands in the run use cli_doc. */
-void json_doc_begin(struct json *j, struct mvb_buf *b);
-void json_doc_print(struct json *j);
 
 /* ---- the run: what a command reports into, and the one exit path */
 struct cli_run {
@@ -129,7 +124,7 @@ int cmd_patch(struct cli_run *r, int argc, char **argv);
 int cmd_publish(struct cli_run *r, int argc, char **argv);
 int cmd_releases(struct cli_run *r, int argc, char **argv);
 int cmd_fetch(struct cli_run *r, int argc, char **argv);
-int cmd_serve(int argc, char **argv);
+int cmd_serve(struct cli_run *r, int argc, char **argv);
 
 /* ---- messages */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

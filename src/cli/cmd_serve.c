@@ -771,138 +771,135 @@ static void serve_loop(struct run *r, double deadline)
 	}
 }
 
-static void json_doc(struct run *r, double total)
+/* The members of the run's document (cli_finish closes and prints it). */
+static void json_doc(struct run *r, struct json *j, double total)
 {
-	struct mvb_buf b = MVB_BUF_INIT;
-	struct json j;
 	struct session *s = &r->ses;
 	char t[64], hex[65];
-	json_doc_begin(&j, &b);
-	json_str(&j, "repo", r->repo_arg);
-	json_str(&j, "link", r->qemu_image ? "qemu" : r->device);
+	json_str(j, "repo", r->repo_arg);
+	json_str(j, "link", r->qemu_image ? "qemu" : r->device);
 	if (s->hello_seen) {
 		const struct mvl_hello *h = &s->hello;
-		json_obj(&j, "device");
+		json_obj(j, "device");
 		ascii(h->lh_board, sizeof(h->lh_board), t, sizeof(t));
-		json_str(&j, "board", t);
+		json_str(j, "board", t);
 		ascii(h->lh_app, sizeof(h->lh_app), t, sizeof(t));
-		json_str(&j, "app", t);
+		json_str(j, "app", t);
 		ascii(h->lh_channel, sizeof(h->lh_channel), t, sizeof(t));
-		json_str(&j, "channel", t);
+		json_str(j, "channel", t);
 		cli_version_str(h->lh_fw_version, t, sizeof(t));
-		json_str(&j, "microvisor", t);
+		json_str(j, "microvisor", t);
 		snprintf(t, sizeof(t), "%u.%u", (unsigned)(h->lh_abi >> 16), (unsigned)(h->lh_abi & 0xffff));
-		json_str(&j, "abi", t);
+		json_str(j, "abi", t);
 		if (h->lh_app_version) {
 			cli_version_str(h->lh_app_version, t, sizeof(t));
-			json_str(&j, "app_version", t);
+			json_str(j, "app_version", t);
 		} else {
-			json_null(&j, "app_version");
+			json_null(j, "app_version");
 		}
 		int any = 0;
 		for (unsigned i = 0; i < 32; i++)
 			any |= h->lh_image_sha256[i];
 		if (any) {
 			mvb_hex(h->lh_image_sha256, 32, hex);
-			json_str(&j, "image_sha256", hex);
+			json_str(j, "image_sha256", hex);
 		} else {
-			json_null(&j, "image_sha256");
+			json_null(j, "image_sha256");
 		}
 		const char *st = h->lh_state == MVL_DEV_RUNNING ? "running" : h->lh_state == MVL_DEV_SAFE ? "safe" : h->lh_state == MVL_DEV_INSTALLING ? "installing" : NULL;
 		if (st)
-			json_str(&j, "state", st);
+			json_str(j, "state", st);
 		else
-			json_int(&j, "state", h->lh_state);
-		json_int(&j, "reason", h->lh_reason);
-		json_int(&j, "counter_floor", h->lh_counter_floor);
-		json_int(&j, "index_version", h->lh_index_version);
-		json_int(&j, "payload_max", h->lh_payload_max);
-		json_end_obj(&j);
+			json_int(j, "state", h->lh_state);
+		json_int(j, "reason", h->lh_reason);
+		json_int(j, "counter_floor", h->lh_counter_floor);
+		json_int(j, "index_version", h->lh_index_version);
+		json_int(j, "payload_max", h->lh_payload_max);
+		json_end_obj(j);
 	} else {
-		json_null(&j, "device");
+		json_null(j, "device");
 	}
 	/* before and after: the report's versions; before it, the HELLO's */
 	uint32_t before = s->have_report ? s->report.lp_from_version : s->hello.lh_app_version;
 	uint32_t after = s->have_report && s->report.lp_outcome == MVL_R_INSTALLED ? s->report.lp_to_version : before;
 	if (before) {
 		cli_version_str(before, t, sizeof(t));
-		json_str(&j, "before", t);
+		json_str(j, "before", t);
 	} else {
-		json_null(&j, "before");
+		json_null(j, "before");
 	}
 	if (after && s->have_report) {
 		cli_version_str(after, t, sizeof(t));
-		json_str(&j, "after", t);
+		json_str(j, "after", t);
 	} else {
-		json_null(&j, "after");
+		json_null(j, "after");
 	}
 	static const char *const outcome[] = { "installed", "up-to-date", "refused", "failed" };
 	if (s->have_report) {
-		json_str(&j, "outcome", outcome[s->report.lp_outcome <= 3 ? s->report.lp_outcome : 3]);
-		json_int(&j, "reason", s->report.lp_reason);
+		json_str(j, "outcome", outcome[s->report.lp_outcome <= 3 ? s->report.lp_outcome : 3]);
+		json_int(j, "reason", s->report.lp_reason);
 		const char *rt = mvb_serve_reason_text(s->report.lp_reason);
 		if (rt && s->report.lp_reason)
-			json_str(&j, "reason_text", rt);
+			json_str(j, "reason_text", rt);
 		else
-			json_null(&j, "reason_text");
+			json_null(j, "reason_text");
 		if (s->report.lp_to_version) {
 			cli_version_str(s->report.lp_to_version, t, sizeof(t));
-			json_str(&j, "offered", t);
+			json_str(j, "offered", t);
 		} else {
-			json_null(&j, "offered");
+			json_null(j, "offered");
 		}
-		json_int(&j, "device_bytes", s->report.lp_bytes);
+		json_int(j, "device_bytes", s->report.lp_bytes);
 	} else {
-		json_null(&j, "outcome");
-		json_null(&j, "reason");
-		json_null(&j, "reason_text");
-		json_null(&j, "offered");
-		json_null(&j, "device_bytes");
+		json_null(j, "outcome");
+		json_null(j, "reason");
+		json_null(j, "reason_text");
+		json_null(j, "offered");
+		json_null(j, "device_bytes");
 	}
 	if (s->update)
-		json_str(&j, "update", s->update == 2 ? "delta" : "full");
+		json_str(j, "update", s->update == 2 ? "delta" : "full");
 	else
-		json_null(&j, "update");
-	json_arr(&j, "objects");
+		json_null(j, "update");
+	json_arr(j, "objects");
 	static const char *const kinds[] = { "index", "full", "delta", "bundle" };
 	for (unsigned i = 0; i < s->nobj; i++) {
-		json_obj(&j, NULL);
-		json_str(&j, "path", s->obj[i].name);
-		json_str(&j, "kind", kinds[s->obj[i].kind]);
-		json_int(&j, "size", s->obj[i].total);
-		json_int(&j, "read", s->obj[i].reach);
-		json_int(&j, "bytes", (long long)s->obj[i].bytes);
-		json_end_obj(&j);
+		json_obj(j, NULL);
+		json_str(j, "path", s->obj[i].name);
+		json_str(j, "kind", kinds[s->obj[i].kind]);
+		json_int(j, "size", s->obj[i].total);
+		json_int(j, "read", s->obj[i].reach);
+		json_int(j, "bytes", (long long)s->obj[i].bytes);
+		json_end_obj(j);
 	}
-	json_end_arr(&j);
-	json_int(&j, "bytes", (long long)s->bytes);
+	json_end_arr(j);
+	json_int(j, "bytes", (long long)s->bytes);
 	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? (s->have_report ? s->t_report : now_s()) - s->t0 : 0.0);
-	json_raw(&j, "seconds", t);
+	json_raw(j, "seconds", t);
 	snprintf(t, sizeof(t), "%.3f", total);
-	json_raw(&j, "total_seconds", t);
-	json_int(&j, "sessions", r->sessions);
-	json_obj(&j, "link_stats");
-	json_int(&j, "bytes_in", (long long)r->bytes_in);
-	json_int(&j, "bytes_out", (long long)r->bytes_out);
-	json_int(&j, "frames_in", r->rx.frames);
-	json_int(&j, "frames_out", (long long)r->frames_out);
+	json_raw(j, "total_seconds", t);
+	json_int(j, "sessions", r->sessions);
+	json_obj(j, "link_stats");
+	json_int(j, "bytes_in", (long long)r->bytes_in);
+	json_int(j, "bytes_out", (long long)r->bytes_out);
+	json_int(j, "frames_in", r->rx.frames);
+	json_int(j, "frames_out", (long long)r->frames_out);
 	unsigned dropped = 0;
 	for (unsigned i = 0; i < MVL_RX_KINDS; i++)
 		dropped += r->rx.dropped[i];
-	json_int(&j, "dropped", dropped);
-	json_int(&j, "malformed", r->bad);
-	json_int(&j, "unsupported", r->unsupported);
-	json_end_obj(&j);
-	json_str(&j, "end", end_name[r->end]);
+	json_int(j, "dropped", dropped);
+	json_int(j, "malformed", r->bad);
+	json_int(j, "unsupported", r->unsupported);
+	json_end_obj(j);
+	json_str(j, "end", end_name[r->end]);
 	if (r->qemu_image) {
-		json_obj(&j, "qemu");
+		json_obj(j, "qemu");
 		if (r->qemu_status >= 0)
-			json_int(&j, "status", r->qemu_status);
+			json_int(j, "status", r->qemu_status);
 		else
-			json_null(&j, "status");
-		json_end_obj(&j);
+			json_null(j, "status");
+		json_end_obj(j);
 	}
-	json_doc_print(&j);
 }
 
 /* The exit status of a run that got this far. */
@@ -922,7 +919,7 @@ static int exit_status(struct run *r)
 	case MVL_R_UP_TO_DATE:
 		return MVB_EXIT_OK;
 	case MVL_R_REFUSED:
-		return MVB_EXIT_FINDINGS;
+		return MVB_EXIT_FINDINGS; /* with the serve-refused finding (refusal) */
 	default:
 		return MVB_EXIT_IO;
 	}
@@ -968,7 +965,21 @@ static void summary(struct run *r)
 	}
 }
 
-int cmd_serve(int argc, char **argv)
+/* The device's refusal as a finding, at the link it came over. */
+static void refusal(struct run *r, struct cli_run *cr)
+{
+	const struct mvl_report *p = &r->ses.report;
+	char from[24], to[24], rs[160], msg[256];
+	version_or_none(p->lp_from_version, from, sizeof(from));
+	version_or_none(p->lp_to_version, to, sizeof(to));
+	reason_str(p->lp_reason, rs, sizeof(rs));
+	snprintf(msg, sizeof(msg), "the device refused %s (it runs %s): %s", to, from, rs);
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	cli_report_file(&d, r->qemu_image ? r->qemu_image : r->device, MVB_CK_SERVE_REFUSED, msg);
+	cli_take(cr, &d);
+}
+
+int cmd_serve(struct cli_run *cr, int argc, char **argv)
 {
 	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
 	unsigned long baud = 115200, timeout = 60;
@@ -1011,8 +1022,9 @@ int cmd_serve(int argc, char **argv)
 		cli_error("serve: --baud applies to a serial --device, not to --qemu");
 		return MVB_EXIT_USAGE;
 	}
-	if ((rc = cli_format("serve", format, &json)))
+	if ((rc = cli_format("serve", format, &cr->json)))
 		return rc;
+	json = cr->json;
 	if (timeout > 86400 || (once && timeout == 0)) {
 		cli_error("serve: --timeout must be 1..86400 seconds%s", once ? " with --once" : " (0: no limit)");
 		return MVB_EXIT_USAGE;
@@ -1082,8 +1094,10 @@ int cmd_serve(int argc, char **argv)
 	live_clear(r);
 	summary(r);
 	rc = exit_status(r);
-	if (json)
-		json_doc(r, now_s() - r->start);
+	if (rc == MVB_EXIT_FINDINGS)
+		refusal(r, cr);
+	if (json && rc <= MVB_EXIT_FINDINGS)
+		json_doc(r, cli_doc(cr), now_s() - r->start);
 out:
 	if (r->fd >= 0)
 		close(r->fd);

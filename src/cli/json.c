@@ -160,18 +160,3 @@ void json_raw(struct json *j, const char *k, const char *raw)
 	key(j, k);
 	put(j, raw);
 }
-
-void json_doc_begin(struct json *j, struct mvb_buf *b)
-{
-	mvb_buf_init(b, MVB_BUF_DEFAULT_MAX);
-	json_begin(j, b);
-	json_obj(j, NULL);
-	json_int(j, "schema", 1);
-}
-
-void json_doc_print(struct json *j)
-{
-	json_end_obj(j);
-	fwrite(j->b->data, 1, j->b->len, stdout);
-	mvb_buf_release(j->b);
-}

@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{ "publish", NULL, "add a signed bundle (and deltas) to an update repository, index last", cmd_publish },
 	{ "releases", NULL, "list the releases and deltas an update repository publishes", cmd_releases },
 	{ "fetch", NULL, "download the latest release as a device would, checking the signed index", cmd_fetch },
-	{ "serve", cmd_serve, "answer a device's link: its update reads, log lines and report", NULL },
+	{ "serve", NULL, "answer a device's link: its update reads, log lines and report", cmd_serve },
 };
 
 static void usage(FILE *f)

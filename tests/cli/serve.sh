@@ -97,10 +97,18 @@ start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --outcome
 expect 1 "refused" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once
 sim_ok "refused"
 has err "device reports: refused 1.3.0 (runs 1.1.0): reason 0x4401: app asks for a peripheral the board does not have" "refusal and its reason"
+has err "^tcp:127.0.0.1:$PORT: error: the device refused 1.3.0 (it runs 1.1.0): reason 0x4401: .* \[serve-refused\]$" "refusal as a finding"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --outcome 2 --reason 0x4401
+expect 1 "refused, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --format json
+sim_ok "refused, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=d["findings"]
+assert d["outcome"]=="refused" and d["offered"]=="1.3.0" and d["after"]=="1.1.0" and d["reason"]==0x4401 and d["reason_text"].startswith("app asks"), d
+assert [x["id"] for x in f]==["serve-refused"] and d["errors"]==1, f' "$T/out"; then ok; else bad "refused json"; sed 's/^/  | /' "$T/out" | head -40; fi
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --outcome 3 --reason 7
 expect 3 "device failed" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --format json
 sim_ok "device failed"
-if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["outcome"]=="failed" and d["reason"]==7 and d["reason_text"] is None' "$T/out"; then ok; else bad "failed json"; fi
+has err "device reports: the link or the repository failed (reason 0x0007)" "failure and its reason"
+if [ -s "$T/out" ]; then bad "status 3 printed a JSON document (I/O problems print none)"; else ok; fi
 
 # --- UPDATE_NOW after the HELLO: accepted, declined; never unasked
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1 --update-now accept
