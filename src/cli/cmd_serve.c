@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/probe.h"
+#include "cli/progress.h"
 #include "cli/store.h"
 #include "link/mvl.h"
 #include "mvb/hash.h"
@@ -36,23 +38,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void human(uint64_t v, char *o, size_t n)
-{
-	if (v >= 1048576)
-		snprintf(o, n, "%.1f MiB", (double)v / 1048576.0);
-	else if (v >= 1024)
-		snprintf(o, n, "%.1f KiB", (double)v / 1024.0);
-	else
-		snprintf(o, n, "%u B", (unsigned)v);
 }
 
 /* Text from the device for JSON: printable ASCII only, so a hostile
@@ -276,7 +261,7 @@ static void session_start(struct run *r, const struct mvl_hello *h)
 		memset(x, 0, sizeof(*x));
 	s->hello_seen = 1;
 	s->hello = *h;
-	s->t0 = now_s();
+	s->t0 = progress_now();
 	r->sessions++;
 	repo_forget(&r->repo);
 	char fw[24], app[24], board[33], name[33], chan[17], rs[160];
@@ -310,8 +295,8 @@ static void session_start(struct run *r, const struct mvl_hello *h)
 static int send_wire(struct run *r, const uint8_t *wire, size_t n)
 {
 	int ms = WRITE_TIMEOUT_MS;
-	if (r->deadline > 0 && (r->deadline - now_s()) * 1000 < ms)
-		ms = (int)((r->deadline - now_s()) * 1000) + 1;
+	if (r->deadline > 0 && (r->deadline - progress_now()) * 1000 < ms)
+		ms = (int)((r->deadline - progress_now()) * 1000) + 1;
 	int w = ms > 0 ? sys_write_deadline(r->fd, wire, n, ms) : -3;
 	if (w == -3 || (w == -2 && ms < WRITE_TIMEOUT_MS)) {
 		r->end = END_TIMEOUT; /* the run's time is up while the device does not read */
@@ -337,7 +322,7 @@ static void send_update_now(struct run *r)
 	if (send_wire(r, wire, n))
 		return;
 	r->un_sent++;
-	r->un_at = now_s();
+	r->un_at = progress_now();
 	if (r->un_sent == 1)
 		say(r, "asked the device to look for an update now (UPDATE_NOW)");
 }
@@ -354,7 +339,7 @@ static struct object *object_of(struct run *r, const char *name)
 	struct object *o = &s->obj[s->nobj++];
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
-	o->t0 = now_s();
+	o->t0 = progress_now();
 	o->kind = 3;
 	if (mvb_serve_object_of(name) == MVB_SERVE_OBJ_INDEX) {
 		o->kind = 0;
@@ -412,27 +397,27 @@ static void on_read(struct run *r)
 	if (ob->kind == 0 && ob->reach == ob->total && before != ob->reach)
 		parse_index(r, o->name);
 	char tot[32], got[32];
-	human(ob->total, tot, sizeof(tot));
+	progress_size(ob->total, tot, sizeof(tot));
 	static const char *const kinds[] = { "index", "full bundle", "delta bundle", "bundle" };
 	if (!r->tty || r->json) {
 		if (first && !r->json)
 			say(r, "device reads %s '%s' (%s)", kinds[ob->kind], ob->name, tot);
 		if (ob->reach == ob->total && before != ob->total && !r->json)
-			say(r, "device has read '%s' (%s, %.1f s)", ob->name, tot, now_s() - ob->t0);
+			say(r, "device has read '%s' (%s, %.1f s)", ob->name, tot, progress_now() - ob->t0);
 		return;
 	}
 	/* a live line on a terminal, at most ten times a second */
-	double t = now_s();
+	double t = progress_now();
 	int done = ob->reach == ob->total;
 	if (!done && r->live && t - r->live_at < 0.1)
 		return;
 	r->live_at = t;
-	human(ob->reach, got, sizeof(got));
+	progress_size(ob->reach, got, sizeof(got));
 	char shown[MVL_OBJECT_MAX + 1];
 	const char *sl = strrchr(ob->name, '/');
 	/* objects/<64 hex>.mvb is shown with 12 hex digits */
 	if (sl && strlen(sl + 1) == 68)
-		snprintf(shown, sizeof(shown), "%.*s%.12s….mvb", (int)(sl + 1 - ob->name), ob->name, sl + 1);
+		snprintf(shown, sizeof(shown), "%.*s%.12s....mvb", (int)(sl + 1 - ob->name), ob->name, sl + 1);
 	else
 		snprintf(shown, sizeof(shown), "%s", ob->name);
 	unsigned pct = ob->total ? (unsigned)((uint64_t)ob->reach * 100 / ob->total) : 100;
@@ -451,12 +436,12 @@ static void on_report(struct run *r)
 	struct session *s = &r->ses;
 	s->have_report = 1;
 	s->report = *p;
-	s->t_report = now_s();
+	s->t_report = progress_now();
 	char from[24], to[24], rs[160], moved[32];
 	version_or_none(p->lp_from_version, from, sizeof(from));
 	version_or_none(p->lp_to_version, to, sizeof(to));
 	reason_str(p->lp_reason, rs, sizeof(rs));
-	human(s->bytes, moved, sizeof(moved));
+	progress_size(s->bytes, moved, sizeof(moved));
 	const char *how = s->update == 2 ? " as a delta" : s->update == 1 ? " as a full bundle" : "";
 	switch (p->lp_outcome) {
 	case MVL_R_INSTALLED:
@@ -567,21 +552,6 @@ static void console_drain(struct run *r, int timeout_ms)
 	}
 }
 
-/* What QEMU wrote to its standard error, without the line it prints when
- * serve stops it. */
-static void qemu_messages(struct run *r)
-{
-	if (!r->qemu_err)
-		return;
-	char line[1024];
-	rewind(r->qemu_err);
-	while (fgets(line, sizeof(line), r->qemu_err))
-		if (!strstr(line, "terminating on signal"))
-			fputs(line, stderr);
-	fclose(r->qemu_err);
-	r->qemu_err = NULL;
-}
-
 /* QEMU mps2-an505 with the image, the console (UART0, and UART1 for the
  * app) on a pipe to us, and the link (UART4: QEMU gives the -serial
  * options to UART0..4 in order) connecting to a loopback socket of ours,
@@ -595,11 +565,14 @@ static int start_qemu(struct run *r, double deadline)
 		cli_error("serve: cannot open a loopback port: %s", strerror(errno));
 		return MVB_EXIT_IO;
 	}
-	if (pipe(pfd) < 0 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(pfd[1], F_SETFD, FD_CLOEXEC) < 0) {
+	if (pipe(pfd) < 0) {
 		cli_error("serve: cannot make a pipe: %s", strerror(errno));
 		close(lfd);
 		return MVB_EXIT_IO;
 	}
+	/* neither end goes to QEMU but as its standard output */
+	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
 	const char *qemu = getenv("MVBUILD_QEMU");
 	char linkdev[128];
 	snprintf(linkdev, sizeof(linkdev), "socket,id=mvlink,host=127.0.0.1,port=%d,server=off,nodelay=on", port);
@@ -619,7 +592,7 @@ static int start_qemu(struct run *r, double deadline)
 	}
 	r->console_fd = pfd[0];
 	/* QEMU connects while it starts; give it ten seconds at most */
-	double end = now_s() + 10;
+	double end = progress_now() + 10;
 	if (deadline > 0 && deadline < end)
 		end = deadline;
 	for (;;) {
@@ -638,12 +611,12 @@ static int start_qemu(struct run *r, double deadline)
 			r->qemu_status = st;
 			close(lfd);
 			console_drain(r, 0);
-			qemu_messages(r);
+			probe_qemu_messages(&r->qemu_err);
 			cli_error("serve: %s ended with status %d before it connected the link%s", argv[0], st,
 				  st == 127 ? " (is qemu-system-arm installed? Debian: apt-get install qemu-system-arm)" : "");
 			return MVB_EXIT_IO;
 		}
-		if (interrupted || now_s() >= end) {
+		if (interrupted || progress_now() >= end) {
 			close(lfd);
 			cli_error("serve: QEMU did not connect the link within %.0f s", 10.0);
 			return MVB_EXIT_IO;
@@ -706,7 +679,7 @@ static void serve_loop(struct run *r, double deadline)
 {
 	uint8_t buf[4096];
 	while (r->end == END_NONE) {
-		double t = now_s();
+		double t = progress_now();
 		if (interrupted) {
 			r->end = END_INTERRUPTED;
 			break;
@@ -874,7 +847,7 @@ static void json_doc(struct run *r, struct json *j, double total)
 	}
 	json_end_arr(j);
 	json_int(j, "bytes", (long long)s->bytes);
-	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? (s->have_report ? s->t_report : now_s()) - s->t0 : 0.0);
+	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? (s->have_report ? s->t_report : progress_now()) - s->t0 : 0.0);
 	json_raw(j, "seconds", t);
 	snprintf(t, sizeof(t), "%.3f", total);
 	json_raw(j, "total_seconds", t);
@@ -1073,7 +1046,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	fflush(stdout);
 
-	r->start = now_s();
+	r->start = progress_now();
 	double deadline = timeout ? r->start + (double)timeout : 0;
 	r->deadline = deadline;
 	rc = qemu ? start_qemu(r, deadline) : open_device(r, baud, baud_given);
@@ -1097,7 +1070,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	if (rc == MVB_EXIT_FINDINGS)
 		refusal(r, cr);
 	if (json && rc <= MVB_EXIT_FINDINGS)
-		json_doc(r, cli_doc(cr), now_s() - r->start);
+		json_doc(r, cli_doc(cr), progress_now() - r->start);
 out:
 	if (r->fd >= 0)
 		close(r->fd);
@@ -1107,7 +1080,7 @@ out:
 		console_drain(r, 0);
 		close(r->console_fd);
 	}
-	qemu_messages(r);
+	probe_qemu_messages(&r->qemu_err);
 	repo_forget(&r->repo);
 	store_close(&r->repo.s);
 	free(r->ses.x);

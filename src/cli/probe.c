@@ -182,19 +182,17 @@ int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char
 	return p->kind ? p->kind->start(p, b, console_fd, err, n) : 0;
 }
 
-/* What QEMU wrote to its standard error, to ours, without the line QEMU
- * prints when mvbuild stops it. */
-static void qemu_messages(struct probe *p)
+void probe_qemu_messages(FILE **child_err)
 {
-	if (!p->child_err)
+	if (!*child_err)
 		return;
 	char line[1024];
-	rewind(p->child_err);
-	while (fgets(line, sizeof(line), p->child_err))
+	rewind(*child_err);
+	while (fgets(line, sizeof(line), *child_err))
 		if (!strstr(line, "terminating on signal"))
 			fputs(line, stderr);
-	fclose(p->child_err);
-	p->child_err = NULL;
+	fclose(*child_err);
+	*child_err = NULL;
 }
 
 void probe_stop(struct probe *p)
@@ -202,7 +200,7 @@ void probe_stop(struct probe *p)
 	if (p->child > 0)
 		sys_stop(p->child);
 	p->child = -1;
-	qemu_messages(p);
+	probe_qemu_messages(&p->child_err);
 }
 
 const char *probe_name(const struct probe *p)

@@ -49,6 +49,10 @@ int probe_parse(const char *arg, const struct mvb_board *b, struct probe *p);
 int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n);
 /* Stops the server mvbuild started and shows what QEMU said. */
 void probe_stop(struct probe *p);
+/* What QEMU wrote to its standard error (a temporary file, closed here),
+ * to ours, without the line QEMU prints when mvbuild stops it (also for
+ * serve's QEMU). */
+void probe_qemu_messages(FILE **child_err);
 /* "qemu", "stlink", "openocd" or "gdb". */
 const char *probe_name(const struct probe *p);
 
