@@ -74,12 +74,16 @@ struct cli_run {
 	const char *cmd;
 	int json;               /* --format json: one document on standard output */
 	struct mvb_diags diags; /* every finding of the run */
-	size_t shown;           /* diags[0..shown) are rendered already */
+	size_t shown;           /* diags[0..shown) are rendered already (or hidden) */
+	size_t printed, hidden; /* text: findings printed, and those past CLI_MAX_SHOWN */
 	FILE *diag_out;         /* where text findings go (standard error) */
 	struct mvb_buf buf;     /* the document */
 	struct json doc;
 	int doc_open, doc_findings;
 };
+/* At most this many findings are printed as text in one run; a count of
+ * the rest follows (the JSON document holds them all). */
+#define CLI_MAX_SHOWN 100
 void cli_run_init(struct cli_run *r, const char *cmd);
 /* The run's JSON document, opened with "schema": 1 on first use. */
 struct json *cli_doc(struct cli_run *r);

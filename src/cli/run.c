@@ -37,15 +37,29 @@ void cli_take(struct cli_run *r, struct mvb_diags *d)
 		cli_error("out of memory: findings were lost");
 }
 
+/* Renders the findings not shown yet to f, up to CLI_MAX_SHOWN in the
+ * whole run (a hostile input can make 100,000); the rest are counted. */
+static void show_to(struct cli_run *r, FILE *f)
+{
+	struct mvb_diags rest = r->diags;
+	rest.v += r->shown;
+	rest.n -= r->shown;
+	size_t room = r->printed < CLI_MAX_SHOWN ? CLI_MAX_SHOWN - r->printed : 0;
+	if (rest.n > room) {
+		r->hidden += rest.n - room;
+		rest.n = room;
+	}
+	rest.oom = r->diags.oom && r->shown + rest.n == r->diags.n;
+	cli_render_diags(f, &rest);
+	r->printed += rest.n;
+	r->shown = r->diags.n;
+}
+
 void cli_show(struct cli_run *r)
 {
 	if (r->json || r->shown == r->diags.n)
 		return;
-	struct mvb_diags rest = r->diags;
-	rest.v += r->shown;
-	rest.n -= r->shown;
-	cli_render_diags(r->diag_out, &rest);
-	r->shown = r->diags.n;
+	show_to(r, r->diag_out);
 }
 
 int cli_status(struct cli_run *r, int rc)
@@ -81,16 +95,16 @@ int cli_finish(struct cli_run *r, int status)
 			cli_doc_findings(r);
 		json_end_obj(&r->doc);
 		fwrite(r->buf.data, 1, r->buf.len, stdout);
-	} else if (!r->json) {
-		cli_show(r);
 	} else {
-		/* usage and I/O problems: their message is on standard error and
-		 * nothing goes to standard output; findings made before go there too */
-		struct mvb_diags rest = r->diags;
-		rest.v += r->shown;
-		rest.n -= r->shown;
-		cli_render_diags(stderr, &rest);
+		/* text; or with json, usage and I/O problems: their message is on
+		 * standard error and nothing goes to standard output, findings
+		 * made before go there too */
+		show_to(r, r->json ? stderr : r->diag_out);
 	}
+	if (r->hidden)
+		fprintf(stderr, "mvbuild: %zu more finding%s not shown (%u error%s and %u warning%s in all; --format json lists every one)\n",
+			r->hidden, r->hidden == 1 ? "" : "s", r->diags.errors, r->diags.errors == 1 ? "" : "s",
+			r->diags.warnings, r->diags.warnings == 1 ? "" : "s");
 	mvb_diags_release(&r->diags);
 	mvb_buf_release(&r->buf);
 	return status;

@@ -156,9 +156,74 @@ static void check_range(struct ctx *x, const struct mvb_elf_seg *g, uint32_t lo,
 	}
 }
 
-static int ranges_overlap(uint32_t a, uint32_t an, uint32_t b, uint32_t bn)
+struct span {
+	uint64_t lo, end; /* [lo, end) */
+	size_t seg;
+};
+
+static int cmp_span(const void *a, const void *b)
 {
-	return an && bn && (uint64_t)a < (uint64_t)b + bn && (uint64_t)b < (uint64_t)a + an;
+	const struct span *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : x->seg < y->seg ? -1 : x->seg > y->seg;
+}
+
+/* Segments whose bytes overlap another segment's, by load address and
+ * then by run address, in O(n log n): sorted by start, a segment overlaps
+ * another exactly when it starts before the furthest end of those before
+ * it, or the next one starts before its end.  Each such segment is
+ * reported once, naming one segment it overlaps (an ELF may carry 65k
+ * segments: no pair is enumerated). */
+static void check_overlaps(struct ctx *x)
+{
+	const struct mvb_elf *e = x->in->elf;
+	struct span *sp = malloc(e->nseg * sizeof(*sp) + 1);
+	unsigned char *done = calloc(e->nseg + 1, 1);
+	size_t *with = malloc(e->nseg * sizeof(*with) + 1);
+	if (!sp || !done || !with) {
+		x->d->oom = 1;
+		goto out;
+	}
+	for (int run = 0; run < 2; run++) {
+		size_t n = 0;
+		for (size_t i = 0; i < e->nseg; i++) {
+			const struct mvb_elf_seg *g = &e->seg[i];
+			uint32_t lo = run ? g->vaddr : g->paddr, size = run ? g->memsz : g->filesz;
+			if (size)
+				sp[n++] = (struct span){ lo, (uint64_t)lo + size, i };
+		}
+		qsort(sp, n, sizeof(*sp), cmp_span);
+		uint64_t far = 0; /* the furthest end so far, and whose */
+		size_t far_seg = 0;
+		for (size_t k = 0; k < n; k++) {
+			size_t partner = (size_t)-1;
+			if (k && sp[k].lo < far)
+				partner = far_seg;
+			else if (k + 1 < n && sp[k + 1].lo < sp[k].end)
+				partner = sp[k + 1].seg;
+			if (partner != (size_t)-1 && !done[sp[k].seg]) {
+				done[sp[k].seg] = (unsigned char)(1 + run);
+				with[sp[k].seg] = partner;
+			}
+			if (sp[k].end > far) {
+				far = sp[k].end;
+				far_seg = sp[k].seg;
+			}
+		}
+	}
+	for (size_t i = 0; i < e->nseg; i++) { /* in the file's order */
+		if (!done[i])
+			continue;
+		const struct mvb_elf_seg *g = &e->seg[i];
+		int run = done[i] == 2;
+		uint32_t lo = run ? g->vaddr : g->paddr;
+		struct mvb_loc l = seg_loc(x, g, lo, (uint64_t)lo + (run ? g->memsz : g->filesz));
+		count(x, mvb_report(x->d, &l, MVB_CK_SEGMENT_OVERLAP, "overlaps segment [%u] in %s address",
+				    e->seg[with[i]].index, run ? "run" : "load"));
+	}
+out:
+	free(sp);
+	free(done);
+	free(with);
 }
 
 static void check_layout(struct ctx *x, struct mvb_check_out *out)
@@ -178,18 +243,8 @@ static void check_layout(struct ctx *x, struct mvb_check_out *out)
 			flash_used += g->filesz;
 		if (g->vaddr - x->ram_lo < x->ram_hi - x->ram_lo)
 			ram_used += g->memsz;
-		for (size_t j = 0; j < i; j++) {
-			const struct mvb_elf_seg *h = &e->seg[j];
-			int lma = ranges_overlap(g->paddr, g->filesz, h->paddr, h->filesz);
-			int vma = ranges_overlap(g->vaddr, g->memsz, h->vaddr, h->memsz);
-			if (lma || vma) {
-				struct mvb_loc l = seg_loc(x, g, lma ? g->paddr : g->vaddr,
-							   (uint64_t)(lma ? g->paddr : g->vaddr) + (lma ? g->filesz : g->memsz));
-				count(x, mvb_report(x->d, &l, MVB_CK_SEGMENT_OVERLAP, "overlaps segment [%u] in %s address",
-						    h->index, lma ? "load" : "run"));
-			}
-		}
 	}
+	check_overlaps(x);
 	out->usage[0] = (struct mvb_usage){ x->flash->name, x->flash_lo, x->flash->size,
 					    flash_used > 0xffffffffu ? 0xffffffffu : (uint32_t)flash_used };
 	out->usage[1] = (struct mvb_usage){ x->ram->name, x->ram_lo, x->ram->size,

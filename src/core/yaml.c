@@ -98,29 +98,57 @@ static int key_equal(const struct ynode *a, const struct ynode *b)
 	return a->len == b->len && !memcmp(a->str, b->str, a->len);
 }
 
-/* Finishes a mapping: keys must be scalars and unique. */
+struct keyref {
+	const struct ynode *k;
+	size_t at; /* position in the mapping's kids */
+};
+
+static int cmp_keyref(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	if (x->k->len != y->k->len)
+		return x->k->len < y->k->len ? -1 : 1;
+	int c = memcmp(x->k->str, y->k->str, x->k->len);
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Finishes a mapping: keys must be scalars and unique.  The keys are
+ * sorted to find repeats (a mapping may hold 50,000 keys: comparing every
+ * pair took seconds); each repeat is reported in file order, with the line
+ * of the key's first use. */
 static int check_map(struct ycx *cx, const struct ynode *m)
 {
 	int rc = 0;
-	for (size_t i = 0; i + 1 < m->n; i += 2) {
-		const struct ynode *k = m->kids[i];
+	size_t nk = m->n / 2, nv = 0;
+	struct keyref *v = malloc(nk * sizeof(*v) + 1);
+	const struct ynode **first = calloc(nk + 1, sizeof(*first)); /* by key: its first use, when repeated */
+	if (!v || !first) {
+		free(v);
+		free(first);
+		cx->d->oom = 1;
+		return MVB_ENOMEM;
+	}
+	for (size_t i = 0; i < nk; i++)
+		if (m->kids[2 * i]->kind == YN_SCALAR)
+			v[nv++] = (struct keyref){ m->kids[2 * i], i };
+	qsort(v, nv, sizeof(*v), cmp_keyref);
+	for (size_t a = 0, b; a < nv; a = b)
+		for (b = a + 1; b < nv && key_equal(v[a].k, v[b].k); b++)
+			first[v[b].at] = v[a].k;
+	for (size_t i = 0; i < nk; i++) {
+		const struct ynode *k = m->kids[2 * i];
 		if (k->kind != YN_SCALAR) {
 			rc = report_at(cx, k->line, k->col, MVB_CK_YAML_TYPE, "mapping keys must be plain words%s", "");
-			continue;
-		}
-		for (size_t j = 0; j < i; j += 2) {
-			if (m->kids[j]->kind == YN_SCALAR && key_equal(m->kids[j], k)) {
-				char shown[48];
-				y_show(k, shown, sizeof(shown));
-				struct mvb_loc l = y_loc(cx, k);
-				char hint[64];
-				snprintf(hint, sizeof(hint), "first defined at line %u", m->kids[j]->line);
-				rc = mvb_report_hint(cx->d, &l, MVB_CK_YAML_DUPLICATE_KEY, hint, "duplicate key '%s'",
-						     shown);
-				break;
-			}
+		} else if (first[i]) {
+			char shown[48], hint[64];
+			y_show(k, shown, sizeof(shown));
+			struct mvb_loc l = y_loc(cx, k);
+			snprintf(hint, sizeof(hint), "first defined at line %u", first[i]->line);
+			rc = mvb_report_hint(cx->d, &l, MVB_CK_YAML_DUPLICATE_KEY, hint, "duplicate key '%s'", shown);
 		}
 	}
+	free(v);
+	free(first);
 	return rc;
 }
 

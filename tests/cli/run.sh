@@ -34,6 +34,26 @@ has out "segment \[1\] (.data, 0x28000000-" "elf location form"
 expect 1 "bad app json" -- "$MVB" check "$T/bad.elf" --app "$APP" --api "$API" --format json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ids={f["id"] for f in d["findings"]}; assert {"partition-overflow","periph-literal"}<=ids, ids; assert d["errors"]>=1' "$T/out"; then ok; else bad "json findings"; fi
 
+# --- inputs built to be expensive: validation stays linear, and at most
+# 100 findings are printed, then a count of the rest (bench/check/hostile.sh)
+python3 - "$T" <<'PY'
+import struct, sys
+n, phoff = 65534, 52
+h = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+h += struct.pack("<HHIIIIIHHHHHH", 2, 40, 1, 0x00200001, phoff, 0, 0x05000400, 52, 32, n, 40, 0, 0)
+h += struct.pack("<IIIIIIII", 1, phoff + 32 * n, 0x00200000, 0x00200000, 4, 4, 5, 4) * n
+open(sys.argv[1] + "/phdrs.elf", "wb").write(h + bytes(16))
+open(sys.argv[1] + "/keys.yaml", "w").write("schema: 1\nname: big\nversion: 1.0.0\n" + "".join("key%d: 1\n" % i for i in range(45000)))
+PY
+expect 1 "65,534 program headers over one word" -- timeout 60 "$MVB" check "$T/phdrs.elf" --app "$APP"
+if [ "$(grep -c '\[segment-overlap\]' "$T/out")" = 99 ] && grep -q "^check: 65535 errors, 1 warning$" "$T/out"; then ok; else bad "overlaps: 100 findings printed and the summary"; fi
+has err "^mvbuild: 65436 more findings not shown (65535 errors and 1 warning in all; --format json lists every one)$" "overlaps: the rest counted"
+expect 1 "65,534 program headers, json" -- timeout 60 "$MVB" check "$T/phdrs.elf" --app "$APP" --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["errors"]==65535 and len(d["findings"])==65536 and sum(f["id"]=="segment-overlap" for f in d["findings"])==65534' "$T/out"; then ok; else bad "overlaps json: every finding"; fi
+expect 1 "45,000 unknown keys" -- timeout 60 "$MVB" check "$T/good.elf" --app "$T/keys.yaml"
+if [ "$(grep -c '\[yaml-unknown-key\]' "$T/out")" = 100 ]; then ok; else bad "unknown keys: 100 printed"; fi
+has err "^mvbuild: 44900 more findings not shown" "unknown keys: the rest counted"
+
 # --- malformed and missing inputs
 head -c 40 "$T/good.elf" >"$T/trunc.elf"
 expect 1 "truncated ELF" -- "$MVB" check "$T/trunc.elf"

@@ -50,6 +50,37 @@ static void test_rejects(void **state)
 	}
 }
 
+/* Repeated keys among many: each repeat in file order, with the line of
+ * the key's first use (the keys are sorted to find them, not compared in
+ * pairs: 45,000 keys took seconds). */
+static void test_many_keys(void **state)
+{
+	(void)state;
+	const unsigned n = 40000;
+	struct mvb_buf t = MVB_BUF_INIT;
+	for (unsigned i = 0; i < n; i++) {
+		/* line i+1 holds key i; lines 30001 and 40000 repeat keys 7 and
+		 * 29999, line 35001 repeats 7 again */
+		unsigned k = i == 30000 || i == 35000 ? 7 : i == n - 1 ? 29999 : i;
+		mvb_buf_printf(&t, "key%u: %u\n", k, i);
+	}
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	struct ycx cx = { "t.yaml", &d };
+	struct ydoc doc;
+	assert_int_equal(mvb_yaml_load(&cx, t.data, t.len, &doc), 1);
+	assert_int_equal(d.n, 3);
+	static const unsigned line[] = { 30001, 35001, 40000 }, first[] = { 8, 8, 30000 };
+	for (unsigned i = 0; i < 3; i++) {
+		char hint[64];
+		snprintf(hint, sizeof(hint), "first defined at line %u", first[i]);
+		assert_int_equal(d.v[i].check, MVB_CK_YAML_DUPLICATE_KEY);
+		assert_int_equal(d.v[i].line, line[i]);
+		assert_string_equal(d.v[i].hint, hint);
+	}
+	mvb_diags_release(&d);
+	mvb_buf_release(&t);
+}
+
 static void test_tree(void **state)
 {
 	(void)state;
@@ -166,6 +197,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_keys_suggest),
