@@ -29,7 +29,9 @@
 #define MVL_FORMAT 1u
 #define MVL_PAYLOAD_MAX 512u                                  /* largest payload either side sends */
 #define MVL_FRAME_MAX (8u + MVL_PAYLOAD_MAX + 4u)            /* decoded: header, payload, CRC */
-#define MVL_WIRE_MAX (MVL_FRAME_MAX + MVL_FRAME_MAX / 254u + 2u) /* COBS-encoded, with its zero */
+/* COBS-encoded: one code byte per 254 bytes or part, and the zero before
+ * and after the frame (529 bytes; a receiver holds all but the zeros). */
+#define MVL_WIRE_MAX (MVL_FRAME_MAX + (MVL_FRAME_MAX + 253u) / 254u + 2u)
 
 /* Streams (lf_stream). */
 #define MVL_S_CONTROL 0u /* hello, update now, ping */

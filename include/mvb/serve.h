@@ -31,11 +31,8 @@
 #include <stdint.h>
 #include "mvb/link.h"
 
-/* A frame on the wire as mvl_encode writes it: a leading zero, at most
- * MVL_FRAME_MAX + MVL_FRAME_MAX / 254 + 1 COBS bytes, the closing zero.
- * One byte more than MVL_WIRE_MAX, which counts one zero: mvl_encode
- * refuses a 512-byte payload (a full READ answer) with MVL_WIRE_MAX. */
-#define MVB_SERVE_WIRE_MAX (MVL_FRAME_MAX + MVL_FRAME_MAX / 254u + 3u)
+/* A frame on the wire as mvl_encode writes it, both zeros counted. */
+#define MVB_SERVE_WIRE_MAX MVL_WIRE_MAX
 
 /* The repository, as the core sees it: the whole object `name` (a path
  * from the repository's root that fits the layout, NUL-terminated) in

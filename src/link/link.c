@@ -66,8 +66,8 @@ size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, con
 	if (len > MVL_PAYLOAD_MAX || (len > 0u && payload == NULL))
 		return 0;
 	size_t total = 8u + len + 4u;
-	/* Worst case: a code byte per 254 data bytes, one more, two zeros. */
-	if (cap < total + total / 254u + 3u)
+	/* Worst case: a code byte per 254 data bytes or part, two zeros. */
+	if (cap < total + (total + 253u) / 254u + 2u)
 		return 0;
 	f.head[0] = MVL_FORMAT;
 	f.head[1] = stream;

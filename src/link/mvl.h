@@ -38,7 +38,7 @@ size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, con
 #define MVL_RX_KINDS 6u
 
 struct mvl_rx {
-	uint8_t buf[MVL_WIRE_MAX]; /* the encoded bytes since the last zero; decoded in place */
+	uint8_t buf[MVL_WIRE_MAX - 2u]; /* the encoded bytes since the last zero; decoded in place */
 	uint16_t n;                /* bytes in buf */
 	uint8_t skipping;          /* an oversize frame: drop bytes up to the next zero */
 	uint32_t frames;           /* frames delivered */

@@ -45,14 +45,14 @@ static void test_round_trip(void **state)
 	(void)state;
 	static const size_t sizes[] = { 0, 1, 2, 241, 242, 243, 253, 254, 255, 256, 400, 507, 508, 509, 510, 511, 512 };
 	static struct mvl_rx rx;
-	static uint8_t payload[MVL_PAYLOAD_MAX], wire[MVL_WIRE_MAX + 2];
+	static uint8_t payload[MVL_PAYLOAD_MAX], wire[MVL_WIRE_MAX];
 	static struct got g;
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		for (unsigned kind = 0; kind < 4; kind++) {
 			fill(payload, sizes[s], kind);
 			size_t n = mvl_encode(MVL_S_UPDATE, MVL_T_READ, MVL_F_RESPONSE, (uint16_t)(s * 4 + kind), payload,
 					      sizes[s], wire, sizeof(wire));
-			assert_true(n > 0 && n <= MVL_WIRE_MAX + 1);
+			assert_true(n > 0 && n <= MVL_WIRE_MAX);
 			assert_int_equal(wire[0], 0);
 			assert_int_equal(wire[n - 1], 0);
 			assert_null(memchr(wire + 1, 0, n - 2)); /* no zero inside a frame */
@@ -77,6 +77,11 @@ static void test_refuses_to_encode(void **state)
 	assert_int_equal(mvl_encode(0, 1, 0, 0, payload, MVL_PAYLOAD_MAX + 1, wire, sizeof(wire)), 0);
 	assert_int_equal(mvl_encode(0, 1, 0, 0, payload, 100, wire, 50), 0);
 	assert_int_equal(mvl_encode(0, 1, 0, 0, NULL, 4, wire, sizeof(wire)), 0);
+	/* the longest frame (no zero byte anywhere) fits MVL_WIRE_MAX exactly */
+	memset(payload, 0x5a, MVL_PAYLOAD_MAX);
+	size_t n = mvl_encode(0x11, 0x22, 0x01, 0x3333, payload, MVL_PAYLOAD_MAX, wire, MVL_WIRE_MAX);
+	assert_true(n > MVL_WIRE_MAX - 4 && n <= MVL_WIRE_MAX);
+	assert_int_equal(mvl_encode(0x11, 0x22, 0x01, 0x3333, payload, MVL_PAYLOAD_MAX, wire, MVL_WIRE_MAX - 1), 0);
 }
 
 /* Frames between garbage, an oversize run, a frame cut short, and a

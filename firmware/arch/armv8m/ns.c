@@ -66,60 +66,81 @@ static void find_gadget(uint32_t base, uint32_t size)
 	}
 }
 
+/* Set by mv_arch_enter_ns just before its SVC: the only SVC the secure
+ * side takes.  Also where the SVC handler finds the context to load. */
+static volatile uint32_t entry_armed;
+
 void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 {
-	/* The app is entered with BXNS from secure thread mode, not BLXNS:
-	 * nothing of the microvisor's thread is left on a secure stack for
-	 * the app to return into, and the reset handler's lr is the return
-	 * trap.  MSP_S becomes the shared secure context (sctx.c), which the
-	 * app's calls from thread mode run on; the boot stack is dropped. */
+	/* The app is entered by an exception return from the microvisor's
+	 * SVC handler: nothing of the microvisor's thread is left on a secure
+	 * stack for the app to return into, and an app exception still
+	 * pending (QEMU cannot stop the app's SysTick across a restart) is
+	 * taken at that return, over the app's first instruction, never over
+	 * secure code.  The frame is the reset handler's, on the app's main
+	 * stack: r0-r3 and r12 zero, lr the return trap, pc the reset handler,
+	 * Thumb state.  MSP_S becomes the shared secure context (sctx.c),
+	 * which the app's calls from thread mode run on. */
+	uint32_t frame = e->msp - 32u; /* mv_app_verify_image: 8-aligned, room below */
+	volatile uint32_t *f = (volatile uint32_t *)(uintptr_t)frame;
+
 	MV_REG(SCB_VTOR + MV_NS_ALIAS) = e->vtor;
 	find_gadget(e->vtor, e->size);
+	for (uint32_t i = 0; i < 5u; i++)
+		f[i] = 0;
+	f[5] = MV_APP_RETURN_TRAP;
+	f[6] = e->reset & ~1u;
+	f[7] = 0x01000000u;
 	__asm__ volatile("msr msp_ns, %0\n\t"
 	                 "msr msplim_ns, %1"
 	                 :
-	                 : "r"(e->msp), "r"(ram_base)
+	                 : "r"(frame), "r"(ram_base)
 	                 : "memory");
 	mv_sctx_reset();
 	mv_arch_fp_discard();
-	mv_barrier();
-
-	/* Every core register is cleared except the target; FP registers
-	 * hold nothing of the microvisor's (it computes nothing in them). */
-	register uint32_t target __asm__("r0") = e->reset & ~1u;
-	register uint32_t sp __asm__("r1") = mv_sctx_pending[0];
-	register uint32_t lim __asm__("r2") = mv_sctx_pending[1];
-
-	mv_sctx_pending[0] = 0;
-	/* App exceptions stay held off (BASEPRI_S, since the fault or the
-	 * boot) until the last instruction before BXNS: one taken any earlier
-	 * would run app code over this secure code.  What the last run left
-	 * pending goes first. */
 	MV_REG(SCB_ICSR + MV_NS_ALIAS) = ICSR_PENDSVCLR | ICSR_PENDSTCLR;
+	entry_armed = 1;
 	mv_barrier();
-	__asm__ volatile("movs r3, #0\n\t"
-	                 "msr msplim, r3\n\t"
-	                 "msr msp, r1\n\t"
-	                 "msr msplim, r2\n\t"
-	                 "isb\n\t"
-	                 "ldr lr, =%c3\n\t"
-	                 "mov r1, r3\n\t"
-	                 "mov r2, r3\n\t"
-	                 "mov r4, r3\n\t"
-	                 "mov r5, r3\n\t"
-	                 "mov r6, r3\n\t"
-	                 "mov r7, r3\n\t"
-	                 "mov r8, r3\n\t"
-	                 "mov r9, r3\n\t"
-	                 "mov r10, r3\n\t"
-	                 "mov r11, r3\n\t"
-	                 "mov r12, r3\n\t"
-	                 "msr APSR_nzcvq, r3\n\t"
-	                 "msr basepri, r3\n\t"
-	                 "bxns r0\n\t"
-	                 ".ltorg\n\t"
-	                 :
-	                 : "r"(target), "r"(sp), "r"(lim), "i"(MV_APP_RETURN_TRAP)
-	                 : "memory");
+	__asm__ volatile("svc #0" ::: "memory");
 	__builtin_unreachable();
+}
+
+/* SVC_S: load context 0 into MSP_S (the SVC's own frame and the boot
+ * stack are dropped), let app exceptions in, clear every register the
+ * exception return does not load, return to the app's thread mode on
+ * MSP_NS with a basic frame (EXC_RETURN 0xFFFFFFB9). */
+__attribute__((naked)) void mv_arch_svc_isr(void)
+{
+	__asm__ volatile("ldr r0, =entry_armed\n\t"
+	                 "ldr r1, [r0]\n\t"
+	                 "cbz r1, 1f\n\t"
+	                 "movs r1, #0\n\t"
+	                 "str r1, [r0]\n\t"
+	                 "ldr r0, =mv_sctx_pending\n\t"
+	                 "ldr r2, [r0]\n\t"
+	                 "ldr r3, [r0, #4]\n\t"
+	                 "str r1, [r0]\n\t"
+	                 "msr msplim, r1\n\t"
+	                 "msr msp, r2\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "msr basepri, r1\n\t"
+	                 "isb\n\t"
+	                 "movs r0, #0\n\t"
+	                 "mov r2, r0\n\t"
+	                 "mov r3, r0\n\t"
+	                 "mov r4, r0\n\t"
+	                 "mov r5, r0\n\t"
+	                 "mov r6, r0\n\t"
+	                 "mov r7, r0\n\t"
+	                 "mov r8, r0\n\t"
+	                 "mov r9, r0\n\t"
+	                 "mov r10, r0\n\t"
+	                 "mov r11, r0\n\t"
+	                 "mov r12, r0\n\t"
+	                 "msr APSR_nzcvq, r0\n\t"
+	                 "ldr lr, =0xffffffb9\n\t"
+	                 "bx lr\n"
+	                 "1:\n\t"
+	                 "b mv_arch_fault_entry\n\t" /* an SVC nobody armed: a microvisor fault */
+	                 ".ltorg\n\t");
 }

@@ -1,7 +1,8 @@
 /*
  * vectors.c - the secure vector table.  Every fault, NMI and interrupt goes
  * to the one fault entry (the port sorts violation reports from strays);
- * only the tick and the restart exception have their own handlers.
+ * only the tick, the restart exception, the app entry (SVC) and the link
+ * have their own handlers.
  */
 #include "armv8m.h"
 #include "mv_board.h"
@@ -23,7 +24,7 @@ __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_
     [5] = F,                    /* BusFault */
     [6] = F,                    /* UsageFault */
     [7] = F,                    /* SecureFault */
-    [11] = F,                   /* SVCall: the microvisor makes none */
+    [11] = mv_arch_svc_isr,     /* SVCall: entering the app (ns.c) */
     [12] = F,                   /* DebugMonitor */
     [14] = mv_arch_restart_isr, /* PendSV: mv_restart_app() */
     [15] = mv_arch_tick_isr,    /* SysTick */

@@ -58,10 +58,12 @@ void mv_port_link_write(const uint8_t *p, uint32_t len)
 /* The link's receive interrupt (its vector: vectors.c). */
 void mv_port_link_isr(void)
 {
-	while (MV_REG(MVB_LINK_S_BASE + UART_STATE) & UART_STATE_RX_FULL)
-		mv_link_rx_byte((uint8_t)MV_REG(MVB_LINK_S_BASE + UART_DATA));
+	/* Acknowledge first, then drain: a byte that arrives while draining
+	 * raises the interrupt again instead of waiting unannounced. */
 	MV_REG(MVB_LINK_S_BASE + UART_INTCLEAR) = UART_INT_RX;
 	mv_arch_irq_ack(MVB_LINK_IRQ);
+	while (MV_REG(MVB_LINK_S_BASE + UART_STATE) & UART_STATE_RX_FULL)
+		mv_link_rx_byte((uint8_t)MV_REG(MVB_LINK_S_BASE + UART_DATA));
 }
 #else
 int mv_port_link_init(void)
