@@ -107,6 +107,8 @@ struct mvb_rsp {
 	unsigned long packets_sent, retransmits, bytes_sent;
 
 	char err[200];
+	char said[256]; /* the console output of the last monitor command (its start) */
+	size_t said_len;
 
 	/* private */
 	unsigned char rbuf[4096];
@@ -149,8 +151,15 @@ int mvb_rsp_flash_done(struct mvb_rsp *c);
 int mvb_rsp_crc(struct mvb_rsp *c, uint32_t addr, uint32_t len, uint32_t *crc);
 uint32_t mvb_rsp_crc_local(uint32_t crc, const unsigned char *p, size_t n);
 
-/* A monitor command (qRcmd); its console output goes to c->output. */
+/* A monitor command (qRcmd); its console output goes to c->output.  A
+ * command the server refuses is MVB_RSP_ESERVER (or EUNSUPPORTED without
+ * qRcmd), c->err saying so: an error reply, or output that says the
+ * command does not exist (QEMU: "unknown command: ...", OpenOCD:
+ * "invalid command name ...", which both answer OK after it). */
 int mvb_rsp_monitor(struct mvb_rsp *c, const char *cmd);
+/* *qemu 1 when the server is QEMU's gdbstub (it answers the qqemu.sstepbits
+ * query), else 0.  Returns 0 or an error. */
+int mvb_rsp_is_qemu(struct mvb_rsp *c, int *qemu);
 
 /* Resumes the target ('c'); does not wait. */
 int mvb_rsp_continue(struct mvb_rsp *c);

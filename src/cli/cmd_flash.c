@@ -230,7 +230,7 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	c.timeout_ms = (int)reply_timeout * 1000;
 	c.output = on_output;
 	c.output_ctx = stderr;
-	if ((rc = mvb_rsp_start(&c))) {
+	if ((rc = mvb_rsp_start(&c)) || (rc = probe_identify(&p, &c, reset != NULL))) {
 		cli_error("flash: %s:%d: %s", p.host, p.port, c.err);
 		rc = MVB_EXIT_IO;
 		goto out;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "cli/probe.h"
+#include "mvb/rsp.h"
 #include "sys/sys.h"
 
 static int start_qemu(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
@@ -175,6 +176,17 @@ int probe_parse(const char *arg, const struct mvb_board *b, struct probe *p)
 	}
 	cli_error("flash: unknown probe '%s' (qemu, stlink, openocd or gdb://HOST:PORT)", arg);
 	return MVB_EXIT_USAGE;
+}
+
+int probe_identify(struct probe *p, struct mvb_rsp *c, int reset_given)
+{
+	if (p->kind || reset_given)
+		return 0;
+	int qemu, rc = mvb_rsp_is_qemu(c, &qemu);
+	for (size_t i = 0; !rc && qemu && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].name, "qemu"))
+			p->reset = kinds[i].reset;
+	return rc;
 }
 
 int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n)

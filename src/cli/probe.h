@@ -47,6 +47,12 @@ int probe_parse(const char *arg, const struct mvb_board *b, struct probe *p);
 /* Starts the probe's server when mvbuild runs one (console_fd: where the
  * device's console goes, -1: standard output).  0, or -1 with err. */
 int probe_start(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t n);
+struct mvb_rsp;
+/* A server behind gdb://HOST:PORT that says it is QEMU's gdbstub (QEMU
+ * started by hand) is reset as --probe qemu resets it, unless --reset was
+ * given: else the device would resume at the reset vector it read before
+ * the image was written.  Returns 0 or an enum mvb_rsp_rc (c->err). */
+int probe_identify(struct probe *p, struct mvb_rsp *c, int reset_given);
 /* Stops the server mvbuild started and shows what QEMU said. */
 void probe_stop(struct probe *p);
 /* What QEMU wrote to its standard error (a temporary file, closed here),

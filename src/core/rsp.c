@@ -315,6 +315,13 @@ static void emit_output(struct mvb_rsp *c)
 	}
 	if (k && c->output)
 		c->output(c->output_ctx, text, k);
+	for (size_t i = 1; i + 1 < c->reply.len && c->said_len + 1 < sizeof(c->said); i += 2) {
+		int hi = hexval(c->reply.data[i]), lo = hexval(c->reply.data[i + 1]);
+		if (hi < 0 || lo < 0)
+			break;
+		c->said[c->said_len++] = (char)(hi << 4 | lo);
+	}
+	c->said[c->said_len] = 0;
 }
 
 /* Sends a framed payload and reads the reply, skipping console output: all
@@ -745,6 +752,8 @@ int mvb_rsp_monitor(struct mvb_rsp *c, const char *cmd)
 {
 	struct mvb_buf e;
 	c->err[0] = 0;
+	c->said_len = 0;
+	c->said[0] = 0;
 	mvb_buf_init(&e, 4096);
 	int bad = mvb_buf_puts(&e, "qRcmd,");
 	for (const unsigned char *p = (const unsigned char *)cmd; *p && !bad; p++) {
@@ -761,10 +770,29 @@ int mvb_rsp_monitor(struct mvb_rsp *c, const char *cmd)
 	}
 	if (rc)
 		return rc;
-	if (!reply_is(c, "OK")) {
-		/* some servers answer with hex text instead of O packets */
-		return 0;
+	/* some servers answer with hex text instead of O packets; QEMU and
+	 * OpenOCD answer OK after saying the command does not exist */
+	static const char *const refusals[] = { "unknown command", "invalid command name" };
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		const char *at = strstr(c->said, refusals[i]);
+		if (at) {
+			size_t n = strcspn(at, "\r\n");
+			return fail(c, MVB_RSP_ESERVER, "the GDB server refused monitor command '%s' (%.*s)", cmd,
+				    (int)(n < 80 ? n : 80), at);
+		}
 	}
+	return 0;
+}
+
+int mvb_rsp_is_qemu(struct mvb_rsp *c, int *qemu)
+{
+	*qemu = 0;
+	int rc = request_str(c, "qqemu.sstepbits", "asking whether the server is QEMU");
+	if (rc == MVB_RSP_EUNSUPPORTED || rc == MVB_RSP_ESERVER)
+		return 0;
+	if (rc)
+		return rc;
+	*qemu = c->reply.len >= 7 && !memcmp(c->reply.data, "ENABLE=", 7);
 	return 0;
 }
 

@@ -271,6 +271,36 @@ hang_case 3000 5000 "keep-alives instead of an erase's reply" -- "$MVB" flash "$
 has err "within 3 s while erasing flash" "erase allowance named"
 expect 2 "--reply-timeout 0" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --reply-timeout 0
 
+# --- QEMU started by hand behind gdb://: reset as --probe qemu resets it,
+# and a --reset the server does not know is status 3, not a note
+start_sim $RAM --qemu
+expect 0 "gdb:// to a QEMU: reset without --reset" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+if grep -q "^<- qqemu.sstepbits" "$T/sim.log" && grep -q "^<- qRcmd,$(printf system_reset | od -An -tx1 | tr -d ' \n')" "$T/sim.log"; then ok; else bad "gdb:// to a QEMU: asked, then system_reset"; fi
+if grep -q "no reset command" "$T/err"; then bad "gdb:// to a QEMU: said there is no reset"; else ok; fi
+expect 3 "a --reset the server does not know" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --reset bogus
+has err "flash: the GDB server refused monitor command 'bogus' (unknown command: 'bogus')" "refused reset named"
+start_sim $RAM
+expect 0 "gdb:// to another server: no reset guessed" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem"
+has err "no reset command for this probe" "another server: said so"
+if grep -q "^<- qRcmd" "$T/sim.log"; then bad "another server: a monitor command was sent"; else ok; fi
+# the real thing: QEMU's own gdbstub, its console in a file; the
+# microvisor's boot lines show the device was reset after the write
+if command -v qemu-system-arm >/dev/null; then
+	QPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	qemu-system-arm -M mps2-an505 -display none -monitor none -S -gdb "tcp:127.0.0.1:$QPORT" \
+		-chardev stdio,id=con,mux=on -serial chardev:con -serial chardev:con \
+		-semihosting-config enable=on,target=native </dev/null >"$T/qemu.console" 2>&1 &
+	QEMUPID=$!
+	for _ in $(seq 250); do (exec 3<>"/dev/tcp/127.0.0.1/$QPORT") 2>/dev/null && break; sleep 0.02; done
+	expect 0 "QEMU started by hand, through gdb://" -- "$MVB" flash "$T/app.mvb" --probe "gdb://127.0.0.1:$QPORT" --key "$T/k.pub.pem"
+	for _ in $(seq 250); do grep -q "mv: app 'fixture' 1.2.3 verified" "$T/qemu.console" && break; sleep 0.02; done
+	if grep -q "^mv: microvisor .* board mps2-an505" "$T/qemu.console" && grep -q "mv: app 'fixture' 1.2.3 verified" "$T/qemu.console"; then ok; else bad "QEMU by hand: the microvisor did not boot the app"; sed 's/^/  | /' "$T/qemu.console" | head; fi
+	kill "$QEMUPID" 2>/dev/null
+	wait "$QEMUPID" 2>/dev/null
+else
+	bad "qemu-system-arm is not installed (scripts/setup.sh installs it)"
+fi
+
 # --- factory images (HEX), JSON summary
 start_sim $RAM
 expect 0 "flash a factory .hex" -- "$MVB" flash "$T/factory.hex" --probe "$PROBE" --no-run

@@ -5,10 +5,14 @@
  * `mvbuild flash` copes with what real servers and cables do.
  *
  *   rspsim --port-file F [--ram ADDR:SIZE]... [--flash ADDR:SIZE:BLOCK]...
- *          [--no-x] [--crc] [--bad-crc-after N] [--noack] [--packet-size N]
+ *          [--no-x] [--crc] [--bad-crc-after N] [--noack] [--packet-size N] [--qemu]
  *          [--corrupt-every N] [--drop-after BYTES] [--error-at ADDR]
  *          [--lie-at ADDR] [--delay-ms N] [--dump FILE] [--log FILE]
  *          [--hostile MODE [--hostile-at PREFIX] [--trickle-ms N]]
+ *
+ * --qemu answers as QEMU's gdbstub does what tells it apart: the
+ * qqemu.sstepbits query, and a monitor command other than system_reset
+ * with "unknown command: 'CMD'" before its OK.
  *
  * It serves connections one after another (memory survives between them)
  * until killed.  --dump writes "ADDR SIZE" + the bytes of every region
@@ -45,7 +49,7 @@ struct region {
 
 static struct region reg[8];
 static unsigned nreg;
-static int opt_no_x, opt_crc, opt_noack, opt_corrupt_every, opt_delay_ms;
+static int opt_no_x, opt_crc, opt_noack, opt_corrupt_every, opt_delay_ms, opt_qemu;
 static long opt_bad_crc_after = -1; /* qCRC replies after this many are wrong (a buggy server) */
 static long crc_replies;
 static long opt_drop_after = -1;
@@ -540,12 +544,17 @@ static void serve(void)
 				text[k++] = (char)(hexv(h[0]) << 4 | hexv(h[1]));
 			text[k] = 0;
 			char msg[400];
-			snprintf(msg, sizeof(msg), "rspsim: monitor '%s'\n", text);
+			if (opt_qemu && strcmp(text, "system_reset"))
+				snprintf(msg, sizeof(msg), "unknown command: '%s'\r\n", text);
+			else
+				snprintf(msg, sizeof(msg), "rspsim: monitor '%s'\n", text);
 			out[0] = 'O';
 			for (size_t i = 0; msg[i]; i++)
 				snprintf(out + 1 + 2 * i, 3, "%02x", (unsigned char)msg[i]);
 			replys(out);
 			replys("OK");
+		} else if (opt_qemu && !strcmp(p, "qqemu.sstepbits")) {
+			replys("ENABLE=1,NOIRQ=2,NOTIMER=4");
 		} else if (p[0] == 'D') {
 			replys("OK");
 			return;
@@ -602,6 +611,8 @@ int main(int argc, char **argv)
 			add_region(v, 1);
 		else if (!strcmp(a, "--no-x"))
 			opt_no_x = 1;
+		else if (!strcmp(a, "--qemu"))
+			opt_qemu = 1;
 		else if (!strcmp(a, "--crc"))
 			opt_crc = 1;
 		else if (ARG("--bad-crc-after"))

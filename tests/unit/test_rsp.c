@@ -203,6 +203,76 @@ static void test_errors(void **st)
 	mvb_rsp_release(&c);
 }
 
+/* "$body#sum" into out (static storage per row). */
+static const char *framed(char *out, size_t n, const char *body)
+{
+	unsigned sum = 0;
+	for (const char *p = body; *p; p++)
+		sum += (unsigned char)*p;
+	snprintf(out, n, "$%s#%02x", body, sum & 0xff);
+	return out;
+}
+
+/* monitor commands: refused is an error whether the server says so with an
+ * error reply or (QEMU, OpenOCD) in its output before OK; and telling
+ * QEMU's gdbstub from other servers */
+static void test_monitor_and_qemu(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *said; /* console output before the reply, or NULL */
+		const char *reply;
+		int rc;
+		const char *err;
+	} rows[] = {
+		{ "resetting\n", "OK", MVB_RSP_OK, NULL },
+		{ NULL, "OK", MVB_RSP_OK, NULL },
+		{ "unknown command: 'bogus'\r\n", "OK", MVB_RSP_ESERVER, "refused monitor command 'bogus' (unknown command: 'bogus')" },
+		{ "invalid command name \"bogus\"\n", "OK", MVB_RSP_ESERVER, "(invalid command name \"bogus\")" },
+		{ NULL, "E01", MVB_RSP_ESERVER, "refused monitor command 'bogus' (E01)" },
+		{ NULL, "", MVB_RSP_EUNSUPPORTED, "(no qRcmd)" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		static char o[256], r[64], hex[256];
+		struct script s = { 0 };
+		feed(&s, "+");
+		if (rows[i].said) {
+			size_t k = 0;
+			hex[k++] = 'O';
+			for (const char *p = rows[i].said; *p; p++, k += 2)
+				snprintf(hex + k, 3, "%02x", (unsigned char)*p);
+			hex[k] = 0;
+			feed(&s, framed(o, sizeof(o), hex));
+		}
+		feed(&s, framed(r, sizeof(r), rows[i].reply));
+		struct mvb_rsp c;
+		client(&c, &s);
+		c.noack = 1;
+		int rc = mvb_rsp_monitor(&c, "bogus");
+		if (rc != rows[i].rc || (rows[i].err && !strstr(c.err, rows[i].err)))
+			fail_msg("row %zu: rc %d, err '%s'", i, rc, c.err);
+		mvb_rsp_release(&c);
+	}
+	static const struct {
+		const char *reply;
+		int qemu;
+	} q[] = { { "ENABLE=1,NOIRQ=2,NOTIMER=4", 1 }, { "", 0 }, { "E01", 0 } };
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		static char r[64];
+		struct script s = { 0 };
+		feed(&s, "+");
+		feed(&s, framed(r, sizeof(r), q[i].reply));
+		struct mvb_rsp c;
+		client(&c, &s);
+		c.noack = 1;
+		int qemu = -1;
+		assert_int_equal(mvb_rsp_is_qemu(&c, &qemu), 0);
+		assert_int_equal(qemu, q[i].qemu);
+		assert_non_null(strstr(s.out, "$qqemu.sstepbits#"));
+		mvb_rsp_release(&c);
+	}
+}
+
 /* greeting: PacketSize, no-ack, memory map read in parts */
 static void test_start_with_map(void **st)
 {
@@ -574,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_x_escapes),
 		cmocka_unit_test(test_x_fallback_to_m),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_monitor_and_qemu),
 		cmocka_unit_test(test_start_with_map),
 		cmocka_unit_test(test_memory_map_parser),
 		cmocka_unit_test(test_crc),
