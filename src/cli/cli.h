@@ -108,7 +108,6 @@ int cli_finish(struct cli_run *r, int status);
 /* ---- commands */
 struct command {
 	const char *name;
-	int (*fn)(int argc, char **argv); /* a command outside the run (NULL: run) */
 	const char *summary;
 	int (*run)(struct cli_run *r, int argc, char **argv);
 };

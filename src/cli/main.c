@@ -7,23 +7,23 @@
 #include "cli/cli.h"
 
 static const struct command commands[] = {
-	{ "check", NULL, "check an app ELF against a board, its app manifest and the firmware", cmd_check },
-	{ "boards", NULL, "list boards, show a board's resolved layout, validate a manifest", cmd_boards },
-	{ "gen", NULL, "generate the firmware config header or linker regions from a board", cmd_gen },
-	{ "init", NULL, "create an app project from the template", cmd_init },
-	{ "bundle", NULL, "link an app with the microvisor into a signed bundle or a factory image", cmd_bundle },
-	{ "verify", NULL, "check a bundle's structure, hashes, board and signatures", cmd_verify },
-	{ "inspect", NULL, "show what a bundle or app holds, where it lands, and a memory map", cmd_inspect },
-	{ "keygen", NULL, "generate an ECDSA P-256 signing key", cmd_keygen },
-	{ "digest", NULL, "print (and write) what a bundle's signatures cover", cmd_digest },
-	{ "sign", NULL, "add a signature to a bundle", cmd_sign },
-	{ "flash", NULL, "write a bundle or factory image to a device through a GDB server, verified", cmd_flash },
-	{ "delta", NULL, "make an in-place patch from one raw image to another", cmd_delta },
-	{ "patch", NULL, "apply a patch to a raw image as the device would", cmd_patch },
-	{ "publish", NULL, "add a signed bundle (and deltas) to an update repository, index last", cmd_publish },
-	{ "releases", NULL, "list the releases and deltas an update repository publishes", cmd_releases },
-	{ "fetch", NULL, "download the latest release as a device would, checking the signed index", cmd_fetch },
-	{ "serve", NULL, "answer a device's link: its update reads, log lines and report", cmd_serve },
+	{ "check", "check an app ELF against a board, its app manifest and the firmware", cmd_check },
+	{ "boards", "list boards, show a board's resolved layout, validate a manifest", cmd_boards },
+	{ "gen", "generate the firmware config header or linker regions from a board", cmd_gen },
+	{ "init", "create an app project from the template", cmd_init },
+	{ "bundle", "link an app with the microvisor into a signed bundle or a factory image", cmd_bundle },
+	{ "verify", "check a bundle's structure, hashes, board and signatures", cmd_verify },
+	{ "inspect", "show what a bundle or app holds, where it lands, and a memory map", cmd_inspect },
+	{ "keygen", "generate an ECDSA P-256 signing key", cmd_keygen },
+	{ "digest", "print (and write) what a bundle's signatures cover", cmd_digest },
+	{ "sign", "add a signature to a bundle", cmd_sign },
+	{ "flash", "write a bundle or factory image to a device through a GDB server, verified", cmd_flash },
+	{ "delta", "make an in-place patch from one raw image to another", cmd_delta },
+	{ "patch", "apply a patch to a raw image as the device would", cmd_patch },
+	{ "publish", "add a signed bundle (and deltas) to an update repository, index last", cmd_publish },
+	{ "releases", "list the releases and deltas an update repository publishes", cmd_releases },
+	{ "fetch", "download the latest release as a device would, checking the signed index", cmd_fetch },
+	{ "serve", "answer a device's link: its update reads, log lines and report", cmd_serve },
 };
 
 static void usage(FILE *f)
@@ -69,8 +69,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (!commands[i].run)
-			return finish(commands[i].fn(argc - 1, argv + 1));
 		struct cli_run r;
 		cli_run_init(&r, commands[i].name);
 		return finish(cli_finish(&r, commands[i].run(&r, argc - 1, argv + 1)));
