@@ -163,6 +163,7 @@ void mv_arch_fault_entry(void);
 void mv_arch_tick_isr(void);
 void mv_arch_restart_isr(void);
 void mv_arch_svc_isr(void);
+void mv_arch_ns_return(void) __attribute__((noreturn));
 void mv_port_link_isr(void);
 void mv_arch_reset(void) __attribute__((noreturn));
 

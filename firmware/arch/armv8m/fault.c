@@ -157,22 +157,8 @@ __attribute__((noreturn)) static void unwind_exit(uint32_t msp_ns)
 	                 "msr msp, r0\n\t"
 	                 "movs r0, #%c2\n\t"
 	                 "msr basepri, r0\n\t"
-	                 "movs r0, #0\n\t"
-	                 "mov r1, r0\n\t"
-	                 "mov r2, r0\n\t"
-	                 "mov r3, r0\n\t"
-	                 "mov r4, r0\n\t"
-	                 "mov r5, r0\n\t"
-	                 "mov r6, r0\n\t"
-	                 "mov r7, r0\n\t"
-	                 "mov r8, r0\n\t"
-	                 "mov r9, r0\n\t"
-	                 "mov r10, r0\n\t"
-	                 "mov r11, r0\n\t"
-	                 "mov r12, r0\n\t"
-	                 "msr APSR_nzcvq, r0\n\t"
 	                 "ldr lr, =0xffffffb1\n\t"
-	                 "bx lr\n\t"
+	                 "b mv_arch_ns_return\n\t"
 	                 ".ltorg\n\t" ::"r"(msp_ns),
 	                 "i"(FAULT_STACK_BYTES), "i"(PRIO_APP_MASK)
 	                 : "memory");

@@ -105,6 +105,29 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 	__builtin_unreachable();
 }
 
+/* The one way the microvisor returns into the app from a handler: lr
+ * holds the EXC_RETURN; every core register and the flags are cleared
+ * first (r4-r11 would carry secure values, the exception return loads
+ * only r0-r3, r12, lr, pc and xPSR). */
+__attribute__((naked, noreturn)) void mv_arch_ns_return(void)
+{
+	__asm__ volatile("movs r0, #0\n\t"
+	                 "mov r1, r0\n\t"
+	                 "mov r2, r0\n\t"
+	                 "mov r3, r0\n\t"
+	                 "mov r4, r0\n\t"
+	                 "mov r5, r0\n\t"
+	                 "mov r6, r0\n\t"
+	                 "mov r7, r0\n\t"
+	                 "mov r8, r0\n\t"
+	                 "mov r9, r0\n\t"
+	                 "mov r10, r0\n\t"
+	                 "mov r11, r0\n\t"
+	                 "mov r12, r0\n\t"
+	                 "msr APSR_nzcvq, r0\n\t"
+	                 "bx lr\n\t");
+}
+
 /* SVC_S: load context 0 into MSP_S (the SVC's own frame and the boot
  * stack are dropped), let app exceptions in, clear every register the
  * exception return does not load, return to the app's thread mode on
@@ -125,21 +148,8 @@ __attribute__((naked)) void mv_arch_svc_isr(void)
 	                 "msr msplim, r3\n\t"
 	                 "msr basepri, r1\n\t"
 	                 "isb\n\t"
-	                 "movs r0, #0\n\t"
-	                 "mov r2, r0\n\t"
-	                 "mov r3, r0\n\t"
-	                 "mov r4, r0\n\t"
-	                 "mov r5, r0\n\t"
-	                 "mov r6, r0\n\t"
-	                 "mov r7, r0\n\t"
-	                 "mov r8, r0\n\t"
-	                 "mov r9, r0\n\t"
-	                 "mov r10, r0\n\t"
-	                 "mov r11, r0\n\t"
-	                 "mov r12, r0\n\t"
-	                 "msr APSR_nzcvq, r0\n\t"
 	                 "ldr lr, =0xffffffb9\n\t"
-	                 "bx lr\n"
+	                 "b mv_arch_ns_return\n"
 	                 "1:\n\t"
 	                 "b mv_arch_fault_entry\n\t" /* an SVC nobody armed: a microvisor fault */
 	                 ".ltorg\n\t");
