@@ -21,10 +21,17 @@ static uint32_t le32(const uint8_t *p)
 
 uint32_t mv_prov_load(void)
 {
-	anchors = 0;
 #ifdef MVB_DEVICE_STATE_S_BASE
-	const volatile uint8_t *src = (const volatile uint8_t *)MVB_DEVICE_STATE_S_BASE;
+	return mv_prov_parse((const volatile uint8_t *)MVB_DEVICE_STATE_S_BASE);
+#else
+	anchors = 0;
+	return MV_PROV_NONE;
+#endif
+}
 
+uint32_t mv_prov_parse(const volatile uint8_t *src)
+{
+	anchors = 0;
 	for (uint32_t i = 0; i < MVB_PROV_SIZE; i++)
 		rec[i] = src[i];
 	if (le32(rec) != MVB_PROV_MAGIC || (le32(rec + 4) & 0xffffu) != MVB_PROV_FORMAT ||
@@ -34,9 +41,6 @@ uint32_t mv_prov_load(void)
 	rec[0x10 + MVB_PROV_SERIAL_MAX - 1u] = 0;
 	anchors = le32(rec + 8);
 	return anchors ? MV_PROV_OK : MV_PROV_NO_ANCHORS;
-#else
-	return MV_PROV_NONE;
-#endif
 }
 
 uint32_t mv_prov_anchors(void)

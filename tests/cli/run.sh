@@ -254,6 +254,31 @@ if [ -f "$FW" ]; then
 	expect 2 "bundle json to stdout" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o - --format json
 	expect 0 "factory json" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/j.hex" --format json
 	if python3 -c 'import json,sys,os; d=json.load(open(sys.argv[1])); assert d["kind"]=="factory" and d["size"]==os.path.getsize(sys.argv[2]) and d["app_header_bytes"]==256 and d["app_bytes"]>0 and "layers" not in d' "$T/out" "$T/j.hex"; then ok; else bad "factory json"; fi
+	# provisioning: the record in the device-state partition (0x10020000),
+	# checked by the same reader the microvisor uses (firmware.core.prov);
+	# here: that it is there, whole, and refused where it cannot be
+	expect 0 "factory, provisioned" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/p.bin" --trust "$T/k.pub.pem,$T/other.pub.pem" --serial SN-12
+	has err "provisioning record: 2 trust anchors, serial SN-12" "provisioning named"
+	expect 0 "factory, provisioned, elf" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/p.elf" --trust "$T/k.pub.pem"
+	if python3 - "$T/p.elf" "$T/k.pub.pem" <<'PY'
+import struct, sys, zlib
+e = open(sys.argv[1], "rb").read()
+phoff, phentsize, phnum = struct.unpack_from("<I", e, 28)[0], *struct.unpack_from("<HH", e, 42)
+for i in range(phnum):
+    _, off, vaddr, _, filesz = struct.unpack_from("<IIIII", e, phoff + i * phentsize)
+    if vaddr == 0x10020000:
+        r = e[off:off + filesz]
+        assert filesz == 512 and r[:4] == b"MVPV" and struct.unpack_from("<I", r, 8)[0] == 1
+        assert struct.unpack_from("<I", r, 0x1fc)[0] == zlib.crc32(r[:0x1fc])
+        sys.exit(0)
+sys.exit(1)
+PY
+	then ok; else bad "no provisioning record at the device-state partition"; fi
+	expect 2 "--trust without --factory" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/never.mvb" --trust "$T/k.pub.pem"
+	expect 2 "--serial with a space" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --serial "A B"
+	expect 2 "--serial too long" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --serial 0123456789012345678901234567890123
+	expect 2 "five trust anchors" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --trust "$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem"
+	if [ ! -e "$T/never.elf" ]; then ok; else bad "a refused provisioning wrote a file"; fi
 	# an update that changes more pages than the device patcher rewrites in
 	# one go: the app layer goes whole, and mvbuild says why
 	for v in 1 2; do

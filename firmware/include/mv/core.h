@@ -232,6 +232,8 @@ void mv_watchdog_tick(uint32_t now);
 #define MV_PROV_NONE 1u       /* no valid record */
 #define MV_PROV_NO_ANCHORS 2u /* a record without trust anchors */
 uint32_t mv_prov_load(void);
+/* The same from a copy of the partition's first 512 bytes (host tests). */
+uint32_t mv_prov_parse(const volatile uint8_t *src);
 void mv_prov_report(uint32_t r);
 uint32_t mv_prov_anchors(void);
 const uint8_t *mv_prov_anchor_point(uint32_t i);
