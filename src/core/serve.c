@@ -3,10 +3,10 @@
  * none, anything else an error record; and what the objects a device
  * reads are in the repository's terms. */
 #include <string.h>
+#include "mvb/reason.h"
 #include "mvb/repo.h"
 #include "mvb/serve.h"
 #include "mvl.h"
-#include "mv/reason.h"
 
 void mvb_serve_init(struct mvb_serve *s, mvb_serve_get_fn get, void *ctx)
 {
@@ -240,18 +240,8 @@ int mvb_serve_update_kind(const struct mvb_repo_index *x, const char *name, uint
 	return 0;
 }
 
+/* kept for its callers: the table and its lookup are reason.c's */
 const char *mvb_serve_reason_text(uint32_t reason)
 {
-	static const struct {
-		uint32_t code;
-		const char *text;
-	} t[] = {
-#define MVB_REASON_ROW(name, code, text) {(code), (text)},
-	    MV_REASON_TABLE(MVB_REASON_ROW)
-#undef MVB_REASON_ROW
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].code == reason)
-			return t[i].text;
-	return NULL;
+	return mvb_reason_text(reason);
 }
