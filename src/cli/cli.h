@@ -128,6 +128,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv);
 int cmd_releases(struct cli_run *r, int argc, char **argv);
 int cmd_fetch(struct cli_run *r, int argc, char **argv);
 int cmd_serve(struct cli_run *r, int argc, char **argv);
+int cmd_decode(struct cli_run *r, int argc, char **argv);
 
 /* ---- messages */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
