@@ -20,6 +20,7 @@
 #include "cli/store.h"
 #include "link/mvl.h"
 #include "mvb/hash.h"
+#include "mvb/reason.h"
 #include "mvb/repo.h"
 #include "mvb/serve.h"
 #include "sys/serial.h"
@@ -31,6 +32,7 @@
 #define SESSION_OBJECTS 16            /* objects listed per session; more are counted together */
 #define SAY_MAX 10                    /* messages per kind of misbehaviour; the rest are counted */
 #define LINE_MAX_TEXT 1024            /* console bytes printed as one line at most */
+#define LINE_DECODED_MAX 4096         /* ... and its text with reason tokens decoded */
 
 static volatile sig_atomic_t interrupted;
 
@@ -196,10 +198,12 @@ static void say(struct run *r, const char *fmt, ...)
 }
 
 /* A line of the device's own output: "log| " for LINE frames from the
- * link, "console| " for what QEMU's UART0 prints. */
+ * link, "console| " for what QEMU's UART0 prints; the microvisor's reason
+ * tokens ("{#4103}") shown as their texts (mvbuild-decode(1)), a decoded
+ * line cut at LINE_DECODED_MAX. */
 static void device_line(struct run *r, const char *prefix, const char *text, size_t len)
 {
-	char raw[LINE_MAX_TEXT + 1], clean[LINE_MAX_TEXT + 1];
+	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1], clean[LINE_DECODED_MAX + 1];
 	if (len > LINE_MAX_TEXT)
 		len = LINE_MAX_TEXT;
 	memcpy(raw, text, len);
@@ -209,7 +213,8 @@ static void device_line(struct run *r, const char *prefix, const char *text, siz
 			raw[i] = '?';
 	while (len && (raw[len - 1] == '\r' || raw[len - 1] == '\n'))
 		raw[--len] = 0;
-	cli_sanitize(raw, clean, sizeof(clean));
+	mvb_reason_decode(raw, len, dec, sizeof(dec));
+	cli_sanitize(dec, clean, sizeof(clean));
 	live_clear(r);
 	fprintf(r->dev_out, "%s%s\n", prefix, clean);
 	fflush(r->dev_out);
@@ -230,7 +235,7 @@ static const char *state_name(uint32_t s)
 
 static void reason_str(uint32_t reason, char *o, size_t n)
 {
-	const char *t = mvb_serve_reason_text(reason);
+	const char *t = mvb_reason_text(reason);
 	if (t)
 		snprintf(o, n, "reason 0x%04x: %s", (unsigned)reason, t);
 	else
@@ -811,7 +816,7 @@ static void json_doc(struct run *r, struct json *j, double total)
 	if (s->have_report) {
 		json_str(j, "outcome", outcome[s->report.lp_outcome <= 3 ? s->report.lp_outcome : 3]);
 		json_int(j, "reason", s->report.lp_reason);
-		const char *rt = mvb_serve_reason_text(s->report.lp_reason);
+		const char *rt = mvb_reason_text(s->report.lp_reason);
 		if (rt && s->report.lp_reason)
 			json_str(j, "reason_text", rt);
 		else

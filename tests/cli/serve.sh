@@ -153,7 +153,12 @@ has out "^log| plain line$" "plain line"
 has out "^log| (3 lines lost before this one)$" "lost lines said"
 has out "^log| bell? escape?\[31m red$" "control bytes replaced"
 has out "^log| LLLLLLLLLL" "a 504-byte line"
+has out "^log| mv: safe mode: app header crc mismatch (reason {#ffff} {#04103} no app installed (header magic missing)no error)$" "reason tokens decoded, unknown and malformed ones as they are"
 if grep -q $'\033' "$T/out"; then bad "an escape byte reached the terminal"; else ok; fi
+start_sim --port-file "$T/port" --repo "$R" --mode lines
+expect 0 "log lines, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "log lines, json"
+has err "^log| mv: safe mode: app header crc mismatch (reason {#ffff}" "reason tokens decoded beside the document"
 
 # --- deadlines: each run ends within its --timeout, status 3
 for mode in silence mute flood noread; do

@@ -34,7 +34,8 @@
  *   garbage   64 KiB of noise with zeros in it, a frame with a bad CRC,
  *             more than a frame's bytes without a zero: then a PING must
  *             be answered first
- *   lines     LINE frames: plain, with lost lines, with control bytes
+ *   lines     LINE frames: plain, with lost lines, with control bytes,
+ *             with the microvisor's reason tokens (known, unknown, malformed)
  *   silence   HELLO, then nothing until serve hangs up
  *   mute      nothing at all until serve hangs up
  *   flood     HELLO, then noise without end until serve hangs up
@@ -553,6 +554,8 @@ static void mode_lines(void)
 	memset(big, 'L', sizeof(big));
 	line(4, 0, big, sizeof(big));
 	line(5, 0, "", 0);
+	static const char tok[] = "mv: safe mode: {#4103} (reason {#ffff} {#04103} {#4001}{#0})";
+	line(6, 0, tok, sizeof(tok) - 1);
 	ping("after the lines");
 	report(MVL_R_UP_TO_DATE, 0, 0x01010000u, 0x01010000u, 0);
 }
