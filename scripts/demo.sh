@@ -16,6 +16,14 @@ MVB=$ROOT/build/mvbuild
 W=$ROOT/build/demo
 
 step() { printf '\n== %s\n' "$*"; }
+# mvbuild flash, its messages and the device's console in the order they
+# come: the microvisor prints its reasons as tokens ("{#4103}"), which
+# 'mvbuild decode' turns back into texts; the raw console is kept in
+# $W/console.raw.
+flash() (
+	set -o pipefail
+	"$MVB" flash "$@" 2>&1 | tee -a "$W/console.raw" | "$MVB" decode
+)
 
 step "install missing packages"
 scripts/setup.sh
@@ -47,7 +55,7 @@ step "mvbuild bundle --factory: microvisor + app header + app in one image"
 "$MVB" bundle "$ELF" --board "$BOARD" --factory -o "$W/hello-factory.elf"
 
 step "mvbuild flash: the signed bundle into QEMU ($BOARD) over its GDB server, verified, booted"
-"$MVB" flash "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
+flash "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
 
 step "mvbuild publish: the signed bundle into a local update repository, then fetch it back as a device would"
 "$MVB" publish "$W/hello.mvb" --repo "$W/repo" --sign "$W/release.pem"
@@ -62,4 +70,4 @@ cmake --build "$W/hello/build" >/dev/null
 "$MVB" publish "$W/hello-0.2.0.mvb" --repo "$W/repo" --sign "$W/release.pem"
 "$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --base "$W/hello.mvb" --key "$W/release.pub.pem" \
 	--state "$W/device.state" -o "$W/update.mvb"
-"$MVB" flash "$W/update.mvb" --base "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
+flash "$W/update.mvb" --base "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"

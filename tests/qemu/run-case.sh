@@ -2,7 +2,7 @@
 # run-case.sh - boot the microvisor with one app in QEMU mps2-an505 and
 # check the outcome: the exit status (semihosting) AND console lines.
 #
-#   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR
+#   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR [--decode MVBUILD]
 #               [--app APP.elf | --no-app] [--hdr-opt OPT]... [--corrupt-crc]
 #               [--corrupt-image] [--bundle MVBUILD --board-file YAML [--provision SERIAL]]
 #               [--quiet-log] --exit STATUS [--expect LINE]... [--reject LINE]...
@@ -16,9 +16,13 @@
 # Status 124 (timeout) and 134 (QEMU abort, e.g. a lockup) always fail.
 # --quiet-log leaves interrupts out of qemu.log (for apps that take
 # tens of thousands of them).
+# QEMU's console is kept as it came in console.raw; --decode MVBUILD
+# writes console.log from it with 'mvbuild decode' (the microvisor prints
+# its reasons as tokens, "{#4103}"; the lines expected are texts), without
+# it console.log is a copy.  --expect and --reject match console.log.
 set -u
 
-name='' fw='' mkapphdr='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file='' provision=''
+name='' fw='' mkapphdr='' decode='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file='' provision=''
 hdr_opts='' expects='' rejects=''
 nl='
 '
@@ -28,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--name) name=$2; shift 2 ;;
 	--fw) fw=$2; shift 2 ;;
 	--mkapphdr) mkapphdr=$2; shift 2 ;;
+	--decode) decode=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--app) app=$2; shift 2 ;;
 	--no-app) app=''; shift ;;
@@ -57,7 +62,7 @@ rm -rf "$dir" && mkdir -p "$dir" || exit 2
 
 fail() {
 	echo "FAIL $name: $*"
-	echo "---- console ($dir/console.log)"
+	echo "---- console, decoded ($dir/console.log; as it came: console.raw)"
 	cat "$dir/console.log" 2>/dev/null
 	echo "---- end (QEMU log with -d int,guest_errors: $dir/qemu.log)"
 	exit 1
@@ -107,8 +112,14 @@ elif [ -n "$app" ]; then
 fi
 
 echo "$QEMU $*" >"$dir/cmdline"
-timeout "$TIMEOUT" "$QEMU" "$@" </dev/null >"$dir/console.log" 2>"$dir/stderr.log"
+timeout "$TIMEOUT" "$QEMU" "$@" </dev/null >"$dir/console.raw" 2>"$dir/stderr.log"
 status=$?
+if [ -n "$decode" ]; then
+	"$decode" decode "$dir/console.raw" >"$dir/console.log" 2>"$dir/decode.log" ||
+		fail "mvbuild decode: $(cat "$dir/decode.log")"
+else
+	cp "$dir/console.raw" "$dir/console.log" || fail "cannot copy the console"
+fi
 case $status in
 124) fail "timeout after ${TIMEOUT}s (status 124)" ;;
 134) fail "QEMU aborted (status 134, e.g. CPU lockup)" ;;

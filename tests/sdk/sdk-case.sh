@@ -152,5 +152,5 @@ if [ -n "$mkapphdr" ]; then
 else
 	set -- "$@" --bundle "$mvbuild" --board-file "$top/boards/mps2-an505.yaml"
 fi
-exec "$top/tests/qemu/run-case.sh" --name "$name" --fw "$fw" --work "$base" --app "$elf" --exit 0 \
+exec "$top/tests/qemu/run-case.sh" --name "$name" --fw "$fw" --work "$base" --decode "$mvbuild" --app "$elf" --exit 0 \
 	--expect "mv: app 'project' 0.1.0 verified" --expect "mv: app exit 0" --reject "mv: app fault" "$@"
