@@ -78,7 +78,8 @@ struct mvb_bundle_manifest {
 	uint32_t bm_irq_mask[8];      /* 0x58 bit n: NVIC IRQ n */
 	uint32_t bm_build_time_lo;    /* 0x78 SOURCE_DATE_EPOCH, or 0 */
 	uint32_t bm_build_time_hi;    /* 0x7c */
-	uint8_t bm_reserved[64];      /* 0x80 */
+	uint32_t bm_watchdog_ms;      /* 0x80 the app's watchdog deadline in ms (ah_watchdog_ms), 0: none */
+	uint8_t bm_reserved[60];      /* 0x84 */
 };
 
 struct mvb_bundle_layer {

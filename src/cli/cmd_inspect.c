@@ -184,6 +184,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 				json_int(j, NULL, i);
 		json_end_arr(j);
 		json_int(j, "build_time", (long long)built);
+		json_int(j, "watchdog_ms", v->m.bm_watchdog_ms);
 		json_end_obj(j);
 		json_arr(j, "layers");
 		for (unsigned i = 0; i < v->nl; i++) {
@@ -235,6 +236,8 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		if (v->m.bm_irq_mask[i / 32] & (1u << (i % 32)))
 			printf("%s %u", any++ ? "," : "", i);
 	printf("%s\n", any ? "" : " none");
+	if (v->m.bm_watchdog_ms)
+		printf("  watchdog: %u ms\n", v->m.bm_watchdog_ms);
 	if (built)
 		printf("  built at %llu (SOURCE_DATE_EPOCH)\n", built);
 	printf("  layers:\n");

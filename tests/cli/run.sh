@@ -184,6 +184,29 @@ if [ -f "$FW" ]; then
 	expect 0 "inspect json" -- "$MVB" inspect "$T/a.mvb" --format json
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["kind"]=="bundle" and d["file"]==sys.argv[2] and d["findings"]==[] and d["manifest"]["app"]=="fixture" and len(d["layers"])==2 and len(d["signatures"])==1' "$T/out" "$T/a.mvb"; then ok; else bad "inspect json"; fi
 	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); l=d["layers"]; assert l[0]["partitions"]==["mv_code","mv_nsc"] and l[1]["partitions"]==["app_flash"] and d["manifest"]["peripherals"]==["uart1"] and d["manifest"]["irqs"]==[34] and d["signed_bytes"]["size"]==d["payload_offset"] and len(d["signatures"][0]["der"])>=16' "$T/out"; then ok; else bad "inspect json: partitions, grants, signed bytes"; fi
+	# the app's watchdog goes into the manifest (bm_watchdog_ms); inspect
+	# shows it, and a bundle without one says 0 (no line in the text)
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["watchdog_ms"]==0' "$T/out"; then ok; else bad "inspect json: no watchdog is 0"; fi
+	expect 0 "inspect text again" -- "$MVB" inspect "$T/a.mvb"
+	if grep -q "watchdog" "$T/out"; then bad "inspect shows a watchdog the app has not"; else ok; fi
+	printf 'watchdog: 2s\n' | cat "$APP" - >"$T/wd.yaml"
+	expect 0 "bundle an app with a watchdog" -- "$MVB" bundle "$T/good.elf" --app "$T/wd.yaml" --sign "$T/k.pem" -o "$T/wd.mvb"
+	if python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); assert struct.unpack_from("<I", b, 64 + 0x80)[0]==2000 and not any(b[64 + 0x84:64 + 192])' "$T/wd.mvb"; then ok; else bad "bm_watchdog_ms is not 2000 at manifest offset 0x80"; fi
+	expect 0 "verify it" -- "$MVB" verify "$T/wd.mvb" --key "$T/k.pub.pem"
+	expect 0 "inspect it" -- "$MVB" inspect "$T/wd.mvb"
+	has out "^  watchdog: 2000 ms$" "inspect: the watchdog"
+	expect 0 "inspect it, json" -- "$MVB" inspect "$T/wd.mvb" --format json
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["manifest"]["watchdog_ms"]==2000' "$T/out"; then ok; else bad "inspect json: watchdog_ms"; fi
+	# a deadline the microvisor would refuse in the header (5 ms, over an
+	# hour) is refused by verify and inspect, at the field
+	for w in 5 3600001; do
+		python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + 0x80, int(sys.argv[3])); open(sys.argv[2],"wb").write(b)' \
+			"$T/wd.mvb" "$T/wd-bad.mvb" "$w"
+		expect 1 "verify a $w ms watchdog" -- "$MVB" verify "$T/wd-bad.mvb" --key "$T/k.pub.pem"
+		has err "wd-bad.mvb: offset 0xc0: error: .*\[bundle-field\]" "$w ms watchdog: id and offset"
+		expect 1 "inspect a $w ms watchdog" -- "$MVB" inspect "$T/wd-bad.mvb"
+		has err "\[bundle-field\]" "inspect: $w ms watchdog"
+	done
 	# the memory map: well-formed SVG, every partition and layer, same bytes twice
 	expect 0 "inspect --map" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map1.svg"
 	expect 0 "inspect --map again" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map2.svg"
