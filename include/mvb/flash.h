@@ -34,11 +34,12 @@ struct mvb_flash_plan {
 void mvb_flash_plan_init(struct mvb_flash_plan *p);
 void mvb_flash_plan_release(struct mvb_flash_plan *p);
 
-/* Plans a parsed (and checked) bundle for board b: every layer decoded at
- * its address (a delta layer over the layer of base, the bundle the device
- * runs, that its bl_base_sha256 names; base may be NULL), plus the
- * installed-app header built from the manifest at the board's app_header
- * partition.  Returns 0, MVB_EINPUT (a layer lands outside its partition
+/* Plans a parsed (and checked: mvb_bundle_check_payload_base) bundle for
+ * board b: every layer decoded at its address (a delta layer over the
+ * layer of base, the bundle the device runs, that its bl_base_sha256
+ * names; base may be NULL), plus the installed-app header at the board's
+ * app_header partition, made from the manifest and the app layer entry by
+ * the device's own rule (mvu_app_header, src/update/mvu.h).  Returns 0, MVB_EINPUT (a layer lands outside its partition
  * (mvb_bundle_check_layers), does not decode, or does not belong in b's
  * memory) with findings in d, or MVB_ENOMEM. */
 int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view *v,

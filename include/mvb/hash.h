@@ -32,6 +32,9 @@ int mvb_sha256_accelerated(void);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of data. */
 uint32_t mvb_crc32(const void *data, size_t len);
+/* The same CRC continued from crc over len more bytes (crc 0 to start):
+ * the CRC the shared update rules take (mvu_crc32_fn, src/update/mvu.h). */
+uint32_t mvb_crc32_update(uint32_t crc, const void *data, uint32_t len);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void mvb_hex(const uint8_t *in, size_t n, char *out);
 

@@ -5,7 +5,9 @@
 #include <string.h>
 #include "mvb/checks.h"
 #include "mvb/flash.h"
+#include "mvb/hash.h"
 #include "mvb/status.h"
+#include "mvu.h"
 
 void mvb_flash_plan_init(struct mvb_flash_plan *p)
 {
@@ -31,8 +33,7 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 			  const struct mvb_bundle_view *base, const struct mvb_board *b, const char *file,
 			  struct mvb_diags *d)
 {
-	const unsigned char *app = NULL;
-	uint32_t app_addr = 0, app_len = 0;
+	const struct mvb_bundle_layer *app = NULL;
 	struct mvb_loc l = MVB_LOC_INIT;
 	l.file = file;
 	/* every layer exactly inside its partition, as the device's installer
@@ -43,29 +44,22 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 		int rc = mvb_bundle_decode_base(v, i, base, &p->owned[i]);
 		if (rc == MVB_ENOMEM)
 			return rc;
-		if (rc)
+		/* exactly the image bl_size and bl_sha256 describe, which the
+		 * header takes from the layer entry */
+		if (rc || p->owned[i].len != v->l[i].bl_size)
 			return mvb_report(d, &l, MVB_CK_BUNDLE_DECODE, "%s layer does not decode",
 					  mvb_layer_role_name(v->l[i].bl_role));
 		if (mvb_image_add(&p->img, v->l[i].bl_target_addr, p->owned[i].data, (uint32_t)p->owned[i].len,
 				  mvb_layer_role_name(v->l[i].bl_role)))
 			return MVB_ELIMIT;
-		if (v->l[i].bl_role == MVB_LAYER_APP) {
-			app = p->owned[i].data;
-			app_addr = v->l[i].bl_target_addr;
-			app_len = (uint32_t)p->owned[i].len;
-		}
+		if (v->l[i].bl_role == MVB_LAYER_APP)
+			app = &v->l[i];
 	}
 	if (app) {
+		/* the header by the device's own rule, from the manifest and the
+		 * app layer entry (the payload was checked against bl_sha256) */
 		const struct mvb_partition *hp = mvb_board_role(b, MVB_ROLE_APP_HEADER);
-		struct mvb_grant g;
-		memcpy(g.periph_mask, v->m.bm_periph_mask, sizeof(g.periph_mask));
-		memcpy(g.irq_mask, v->m.bm_irq_mask, sizeof(g.irq_mask));
-		struct mvb_app_header h;
-		mvb_apphdr_build(&h, NULL, &g, v->m.bm_min_abi, app_addr, app, app_len);
-		h.ah_app_version = v->m.bm_app_version;
-		h.ah_security_counter = v->m.bm_security_counter;
-		memcpy(h.ah_name, v->m.bm_app_name, strnlen(v->m.bm_app_name, MVB_APPHDR_NAME_MAX));
-		mvb_apphdr_encode(&h, p->header);
+		mvu_app_header(&v->m, app, p->header, mvb_crc32_update);
 		if (mvb_image_add(&p->img, mvb_partition_base(b, hp), p->header, MVB_APPHDR_SIZE, "app header"))
 			return MVB_ELIMIT;
 		p->commit = (int)p->img.n - 1;

@@ -212,6 +212,11 @@ uint32_t mvb_crc32(const void *data, size_t len)
 	return (uint32_t)c;
 }
 
+uint32_t mvb_crc32_update(uint32_t crc, const void *data, uint32_t len)
+{
+	return (uint32_t)crc32(crc, data, len);
+}
+
 void mvb_hex(const uint8_t *in, size_t n, char *out)
 {
 	static const char d[] = "0123456789abcdef";

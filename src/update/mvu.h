@@ -1,10 +1,12 @@
 /*
  * mvu.h - the update rules a device and mvbuild both apply, written once:
  * which release may be installed over the one a device runs (accept.c),
- * and where a bundle's layer may land on the board (place.c).
+ * where a bundle's layer may land on the board (place.c), and the app
+ * header an installed bundle boots from (header.c).
  * Freestanding C: <stdint.h> and <stddef.h> only, no C library call, no
  * allocation, no state; the same source is built into mvbuild (the core's
- * repo module calls it for `fetch`), its unit tests (tests/unit/
+ * repo module calls it for `fetch`, the bundle and flash modules for
+ * `verify` and `flash`), its unit tests (tests/unit/
  * test_update.c) and, for the microvisor's update client, the firmware
  * (tests/tools/freestanding.sh checks that it links with no C library).
  *
@@ -17,7 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "mvb/bundle_format.h" /* MVB_LAYER_* (freestanding too) */
+#include "mvb/app_header.h"    /* MVB_APPHDR_* (freestanding too) */
+#include "mvb/bundle_format.h" /* MVB_LAYER_*, the manifest and layer entries (freestanding too) */
 
 /* A release as the rule sees it. */
 struct mvu_release {
@@ -104,5 +107,34 @@ struct mvu_where {
  */
 int mvu_place(const struct mvu_part *parts, size_t n, uint32_t layer, uint32_t addr, uint32_t size,
               struct mvu_where *where);
+
+/* ---- the app header of an installed bundle */
+
+/* A CRC-32 as zlib's crc32() computes it (IEEE 802.3, reflected), continued
+ * from crc over len bytes (crc 0 to start).  The firmware's mv_crc32 has
+ * this type; mvbuild passes mvb_crc32_update. */
+typedef uint32_t mvu_crc32_fn(uint32_t crc, const void *data, uint32_t len);
+
+/*
+ * The installed-app header (app_header.h, mvbuild-app-header(5)) for the
+ * bundle whose manifest is m and whose app layer is app, into out: what a
+ * device's installer writes into the app-header partition once the app
+ * layer is in place, and what `mvbuild flash` writes for a bundle.
+ *
+ * m and app hold host-order values (as decoded from the bundle); out gets
+ * every byte, little-endian, reserved bytes zero:
+ *  - ah_image_addr, ah_image_size and ah_image_sha256 are the app layer's
+ *    bl_target_addr, bl_size and bl_sha256 (the installed image, which the
+ *    installer checked against bl_sha256);
+ *  - version, security counter, minimum ABI, peripheral and IRQ masks and
+ *    watchdog deadline are the manifest's; the name is bm_app_name up to
+ *    its first NUL, NUL-padded;
+ *  - ah_crc32 is crc over bytes 0x00-0xfb.
+ * Values are copied, not judged: the bundle's reader refuses a manifest
+ * the microvisor would refuse in the header (mvbuild's mvb_bundle_parse),
+ * and the microvisor checks the header again at every boot.
+ */
+void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle_layer *app,
+                    uint8_t out[MVB_APPHDR_SIZE], mvu_crc32_fn *crc);
 
 #endif

@@ -101,6 +101,17 @@ assert len(hdr) == 2 and hdr[0] == 0 and hdr[1] == len(writes) - 1, (hdr, len(wr
 EOF
 then ok; else bad "app header not cleared first and written last"; fi
 
+# --- an app with 'watchdog: 2s': the header flash writes from the bundle
+# (mvu_app_header, the device's rule) is the factory image's, made from the
+# ELF and the app manifest, and carries the deadline (ah_watchdog_ms 2000)
+printf 'watchdog: 2s\n' | cat "$APP" - >"$T/wd.yaml"
+"$MVB" bundle "$T/app.elf" --app "$T/wd.yaml" --sign "$T/k.pem" -o "$T/wd.mvb" 2>/dev/null || bad "bundle with a watchdog"
+"$MVB" bundle "$T/app.elf" --app "$T/wd.yaml" --factory -o "$T/factory-wd.hex" 2>/dev/null || bad "factory with a watchdog"
+start_sim $RAM
+expect 0 "flash an app with a watchdog" -- "$MVB" flash "$T/wd.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run
+if FACTORY=factory-wd.hex same_as_factory; then ok; else bad "the header flashed from a bundle differs from the factory image's"; fi
+if python3 -c 'import struct,sys,zlib; d=open(sys.argv[1],"rb").read()[0x22000:0x22100]; assert d[:4]==b"MVAP" and struct.unpack_from("<I", d, 0x88)[0]==2000 and struct.unpack_from("<I", d, 0xfc)[0]==zlib.crc32(d[:0xfc]), d[0x88:0x8c]' "$T/mem.10000000"; then ok; else bad "ah_watchdog_ms is not 2000 in the flashed header"; fi
+
 # --- a server without X (QEMU 7.2): hex M packets; run-length replies
 start_sim $RAM --no-x
 expect 0 "flash over M" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key "$T/k.pub.pem" --no-run

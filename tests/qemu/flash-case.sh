@@ -102,3 +102,18 @@ grep -q "app: tick 1" "$D/console6.log" || fail "delta with --base: the new app 
 decoded console7
 grep -q "bundle-base" "$D/flash7.log" || fail "delta over the wrong base: no bundle-base"
 echo "delta bundle with --base: ok"
+
+# 5. an app with a watchdog (test_watchdog, 200 ms in its manifest): the
+# header flash writes from the bundle (mvu_app_header, the rule the
+# device's installer uses) carries the deadline, and the microvisor keeps it
+"$MVB" bundle "$FW/examples/test_watchdog.elf" --board "$BOARD" --microvisor "$FW/out/microvisor.elf" \
+	--api "$FW/out/mv_api.yaml" --sign "$D/k.pem" -o "$D/wd.mvb" 2>"$D/bundle8.log" || fail "bundle test_watchdog"
+"$MVB" inspect "$D/wd.mvb" | grep -q "^  watchdog: 200 ms$" || fail "the bundle has no watchdog"
+timeout 60 "$MVB" flash "$D/wd.mvb" --board "$BOARD" --key "$D/k.pub.pem" >"$D/console8.raw" 2>"$D/flash8.log"
+rc=$?
+decoded console8
+[ "$rc" -eq 0 ] || fail "watchdog: exit $rc"
+grep -q "mv: app watchdog 200 ms" "$D/console8.log" || fail "the flashed header has no watchdog"
+grep -q "mv: app fault: watchdog deadline missed" "$D/console8.log" || fail "the watchdog did not fire"
+grep -q "app: restarted, last crash reason 0x00004519" "$D/console8.log" || fail "the app did not see the watchdog's reason"
+echo "watchdog from the bundle: ok"

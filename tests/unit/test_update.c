@@ -4,12 +4,20 @@
  * a channel index (mvb_repo_check_offer: ids and where they point); where
  * a layer may land, as a table of {partitions, layer, expected result and
  * fault}, and the core's use of it for a bundle on a shipped board
- * (mvb_bundle_check_layers: ids, offsets and ranges). */
+ * (mvb_bundle_check_layers: ids, offsets and ranges); the app header of an
+ * installed bundle, made by the rule from the manifest and the app layer
+ * entry, against the one mvbuild makes from the decoded image for a
+ * factory image (mvb_apphdr_build + mvb_apphdr_encode), with the host's
+ * CRC and the firmware's, and the one `flash` plans. */
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "mv/core.h" /* mv_crc32: the firmware's CRC, the one a device passes */
 #include "mvb/board.h"
 #include "mvb/bundle.h"
+#include "mvb/flash.h"
+#include "mvb/hash.h"
+#include "mvb/image.h"
 #include "mvb/repo.h"
 #include "mvb/status.h"
 #include "mvu.h"
@@ -252,6 +260,123 @@ static void check_layers(void **state)
 	mvb_buf_release(&b);
 }
 
+/* The manifest of a bundle, as an app manifest (and `check`) gave it. */
+static const struct header_row {
+	const char *what;
+	const char *name;
+	unsigned major, minor, patch;
+	uint32_t counter, min_abi, watchdog_ms;
+	uint32_t periph[2], irq[8];
+	int deflate;
+} header_rows[] = {
+	{ "no watchdog", "demo", 1, 2, 3, 5, 0x00010000, 0, { 0x200, 0 }, { 0, 4 }, 0 },
+	{ "watchdog 2 s", "demo", 1, 2, 3, 5, 0x00010000, 2000, { 0x200, 0 }, { 0, 4 }, 0 },
+	{ "the shortest watchdog, deflate", "wd", 0, 0, 1, 0, 0x00010001, MVB_APPHDR_WATCHDOG_MIN_MS, { 0 }, { 0 }, 1 },
+	{ "the longest watchdog", "wd", 255, 255, 65535, 0xffffffffu, 0x00010000, MVB_APPHDR_WATCHDOG_MAX_MS, { 0 }, { 0 },
+	  0 },
+	{ "no app manifest: no name, version 0", "", 0, 0, 0, 0, 0x00010000, 0, { 0 }, { 0 }, 1 },
+	{ "a 31-byte name", "abcdefghijklmnopqrstuvwxyz01234", 3, 0, 0, 1, 0x00010000, 100, { 0 }, { 0 }, 0 },
+	{ "every grant word", "grants", 2, 0, 0, 9, 0x00010000, 250, { 0x80000001u, 0xfedcba98u },
+	  { 1, 0x80000000u, 0x01234567u, 0x89abcdefu, 0xffffffffu, 0x10, 0x20, 0x80000040u }, 1 },
+};
+
+static void app_header_rule(void **state)
+{
+	(void)state;
+	static unsigned char mv[0x400], img[0x600];
+	struct mvb_board board;
+	tu_board(&board, "mps2-an505");
+	for (size_t i = 0; i < sizeof(header_rows) / sizeof(header_rows[0]); i++) {
+		const struct header_row *r = &header_rows[i];
+		print_message("row '%s'\n", r->what);
+		memset(mv, 0x11, sizeof(mv));
+		for (size_t k = 0; k < sizeof(img); k++)
+			img[k] = (unsigned char)(k < 0x100 ? k % 7 : k * 13 + i);
+		struct mvb_bundle_spec s;
+		memset(&s, 0, sizeof(s));
+		strcpy(s.manifest.bm_board, "mps2-an505");
+		strcpy(s.manifest.bm_app_name, r->name);
+		s.manifest.bm_app_version = MVB_VERSION_PACK(r->major, r->minor, r->patch);
+		s.manifest.bm_security_counter = r->counter;
+		s.manifest.bm_min_abi = r->min_abi;
+		s.manifest.bm_watchdog_ms = r->watchdog_ms;
+		memcpy(s.manifest.bm_periph_mask, r->periph, sizeof(r->periph));
+		memcpy(s.manifest.bm_irq_mask, r->irq, sizeof(r->irq));
+		s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, 0x10000000, mv, sizeof(mv) };
+		s.layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, 0x00200000, img, sizeof(img) };
+		s.nlayers = 2;
+		s.allow_deflate = r->deflate;
+		struct mvb_buf b = MVB_BUF_INIT, app = MVB_BUF_INIT;
+		assert_int_equal(mvb_bundle_build(&s, &b), 0);
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&v, "h.mvb", b.data, b.len, &d), 0);
+		assert_int_equal(mvb_bundle_check_payload(&v, "h.mvb", &d), 0);
+		assert_int_equal(v.m.bm_watchdog_ms, r->watchdog_ms);
+		assert_int_equal(v.l[1].bl_encoding, r->deflate ? MVB_ENC_DEFLATE : MVB_ENC_RAW);
+		assert_int_equal(mvb_bundle_decode(&v, 1, &app), 0);
+
+		/* what mvbuild writes into a factory image: from the app
+		 * manifest, the grant and the decoded image */
+		struct mvb_app a;
+		memset(&a, 0, sizeof(a));
+		strcpy(a.name, r->name);
+		a.major = r->major;
+		a.minor = r->minor;
+		a.patch = r->patch;
+		a.security_counter = r->counter;
+		a.watchdog_ms = r->watchdog_ms;
+		struct mvb_grant g;
+		memcpy(g.periph_mask, r->periph, sizeof(g.periph_mask));
+		memcpy(g.irq_mask, r->irq, sizeof(g.irq_mask));
+		struct mvb_app_header h;
+		mvb_apphdr_build(&h, &a, &g, r->min_abi, 0x00200000, app.data, (uint32_t)app.len);
+		unsigned char want[MVB_APPHDR_SIZE];
+		mvb_apphdr_encode(&h, want);
+		assert_int_equal(mvb_le32(want + 0x88), r->watchdog_ms);
+
+		/* the rule, from the bundle alone, with the host's CRC and the
+		 * device's; every byte written (out starts as garbage) */
+		uint8_t got[MVB_APPHDR_SIZE];
+		memset(got, 0xa5, sizeof(got));
+		mvu_app_header(&v.m, &v.l[1], got, mvb_crc32_update);
+		assert_memory_equal(got, want, MVB_APPHDR_SIZE);
+		memset(got, 0x5a, sizeof(got));
+		mvu_app_header(&v.m, &v.l[1], got, mv_crc32);
+		assert_memory_equal(got, want, MVB_APPHDR_SIZE);
+
+		/* and what `flash` plans for the bundle */
+		struct mvb_flash_plan plan;
+		mvb_flash_plan_init(&plan);
+		assert_int_equal(mvb_flash_plan_bundle(&plan, &v, NULL, &board, "h.mvb", &d), 0);
+		assert_true(plan.commit >= 0);
+		assert_int_equal(plan.img.p[plan.commit].len, MVB_APPHDR_SIZE);
+		assert_memory_equal(plan.img.p[plan.commit].data, want, MVB_APPHDR_SIZE);
+		mvb_flash_plan_release(&plan);
+		mvb_diags_release(&d);
+		mvb_buf_release(&app);
+		mvb_buf_release(&b);
+	}
+	mvb_board_release(&board);
+}
+
+/* The name goes in up to its first NUL and NUL-padded, whatever the bytes
+ * after it (a device decodes the manifest without mvbuild's reader). */
+static void app_header_name(void **state)
+{
+	(void)state;
+	struct mvb_bundle_manifest m;
+	struct mvb_bundle_layer l;
+	memset(&m, 0, sizeof(m));
+	memset(&l, 0, sizeof(l));
+	memcpy(m.bm_app_name, "ab\0junk", 8);
+	uint8_t out[MVB_APPHDR_SIZE];
+	mvu_app_header(&m, &l, out, mv_crc32);
+	static const uint8_t name[MVB_APPHDR_NAME_MAX] = { 'a', 'b' };
+	assert_memory_equal(out + 0x68, name, sizeof(name));
+	assert_int_equal(mvb_le32(out + 0xfc), mvb_crc32(out, 0xfc));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +384,8 @@ int main(void)
 		cmocka_unit_test(offer),
 		cmocka_unit_test(place_rule),
 		cmocka_unit_test(check_layers),
+		cmocka_unit_test(app_header_rule),
+		cmocka_unit_test(app_header_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
