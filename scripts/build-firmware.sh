@@ -39,7 +39,7 @@ for port in "$top"/firmware/ports/*/port.cmake; do
 	cmake --build "$dir" -j "$(nproc 2>/dev/null || echo 2)"
 	if [ "$update" = 1 ]; then
 		mkdir -p "$top/firmware/prebuilt/$board"
-		for f in microvisor.elf mv_implib.o mv_api.yaml; do
+		for f in microvisor.elf mv_implib.o mv_api.yaml $(cd "$dir/out" 2>/dev/null && ls microvisor-ota.elf 2>/dev/null); do
 			cp "$dir/out/$f" "$top/firmware/prebuilt/$board/$f"
 		done
 		echo "updated firmware/prebuilt/$board/"

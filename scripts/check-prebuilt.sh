@@ -25,7 +25,7 @@ for port in "$top"/firmware/ports/*/port.cmake; do
 		echo "check-prebuilt.sh: building $board failed" >&2
 		exit 3
 	fi
-	for f in microvisor.elf mv_implib.o mv_api.yaml; do
+	for f in microvisor.elf mv_implib.o mv_api.yaml $(cd "$dir/out" 2>/dev/null && ls microvisor-ota.elf 2>/dev/null); do
 		if [ ! -f "$pre/$f" ]; then
 			echo "check-prebuilt.sh: firmware/prebuilt/$board/$f is missing" >&2
 			bad=1

@@ -71,3 +71,29 @@ cmake --build "$W/hello/build" >/dev/null
 "$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --base "$W/hello.mvb" --key "$W/release.pub.pem" \
 	--state "$W/device.state" -o "$W/update.mvb"
 flash "$W/update.mvb" --base "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
+
+step "over the air: a device running 0.1.0 pulls 0.2.0 through mvbuild serve, picks the delta, verifies it, installs it in place and boots it"
+# The microvisor image with the update client (firmware/README.md, "The
+# update client"); its trust anchor is the release key, provisioned in
+# the factory image.  The app runs on (a tick a second) so that the
+# device is busy when the update arrives.
+OTA_MV=$ROOT/firmware/prebuilt/$BOARD/microvisor-ota.elf
+OTA_API=$ROOT/firmware/prebuilt/$BOARD/mv_api.yaml
+if [ -f "$OTA_MV" ]; then
+	sed -i 's/i < 3; i++/i < 600; i++/; s/mv_wait(10)/mv_wait(1000)/' "$W/hello/src/main.c"
+	cmake --build "$W/hello/build" >/dev/null && cp "$ELF" "$W/ota-0.2.0.elf"
+	sed -i 's/hello from hello, version 0.2.0/hello from hello/' "$W/hello/src/main.c"
+	cmake --build "$W/hello/build" >/dev/null && cp "$ELF" "$W/ota-0.1.0.elf"
+	ota() { "$MVB" bundle "$1" --board "$BOARD" --microvisor "$OTA_MV" --api "$OTA_API" "${@:2}"; }
+	ota "$W/ota-0.1.0.elf" --factory --trust "$W/release.pub.pem" --serial demo-0001 -o "$W/device-0.1.0.elf"
+	ota "$W/ota-0.1.0.elf" --sign "$W/release.pem" -o "$W/ota-0.1.0.mvb"
+	ota "$W/ota-0.2.0.elf" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/ota-0.2.0.mvb"
+	"$MVB" publish "$W/ota-0.1.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem"
+	"$MVB" publish "$W/ota-0.2.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem"
+	(set -o pipefail; "$MVB" serve --repo "$W/ota-repo" --qemu "$W/device-0.1.0.elf" --update-now --once \
+		--timeout 120 2>&1 | grep -v "ticks ")
+else
+	echo "no $OTA_MV: this board's port has no update client yet"
+fi
+
+step "done: see $W"

@@ -15,6 +15,7 @@ PKGS=(
 	stlink-tools openocd                # the ST-Link and OpenOCD probes of 'mvbuild flash'
 	libcurl4-openssl-dev                # 'mvbuild publish/fetch' to HTTP(S) (WebDAV) repositories
 	nginx-light                         # tests: a real WebDAV server (its built-in dav module)
+	python3                             # tests: tests/qemu/ota.py (its standard library, not just -minimal)
 	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports), clang apps
 )
 

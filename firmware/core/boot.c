@@ -20,9 +20,8 @@ _Static_assert(MVB_PART_MV_NSC_S_BASE % 32u == 0u && MVB_PART_MV_NSC_SIZE % 32u 
 _Static_assert(MVB_PART_APP_HEADER_SIZE >= MVB_APPHDR_SIZE, "app_header partition too small");
 
 static struct mv_crash_state crash;
-static uint32_t restart_why; /* MV_RESTART_* or RESTART_WATCHDOG, set by mv_restart_app() or the tick */
+static uint32_t restart_why; /* MV_RESTART_* or MV_RESTART_WATCHDOG, set by mv_restart_app() or the tick */
 
-#define RESTART_WATCHDOG 2u /* not an app value: the watchdog's own */
 
 /* The watchdog: deadline (0: none) and tick of the last feed.  Armed at
  * each start from the validated header, disarmed once it fires, so the
@@ -33,7 +32,7 @@ void mv_watchdog_tick(uint32_t now)
 {
 	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
 		wd_ms = 0;
-		mv_boot_note_restart(RESTART_WATCHDOG);
+		mv_boot_note_restart(MV_RESTART_WATCHDOG);
 		mv_arch_request_restart(1);
 	}
 }
@@ -51,8 +50,11 @@ const struct mv_crash_state *mv_crash_state(void)
 
 void mv_boot_note_restart(uint32_t why)
 {
-	/* A crash waiting to be handled is not turned into a planned restart. */
-	if (why != MV_RESTART_REQUEST || restart_why == MV_RESTART_REQUEST)
+	/* What waits is never downgraded: a crash (or the watchdog) over an
+	 * update session over a planned restart. */
+	static const uint8_t rank[4] = {0, 2, 2, 1};
+
+	if (why < 4u && rank[why] >= rank[restart_why < 4u ? restart_why : 0u])
 		restart_why = why;
 }
 
@@ -123,6 +125,14 @@ static void print_grants(const struct mv_grant *g)
 	mv_printf("\n");
 }
 
+static void delay_ms(uint32_t ms)
+{
+	uint32_t start = mv_arch_ticks();
+
+	while (mv_arch_ticks() - start < ms)
+		mv_arch_wait_irq();
+}
+
 void mv_start_app(void)
 {
 	/* Static, not on the stack: this frame stays live under the app for
@@ -135,6 +145,18 @@ void mv_start_app(void)
 	struct mv_grant g;
 	char name[MVB_APPHDR_NAME_MAX + 1u];
 
+	/* An install that was begun is finished first: the app in flash is
+	 * half written (its header is gone) until then.  The device keeps
+	 * asking: without a peer, every few seconds. */
+	while (mv_update_pending()) {
+		mv_link_update_busy();
+		uint32_t r = mv_update_session();
+
+		mv_link_update_done();
+		if (r != MVL_R_INSTALLED)
+			delay_ms(MV_UPDATE_RETRY_MS);
+	}
+
 	/* Validate a private copy: what is checked is what is used. */
 	const volatile uint8_t *s = (const volatile uint8_t *)src;
 	uint8_t *d = (uint8_t *)&h;
@@ -144,6 +166,9 @@ void mv_start_app(void)
 
 	mv_app_limits_board(&lim);
 	uint32_t r = mv_apphdr_check(&h, &lim);
+
+	if (r == MV_R_NONE && h.ah_security_counter < mv_update_floor())
+		r = MV_R_IMG_ROLLBACK;
 
 	if (r == MV_R_NONE)
 		r = mv_app_verify_image(&h, mv_port_ns_bytes(h.ah_image_addr, h.ah_image_size), &lim, &e);
@@ -176,18 +201,20 @@ void mv_start_app(void)
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
 
-void mv_restart_entry(uint32_t delay_ms)
-{
-	uint32_t start = mv_arch_ticks();
 
-	while (mv_arch_ticks() - start < delay_ms)
-		mv_arch_wait_irq();
+void mv_restart_entry(uint32_t ms)
+{
+	delay_ms(ms);
+	if (mv_link_update_asked()) {
+		(void)mv_update_session();
+		mv_link_update_done();
+	}
 	mv_start_app();
 }
 
 static void report(const char *what, const struct mv_fault *f)
 {
-	mv_printf("mv: %s: %s SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, mv_reason_text(f->reason), f->sfsr, f->cfsr,
+	mv_printf("mv: %s: %r SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, f->reason, f->sfsr, f->cfsr,
 	          f->hfsr, f->bfar);
 	if (f->extra_name != 0)
 		mv_printf(" %s=%x", f->extra_name, f->extra);
@@ -222,7 +249,7 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 
 	restart_why = MV_RESTART_REQUEST;
 	wd_ms = 0;
-	if (why == RESTART_WATCHDOG) {
+	if (why == MV_RESTART_WATCHDOG) {
 		ns->reason = MV_R_APP_WATCHDOG;
 		ns->from_ns = 1;
 		return mv_on_app_fault(ns);
@@ -231,6 +258,10 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 		ns->reason = MV_R_APP_REPORTED;
 		ns->from_ns = 1;
 		return mv_on_app_fault(ns);
+	}
+	if (why == MV_RESTART_UPDATE) {
+		mv_printf("mv: update session asked for over the link: app stopped\n");
+		return 0;
 	}
 	mv_printf("mv: app asked for a restart\n");
 	return 0;
@@ -244,7 +275,7 @@ void mv_halt(uint32_t reason)
 	 * safe state is "all secure, app never runs again". */
 	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
 	(void)mv_port_grant_periph(none);
-	mv_printf("mv: safe mode: %s (reason %x)\n", mv_reason_text(reason), reason);
+	mv_printf("mv: safe mode: %r (reason %x)\n", reason, reason);
 	mv_link_hello(0, MVL_DEV_SAFE, reason, 0, 0);
 	mv_port_exit(MV_REASON_EXIT(reason));
 }

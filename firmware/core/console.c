@@ -17,18 +17,26 @@ static void out(const char *s, uint32_t n)
 	}
 }
 
-static void out_hex(uint32_t v)
+/* "0x" and 8 digits, or (reason) "{#", the digits without leading zeros
+ * and "}": the token mvbuild decode turns back into the reason's text. */
+static void out_hex(uint32_t v, int reason)
 {
-	char b[10];
+	char b[12];
+	unsigned n = 2, i = 0;
 
-	b[0] = '0';
-	b[1] = 'x';
-	for (unsigned i = 0; i < 8u; i++) {
+	b[0] = reason ? '{' : '0';
+	b[1] = reason ? '#' : 'x';
+	if (reason)
+		while (i < 7u && (v >> (28u - 4u * i)) == 0u)
+			i++;
+	for (; i < 8u; i++) {
 		uint32_t d = (v >> (28u - 4u * i)) & 15u;
 
-		b[2 + i] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+		b[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
 	}
-	out(b, sizeof b);
+	if (reason)
+		b[n++] = '}';
+	out(b, n);
 }
 
 static void out_dec(uint32_t v)
@@ -79,7 +87,8 @@ void mv_printf(const char *fmt, ...)
 			out_dec(va_arg(ap, uint32_t));
 			break;
 		case 'x':
-			out_hex(va_arg(ap, uint32_t));
+		case 'r':
+			out_hex(va_arg(ap, uint32_t), *p == 'r');
 			break;
 		case 'c': {
 			char c = (char)va_arg(ap, int);
@@ -125,17 +134,4 @@ void mv_app_text(const char *s, uint32_t len)
 		}
 	}
 	out(b, n);
-}
-
-#define MV_REASON_CASE_TEXT(name, code, text)                                                                          \
-	case (code):                                                                                                   \
-		return text;
-
-const char *mv_reason_text(uint32_t reason)
-{
-	switch (reason) {
-		MV_REASON_TABLE(MV_REASON_CASE_TEXT)
-	default:
-		return "unknown reason";
-	}
 }

@@ -2,8 +2,8 @@
  * link.c - the microvisor's end of the update link (mvbuild-link(5)):
  * frames out through the port's UART, frames in from its receive
  * interrupt, the console mirrored as LINE frames, HELLO at every start
- * and in safe mode, PING answered.  The update client's reads will run
- * over the same frames (not yet: UPDATE_NOW is answered "not now").
+ * and in safe mode, PING answered, UPDATE_NOW taken (the image with the
+ * update client; the other declines it) and the client's reads sent.
  * The codec is src/link, shared with 'mvbuild serve'.
  */
 #include "core_int.h"
@@ -21,6 +21,23 @@ static char line[LINE_MAX];
 static uint32_t line_n, line_seq, line_lost;
 static uint16_t next_seq;
 static int up;
+
+/* The one request in flight from the microvisor's thread: the receive
+ * interrupt puts its response here. */
+#define CALL_IDLE 0u
+#define CALL_WAITING 1u
+#define CALL_DONE 2u
+#ifdef MV_UPDATE /* the update client's requests; the other image sends none */
+static struct {
+	volatile uint32_t state;
+	uint16_t seq;
+	uint8_t stream, type;
+	uint8_t flags;
+	uint16_t len;
+	uint8_t buf[MVL_PAYLOAD_MAX];
+} call;
+#endif
+static volatile uint32_t update_asked;
 
 static void send(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, const void *p, uint32_t len)
 {
@@ -113,23 +130,108 @@ void mv_link_console(const char *s, uint32_t n)
 	}
 }
 
-/* A frame from the other end.  Only requests are answered; a response
- * is for the update client, which does not exist yet. */
+/* A frame from the other end: a response for the request in flight, or
+ * a request to answer. */
 static void dispatch(const struct mvl_header *h, const uint8_t *p)
 {
-	(void)p;
-	if (h->lf_flags & MVL_F_RESPONSE)
+	if (h->lf_flags & MVL_F_RESPONSE) {
+		/* Only the response to the request in flight counts; a late
+		 * answer to an earlier try, or anything else, is dropped. */
+#ifdef MV_UPDATE
+		if (call.state == CALL_WAITING && h->lf_seq == call.seq && h->lf_stream == call.stream &&
+		    h->lf_type == call.type) {
+			for (uint32_t i = 0; i < h->lf_len; i++)
+				call.buf[i] = p[i];
+			call.len = h->lf_len;
+			call.flags = h->lf_flags;
+			call.state = CALL_DONE;
+		}
+#else
+		(void)p;
+#endif
 		return;
+	}
 	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_PING) {
 		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, 0, 0);
 		return;
 	}
+#ifdef MV_UPDATE
+	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_UPDATE_NOW && !update_asked) {
+		/* Answered at once; the session runs with the app stopped (a
+		 * planned restart: after the app's handlers return). */
+		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, 0, 0);
+		update_asked = 1;
+		mv_boot_note_restart(MV_RESTART_UPDATE);
+		mv_arch_request_restart(0);
+		return;
+	}
+#endif
 	uint8_t e[MVL_ERROR_SIZE];
 	struct mvl_error err = {MVL_E_UNSUPPORTED, 0};
 
 	mvl_put_error(e, &err);
 	send(h->lf_stream, h->lf_type, MVL_F_RESPONSE | MVL_F_ERROR, h->lf_seq, e, sizeof e);
 }
+
+int mv_link_update_asked(void)
+{
+	return update_asked != 0u;
+}
+
+void mv_link_update_done(void)
+{
+	update_asked = 0;
+}
+
+void mv_link_update_busy(void)
+{
+	update_asked = 1; /* a session runs: UPDATE_NOW is declined until it ends */
+}
+
+#ifdef MV_UPDATE
+int mv_link_call(uint8_t stream, uint8_t type, const void *req, uint32_t len, uint8_t *resp, uint32_t cap,
+                 uint32_t *n)
+{
+	if (!up)
+		return MV_LINK_E_TIMEOUT;
+	for (uint32_t try = 0; try < MV_LINK_TRIES; try++) {
+		uint16_t seq = next_seq++;
+
+		call.seq = seq;
+		call.stream = stream;
+		call.type = type;
+		call.state = CALL_WAITING;
+		send(stream, type, 0, seq, req, len);
+		uint32_t start = mv_arch_ticks();
+
+		while (call.state != CALL_DONE && mv_arch_ticks() - start < MV_LINK_WAIT_MS)
+			mv_arch_wait_irq();
+		if (call.state != CALL_DONE)
+			continue;
+		call.state = CALL_IDLE;
+		if (call.flags & MVL_F_ERROR)
+			return MV_LINK_E_ERROR;
+		if (call.len > cap)
+			return MV_LINK_E_BAD;
+		for (uint32_t i = 0; i < call.len; i++)
+			resp[i] = call.buf[i];
+		*n = call.len;
+		return 0;
+	}
+	call.state = CALL_IDLE;
+	return MV_LINK_E_TIMEOUT;
+}
+
+void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t to, uint32_t bytes)
+{
+	struct mvl_report m = {outcome, reason, from, to, bytes, 0};
+	uint8_t p[MVL_REPORT_SIZE], r[8];
+	uint32_t n;
+
+	mvl_put_report(p, &m);
+	(void)mv_link_call(MVL_S_UPDATE, MVL_T_REPORT, p, sizeof p, r, sizeof r, &n);
+}
+#endif
 
 void mv_link_rx_byte(uint8_t b)
 {

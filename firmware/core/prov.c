@@ -53,6 +53,11 @@ const uint8_t *mv_prov_anchor_point(uint32_t i)
 	return i < anchors ? rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i + 8u : 0;
 }
 
+const uint8_t *mv_prov_anchor_id(uint32_t i)
+{
+	return i < anchors ? rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i : 0;
+}
+
 const char *mv_prov_serial(void)
 {
 	return anchors || rec[0] ? (const char *)rec + 0x10 : "";

@@ -69,6 +69,7 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
 	s.base = base;
+	s.chunk_size = mvb_bundle_board_chunk(&r->board);
 	struct mvb_bundle_manifest *m = &s.manifest;
 	snprintf(m->bm_board, sizeof(m->bm_board), "%s", r->board.name);
 	/* without a manifest r->app is zero but still carries --version and
@@ -271,6 +272,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	struct mvb_elf mve;
 	struct mvb_buf image = MVB_BUF_INIT, file = MVB_BUF_INIT;
 	struct mvb_diags d2 = MVB_DIAGS_INIT;
+	struct mvb_buf mvflat = MVB_BUF_INIT;
 	memset(&mve, 0, sizeof(mve));
 	if ((rc = cli_read(mvpath, &mvdata, &mvlen)))
 		goto out;
@@ -309,7 +311,15 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	mvb_apphdr_encode(&h, hbytes);
 	struct mvb_image img;
 	memset(&img, 0, sizeof(img));
-	rc = mvb_image_add_elf(&img, &mve, "microvisor");
+	/* the microvisor as one piece, gaps filled as in a bundle's layer: the
+	 * device compares a bundle's microvisor layer with these bytes */
+	uint32_t mvflat_base = 0;
+	if (mvb_elf_flat(&mve, 16u << 20, &mvflat_base, &mvflat)) {
+		cli_report_file(&d2, mvpath, MVB_CK_IMAGE_LIMIT, "the microvisor image spans more than 16 MiB");
+		rc = MVB_EXIT_FINDINGS;
+		goto out;
+	}
+	rc = mvb_image_add(&img, mvflat_base, mvflat.data, (uint32_t)mvflat.len, "microvisor");
 	unsigned char prov[MVB_PROV_SIZE];
 	unsigned nanchors = 0;
 	if (trust || serial) {
@@ -392,6 +402,7 @@ out:
 	free(mvdata);
 	mvb_buf_release(&image);
 	mvb_buf_release(&file);
+	mvb_buf_release(&mvflat);
 	check_run_release(&r);
 	mvb_key_free(signer);
 	return rc;

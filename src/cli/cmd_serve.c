@@ -173,6 +173,7 @@ struct run {
 	int tty, live;
 	double live_at;
 	double start, deadline; /* deadline 0: none */
+	double await_until;     /* --once, installed: waiting for the new app's HELLO until then (0: not) */
 	enum end_kind end;
 };
 
@@ -472,6 +473,15 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 		return;
 	switch (o->what) {
 	case MVB_SERVE_HELLO:
+		if (r->await_until > 0) { /* --once: the installed release starts */
+			char app[24], name[33];
+			version_or_none(o->hello.lh_app_version, app, sizeof(app));
+			cli_sanitize(o->hello.lh_app, name, sizeof(name));
+			say(r, "device: now running '%s' %s (%s)", name, app,
+			    o->hello.lh_state == MVL_DEV_RUNNING ? "started" : "not started");
+			r->end = END_REPORT;
+			break;
+		}
 		session_start(r, &o->hello);
 		if (r->update_now && !r->un_sent)
 			send_update_now(r);
@@ -481,7 +491,11 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 		break;
 	case MVB_SERVE_REPORT:
 		on_report(r);
-		if (r->once)
+		/* --once: after an install, the new app's HELLO is worth waiting
+		 * for (a few seconds): the run then shows what the device runs */
+		if (r->once && r->ses.report.lp_outcome == MVL_R_INSTALLED)
+			r->await_until = progress_now() + 10.0;
+		else if (r->once)
 			r->end = END_REPORT;
 		break;
 	case MVB_SERVE_PING:
@@ -689,6 +703,11 @@ static void serve_loop(struct run *r, double deadline)
 			r->end = END_INTERRUPTED;
 			break;
 		}
+		if (r->await_until > 0 && (t >= r->await_until || (deadline > 0 && t >= deadline))) {
+			say(r, "device: no HELLO from the installed release yet");
+			r->end = END_REPORT;
+			break;
+		}
 		if (deadline > 0 && t >= deadline) {
 			r->end = END_TIMEOUT;
 			break;
@@ -720,6 +739,8 @@ static void serve_loop(struct run *r, double deadline)
 				} else {
 					r->end = END_CLOSED;
 				}
+				if (r->await_until > 0) /* reported installed: the end came after it */
+					r->end = END_REPORT;
 				break;
 			}
 			if (k < 0 && errno != EAGAIN && errno != EINTR) {

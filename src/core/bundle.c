@@ -111,6 +111,20 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	return rc;
 }
 
+uint32_t mvb_bundle_board_chunk(const struct mvb_board *b)
+{
+	/* A device checks a chunk whole before it uses a byte of it, so it
+	 * buffers one: the app-code memory's erase page (what a board sizes
+	 * its buffers by), 512 to 4096 bytes. */
+	const struct mvb_partition *p = mvb_board_role(b, MVB_ROLE_APP_CODE);
+	uint32_t e = p ? b->mem[p->memory].erase_size : 0, cs = 512;
+	if (!e)
+		return MVB_BUNDLE_CHUNK_SIZE;
+	while (cs < e && cs < MVB_BUNDLE_CHUNK_SIZE)
+		cs *= 2;
+	return cs;
+}
+
 int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 {
 	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS || (s->base && !s->delta_page_size))

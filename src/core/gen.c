@@ -66,6 +66,8 @@ int mvb_gen_header(const struct mvb_board *b, struct mvb_buf *o)
 		P("#define MVB_PART_%s_NS_BASE 0x%08xu\n", m, mvb_partition_ns_base(b, p));
 		P("#define MVB_PART_%s_SIZE 0x%08xu\n", m, p->size);
 		P("#define MVB_PART_%s_OFFSET 0x%08xu\n", m, p->offset);
+		if (me->erase_size)
+			P("#define MVB_PART_%s_ERASE_SIZE 0x%xu\n", m, me->erase_size);
 		if (me->has_gate && me->gate_base)
 			P("#define MVB_PART_%s_MEM_GATE_BASE 0x%08xu\n", m, me->gate_base);
 	}

@@ -41,7 +41,7 @@ void *memset(void *dst, int c, size_t n);
 #define MVD_MAX_STEPS 192u
 #endif
 #ifndef MVD_MAX_MAP
-#define MVD_MAX_MAP 188u
+#define MVD_MAX_MAP 80u /* so that struct mvd fits the microvisor's scratch (7 KiB) */
 #endif
 #ifndef MVD_MAX_PAGES
 #define MVD_MAX_PAGES 512u

@@ -12,6 +12,14 @@
 
 #define MV_TRAP_BASE MVB_PART_MV_CODE_S_BASE
 
+/* Interrupt lines the microvisor takes itself: 0 .. MV_SECURE_IRQS - 1
+ * (the secure vector table ends there). */
+#ifdef MVB_LINK_IRQ
+#define MV_SECURE_IRQS (MVB_LINK_IRQ + 1u)
+#else
+#define MV_SECURE_IRQS 0u
+#endif
+
 #define MV_REG(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define MV_REG8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
 

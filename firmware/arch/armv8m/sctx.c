@@ -17,8 +17,10 @@
 #define CTX0_BYTES 2048u
 #define CTX_BYTES 768u
 
-static uint64_t ctx0_stack[CTX0_BYTES / 8u];
-static uint64_t ctx_stack[MV_SCTX_COUNT - 1u][CTX_BYTES / 8u];
+/* One block: context 0's stack, then the others.  While no app runs no
+ * context is in use, and the update client borrows the block as its
+ * scratch memory (mv_arch_scratch). */
+static uint64_t ctx_mem[(CTX0_BYTES + (MV_SCTX_COUNT - 1u) * CTX_BYTES) / 8u];
 
 #define STACK_SEAL 0xFEF5EDA5u
 
@@ -26,10 +28,45 @@ static uint64_t *stack_of(uint32_t i, uint32_t *words)
 {
 	if (i == 0u) {
 		*words = CTX0_BYTES / 8u;
-		return ctx0_stack;
+		return ctx_mem;
 	}
 	*words = CTX_BYTES / 8u;
-	return ctx_stack[i - 1u];
+	return ctx_mem + (CTX0_BYTES + (i - 1u) * CTX_BYTES) / 8u;
+}
+
+void *mv_arch_scratch(uint32_t *bytes)
+{
+	*bytes = sizeof ctx_mem;
+	return ctx_mem;
+}
+
+/* fn(arg) with MSP (and its limit) moved to [bottom, top), back after. */
+__attribute__((naked)) static void run_on(void (*fn)(void *) __attribute__((unused)),
+                                          void *arg __attribute__((unused)), uint32_t top __attribute__((unused)),
+                                          uint32_t bottom __attribute__((unused)))
+{
+	__asm__ volatile("push {r4, r5, r6, lr}\n\t"
+	                 "mov r4, sp\n\t"
+	                 "mrs r5, msplim\n\t"
+	                 "movs r6, #0\n\t"
+	                 "msr msplim, r6\n\t"
+	                 "mov sp, r2\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "isb\n\t"
+	                 "mov r6, r0\n\t"
+	                 "mov r0, r1\n\t"
+	                 "blx r6\n\t"
+	                 "movs r6, #0\n\t"
+	                 "msr msplim, r6\n\t"
+	                 "mov sp, r4\n\t"
+	                 "msr msplim, r5\n\t"
+	                 "isb\n\t"
+	                 "pop {r4, r5, r6, pc}\n\t");
+}
+
+void mv_arch_run_on_scratch(void (*fn)(void *), void *arg)
+{
+	run_on(fn, arg, (uint32_t)(uintptr_t)(ctx_mem + sizeof ctx_mem / 8u), (uint32_t)(uintptr_t)ctx_mem);
 }
 
 uint32_t mv_arch_sctx_bottom(uint32_t i)
@@ -63,8 +100,8 @@ uint32_t mv_arch_sctx_top(uint32_t i)
  * the stack pointer a context is stored with is the one the call found
  * at its entry (mv_sctx_entry_sp, set by the same entry points).
  */
-uint32_t mv_sctx_pending[2]; /* stack pointer (0: no switch), limit */
-uint32_t mv_sctx_entry_sp;
+__attribute__((used)) uint32_t mv_sctx_pending[2]; /* stack pointer (0: no switch), limit */
+__attribute__((used)) uint32_t mv_sctx_entry_sp;
 
 uint32_t mv_arch_sctx_sp(void)
 {

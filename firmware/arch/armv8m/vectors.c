@@ -15,7 +15,12 @@ typedef void (*mv_vector)(void);
  * receive interrupt is then set on its own (a deliberate override). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-__attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_BOARD_NVIC_IRQS] = {
+/* The table ends after the last interrupt the microvisor takes itself
+ * (MV_SECURE_IRQS, armv8m.h): every other line is the app's or stays
+ * disabled, and only secure code can enable a secure-targeted line, so
+ * no vector past the end is ever fetched.  It saves 4 bytes of flash per
+ * line the board has beyond that (0.3 KiB on mps2-an505). */
+__attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MV_SECURE_IRQS] = {
     [0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
     [1] = mv_arch_reset,
     [2] = F,                    /* NMI */
@@ -28,7 +33,9 @@ __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MVB_
     [12] = F,                   /* DebugMonitor */
     [14] = mv_arch_restart_isr, /* PendSV: mv_restart_app() */
     [15] = mv_arch_tick_isr,    /* SysTick */
-    [16 ... 16u + MVB_BOARD_NVIC_IRQS - 1u] = F,
+#if MV_SECURE_IRQS > 0
+    [16 ... 16u + MV_SECURE_IRQS - 1u] = F,
+#endif
 #ifdef MVB_LINK_IRQ
     [16u + MVB_LINK_IRQ] = mv_port_link_isr, /* the update link's receive interrupt */
 #endif

@@ -76,4 +76,11 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base) __attribu
 /* Keep the core quiet for good (interrupts off, WFI loop). */
 void mv_arch_park(void) __attribute__((noreturn));
 
+/* The secure contexts' stack memory, 8-byte aligned, for the update
+ * client while no app runs (nothing else may hold it then). */
+void *mv_arch_scratch(uint32_t *bytes);
+/* fn(arg) on that memory as its stack (thread mode, MSP; no app runs):
+ * for the deep P-256 verifier, which the boot stack cannot hold. */
+void mv_arch_run_on_scratch(void (*fn)(void *), void *arg);
+
 #endif

@@ -29,6 +29,9 @@
 #define MV_CRASH_WINDOW_MS 5000u
 #define MV_BACKOFF_BASE_MS 10u
 #define MV_TICKS_HZ 1000u
+/* Restart causes besides the app's MV_RESTART_REQUEST and MV_RESTART_CRASH. */
+#define MV_RESTART_WATCHDOG 2u /* the watchdog fired */
+#define MV_RESTART_UPDATE 3u   /* the other end of the link asked for an update session */
 
 /* ---------------------------------------------------------------- crypto */
 #define MV_SHA256_LEN 32u
@@ -237,6 +240,7 @@ uint32_t mv_prov_parse(const volatile uint8_t *src);
 void mv_prov_report(uint32_t r);
 uint32_t mv_prov_anchors(void);
 const uint8_t *mv_prov_anchor_point(uint32_t i);
+const uint8_t *mv_prov_anchor_id(uint32_t i);
 const char *mv_prov_serial(void);
 
 /* ------------------------------------------------------------------ link */
@@ -250,16 +254,45 @@ void mv_link_hello(const struct mvb_app_header *h, uint32_t state, uint32_t reas
                    uint32_t index_version);
 void mv_link_console(const char *s, uint32_t n);
 void mv_link_rx_byte(uint8_t b);
+/* From the microvisor's thread with the app stopped: send a request and
+ * wait for its response (MV_LINK_TRIES tries of MV_LINK_WAIT_MS each);
+ * 0 with the payload in resp (*n bytes), or MV_LINK_E_*. */
+#define MV_LINK_TRIES 3u
+#define MV_LINK_WAIT_MS 1000u
+#define MV_LINK_E_TIMEOUT (-1) /* no response */
+#define MV_LINK_E_ERROR (-2)   /* an error response */
+#define MV_LINK_E_BAD (-3)     /* a response larger than asked for */
+int mv_link_call(uint8_t stream, uint8_t type, const void *req, uint32_t len, uint8_t *resp, uint32_t cap,
+                 uint32_t *n);
+void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t to, uint32_t bytes);
+/* UPDATE_NOW arrived (and was answered): the app is being stopped for an
+ * update session; done clears it. */
+int mv_link_update_asked(void);
+void mv_link_update_done(void);
+void mv_link_update_busy(void);
+
+/* ---------------------------------------------------------------- update */
+/* One update session over the link with the app stopped
+ * (mvbuild-link(5), "The device's update session"): returns the REPORT
+ * outcome it sent. */
+uint32_t mv_update_session(void);
+/* From the device's update record: the rollback floor (the highest
+ * security counter installed), and whether an install waits to be
+ * finished (the app must not run then). */
+uint32_t mv_update_floor(void);
+int mv_update_pending(void);
+#define MV_UPDATE_RETRY_MS 5000u /* between sessions while an install waits */
 
 /* --------------------------------------------------------------- console */
-/* printf subset: %s %c %% and, taking uint32_t, %u and %x (always "0x"
- * and 8 digits).  No format attribute: uint32_t is unsigned long on the
+/* printf subset: %s %c %% and, taking uint32_t, %u, %x (always "0x"
+ * and 8 digits) and %r, a reason code as the token "{#HEX}" (no leading
+ * zeros) that mvbuild decode and mvbuild serve replace with the reason's
+ * text: the texts live on the host, not in the microvisor's flash.  No format attribute: uint32_t is unsigned long on the
  * target and unsigned int on the host. */
 void mv_printf(const char *fmt, ...);
 /* App text: "app: " at each line start, anything but printable ASCII and
  * '\n' shown as '?'. */
 void mv_app_text(const char *s, uint32_t len);
-const char *mv_reason_text(uint32_t reason);
 
 /* ------------------------------------------------------------------ boot */
 /* First boot, after the port's C runtime start-up: set up the security

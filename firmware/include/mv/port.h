@@ -46,6 +46,14 @@ uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS]);
 const struct mvb_app_header *mv_port_app_header(void);
 const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len);
 
+/* The board's flash, for the update client.  Addresses are in the alias
+ * of their partition's world (mv_board.h BASE); erase takes a whole page
+ * (MVB_PART_APP_FLASH_ERASE_SIZE bytes, page-aligned), write programs
+ * erased bytes (n and addr multiples of 4).  MV_R_NONE, or
+ * MV_R_UPD_FLASH when the flash reports an error or reads back wrong. */
+uint32_t mv_port_flash_erase(uint32_t addr);
+uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n);
+
 /* A secure interrupt fired: if it is a violation report (PPC/MPC), fill
  * f->reason and the port's status register, acknowledge it and return 1. */
 int mv_port_irq_fault(uint32_t irq, struct mv_fault *f);

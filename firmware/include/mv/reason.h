@@ -24,6 +24,7 @@
 #define MV_EXIT_CRASH_LOOP 69u /* app crashed too often in a row: safe mode */
 #define MV_EXIT_MV_FAULT 70u   /* fault inside the microvisor itself */
 #define MV_EXIT_HW 71u         /* security hardware did not take its configuration */
+#define MV_EXIT_UPDATE 72u     /* not an exit: why an update session refused or failed */
 
 #define MV_REASON(exit_status, detail) ((((unsigned)(exit_status)) << 8) | (unsigned)(detail))
 #define MV_REASON_EXIT(reason) (((unsigned)(reason) >> 8) & 0xffu)
@@ -71,7 +72,29 @@
 	X(MV_R_HW_PPC, MV_REASON(MV_EXIT_HW, 5u), "peripheral gate (PPC) did not take its configuration")              \
 	X(MV_R_HW_NVIC, MV_REASON(MV_EXIT_HW, 6u), "interrupt target (NVIC ITNS) did not take its configuration")      \
 	X(MV_R_HW_SCB, MV_REASON(MV_EXIT_HW, 7u), "system control registers did not take their configuration")         \
-	X(MV_R_HW_SECCTL, MV_REASON(MV_EXIT_HW, 8u), "security controller did not take its configuration")
+	X(MV_R_HW_SECCTL, MV_REASON(MV_EXIT_HW, 8u), "security controller did not take its configuration")          \
+	X(MV_R_UPD_NO_ANCHORS, MV_REASON(MV_EXIT_UPDATE, 1u), "no trust anchors provisioned")                          \
+	X(MV_R_UPD_LINK, MV_REASON(MV_EXIT_UPDATE, 2u), "the link or the repository failed")                          \
+	X(MV_R_UPD_INDEX, MV_REASON(MV_EXIT_UPDATE, 3u), "the channel index is malformed")                             \
+	X(MV_R_UPD_INDEX_OTHER, MV_REASON(MV_EXIT_UPDATE, 4u), "the index is for another board, app or channel")       \
+	X(MV_R_UPD_INDEX_SIG, MV_REASON(MV_EXIT_UPDATE, 5u), "the index has no valid signature by a trust anchor")     \
+	X(MV_R_UPD_INDEX_OLD, MV_REASON(MV_EXIT_UPDATE, 6u), "the index is older than the last one accepted")          \
+	X(MV_R_UPD_COUNTER, MV_REASON(MV_EXIT_UPDATE, 7u), "the release has a lower security counter")                 \
+	X(MV_R_UPD_OLDER, MV_REASON(MV_EXIT_UPDATE, 8u), "the latest release is older than the installed one")        \
+	X(MV_R_UPD_NO_APP, MV_REASON(MV_EXIT_UPDATE, 9u), "no installed app names the updates to follow")             \
+	X(MV_R_UPD_BUNDLE, MV_REASON(MV_EXIT_UPDATE, 10u), "the bundle is malformed")                                  \
+	X(MV_R_UPD_BUNDLE_SIG, MV_REASON(MV_EXIT_UPDATE, 11u), "the bundle has no valid signature by a trust anchor")  \
+	X(MV_R_UPD_BUNDLE_OTHER, MV_REASON(MV_EXIT_UPDATE, 12u), "the bundle is not the release the index names")     \
+	X(MV_R_UPD_MICROVISOR, MV_REASON(MV_EXIT_UPDATE, 13u), "the bundle's microvisor differs from this one")      \
+	X(MV_R_UPD_PLACE, MV_REASON(MV_EXIT_UPDATE, 14u), "a layer does not lie exactly in its partition")            \
+	X(MV_R_UPD_HEADER, MV_REASON(MV_EXIT_UPDATE, 15u), "the app header the bundle makes would not boot")          \
+	X(MV_R_UPD_BASE, MV_REASON(MV_EXIT_UPDATE, 16u), "the delta's base is not the installed image")               \
+	X(MV_R_UPD_CHUNK, MV_REASON(MV_EXIT_UPDATE, 17u), "a chunk does not match its signed hash")                   \
+	X(MV_R_UPD_LIMIT, MV_REASON(MV_EXIT_UPDATE, 18u), "the bundle exceeds this device's limits")                  \
+	X(MV_R_UPD_PATCH, MV_REASON(MV_EXIT_UPDATE, 19u), "the patch does not apply")                                 \
+	X(MV_R_UPD_FLASH, MV_REASON(MV_EXIT_UPDATE, 20u), "a flash operation failed")                                 \
+	X(MV_R_UPD_IMAGE, MV_REASON(MV_EXIT_UPDATE, 21u), "the installed image does not match its signed hash")       \
+	X(MV_R_IMG_ROLLBACK, MV_REASON(MV_EXIT_BAD_IMAGE, 6u), "app security counter below the device's rollback floor")
 
 enum mv_reason {
 #define MV_REASON_ENUM(name, code, text) name = (code),

@@ -209,6 +209,39 @@ const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len)
 	return (const uint8_t *)ns_addr;
 }
 
+/* ------------------------------------------------------------ flash */
+/* The code memory is RAM under QEMU (SSRAM1): erasing writes 0xff, and
+ * programming is a store.  Both read back what they wrote, so a store
+ * the memory gate blocked is an error, not a silent loss.  Power cuts
+ * are modelled by the tests (a snapshot of this memory at any instant). */
+uint32_t mv_port_flash_erase(uint32_t addr)
+{
+	volatile uint32_t *w = (volatile uint32_t *)addr;
+
+	for (uint32_t i = 0; i < MVB_PART_APP_FLASH_ERASE_SIZE / 4u; i++) {
+		w[i] = 0xffffffffu;
+		if (w[i] != 0xffffffffu)
+			return MV_R_UPD_FLASH;
+	}
+	return MV_R_NONE;
+}
+
+uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
+{
+	volatile uint32_t *w = (volatile uint32_t *)addr;
+	const uint8_t *b = src;
+
+	for (uint32_t i = 0; i < n / 4u; i++) {
+		uint32_t v = (uint32_t)b[4u * i] | ((uint32_t)b[4u * i + 1u] << 8) | ((uint32_t)b[4u * i + 2u] << 16) |
+		             ((uint32_t)b[4u * i + 3u] << 24);
+
+		w[i] = v;
+		if (w[i] != v)
+			return MV_R_UPD_FLASH;
+	}
+	return MV_R_NONE;
+}
+
 int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 {
 	if (irq == AN505_IRQ_PPC) {

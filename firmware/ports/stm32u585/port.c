@@ -263,3 +263,20 @@ void mv_port_exit(uint32_t status)
 	(void)status;
 	mv_arch_park();
 }
+
+/* ------------------------------------------------------------ flash */
+/* No flash driver yet (the over-the-air issue lists it): the update
+ * client refuses to install, with the flash's reason, and writes nothing. */
+uint32_t mv_port_flash_erase(uint32_t addr)
+{
+	(void)addr;
+	return MV_R_UPD_FLASH;
+}
+
+uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
+{
+	(void)addr;
+	(void)src;
+	(void)n;
+	return MV_R_UPD_FLASH;
+}

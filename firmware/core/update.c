@@ -1,0 +1,774 @@
+/*
+ * update.c - the device's update session over the link, run with the app
+ * stopped (mvbuild-link(5), "The device's update session"):
+ *
+ *  1. an install the update record says was begun is finished first (the
+ *     same bundle, verified again whole);
+ *  2. otherwise the channel index: read in pieces, checked whole before
+ *     any of it is believed (layout, board, app, channel, a signature by a
+ *     provisioned trust anchor, its version never below the last accepted
+ *     one), the latest release judged against the installed one and the
+ *     rollback floor (src/update, mvu_accept), a delta from the installed
+ *     release preferred to the full bundle;
+ *  3. the bundle: header, manifest, layers and chunk table hashed, its
+ *     signature checked, every rule checked (board, app, the release the
+ *     index named, counter, the app header it makes passes the boot
+ *     checks, each layer exactly in its partition, the microvisor layer
+ *     identical to this microvisor, a delta's base the installed image);
+ *  4. only then is anything written: the update record (installing), the
+ *     app header erased, the app layer written page by page from chunks
+ *     each checked against its signed hash before a byte of it is used
+ *     (delta: the patcher in src/delta; full: inflated or raw), the image
+ *     checked against its signed hash, the header written last, the
+ *     record (idle, floors raised) after it.
+ * A power cut anywhere leaves either the old app (nothing written yet) or
+ * an install the record names, which the next session resumes; the app
+ * never runs half written, because its header is gone until the end.
+ */
+#include <mvb/devstate.h>
+#include <mvb/link.h>
+#include <mvb/repo_format.h>
+
+#include "core_int.h"
+#include "mv/arch.h"
+#include "mv/core.h"
+#include "mv/port.h"
+#include "mv_board.h"
+#include "mvd.h"
+#include "mvl.h"
+#include "mvp.h"
+#include "mvu.h"
+
+#define CHANNEL "stable"
+#define READ_MAX (MVL_PAYLOAD_MAX - MVL_DATA_SIZE)
+#define PAGE MVB_PART_APP_FLASH_ERASE_SIZE
+/* The patch page: the erase page, doubled until MVD_MAX_PAGES of them
+ * cover app_flash (what mvbuild's mvb_delta_board_page picks). */
+#define PATCH_PAGE (MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES > PAGE ? MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES : PAGE)
+#define SPARE (MVB_PART_MV_STATE_BASE + MVB_PART_MV_STATE_SIZE - PATCH_PAGE)
+#define CHUNK_MAX 1024u  /* largest bundle chunk this device buffers */
+#define GROUP 32u        /* chunk hashes per group digest: one chunk buffer of them */
+#define GROUPS_MAX 16u   /* so at most 512 chunks in the app layer */
+#define STATE_BASE MVB_PART_MV_STATE_BASE
+#define NO_CHUNK 0xffffffffu
+
+_Static_assert(MVB_PART_MV_STATE_SIZE >= 3u * PAGE + PATCH_PAGE && PATCH_PAGE % PAGE == 0u,
+               "device-state partition too small");
+_Static_assert(PAGE >= MVB_UREC_SIZE && PAGE % 4u == 0u && PAGE >= MVB_APPHDR_SIZE, "erase page size");
+_Static_assert(GROUP * 32u == CHUNK_MAX, "a group of hashes fills the chunk buffer");
+
+/* The bundle under verification or install. */
+struct bundle {
+	uint32_t size;                   /* the object's bytes (from the index or the record) */
+	uint32_t chunks_off, cs, payload_off;
+	struct mvb_bundle_manifest m;
+	struct mvb_bundle_layer app;     /* the app layer */
+	uint8_t mv_sha[32];              /* the microvisor layer's image hash */
+	uint32_t mv_size;                /* its size (0: no microvisor layer) */
+	uint8_t group[GROUPS_MAX][32];   /* SHA-256 of each group of the app layer's chunk hashes */
+	uint32_t cur;                    /* app-layer chunk in buf, or NO_CHUNK */
+	uint8_t buf[CHUNK_MAX];
+};
+
+static struct {
+	char name[MVL_OBJECT_MAX];
+	uint32_t name_len;
+	uint32_t bytes; /* object bytes read over the link this session */
+	uint8_t resp[MVL_PAYLOAD_MAX];
+	struct mvb_update_record rec;
+	struct mvb_app_header h; /* the installed app's header (if valid), then the new one */
+	struct bundle b;
+	uint8_t page[PATCH_PAGE]; /* the one page of buffer: a patch page */
+} s;
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint32_t le16(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static void copy(void *d, const volatile void *src, uint32_t n)
+{
+	const volatile uint8_t *a = src;
+	uint8_t *b = d;
+
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = a[i];
+}
+
+static uint32_t append(uint32_t at, const char *str, uint32_t max)
+{
+	for (uint32_t i = 0; i < max && str[i] != '\0' && at < sizeof s.name; i++)
+		s.name[at++] = str[i];
+	return at;
+}
+
+/* "BOARD/APP/" and the rest of an object's name. */
+static void object_name(const char *app, const char *rest, const uint8_t *sha)
+{
+	uint32_t n = append(0, MVB_BOARD_NAME "/", 40u);
+
+	n = append(n, app, MVB_APPHDR_NAME_MAX);
+	n = append(n, rest, 32u);
+	for (uint32_t i = 0; sha && i < 64u; i++) {
+		uint32_t d = (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u;
+
+		s.name[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+	}
+	if (sha)
+		n = append(n, ".mvb", 4u);
+	s.name_len = n;
+}
+
+/* Bytes [off, off + len) of the object s.name into out: 0, or -1 when the
+ * link fails or the other end answers anything but exactly them. */
+static int read_object(uint32_t off, uint32_t len, uint8_t *out)
+{
+	while (len > 0u) {
+		struct mvl_read rq;
+		struct mvl_data d;
+		uint32_t want = len < READ_MAX ? len : READ_MAX, n;
+		uint8_t p[MVL_READ_SIZE];
+
+		rq.lr_offset = off;
+		rq.lr_length = (uint16_t)want;
+		rq.lr_name_len = (uint16_t)s.name_len;
+		for (uint32_t i = 0; i < sizeof rq.lr_name; i++)
+			rq.lr_name[i] = i < s.name_len ? s.name[i] : '\0';
+		mvl_put_read(p, &rq);
+		if (mv_link_call(MVL_S_UPDATE, MVL_T_READ, p, sizeof p, s.resp, sizeof s.resp, &n) != 0 ||
+		    mvl_get_data(s.resp, n, &d) != 0 || d.ld_offset != off || n - MVL_DATA_SIZE != want)
+			return -1;
+		copy(out, s.resp + MVL_DATA_SIZE, want);
+		s.bytes += want;
+		off += want;
+		out += want;
+		len -= want;
+	}
+	return 0;
+}
+
+/* The object's bytes [off, off + len) into a running hash (len <= a chunk). */
+static int read_hash(struct mv_sha256 *sha, uint32_t off, uint32_t len, uint8_t *out)
+{
+	if (read_object(off, len, out) != 0)
+		return -1;
+	mv_sha256_update(sha, out, len);
+	return 0;
+}
+
+static int name_is(const uint8_t *field, uint32_t cap, const char *want)
+{
+	uint32_t i = 0;
+
+	for (; i < cap && want[i] != '\0'; i++)
+		if (field[i] != (uint8_t)want[i])
+			return 0;
+	for (; i < cap; i++)
+		if (field[i] != 0u)
+			return 0;
+	return 1;
+}
+
+/* mvp_verify_der on the scratch memory as its stack (1.8 KiB deep). */
+struct vjob {
+	const uint8_t *pub, *digest, *der;
+	uint32_t len;
+	int r;
+};
+
+static void vrun(void *a)
+{
+	struct vjob *j = a;
+
+	j->r = mvp_verify_der(j->pub, j->digest, j->der, j->len);
+}
+
+/* A signature block at off: one valid signature over digest by a trust
+ * anchor.  MV_R_NONE, bad (its layout is wrong), sig, or MV_R_UPD_LINK. */
+static uint32_t check_sigs(uint32_t off, uint32_t magic, const uint8_t digest[32], uint32_t bad, uint32_t sig)
+{
+	uint8_t sb[8], e[MVB_BUNDLE_SIG_SIZE];
+
+	if (read_object(off, sizeof sb, sb) != 0)
+		return MV_R_UPD_LINK;
+	uint32_t n = le16(sb + 4);
+
+	if (le32(sb) != magic || n > MVB_BUNDLE_MAX_SIGS || le16(sb + 6) != MVB_BUNDLE_SIG_SIZE)
+		return bad;
+	for (uint32_t i = 0; i < n; i++) {
+		if (read_object(off + 8u + MVB_BUNDLE_SIG_SIZE * i, sizeof e, e) != 0)
+			return MV_R_UPD_LINK;
+		uint32_t dlen = le16(e + 0x0a);
+
+		if (le16(e + 8) != MVB_SIG_ECDSA_P256_SHA256 || dlen > 72u)
+			continue;
+		for (uint32_t k = 0; k < mv_prov_anchors(); k++) {
+			struct vjob j = {mv_prov_anchor_point(k), digest, e + 0x0c, dlen, MVP_E_SIG};
+
+			if (!mv_memeq_ct(e, mv_prov_anchor_id(k), 8u))
+				continue;
+			mv_arch_run_on_scratch(vrun, &j);
+			if (j.r == MVP_OK)
+				return MV_R_NONE;
+		}
+	}
+	return sig;
+}
+
+/* ------------------------------------------------------ the update record */
+static uint32_t state_page(uint32_t i)
+{
+	return STATE_BASE + i * PAGE;
+}
+
+static void load_record(void)
+{
+	struct mvb_update_record r;
+
+	for (uint32_t i = 0; i < sizeof s.rec; i++)
+		((uint8_t *)&s.rec)[i] = 0;
+	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
+		copy(&r, (const volatile void *)state_page(p), sizeof r);
+		if (r.ur_magic == MVB_UREC_MAGIC && r.ur_format == MVB_UREC_FORMAT && r.ur_size == MVB_UREC_SIZE &&
+		    r.ur_crc32 == mv_crc32(0, &r, 0x7cu) && r.ur_seq > s.rec.ur_seq)
+			copy(&s.rec, &r, sizeof r);
+	}
+}
+
+/* The next record, into the copy that does not hold the current one. */
+static uint32_t save_record(void)
+{
+	uint32_t at = state_page((s.rec.ur_seq + 1u) & 1u ? MVB_UREC_PAGE_A : MVB_UREC_PAGE_B);
+
+	s.rec.ur_magic = MVB_UREC_MAGIC;
+	s.rec.ur_format = MVB_UREC_FORMAT;
+	s.rec.ur_size = MVB_UREC_SIZE;
+	s.rec.ur_seq++;
+	s.rec.ur_crc32 = mv_crc32(0, &s.rec, 0x7cu);
+	uint32_t r = mv_port_flash_erase(at);
+
+	return r != MV_R_NONE ? r : mv_port_flash_write(at, &s.rec, sizeof s.rec);
+}
+
+uint32_t mv_update_floor(void)
+{
+	load_record();
+	return s.rec.ur_counter_floor;
+}
+
+int mv_update_pending(void)
+{
+	load_record();
+	return s.rec.ur_state == MVB_UREC_INSTALLING;
+}
+
+/* --------------------------------------------------------------- index */
+/* The index: layout, names, signature, version; the latest release and a
+ * delta from the installed version to it (object sha and size) out. */
+static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t obj[32], uint32_t *obj_size,
+                            uint32_t *index_version)
+{
+	uint8_t *hd = s.b.buf, *rec = s.b.buf + MVB_REPO_HEADER_SIZE, digest[MV_SHA256_LEN];
+	struct mv_sha256 sha;
+
+	object_name(app, "/" CHANNEL "/index", 0);
+	mv_sha256_init(&sha);
+	if (read_hash(&sha, 0, MVB_REPO_HEADER_SIZE, hd) != 0)
+		return MV_R_UPD_LINK;
+	uint32_t nrel = le16(hd + 0x10), ndel = le16(hd + 0x14);
+
+	if (le32(hd) != MVB_REPO_MAGIC || le16(hd + 4) != MVB_REPO_FORMAT || le16(hd + 6) != MVB_REPO_HEADER_SIZE ||
+	    le32(hd + 8) != 0u || nrel == 0u || nrel > MVB_REPO_MAX_RELEASES || le16(hd + 0x12) != 48u ||
+	    ndel > MVB_REPO_MAX_DELTAS || le16(hd + 0x16) != 48u)
+		return MV_R_UPD_INDEX;
+	if (!name_is(hd + 0x28, 32u, MVB_BOARD_NAME) || !name_is(hd + 0x48, 32u, app) ||
+	    !name_is(hd + 0x68, 16u, CHANNEL))
+		return MV_R_UPD_INDEX_OTHER;
+	*index_version = le32(hd + 0x0c);
+
+	/* Entry by entry: the last release is the latest (counters strictly
+	 * increase); a delta to it from the installed version is kept. */
+	uint32_t n = nrel + ndel, delta = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (read_hash(&sha, MVB_REPO_HEADER_SIZE + 48u * i, 48u, rec) != 0)
+			return MV_R_UPD_LINK;
+		if (i + 1u == nrel) {
+			latest->version = le32(rec);
+			latest->counter = le32(rec + 4);
+			*obj_size = le32(rec + 8);
+			copy(obj, rec + 16, 32u);
+		} else if (i >= nrel && le32(rec) == s.h.ah_app_version && le32(rec + 4) == latest->version &&
+		           !delta) {
+			delta = 1;
+			*obj_size = le32(rec + 8);
+			copy(obj, rec + 16, 32u);
+		}
+	}
+	mv_sha256_final(&sha, digest);
+	uint32_t r = check_sigs(MVB_REPO_HEADER_SIZE + 48u * n, MVB_REPO_SIGS_MAGIC, digest, MV_R_UPD_INDEX,
+	                        MV_R_UPD_INDEX_SIG);
+
+	if (r == MV_R_NONE && *index_version < s.rec.ur_index_version)
+		r = MV_R_UPD_INDEX_OLD;
+	return r;
+}
+
+/* -------------------------------------------------------------- bundle */
+static const struct mvu_part parts[] = {
+	{MVB_PART_MV_CODE_BASE, MVB_PART_MV_CODE_NS_BASE, MVB_PART_MV_CODE_SIZE, MVU_PART_MV_CODE},
+	{MVB_PART_MV_NSC_BASE, MVB_PART_MV_NSC_NS_BASE, MVB_PART_MV_NSC_SIZE, MVU_PART_VENEERS},
+	{MVB_PART_MV_STATE_BASE, MVB_PART_MV_STATE_NS_BASE, MVB_PART_MV_STATE_SIZE, MVU_PART_OTHER},
+	{MVB_PART_APP_HEADER_BASE, MVB_PART_APP_HEADER_NS_BASE, MVB_PART_APP_HEADER_SIZE, MVU_PART_APP_HEADER},
+	{MVB_PART_APP_FLASH_BASE, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE, MVU_PART_APP_CODE},
+	{MVB_PART_APP_RAM_BASE, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE, MVU_PART_OTHER},
+};
+
+/* The bundle s.name (size bytes), verified as a whole: MV_R_NONE with s.b
+ * filled, or why not.  Reads the signed bytes and the signatures only. */
+static uint32_t check_bundle(const char *app, const struct mvu_release *want, int resuming)
+{
+	struct bundle *b = &s.b;
+	struct mv_sha256 sha, grp;
+	uint8_t digest[MV_SHA256_LEN], *h = b->buf;
+
+	mv_sha256_init(&sha);
+	if (read_hash(&sha, 0, MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE, h) != 0)
+		return MV_R_UPD_LINK;
+	uint32_t nl = le16(h + 0x18), nc = le32(h + 0x20);
+
+	b->cs = le32(h + 0x24);
+	b->chunks_off = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + MVB_BUNDLE_LAYER_SIZE * nl;
+	b->payload_off = le32(h + 0x28);
+	/* The layout mvbuild writes, exactly: every offset follows from the
+	 * counts, so nothing points anywhere else. */
+	if (le32(h) != MVB_BUNDLE_MAGIC || le16(h + 4) != MVB_BUNDLE_FORMAT || le16(h + 6) != MVB_BUNDLE_HEADER_SIZE ||
+	    le32(h + 8) != 0u || le32(h + 0x0c) != MVB_BUNDLE_HEADER_SIZE ||
+	    le32(h + 0x10) != MVB_BUNDLE_MANIFEST_SIZE ||
+	    le32(h + 0x14) != MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE || nl == 0u ||
+	    nl > MVB_BUNDLE_MAX_LAYERS || le16(h + 0x1a) != MVB_BUNDLE_LAYER_SIZE || le32(h + 0x1c) != b->chunks_off ||
+	    nc > (1u << 20) || b->payload_off != b->chunks_off + 32u * nc ||
+	    le32(h + 0x2c) > b->size || b->size - le32(h + 0x2c) < b->payload_off + MVB_BUNDLE_SIGS_SIZE ||
+	    b->cs < 512u || (b->cs & (b->cs - 1u)) != 0u)
+		return MV_R_UPD_BUNDLE;
+	if (b->cs > CHUNK_MAX)
+		return MV_R_UPD_LIMIT;
+	uint32_t payload_size = le32(h + 0x2c);
+
+	copy(&b->m, h + MVB_BUNDLE_HEADER_SIZE, sizeof b->m);
+	if (!name_is((const uint8_t *)b->m.bm_board, 32u, MVB_BOARD_NAME) ||
+	    !name_is((const uint8_t *)b->m.bm_app_name, 32u, app))
+		return MV_R_UPD_BUNDLE_OTHER;
+
+	/* Layers: one app layer, at most one microvisor layer, each exactly
+	 * in its partition, streams inside the payload, chunks inside the
+	 * table. */
+	uint32_t apps = 0;
+
+	b->mv_size = 0;
+	for (uint32_t i = 0; i < nl; i++) {
+		struct mvb_bundle_layer l;
+		struct mvu_where w;
+
+		if (read_hash(&sha, MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + MVB_BUNDLE_LAYER_SIZE * i,
+		              MVB_BUNDLE_LAYER_SIZE, h) != 0)
+			return MV_R_UPD_LINK;
+		copy(&l, h, sizeof l);
+		if (l.bl_reserved0 != 0u || l.bl_reserved1 != 0u || l.bl_encoding > MVB_ENC_DELTA ||
+		    l.bl_encoded_size > payload_size || l.bl_payload_off > payload_size - l.bl_encoded_size ||
+		    l.bl_chunk_count != (l.bl_encoded_size + b->cs - 1u) / b->cs || l.bl_first_chunk > nc ||
+		    l.bl_chunk_count > nc - l.bl_first_chunk)
+			return MV_R_UPD_BUNDLE;
+		if (mvu_place(parts, sizeof parts / sizeof parts[0], l.bl_role, l.bl_target_addr, l.bl_size, &w) !=
+		    MVU_PLACED)
+			return MV_R_UPD_PLACE;
+		if (l.bl_role == MVB_LAYER_APP) {
+			apps++;
+			copy(&b->app, &l, sizeof l);
+		} else if (b->mv_size == 0u && l.bl_size != 0u) {
+			b->mv_size = l.bl_size;
+			copy(b->mv_sha, l.bl_sha256, 32u);
+		} else {
+			return MV_R_UPD_BUNDLE;
+		}
+	}
+	if (apps != 1u)
+		return MV_R_UPD_BUNDLE;
+	if (b->app.bl_chunk_count > GROUP * GROUPS_MAX)
+		return MV_R_UPD_LIMIT;
+
+	/* The chunk table, hashed whole for the signature and in groups of
+	 * the app layer's hashes, so that each can be checked later. */
+	uint32_t first = b->app.bl_first_chunk, count = b->app.bl_chunk_count;
+
+	for (uint32_t i = 0; i < nc; i += 15u) {
+		uint32_t n = nc - i < 15u ? nc - i : 15u;
+
+		if (read_hash(&sha, b->chunks_off + 32u * i, 32u * n, h) != 0)
+			return MV_R_UPD_LINK;
+		for (uint32_t j = 0; j < n; j++) {
+			uint32_t k = i + j - first;
+
+			if (i + j < first || k >= count)
+				continue;
+			if (k % GROUP == 0u)
+				mv_sha256_init(&grp);
+			mv_sha256_update(&grp, h + 32u * j, 32u);
+			if (k % GROUP == GROUP - 1u || k + 1u == count)
+				mv_sha256_final(&grp, b->group[k / GROUP]);
+		}
+	}
+	mv_sha256_final(&sha, digest);
+	uint32_t r = check_sigs(b->payload_off + payload_size, MVB_BUNDLE_SIGS_MAGIC, digest, MV_R_UPD_BUNDLE,
+	                        MV_R_UPD_BUNDLE_SIG);
+
+	if (r != MV_R_NONE)
+		return r;
+
+	/* Signed: now its claims.  The release the index named (or the
+	 * record), never below the rollback floor. */
+	if (b->m.bm_app_version != want->version || b->m.bm_security_counter != want->counter)
+		return MV_R_UPD_BUNDLE_OTHER;
+	if (b->m.bm_security_counter < s.rec.ur_counter_floor)
+		return MV_R_UPD_COUNTER;
+	/* The header it makes must pass the checks every boot applies. */
+	struct mv_app_limits lim;
+
+	mvu_app_header(&b->m, &b->app, (uint8_t *)&s.h, mv_crc32);
+	mv_app_limits_board(&lim);
+	if (mv_apphdr_check(&s.h, &lim) != MV_R_NONE)
+		return MV_R_UPD_HEADER;
+	if (b->mv_size != 0u) {
+		mv_sha256_init(&sha);
+		mv_sha256_update(&sha, (const void *)MVB_PART_MV_CODE_BASE, b->mv_size);
+		mv_sha256_final(&sha, digest);
+		if (!mv_memeq_ct(digest, b->mv_sha, 32u))
+			return MV_R_UPD_MICROVISOR;
+	}
+	(void)resuming;
+	return MV_R_NONE;
+}
+
+/* App-layer chunk k into s.b.buf, checked against its signed hash:
+ * its length, or 0 on failure (*why says which). */
+static uint32_t chunk(uint32_t k, uint32_t *why)
+{
+	struct bundle *b = &s.b;
+	struct mv_sha256 sha;
+	uint8_t d[MV_SHA256_LEN], want[MV_SHA256_LEN];
+	uint32_t g = k / GROUP, n = b->app.bl_chunk_count - g * GROUP;
+	uint32_t len = b->app.bl_encoded_size - k * b->cs;
+
+	if (len > b->cs)
+		len = b->cs;
+	if (b->cur == k)
+		return len;
+	b->cur = NO_CHUNK;
+	if (n > GROUP)
+		n = GROUP;
+	/* its group of hashes first, checked against the group's digest */
+	mv_sha256_init(&sha);
+	if (read_hash(&sha, b->chunks_off + 32u * (b->app.bl_first_chunk + g * GROUP), 32u * n, b->buf) != 0) {
+		*why = MV_R_UPD_LINK;
+		return 0;
+	}
+	mv_sha256_final(&sha, d);
+	copy(want, b->buf + 32u * (k % GROUP), 32u);
+	if (!mv_memeq_ct(d, b->group[g], 32u)) {
+		*why = MV_R_UPD_CHUNK;
+		return 0;
+	}
+	mv_sha256_init(&sha);
+	if (read_hash(&sha, b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf) != 0) {
+		*why = MV_R_UPD_LINK;
+		return 0;
+	}
+	mv_sha256_final(&sha, d);
+	if (!mv_memeq_ct(d, want, 32u)) {
+		*why = MV_R_UPD_CHUNK;
+		return 0;
+	}
+	b->cur = k;
+	return len;
+}
+
+/* ------------------------------------------------------------- install */
+/* The first write of an install: the record says what is being
+ * installed, then the old header goes.  Until then nothing is written, so
+ * a refusal (a bad chunk, a dead link) leaves the old app as it was. */
+static uint32_t begun; /* 0: nothing written yet this session */
+
+static uint32_t begin(void)
+{
+	if (begun)
+		return MV_R_NONE;
+	begun = 1;
+	mv_printf("mv: update: writing\n"); /* nothing before this point changed flash */
+	uint32_t r = save_record(); /* a resumed install starts with begun set */
+
+	return r != MV_R_NONE ? r : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
+}
+
+static uint32_t page_addr(uint32_t page)
+{
+	return page == MVD_STATE_PAGE ? SPARE : MVB_PART_APP_FLASH_BASE + page * PATCH_PAGE;
+}
+
+static int op_read(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n)
+{
+	(void)ctx;
+	copy(buf, (const volatile void *)(page_addr(page) + off), n);
+	return 0;
+}
+
+static int op_erase(void *ctx, uint32_t page)
+{
+	(void)ctx;
+	if (begin() != MV_R_NONE)
+		return 1;
+	for (uint32_t i = 0; i < PATCH_PAGE; i += PAGE)
+		if (mv_port_flash_erase(page_addr(page) + i) != MV_R_NONE)
+			return 1;
+	return 0;
+}
+
+static int op_prog(void *ctx, uint32_t page, const void *buf)
+{
+	(void)ctx;
+	if (begin() != MV_R_NONE)
+		return 1;
+	return mv_port_flash_write(page_addr(page), buf, PATCH_PAGE) != MV_R_NONE;
+}
+
+static int op_sha(void *ctx, uint32_t len, const uint8_t want[32])
+{
+	struct mv_sha256 sha;
+	uint8_t d[MV_SHA256_LEN];
+
+	(void)ctx;
+	mv_sha256_init(&sha);
+	mv_sha256_update(&sha, mv_port_ns_bytes(MVB_PART_APP_FLASH_BASE, len), len);
+	mv_sha256_final(&sha, d);
+	return !mv_memeq_ct(d, want, 32u);
+}
+
+static const struct mvd_ops ops = {op_read, op_erase, op_prog, op_sha};
+
+/* Full layers: bytes into the page buffer, a page programmed when full. */
+struct fill {
+	uint32_t pos;  /* image bytes so far */
+	uint32_t fail; /* reason, once something failed */
+};
+
+static int flush_page(struct fill *f)
+{
+	uint32_t at = (f->pos - 1u) / PATCH_PAGE, used = f->pos - at * PATCH_PAGE;
+
+	for (uint32_t i = used; i < PATCH_PAGE; i++)
+		s.page[i] = 0xffu;
+	if (op_erase(0, at) || op_prog(0, at, s.page)) {
+		f->fail = MV_R_UPD_FLASH;
+		return -1;
+	}
+	return 0;
+}
+
+static int put_byte(void *arg, uint8_t byte)
+{
+	struct fill *f = arg;
+
+	if (f->pos >= s.b.app.bl_size) {
+		f->fail = MV_R_UPD_IMAGE;
+		return MVD_E_CORRUPT;
+	}
+	s.page[f->pos % PATCH_PAGE] = byte;
+	f->pos++;
+	if (f->pos % PATCH_PAGE == 0u && flush_page(f) != 0)
+		return MVD_E_IO;
+	return 0;
+}
+
+static uint32_t install(void *scratch, uint32_t scratch_size)
+{
+	struct bundle *b = &s.b;
+	uint32_t why = MV_R_UPD_PATCH, k, len;
+
+	b->cur = NO_CHUNK;
+	if (b->app.bl_encoding == MVB_ENC_DELTA) {
+		struct mvd *d = scratch;
+		uint32_t off = 0, used;
+
+		if (sizeof *d > scratch_size)
+			return MV_R_UPD_LIMIT;
+		/* pages of this board's patch size only (the ops count in them) */
+		if ((len = chunk(0, &why)) == 0u)
+			return why;
+		if (len < MVD_HEADER_SIZE || le32(b->buf + 0x14) != PATCH_PAGE)
+			return MV_R_UPD_LIMIT;
+		mvd_init(d, &ops, 0, s.page, PATCH_PAGE);
+		for (;;) {
+			if (off >= b->app.bl_encoded_size)
+				return MV_R_UPD_PATCH;
+			k = off / b->cs;
+			if ((len = chunk(k, &why)) == 0u)
+				return why;
+			int r = mvd_feed(d, off, b->buf + (off - k * b->cs), len - (off - k * b->cs), &used);
+
+			if (r == MVD_DONE)
+				return MV_R_NONE;
+			if (r == MVD_SEEK)
+				off = mvd_next_offset(d);
+			else if (r == MVD_MORE)
+				off += used;
+			else
+				return r == MVD_E_IO ? MV_R_UPD_FLASH : r == MVD_E_LIMIT ? MV_R_UPD_LIMIT :
+				       r == MVD_E_BASE ? MV_R_UPD_BASE : r == MVD_E_HASH ? MV_R_UPD_IMAGE : MV_R_UPD_PATCH;
+		}
+	}
+	/* Full: raw or deflate, from the start (a resumed install rewrites
+	 * every page: each is a pure function of the bundle). */
+	struct mvd_inflate *inf = scratch;
+	struct fill f = {0, MV_R_NONE};
+	int end = 0;
+
+	if (sizeof *inf > scratch_size)
+		return MV_R_UPD_LIMIT;
+	mvd_inflate_init(inf);
+	for (k = 0; k < b->app.bl_chunk_count && !end; k++) {
+		if ((len = chunk(k, &why)) == 0u)
+			return why;
+		if (b->app.bl_encoding == MVB_ENC_RAW) {
+			for (uint32_t i = 0; i < len; i++)
+				if (put_byte(&f, b->buf[i]) != 0)
+					return f.fail;
+			continue;
+		}
+		const uint8_t *p = b->buf;
+		int r = mvd_inflate_feed(inf, &p, b->buf + len, put_byte, &f);
+
+		if (r < 0)
+			return f.fail != MV_R_NONE ? f.fail : MV_R_UPD_PATCH;
+		end = r == MVD_END;
+	}
+	if (f.pos != b->app.bl_size || (b->app.bl_encoding == MVB_ENC_DEFLATE && !end))
+		return MV_R_UPD_IMAGE;
+	if (f.pos % PATCH_PAGE != 0u && flush_page(&f) != 0)
+		return f.fail;
+	return op_sha(0, b->app.bl_size, b->app.bl_sha256) ? MV_R_UPD_IMAGE : MV_R_NONE;
+}
+
+/* ------------------------------------------------------------- session */
+/* The installed app as its header says (a copy, checked like at boot). */
+static int installed(void)
+{
+	struct mv_app_limits lim;
+
+	copy(&s.h, mv_port_app_header(), sizeof s.h);
+	mv_app_limits_board(&lim);
+	return mv_apphdr_check(&s.h, &lim) == MV_R_NONE;
+}
+
+uint32_t mv_update_session(void)
+{
+	struct mvu_release running = {0, 0}, latest = {0, 0};
+	uint32_t outcome = MVL_R_FAILED, reason = MV_R_NONE, index_version = 0, scratch_size;
+	uint8_t obj[32];
+	char app[MVB_APPHDR_NAME_MAX + 1u];
+	void *scratch = mv_arch_scratch(&scratch_size);
+
+	s.bytes = 0;
+	load_record();
+	int resuming = s.rec.ur_state == MVB_UREC_INSTALLING;
+
+	if (!resuming && installed()) {
+		running.version = s.h.ah_app_version;
+		running.counter = s.h.ah_security_counter;
+	}
+	if (running.counter < s.rec.ur_counter_floor)
+		running.counter = s.rec.ur_counter_floor;
+	mv_link_hello(running.version ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter, s.rec.ur_index_version);
+
+	for (uint32_t i = 0; i <= MVB_APPHDR_NAME_MAX; i++)
+		app[i] = i < MVB_APPHDR_NAME_MAX ? (resuming ? s.rec.ur_app[i] : s.h.ah_name[i]) : '\0';
+	if (mv_prov_anchors() == 0u) {
+		reason = MV_R_UPD_NO_ANCHORS;
+	} else if (resuming) {
+		latest.version = s.rec.ur_to_version;
+		latest.counter = s.rec.ur_to_counter;
+		copy(obj, s.rec.ur_object, 32u);
+		s.b.size = s.rec.ur_object_size;
+		mv_printf("mv: update: resuming the install of %u.%u.%u\n", latest.version >> 24,
+		          (latest.version >> 16) & 0xffu, latest.version & 0xffffu);
+	} else if (running.version == 0u) {
+		reason = MV_R_UPD_NO_APP;
+	} else {
+		reason = check_index(app, &latest, obj, &s.b.size, &index_version);
+		if (reason == MV_R_NONE) {
+			int r = mvu_accept(&running, &latest, 0);
+
+			if (r == MVU_SAME) {
+				outcome = MVL_R_UP_TO_DATE;
+				if (index_version > s.rec.ur_index_version) {
+					s.rec.ur_index_version = index_version;
+					(void)save_record();
+				}
+			} else if (r != MVU_INSTALL) {
+				reason = r == MVU_E_COUNTER ? MV_R_UPD_COUNTER : MV_R_UPD_OLDER;
+			}
+		}
+	}
+	if (reason == MV_R_NONE && outcome != MVL_R_UP_TO_DATE) {
+		object_name(app, "/objects/", obj);
+		reason = check_bundle(app, &latest, resuming);
+		if (reason == MV_R_NONE && !resuming && s.b.app.bl_encoding == MVB_ENC_DELTA &&
+		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
+			reason = MV_R_UPD_BASE;
+		if (reason == MV_R_NONE) {
+			mv_printf("mv: update: installing %u.%u.%u (%s, %u bytes)\n", latest.version >> 24,
+			          (latest.version >> 16) & 0xffu, latest.version & 0xffffu,
+			          s.b.app.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
+			/* What begin() records at the first write. */
+			begun = resuming;
+			s.rec.ur_state = MVB_UREC_INSTALLING;
+			s.rec.ur_to_version = latest.version;
+			s.rec.ur_to_counter = latest.counter;
+			s.rec.ur_object_size = s.b.size;
+			copy(s.rec.ur_object, obj, 32u);
+			copy(s.rec.ur_app, app, 32u);
+			if (index_version > s.rec.ur_index_version)
+				s.rec.ur_index_version = index_version;
+			reason = install(scratch, scratch_size);
+			if (reason == MV_R_NONE)
+				reason = begin(); /* a patch that changes nothing still commits */
+			if (reason == MV_R_NONE) {
+				mvu_app_header(&s.b.m, &s.b.app, (uint8_t *)&s.h, mv_crc32);
+				reason = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, &s.h, sizeof s.h);
+			}
+			if (reason == MV_R_NONE) {
+				s.rec.ur_state = MVB_UREC_IDLE;
+				if (latest.counter > s.rec.ur_counter_floor)
+					s.rec.ur_counter_floor = latest.counter;
+				reason = save_record();
+			}
+			if (reason == MV_R_NONE)
+				outcome = MVL_R_INSTALLED;
+		}
+	}
+	if (outcome == MVL_R_FAILED && reason != MV_R_UPD_LINK && reason != MV_R_UPD_FLASH)
+		outcome = MVL_R_REFUSED;
+	if (outcome == MVL_R_UP_TO_DATE)
+		mv_printf("mv: update: up to date (index version %u)\n", index_version);
+	else if (outcome == MVL_R_INSTALLED)
+		mv_printf("mv: update: installed %u.%u.%u (%u bytes over the link)\n", latest.version >> 24,
+		          (latest.version >> 16) & 0xffu, latest.version & 0xffffu, s.bytes);
+	else
+		mv_printf("mv: update: %s: %r (reason %x)\n", outcome == MVL_R_FAILED ? "failed" : "refused", reason,
+		          reason);
+	mv_link_report(outcome, reason, running.version, latest.version ? latest.version : running.version, s.bytes);
+	return outcome;
+}

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""ota.py - over-the-air updates on a QEMU mps2-an505 device, end to end.
+
+The device boots the microvisor with the update client
+(out/microvisor-ota.elf of a firmware build) and the test app 'forever'
+1.0.0; `mvbuild serve` answers its link (UART4 on a loopback socket) from a
+repository published here.  What is checked:
+
+  roundtrip   0.1 -> delta install, the new release boots; a device three
+              releases behind gets the full bundle; an up-to-date device
+              installs nothing
+  refusals    an index signed by another key, a lower security counter,
+              a tampered chunk: each refused with its reason over the
+              link, nothing written (the old app runs on)
+  powercut    the install cut at random instants (QEMU stopped, its code
+              memory saved through the CPU's view, a new QEMU booted from
+              that image), cuts during resumed installs too: every run ends
+              with release 2 running, its bytes identical to an uncut
+              install, and every boot in between asks for the update
+
+usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|powercut]
+              [--cuts N] [--seed S]
+--cuts defaults to $MVB_OTA_CUTS or 12 (scripts/test.sh --full: 200).
+"""
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+QEMU = os.environ.get("QEMU", "qemu-system-arm")
+CODE = 0x10000000
+CODE_SIZE = 0x400000
+APP_NS = 0x00200000
+SLOW = int(os.environ.get("MVB_OTA_ICOUNT", "6"))  # -icount shift for the power-cut runs
+
+
+def die(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+class Env:
+    def __init__(self, mvb, fw, board, work):
+        self.mvb, self.fw, self.board, self.work = mvb, fw, board, work
+        self.mv = os.path.join(fw, "out", "microvisor-ota.elf")
+        self.api = os.path.join(fw, "out", "mv_api.yaml")
+        self.ex = os.path.join(fw, "examples")
+
+    def run(self, *args, ok=(0,)):
+        p = subprocess.run([self.mvb] + list(args), cwd=self.work, capture_output=True, text=True)
+        if p.returncode not in ok:
+            die("mvbuild %s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def bundle(self, app, out, *extra):
+        self.run("bundle", os.path.join(self.ex, app + ".elf"), "--board", self.board, "--microvisor", self.mv,
+                 "--api", self.api, "-o", out, *extra)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Device:
+    """One power-on of the device: QEMU from an ELF or a saved code image,
+    its link served by `mvbuild serve --once` from repo."""
+
+    def __init__(self, env, tag, repo, image=None, raw=None, update_now=True, slow=0):
+        self.env, self.tag = env, tag
+        w = env.work
+        self.console = os.path.join(w, tag + ".console")
+        self.mon = os.path.join(w, tag + ".mon")
+        port = free_port()
+        args = [QEMU, "-M", "mps2-an505", "-display", "none", "-no-reboot",
+                "-semihosting-config", "enable=on,target=native",
+                "-monitor", "unix:%s,server=on,wait=off" % self.mon,
+                "-chardev", "file,id=con,path=%s,mux=on" % self.console,
+                "-serial", "chardev:con", "-serial", "chardev:con", "-serial", "null", "-serial", "null",
+                "-chardev", "socket,id=lk,host=127.0.0.1,port=%d,server=on,wait=on" % port, "-serial", "chardev:lk"]
+        if slow:
+            # guest time bound to real time, slowly enough that a cut can
+            # land between any two flash writes of an install
+            args += ["-icount", "shift=%d,align=on,sleep=on" % slow]
+        if raw:
+            args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (raw, CODE)]
+        else:
+            args += ["-kernel", image]
+        self.qemu = subprocess.Popen(args, cwd=w, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(w, tag + ".qemu.err"), "w"))
+        deadline = time.time() + 10
+        while not os.path.exists(self.mon):
+            if time.time() > deadline or self.qemu.poll() is not None:
+                die("%s: QEMU did not start" % tag)
+            time.sleep(0.02)
+        time.sleep(0.1)
+        sargs = [env.mvb, "serve", "--repo", os.path.join(w, repo), "--device", "tcp:127.0.0.1:%d" % port, "--once",
+                 "--timeout", "60", "--format", "json"]
+        if update_now:
+            sargs.append("--update-now")
+        self.serve_out = os.path.join(w, tag + ".serve.json")
+        self.serve_err = os.path.join(w, tag + ".serve.err")
+        self.serve = subprocess.Popen(sargs, stdout=open(self.serve_out, "w"), stderr=open(self.serve_err, "w"))
+
+    def text(self):
+        try:
+            with open(self.console, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_console(self, needle, timeout=60):
+        deadline = time.time() + timeout
+        while needle not in self.text():
+            if time.time() > deadline or self.qemu.poll() is not None:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def hmp(self, *cmds):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.mon)
+        buf = b""
+        for cmd in cmds:
+            while not buf.endswith(b"(qemu) "):
+                d = s.recv(4096)
+                if not d:
+                    break
+                buf += d
+            buf = b""
+            s.sendall(cmd.encode() + b"\n")
+        try:
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+        except OSError:
+            pass
+        s.close()
+
+    def save(self, path, addr=CODE, size=CODE_SIZE):
+        """Stops the CPU and saves memory through its view (the cut).  The
+        code memory is saved through the alias each part's memory gate
+        lets the CPU read: the secure half through the secure alias, the
+        app's flash (non-secure blocks) through the non-secure one."""
+        if (addr, size) != (CODE, CODE_SIZE):
+            self.hmp("stop", 'memsave 0x%x 0x%x "%s"' % (addr, size, path), "quit")
+            self.finish(kill=True)
+            return
+        half = CODE_SIZE // 2
+        self.hmp("stop", 'memsave 0x%x 0x%x "%s.s"' % (CODE, half, path),
+                 'memsave 0x%x 0x%x "%s.ns"' % (APP_NS, half, path), "quit")
+        self.finish(kill=True)
+        with open(path, "wb") as f:
+            for part in (".s", ".ns"):
+                with open(path + part, "rb") as g:
+                    f.write(g.read())
+                os.remove(path + part)
+
+    def finish(self, kill=False):
+        if kill:
+            for p in (self.qemu, self.serve):
+                if p.poll() is None:
+                    p.kill()
+        try:
+            self.serve.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            self.serve.kill()
+            self.serve.wait()
+        if self.qemu.poll() is None:
+            self.qemu.kill()
+        self.qemu.wait()
+        return self.serve.returncode
+
+    def report(self):
+        with open(self.serve_err, errors="replace") as f:
+            return f.read()
+
+
+def setup(env):
+    """Keys, the factory image (1.0.0 with the trust anchor) and a
+    repository with 1.0.0 and 1.1.0 (a delta between them)."""
+    env.run("keygen", "-o", "k.pem")
+    env.run("keygen", "-o", "other.pem")
+    env.bundle("test_ota1", "factory.elf", "--factory", "--trust", "k.pub.pem", "--serial", "ota-1")
+    env.bundle("test_ota1", "v1.mvb", "--sign", "k.pem")
+    env.bundle("test_ota2", "v2.mvb", "--sign", "k.pem", "--version", "1.1.0", "--security-counter", "1")
+    env.run("publish", "v1.mvb", "--repo", "repo", "--sign", "k.pem")
+    env.run("publish", "v2.mvb", "--repo", "repo", "--sign", "k.pem")
+
+
+def expect_installed(dev, rc, how):
+    if rc != 0 or "installed 1.1.0 as %s" % how not in dev.report():
+        die("%s: serve exit %d, want 0 and 'installed 1.1.0 as %s'\n%s%s" % (dev.tag, rc, how, dev.report(),
+                                                                              dev.text()[-2000:]))
+
+
+def roundtrip(env):
+    # 1.0.0 -> 1.1.0: the delta, verified, installed in place, booted
+    d = Device(env, "delta", "repo", image="factory.elf")
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    if not ok:
+        die("delta: release 2 never ran\n" + d.text()[-3000:] + d.report())
+    if "mv: update: installing 1.1.0 (delta" not in d.text():
+        die("delta: no delta install on the console\n" + d.text()[-2000:])
+    print("ok: delta round trip (1.0.0 -> 1.1.0, the new release boots)")
+
+    # three releases behind: 1.2.0 and 1.3.0 published with deltas from
+    # the last release only, so a 1.0.0 device gets the full bundle
+    env.bundle("test_ota1", "v3.mvb", "--sign", "k.pem", "--version", "1.2.0", "--security-counter", "2")
+    env.bundle("test_ota2", "v4.mvb", "--sign", "k.pem", "--version", "1.3.0", "--security-counter", "3")
+    shutil.copytree(os.path.join(env.work, "repo"), os.path.join(env.work, "repo4"))
+    env.run("publish", "v3.mvb", "--repo", "repo4", "--sign", "k.pem", "--deltas", "1")
+    env.run("publish", "v4.mvb", "--repo", "repo4", "--sign", "k.pem", "--deltas", "1")
+    d = Device(env, "full", "repo4", image="factory.elf")
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    if not ok or "mv: update: installing 1.3.0 (full" not in d.text():
+        die("full: want a full install of 1.3.0\n" + d.text()[-3000:] + d.report())
+    print("ok: a device three releases behind gets the full bundle (1.0.0 -> 1.3.0)")
+
+    # up to date: a device already running the latest release
+    env.bundle("test_ota2", "factory2.elf", "--factory", "--trust", "k.pub.pem", "--version", "1.1.0",
+               "--security-counter", "1")
+    d = Device(env, "uptodate", "repo", image="factory2.elf")
+    rc = d.finish()
+    if rc != 0 or "up to date" not in d.report() or "installing" in d.text():
+        die("uptodate: serve exit %d\n%s%s" % (rc, d.report(), d.text()[-2000:]))
+    print("ok: an up-to-date device installs nothing")
+
+
+def refused(env, tag, repo, reason, image="factory.elf"):
+    d = Device(env, tag, repo, image=image)
+    rc = d.finish()
+    text = d.text()
+    if rc != 1 or ("reason 0x%x" % reason) not in d.report():
+        die("%s: serve exit %d, want 1 and reason 0x%x\n%s%s" % (tag, rc, reason, d.report(), text[-2000:]))
+    # nothing written: the old app started again after the session
+    if text.count("mv: app 'forever' 1.0.0 verified") < 2 or "installing" in text and "release 2" in text:
+        die("%s: the old app did not run on\n%s" % (tag, text[-2000:]))
+    print("ok: %s refused (reason 0x%x), the old app runs on" % (tag, reason))
+
+
+def refusals(env):
+    # an index (and bundles) signed by a key the device does not trust
+    env.bundle("test_ota2", "o2.mvb", "--sign", "other.pem", "--version", "1.1.0", "--security-counter", "1")
+    env.run("publish", "o2.mvb", "--repo", "repo-other", "--sign", "other.pem")
+    refused(env, "other-key", "repo-other", 0x4805)
+    # a lower security counter than the device's (the factory image at 5)
+    env.bundle("test_ota1", "factory5.elf", "--factory", "--trust", "k.pub.pem", "--security-counter", "5")
+    refused(env, "counter", "repo", 0x4807, image="factory5.elf")
+    # a tampered chunk: one payload byte of the delta bundle flipped (the
+    # object keeps its name; its signed chunk hash no longer matches)
+    shutil.copytree(os.path.join(env.work, "repo"), os.path.join(env.work, "repo-tamper"))
+    objs = os.path.join(env.work, "repo-tamper", "mps2-an505", "forever", "objects")
+    small = min((os.path.join(objs, f) for f in os.listdir(objs)), key=os.path.getsize)
+    data = bytearray(open(small, "rb").read())
+    le = lambda o: int.from_bytes(data[o:o + 4], "little")
+    nl = int.from_bytes(data[0x18:0x1a], "little")
+    app = next(256 + 96 * i for i in range(nl) if data[256 + 96 * i] == 2)  # the app layer's entry
+    data[le(0x28) + le(app + 0x10) + le(app + 0x0c) // 2] ^= 0x40  # a byte in the middle of its stream
+    open(small, "wb").write(data)
+    refused(env, "tampered-chunk", "repo-tamper", 0x4811)
+
+
+def powercut(env, cuts, seed):
+    rng = random.Random(seed)
+    # the uncut install: its app bytes, and how long the install takes
+    d = Device(env, "ref", "repo", image="factory.elf", slow=SLOW)
+    if not d.wait_console("mv: update: installing", 60):
+        die("ref: no install\n" + d.text())
+    t0 = time.time()
+    if not d.wait_console("mv: update: writing", 60):
+        die("ref: no write\n" + d.text() + d.report())
+    t1 = time.time()
+    if not d.wait_console("app: release 2 running", 60):
+        die("ref: release 2 never ran\n" + d.text() + d.report())
+    window, wwindow = time.time() - t0, time.time() - t1
+    ref = os.path.join(env.work, "ref-app.bin")
+    d.save(ref, APP_NS, 0x10000)
+    print("ok: reference install (%.0f ms from 'installing' to release 2 running, %.0f ms of it writing)" %
+          (window * 1000, wwindow * 1000))
+
+    resumed = resumes = untouched = late = 0
+    for i in range(cuts):
+        image, raw, boots = "factory.elf", None, 0
+        while True:
+            boots += 1
+            if boots > 8:
+                die("cut %d: not installed after 8 power-ons" % i)
+            tag = "cut%d-%d" % (i, boots)
+            d = Device(env, tag, "repo", image=image, raw=raw, slow=SLOW)
+            if raw is not None:
+                # after a cut: an install that had begun resumes at once;
+                # one that had written nothing left the old app, which
+                # runs until UPDATE_NOW (never a device without either)
+                deadline = time.time() + 30
+                while True:
+                    t = d.text()
+                    if "mv: update: resuming the install" in t:
+                        resumed_boot = True
+                        break
+                    if "mv: app 'forever' 1.0.0 verified" in t:
+                        resumed_boot = False
+                        break
+                    if "mv: app 'forever' 1.1.0 verified" in t:
+                        resumed_boot = None  # the install had ended before the cut
+                        break
+                    if time.time() > deadline or d.qemu.poll() is not None:
+                        d.finish(kill=True)
+                        die("%s: neither resumed nor ran the old app\n%s" % (tag, t[-2000:]))
+                    time.sleep(0.01)
+                if resumed_boot:
+                    resumes += 1
+                elif resumed_boot is None:
+                    late += 1
+                else:
+                    untouched += 1
+            # cut: in the first power-on always, in later ones half the time
+            if boots == 1 or (boots < 4 and raw is not None and resumed_boot is not None and rng.random() < 0.5):
+                # three cuts in four while flash is being written, the
+                # rest anywhere from the start of the install
+                marker, span = ("mv: update: writing", wwindow) if rng.random() < 0.75 else \
+                    ("mv: update: installing", window)
+                if raw is not None:  # a resumed install writes from the start
+                    marker, span = "mv: update: installing", wwindow
+                if not d.wait_console(marker, 60):
+                    d.finish(kill=True)
+                    die("%s: no install began\n%s" % (tag, d.text()[-2000:]))
+                time.sleep(rng.uniform(0, span * 1.1))
+                snap = os.path.join(env.work, "cut%d-%d.bin" % (i, boots))
+                d.save(snap)
+                if "app: release 2 running" in d.text():
+                    late += 1
+                    break  # the cut came after the install: done
+                image, raw = None, snap
+                if boots > 1:
+                    resumed += 1
+                continue
+            ok = d.wait_console("app: release 2 running", 60)
+            out = os.path.join(env.work, "cut%d-app.bin" % i)
+            if not ok:
+                d.finish(kill=True)
+                die("%s: release 2 never ran\n%s%s" % (tag, d.text()[-3000:], d.report()))
+            d.save(out, APP_NS, 0x10000)
+            if open(out, "rb").read() != open(ref, "rb").read():
+                die("%s: the installed app differs from the uncut install" % tag)
+            break
+        for f in os.listdir(env.work):
+            if f.startswith("cut%d-" % i) and f.endswith(".bin"):
+                os.remove(os.path.join(env.work, f))
+    print("ok: %d power cuts during installs and %d more during resumed ones: %d boots resumed an install, %d found "
+          "nothing written yet (the old app ran), %d cuts came after the end; every device ended on release 2, its "
+          "bytes identical to the uncut install" % (cuts, resumed, resumes, untouched, late))
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) < 4:
+        print(__doc__)
+        sys.exit(2)
+    mvb, fw, board, work = (os.path.abspath(x) for x in a[:4])
+    what, cuts, seed = "all", int(os.environ.get("MVB_OTA_CUTS", "12")), None
+    rest = a[4:]
+    while rest:
+        if rest[0] == "--cuts":
+            cuts, rest = int(rest[1]), rest[2:]
+        elif rest[0] == "--seed":
+            seed, rest = int(rest[1]), rest[2:]
+        else:
+            what, rest = rest[0], rest[1:]
+    if seed is None:
+        seed = int(time.time())
+    print("ota.py: seed %d" % seed)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    env = Env(mvb, fw, board, work)
+    setup(env)
+    if what in ("all", "roundtrip"):
+        roundtrip(env)
+    if what in ("all", "refusals"):
+        refusals(env)
+    if what in ("all", "powercut"):
+        powercut(env, cuts, seed)
+    print("ota.py: %s passed" % what)
+
+
+if __name__ == "__main__":
+    main()
