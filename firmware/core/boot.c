@@ -125,6 +125,34 @@ static void print_grants(const struct mv_grant *g)
 	mv_printf("\n");
 }
 
+/* Safe mode that keeps asking for an update (the image with the update
+ * client): the app is stopped for good, its grants taken back, and every
+ * start runs update sessions until one installs.  Only for the app's own
+ * failures; the microvisor's and the hardware's still halt. */
+#ifdef MV_UPDATE
+static uint32_t safe_reason;
+
+static int app_side(uint32_t r)
+{
+	return MV_REASON_EXIT(r) < MV_EXIT_MV_FAULT;
+}
+
+static void safe_mode(uint32_t reason)
+{
+	static const uint32_t none[MVB_APPHDR_IRQ_WORDS];
+
+	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
+	(void)mv_port_grant_periph(none);
+	safe_reason = reason;
+	mv_printf("mv: safe mode: %r (reason %x); asking for an update\n", reason, reason);
+	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), 0);
+}
+#else
+static const uint32_t safe_reason = MV_R_NONE;
+#define app_side(r) 0
+#define safe_mode(r) ((void)0)
+#endif
+
 static void delay_ms(uint32_t ms)
 {
 	uint32_t start = mv_arch_ticks();
@@ -145,16 +173,23 @@ void mv_start_app(void)
 	struct mv_grant g;
 	char name[MVB_APPHDR_NAME_MAX + 1u];
 
+again:
 	/* An install that was begun is finished first: the app in flash is
-	 * half written (its header is gone) until then.  The device keeps
-	 * asking: without a peer, every few seconds. */
-	while (mv_update_pending()) {
+	 * half written (its header is gone) until then.  In safe mode (the
+	 * image with the update client) the same: no app runs until an
+	 * update is installed.  The device keeps asking, every few seconds. */
+	while (mv_update_pending() || safe_reason != MV_R_NONE) {
 		mv_link_update_busy();
 		uint32_t r = mv_update_session();
 
 		mv_link_update_done();
-		if (r != MVL_R_INSTALLED)
+		if (r != MVL_R_INSTALLED) {
 			delay_ms(MV_UPDATE_RETRY_MS);
+			continue;
+		}
+#ifdef MV_UPDATE
+		safe_reason = MV_R_NONE;
+#endif
 	}
 
 	/* Validate a private copy: what is checked is what is used. */
@@ -174,6 +209,10 @@ void mv_start_app(void)
 		r = mv_app_verify_image(&h, mv_port_ns_bytes(h.ah_image_addr, h.ah_image_size), &lim, &e);
 	if (r == MV_R_NONE)
 		r = mv_grant_plan(&h, &g);
+	if (r != MV_R_NONE && app_side(r)) {
+		safe_mode(r);
+		goto again;
+	}
 	if (r != MV_R_NONE)
 		mv_halt(r);
 
@@ -235,10 +274,16 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 		mv_halt(f->reason);
 	}
 	report("app fault", f);
-	if (f->nested)
-		mv_halt(MV_R_NESTED);
-	if (mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
-		mv_halt(MV_R_CRASH_LOOP);
+	uint32_t safe = f->nested ? MV_R_NESTED : MV_R_NONE;
+
+	if (safe == MV_R_NONE && mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
+		safe = MV_R_CRASH_LOOP;
+	if (safe != MV_R_NONE && app_side(safe)) {
+		safe_mode(safe);
+		return 0; /* the restart finds safe mode and asks for an update */
+	}
+	if (safe != MV_R_NONE)
+		mv_halt(safe);
 	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes, MV_CRASH_LIMIT);
 	return delay;
 }

@@ -6,12 +6,14 @@ The device boots the microvisor with the update client
 1.0.0; `mvbuild serve` answers its link (UART4 on a loopback socket) from a
 repository published here.  What is checked:
 
-  roundtrip   0.1 -> delta install, the new release boots; a device three
-              releases behind gets the full bundle; an up-to-date device
-              installs nothing
+  roundtrip   1.0.0 -> 1.1.0 as a delta, the new release boots; a device
+              three releases behind gets the full bundle; an up-to-date
+              device installs nothing; a crash-looping release ends in
+              safe mode, where the device asks for an update itself
   refusals    an index signed by another key, a lower security counter,
-              a tampered chunk: each refused with its reason over the
-              link, nothing written (the old app runs on)
+              a tampered chunk, a replayed older index: each refused with
+              its reason over the link, nothing written (the old app runs
+              on)
   powercut    the install cut at random instants (QEMU stopped, its code
               memory saved through the CPU's view, a new QEMU booted from
               that image), cuts during resumed installs too: every run ends
@@ -233,15 +235,35 @@ def roundtrip(env):
         die("uptodate: serve exit %d\n%s%s" % (rc, d.report(), d.text()[-2000:]))
     print("ok: an up-to-date device installs nothing")
 
+    # a release that crashes at every start: the device ends in safe mode
+    # and, with nobody asking, keeps asking for an update itself
+    env.bundle("test_ota3", "factory3.elf", "--factory", "--trust", "k.pub.pem", "--version", "1.0.1")
+    d = Device(env, "safemode", "repo", image="factory3.elf", update_now=False)
+    ok = d.wait_console("app: release 2 running", 90)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: safe mode: app crashed too often in a row" not in t.replace("{#4501}", "app crashed too often in a row") \
+            or "mv: update: installing 1.1.0 (full" not in t:
+        die("safemode: want safe mode, then a full install of 1.1.0\n" + t[-3000:] + d.report())
+    print("ok: a crash-looping release: safe mode, the device asks for an update itself and installs the fix")
 
-def refused(env, tag, repo, reason, image="factory.elf"):
-    d = Device(env, tag, repo, image=image)
-    rc = d.finish()
+
+def refused(env, tag, repo, reason, image="factory.elf", raw=None, runs="1.0.0"):
+    d = Device(env, tag, repo, image=image, raw=raw)
+    try:
+        d.serve.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        pass
+    # the old app starts again after the session (give it a moment)
+    deadline = time.time() + 15
+    while d.text().count("mv: app 'forever' %s verified" % runs) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    rc = d.finish(kill=True)
     text = d.text()
     if rc != 1 or ("reason 0x%x" % reason) not in d.report():
         die("%s: serve exit %d, want 1 and reason 0x%x\n%s%s" % (tag, rc, reason, d.report(), text[-2000:]))
     # nothing written: the old app started again after the session
-    if text.count("mv: app 'forever' 1.0.0 verified") < 2 or "installing" in text and "release 2" in text:
+    if text.count("mv: app 'forever' %s verified" % runs) < 2 or "mv: update: writing" in text:
         die("%s: the old app did not run on\n%s" % (tag, text[-2000:]))
     print("ok: %s refused (reason 0x%x), the old app runs on" % (tag, reason))
 
@@ -266,6 +288,17 @@ def refusals(env):
     data[le(0x28) + le(app + 0x10) + le(app + 0x0c) // 2] ^= 0x40  # a byte in the middle of its stream
     open(small, "wb").write(data)
     refused(env, "tampered-chunk", "repo-tamper", 0x4811)
+    # a replayed older index: a device that installed 1.1.0 from index
+    # version 2 (its record keeps that) is served a repository whose index
+    # is version 1, validly signed
+    env.run("publish", "v1.mvb", "--repo", "repo-old", "--sign", "k.pem")
+    d = Device(env, "replay-install", "repo", image="factory.elf")
+    if not d.wait_console("app: release 2 running", 60):
+        d.finish(kill=True)
+        die("replay: the install before the replay failed\n" + d.text()[-2000:])
+    time.sleep(0.3)
+    d.save(os.path.join(env.work, "after-install.bin"))
+    refused(env, "replayed-index", "repo-old", 0x4806, raw=os.path.join(env.work, "after-install.bin"), runs="1.1.0")
 
 
 def powercut(env, cuts, seed):
