@@ -11,6 +11,9 @@
 #   scripts/test.sh --no-fuzz        skip the fuzz smoke run
 #   scripts/test.sh --fuzz-seconds N seconds per harness (default 20)
 #   scripts/test.sh --sanitize       only the build and the ASan+UBSan suite
+#   scripts/test.sh --full           the whole power-cut sweep of the
+#                                    over-the-air tests (200 cuts, about
+#                                    20 min more) instead of CI's 12
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,8 +23,9 @@ while [ $# -gt 0 ]; do
 	--no-sanitize) sanitize=0 ;;
 	--no-fuzz) fuzz=0 ;;
 	--sanitize) normal=0 fuzz=0 ;;
+	--full) export MVB_OTA_CUTS=200 ;;
 	--fuzz-seconds) fuzz_secs=${2:?--fuzz-seconds needs a number}; shift ;;
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
