@@ -141,7 +141,7 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 		}
 		final = &signed_b;
 	}
-	if (!(rc = cli_write(out, final->data, final->len, 0644))) {
+	if (!(rc = cli_write(out, final->data, final->len, 0666))) {
 		if (base)
 			cli_note_layers(&rep, out);
 		if (run->json) {
@@ -380,7 +380,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		rc = MVB_EXIT_IO;
 		goto out;
 	}
-	if (!(rc = cli_write(out, file.data, file.len, 0644))) {
+	if (!(rc = cli_write(out, file.data, file.len, 0666))) {
 		size_t mvbytes = 0;
 		for (size_t i = 0; i < mve.nseg; i++)
 			mvbytes += mve.seg[i].filesz;

@@ -72,7 +72,7 @@ int cmd_delta(struct cli_run *r, int argc, char **argv)
 		rc = MVB_EXIT_FINDINGS;
 	} else if (rc) {
 		rc = cli_status(r, rc);
-	} else if (!(rc = cli_write(out, p.data, p.len, 0644)) && r->json) {
+	} else if (!(rc = cli_write(out, p.data, p.len, 0666)) && r->json) {
 		struct json *j = cli_doc(r);
 		json_str(j, "output", out);
 		json_int(j, "old_size", (long long)al);

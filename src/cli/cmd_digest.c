@@ -33,7 +33,7 @@ int cmd_digest(struct cli_run *r, int argc, char **argv)
 	mvb_hex(dg, 32, hex);
 	printf("%s\n", hex);
 	if (out)
-		rc = cli_write(out, data, v.h.bh_payload_off, 0644);
+		rc = cli_write(out, data, v.h.bh_payload_off, 0666);
 	free(data);
 	return rc;
 }

@@ -43,7 +43,7 @@ static int state_write(const char *path, const char *key, uint32_t version, cons
 		cli_error("out of memory");
 		return MVB_EXIT_IO;
 	}
-	if (sys_write_atomic(path, others->data, others->len, 0644) < 0) {
+	if (sys_write_atomic(path, others->data, others->len, 0666) < 0) {
 		cli_error("cannot write state file '%s': %s", path, strerror(errno));
 		return MVB_EXIT_IO;
 	}
@@ -311,7 +311,7 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		cli_error("fetch: '%s' refused; nothing written", label);
 		goto done;
 	}
-	if ((rc = cli_write(out, obj.data, obj.len, 0644)))
+	if ((rc = cli_write(out, obj.data, obj.len, 0666)))
 		goto done;
 	if (json) {
 		fj.action = "fetched";

@@ -37,7 +37,7 @@ int cmd_gen(struct cli_run *r, int argc, char **argv)
 		cli_error("out of memory");
 		rc = MVB_EXIT_IO;
 	} else {
-		rc = cli_write(out, o.data, o.len, 0644);
+		rc = cli_write(out, o.data, o.len, 0666);
 	}
 	mvb_buf_release(&o);
 	mvb_board_release(&b);

@@ -77,7 +77,7 @@ static int copy_tree(const char *src, const char *dst, const struct subst *s, si
 			rc = MVB_EXIT_IO;
 		} else {
 			struct stat st;
-			mode_t mode = stat(sp, &st) == 0 && (st.st_mode & 0111) ? 0755 : 0644;
+			mode_t mode = stat(sp, &st) == 0 && (st.st_mode & 0111) ? 0777 : 0666;
 			rc = cli_write(dp, o.data ? (const void *)o.data : "", o.len, mode);
 		}
 		mvb_buf_release(&o);

@@ -372,7 +372,7 @@ int cmd_inspect(struct cli_run *r, int argc, char **argv)
 			cli_error("out of memory");
 			rc = MVB_EXIT_IO;
 		} else {
-			rc = cli_write(map, svg.data, svg.len, 0644);
+			rc = cli_write(map, svg.data, svg.len, 0666);
 		}
 		mvb_buf_release(&svg);
 	}

@@ -80,7 +80,7 @@ int cmd_keygen(struct cli_run *r, int argc, char **argv)
 	if (rc) {
 		cli_error("keygen: key generation failed");
 		rc = MVB_EXIT_INTERNAL;
-	} else if (!(rc = cli_write(out, priv.data, priv.len, 0600)) && !(rc = cli_write(pub, pubb.data, pubb.len, 0644))) {
+	} else if (!(rc = cli_write(out, priv.data, priv.len, 0600)) && !(rc = cli_write(pub, pubb.data, pubb.len, 0666))) {
 		struct mvb_key *k;
 		char err[64], hex[17];
 		uint8_t id[8];

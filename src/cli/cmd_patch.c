@@ -34,7 +34,7 @@ int cmd_patch(struct cli_run *r, int argc, char **argv)
 	struct mvb_buf img = MVB_BUF_INIT;
 	rc = cli_status(r, mvb_delta_apply(a, al, p, pl, pos[1], &img, &r->diags));
 	if (!rc)
-		rc = cli_write(out, img.data, img.len, 0644);
+		rc = cli_write(out, img.data, img.len, 0666);
 	mvb_buf_release(&img);
 	free(a);
 	free(p);

@@ -31,7 +31,7 @@ static int attach(struct cli_run *r, const char *path, const struct mvb_bundle_v
 	all[n++] = *sig;
 	*total = n;
 	struct mvb_buf o = MVB_BUF_INIT;
-	int rc = mvb_bundle_with_sigs(v, all, n, &o) ? MVB_EXIT_INTERNAL : cli_write(out, o.data, o.len, 0644);
+	int rc = mvb_bundle_with_sigs(v, all, n, &o) ? MVB_EXIT_INTERNAL : cli_write(out, o.data, o.len, 0666);
 	mvb_buf_release(&o);
 	return rc;
 }

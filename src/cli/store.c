@@ -197,7 +197,7 @@ int store_put(struct store *s, const char *rel, const void *data, size_t len, in
 	char path[PATH_MAX + 64];
 	where(s, rel, path, sizeof(path));
 	if (!s->http) {
-		if (mkdirs(path) < 0 || sys_write_atomic(path, data, len, 0644) < 0) {
+		if (mkdirs(path) < 0 || sys_write_atomic(path, data, len, 0666) < 0) {
 			cli_error("cannot write '%s': %s", path, strerror(errno));
 			return MVB_EXIT_IO;
 		}
@@ -261,7 +261,7 @@ static int lock_local(struct store *s, const char *chan, int wait_s)
 		cli_error("cannot create the directories of '%s': %s", path, strerror(errno));
 		return MVB_EXIT_IO;
 	}
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		cli_error("cannot open lock file '%s': %s", path, strerror(errno));
 		return MVB_EXIT_IO;

@@ -238,19 +238,32 @@ int sys_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 		if (!S_ISREG(st.st_mode))
 			return write_in_place(path, data, len);
 	}
-	size_t pl = strlen(path);
-	char *tmp = malloc(pl + 16);
+	/* the temporary file gets a short name of its own in the target's
+	 * directory: "NAME.tmpXXXXXX" would pass NAME_MAX for a legal name of
+	 * 250 bytes or more */
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp = malloc(dl + sizeof(".mvbuild-XXXXXX"));
 	if (!tmp) {
 		errno = ENOMEM;
 		return -1;
 	}
-	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+	memcpy(tmp, path, dl);
+	memcpy(tmp + dl, ".mvbuild-XXXXXX", sizeof(".mvbuild-XXXXXX"));
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		int e = errno;
 		free(tmp);
 		errno = e;
 		return -1;
+	}
+	/* a private mode (nothing for group or others: a key) is kept exactly,
+	 * whatever the umask; any other is filtered by the umask as open(2)
+	 * would filter it */
+	if (mode & 077) {
+		mode_t um = umask(0);
+		umask(um);
+		mode &= ~um;
 	}
 	int e = write_all(fd, data, len) < 0 ? errno : 0;
 	if (!e && fchmod(fd, mode) < 0)

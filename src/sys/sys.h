@@ -26,7 +26,11 @@ int sys_same_file(const char *a, const char *b);
 /* Remembers an input path so sys_write_atomic refuses to replace it. */
 void sys_note_input(const char *path);
 
-/* Writes data to path atomically with the given mode.  An existing device
+/* Writes data to path atomically: a temporary file with a short name in
+ * the same directory (so a name of NAME_MAX bytes works), renamed over
+ * path.  mode is what open(2) would be given (0666 for most outputs), and
+ * the umask filters it as open(2) would; a private mode (no bits for group
+ * or others: 0600 for a key) is kept exactly whatever the umask.  An existing device
  * or FIFO is written in place instead, never renamed over (a FIFO without
  * a reader is ENXIO); every write and the close are checked.  Returns 0,
  * or -1 with errno set (EEXIST when path is one of the noted inputs,

@@ -369,7 +369,7 @@ else
 	bad "st-util and openocd are not installed (scripts/setup.sh installs stlink-tools and openocd)"
 fi
 
-if [ -e "$T/app.mvb.tmp" ] || ls "$T"/.*tmp* >/dev/null 2>&1; then bad "temporary files left"; else ok; fi
+if [ -e "$T/app.mvb.tmp" ] || ls "$T"/.*tmp* "$T"/.mvbuild-* >/dev/null 2>&1; then bad "temporary files left"; else ok; fi
 
 echo "flash: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -103,8 +103,19 @@ if cmp -s "$T/h1.h" "$T/h2.h"; then ok; else bad "gen not deterministic"; fi
 cp "$SRC/boards/mps2-an505.yaml" "$T/in.yaml"
 expect 3 "refuse to overwrite input" -- "$MVB" gen ld --board "$T/in.yaml" -o "$T/in.yaml"
 if cmp -s "$T/in.yaml" "$SRC/boards/mps2-an505.yaml"; then ok; else bad "input changed"; fi
-if ls "$T"/in.yaml.tmp* >/dev/null 2>&1; then bad "temporary file left"; else ok; fi
+if ls "$T"/in.yaml.tmp* "$T"/.mvbuild-* >/dev/null 2>&1; then bad "temporary file left"; else ok; fi
 expect 3 "unwritable output" -- "$MVB" gen ld -o "$T/no/such/dir/x.ld"
+# outputs honour the umask (as open(2) would: 0666 filtered), a name of
+# NAME_MAX bytes works (the temporary file has a short name of its own)
+expect 0 "output under umask 027" -- sh -c 'umask 027 && "$1" gen header -o "$2"' sh "$MVB" "$T/um027.h"
+if [ "$(stat -c %a "$T/um027.h")" = 640 ]; then ok; else bad "umask 027 output mode $(stat -c %a "$T/um027.h"), want 640"; fi
+expect 0 "output under umask 0" -- sh -c 'umask 0 && "$1" gen header -o "$2"' sh "$MVB" "$T/um000.h"
+if [ "$(stat -c %a "$T/um000.h")" = 666 ]; then ok; else bad "umask 0 output mode $(stat -c %a "$T/um000.h"), want 666"; fi
+long=$(printf 'n%.0s' $(seq 252)).h
+expect 0 "an output name of 255 bytes" -- "$MVB" gen header -o "$T/$long"
+same "$T/$long" "$T/h1.h" "the header under a 255-byte name"
+expect 0 "a 255-byte name replaced" -- "$MVB" gen header -o "$T/$long"
+if ls "$T"/.mvbuild-* >/dev/null 2>&1; then bad "temporary file left"; else ok; fi
 
 # --- inputs that are pipes or devices, outputs that are, and full disks
 mkfifo "$T/fifo" "$T/ofifo"
@@ -134,7 +145,7 @@ same "$T/ofifo.got" "$T/h1.h" "the header through the FIFO"
 if [ -p "$T/ofifo" ]; then ok; else bad "the output FIFO was replaced by a file"; fi
 expect 3 "output to a FIFO without a reader" -- timeout 20 "$MVB" gen header -o "$T/ofifo"
 has err "cannot write '.*ofifo': No such device or address" "no reader named"
-if ls "$T"/ofifo.tmp* >/dev/null 2>&1; then bad "temporary file left beside a FIFO"; else ok; fi
+if ls "$T"/ofifo.tmp* "$T"/.mvbuild-* >/dev/null 2>&1; then bad "temporary file left beside a FIFO"; else ok; fi
 # a full device made by the test (a device node needs root: as another
 # user this case is left out, and says so)
 if mknod "$T/full" c 1 7 2>/dev/null; then
@@ -150,6 +161,13 @@ FW=$SRC/firmware/prebuilt/mps2-an505/microvisor.elf
 if [ -f "$FW" ]; then
 	expect 0 "keygen" -- "$MVB" keygen -o "$T/k.pem"
 	if [ "$(stat -c %a "$T/k.pem")" = 600 ]; then ok; else bad "private key mode $(stat -c %a "$T/k.pem")"; fi
+	# a private key is 0600 whatever the umask; its public half follows it
+	expect 0 "keygen under umask 0" -- sh -c 'umask 0 && "$1" keygen -o "$2"' sh "$MVB" "$T/um0.pem"
+	if [ "$(stat -c %a "$T/um0.pem") $(stat -c %a "$T/um0.pub.pem")" = "600 666" ]; then ok; else bad "umask 0: key modes $(stat -c %a "$T/um0.pem" "$T/um0.pub.pem"), want 600 666"; fi
+	expect 0 "keygen under umask 077" -- sh -c 'umask 077 && "$1" keygen -o "$2"' sh "$MVB" "$T/um77.pem"
+	if [ "$(stat -c %a "$T/um77.pem") $(stat -c %a "$T/um77.pub.pem")" = "600 600" ]; then ok; else bad "umask 077: key modes $(stat -c %a "$T/um77.pem" "$T/um77.pub.pem"), want 600 600"; fi
+	expect 0 "keygen under umask 0277" -- sh -c 'umask 0277 && "$1" keygen -o "$2"' sh "$MVB" "$T/um277.pem"
+	if [ "$(stat -c %a "$T/um277.pem")" = 600 ]; then ok; else bad "umask 0277: private key mode $(stat -c %a "$T/um277.pem"), want 600"; fi
 	expect 2 "keygen refuses to replace" -- "$MVB" keygen -o "$T/k.pem"
 	expect 0 "bundle --sign" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/a.mvb"
 	expect 0 "bundle again" -- "$MVB" bundle "$T/good.elf" --app "$APP" --sign "$T/k.pem" -o "$T/b.mvb"
