@@ -125,6 +125,13 @@ int mvb_bundle_check_layers(const struct mvb_bundle_view *v, const struct mvb_bo
 /* The page size (dh_page_size) of delta layer i: 0 with *ps, or MVB_EINPUT
  * when the layer is no delta or its patch header does not read. */
 int mvb_bundle_delta_page(const struct mvb_bundle_view *v, unsigned i, uint32_t *ps);
+/* Checks base, the bundle the device runs, before deltas are made over
+ * it: each layer must be one the delta encoder takes in pages of page
+ * (mvb_delta_max_image), or it fits no partition of a board with that
+ * page, and decoding it would cost its claimed size in memory.  Reports
+ * each larger layer (delta-limit, at its bl_size) in file.  Returns 0 or
+ * MVB_EINPUT. */
+int mvb_bundle_base_check(const struct mvb_bundle_view *base, const char *file, uint32_t page, struct mvb_diags *d);
 /* Rebases bundle v on base, the bundle devices run: the same manifest,
  * chunk size and images, each layer a delta from base's layer of its role
  * where that is smaller (in pages of page_size, the board's delta page),

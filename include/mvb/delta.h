@@ -40,6 +40,9 @@ struct mvb_delta_stats {
 uint32_t mvb_delta_pages_changed(const unsigned char *old, size_t old_len, const unsigned char *new_img,
 				 size_t new_len, uint32_t ps);
 uint32_t mvb_delta_max_pages(void);
+/* The largest image (old or new) the encoder takes in pages of ps: the
+ * patcher's page table (MVD_MAX_PAGES) of them. */
+uint64_t mvb_delta_max_image(uint32_t ps);
 
 struct mvb_board;
 /* The page of the delta layers of a bundle for board b: the largest erase

@@ -64,7 +64,7 @@ static void bundle_json(struct cli_run *run, const struct bundle_result *res)
 /* The update bundle: microvisor and app layers, signed when a key is given. */
 static int write_bundle(struct cli_run *run, struct check_run *r, const char *mvpath, const struct mvb_elf *mve,
 			const struct mvb_buf *app_image, const struct mvb_key *signer, const char *out,
-			const struct mvb_bundle_view *base)
+			const struct mvb_bundle_view *base, const char *basepath)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
@@ -107,7 +107,8 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 	}
 	if (base) { /* delta layers go in pages of the board's erase size */
 		struct mvb_diags d = MVB_DIAGS_INIT;
-		if (mvb_delta_board_page(&r->board, &s.delta_page_size, &d))
+		if (mvb_delta_board_page(&r->board, &s.delta_page_size, &d) ||
+		    mvb_bundle_base_check(base, basepath, s.delta_page_size, &d))
 			rc = MVB_EXIT_FINDINGS;
 		cli_take(run, &d);
 		if (rc)
@@ -300,7 +301,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		struct mvb_bundle_view bv;
 		if (base && (rc = cli_load_bundle(run, base, &bdata, &blen, &bv)))
 			goto out;
-		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL);
+		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL, base);
 		free(bdata);
 		goto out;
 	}

@@ -82,6 +82,12 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	const struct mvb_bundle_layer *bl = base_layer(base, in->role, NULL);
 	if (!bl)
 		return 0;
+	if (bl->bl_size > mvb_delta_max_image(page)) {
+		/* no delta can start from it (mvb_bundle_base_check says so to
+		 * the user): never decode what may claim a GiB */
+		r->why = MVB_WHY_NO_DELTA;
+		return 0;
+	}
 	struct mvb_buf old = MVB_BUF_INIT, patch = MVB_BUF_INIT;
 	int rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
 	if (rc == MVB_EINPUT) /* a base that does not decode is no base */
@@ -109,6 +115,23 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	mvb_buf_release(&old);
 	mvb_buf_release(&patch);
 	return rc;
+}
+
+int mvb_bundle_base_check(const struct mvb_bundle_view *base, const char *file, uint32_t page, struct mvb_diags *d)
+{
+	int rc = 0;
+	uint64_t max = mvb_delta_max_image(page);
+	for (unsigned i = 0; i < base->nl; i++) {
+		const struct mvb_bundle_layer *l = &base->l[i];
+		if (l->bl_size > max)
+			rc = mvb_report_at(d, file, (uint64_t)base->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x08,
+					   MVB_CK_DELTA_LIMIT,
+					   "base %s layer: bl_size is %u bytes, more than a delta starts from "
+					   "(%llu bytes: %u pages of %u bytes)",
+					   mvb_layer_role_name(l->bl_role), l->bl_size, (unsigned long long)max,
+					   (unsigned)(max / page), page);
+	}
+	return rc ? MVB_EINPUT : 0;
 }
 
 uint32_t mvb_bundle_board_chunk(const struct mvb_board *b)

@@ -873,6 +873,11 @@ uint32_t mvb_delta_max_pages(void)
 	return MVD_MAX_STEPS;
 }
 
+uint64_t mvb_delta_max_image(uint32_t ps)
+{
+	return (uint64_t)MVD_MAX_PAGES * ps;
+}
+
 int mvb_delta_board_page(const struct mvb_board *b, uint32_t *ps, struct mvb_diags *d)
 {
 	static const enum mvb_role takes_layers[] = { MVB_ROLE_MV_CODE, MVB_ROLE_APP_CODE };

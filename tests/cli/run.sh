@@ -335,6 +335,30 @@ PY
 	has err "note: .*blob2.mvb: the app layer is sent whole: 19[5-9] of its 19[5-9] pages of 4096 bytes change, and the device patcher rewrites at most 192 in one update" "too many pages named"
 	expect 0 "bundle --base, the same app" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1d.mvb"
 	if grep -q "sent whole" "$T/err"; then bad "a note for an update that changes nothing"; else ok; fi
+	# a base whose layer claims more than a delta starts from (512 pages):
+	# an input error naming the limit, found before anything is decoded
+	# (a deflate layer claiming 1 GiB once cost 256 MiB and exited 4)
+	for c in 0:microvisor:0x108 1:app:0x168; do
+		IFS=: read -r li role off <<<"$c"
+		python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + 192 + 96 * int(sys.argv[3]) + 8, 1 << 30); open(sys.argv[2],"wb").write(b)' \
+			"$T/a.mvb" "$T/gib$li.mvb" "$li"
+		rm -f "$T/gib-out.mvb"
+		expect 1 "bundle --base, a base $role layer of 1 GiB" -- "$MVB" bundle "$T/good.elf" --app "$APP" --api "$API" --unsigned --base "$T/gib$li.mvb" -o "$T/gib-out.mvb"
+		has err "gib$li.mvb: offset $off: error: base $role" "the 1 GiB $role layer located"
+		has err "bl_size is 1073741824 bytes, more than a delta starts from (2097152 bytes: 512 pages of 4096 bytes) \[delta-limit\]" "the limit named"
+		if [ ! -e "$T/gib-out.mvb" ]; then ok; else bad "a refused --base wrote a bundle"; fi
+	done
+	# a microvisor ELF whose image spans 15 MiB: its bundle is made (the
+	# layer is sent whole), but no delta starts from it
+	python3 -c 'import struct,sys
+b=bytearray(open(sys.argv[1],"rb").read()); phoff,=struct.unpack_from("<I",b,0x1c); n,=struct.unpack_from("<H",b,0x2c)
+o=[phoff+32*i for i in range(n) if struct.unpack_from("<I",b,phoff+32*i+8)[0]==0x1001f000][0]
+struct.pack_into("<II",b,o+8,0x10f00000,0x10f00000); open(sys.argv[2],"wb").write(b)' "$FW" "$T/mv15.elf"
+	expect 0 "bundle with a 15 MiB microvisor" -- "$MVB" bundle "$T/good.elf" --app "$APP" --api "$API" --unsigned --microvisor "$T/mv15.elf" --base "$T/a.mvb" -o "$T/mv15.mvb"
+	has err "microvisor 15728768 B" "the 15 MiB microvisor layer"
+	expect 1 "bundle --base with a 15 MiB microvisor layer" -- "$MVB" bundle "$T/good.elf" --app "$APP" --api "$API" --unsigned --base "$T/mv15.mvb" -o "$T/gib-out.mvb"
+	has err "mv15.mvb: offset 0x108: error: base microvisor layer: bl_size is 15728768 bytes" "the 15 MiB base layer named"
+	if [ ! -e "$T/gib-out.mvb" ]; then ok; else bad "a refused --base wrote a bundle"; fi
 	# stm32u585 erases 8 KiB pages: its delta layers rewrite 8 KiB at a time
 	# (a 4 KiB step would erase its neighbour), as inspect reads back from
 	# the patch headers

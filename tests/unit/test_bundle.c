@@ -551,6 +551,46 @@ static void test_rebase(void **state)
 	free(new_app);
 }
 
+/* mvb_bundle_base_check: a base layer larger than a delta starts from
+ * (MVD_MAX_PAGES pages) is a delta-limit finding at its bl_size, and a
+ * rebase over it sends that layer whole without decoding the claim. */
+static void test_base_check(void **state)
+{
+	(void)state;
+	struct mvb_bundle_spec s;
+	make_spec(&s, 1);
+	struct mvb_buf b = MVB_BUF_INIT, out = MVB_BUF_INIT;
+	assert_int_equal(mvb_bundle_build(&s, &b), 0);
+	struct mvb_bundle_view base, target;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_bundle_parse(&target, "new.mvb", b.data, b.len, &d), 0);
+	assert_int_equal(mvb_bundle_base_check(&target, "new.mvb", 4096, &d), 0);
+	assert_int_equal(d.n, 0);
+	/* 3000 bytes are more than 512 pages of 4 */
+	assert_true(mvb_delta_max_image(4) < sizeof(mv_img));
+	assert_int_equal(mvb_bundle_base_check(&target, "new.mvb", 4, &d), MVB_EINPUT);
+	tu_expect_id(&d, "delta-limit");
+	mvb_diags_release(&d);
+	unsigned char *bb = malloc(b.len);
+	assert_non_null(bb);
+	memcpy(bb, b.data, b.len);
+	size_t bl_size = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + MVB_BUNDLE_LAYER_SIZE + 8;
+	mvb_put_le32(bb + bl_size, 1u << 30);
+	assert_int_equal(mvb_bundle_parse(&base, "base.mvb", bb, b.len, &d), 0);
+	assert_int_equal(mvb_bundle_base_check(&base, "base.mvb", 4096, &d), MVB_EINPUT);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].offset, bl_size);
+	tu_expect_id(&d, "delta-limit");
+	struct mvb_build_report rep;
+	assert_int_equal(mvb_bundle_rebase(&target, &base, 4096, 1, &out, &rep), 0);
+	assert_int_equal(rep.l[0].why, MVB_WHY_DELTA);
+	assert_int_equal(rep.l[1].why, MVB_WHY_NO_DELTA);
+	mvb_diags_release(&d);
+	mvb_buf_release(&out);
+	mvb_buf_release(&b);
+	free(bb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_segmented_deflate),
 		cmocka_unit_test(test_delta_layers),
 		cmocka_unit_test(test_rebase),
+		cmocka_unit_test(test_base_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
