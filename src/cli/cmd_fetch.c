@@ -111,7 +111,7 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
 		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
-	unsigned long now_opt = 0;
+	unsigned long now_opt = 0, timeout = STORE_TIMEOUT_DEFAULT_S;
 	int dry_run = 0, allow_downgrade = 0;
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
@@ -126,13 +126,14 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		{ 0, "state", OPT_STRING, &state, "FILE", "the device's record of accepted index versions (replays are refused)" },
 		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
 		{ 'n', "dry-run", OPT_FLAG, &dry_run, NULL, "check the index and say what would be downloaded" },
+		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "where the downloaded bundle goes" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"fetch",
-		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--format text|json]",
+		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--timeout SECONDS] [--format text|json]",
 		"Do what a device does: download the channel's index, check its signature, that\n"
 		"it is for this board, app and channel, not expired and not older than the last\n"
 		"one accepted (--state), and that its latest release is not older than --have or\n"
@@ -194,7 +195,7 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		return rc;
 	}
 	struct store s;
-	if ((rc = store_open(&s, repo))) {
+	if ((rc = store_open(&s, repo, timeout))) {
 		cli_free_keys(k, &nk);
 		free(bdata);
 		return rc;

@@ -497,6 +497,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	p.deltas = 3;
 	p.pass_fd = (unsigned long)-1;
 	p.lock_wait = 60;
+	unsigned long timeout = STORE_TIMEOUT_DEFAULT_S;
 	const char *format = "text";
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, or an http(s) URL of a WebDAV server" },
@@ -510,6 +511,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 		{ 'b', "board", OPT_STRING, &p.board, "NAME", "with --refresh: the board" },
 		{ 'a', "app", OPT_STRING, &p.app, "NAME", "with --refresh: the app" },
 		{ 0, "lock-wait", OPT_UINT, &p.lock_wait, "SECONDS", "wait this long for another publisher of the channel (default 60)" },
+		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
 		{ 0, "break-lock", OPT_FLAG, &p.break_lock, NULL, "remove a lock left by a publisher that died (HTTP repositories)" },
 		{ 0, "passphrase-fd", OPT_UINT, &p.pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
@@ -517,7 +519,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"publish",
-		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--timeout SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
 		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
 		"bundle and delta bundles from the last K releases go in as content-addressed\n"
 		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"
@@ -548,7 +550,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	if ((rc = cli_load_signing_key(r, p.key, p.pass_fd == (unsigned long)-1 ? -1 : (int)p.pass_fd, &k)))
 		return rc;
 	struct store s;
-	if (!(rc = store_open(&s, p.repo))) {
+	if (!(rc = store_open(&s, p.repo, timeout))) {
 		rc = publish(&p, k, &s);
 		store_close(&s);
 	}

@@ -127,17 +127,19 @@ static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
 int cmd_releases(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
+	unsigned long timeout = STORE_TIMEOUT_DEFAULT_S;
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the board (needed for URLs, which cannot be listed)" },
 		{ 'a', "app", OPT_STRING, &app, "NAME", "the app (needed for URLs)" },
 		{ 'c', "channel", OPT_STRING, &channel, "NAME", "one channel (default: every channel of a directory, stable for a URL)" },
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "check each index's signature against these keys" },
+		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "releases",
-				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--format text|json]",
+				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--timeout SECONDS] [--format text|json]",
 				       "List what a repository publishes: per channel, the index version and expiry,\n"
 				       "each release (version, security counter, size, SHA-256) and its delta bundles.",
 				       opts, 0, 0 };
@@ -152,7 +154,7 @@ int cmd_releases(struct cli_run *r, int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	struct store s;
-	if ((rc = store_open(&s, repo)))
+	if ((rc = store_open(&s, repo, timeout)))
 		return rc;
 	if ((!board) != (!app) || (s.http && !board)) {
 		cli_error("releases: give --board and --app together%s", s.http ? " (a URL cannot be listed)" : "");

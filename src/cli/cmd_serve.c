@@ -1060,7 +1060,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	mvb_serve_init(&r->core, repo_get, &r->repo);
 	for (unsigned i = 0; i < CACHE_SLOTS; i++)
 		mvb_buf_init(&r->repo.slot[i].data, OBJECT_MAX);
-	if ((rc = store_open(&r->repo.s, repo))) {
+	if ((rc = store_open(&r->repo.s, repo, STORE_TIMEOUT_DEFAULT_S))) {
 		free(r);
 		return rc;
 	}

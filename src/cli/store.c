@@ -22,10 +22,15 @@ static int is_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-int store_open(struct store *s, const char *repo)
+int store_open(struct store *s, const char *repo, unsigned long timeout_s)
 {
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
+	if (timeout_s == 0 || timeout_s > 86400) {
+		cli_error("--timeout must be 1..86400 seconds");
+		return MVB_EXIT_USAGE;
+	}
+	s->timeout_ms = (long)timeout_s * 1000;
 	s->http = is_url(repo);
 	size_t n = strlen(repo);
 	while (n > 1 && repo[n - 1] == '/')
@@ -97,14 +102,14 @@ int store_get(struct store *s, const char *rel, size_t max, struct mvb_buf *out)
 		}
 		return 0;
 	}
-	struct sys_http_req q = { "GET", path, NULL, 0, NULL, 0, max, s->auth, 0, 3, NULL, NULL };
+	struct sys_http_req q = { "GET", path, NULL, 0, NULL, 0, max, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
 	struct sys_http_resp r;
 	memset(&r, 0, sizeof(r));
 	r.keep = 1;
 	char err[CURL_ERR_MAX];
 	int rc = sys_http(&q, &r, err, sizeof(err));
 	if (rc) {
-		cli_error("cannot download '%s': %s", path, err);
+		cli_error("cannot download '%s': %s%s", path, err, r.timed_out ? " (--timeout)" : "");
 		sys_http_resp_release(&r);
 		return r.too_large ? MVB_EXIT_FINDINGS : MVB_EXIT_IO;
 	}
@@ -177,7 +182,7 @@ static int http_mkcols(struct store *s, const char *rel)
 			continue;
 		char c = p[1];
 		p[1] = 0;
-		struct sys_http_req q = { "MKCOL", path, NULL, 0, NULL, 0, 0, s->auth, 0, 3, NULL, NULL };
+		struct sys_http_req q = { "MKCOL", path, NULL, 0, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		int rc = sys_http(&q, &r, err, sizeof(err));
@@ -204,7 +209,7 @@ int store_put(struct store *s, const char *rel, const void *data, size_t len, in
 		return 0;
 	}
 	struct progress pg = { rel, isatty(2), -1 };
-	struct sys_http_req q = { "PUT", path, NULL, 0, data, len, 0, s->auth, s->max_send_speed, 3, NULL, NULL };
+	struct sys_http_req q = { "PUT", path, NULL, 0, data, len, 0, s->auth, s->max_send_speed, 3, NULL, NULL, s->timeout_ms };
 	if (show_progress && len >= STORE_PROGRESS_MIN) {
 		q.progress = on_progress;
 		q.progress_ctx = &pg;
@@ -296,7 +301,7 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 	snprintf(s->lock_url, sizeof(s->lock_url), "%s/%s/lock/", s->base, chan);
 	if (break_lock) {
 		const char *depth[] = { "Depth: infinity" };
-		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL };
+		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		if (sys_http(&q, &r, err, sizeof(err))) {
@@ -311,7 +316,7 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 	long long end = now_s() + wait_s;
 	int said = 0, made_parents = 0;
 	for (;;) {
-		struct sys_http_req q = { "MKCOL", s->lock_url, NULL, 0, NULL, 0, 0, s->auth, 0, 0, NULL, NULL };
+		struct sys_http_req q = { "MKCOL", s->lock_url, NULL, 0, NULL, 0, 0, s->auth, 0, 0, NULL, NULL, s->timeout_ms };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		if (sys_http(&q, &r, err, sizeof(err))) {
@@ -372,7 +377,7 @@ void store_unlock(struct store *s)
 	}
 	if (s->locked) {
 		const char *depth[] = { "Depth: infinity" };
-		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL };
+		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
 		struct sys_http_resp r;
 		char err[CURL_ERR_MAX];
 		memset(&r, 0, sizeof(r));

@@ -114,7 +114,7 @@ static int transient(CURLcode c, long status)
 	       c == CURLE_COULDNT_RESOLVE_HOST;
 }
 
-static int once(const struct sys_http_req *q, struct sys_http_resp *r, char *err, size_t errlen)
+static int once(const struct sys_http_req *q, long timeout_ms, struct sys_http_resp *r, char *err, size_t errlen)
 {
 	CURL *c = curl_easy_init();
 	if (!c) {
@@ -136,6 +136,8 @@ static int once(const struct sys_http_req *q, struct sys_http_resp *r, char *err
 	/* a server that trickles (slow retrieval): below 1 KiB/s for 30 s ends it */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	if (timeout_ms > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	if (q->auth) {
@@ -186,15 +188,36 @@ static int once(const struct sys_http_req *q, struct sys_http_resp *r, char *err
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int sys_http(const struct sys_http_req *q, struct sys_http_resp *r, char *err, size_t errlen)
 {
 	unsigned tries = q->retries + 1;
 	long delay_ms = 250;
+	long long end = q->timeout_ms > 0 ? now_ms() + q->timeout_ms : 0;
+	r->timed_out = 0;
 	for (unsigned i = 0;; i++) {
 		r->too_large = 0;
-		int rc = once(q, r, err, errlen);
+		long left = end ? (long)(end - now_ms()) : 0;
+		int rc = end && left <= 0 ? -1 : once(q, end ? left : 0, r, err, errlen);
+		if (rc && end && now_ms() >= end) {
+			/* the whole request's deadline, not one read's: never retried */
+			r->timed_out = 1;
+			if (q->timeout_ms % 1000)
+				snprintf(err, errlen, "no complete reply within %ld ms", q->timeout_ms);
+			else
+				snprintf(err, errlen, "no complete reply within %ld s", q->timeout_ms / 1000);
+			return -1;
+		}
 		if (r->too_large || !r->transient || i + 1 >= tries)
 			return rc;
+		if (end && end - now_ms() <= delay_ms)
+			return rc; /* no time for another try: this failure is the answer */
 		struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		delay_ms *= 2;

@@ -99,6 +99,10 @@ struct sys_http_req {
 	unsigned retries;         /* extra attempts after transient failures */
 	void (*progress)(void *ctx, unsigned long long done, unsigned long long total);
 	void *progress_ctx;
+	/* the deadline of the whole request, retries and their pauses
+	 * included (0: none beyond the low-speed limit): a server that
+	 * trickles a byte now and then ends within it */
+	long timeout_ms;
 };
 struct sys_http_resp {
 	int keep;      /* set by the caller: keep the body in data */
@@ -106,13 +110,15 @@ struct sys_http_resp {
 	unsigned char *data;
 	size_t len, cap;
 	int transient, too_large;
+	int timed_out; /* the request's timeout_ms passed */
 	unsigned retried;
 };
 int sys_http_init(void);
 void sys_http_cleanup(void);
 /* Performs q, retrying transient failures (connection errors, 408, 429,
- * 5xx) with backoff.  Returns 0 when a response arrived (any status), -1
- * with err set otherwise. */
+ * 5xx) with backoff, all within q->timeout_ms.  Returns 0 when a response
+ * arrived (any status), -1 with err set otherwise (r->timed_out when the
+ * deadline passed). */
 int sys_http(const struct sys_http_req *q, struct sys_http_resp *r, char *err, size_t errlen);
 void sys_http_resp_release(struct sys_http_resp *r);
 #endif

@@ -225,6 +225,52 @@ if [ -e "$T/mp" ]; then bad "a refused bundle created the repository"; else ok; 
 expect 1 "misplaced layer not published, json" -- "$MVB" publish "$T/misplaced.mvb" --repo "$T/mp" --sign "$T/k.pem" --format json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["command"]=="publish" and [f["id"] for f in d["findings"]]==["bundle-layer-start"] and d["errors"]==1' "$T/out"; then ok; else bad "publish refusal json"; fi
 
+# --- a server that answers with headers, then trickles one byte a second:
+# every request has a deadline for the whole reply (--timeout), not only
+# a low-speed limit that such a server can stay above
+cat >"$T/trickle.py" <<'PY'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+def serve(c):
+    try:
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(100000):
+            c.sendall(b"x")
+            time.sleep(1)
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+rm -f "$T/trickle.port"
+python3 "$T/trickle.py" "$T/trickle.port" &
+TRICKLE=$!
+for _ in $(seq 100); do [ -s "$T/trickle.port" ] && break; sleep 0.05; done
+TU=http://127.0.0.1:$(cat "$T/trickle.port")/fleet
+t0=$(date +%s%N)
+expect 3 "fetch from a trickling server: --timeout 2" -- timeout 60 "$MVB" fetch --repo "$TU" --app fixture --key "$T/k.pub.pem" -o "$T/trickle.mvb" --timeout 2
+ms=$((($(date +%s%N) - t0) / 1000000))
+has err "cannot download '$TU/mps2-an505/fixture/stable/index': no complete reply within 2 s (--timeout)" "the URL and the deadline named"
+if [ "$ms" -ge 2000 ] && [ "$ms" -le 6000 ]; then ok; else bad "trickling server: fetch took $ms ms, want 2-6 s"; fi
+if [ ! -e "$T/trickle.mvb" ]; then ok; else bad "a timed-out fetch wrote its output"; fi
+t0=$(date +%s%N)
+expect 3 "releases from a trickling server: --timeout 2" -- timeout 60 "$MVB" releases --repo "$TU" --board mps2-an505 --app fixture --timeout 2
+ms=$((($(date +%s%N) - t0) / 1000000))
+has err "no complete reply within 2 s (--timeout)" "releases names the deadline"
+if [ "$ms" -ge 2000 ] && [ "$ms" -le 6000 ]; then ok; else bad "trickling server: releases took $ms ms, want 2-6 s"; fi
+expect 3 "publish to a trickling server: --timeout 2" -- timeout 60 "$MVB" publish "$T/r1.mvb" --repo "$TU" --sign "$T/k.pem" --timeout 2
+has err "no complete reply within 2 s" "publish names the deadline"
+kill "$TRICKLE"; wait "$TRICKLE" 2>/dev/null
+expect 2 "--timeout 0" -- "$MVB" fetch --repo "$TU" --app fixture --key "$T/k.pub.pem" -o "$T/trickle.mvb" --timeout 0
+has err "--timeout must be 1..86400 seconds" "--timeout range named"
+
 # --- a real nginx with its WebDAV module on a free loopback port
 N=$T/nginx
 if ! PORT=$("$SRC/tests/tools/nginx-dav.sh" start "$N"); then
