@@ -14,13 +14,17 @@ repository published here.  What is checked:
               a tampered chunk, a replayed older index: each refused with
               its reason over the link, nothing written (the old app runs
               on)
+  hostile     the other end misbehaving (tests' own link server): noise
+              and bad frames (ignored), short, long or misplaced answers
+              (the session fails, nothing written), silence in the middle
+              of an install (finished later with an honest server)
   powercut    the install cut at random instants (QEMU stopped, its code
               memory saved through the CPU's view, a new QEMU booted from
               that image), cuts during resumed installs too: every run ends
               with release 2 running, its bytes identical to an uncut
               install, and every boot in between asks for the update
 
-usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|powercut]
+usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|hostile|powercut]
               [--cuts N] [--seed S]
 --cuts defaults to $MVB_OTA_CUTS or 12 (scripts/test.sh --full: 200).
 """
@@ -31,6 +35,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 QEMU = os.environ.get("QEMU", "qemu-system-arm")
 CODE = 0x10000000
@@ -72,7 +77,7 @@ class Device:
     """One power-on of the device: QEMU from an ELF or a saved code image,
     its link served by `mvbuild serve --once` from repo."""
 
-    def __init__(self, env, tag, repo, image=None, raw=None, update_now=True, slow=0):
+    def __init__(self, env, tag, repo, image=None, raw=None, update_now=True, slow=0, serve=True):
         self.env, self.tag = env, tag
         w = env.work
         self.console = os.path.join(w, tag + ".console")
@@ -100,12 +105,19 @@ class Device:
                 die("%s: QEMU did not start" % tag)
             time.sleep(0.02)
         time.sleep(0.1)
-        sargs = [env.mvb, "serve", "--repo", os.path.join(w, repo), "--device", "tcp:127.0.0.1:%d" % port, "--once",
-                 "--timeout", "60", "--format", "json"]
+        self.port = port
+        self.serve_err = os.path.join(w, tag + ".serve.err")
+        self.serve_out = os.path.join(w, tag + ".serve.json")
+        self.serve = None
+        if serve:
+            self.start_serve(repo, update_now)
+
+    def start_serve(self, repo, update_now=True, once=True):
+        env, w, tag = self.env, self.env.work, self.tag
+        sargs = [env.mvb, "serve", "--repo", os.path.join(w, repo), "--device", "tcp:127.0.0.1:%d" % self.port,
+                 "--timeout", "60", "--format", "json"] + (["--once"] if once else [])
         if update_now:
             sargs.append("--update-now")
-        self.serve_out = os.path.join(w, tag + ".serve.json")
-        self.serve_err = os.path.join(w, tag + ".serve.err")
         self.serve = subprocess.Popen(sargs, stdout=open(self.serve_out, "w"), stderr=open(self.serve_err, "w"))
 
     def text(self):
@@ -166,17 +178,18 @@ class Device:
     def finish(self, kill=False):
         if kill:
             for p in (self.qemu, self.serve):
-                if p.poll() is None:
+                if p is not None and p.poll() is None:
                     p.kill()
-        try:
-            self.serve.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            self.serve.kill()
-            self.serve.wait()
+        if self.serve is not None:
+            try:
+                self.serve.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                self.serve.kill()
+                self.serve.wait()
         if self.qemu.poll() is None:
             self.qemu.kill()
         self.qemu.wait()
-        return self.serve.returncode
+        return self.serve.returncode if self.serve is not None else None
 
     def report(self):
         with open(self.serve_err, errors="replace") as f:
@@ -301,6 +314,181 @@ def refusals(env):
     refused(env, "replayed-index", "repo-old", 0x4806, raw=os.path.join(env.work, "after-install.bin"), runs="1.1.0")
 
 
+class Hostile:
+    """The other end of the link, misbehaving: mvbuild-link(5) frames
+    (COBS, CRC-32) over QEMU's socket, READs answered from the repository
+    directory with a fault of the given kind, UPDATE_NOW sent after the
+    first HELLO.  Kinds: garbage (noise and bad frames between honest
+    answers), truncated (fewer bytes than asked), extra (more), offset
+    (the wrong offset), silent (no answer at all once `after` says so)."""
+
+    def __init__(self, dev, repo, kind, after=None):
+        self.dev, self.kind, self.after = dev, kind, after
+        self.root = os.path.join(dev.env.work, repo)
+        self.sock = socket.create_connection(("127.0.0.1", dev.port), timeout=10)
+        self.sock.settimeout(0.2)
+        self.buf = b""
+        self.seq = 100
+        self.reports = []
+        self.reads = 0
+        self.asked = False
+        self.rng = random.Random(7)
+
+    @staticmethod
+    def cobs(data):
+        out, block = bytearray([0]), bytearray()
+        for b in data:
+            if b == 0:
+                out += bytes([len(block) + 1]) + block
+                block = bytearray()
+                continue
+            block.append(b)
+            if len(block) == 254:
+                out += bytes([255]) + block
+                block = bytearray()
+        out += bytes([len(block) + 1]) + block + b"\0"
+        return bytes(out)
+
+    @staticmethod
+    def uncobs(data):
+        out, i = bytearray(), 0
+        while i < len(data):
+            code = data[i]
+            i += 1
+            if code == 0 or i + code - 1 > len(data):
+                return None
+            out += data[i:i + code - 1]
+            i += code - 1
+            if code != 255 and i < len(data):
+                out.append(0)
+        return bytes(out)
+
+    def send(self, stream, typ, flags, seq, payload, bad_crc=False):
+        head = bytes([1, stream, typ, flags]) + seq.to_bytes(2, "little") + len(payload).to_bytes(2, "little")
+        crc = zlib.crc32(head + payload) ^ (1 if bad_crc else 0)
+        self.sock.sendall(self.cobs(head + payload + crc.to_bytes(4, "little")))
+
+    def frames(self):
+        try:
+            d = self.sock.recv(4096)
+        except socket.timeout:
+            return []
+        if not d:
+            raise EOFError
+        self.buf += d
+        out = []
+        while b"\0" in self.buf:
+            raw, self.buf = self.buf.split(b"\0", 1)
+            f = self.uncobs(raw) if raw else None
+            if f and len(f) >= 12 and zlib.crc32(f[:-4]) == int.from_bytes(f[-4:], "little"):
+                out.append(f[:-4])
+        return out
+
+    def answer_read(self, h, p):
+        off = int.from_bytes(p[0:4], "little")
+        n = int.from_bytes(p[4:6], "little")
+        name = p[8:8 + int.from_bytes(p[6:8], "little")].decode()
+        self.reads += 1
+        data = open(os.path.join(self.root, name), "rb").read()
+        if self.kind == "silent" and self.after(name, off, data):
+            return
+        chunk = data[off:off + n]
+        doff = off
+        if self.kind == "truncated" and len(chunk) > 1:
+            chunk = chunk[:len(chunk) // 2]
+        elif self.kind == "extra":
+            chunk = data[off:off + n + 8]
+        elif self.kind == "offset":
+            doff = off + 1
+        if self.kind == "garbage":
+            self.sock.sendall(bytes(self.rng.randrange(1, 256) for _ in range(40)) + b"\0")
+            self.send(h[1], h[2], 1, int.from_bytes(h[4:6], "little"), b"\x99" * 12, bad_crc=True)
+        self.send(h[1], h[2], 1, int.from_bytes(h[4:6], "little"),
+                  doff.to_bytes(4, "little") + len(data).to_bytes(4, "little") + chunk)
+
+    def run(self, until, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline and not until(self):
+            try:
+                fs = self.frames()
+            except EOFError:
+                break
+            for f in fs:
+                stream, typ, flags = f[1], f[2], f[3]
+                payload = f[8:]
+                if flags & 1:
+                    continue  # a response (to UPDATE_NOW)
+                if stream == 0 and typ == 1 and not self.asked:  # HELLO
+                    self.asked = True
+                    self.send(0, 2, 0, self.seq, b"")
+                elif stream == 1 and typ == 1:  # READ
+                    self.answer_read(f, payload)
+                elif stream == 1 and typ == 2:  # REPORT
+                    self.reports.append(int.from_bytes(payload[0:4], "little"))
+                    self.send(1, 2, 1, int.from_bytes(f[4:6], "little"), b"")
+                elif stream == 0 and typ == 3:  # PING
+                    self.send(0, 3, 1, int.from_bytes(f[4:6], "little"), b"")
+        return until(self)
+
+    def close(self):
+        self.sock.close()
+
+
+def hostile(env):
+    # noise and frames with bad CRCs between the honest answers: the
+    # install goes through
+    d = Device(env, "garbage", "repo", image="factory.elf", serve=False)
+    hs = Hostile(d, "repo", "garbage")
+    ok = hs.run(lambda h: 0 in h.reports) and d.wait_console("app: release 2 running", 20)
+    hs.close()
+    d.finish(kill=True)
+    if not ok:
+        die("garbage: want the install through the noise (reports %s)\n%s" % (hs.reports, d.text()[-2000:]))
+    print("ok: noise and bad frames on the link: ignored, the install goes through")
+    # answers that are not what was asked: the session ends (outcome 3),
+    # nothing written, the old app runs on
+    for kind in ("truncated", "extra", "offset"):
+        d = Device(env, kind, "repo", image="factory.elf", serve=False)
+        hs = Hostile(d, "repo", kind)
+        ok = hs.run(lambda h: len(h.reports) > 0)
+        if ok:
+            d.wait_console("mv: app 'forever' 1.0.0 verified: 33832 bytes at 0x00200000, abi 1.0\nmv: app granted"
+                           " peripherals: irqs:\nmv: entering app at 0x002002d9 (start 2)", 10)
+        hs.close()
+        d.finish(kill=True)
+        t = d.text()
+        if not ok or hs.reports[0] != 3 or "mv: update: writing" in t or "(start 2)" not in t:
+            die("%s: want outcome 3, nothing written, the old app again (reports %s)\n%s" % (kind, hs.reports,
+                                                                                           t[-2000:]))
+        print("ok: %s answers: the session fails (outcome 3), nothing written, the old app runs on" % kind)
+    # silence once the install has begun writing: the device keeps the
+    # install it began, asks again, and finishes it with an honest server
+    # (a full bundle, so that chunks are still read after the first write)
+    env.run("publish", "v1.mvb", "--repo", "repo-full", "--sign", "k.pem", "--deltas", "0")
+    env.run("publish", "v2.mvb", "--repo", "repo-full", "--sign", "k.pem", "--deltas", "0")
+    d = Device(env, "silent", "repo-full", image="factory.elf", serve=False)
+
+    def ninth_chunk(name, off, data):  # a READ of the app layer's ninth chunk or later (8 KiB in)
+        if not name.endswith(".mvb"):
+            return False
+        le = lambda o: int.from_bytes(data[o:o + 4], "little")
+        app = next(256 + 96 * i for i in range(le(0x18) & 0xffff) if data[256 + 96 * i] == 2)
+        return le(0x28) + le(app + 0x10) + 8 * le(0x24) <= off < le(0x28) + le(0x2c)  # not the signatures
+    hs = Hostile(d, "repo-full", "silent", after=ninth_chunk)
+    hs.run(lambda h: "mv: update: failed" in h.dev.text(), timeout=60)
+    hs.close()
+    if "mv: update: writing" not in d.text() or "mv: update: failed" not in d.text():
+        d.finish(kill=True)
+        die("silent: want a failed session after writing began\n" + d.text()[-2000:])
+    d.start_serve("repo-full", update_now=False, once=False)  # it may come in the middle of a session
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    if not ok or "mv: update: resuming the install of 1.1.0" not in d.text():
+        die("silent: want the install resumed with an honest server\n" + d.text()[-2000:] + d.report())
+    print("ok: silence in the middle of an install: the session fails, the device asks again and finishes it "
+          "with an honest server")
+
+
 def powercut(env, cuts, seed):
     rng = random.Random(seed)
     # the uncut install: its app bytes, and how long the install takes
@@ -418,6 +606,8 @@ def main():
         roundtrip(env)
     if what in ("all", "refusals"):
         refusals(env)
+    if what in ("all", "hostile"):
+        hostile(env)
     if what in ("all", "powercut"):
         powercut(env, cuts, seed)
     print("ota.py: %s passed" % what)

@@ -2,14 +2,20 @@
  * second and never ends the run (for `mvbuild flash --timeout`). */
 #include "testapp.h"
 
-/* The over-the-air tests' releases (test_ota1, test_ota2) carry 32
- * KiB of table, so that an update rewrites pages: release 2 changes half
- * of it, and its longer code moves all of it. */
-#if defined(FOREVER_RELEASE) && FOREVER_RELEASE >= 2
-static const uint32_t table[8192] = {[0 ... 4095] = 0x12345678u, [4096 ... 8191] = 0x0badf00du};
-#define TABLE(n) (*(volatile const uint32_t *)&table[(n) & 8191u] == 0u)
-#elif defined(FOREVER_RELEASE) && FOREVER_RELEASE == 1
-static const uint32_t table[8192] = {[0 ... 8191] = 0x12345678u};
+/* The over-the-air tests' releases (test_ota1..3) carry a table of 32
+ * KiB that deflate cannot squeeze (a multiplicative hash of the index),
+ * so that an update spans many chunks and rewrites pages: release 2
+ * changes 1 KiB of it, and its longer code moves all of it. */
+#if defined(FOREVER_RELEASE)
+#define SALT(i) ((FOREVER_RELEASE >= 2 && (i) >= 4096u && (i) < 4352u) ? 0x5a5a5a5au : 0u)
+#define X(i) (((uint32_t)(i) * 2654435761u) ^ SALT(i))
+#define R4(i) X(i), X((i) + 1u), X((i) + 2u), X((i) + 3u)
+#define R16(i) R4(i), R4((i) + 4u), R4((i) + 8u), R4((i) + 12u)
+#define R64(i) R16(i), R16((i) + 16u), R16((i) + 32u), R16((i) + 48u)
+#define R256(i) R64(i), R64((i) + 64u), R64((i) + 128u), R64((i) + 192u)
+#define R1K(i) R256(i), R256((i) + 256u), R256((i) + 512u), R256((i) + 768u)
+#define R4K(i) R1K(i), R1K((i) + 1024u), R1K((i) + 2048u), R1K((i) + 3072u)
+static const uint32_t table[8192] = {R4K(0u), R4K(4096u)};
 #define TABLE(n) (*(volatile const uint32_t *)&table[(n) & 8191u] == 0u)
 #else
 #define TABLE(n) 0u
