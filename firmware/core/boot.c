@@ -145,7 +145,7 @@ static void safe_mode(uint32_t reason)
 	(void)mv_port_grant_periph(none);
 	safe_reason = reason;
 	mv_printf("mv: safe mode: %r (reason %x); asking for an update\n", reason, reason);
-	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), 0);
+	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), mv_update_index_version());
 }
 #else
 static const uint32_t safe_reason = MV_R_NONE;
@@ -235,7 +235,10 @@ again:
 	wd_ms = h.ah_watchdog_ms;
 	if (wd_ms != 0u)
 		mv_printf("mv: app watchdog %u ms\n", wd_ms);
-	mv_link_hello(&h, MVL_DEV_RUNNING, 0, h.ah_security_counter, 0);
+	uint32_t floor = mv_update_floor();
+
+	mv_link_hello(&h, MVL_DEV_RUNNING, 0, floor > h.ah_security_counter ? floor : h.ah_security_counter,
+	              mv_update_index_version());
 	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }

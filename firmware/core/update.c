@@ -233,7 +233,7 @@ static void load_record(void)
 	for (uint32_t i = 0; i < sizeof s.rec; i++)
 		((uint8_t *)&s.rec)[i] = 0;
 	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
-		copy(&r, (const volatile void *)state_page(p), sizeof r);
+		copy(&r, mv_port_flash_bytes(state_page(p), sizeof r), sizeof r);
 		if (r.ur_magic == MVB_UREC_MAGIC && r.ur_format == MVB_UREC_FORMAT && r.ur_size == MVB_UREC_SIZE &&
 		    r.ur_crc32 == mv_crc32(0, &r, 0x7cu) && r.ur_seq > s.rec.ur_seq)
 			copy(&s.rec, &r, sizeof r);
@@ -259,6 +259,12 @@ uint32_t mv_update_floor(void)
 {
 	load_record();
 	return s.rec.ur_counter_floor;
+}
+
+uint32_t mv_update_index_version(void)
+{
+	load_record();
+	return s.rec.ur_index_version;
 }
 
 int mv_update_pending(void)
@@ -445,7 +451,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want, in
 		return MV_R_UPD_HEADER;
 	if (b->mv_size != 0u) {
 		mv_sha256_init(&sha);
-		mv_sha256_update(&sha, (const void *)MVB_PART_MV_CODE_BASE, b->mv_size);
+		mv_sha256_update(&sha, mv_port_flash_bytes(MVB_PART_MV_CODE_BASE, b->mv_size), b->mv_size);
 		mv_sha256_final(&sha, digest);
 		if (!mv_memeq_ct(digest, b->mv_sha, 32u))
 			return MV_R_UPD_MICROVISOR;
@@ -522,7 +528,7 @@ static uint32_t page_addr(uint32_t page)
 static int op_read(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n)
 {
 	(void)ctx;
-	copy(buf, (const volatile void *)(page_addr(page) + off), n);
+	copy(buf, mv_port_flash_bytes(page_addr(page) + off, n), n);
 	return 0;
 }
 

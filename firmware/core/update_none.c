@@ -18,6 +18,11 @@ uint32_t mv_update_floor(void)
 	return 0;
 }
 
+uint32_t mv_update_index_version(void)
+{
+	return 0;
+}
+
 int mv_update_pending(void)
 {
 	return 0;

@@ -42,7 +42,8 @@ void cli_take(struct cli_run *r, struct mvb_diags *d)
 static void show_to(struct cli_run *r, FILE *f)
 {
 	struct mvb_diags rest = r->diags;
-	rest.v += r->shown;
+	if (rest.v) /* none yet: no pointer to move (NULL + 0 is undefined) */
+		rest.v += r->shown;
 	rest.n -= r->shown;
 	size_t room = r->printed < CLI_MAX_SHOWN ? CLI_MAX_SHOWN - r->printed : 0;
 	if (rest.n > room) {

@@ -280,6 +280,7 @@ uint32_t mv_update_session(void);
  * security counter installed), and whether an install waits to be
  * finished (the app must not run then). */
 uint32_t mv_update_floor(void);
+uint32_t mv_update_index_version(void); /* the last channel index version accepted */
 int mv_update_pending(void);
 #define MV_UPDATE_RETRY_MS 5000u /* between sessions while an install waits */
 

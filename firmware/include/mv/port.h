@@ -52,6 +52,9 @@ const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len);
  * erased bytes (n and addr multiples of 4).  MV_R_NONE, or
  * MV_R_UPD_FLASH when the flash reports an error or reads back wrong. */
 uint32_t mv_port_flash_erase(uint32_t addr);
+/* A secure-side view of len bytes of flash at addr (an address of the
+ * kind above): identity on hardware, a buffer on the host. */
+const uint8_t *mv_port_flash_bytes(uint32_t addr, uint32_t len);
 uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n);
 
 /* A secure interrupt fired: if it is a violation report (PPC/MPC), fill

@@ -273,6 +273,12 @@ uint32_t mv_port_flash_erase(uint32_t addr)
 	return MV_R_UPD_FLASH;
 }
 
+const uint8_t *mv_port_flash_bytes(uint32_t addr, uint32_t len)
+{
+	(void)len;
+	return (const uint8_t *)addr;
+}
+
 uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
 {
 	(void)addr;
