@@ -308,7 +308,7 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 		return mv_on_app_fault(ns);
 	}
 	if (why == MV_RESTART_UPDATE) {
-		mv_printf("mv: update session asked for over the link: app stopped\n");
+		mv_printf("mv: update session asked for: app stopped\n");
 		return 0;
 	}
 	mv_printf("mv: app asked for a restart\n");

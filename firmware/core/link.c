@@ -160,9 +160,7 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		/* Answered at once; the session runs with the app stopped (a
 		 * planned restart: after the app's handlers return). */
 		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, 0, 0);
-		update_asked = 1;
-		mv_boot_note_restart(MV_RESTART_UPDATE);
-		mv_arch_request_restart(0);
+		(void)mv_link_ask_update();
 		return;
 	}
 #endif
@@ -181,6 +179,20 @@ int mv_link_update_asked(void)
 void mv_link_update_done(void)
 {
 	update_asked = 0;
+}
+
+int mv_link_ask_update(void)
+{
+#ifdef MV_UPDATE
+	if (update_asked || !up)
+		return -1;
+	update_asked = 1;
+	mv_boot_note_restart(MV_RESTART_UPDATE);
+	mv_arch_request_restart(0);
+	return 0;
+#else
+	return -1;
+#endif
 }
 
 void mv_link_update_busy(void)

@@ -109,3 +109,14 @@ int32_t mv_scall_exit(uint32_t code)
 	mv_printf("mv: app exit %u\n", code);
 	mv_port_exit(code);
 }
+
+int32_t mv_scall_update_check(void)
+{
+#ifdef MV_UPDATE
+	if (!mv_link_up())
+		return MV_ENOTSUP;
+	return mv_link_ask_update() == 0 ? MV_OK : MV_EBUSY;
+#else
+	return MV_ENOTSUP;
+#endif
+}

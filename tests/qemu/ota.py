@@ -8,7 +8,8 @@ repository published here.  What is checked:
 
   roundtrip   1.0.0 -> 1.1.0 as a delta, the new release boots; a device
               three releases behind gets the full bundle; an up-to-date
-              device installs nothing; a crash-looping release ends in
+              device installs nothing; an app that asks for the update
+              itself (mv_update_check); a crash-looping release ends in
               safe mode, where the device asks for an update itself
   refusals    an index signed by another key, a lower security counter,
               a tampered chunk, a replayed older index: each refused with
@@ -247,6 +248,21 @@ def roundtrip(env):
     if rc != 0 or "up to date" not in d.report() or "installing" in d.text():
         die("uptodate: serve exit %d\n%s%s" % (rc, d.report(), d.text()[-2000:]))
     print("ok: an up-to-date device installs nothing")
+
+    # an app that asks for the update itself (mv_update_check): nobody
+    # sends UPDATE_NOW
+    env.bundle("test_ota4", "factory4.elf", "--factory", "--trust", "k.pub.pem")
+    env.bundle("test_ota4", "self1.mvb", "--sign", "k.pem")
+    env.run("publish", "self1.mvb", "--repo", "repo-self", "--sign", "k.pem")
+    env.run("publish", "v2.mvb", "--repo", "repo-self", "--sign", "k.pem")
+    d = Device(env, "self", "repo-self", image="factory4.elf", update_now=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: update session asked for: app stopped" not in t or "mv: update: installing 1.1.0 (delta" not in t \
+            or "UPDATE_NOW" in d.report():
+        die("self: want the app's own request and a delta install\n" + t[-3000:] + d.report())
+    print("ok: an app that asks for the update itself (mv_update_check) gets it")
 
     # a release that crashes at every start: the device ends in safe mode
     # and, with nobody asking, keeps asking for an update itself

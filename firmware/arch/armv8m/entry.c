@@ -70,6 +70,11 @@ MV_ENTRY int32_t mv_watchdog_feed(void)
 	return mv_scall_watchdog_feed(); /* one store: no context, no mask */
 }
 
+MV_ENTRY int32_t mv_update_check(void)
+{
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_update_check());
+}
+
 MV_ENTRY int32_t mv_restart_app(uint32_t why)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_restart(why));

@@ -25,6 +25,7 @@
 	X(TZ_FreeModuleContext_S, 9, 1, 1)                                                                             \
 	X(TZ_LoadContext_S, 10, 1, 1)                                                                                  \
 	X(TZ_StoreContext_S, 11, 1, 1)                                                                                 \
-	X(mv_watchdog_feed, 12, 1, 1)
+	X(mv_watchdog_feed, 12, 1, 1)                                                                                  \
+	X(mv_update_check, 13, 1, 2)
 
 #endif

@@ -20,7 +20,7 @@
 
 /* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
 #define MV_FW_VERSION MVB_VERSION_PACK(0, 1, 0)
-#define MV_CORE_ABI MVB_ABI_PACK(1, 1)
+#define MV_CORE_ABI MVB_ABI_PACK(1, 2)
 
 /* Crash policy: a crash within MV_CRASH_WINDOW_MS of the app's start counts
  * as "in a row"; the MV_CRASH_LIMIT-th such crash stops the app for good.
@@ -222,6 +222,7 @@ int32_t mv_scall_wait(uint32_t ms);
 int32_t mv_scall_restart(uint32_t why);
 int32_t mv_scall_exit(uint32_t code);
 int32_t mv_scall_watchdog_feed(void);
+int32_t mv_scall_update_check(void);
 
 /* The secure tick, every millisecond: a missed watchdog deadline pends a
  * restart of the app as a crash (MV_R_APP_WATCHDOG). */
@@ -270,6 +271,9 @@ void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t t
 int mv_link_update_asked(void);
 void mv_link_update_done(void);
 void mv_link_update_busy(void);
+/* Ask for an update session with the app stopped (UPDATE_NOW, or the app's
+ * mv_update_check): 0, or -1 when one is already asked for. */
+int mv_link_ask_update(void);
 
 /* ---------------------------------------------------------------- update */
 /* One update session over the link with the app stopped

@@ -38,7 +38,7 @@ extern "C" {
 
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
-#define MV_ABI_MINOR 1u
+#define MV_ABI_MINOR 2u
 #define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma)&0xffffu) << 16) | ((uint32_t)(mi)&0xffffu))
 #define MV_ABI MV_ABI_PACK(MV_ABI_MAJOR, MV_ABI_MINOR)
 
@@ -95,6 +95,17 @@ int32_t mv_restart_app(uint32_t why);
  * (reason 0x4519).  MV_OK; without a declared watchdog it does nothing.
  * Touches one word, so it never waits for a secure context.  Since 1.1. */
 int32_t mv_watchdog_feed(void);
+
+/* Look for an update now: the microvisor stops the app (a planned
+ * restart, taken as mv_restart_app's is: from thread mode at once, so the
+ * call does not return; from a handler or with PRIMASK set it returns
+ * MV_OK and the stop follows), asks the other end of its link for the
+ * channel's latest release, installs it if it is newer and passes every
+ * check, and starts the app again (the new release, or this one).
+ * MV_EBUSY: a session is already asked for; MV_ENOTSUP: this microvisor
+ * has no update client or no link (the default mps2-an505 image;
+ * microvisor-ota.elf has one).  Since 1.2. */
+int32_t mv_update_check(void);
 
 /* Test builds only: end the emulator run with exit status `code` (0..63).
  * MV_EINVAL for a larger code, MV_ENOTSUP in production builds.  Since 1.0. */
