@@ -7,7 +7,10 @@
 # the microvisor boots the app; publish it to an update repository and
 # fetch it back; then ship version 0.2.0 as an update: published with a
 # delta from 0.1.0, fetched by a device running 0.1.0 (which gets the
-# delta), flashed over 0.1.0 and booted.
+# delta), flashed over 0.1.0 and booted; last, over the air: a QEMU device
+# running 0.1.0 on the microvisor with the update client pulls 0.2.0
+# through 'mvbuild serve', verifies the delta, installs it in place and
+# boots it.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
