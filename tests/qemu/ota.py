@@ -12,7 +12,8 @@ repository published here.  What is checked:
               itself (mv_update_check); a crash-looping release ends in
               safe mode, where the device asks for an update itself
   refusals    an index signed by another key, a lower security counter,
-              a tampered chunk, a replayed older index: each refused with
+              a tampered chunk, a replayed older index, an index and a
+              bundle for another board: each refused with
               its reason over the link, nothing written (the old app runs
               on)
   hostile     the other end misbehaving (tests' own link server): noise
@@ -317,6 +318,22 @@ def refusals(env):
     data[le(0x28) + le(app + 0x10) + le(app + 0x0c) // 2] ^= 0x40  # a byte in the middle of its stream
     open(small, "wb").write(data)
     refused(env, "tampered-chunk", "repo-tamper", 0x4811)
+    # an index and a bundle for another board (the names are checked before
+    # the signatures, which the edits break too)
+    for tag, path, off, code in (("other-board-index", "stable/index", 0x28, 0x4804),
+                                 ("other-board-bundle", None, 64, 0x480c)):
+        repo = "repo-" + tag
+        shutil.copytree(os.path.join(env.work, "repo"), os.path.join(env.work, repo))
+        base = os.path.join(env.work, repo, "mps2-an505", "forever")
+        if path:
+            f = os.path.join(base, path)
+        else:
+            objs = os.path.join(base, "objects")
+            f = min((os.path.join(objs, x) for x in os.listdir(objs)), key=os.path.getsize)
+        data = bytearray(open(f, "rb").read())
+        data[off:off + 32] = b"stm32u585".ljust(32, b"\0")
+        open(f, "wb").write(data)
+        refused(env, tag, repo, code)
     # a replayed older index: a device that installed 1.1.0 from index
     # version 2 (its record keeps that) is served a repository whose index
     # is version 1, validly signed
