@@ -990,7 +990,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
 		{ 0, "qemu", OPT_STRING, &qemu, "FACTORY.elf",
 		  "start QEMU mps2-an505 with this image, its link (UART4) wired here, its console shown" },
-		{ 0, "once", OPT_FLAG, &once, NULL, "end after the device's REPORT; the exit status is its outcome" },
+		{ 0, "once", OPT_FLAG, &once, NULL, "end after the device's REPORT (and, after an install, the new release's HELLO); the exit status is its outcome" },
 		{ 0, "update-now", OPT_FLAG, &update_now, NULL, "after the device's HELLO, ask it to look for an update now" },
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
 		  "end after this long (default 60; with --once an error; 0 without --once: no limit)" },
