@@ -337,7 +337,7 @@ static const struct mvu_part parts[] = {
 
 /* The bundle s.name (size bytes), verified as a whole: MV_R_NONE with s.b
  * filled, or why not.  Reads the signed bytes and the signatures only. */
-static uint32_t check_bundle(const char *app, const struct mvu_release *want, int resuming)
+static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 {
 	struct bundle *b = &s.b;
 	struct mv_sha256 sha, grp;
@@ -464,7 +464,6 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want, in
 		if (!mv_memeq_ct(own, b->mv_sha, 32u))
 			return MV_R_UPD_MICROVISOR;
 	}
-	(void)resuming;
 	return MV_R_NONE;
 }
 
@@ -738,7 +737,7 @@ uint32_t mv_update_session(void)
 	}
 	if (reason == MV_R_NONE && outcome != MVL_R_UP_TO_DATE) {
 		object_name(app, "/objects/", obj);
-		reason = check_bundle(app, &latest, resuming);
+		reason = check_bundle(app, &latest);
 		if (reason == MV_R_NONE && !resuming && s.b.app.bl_encoding == MVB_ENC_DELTA &&
 		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;

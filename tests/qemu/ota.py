@@ -13,7 +13,7 @@ repository published here.  What is checked:
               safe mode, where the device asks for an update itself
   refusals    an index signed by another key, a lower security counter,
               a tampered chunk, a replayed older index, an index and a
-              bundle for another board: each refused with
+              bundle for another board, another microvisor: each refused with
               its reason over the link, nothing written (the old app runs
               on)
   hostile     the other end misbehaving (tests' own link server): noise
@@ -334,6 +334,14 @@ def refusals(env):
         data[off:off + 32] = b"stm32u585".ljust(32, b"\0")
         open(f, "wb").write(data)
         refused(env, tag, repo, code)
+    # a bundle whose microvisor is not this one (made with the image
+    # without the update client): the microvisor does not update itself
+    env.run("bundle", os.path.join(env.ex, "test_ota2.elf"), "--board", env.board, "--microvisor",
+            os.path.join(env.fw, "out", "microvisor.elf"), "--api", env.api, "--sign", "k.pem", "--version", "1.1.0",
+            "--security-counter", "1", "-o", "mv2.mvb")
+    env.run("publish", "v1.mvb", "--repo", "repo-mv", "--sign", "k.pem", "--deltas", "0")
+    env.run("publish", "mv2.mvb", "--repo", "repo-mv", "--sign", "k.pem", "--deltas", "0")
+    refused(env, "other-microvisor", "repo-mv", 0x480d)
     # a replayed older index: a device that installed 1.1.0 from index
     # version 2 (its record keeps that) is served a repository whose index
     # is version 1, validly signed
