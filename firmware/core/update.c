@@ -108,20 +108,30 @@ static uint32_t append(uint32_t at, const char *str, uint32_t max)
 }
 
 /* "BOARD/APP/" and the rest of an object's name. */
-static void object_name(const char *app, const char *rest, const uint8_t *sha)
+/* "BOARD/APP/" and the rest of an object's name: 0, or -1 when the whole
+ * name does not fit a READ (MVL_OBJECT_MAX: a long app name's bundles). */
+static int object_name(const char *app, const char *rest, const uint8_t *sha)
 {
+	char hex[65];
+
+	for (uint32_t i = 0; i < 64u; i++) {
+		uint32_t d = sha ? (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u : 0u;
+
+		hex[i] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+	}
+	hex[64] = '\0';
 	uint32_t n = append(0, MVB_BOARD_NAME "/", 40u);
 
 	n = append(n, app, MVB_APPHDR_NAME_MAX);
 	n = append(n, rest, 32u);
-	for (uint32_t i = 0; sha && i < 64u; i++) {
-		uint32_t d = (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u;
-
-		s.name[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
-	}
-	if (sha)
+	if (sha) {
+		n = append(n, hex, 64u);
 		n = append(n, ".mvb", 4u);
+	}
 	s.name_len = n;
+	/* append stops at the buffer's end: a name that reached it was cut;
+	 * and an app name's characters must make a name the link carries */
+	return n < sizeof s.name && mvl_name_ok(s.name, n) ? 0 : -1;
 }
 
 /* Bytes [off, off + len) of the object s.name into out: 0, or -1 when the
@@ -282,7 +292,8 @@ static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t
 	uint8_t *hd = s.b.buf, *rec = s.b.buf + MVB_REPO_HEADER_SIZE, digest[MV_SHA256_LEN];
 	struct mv_sha256 sha;
 
-	object_name(app, "/" CHANNEL "/index", 0);
+	if (object_name(app, "/" CHANNEL "/index", 0) != 0)
+		return MV_R_UPD_LIMIT;
 	mv_sha256_init(&sha);
 	if (read_hash(&sha, 0, MVB_REPO_HEADER_SIZE, hd) != 0)
 		return MV_R_UPD_LINK;
@@ -736,8 +747,7 @@ uint32_t mv_update_session(void)
 		}
 	}
 	if (reason == MV_R_NONE && outcome != MVL_R_UP_TO_DATE) {
-		object_name(app, "/objects/", obj);
-		reason = check_bundle(app, &latest);
+		reason = object_name(app, "/objects/", obj) == 0 ? check_bundle(app, &latest) : MV_R_UPD_LIMIT;
 		if (reason == MV_R_NONE && !resuming && s.b.app.bl_encoding == MVB_ENC_DELTA &&
 		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;

@@ -240,7 +240,7 @@ void mvl_put_read(uint8_t *p, const struct mvl_read *m)
 	copy(p + 0x08, (const uint8_t *)m->lr_name, MVL_OBJECT_MAX);
 }
 
-static int name_ok(const char *s, size_t n)
+int mvl_name_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > MVL_OBJECT_MAX || s[0] == '/')
 		return 0;
@@ -270,7 +270,7 @@ int mvl_get_read(const uint8_t *p, size_t len, uint16_t payload_max, struct mvl_
 		payload_max = MVL_PAYLOAD_MAX;
 	if (m->lr_length == 0 || payload_max < MVL_DATA_SIZE || m->lr_length > payload_max - MVL_DATA_SIZE)
 		return -1;
-	if (!name_ok(m->lr_name, m->lr_name_len))
+	if (!mvl_name_ok(m->lr_name, m->lr_name_len))
 		return -1;
 	for (size_t i = m->lr_name_len; i < MVL_OBJECT_MAX; i++)
 		if (m->lr_name[i] != 0)

@@ -68,6 +68,9 @@ void mvl_put_read(uint8_t *p, const struct mvl_read *m);
 /* Also refuses a name that is empty, over MVL_OBJECT_MAX, holds a byte
  * outside [A-Za-z0-9._/-], starts with '/', or has a ".." component,
  * and a length of 0 or past what `payload_max` lets a response carry. */
+/* Whether n bytes at s are an object name a READ may carry (the rule
+ * mvl_get_read applies; the device checks the names it builds with it). */
+int mvl_name_ok(const char *s, size_t n);
 int mvl_get_read(const uint8_t *p, size_t len, uint16_t payload_max, struct mvl_read *m);
 void mvl_put_data(uint8_t *p, const struct mvl_data *m);
 int mvl_get_data(const uint8_t *p, size_t len, struct mvl_data *m);
