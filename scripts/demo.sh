@@ -10,7 +10,9 @@
 # delta), flashed over 0.1.0 and booted; last, over the air: a QEMU device
 # running 0.1.0 on the microvisor with the update client pulls 0.2.0
 # through 'mvbuild serve', verifies the delta, installs it in place and
-# boots it.
+# boots it.  Every bundle gets its SBOM (bundle --sbom), stored with it in
+# the repository (publish --sbom) and validated, at the end, against the
+# CycloneDX 1.5 schema.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,7 +51,7 @@ step "mvbuild check $(basename "$ELF")"
 
 step "a signing key, a signed bundle, and what a device would check"
 "$MVB" keygen -o "$W/release.pem"
-"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" -o "$W/hello.mvb"
+"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" -o "$W/hello.mvb" --sbom "$W/hello.cdx.json"
 "$MVB" verify "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
 "$MVB" inspect "$W/hello.mvb" --elf "$ELF" --map "$W/hello-map.svg"
 echo "memory map: $W/hello-map.svg"
@@ -61,7 +63,7 @@ step "mvbuild flash: the signed bundle into QEMU ($BOARD) over its GDB server, v
 flash "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
 
 step "mvbuild publish: the signed bundle into a local update repository, then fetch it back as a device would"
-"$MVB" publish "$W/hello.mvb" --repo "$W/repo" --sign "$W/release.pem"
+"$MVB" publish "$W/hello.mvb" --repo "$W/repo" --sign "$W/release.pem" --sbom "$W/hello.cdx.json"
 "$MVB" releases --repo "$W/repo" --key "$W/release.pub.pem"
 "$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --key "$W/release.pub.pem" --state "$W/device.state" -o "$W/fetched.mvb"
 cmp "$W/hello.mvb" "$W/fetched.mvb" && echo "fetched bundle is byte-identical to the published one"
@@ -69,8 +71,9 @@ cmp "$W/hello.mvb" "$W/fetched.mvb" && echo "fetched bundle is byte-identical to
 step "an update: version 0.2.0 published, the delta fetched by a device running 0.1.0, flashed over it, booted"
 sed -i 's/hello from hello/hello from hello, version 0.2.0/' "$W/hello/src/main.c"
 cmake --build "$W/hello/build" >/dev/null
-"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/hello-0.2.0.mvb"
-"$MVB" publish "$W/hello-0.2.0.mvb" --repo "$W/repo" --sign "$W/release.pem"
+"$MVB" bundle "$ELF" --board "$BOARD" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/hello-0.2.0.mvb" \
+	--sbom "$W/hello-0.2.0.cdx.json"
+"$MVB" publish "$W/hello-0.2.0.mvb" --repo "$W/repo" --sign "$W/release.pem" --sbom "$W/hello-0.2.0.cdx.json"
 "$MVB" fetch --repo "$W/repo" --board "$BOARD" --app hello --base "$W/hello.mvb" --key "$W/release.pub.pem" \
 	--state "$W/device.state" -o "$W/update.mvb"
 flash "$W/update.mvb" --base "$W/hello.mvb" --key "$W/release.pub.pem" --board "$BOARD"
@@ -89,14 +92,23 @@ if [ -f "$OTA_MV" ]; then
 	cmake --build "$W/hello/build" >/dev/null && cp "$ELF" "$W/ota-0.1.0.elf"
 	ota() { "$MVB" bundle "$1" --board "$BOARD" --microvisor "$OTA_MV" --api "$OTA_API" "${@:2}"; }
 	ota "$W/ota-0.1.0.elf" --factory --trust "$W/release.pub.pem" --serial demo-0001 -o "$W/device-0.1.0.elf"
-	ota "$W/ota-0.1.0.elf" --sign "$W/release.pem" -o "$W/ota-0.1.0.mvb"
-	ota "$W/ota-0.2.0.elf" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/ota-0.2.0.mvb"
-	"$MVB" publish "$W/ota-0.1.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem"
-	"$MVB" publish "$W/ota-0.2.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem"
+	ota "$W/ota-0.1.0.elf" --sign "$W/release.pem" -o "$W/ota-0.1.0.mvb" --sbom "$W/ota-0.1.0.cdx.json"
+	ota "$W/ota-0.2.0.elf" --sign "$W/release.pem" --version 0.2.0 --security-counter 1 -o "$W/ota-0.2.0.mvb" \
+		--sbom "$W/ota-0.2.0.cdx.json"
+	"$MVB" publish "$W/ota-0.1.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem" --sbom "$W/ota-0.1.0.cdx.json"
+	"$MVB" publish "$W/ota-0.2.0.mvb" --repo "$W/ota-repo" --sign "$W/release.pem" --sbom "$W/ota-0.2.0.cdx.json"
 	(set -o pipefail; "$MVB" serve --repo "$W/ota-repo" --qemu "$W/device-0.1.0.elf" --update-now --once \
 		--timeout 120 2>&1 | grep -v "ticks ")
 else
 	echo "no $OTA_MV: this board's port has no update client yet"
 fi
+
+step "the SBOM of every bundle, as the repositories hold them, validated against the CycloneDX 1.5 schema"
+# Debian's interpreter, which has python3-jsonschema (scripts/setup.sh)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+sboms=("$W"/repo/*/*/objects/*.cdx.json)
+[ -d "$W/ota-repo" ] && sboms+=("$W"/ota-repo/*/*/objects/*.cdx.json)
+(set -o pipefail; "$PY" tests/tools/sbom-validate.py "${sboms[@]}" | sed "s|^$W/||")
 
 step "done: see $W"

@@ -146,7 +146,10 @@
 	X(REPO_DOWNGRADE, "repo-downgrade", ERROR, "the channel's latest release has a lower security counter than the device runs") \
 	X(REPO_OLDER, "repo-older", ERROR, "the channel's latest release is an older version than the device runs") \
 	X(REPO_MISSING, "repo-missing", ERROR, "the repository has no index for the board, app and channel: nothing is published there") \
-	X(REPO_STATE, "repo-state", ERROR, "a line of the device's record of accepted indexes (--state) is malformed")
+	X(REPO_STATE, "repo-state", ERROR, "a line of the device's record of accepted indexes (--state) is malformed") \
+	/* software bill of materials (bundle --sbom, publish --sbom) */ \
+	X(SBOM_FORMAT, "sbom-format", ERROR, "not a CycloneDX 1.5 JSON document whose metadata.component has a SHA-256") \
+	X(SBOM_BUNDLE, "sbom-bundle", ERROR, "the SBOM names another bundle than the one published")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

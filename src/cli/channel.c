@@ -53,6 +53,13 @@ void channel_object(char *o, size_t n, const char *board, const char *app, const
 	snprintf(o, n, "%s/%s/%s", board, app, name);
 }
 
+void channel_sbom(char *o, size_t n, const char *board, const char *app, const uint8_t sha[32])
+{
+	char hex[65];
+	mvb_hex(sha, 32, hex);
+	snprintf(o, n, "%s/%s/objects/%s.cdx.json", board, app, hex);
+}
+
 int channel_check_names(const char *cmd, const char *board, const char *app, const char *channel)
 {
 	if (!mvb_repo_name_ok(board, 32) || !mvb_repo_name_ok(app, 32) || !mvb_repo_name_ok(channel, 16)) {

@@ -25,6 +25,9 @@ void channel_iso_str(uint64_t t, char *o, size_t n);
 void channel_dir(char *o, size_t n, const char *board, const char *app, const char *channel);
 /* "board/app/objects/<sha256>.mvb" */
 void channel_object(char *o, size_t n, const char *board, const char *app, const uint8_t sha[32]);
+/* "board/app/objects/<sha256>.cdx.json": the SBOM of the bundle with
+ * that SHA-256, next to it (named by the bundle, so an index leads to it) */
+void channel_sbom(char *o, size_t n, const char *board, const char *app, const uint8_t sha[32]);
 /* 0, or MVB_EXIT_USAGE after saying which name a repository path cannot hold. */
 int channel_check_names(const char *cmd, const char *board, const char *app, const char *channel);
 /* Reads and parses a channel's index (label gets its path or URL).

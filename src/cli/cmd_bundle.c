@@ -3,17 +3,37 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "mvb/image.h"
 #include "mvb/bundle.h"
 #include "mvb/delta.h"
 #include "mvb/hash.h"
+#include "mvb/sbom.h"
 #include "sys/sys.h"
 
 static const char *ext_of(const char *path)
 {
 	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
 	return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+/* 1 when path is one of mvbuild's prebuilt microvisors for board: its
+ * version is then the one the firmware sources mvbuild was built with
+ * give (scripts/check-prebuilt.sh proves they built it). */
+static int is_prebuilt(const char *path, const char *board)
+{
+	char dir[PATH_MAX], want[PATH_MAX + 64], *real = realpath(path, NULL);
+	snprintf(dir, sizeof(dir), "%s/firmware/prebuilt/%s", sys_data_dir(), board);
+	char *rdir = realpath(dir, NULL);
+	int yes = 0;
+	if (real && rdir) {
+		snprintf(want, sizeof(want), "%s/", rdir);
+		yes = !strncmp(real, want, strlen(want)) && !strchr(real + strlen(want), '/');
+	}
+	free(real);
+	free(rdir);
+	return yes;
 }
 
 /* What --format json prints: the file written (NULL when nothing was:
@@ -25,6 +45,7 @@ struct bundle_result {
 	const struct mvb_bundle_view *v;
 	const struct mvb_key *signer;
 	size_t mv_bytes, app_bytes;
+	const char *sbom; /* the SBOM written, or NULL */
 };
 
 static void bundle_json(struct cli_run *run, const struct bundle_result *res)
@@ -55,16 +76,60 @@ static void bundle_json(struct cli_run *run, const struct bundle_result *res)
 				json_null(j, "key_id");
 			}
 			cli_json_bundle(j, res->v);
+			json_str(j, "sbom", res->sbom);
 		}
 	} else {
 		json_null(j, "output");
 	}
 }
 
+/* What the SBOM says beyond the bundle itself (bundle --sbom). */
+struct sbom_in {
+	const char *path; /* NULL: no SBOM */
+	const unsigned char *mv_elf;
+	size_t mv_elf_len;
+	int prebuilt; /* the microvisor is one of mvbuild's prebuilt images */
+};
+
+/* The SBOM of the bundle final (bytes just written to out) into sb->path. */
+static int write_sbom(const struct check_run *r, const struct sbom_in *sb, const struct mvb_bundle_view *fv)
+{
+	struct mvb_sbom *s = malloc(sizeof(*s));
+	struct mvb_buf doc = MVB_BUF_INIT;
+	if (!s) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	mvb_sbom_from_bundle(s, fv);
+	s->tool_version = MVB_VERSION_STRING;
+	s->appl.have_elf = s->mv.have_elf = 1;
+	mvb_sha256(r->elf_data, r->elf_len, s->appl.elf_sha256);
+	mvb_sha256(sb->mv_elf, sb->mv_elf_len, s->mv.elf_sha256);
+	mvb_sbom_elf_tools(s, &r->elf);
+	if (sb->prebuilt) {
+		s->have_mv_version = 1;
+		s->mv_version = mvb_sbom_prebuilt_version();
+	}
+	if (r->have_api) {
+		s->have_mv_abi = 1;
+		s->mv_abi = r->api.abi;
+	}
+	int rc = 0;
+	if (mvb_sbom_write(s, &doc)) {
+		cli_error("out of memory");
+		rc = MVB_EXIT_IO;
+	} else {
+		rc = cli_write(sb->path, doc.data, doc.len, 0666);
+	}
+	mvb_buf_release(&doc);
+	free(s);
+	return rc;
+}
+
 /* The update bundle: microvisor and app layers, signed when a key is given. */
 static int write_bundle(struct cli_run *run, struct check_run *r, const char *mvpath, const struct mvb_elf *mve,
 			const struct mvb_buf *app_image, const struct mvb_key *signer, const char *out,
-			const struct mvb_bundle_view *base, const char *basepath)
+			const struct mvb_bundle_view *base, const char *basepath, const struct sbom_in *sb)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
@@ -142,22 +207,28 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 		}
 		final = &signed_b;
 	}
+	struct mvb_bundle_view fv;
+	struct mvb_diags fd = MVB_DIAGS_INIT;
+	if (mvb_bundle_parse(&fv, out, final->data, final->len, &fd))
+		MVB_BUG("mvbuild wrote a bundle it cannot read");
+	mvb_diags_release(&fd);
+	/* the SBOM first: a bundle is not left without the SBOM asked for */
+	if (sb->path && (rc = write_sbom(r, sb, &fv)))
+		goto done;
 	if (!(rc = cli_write(out, final->data, final->len, 0666))) {
 		if (base)
 			cli_note_layers(&rep, out);
 		if (run->json) {
-			struct mvb_bundle_view fv;
-			struct mvb_diags d = MVB_DIAGS_INIT;
-			if (mvb_bundle_parse(&fv, out, final->data, final->len, &d))
-				MVB_BUG("mvbuild wrote a bundle it cannot read");
-			mvb_diags_release(&d);
 			struct bundle_result res = { out, "bundle", final->data, final->len, &fv, signer, mvimg.len,
-						     app_image->len };
+						     app_image->len, sb->path };
 			bundle_json(run, &res);
 		} else {
-			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s\n", out,
-				final->len, mvimg.len, app_image->len, signer ? "signed" : "unsigned");
+			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s%s%s\n", out,
+				final->len, mvimg.len, app_image->len, signer ? "signed" : "unsigned",
+				sb->path ? "; SBOM " : "", sb->path ? sb->path : "");
 		}
+	} else if (sb->path) {
+		unlink(sb->path); /* no SBOM of a bundle that was not written */
 	}
 done:
 	mvb_buf_release(&mvimg);
@@ -169,7 +240,7 @@ done:
 int cmd_bundle(struct cli_run *run, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
-		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL;
+		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL, *sbom = NULL;
 	int factory = 0, unsigned_ = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
@@ -187,11 +258,12 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT", "output file" },
 		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "encode each layer as a delta from OLD.mvb's layer when smaller" },
+		{ 0, "sbom", OPT_STRING, &sbom, "FILE", "also write the bundle's software bill of materials (CycloneDX 1.5 JSON)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format: json prints a summary on standard output (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--format text|json]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--sbom FILE] [--format text|json]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -207,6 +279,14 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	}
 	if (!out) {
 		cli_error("bundle: -o OUT is required");
+		return MVB_EXIT_USAGE;
+	}
+	if (sbom && factory) {
+		cli_error("bundle: --sbom describes an update bundle; a factory image has none");
+		return MVB_EXIT_USAGE;
+	}
+	if (sbom && (!strcmp(sbom, out) || !strcmp(sbom, "-"))) {
+		cli_error("bundle: --sbom needs a file of its own, not '%s'", sbom);
 		return MVB_EXIT_USAGE;
 	}
 	if (!factory && (trust || serial)) {
@@ -247,7 +327,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	if (rc >= 0 || run->diags.errors) {
 		mvb_key_free(signer);
 		if (run->json && (rc < 0 || rc == MVB_EXIT_FINDINGS)) {
-			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0 };
+			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0, NULL };
 			bundle_json(run, &res);
 			check_run_release(&r);
 			return MVB_EXIT_FINDINGS;
@@ -301,7 +381,8 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		struct mvb_bundle_view bv;
 		if (base && (rc = cli_load_bundle(run, base, &bdata, &blen, &bv)))
 			goto out;
-		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL, base);
+		struct sbom_in sb = { sbom, mvdata, mvlen, mv == NULL || is_prebuilt(mvpath, r.board.name) };
+		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL, base, &sb);
 		free(bdata);
 		goto out;
 	}
@@ -386,7 +467,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		for (size_t i = 0; i < mve.nseg; i++)
 			mvbytes += mve.seg[i].filesz;
 		if (run->json) {
-			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len };
+			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len, NULL };
 			bundle_json(run, &res);
 		} else {
 			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B", out, mvbytes,

@@ -12,6 +12,7 @@
 #include "mvb/delta.h"
 #include "mvb/hash.h"
 #include "mvb/repo.h"
+#include "mvb/sbom.h"
 #include "sys/sys.h"
 
 /* "30d", "12h", "90m", "3600s" or "3600" to seconds; 0 when malformed. */
@@ -122,6 +123,36 @@ static int add_delta(struct cli_run *r, struct store *s, struct mvb_repo_index *
 	return 0;
 }
 
+/* ---- the SBOM */
+
+/* Reads the SBOM at path (bundle --sbom) and checks that it names the
+ * bundle whose SHA-256 is bsha: sbom-format, sbom-bundle. */
+static int load_sbom(struct cli_run *r, const char *path, const uint8_t bsha[32], unsigned char **data, size_t *len)
+{
+	int rc = cli_read(path, data, len);
+	if (rc)
+		return rc;
+	uint8_t named[32];
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	if (!mvb_sbom_read(path, *data, *len, named, &d) && memcmp(named, bsha, 32)) {
+		char a[65], b[65];
+		mvb_hex(named, 32, a);
+		mvb_hex(bsha, 32, b);
+		struct mvb_loc l = MVB_LOC_INIT;
+		l.file = path;
+		mvb_report(&d, &l, MVB_CK_SBOM_BUNDLE, "the SBOM names bundle %.16s..., not the one published (%.16s...)", a,
+			   b);
+	}
+	rc = d.errors ? MVB_EXIT_FINDINGS : 0;
+	cli_take(r, &d);
+	if (rc) {
+		cli_error("publish: '%s' is not the SBOM of this bundle; nothing published", path);
+		free(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
 /* ---- publish */
 
 /* The page of delta layers for board b. */
@@ -143,6 +174,7 @@ struct upload {
 	const uint8_t *sha;
 	const char *what;
 	int state; /* UP_* */
+	int keep;  /* an SBOM: one already there stays, whatever its bytes */
 };
 
 /* Puts an object unless the repository already has exactly these bytes
@@ -152,12 +184,22 @@ static int put_object(struct store *s, struct upload *u, int dry_run, int json, 
 	char sz[32];
 	channel_size_str(u->len, sz, sizeof(sz));
 	struct mvb_buf have = MVB_BUF_INIT;
-	int rc = store_get(s, u->rel, u->len, &have);
+	int rc = store_get(s, u->rel, u->keep ? MVB_SBOM_MAX_BYTES : u->len, &have);
 	if (rc > 0 && rc != MVB_EXIT_FINDINGS) {
 		mvb_buf_release(&have);
 		return rc;
 	}
 	uint8_t h[32];
+	if (rc == 0 && u->keep) {
+		/* named by its bundle, not by its own bytes: the first one
+		 * published stays (a CDN may cache it for good) */
+		mvb_sha256(have.data, have.len, h);
+		fprintf(stderr, "mvbuild: %s %s is already there%s\n", u->what, u->rel,
+			have.len == u->len && !memcmp(h, u->sha, 32) ? "" : " (other bytes: kept)");
+		mvb_buf_release(&have);
+		u->state = UP_THERE;
+		return 0;
+	}
 	if (rc == 0) {
 		mvb_sha256(have.data, have.len, h);
 		if (have.len == u->len && !memcmp(h, u->sha, 32)) {
@@ -216,7 +258,7 @@ static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct 
 
 struct pub {
 	struct cli_run *r;
-	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app;
+	const char *bundle_path, *repo, *channel, *key, *expires, *board, *app, *sbom;
 	unsigned long deltas, pass_fd, lock_wait, now;
 	int dry_run, break_lock, refresh, json;
 };
@@ -277,7 +319,9 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	struct mvb_bundle_view bv;
 	int rc;
 	char board[33], app[33], dir[PATH_MAX], label[PATH_MAX + 80], ver[24];
-	uint8_t bsha[32];
+	uint8_t bsha[32], ssha[32];
+	unsigned char *sdata = NULL; /* the SBOM */
+	size_t slen = 0;
 	struct mvb_repo_release nr;
 	memset(&nr, 0, sizeof(nr));
 	struct mvb_board pb; /* the bundle's board: where its layers land, its delta page */
@@ -307,6 +351,11 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		snprintf(board, sizeof(board), "%.32s", bv.m.bm_board);
 		snprintf(app, sizeof(app), "%.32s", bv.m.bm_app_name);
 		mvb_sha256(bdata, blen, bsha);
+		if (p->sbom && (rc = load_sbom(p->r, p->sbom, bsha, &sdata, &slen))) {
+			free(bdata);
+			mvb_board_release(&pb);
+			return rc;
+		}
 		nr.rr_version = bv.m.bm_app_version;
 		nr.rr_security_counter = bv.m.bm_security_counter;
 		nr.rr_size = (uint32_t)blen;
@@ -317,12 +366,14 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 	}
 	if ((rc = channel_check_names("publish", board, app, p->channel))) {
 		free(bdata);
+		free(sdata);
 		mvb_board_release(&pb);
 		return rc;
 	}
 	channel_dir(dir, sizeof(dir), board, app, p->channel);
 	if (!p->dry_run && (rc = store_lock(s, dir, (int)p->lock_wait, p->break_lock))) {
 		free(bdata);
+		free(sdata);
 		mvb_board_release(&pb);
 		return rc;
 	}
@@ -374,7 +425,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		snprintf(x->channel, sizeof(x->channel), "%s", p->channel);
 	}
 
-	struct upload up[17];
+	struct upload up[18]; /* the bundle, its SBOM, 16 deltas */
 	unsigned nup = 0;
 	if (!p->refresh) {
 		const struct mvb_repo_release *last = x->nrel ? &x->rel[x->nrel - 1] : NULL;
@@ -399,9 +450,15 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 			goto done;
 		}
 		cli_version_str(nr.rr_version, ver, sizeof(ver));
-		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING };
+		up[nup] = (struct upload){ "", bdata, blen, bsha, "bundle", UP_PENDING, 0 };
 		channel_object(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
 		nup++;
+		if (sdata) {
+			mvb_sha256(sdata, slen, ssha);
+			up[nup] = (struct upload){ "", sdata, slen, ssha, "sbom", UP_PENDING, 1 };
+			channel_sbom(up[nup].rel, sizeof(up[nup].rel), board, app, bsha);
+			nup++;
+		}
 		/* deltas go in pages of the board's erase size */
 		uint32_t page = 0;
 		if (nb && (rc = delta_page(p->r, &pb, &page)))
@@ -411,7 +468,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 				goto done;
 			if (!dbuf[ndb].len)
 				continue;
-			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta", UP_PENDING };
+			up[nup] = (struct upload){ "", dbuf[ndb].data, dbuf[ndb].len, dsha[ndb], "delta", UP_PENDING, 0 };
 			channel_object(up[nup].rel, sizeof(up[nup].rel), board, app, dsha[ndb]);
 			nup++;
 			ndb++;
@@ -483,6 +540,7 @@ done:
 	mvb_buf_release(&out);
 	free(x);
 	free(bdata); /* the bundle's bytes (up[] borrowed them) */
+	free(sdata);
 	mvb_board_release(&pb);
 	return rc;
 }
@@ -503,6 +561,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, or an http(s) URL of a WebDAV server" },
 		{ 0, "sign", OPT_STRING, &p.key, "KEY.pem", "private key that signs the index (and delta bundles); the bundle must carry its signature" },
 		{ 'c', "channel", OPT_STRING, &p.channel, "NAME", "channel (default stable)" },
+		{ 0, "sbom", OPT_STRING, &p.sbom, "FILE", "the bundle's SBOM (bundle --sbom): stored next to the bundle object" },
 		{ 0, "deltas", OPT_UINT, &p.deltas, "K", "delta bundles from the last K releases, kept where smaller (default 3)" },
 		{ 0, "expires", OPT_STRING, &p.expires, "DURATION", "index lifetime: 30d, 12h, 3600 (default 30d)" },
 		{ 0, "now", OPT_UINT, &p.now, "SECONDS", "the publishing time, UTC seconds (default: the clock)" },
@@ -519,7 +578,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"publish",
-		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--timeout SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--sbom FILE] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--timeout SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
 		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
 		"bundle and delta bundles from the last K releases go in as content-addressed\n"
 		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"
@@ -539,6 +598,10 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	p.json = r->json;
 	if (p.refresh ? (npos || !p.board || !p.app) : (npos != 1 || p.board || p.app)) {
 		cli_error("publish: give a BUNDLE, or --refresh with --board and --app");
+		return MVB_EXIT_USAGE;
+	}
+	if (p.refresh && p.sbom) {
+		cli_error("publish: --sbom comes with a BUNDLE, not with --refresh");
 		return MVB_EXIT_USAGE;
 	}
 	if (p.deltas > 16) {
