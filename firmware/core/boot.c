@@ -80,8 +80,8 @@ static uint32_t sau_setup(void)
 void mv_main(void)
 {
 	mv_port_console_init();
-	mv_printf("mv: microvisor %u.%u.%u abi %u.%u board %s\n", MV_FW_VERSION >> 24, (MV_FW_VERSION >> 16) & 0xffu,
-	          MV_FW_VERSION & 0xffffu, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu, MVB_BOARD_NAME);
+	mv_printf("mv: microvisor %v abi %u.%u board %s\n", MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
+	          MVB_BOARD_NAME);
 
 	uint32_t r = mv_arch_cpu_init(mv_port_cpu_hz());
 
@@ -217,9 +217,8 @@ again:
 		mv_halt(r);
 
 	app_name(&h, name);
-	mv_printf("mv: app '%s' %u.%u.%u verified: %u bytes at %x, abi %u.%u\n", name, h.ah_app_version >> 24,
-	          (h.ah_app_version >> 16) & 0xffu, h.ah_app_version & 0xffffu, h.ah_image_size, h.ah_image_addr,
-	          h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
+	mv_printf("mv: app '%s' %v verified: %u bytes at %x, abi %u.%u\n", name, h.ah_app_version, h.ah_image_size,
+	          h.ah_image_addr, h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
 
 	/* Old NS state and old grants go before new ones are made. */
 	mv_arch_ns_reset(lim.ram_base);

@@ -86,6 +86,16 @@ void mv_printf(const char *fmt, ...)
 		case 'u':
 			out_dec(va_arg(ap, uint32_t));
 			break;
+		case 'v': { /* a version word: major.minor.patch (8.8.16 bits) */
+			uint32_t v = va_arg(ap, uint32_t);
+
+			out_dec(v >> 24);
+			out(".", 1);
+			out_dec((v >> 16) & 0xffu);
+			out(".", 1);
+			out_dec(v & 0xffffu);
+			break;
+		}
 		case 'x':
 		case 'r':
 			out_hex(va_arg(ap, uint32_t), *p == 'r');

@@ -26,6 +26,7 @@
  * never runs half written, because its header is gone until the end.
  */
 #include <mvb/devstate.h>
+#include <mvb/le.h>
 #include <mvb/link.h>
 #include <mvb/repo_format.h>
 
@@ -83,12 +84,12 @@ static struct {
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+	return mvb_get_le32(p);
 }
 
 static uint32_t le16(const uint8_t *p)
 {
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+	return mvb_get_le16(p);
 }
 
 static void copy(void *d, const volatile void *src, uint32_t n)
@@ -726,8 +727,7 @@ uint32_t mv_update_session(void)
 		latest.counter = s.rec.ur_to_counter;
 		copy(obj, s.rec.ur_object, 32u);
 		s.b.size = s.rec.ur_object_size;
-		mv_printf("mv: update: resuming the install of %u.%u.%u\n", latest.version >> 24,
-		          (latest.version >> 16) & 0xffu, latest.version & 0xffffu);
+		mv_printf("mv: update: resuming the install of %v\n", latest.version);
 	} else if (running.version == 0u) {
 		reason = MV_R_UPD_NO_APP;
 	} else {
@@ -752,8 +752,7 @@ uint32_t mv_update_session(void)
 		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;
 		if (reason == MV_R_NONE) {
-			mv_printf("mv: update: installing %u.%u.%u (%s, %u bytes)\n", latest.version >> 24,
-			          (latest.version >> 16) & 0xffu, latest.version & 0xffffu,
+			mv_printf("mv: update: installing %v (%s, %u bytes)\n", latest.version,
 			          s.b.app.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
 			/* What begin() records at the first write. */
 			begun = resuming;
@@ -787,8 +786,7 @@ uint32_t mv_update_session(void)
 	if (outcome == MVL_R_UP_TO_DATE)
 		mv_printf("mv: update: up to date (index version %u)\n", index_version);
 	else if (outcome == MVL_R_INSTALLED)
-		mv_printf("mv: update: installed %u.%u.%u (%u bytes over the link)\n", latest.version >> 24,
-		          (latest.version >> 16) & 0xffu, latest.version & 0xffffu, s.bytes);
+		mv_printf("mv: update: installed %v (%u bytes over the link)\n", latest.version, s.bytes);
 	else
 		mv_printf("mv: update: %s: %r (reason %x)\n", outcome == MVL_R_FAILED ? "failed" : "refused", reason,
 		          reason);

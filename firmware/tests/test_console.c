@@ -28,6 +28,9 @@ static void test_printf(void **state)
 	fake.console_len = 0;
 	mv_printf("trailing %");
 	assert_string_equal(fake.console, "trailing %");
+	fake.console_len = 0;
+	mv_printf("v%v %v|", (uint32_t)0x01020003u, (uint32_t)0xff00ffffu);
+	assert_string_equal(fake.console, "v1.2.3 255.0.65535|");
 }
 
 static const uint32_t codes[] = {

@@ -8,6 +8,7 @@
  * the first page that does not match its step CRC is where work restarts.
  */
 #include "mvd.h"
+#include "mvb/le.h"
 
 enum { P_HDR, P_INDEX, P_STEP, P_FINISH, P_END };
 enum { R_H, R_D, R_K, R_GAP, R_M, R_RUN, R_LIT, R_FILL };
@@ -26,15 +27,12 @@ uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
 
 static uint32_t rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return mvb_get_le32(p);
 }
 
 static void wr32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
+	mvb_set_le32(p, v);
 }
 
 /* ---- prediction */
@@ -242,8 +240,8 @@ static int parse_header(struct mvd *d)
 	const uint8_t *p = d->page;
 	struct mvd_header *h = &d->h;
 	h->dh_magic = rd32(p);
-	h->dh_format = (uint16_t)(p[4] | p[5] << 8);
-	h->dh_header_size = (uint16_t)(p[6] | p[7] << 8);
+	h->dh_format = mvb_get_le16(p + 4);
+	h->dh_header_size = mvb_get_le16(p + 6);
 	h->dh_flags = rd32(p + 0x08);
 	h->dh_old_size = rd32(p + 0x0c);
 	h->dh_new_size = rd32(p + 0x10);

@@ -7,29 +7,26 @@
  * bytes, and a zero follows the block unless c is 255 or the frame ends.
  */
 #include "mvl.h"
+#include "mvb/le.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	mvb_set_le16(p, v);
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
+	mvb_set_le32(p, v);
 }
 
 static uint16_t get16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | (p[1] << 8));
+	return mvb_get_le16(p);
 }
 
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+	return mvb_get_le32(p);
 }
 
 static void copy(uint8_t *d, const uint8_t *s, size_t n)

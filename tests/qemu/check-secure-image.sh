@@ -5,15 +5,27 @@
 #     with SG and no other 2-byte offset there holds an SG pattern (an
 #     inadvertent gateway);
 #  2. every secure entry function clears r1-r3, r12, s0-s15 and FPSCR
-#     before each BXNS (no secure data left in registers for the app);
+#     before each BXNS (no secure data left in registers for the app), or
+#     leaves through the common exit (sctx.c: mv_arch_call_exit falls
+#     into mv_arch_call_clear), which is checked the same way;
 #  3. secure code never computes in FP registers (so the FP state the app
 #     can see after a call or an exception holds nothing of ours); moves,
 #     pushes and FPSCR access by the CMSE sequences are the only FP uses.
 #
-#   check-secure-image.sh <firmware build dir>
+#   check-secure-image.sh <firmware build dir> [image]  (default: each image there)
 set -u
 fw=${1:?usage: check-secure-image.sh <firmware build dir>}
-elf="$fw/microvisor.elf"
+# Without an image: every microvisor image the build made.
+if [ $# -lt 2 ]; then
+	rc=0
+	for img in microvisor.elf microvisor-ota.elf; do
+		if [ -f "$fw/$img" ] || [ "$img" = microvisor.elf ]; then
+			"$0" "$fw" "$img" || rc=$?
+		fi
+	done
+	exit "$rc"
+fi
+elf="$fw/$2"
 OBJDUMP=${OBJDUMP:-arm-none-eabi-objdump}
 OBJCOPY=${OBJCOPY:-arm-none-eabi-objcopy}
 READELF=${READELF:-arm-none-eabi-readelf}
@@ -62,19 +74,23 @@ awk '
 
 # 2 and 3. Disassembly per function.  Data objects that sit in .text
 # (rodata) are skipped: their bytes may decode as anything.  The
-# hand-written exit of the context calls (sctx.c) is checked like an
-# entry function: it is where they return to the app.
+# hand-written common exit (sctx.c) is checked like an entry function: it
+# is where the calls return to the app.
 "$OBJDUMP" -d --no-show-raw-insn "$elf" >"$tmp/dis"
 "$READELF" -sW "$elf" | awk '$4 == "OBJECT" { print $8 }' >"$tmp/objects"
 awk -F '\t' '
 	FNR == NR { obj[$0] = 1; next }
-	/^[0-9a-f]+ <.*>:$/ { fn = $0; sub(/^[0-9a-f]+ </, "", fn); sub(/>:$/, "", fn); since = ""; next }
+	function done_fn() {
+		if (fn ~ /^__acle_se_/ && !left)
+			printf "%s neither returns with BXNS nor branches to the common exit\n", fn
+	}
+	/^[0-9a-f]+ <.*>:$/ { done_fn(); fn = $0; sub(/^[0-9a-f]+ </, "", fn); sub(/>:$/, "", fn); since = ""; left = 0; next }
 	/^ *[0-9a-f]+:\t/ {
 		if (fn in obj)
 			next
 		insn = $2; ops = $3; sub(/^ +/, "", ops)
 		# what an entry function clears after its last real work
-		if (fn ~ /^__acle_se_/ || fn == "mv_arch_call_exit") {
+		if (fn ~ /^__acle_se_/ || fn == "mv_arch_call_clear") {
 			if (insn ~ /^vmov/ && ops ~ /^s([0-9]|1[0-5]), /) { split(ops, o, ","); since = since " " o[1] }
 			if (insn ~ /^vmov/ && ops ~ /^s([0-9]|1[0-5]), s([0-9]|1[0-5]), r1, r1$/) {
 				split(ops, o, ","); sub(/^ +/, "", o[2]); since = since " " o[1] " " o[2]
@@ -85,7 +101,9 @@ awk -F '\t' '
 				split(ops, o, ","); since = since " " o[1]
 			}
 			if (insn == "vmsr" && ops ~ /^fpscr/) since = since " fpscr"
+			if (insn ~ /^b(\.w)?$/ && ops ~ /<mv_arch_call_(exit|clear)>$/) left = 1
 			if (insn == "bxns") {
+				left = 1
 				need = "r1 r2 r3 ip fpscr s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 s12 s13 s14 s15"
 				n = split(need, w, " ")
 				for (k = 1; k <= n; k++) if (index(since " ", " " w[k] " ") == 0)
@@ -96,10 +114,10 @@ awk -F '\t' '
 		if (insn ~ /^v/ && insn !~ /^(vmov|vmrs|vmsr|vpush|vpop|vlstm|vlldm|vscclrm)/)
 			printf "%s computes in FP registers: %s %s\n", fn, insn, ops
 	}
-	END { if (entries == 0) print "no BXNS in any __acle_se_ function" }' "$tmp/objects" "$tmp/dis" >"$tmp/cmse"
+	END { done_fn(); if (entries == 0) print "no BXNS in any __acle_se_ function" }' "$tmp/objects" "$tmp/dis" >"$tmp/cmse"
 [ -s "$tmp/cmse" ] && say "$(cat "$tmp/cmse")"
 
 if [ "$bad" = 0 ]; then
-	echo "check-secure-image: $(grep -c '^[0-9a-f]* <__acle_se_' "$tmp/dis") entry functions, NSC and FP use clean"
+	echo "check-secure-image: $2: $(grep -c '^[0-9a-f]* <__acle_se_' "$tmp/dis") entry functions, NSC and FP use clean"
 fi
 exit "$bad"

@@ -1,7 +1,8 @@
 /*
- * entry.c - the secure entry points (cmse_nonsecure_entry: each gets an SG
- * veneer in .gnu.sgstubs and returns with caller-saved core and FP
- * registers cleared).  Each opens the call (app interrupts held off, the
+ * entry.c - the secure entry points: each gets an SG veneer in
+ * .gnu.sgstubs that branches to its gateway (end of file), which runs the
+ * body here and returns through the one exit sequence that clears
+ * caller-saved core and FP registers.  Each body opens the call (app interrupts held off, the
  * caller's secure context claimed: sctx.c), forwards to the core, where
  * all argument checking happens, and closes it.  Arguments are 32-bit
  * words or pointers only (CVE-2024-0151); the slot of each veneer is fixed
@@ -15,7 +16,8 @@
 _Static_assert(MV_CORE_ABI == MV_ABI, "mv_api.h and the core disagree on the ABI");
 _Static_assert(MV_TZ_CONTEXTS == MV_SCTX_COUNT - 1u, "mv_api.h and the core disagree on the context count");
 
-#define MV_ENTRY __attribute__((cmse_nonsecure_entry, used))
+/* The body of an entry point: reached only from its gateway (below). */
+#define MV_BODY __attribute__((used, noinline))
 
 /* Open, run `expr`, close; MV_EBUSY (or `busy`) if the context is taken. */
 #define MV_CALL(type, busy, expr)                                                                                      \
@@ -28,27 +30,27 @@ _Static_assert(MV_TZ_CONTEXTS == MV_SCTX_COUNT - 1u, "mv_api.h and the core disa
 		return r_;                                                                                             \
 	} while (0)
 
-MV_ENTRY uint32_t mv_version(void)
+MV_BODY uint32_t mv_e_version(void)
 {
 	return MV_CORE_ABI; /* a constant: touches no state, needs no context */
 }
 
-MV_ENTRY int32_t mv_info(struct mv_info *out, uint32_t size)
+MV_BODY int32_t mv_e_info(struct mv_info *out, uint32_t size)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_info(out, size));
 }
 
-MV_ENTRY int32_t mv_log(const char *msg, uint32_t len)
+MV_BODY int32_t mv_e_log(const char *msg, uint32_t len)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_log(msg, len));
 }
 
-MV_ENTRY uint32_t mv_ticks(void)
+MV_BODY uint32_t mv_e_ticks(void)
 {
 	return mv_arch_ticks(); /* one load of a word the tick writes */
 }
 
-MV_ENTRY int32_t mv_wait(uint32_t ms)
+MV_BODY int32_t mv_e_wait(uint32_t ms)
 {
 	uint32_t tok = mv_arch_call_begin();
 
@@ -65,43 +67,41 @@ MV_ENTRY int32_t mv_wait(uint32_t ms)
 	return r;
 }
 
-MV_ENTRY int32_t mv_watchdog_feed(void)
+MV_BODY int32_t mv_e_watchdog_feed(void)
 {
 	return mv_scall_watchdog_feed(); /* one store: no context, no mask */
 }
 
-MV_ENTRY int32_t mv_update_check(void)
+MV_BODY int32_t mv_e_update_check(void)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_update_check());
 }
 
-MV_ENTRY int32_t mv_restart_app(uint32_t why)
+MV_BODY int32_t mv_e_restart_app(uint32_t why)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_restart(why));
 }
 
-MV_ENTRY int32_t mv_exit(uint32_t code)
+MV_BODY int32_t mv_e_exit(uint32_t code)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_exit(code));
 }
 
 /* The TrustZone context calls.  Load and Store come from the app's
  * scheduler (an exception handler), so they never wait for a context. */
-MV_ENTRY uint32_t TZ_InitContextSystem_S(void)
+MV_BODY uint32_t mv_e_tz_init(void)
 {
 	MV_CALL(uint32_t, 0u, mv_sctx_init_system());
 }
 
-MV_ENTRY uint32_t TZ_AllocModuleContext_S(uint32_t module)
+MV_BODY uint32_t mv_e_tz_alloc(uint32_t module)
 {
 	(void)module; /* CMSIS passes the module; every context is alike here */
 	MV_CALL(uint32_t, 0u, mv_sctx_alloc());
 }
 
-/* Free, Load and Store may move MSP_S, the stack they run on: they are
- * entered through hand-written gateways that note the stack pointer the
- * call found and leave through mv_arch_call_exit (sctx.c).  The linker
- * makes their veneers from the __acle_se_ pairs as for the others. */
+/* Free, Load and Store may move MSP_S, the stack they run on (their
+ * gateways note the stack pointer the call found). */
 uint32_t mv_arch_tz_free(uint32_t id) __attribute__((used));
 uint32_t mv_arch_tz_free(uint32_t id)
 {
@@ -120,26 +120,48 @@ uint32_t mv_arch_tz_store(uint32_t id)
 	MV_CALL(uint32_t, 0u, mv_sctx_store(id, mv_arch_caller_is_handler()));
 }
 
-#define MV_CTX_GATEWAY(name, body)                                                                                     \
+/*
+ * The gateways: what each veneer branches to (the linker makes the veneer
+ * from the name / __acle_se_name pair).  Every one runs its body and
+ * leaves through the one CMSE return sequence of the image (sctx.c): it
+ * clears r1-r3, r12, s0-s15, FPSCR and the flags before BXNS.  One exit
+ * instead of the compiler's per-function sequence saves about 70 bytes an
+ * entry.  Free, Load and Store may move MSP_S, the stack they run on, so
+ * theirs first note the stack pointer the call found and leave through
+ * mv_arch_call_exit, which applies the switch (MV_CTX_GATEWAY); the others
+ * leave through mv_arch_call_clear, which must not.
+ */
+#define MV_GATEWAY_(name, body, pre, exit)                                                                                   \
 	__asm__(".section .text." #name ",\"ax\",%progbits\n\t"                                                        \
 	        ".global " #name "\n\t"                                                                                \
 	        ".global __acle_se_" #name "\n\t"                                                                      \
 	        ".type " #name ", %function\n\t"                                                                       \
 	        ".type __acle_se_" #name ", %function\n\t"                                                             \
 	        ".thumb_func\n" #name ":\n"                                                                            \
-	        "__acle_se_" #name ":\n\t"                                                                              \
-	        "ldr r1, =mv_sctx_entry_sp\n\t"                                                                        \
-	        "mrs r2, msp\n\t"                                                                                      \
-	        "str r2, [r1]\n\t"                                                                                     \
+	        "__acle_se_" #name ":\n\t" pre                                                                          \
 	        "push {r4, lr}\n\t"                                                                                    \
 	        "bl " #body "\n\t"                                                                                      \
 	        "pop {r4, lr}\n\t"                                                                                     \
-	        "b mv_arch_call_exit\n\t"                                                                              \
+	        "b " exit "\n\t"                                                                                       \
 	        ".ltorg\n\t"                                                                                           \
 	        ".size " #name ", . - " #name "\n\t"                                                                  \
 	        ".size __acle_se_" #name ", . - __acle_se_" #name "\n\t"                                              \
 	        ".text\n")
+#define MV_GATEWAY(name, body) MV_GATEWAY_(name, body, "", "mv_arch_call_clear")
+#define MV_CTX_GATEWAY(name, body)                                                                                     \
+	MV_GATEWAY_(name, body, "ldr r1, =mv_sctx_entry_sp\n\tmrs r2, msp\n\tstr r2, [r1]\n\t", "mv_arch_call_exit")
 
+MV_GATEWAY(mv_version, mv_e_version);
+MV_GATEWAY(mv_info, mv_e_info);
+MV_GATEWAY(mv_log, mv_e_log);
+MV_GATEWAY(mv_ticks, mv_e_ticks);
+MV_GATEWAY(mv_wait, mv_e_wait);
+MV_GATEWAY(mv_restart_app, mv_e_restart_app);
+MV_GATEWAY(mv_exit, mv_e_exit);
+MV_GATEWAY(TZ_InitContextSystem_S, mv_e_tz_init);
+MV_GATEWAY(TZ_AllocModuleContext_S, mv_e_tz_alloc);
 MV_CTX_GATEWAY(TZ_FreeModuleContext_S, mv_arch_tz_free);
 MV_CTX_GATEWAY(TZ_LoadContext_S, mv_arch_tz_load);
 MV_CTX_GATEWAY(TZ_StoreContext_S, mv_arch_tz_store);
+MV_GATEWAY(mv_watchdog_feed, mv_e_watchdog_feed);
+MV_GATEWAY(mv_update_check, mv_e_update_check);

@@ -114,9 +114,14 @@ void mv_arch_sctx_switch(uint32_t i, uint32_t sp)
 	mv_sctx_pending[0] = sp;
 }
 
-/* The common exit of the context calls: r0 holds the result, lr the
- * return address, the call's frame is popped.  Apply a pending switch,
- * then clear what the CMSE return sequence clears and return to the app. */
+/* The common exit of the secure calls: r0 holds the result, lr the
+ * return address, the call's frame is popped.  The context calls enter at
+ * mv_arch_call_exit, which applies a pending switch; every other call at
+ * mv_arch_call_clear, which never does: it may have interrupted a context
+ * call between its switch being asked for and its exit (an app interrupt
+ * above the scheduler's calling mv_info, say), and switching then would
+ * pull the stack from under the frames it interrupted.  Both clear what
+ * the CMSE return sequence clears and return to the app. */
 __attribute__((naked)) void mv_arch_call_exit(void)
 {
 	__asm__ volatile("ldr r1, =mv_sctx_pending\n\t"
@@ -130,6 +135,10 @@ __attribute__((naked)) void mv_arch_call_exit(void)
 	                 "msr msplim, r3\n\t"
 	                 "isb\n"
 	                 "1:\n\t"
+	                 ".global mv_arch_call_clear\n\t"
+	                 ".type mv_arch_call_clear, %function\n"
+	                 ".thumb_func\n"
+	                 "mv_arch_call_clear:\n\t"
 	                 "movs r1, #0\n\t"
 	                 "mov r2, r1\n\t"
 	                 "mov r3, r1\n\t"
