@@ -94,7 +94,19 @@
 	X(MV_R_UPD_PATCH, MV_REASON(MV_EXIT_UPDATE, 19u), "the patch does not apply")                                 \
 	X(MV_R_UPD_FLASH, MV_REASON(MV_EXIT_UPDATE, 20u), "a flash operation failed")                                 \
 	X(MV_R_UPD_IMAGE, MV_REASON(MV_EXIT_UPDATE, 21u), "the installed image does not match its signed hash")       \
-	X(MV_R_IMG_ROLLBACK, MV_REASON(MV_EXIT_BAD_IMAGE, 6u), "app security counter below the device's rollback floor")
+	X(MV_R_IMG_ROLLBACK, MV_REASON(MV_EXIT_BAD_IMAGE, 6u), "app security counter below the device's rollback floor") \
+	X(MV_R_UPD_FLASH_RANGE, MV_REASON(MV_EXIT_UPDATE, 22u),                                                          \
+	  "flash change outside the partitions the microvisor writes, or not whole erase pages or program units")        \
+	X(MV_R_UPD_FLASH_LOCKED, MV_REASON(MV_EXIT_UPDATE, 23u), "the flash control register stayed locked after its keys") \
+	X(MV_R_UPD_FLASH_BUSY, MV_REASON(MV_EXIT_UPDATE, 24u), "the flash stayed busy past its deadline")              \
+	X(MV_R_UPD_FLASH_WRP, MV_REASON(MV_EXIT_UPDATE, 25u), "the flash refused a protected page (WRPERR)")          \
+	X(MV_R_UPD_FLASH_PROG, MV_REASON(MV_EXIT_UPDATE, 26u), "the flash refused to program bytes not erased (PROGERR)") \
+	X(MV_R_UPD_FLASH_PGS, MV_REASON(MV_EXIT_UPDATE, 27u), "the flash refused the programming sequence (PGSERR)")  \
+	X(MV_R_UPD_FLASH_SIZE, MV_REASON(MV_EXIT_UPDATE, 28u), "the flash refused the write size (SIZERR)")          \
+	X(MV_R_UPD_FLASH_PGA, MV_REASON(MV_EXIT_UPDATE, 29u), "the flash refused the write alignment (PGAERR)")       \
+	X(MV_R_UPD_FLASH_OP, MV_REASON(MV_EXIT_UPDATE, 30u), "the flash reported an operation error (OPERR)")         \
+	X(MV_R_UPD_FLASH_ECC, MV_REASON(MV_EXIT_UPDATE, 31u), "the flash reported an uncorrectable ECC error (ECCD)") \
+	X(MV_R_UPD_FLASH_VERIFY, MV_REASON(MV_EXIT_UPDATE, 32u), "flash read back differs from what was written")
 
 enum mv_reason {
 #define MV_REASON_ENUM(name, code, text) name = (code),

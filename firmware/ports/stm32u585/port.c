@@ -1,13 +1,19 @@
 /*
  * port.c - the stm32u585 port: console on USART1 (polled, secure), memory
  * gates (MPCBB per SRAM, flash watermarks checked, not written: they are
- * option bytes, provisioned by the flashing tool), peripheral gates (GTZC
- * TZSC, bit set = secure), illegal-access reports (GTZC TZIC, IRQ 8).
- * Addresses come from the generated mv_board.h.  Builds; not yet run on
- * hardware.
+ * option bytes, provisioned by the flashing tool), the system blocks GTZC
+ * does not gate (RCC, PWR, EXTI, GPIO) made secure through their own
+ * SECCFGR, peripheral gates (GTZC TZSC, bit set = secure), illegal-access
+ * reports (GTZC TZIC, IRQ 8), and the flash driver of the update client.
+ * Addresses come from the generated mv_board.h, offsets and bits from
+ * stm32u585.h.  Builds, and runs on the host against a register model
+ * (tests/port); not yet run on hardware.
  */
+#include <mvb/devstate.h>
+
 #include "armv8m.h"
 #include "mv/port.h"
+#include "mv/reason.h"
 #include "mv_board.h"
 #include "stm32u585.h"
 
@@ -17,32 +23,37 @@ _Static_assert(MVB_PART_APP_FLASH_OFFSET % MVB_MEM_FLASH_GRANULE == 0u && MVB_PA
                "app_flash must start on a flash page, after the secure pages");
 _Static_assert(MVB_PART_APP_FLASH_OFFSET <= MVB_MEM_FLASH_SIZE / 2u,
                "the secure pages must all be in bank 1 (one watermark)");
+_Static_assert(MVB_MEM_FLASH_ERASE_SIZE == FLASH_PAGE_SIZE && MVB_MEM_FLASH_WRITE_SIZE == FLASH_QUADWORD &&
+                   MVB_MEM_FLASH_SIZE == 2u * FLASH_BANK_SIZE,
+               "the manifest's flash geometry is the chip's");
+_Static_assert(MVB_UREC_SIZE % FLASH_QUADWORD == 0u && MVB_APPHDR_SIZE % FLASH_QUADWORD == 0u,
+               "the update client writes whole quad-words");
 
 /* ------------------------------------------------------------ console */
 void mv_port_console_init(void)
 {
-	MV_REG(RCC + RCC_AHB2ENR1) |= RCC_AHB2ENR1_GPIOAEN;
-	MV_REG(RCC + RCC_APB2ENR) |= RCC_APB2ENR_USART1EN;
+	U585_WR(RCC + RCC_AHB2ENR1, U585_RD(RCC + RCC_AHB2ENR1) | RCC_AHB2ENR1_GPIOAEN);
+	U585_WR(RCC + RCC_APB2ENR, U585_RD(RCC + RCC_APB2ENR) | RCC_APB2ENR_USART1EN);
 	mv_barrier();
 	/* PA9/PA10: alternate function 7 (MODER 0b10, AFRH nibbles 1 and 2). */
-	uint32_t moder = MV_REG(GPIOA + GPIO_MODER) & ~((3u << 18) | (3u << 20));
+	uint32_t moder = U585_RD(GPIOA + GPIO_MODER) & ~((3u << 18) | (3u << 20));
 
-	MV_REG(GPIOA + GPIO_MODER) = moder | (2u << 18) | (2u << 20);
-	uint32_t afrh = MV_REG(GPIOA + GPIO_AFRH) & ~((0xfu << 4) | (0xfu << 8));
+	U585_WR(GPIOA + GPIO_MODER, moder | (2u << 18) | (2u << 20));
+	uint32_t afrh = U585_RD(GPIOA + GPIO_AFRH) & ~((0xfu << 4) | (0xfu << 8));
 
-	MV_REG(GPIOA + GPIO_AFRH) = afrh | (7u << 4) | (7u << 8);
+	U585_WR(GPIOA + GPIO_AFRH, afrh | (7u << 4) | (7u << 8));
 
-	MV_REG(MVB_CONSOLE_S_BASE + USART_CR1) = 0;
-	MV_REG(MVB_CONSOLE_S_BASE + USART_BRR) = (U585_CPU_HZ + U585_CONSOLE_BAUD / 2u) / U585_CONSOLE_BAUD;
-	MV_REG(MVB_CONSOLE_S_BASE + USART_CR1) = USART_CR1_UE | USART_CR1_TE;
+	U585_WR(MVB_CONSOLE_S_BASE + USART_CR1, 0u);
+	U585_WR(MVB_CONSOLE_S_BASE + USART_BRR, (U585_CPU_HZ + U585_CONSOLE_BAUD / 2u) / U585_CONSOLE_BAUD);
+	U585_WR(MVB_CONSOLE_S_BASE + USART_CR1, USART_CR1_UE | USART_CR1_TE);
 }
 
 void mv_port_console_write(const char *s, uint32_t len)
 {
 	for (uint32_t i = 0; i < len; i++) {
-		while ((MV_REG(MVB_CONSOLE_S_BASE + USART_ISR) & USART_ISR_TXE) == 0u)
+		while ((U585_RD(MVB_CONSOLE_S_BASE + USART_ISR) & USART_ISR_TXE) == 0u)
 			;
-		MV_REG(MVB_CONSOLE_S_BASE + USART_TDR) = (uint8_t)s[i];
+		U585_WR(MVB_CONSOLE_S_BASE + USART_TDR, (uint8_t)s[i]);
 	}
 }
 
@@ -76,8 +87,8 @@ static uint32_t mpcbb_program(uint32_t m)
 		/* Opposite polarity to an MPC LUT: a set bit keeps the block secure. */
 		uint32_t v = ~mv_gate_ns_word(gate, blk, w);
 
-		MV_REG(gate + MPCBB_SECCFGR(w)) = v;
-		if (MV_REG(gate + MPCBB_SECCFGR(w)) != v)
+		U585_WR(gate + MPCBB_SECCFGR1 + 4u * w, v);
+		if (U585_RD(gate + MPCBB_SECCFGR1 + 4u * w) != v)
 			return MV_R_HW_MPC;
 	}
 	return MV_R_NONE;
@@ -86,18 +97,21 @@ static uint32_t mpcbb_program(uint32_t m)
 /* The flash watermarks are option bytes: the microvisor never writes
  * them (that would cost an option-byte load and a reset every boot); it
  * refuses to run unless they say exactly "bank 1 below app_flash secure,
- * nothing else". */
+ * nothing else", with the banks not swapped (SWAP_BANK would put bank 2's
+ * pages where the watermark of bank 1 is checked). */
 static uint32_t flash_check(void)
 {
-	uint32_t pages = MVB_PART_APP_FLASH_OFFSET / MVB_MEM_FLASH_GRANULE;
-	uint32_t wm1 = MV_REG(FLASH_IF + FLASH_SECWM1R1), wm2 = MV_REG(FLASH_IF + FLASH_SECWM2R1);
+	uint32_t pages = MVB_PART_APP_FLASH_OFFSET / FLASH_PAGE_SIZE;
+	uint32_t optr = U585_RD(FLASH_IF + FLASH_OPTR);
+	uint32_t wm1 = U585_RD(FLASH_IF + FLASH_SECWM1R1), wm2 = U585_RD(FLASH_IF + FLASH_SECWM2R1);
 
-	if ((MV_REG(FLASH_IF + FLASH_OPTR) & FLASH_OPTR_TZEN) == 0u)
+	if ((optr & FLASH_OPTR_TZEN) == 0u || (optr & FLASH_OPTR_SWAP_BANK) != 0u)
 		return MV_R_HW_MPC;
-	if (SECWM_PSTRT(wm1) != 0u || SECWM_PEND(wm1) != pages - 1u)
+	if ((wm1 & FLASH_SECWM_PSTRT_MASK) != 0u ||
+	    (wm1 & FLASH_SECWM_PEND_MASK) >> FLASH_SECWM_PEND_SHIFT != pages - 1u)
 		return MV_R_HW_MPC;
-	/* Bank 2: start after end means no secure page (unverified encoding). */
-	if (SECWM_PSTRT(wm2) <= SECWM_PEND(wm2))
+	/* Bank 2: a start page after the end page means no secure page. */
+	if ((wm2 & FLASH_SECWM_PSTRT_MASK) <= (wm2 & FLASH_SECWM_PEND_MASK) >> FLASH_SECWM_PEND_SHIFT)
 		return MV_R_HW_MPC;
 	return MV_R_NONE;
 }
@@ -105,11 +119,11 @@ static uint32_t flash_check(void)
 uint32_t mv_port_memory_gates(void)
 {
 	/* GTZC registers need their clocks before anything else. */
-	MV_REG(RCC + RCC_AHB1ENR) |= RCC_AHB1ENR_GTZC1EN;
-	MV_REG(RCC + RCC_AHB3ENR) |= RCC_AHB3ENR_GTZC2EN;
+	U585_WR(RCC + RCC_AHB1ENR, U585_RD(RCC + RCC_AHB1ENR) | RCC_AHB1ENR_GTZC1EN);
+	U585_WR(RCC + RCC_AHB3ENR, U585_RD(RCC + RCC_AHB3ENR) | RCC_AHB3ENR_GTZC2EN);
 	mv_barrier();
-	if ((MV_REG(RCC + RCC_AHB1ENR) & RCC_AHB1ENR_GTZC1EN) == 0u ||
-	    (MV_REG(RCC + RCC_AHB3ENR) & RCC_AHB3ENR_GTZC2EN) == 0u)
+	if ((U585_RD(RCC + RCC_AHB1ENR) & RCC_AHB1ENR_GTZC1EN) == 0u ||
+	    (U585_RD(RCC + RCC_AHB3ENR) & RCC_AHB3ENR_GTZC2EN) == 0u)
 		return MV_R_HW_SECCTL;
 
 	uint32_t r = mv_gate_layout(gates, sizeof gates / sizeof gates[0]);
@@ -126,30 +140,77 @@ uint32_t mv_port_memory_gates(void)
 }
 
 /* -------------------------------------------------- secure controller */
+/* The microvisor's system blocks that GTZC does not gate: each has a
+ * security register of its own whose set bits make its functions secure
+ * (RM0456: RCC_SECCFGR: oscillators, PLLs, SYSCLK and prescalers, reset
+ * flags; PWR_SECCFGR: wake-up pins, low-power modes, voltage monitoring,
+ * backup domain, pull configuration; EXTI_SECCFGR1: lines 0-23; GPIOx_SECCFGR:
+ * every pin).  All of them secure, and read back.  FLASH has no such
+ * register: its non-secure registers (option bytes, RDP, NSCR) are closed
+ * to the app by the SAU instead (mv_port_sau_windows). */
+static const struct {
+	uint32_t reg, bits;
+} system_blocks[] = {
+    {RCC + RCC_SECCFGR, RCC_SECCFGR_ALL},
+    {PWR + PWR_SECCFGR, PWR_SECCFGR_ALL},
+    {EXTI + EXTI_SECCFGR1, EXTI_SECCFGR1_ALL},
+};
+
+static uint32_t secure_one(uint32_t reg, uint32_t bits)
+{
+	U585_WR(reg, U585_RD(reg) | bits);
+	mv_barrier();
+	return (U585_RD(reg) & bits) == bits ? MV_R_NONE : MV_R_HW_SECCTL;
+}
+
+static uint32_t secure_system_blocks(void)
+{
+	uint32_t r = MV_R_NONE;
+
+	/* PWR and the GPIO ports answer only with their clocks on. */
+	U585_WR(RCC + RCC_AHB3ENR, U585_RD(RCC + RCC_AHB3ENR) | RCC_AHB3ENR_PWREN);
+	U585_WR(RCC + RCC_AHB2ENR1,
+	        U585_RD(RCC + RCC_AHB2ENR1) | (((1u << U585_GPIO_PORTS) - 1u) * RCC_AHB2ENR1_GPIOAEN));
+	mv_barrier();
+	for (uint32_t i = 0; i < sizeof system_blocks / sizeof system_blocks[0] && r == MV_R_NONE; i++)
+		r = secure_one(system_blocks[i].reg, system_blocks[i].bits);
+	for (uint32_t p = 0; p < U585_GPIO_PORTS && r == MV_R_NONE; p++)
+		r = secure_one(GPIOA + p * GPIO_PORT_STRIDE + GPIO_SECCFGR, GPIO_SECCFGR_ALL);
+	return r;
+}
+
 uint32_t mv_port_security_init(void)
 {
+	uint32_t r = secure_system_blocks();
+
+	if (r != MV_R_NONE)
+		return r;
 	/* Report every illegal access (the app touching secure peripherals
 	 * or memory) through TZIC; start with clean flags. */
-	for (uint32_t n = 1; n <= U585_TZIC1_REGS; n++) {
-		MV_REG(TZIC1 + TZIC_FCR(n)) = 0xffffffffu;
-		MV_REG(TZIC1 + TZIC_IER(n)) = 0xffffffffu;
+	for (uint32_t n = 0; n < U585_TZIC1_REGS; n++) {
+		U585_WR(TZIC1 + TZIC_FCR1 + 4u * n, 0xffffffffu);
+		U585_WR(TZIC1 + TZIC_IER1 + 4u * n, 0xffffffffu);
 	}
-	for (uint32_t n = 1; n <= U585_TZIC2_REGS; n++) {
-		MV_REG(TZIC2 + TZIC_FCR(n)) = 0xffffffffu;
-		MV_REG(TZIC2 + TZIC_IER(n)) = 0xffffffffu;
+	for (uint32_t n = 0; n < U585_TZIC2_REGS; n++) {
+		U585_WR(TZIC2 + TZIC_FCR1 + 4u * n, 0xffffffffu);
+		U585_WR(TZIC2 + TZIC_IER1 + 4u * n, 0xffffffffu);
 	}
 	mv_barrier();
 	/* Unimplemented bits read as zero, so only "something enabled" can
 	 * be checked here. */
-	if (MV_REG(TZIC1 + TZIC_IER(1)) == 0u)
+	if (U585_RD(TZIC1 + TZIC_IER1) == 0u)
 		return MV_R_HW_SECCTL;
 	mv_arch_irq_secure_enable(U585_IRQ_GTZC, PRIO_VIOLATION);
 	return MV_R_NONE;
 }
 
-/* The NS peripheral alias: the TZSC, not the SAU, decides per device. */
+/* The NS peripheral alias, where the TZSC, not the SAU, decides per
+ * device; but for the FLASH registers (0x40022000, 1 KiB), which no TZSC
+ * bit gates: an app that reached them could program option bytes, raise
+ * RDP or erase its own pages behind the microvisor's back. */
 static const struct mv_sau_region windows[] = {
-    {0x40000000u, 0x4fffffffu, 0u},
+    {0x40000000u, MVB_PERIPH_FLASH_IF_NS_BASE - 1u, 0u},
+    {MVB_PERIPH_FLASH_IF_NS_BASE + MVB_PERIPH_FLASH_IF_SIZE, 0x4fffffffu, 0u},
 };
 
 const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
@@ -185,10 +246,10 @@ uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 	/* Bit set = secure: everything secure but the grants, including bits
 	 * the manifest does not name; only the named ones must read back. */
 	for (uint32_t g = 0; g < N_GATES; g++)
-		MV_REG(gate_regs[g]) = ~ns[g];
+		U585_WR(gate_regs[g], ~ns[g]);
 	mv_barrier();
 	for (uint32_t g = 0; g < N_GATES; g++)
-		if ((MV_REG(gate_regs[g]) & named[g]) != (~ns[g] & named[g]))
+		if ((U585_RD(gate_regs[g]) & named[g]) != (~ns[g] & named[g]))
 			return MV_R_HW_PPC;
 	return MV_R_NONE;
 }
@@ -218,7 +279,19 @@ const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len)
 	/* Through the NS alias: after the SAU is on, an NS transaction, which
 	 * the watermark lets into the app's pages. */
 	(void)len;
-	return (const uint8_t *)ns_addr;
+	return (const uint8_t *)(uintptr_t)ns_addr;
+}
+
+static uint32_t tzic_collect(uint32_t tzic, uint32_t regs, uint32_t first)
+{
+	for (uint32_t n = 0; n < regs; n++) {
+		uint32_t sr = U585_RD(tzic + TZIC_SR1 + 4u * n);
+
+		if (sr != 0u && first == 0u)
+			first = sr;
+		U585_WR(tzic + TZIC_FCR1 + 4u * n, sr);
+	}
+	return first;
 }
 
 int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
@@ -227,21 +300,7 @@ int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 		return 0;
 	f->reason = MV_R_APP_PPC;
 	f->extra_name = "TZIC_SR";
-	f->extra = 0;
-	for (uint32_t n = 1; n <= U585_TZIC1_REGS; n++) {
-		uint32_t sr = MV_REG(TZIC1 + TZIC_SR(n));
-
-		if (sr != 0u && f->extra == 0u)
-			f->extra = sr;
-		MV_REG(TZIC1 + TZIC_FCR(n)) = sr;
-	}
-	for (uint32_t n = 1; n <= U585_TZIC2_REGS; n++) {
-		uint32_t sr = MV_REG(TZIC2 + TZIC_SR(n));
-
-		if (sr != 0u && f->extra == 0u)
-			f->extra = sr;
-		MV_REG(TZIC2 + TZIC_FCR(n)) = sr;
-	}
+	f->extra = tzic_collect(TZIC2, U585_TZIC2_REGS, tzic_collect(TZIC1, U585_TZIC1_REGS, 0u));
 	mv_arch_irq_ack(irq);
 	return 1;
 }
@@ -265,24 +324,202 @@ void mv_port_exit(uint32_t status)
 }
 
 /* ------------------------------------------------------------ flash */
-/* No flash driver yet (the over-the-air issue lists it): the update
- * client refuses to install, with the flash's reason, and writes nothing. */
+/* RM0456, embedded flash with TrustZone on (TZEN=1): a page is secure when
+ * a watermark (or a SECBB bit, left at its reset 0) says so, and is then
+ * erased and programmed only through SECCR, by secure transactions (the
+ * 0x0C000000 alias); every other page only through NSCR, by non-secure
+ * transactions (the 0x08000000 alias).  The core hands every partition in
+ * the alias of its world (mv_board.h BASE): mv_state and app_header in the
+ * secure one, app_flash, which the watermark leaves non-secure, in the
+ * non-secure one (a store there from secure code is a non-secure
+ * transaction: the SAU says so for app_flash).  So the address chooses
+ * the half of the controller, and anything outside those three
+ * partitions, the microvisor's own code among it, is refused.
+ * Each half is unlocked for one operation and locked again after it; the
+ * result is read back and compared.  A double ECC error on that read is an
+ * NMI on this chip before ECCR can be looked at; a corrected single error
+ * (ECCC) reads right and is only reported. */
+struct flash_half {
+	uint32_t keyr, sr, cr; /* register offsets */
+	uint32_t mem;          /* the alias its pages are written through */
+};
+
+static const struct flash_half flash_sec = {FLASH_SECKEYR, FLASH_SECSR, FLASH_SECCR, MVB_MEM_FLASH_S_BASE};
+static const struct flash_half flash_nsec = {FLASH_NSKEYR, FLASH_NSSR, FLASH_NSCR, MVB_MEM_FLASH_NS_BASE};
+
+#define FLASH_SR_ERRORS                                                                                                \
+	(FLASH_SR_OPERR | FLASH_SR_PROGERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | FLASH_SR_SIZERR | FLASH_SR_PGSERR)
+/* Polls of BSY before giving up: about 0.5 s at 160 MHz, some seconds at
+ * the 4 MHz reset clock; a page erase takes a few ms, a quad-word some us. */
+#define FLASH_SPIN_MAX 0x01000000u
+
+static int inside(uint32_t addr, uint32_t n, uint32_t base, uint32_t size)
+{
+	return addr >= base && addr - base <= size && n <= size - (addr - base);
+}
+
+/* The half of the controller that may change [addr, addr + n), or 0. */
+static const struct flash_half *flash_half_of(uint32_t addr, uint32_t n)
+{
+	if (inside(addr, n, MVB_PART_MV_STATE_S_BASE, MVB_PART_MV_STATE_SIZE) ||
+	    inside(addr, n, MVB_PART_APP_HEADER_S_BASE, MVB_PART_APP_HEADER_SIZE))
+		return &flash_sec;
+	if (inside(addr, n, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE))
+		return &flash_nsec;
+	return 0;
+}
+
+/* The console says what the flash reported; the core gets the one reason
+ * its contract names (port.h). */
+static uint32_t flash_fail(uint32_t why, uint32_t addr, uint32_t status)
+{
+	mv_printf("mv: flash: %r at %x (status %x)\n", why, addr, status);
+	return MV_R_UPD_FLASH;
+}
+
+static uint32_t flash_sr_reason(uint32_t sr)
+{
+	if (sr & FLASH_SR_WRPERR)
+		return MV_R_UPD_FLASH_WRP;
+	if (sr & FLASH_SR_PROGERR)
+		return MV_R_UPD_FLASH_PROG;
+	if (sr & FLASH_SR_PGSERR)
+		return MV_R_UPD_FLASH_PGS;
+	if (sr & FLASH_SR_SIZERR)
+		return MV_R_UPD_FLASH_SIZE;
+	if (sr & FLASH_SR_PGAERR)
+		return MV_R_UPD_FLASH_PGA;
+	if (sr & FLASH_SR_OPERR)
+		return MV_R_UPD_FLASH_OP;
+	return MV_R_NONE;
+}
+
+/* Until BSY and WDW are clear (bounded); then its flags are cleared and
+ * their reason returned. */
+static uint32_t flash_wait(const struct flash_half *h, uint32_t *status)
+{
+	uint32_t sr = U585_RD(FLASH_IF + h->sr);
+
+	for (uint32_t i = 0; (sr & (FLASH_SR_BSY | FLASH_SR_WDW)) != 0u; i++) {
+		if (i == FLASH_SPIN_MAX) {
+			*status = sr;
+			return MV_R_UPD_FLASH_BUSY;
+		}
+		sr = U585_RD(FLASH_IF + h->sr);
+	}
+	*status = sr;
+	if ((sr & (FLASH_SR_ERRORS | FLASH_SR_EOP)) != 0u)
+		U585_WR(FLASH_IF + h->sr, sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+	return flash_sr_reason(sr);
+}
+
+/* Unlock the half (the keys go only to a locked register: a wrong sequence
+ * would lock it until the next reset), wait for any operation under way
+ * and clear flags left from before, which would fail the next operation
+ * with PGSERR. */
+static uint32_t flash_open(const struct flash_half *h, uint32_t *status)
+{
+	if ((U585_RD(FLASH_IF + h->cr) & FLASH_CR_LOCK) != 0u) {
+		U585_WR(FLASH_IF + h->keyr, FLASH_KEY1);
+		U585_WR(FLASH_IF + h->keyr, FLASH_KEY2);
+		if ((U585_RD(FLASH_IF + h->cr) & FLASH_CR_LOCK) != 0u) {
+			*status = U585_RD(FLASH_IF + h->sr);
+			return MV_R_UPD_FLASH_LOCKED;
+		}
+	}
+	uint32_t r = flash_wait(h, status);
+
+	return r == MV_R_UPD_FLASH_BUSY ? r : MV_R_NONE;
+}
+
+static void flash_close(const struct flash_half *h)
+{
+	U585_WR(FLASH_IF + h->cr, FLASH_CR_LOCK); /* PG and PER off, locked */
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* [addr, addr + n) against src (0: erased), then the ECC flags. */
+static uint32_t flash_verify(uint32_t addr, const uint8_t *src, uint32_t n, uint32_t *status)
+{
+	uint32_t r = MV_R_NONE;
+
+	for (uint32_t i = 0; i < n && r == MV_R_NONE; i += 4u)
+		if (U585_RD(addr + i) != (src ? le32(src + i) : 0xffffffffu)) {
+			*status = addr + i;
+			r = MV_R_UPD_FLASH_VERIFY;
+		}
+	uint32_t ecc = U585_RD(FLASH_IF + FLASH_ECCR);
+
+	if ((ecc & (FLASH_ECCR_ECCC | FLASH_ECCR_ECCD)) != 0u) {
+		U585_WR(FLASH_IF + FLASH_ECCR, ecc & (FLASH_ECCR_ECCC | FLASH_ECCR_ECCD));
+		if ((ecc & FLASH_ECCR_ECCD) != 0u) {
+			*status = ecc;
+			return MV_R_UPD_FLASH_ECC;
+		}
+		mv_printf("mv: flash: corrected a single-bit error near %x (ECCR %x)\n", addr, ecc);
+	}
+	return r;
+}
+
 uint32_t mv_port_flash_erase(uint32_t addr)
 {
-	(void)addr;
-	return MV_R_UPD_FLASH;
+	const struct flash_half *h = flash_half_of(addr, FLASH_PAGE_SIZE);
+
+	if (h == 0 || (addr - h->mem) % FLASH_PAGE_SIZE != 0u)
+		return flash_fail(MV_R_UPD_FLASH_RANGE, addr, 0u);
+	uint32_t off = addr - h->mem, status = 0;
+	uint32_t cr = FLASH_CR_PER | ((off % FLASH_BANK_SIZE / FLASH_PAGE_SIZE) << FLASH_CR_PNB_SHIFT) |
+	              (off >= FLASH_BANK_SIZE ? FLASH_CR_BKER : 0u);
+	uint32_t r = flash_open(h, &status);
+
+	if (r == MV_R_NONE) {
+		U585_WR(FLASH_IF + h->cr, cr);
+		U585_WR(FLASH_IF + h->cr, cr | FLASH_CR_STRT);
+		r = flash_wait(h, &status);
+	}
+	flash_close(h);
+	if (r == MV_R_NONE)
+		r = flash_verify(addr, 0, FLASH_PAGE_SIZE, &status);
+	return r == MV_R_NONE ? MV_R_NONE : flash_fail(r, addr, status);
 }
 
 const uint8_t *mv_port_flash_bytes(uint32_t addr, uint32_t len)
 {
 	(void)len;
-	return (const uint8_t *)addr;
+	return (const uint8_t *)(uintptr_t)addr;
 }
 
+/* Quad-words (16 bytes, 16-byte aligned) only: the update client writes
+ * whole records, headers and patch pages, all multiples of 16 at page
+ * starts; anything else is refused before a byte is written. */
 uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
 {
-	(void)addr;
-	(void)src;
-	(void)n;
-	return MV_R_UPD_FLASH;
+	const struct flash_half *h = flash_half_of(addr, n);
+	const uint8_t *b = src;
+
+	if (h == 0 || addr % FLASH_QUADWORD != 0u || n % FLASH_QUADWORD != 0u)
+		return flash_fail(MV_R_UPD_FLASH_RANGE, addr, n);
+	uint32_t status = 0, at = addr;
+	uint32_t r = flash_open(h, &status);
+
+	if (r == MV_R_NONE)
+		U585_WR(FLASH_IF + h->cr, FLASH_CR_PG);
+	/* Four word stores fill the controller's buffer; the fourth starts the
+	 * programming (WDW until then, BSY during it). */
+	while (r == MV_R_NONE && at - addr < n) {
+		for (uint32_t w = 0; w < FLASH_QUADWORD; w += 4u)
+			U585_WR(at + w, le32(b + (at - addr) + w));
+		r = flash_wait(h, &status);
+		if (r == MV_R_NONE)
+			at += FLASH_QUADWORD;
+	}
+	flash_close(h);
+	if (r != MV_R_NONE)
+		return flash_fail(r, at, status);
+	r = flash_verify(addr, b, n, &status);
+	return r == MV_R_NONE ? MV_R_NONE : flash_fail(r, addr, status);
 }

@@ -7,3 +7,6 @@ set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/arch/armv8m/microvisor.ld)
 set(MV_PORT_SEMIHOSTING_DEFAULT OFF)
 set(MV_PORT_QEMU_MACHINE "")
 set(MV_PORT_DEFINES "")
+# The update client builds here too (microvisor-ota.elf), with the flash
+# driver of port.c; the board has no link yet, so no session can start.
+set(MV_PORT_UPDATE ON)

@@ -1,69 +1,147 @@
 /*
- * stm32u585.h - register layouts of the STM32U585 security hardware (GTZC:
- * TZSC, TZIC, MPCBB; flash watermarks) and of the polled USART console.
- * Addresses come from the generated mv_board.h; this file holds offsets,
- * bits and facts the manifest does not carry.  Sources: ST's CMSIS
- * stm32u585xx.h and the STM32U585 SVD (see /tmp/stm32u585-facts.md, kept
- * by the board-file author); items marked "unverified" still need RM0456.
+ * stm32u585.h - the one table of every register offset, bit and key the
+ * stm32u585 port uses (GTZC, FLASH, RCC, PWR, EXTI, GPIO, USART).  Base
+ * addresses come from the generated mv_board.h; everything else is here
+ * and nowhere else in the port.  tests/port/test_u585_regs.c checks every
+ * #define of this file against the values of ST's CMSIS header
+ * stm32u585xx.h and RM0456, recorded there as data with their source.
+ *
+ * Every register access of the port goes through U585_RD/U585_WR, so the
+ * host build (MV_PORT_HOST_REGS) runs the same code against a model of the
+ * chip's registers (tests/port).
  */
 #ifndef MV_STM32U585_H
 #define MV_STM32U585_H
 
+#include <stdint.h>
+
 #include "mv_board.h"
 
-/* Reset clock: MSIS at 4 MHz, AHB/APB prescalers 1 (unverified). */
+#ifdef MV_PORT_HOST_REGS
+uint32_t mv_port_host_rd(uint32_t addr);
+void mv_port_host_wr(uint32_t addr, uint32_t v);
+#define U585_RD(addr) mv_port_host_rd(addr)
+#define U585_WR(addr, v) mv_port_host_wr((addr), (v))
+#else
+#define U585_RD(addr) MV_REG(addr)
+#define U585_WR(addr, v) (MV_REG(addr) = (v))
+#endif
+
+/* Reset clock: MSIS at 4 MHz, AHB/APB prescalers 1 (RM0456 "RCC"). */
 #define U585_CPU_HZ 4000000u
 #define U585_CONSOLE_BAUD 115200u
 
-/* GTZC: TZSC at the start of each GTZC block, TZIC 0x400 after it. */
+/* ------------------------------------------------------------- GTZC */
+/* TZSC at the start of each GTZC block, TZIC 0x400 after it. */
 #define TZSC1 MVB_PERIPH_GTZC1_S_BASE
 #define TZSC2 MVB_PERIPH_GTZC2_S_BASE
-#define TZIC1 (TZSC1 + 0x400u)
-#define TZIC2 (TZSC2 + 0x400u)
-#define TZSC_SECCFGR(n) (0x10u + 4u * ((n)-1u)) /* bit = 1: peripheral secure */
-#define TZIC_IER(n) (0x00u + 4u * ((n)-1u))
-#define TZIC_SR(n) (0x10u + 4u * ((n)-1u))
-#define TZIC_FCR(n) (0x20u + 4u * ((n)-1u))
+#define TZIC_OFFSET 0x400u
+#define TZIC1 (TZSC1 + TZIC_OFFSET)
+#define TZIC2 (TZSC2 + TZIC_OFFSET)
+#define TZSC_SECCFGR1 0x10u /* bit = 1: peripheral secure */
+#define TZSC_SECCFGR2 0x14u
+#define TZSC_SECCFGR3 0x18u
+#define TZIC_IER1 0x00u /* IERn at 4 (n - 1), SRn at 0x10 + 4 (n - 1), FCRn at 0x20 + 4 (n - 1) */
+#define TZIC_SR1 0x10u
+#define TZIC_FCR1 0x20u
 #define U585_TZIC1_REGS 4u
 #define U585_TZIC2_REGS 4u /* unverified how many GTZC2 implements; extra ones read as zero */
 #define U585_IRQ_GTZC 8u
 
-/* Gate registers by the names the board manifest uses (gate: {reg: ...},
- * '-' turned into '_' by mvbuild gen): full secure-alias addresses, since
- * the peripherals are split over two TZSCs.  `none`: no gate. */
-#define MV_GATE_tzsc1_seccfgr1 (TZSC1 + TZSC_SECCFGR(1))
-#define MV_GATE_tzsc1_seccfgr2 (TZSC1 + TZSC_SECCFGR(2))
-#define MV_GATE_tzsc1_seccfgr3 (TZSC1 + TZSC_SECCFGR(3))
-#define MV_GATE_tzsc2_seccfgr1 (TZSC2 + TZSC_SECCFGR(1))
-#define MV_GATE_none 0u
-
 /* MPCBB (SRAM block gates): one bit per 512-byte block, 1 = secure. */
-#define MPCBB_SECCFGR(w) (0x100u + 4u * (w))
+#define MPCBB_SECCFGR1 0x100u
 
-/* Flash interface (secure alias). */
+/* --------------------------------------------------------------- FLASH */
+/* Registers through the secure alias (both halves of the controller are
+ * reachable from there); the non-secure alias is closed to the app by
+ * the SAU (port.c, mv_port_sau_windows). */
 #define FLASH_IF MVB_PERIPH_FLASH_IF_S_BASE
+#define FLASH_NSKEYR 0x08u
+#define FLASH_SECKEYR 0x0cu
+#define FLASH_NSSR 0x20u
+#define FLASH_SECSR 0x24u
+#define FLASH_NSCR 0x28u
+#define FLASH_SECCR 0x2cu
+#define FLASH_ECCR 0x30u
 #define FLASH_OPTR 0x40u
+#define FLASH_SECBOOTADD0R 0x4cu
 #define FLASH_SECWM1R1 0x50u
+#define FLASH_SECWM1R2 0x54u
 #define FLASH_SECWM2R1 0x60u
+#define FLASH_SECWM2R2 0x64u
+#define FLASH_KEY1 0x45670123u /* the unlock sequence of NSKEYR and SECKEYR */
+#define FLASH_KEY2 0xcdef89abu
+/* NSSR and SECSR (same layout; error flags are write-1-to-clear) */
+#define FLASH_SR_EOP (1u << 0)
+#define FLASH_SR_OPERR (1u << 1)
+#define FLASH_SR_PROGERR (1u << 3)
+#define FLASH_SR_WRPERR (1u << 4)
+#define FLASH_SR_PGAERR (1u << 5)
+#define FLASH_SR_SIZERR (1u << 6)
+#define FLASH_SR_PGSERR (1u << 7)
+#define FLASH_SR_BSY (1u << 16)
+#define FLASH_SR_WDW (1u << 17)
+/* NSCR and SECCR (same layout for the bits used here) */
+#define FLASH_CR_PG (1u << 0)
+#define FLASH_CR_PER (1u << 1)
+#define FLASH_CR_PNB_SHIFT 3u
+#define FLASH_CR_PNB_MASK (0x7fu << 3) /* 7 bits: 128 pages per bank on 2 MiB parts */
+#define FLASH_CR_BKER (1u << 11)
+#define FLASH_CR_STRT (1u << 16)
+#define FLASH_CR_LOCK (1u << 31)
+/* ECCR */
+#define FLASH_ECCR_ECCC (1u << 30) /* a single error was corrected */
+#define FLASH_ECCR_ECCD (1u << 31) /* a double error was detected */
+/* OPTR */
+#define FLASH_OPTR_RDP_MASK 0xffu
+#define FLASH_OPTR_SWAP_BANK (1u << 20)
+#define FLASH_OPTR_DUALBANK (1u << 21)
 #define FLASH_OPTR_TZEN (1u << 31)
-#define SECWM_PSTRT(v) ((v)&0x7fu)
-#define SECWM_PEND(v) (((v) >> 16) & 0x7fu)
+/* SECWMxR1: first and last secure page of the bank (7 bits each) */
+#define FLASH_SECWM_PSTRT_MASK 0x7fu
+#define FLASH_SECWM_PEND_SHIFT 16u
+#define FLASH_SECWM_PEND_MASK (0x7fu << 16)
+/* geometry: two banks of 1 MiB, 8 KiB pages, 128-bit (quad-word) programming */
+#define FLASH_PAGE_SIZE 0x2000u
+#define FLASH_BANK_SIZE 0x100000u
+#define FLASH_QUADWORD 16u
 
-/* RCC (secure alias). */
+/* ----------------------------------------------------------------- RCC */
 #define RCC MVB_PERIPH_RCC_S_BASE
 #define RCC_AHB1ENR 0x88u
 #define RCC_AHB2ENR1 0x8cu
 #define RCC_AHB3ENR 0x94u
 #define RCC_APB2ENR 0xa4u
+#define RCC_SECCFGR 0x110u
 #define RCC_AHB1ENR_GTZC1EN (1u << 24)
-#define RCC_AHB2ENR1_GPIOAEN (1u << 0)
+#define RCC_AHB2ENR1_GPIOAEN (1u << 0) /* GPIOxEN at bit x - 'A', A to I */
+#define RCC_AHB3ENR_PWREN (1u << 2)
 #define RCC_AHB3ENR_GTZC2EN (1u << 12)
 #define RCC_APB2ENR_USART1EN (1u << 14)
+/* HSI, HSE, MSI, LSI, LSE, SYSCLK, PRESC, PLL1-3, ICLK, HSI48, RMVF (bits 0-12) */
+#define RCC_SECCFGR_ALL 0x00001fffu
 
-/* Console: USART1 on PA9 (TX) / PA10 (RX), alternate function 7. */
+/* ----------------------------------------------------------------- PWR */
+#define PWR MVB_PERIPH_PWR_S_BASE
+#define PWR_SECCFGR 0x30u
+/* WUP1-8 (bits 0-7), LPM (12), VDM (13), VB (14), APC (15) */
+#define PWR_SECCFGR_ALL 0x0000f0ffu
+
+/* ---------------------------------------------------------------- EXTI */
+#define EXTI MVB_PERIPH_EXTI_S_BASE
+#define EXTI_SECCFGR1 0x14u
+#define EXTI_SECCFGR1_ALL 0x00ffffffu /* lines 0-23 */
+
+/* ---------------------------------------------------------------- GPIO */
 #define GPIOA MVB_PERIPH_GPIOA_S_BASE
+#define GPIO_PORT_STRIDE 0x400u /* GPIOB = GPIOA + 0x400 ... GPIOI */
+#define U585_GPIO_PORTS 9u      /* A to I */
 #define GPIO_MODER 0x00u
 #define GPIO_AFRH 0x24u
+#define GPIO_SECCFGR 0x30u
+#define GPIO_SECCFGR_ALL 0x0000ffffu /* one bit per pin, 1 = secure */
+
+/* --------------------------------------------------------------- USART */
 #define USART_CR1 0x00u
 #define USART_BRR 0x0cu
 #define USART_ISR 0x1cu
@@ -71,5 +149,14 @@
 #define USART_CR1_UE (1u << 0)
 #define USART_CR1_TE (1u << 3)
 #define USART_ISR_TXE (1u << 7) /* TXFNF in FIFO mode, same bit */
+
+/* Gate registers by the names the board manifest uses (gate: {reg: ...},
+ * '-' turned into '_' by mvbuild gen): full secure-alias addresses, since
+ * the peripherals are split over two TZSCs.  `none`: no gate. */
+#define MV_GATE_tzsc1_seccfgr1 (TZSC1 + TZSC_SECCFGR1)
+#define MV_GATE_tzsc1_seccfgr2 (TZSC1 + TZSC_SECCFGR2)
+#define MV_GATE_tzsc1_seccfgr3 (TZSC1 + TZSC_SECCFGR3)
+#define MV_GATE_tzsc2_seccfgr1 (TZSC2 + TZSC_SECCFGR1)
+#define MV_GATE_none 0u
 
 #endif

@@ -1,0 +1,352 @@
+/*
+ * test_u585_port.c - the stm32u585 port's flash driver and its securing of
+ * the system blocks, run on the host against the register model
+ * (u585_model.c): what each operation leaves in flash and in the
+ * controller, and that every refusal and every error the chip can report
+ * ends in MV_R_UPD_FLASH with its own reason on the console and the
+ * controller locked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mv/port.h"
+#include "mv/reason.h"
+#include "mv_board.h"
+#include "u585_model.h"
+
+/* The arch layer and the link, as far as the port and console.c need them. */
+static uint32_t irq_enabled = 0xffffffffu;
+void mv_arch_irq_secure_enable(uint32_t irq, uint32_t prio)
+{
+	(void)prio;
+	irq_enabled = irq;
+}
+void mv_arch_irq_ack(uint32_t irq)
+{
+	(void)irq;
+}
+void mv_arch_park(void)
+{
+	fail_msg("parked");
+	for (;;)
+		;
+}
+void mv_link_console(const char *s, uint32_t n)
+{
+	(void)s;
+	(void)n;
+}
+
+#define SECURE_PAGES (MVB_PART_APP_FLASH_OFFSET / 0x2000u)
+#define STATE_PAGE(i) (MVB_PART_MV_STATE_S_BASE + (i)*0x2000u)
+#define APP_PAGE(i) (MVB_PART_APP_FLASH_NS_BASE + (i)*0x2000u)
+#define OFF(addr) ((addr)&0x1fffffu)
+
+static int setup(void **state)
+{
+	(void)state;
+	u5_reset(SECURE_PAGES);
+	return 0;
+}
+
+static uint8_t pattern[0x2000];
+
+static void fill(uint32_t seed)
+{
+	for (uint32_t i = 0; i < sizeof pattern; i++)
+		pattern[i] = (uint8_t)(seed + i * 7u + (i >> 8));
+}
+
+static void assert_locked(void)
+{
+	assert_true(u5->cr[U5_S] & (1u << 31));
+	assert_true(u5->cr[U5_NS] & (1u << 31));
+	assert_int_equal(u5->cr[U5_S] & 3u, 0); /* PG, PER off */
+	assert_int_equal(u5->cr[U5_NS] & 3u, 0);
+}
+
+/* The console names `reason` ("{#HEX}") in a "mv: flash:" line. */
+static void assert_console_reason(uint32_t reason)
+{
+	char tok[32];
+
+	snprintf(tok, sizeof tok, "{#%x}", (unsigned)reason);
+	u5->console[u5->console_len] = '\0';
+	if (strstr(u5->console, "mv: flash: ") == NULL || strstr(u5->console, tok) == NULL)
+		fail_msg("console lacks %s: '%s'", tok, u5->console);
+}
+
+/* ---------------------------------------------------------------- erase */
+static void erase_secure_page(void **state)
+{
+	(void)state;
+	memset(u5->flash + OFF(STATE_PAGE(1)) - 16, 0x11, 0x2000 + 32); /* neighbours too */
+	assert_int_equal(mv_port_flash_erase(STATE_PAGE(1)), MV_R_NONE);
+	for (uint32_t i = 0; i < 0x2000u; i++)
+		assert_int_equal(u5->flash[OFF(STATE_PAGE(1)) + i], 0xff);
+	assert_int_equal(u5->flash[OFF(STATE_PAGE(1)) - 1], 0x11);
+	assert_int_equal(u5->flash[OFF(STATE_PAGE(1)) + 0x2000], 0x11);
+	assert_int_equal(u5->erases, 1);
+	/* through SECCR: page number in PNB, bank 1 */
+	uint32_t cr = u5->last_erase_cr[U5_S];
+
+	assert_int_equal((cr >> 3) & 0x7fu, OFF(STATE_PAGE(1)) / 0x2000u);
+	assert_int_equal(cr & (1u << 11), 0);
+	assert_int_equal(u5->last_erase_cr[U5_NS], 0);
+	assert_locked();
+	assert_int_equal(u5->console_len, 0);
+}
+
+static void erase_app_page_in_bank2(void **state)
+{
+	(void)state;
+	uint32_t addr = MVB_MEM_FLASH_NS_BASE + 0x100000u + 5u * 0x2000u; /* bank 2, page 5 */
+
+	memset(u5->flash + OFF(addr), 0, 0x2000);
+	assert_int_equal(mv_port_flash_erase(addr), MV_R_NONE);
+	assert_int_equal(u5->flash[OFF(addr) + 0x1fff], 0xff);
+	uint32_t cr = u5->last_erase_cr[U5_NS];
+
+	assert_int_equal((cr >> 3) & 0x7fu, 5);
+	assert_true(cr & (1u << 11)); /* BKER */
+	assert_int_equal(u5->last_erase_cr[U5_S], 0);
+	assert_locked();
+}
+
+/* Stale flags from before are cleared first: no PGSERR from them. */
+static void erase_after_stale_flags(void **state)
+{
+	(void)state;
+	u5->sr[U5_NS] = (1u << 7) | (1u << 3);
+	assert_int_equal(mv_port_flash_erase(APP_PAGE(0)), MV_R_NONE);
+	assert_int_equal(u5->erases, 1);
+}
+
+/* ------------------------------------------------------------- program */
+static void write_record_and_page(void **state)
+{
+	(void)state;
+	fill(3);
+	assert_int_equal(mv_port_flash_write(STATE_PAGE(2), pattern, 128), MV_R_NONE);
+	assert_memory_equal(u5->flash + OFF(STATE_PAGE(2)), pattern, 128);
+	assert_int_equal(u5->flash[OFF(STATE_PAGE(2)) + 128], 0xff);
+	fill(9);
+	assert_int_equal(mv_port_flash_write(APP_PAGE(17), pattern, 0x2000), MV_R_NONE);
+	assert_memory_equal(u5->flash + OFF(APP_PAGE(17)), pattern, 0x2000);
+	assert_int_equal(u5->programs, 8 + 512);
+	assert_locked();
+	assert_int_equal(u5->console_len, 0);
+}
+
+/* An unaligned source buffer is read bytewise. */
+static void write_from_unaligned_buffer(void **state)
+{
+	(void)state;
+	fill(5);
+	assert_int_equal(mv_port_flash_write(MVB_PART_APP_HEADER_S_BASE, pattern + 1, 256), MV_R_NONE);
+	assert_memory_equal(u5->flash + OFF(MVB_PART_APP_HEADER_S_BASE), pattern + 1, 256);
+}
+
+/* -------------------------------------------------- refused up front */
+struct refusal {
+	const char *what;
+	int erase; /* 1 erase, 0 write */
+	uint32_t addr, n;
+};
+
+static const struct refusal refusals[] = {
+    {"erase the microvisor's code", 1, MVB_PART_MV_CODE_S_BASE, 0},
+    {"erase the veneers", 1, MVB_PART_MV_NSC_S_BASE, 0},
+    {"erase inside a page", 1, STATE_PAGE(1) + 16u, 0},
+    {"erase app_flash through the secure alias", 1, MVB_PART_APP_FLASH_S_BASE, 0},
+    {"erase mv_state through the non-secure alias", 1, MVB_PART_MV_STATE_NS_BASE, 0},
+    {"erase past the end of flash", 1, MVB_MEM_FLASH_NS_BASE + 0x200000u, 0},
+    {"write not quad-word aligned", 0, STATE_PAGE(1) + 4u, 16},
+    {"write not whole quad-words", 0, STATE_PAGE(1), 20},
+    {"write across the end of mv_state", 0, MVB_PART_MV_STATE_S_BASE + MVB_PART_MV_STATE_SIZE - 16u, 32},
+    {"write the microvisor's code", 0, MVB_PART_MV_CODE_S_BASE, 16},
+    {"write app_flash through the secure alias", 0, MVB_PART_APP_FLASH_S_BASE, 16},
+    {"write past the end of app_flash", 0, MVB_PART_APP_FLASH_NS_BASE + MVB_PART_APP_FLASH_SIZE - 16u, 32},
+    {"write with a length that wraps", 0, MVB_PART_APP_FLASH_NS_BASE + 16u, 0xfffffff0u},
+};
+
+static void refused_before_any_access(void **state)
+{
+	(void)state;
+	fill(1);
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		const struct refusal *t = &refusals[i];
+
+		u5_reset(SECURE_PAGES);
+		uint32_t r = t->erase ? mv_port_flash_erase(t->addr) : mv_port_flash_write(t->addr, pattern, t->n);
+
+		if (r != MV_R_UPD_FLASH || u5->key_writes != 0 || u5->flash_stores != 0 || u5->erases != 0)
+			fail_msg("%s: reason %#x, %u key writes, %u stores", t->what, (unsigned)r,
+			         (unsigned)u5->key_writes, (unsigned)u5->flash_stores);
+		assert_console_reason(MV_R_UPD_FLASH_RANGE);
+	}
+}
+
+/* -------------------------------------------- what the chip reports */
+struct chip_error {
+	const char *what;
+	uint32_t inject_sr, inject_eccr;
+	int stuck_busy, keys_refused, programmed_before, flip, wrong_watermark;
+	uint32_t reason; /* on the console */
+};
+
+static const struct chip_error chip_errors[] = {
+    {"write over programmed bytes", 0, 0, 0, 0, 1, 0, 0, MV_R_UPD_FLASH_PROG},
+    {"WRPERR", 1u << 4, 0, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_WRP},
+    {"PGSERR", 1u << 7, 0, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_PGS},
+    {"SIZERR", 1u << 6, 0, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_SIZE},
+    {"PGAERR", 1u << 5, 0, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_PGA},
+    {"OPERR", 1u << 1, 0, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_OP},
+    {"ECCD on the read-back", 0, 1u << 31, 0, 0, 0, 0, 0, MV_R_UPD_FLASH_ECC},
+    {"BSY never clears", 0, 0, 1, 0, 0, 0, 0, MV_R_UPD_FLASH_BUSY},
+    {"the keys do not unlock", 0, 0, 0, 1, 0, 0, 0, MV_R_UPD_FLASH_LOCKED},
+    {"a word reads back wrong", 0, 0, 0, 0, 0, 1, 0, MV_R_UPD_FLASH_VERIFY},
+    {"the watermark does not cover mv_state", 0, 0, 0, 0, 0, 0, 1, MV_R_UPD_FLASH_WRP},
+};
+
+static void chip_errors_reported(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof chip_errors / sizeof chip_errors[0]; i++) {
+		const struct chip_error *t = &chip_errors[i];
+
+		for (int erase = 0; erase < 2; erase++) {
+			if (erase && (t->programmed_before || t->flip))
+				continue; /* write-only cases */
+			u5_reset(t->wrong_watermark ? SECURE_PAGES - 8u : SECURE_PAGES);
+			fill((uint32_t)i);
+			if (t->programmed_before)
+				memset(u5->flash + OFF(STATE_PAGE(1)) + 32, 0x00, 16);
+			u5->inject_sr = t->inject_sr;
+			u5->inject_eccr = t->inject_eccr;
+			u5->stuck_busy = t->stuck_busy;
+			u5->keys_refused = t->keys_refused;
+			if (t->flip)
+				u5->flip_at = OFF(STATE_PAGE(1)) + 37u;
+			uint32_t r = erase ? mv_port_flash_erase(STATE_PAGE(1))
+			                   : mv_port_flash_write(STATE_PAGE(1), pattern, 64);
+
+			if (r != MV_R_UPD_FLASH)
+				fail_msg("%s (%s): reason %#x", t->what, erase ? "erase" : "write", (unsigned)r);
+			assert_console_reason(t->reason);
+			assert_locked();
+		}
+	}
+}
+
+/* A corrected single error reads right: the write stands, the console says so. */
+static void corrected_ecc_is_reported_only(void **state)
+{
+	(void)state;
+	fill(4);
+	u5->inject_eccr = 1u << 30;
+	assert_int_equal(mv_port_flash_write(APP_PAGE(3), pattern, 48), MV_R_NONE);
+	u5->console[u5->console_len] = '\0';
+	assert_non_null(strstr(u5->console, "corrected"));
+	assert_int_equal(u5->eccr, 0); /* flag cleared */
+}
+
+/* -------------------------------------------------- the system blocks */
+struct block {
+	const char *name;
+	uint32_t reg, want; /* RM0456 / stm32u585xx.h: every implemented bit set */
+};
+
+static const struct block blocks[] = {
+    {"RCC_SECCFGR", 0x56020c00u + 0x110u, 0x00001fffu},  {"PWR_SECCFGR", 0x56020800u + 0x30u, 0x0000f0ffu},
+    {"EXTI_SECCFGR1", 0x56022000u + 0x14u, 0x00ffffffu}, {"GPIOA_SECCFGR", 0x52020000u + 0x30u, 0xffffu},
+    {"GPIOB_SECCFGR", 0x52020400u + 0x30u, 0xffffu},     {"GPIOC_SECCFGR", 0x52020800u + 0x30u, 0xffffu},
+    {"GPIOD_SECCFGR", 0x52020c00u + 0x30u, 0xffffu},     {"GPIOE_SECCFGR", 0x52021000u + 0x30u, 0xffffu},
+    {"GPIOF_SECCFGR", 0x52021400u + 0x30u, 0xffffu},     {"GPIOG_SECCFGR", 0x52021800u + 0x30u, 0xffffu},
+    {"GPIOH_SECCFGR", 0x52021c00u + 0x30u, 0xffffu},     {"GPIOI_SECCFGR", 0x52022000u + 0x30u, 0xffffu},
+};
+
+static void system_blocks_secured(void **state)
+{
+	(void)state;
+	assert_int_equal(mv_port_security_init(), MV_R_NONE);
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+		if (u5_peek(blocks[i].reg) != blocks[i].want)
+			fail_msg("%s = %#x, want %#x", blocks[i].name, (unsigned)u5_peek(blocks[i].reg),
+			         (unsigned)blocks[i].want);
+	assert_int_equal(irq_enabled, 8); /* GTZC's illegal-access interrupt */
+}
+
+/* Each block that does not take its value stops the boot. */
+static void system_block_read_back(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		u5_reset(SECURE_PAGES);
+		u5->stuck_reg = blocks[i].reg;
+		if (mv_port_security_init() != MV_R_HW_SECCTL)
+			fail_msg("%s stuck at 0 was not noticed", blocks[i].name);
+	}
+}
+
+/* The app's peripheral window leaves out the FLASH registers, and only them. */
+static void flash_registers_closed_to_the_app(void **state)
+{
+	(void)state;
+	uint32_t n = 0;
+	const struct mv_sau_region *w = mv_port_sau_windows(&n);
+	uint64_t covered = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(w[i].base % 32u, 0);
+		assert_int_equal((w[i].limit + 1u) % 32u, 0);
+		assert_int_equal(w[i].nsc, 0);
+		assert_false(w[i].base <= 0x400223ffu && w[i].limit >= 0x40022000u);
+		covered += (uint64_t)w[i].limit - w[i].base + 1u;
+	}
+	assert_true(covered == 0x10000000u - 0x400u);
+}
+
+/* The boot's option-byte check: TZEN, the watermarks, the banks not swapped. */
+static void option_bytes_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(mv_port_memory_gates(), MV_R_NONE);
+	u5_reset(SECURE_PAGES);
+	u5->optr |= 1u << 20; /* SWAP_BANK */
+	assert_int_equal(mv_port_memory_gates(), MV_R_HW_MPC);
+	u5_reset(SECURE_PAGES);
+	u5->optr &= ~(1u << 31); /* TZEN off */
+	assert_int_equal(mv_port_memory_gates(), MV_R_HW_MPC);
+	u5_reset(SECURE_PAGES + 1u);
+	assert_int_equal(mv_port_memory_gates(), MV_R_HW_MPC);
+	u5_reset(SECURE_PAGES);
+	u5->secwm2r1 = 0x007f0000u; /* bank 2 all secure */
+	assert_int_equal(mv_port_memory_gates(), MV_R_HW_MPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(erase_secure_page, setup),
+	    cmocka_unit_test_setup(erase_app_page_in_bank2, setup),
+	    cmocka_unit_test_setup(erase_after_stale_flags, setup),
+	    cmocka_unit_test_setup(write_record_and_page, setup),
+	    cmocka_unit_test_setup(write_from_unaligned_buffer, setup),
+	    cmocka_unit_test_setup(refused_before_any_access, setup),
+	    cmocka_unit_test_setup(chip_errors_reported, setup),
+	    cmocka_unit_test_setup(corrected_ecc_is_reported_only, setup),
+	    cmocka_unit_test_setup(system_blocks_secured, setup),
+	    cmocka_unit_test_setup(system_block_read_back, setup),
+	    cmocka_unit_test_setup(flash_registers_closed_to_the_app, setup),
+	    cmocka_unit_test_setup(option_bytes_checked, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
