@@ -71,10 +71,19 @@ static int start_server(struct probe *p, const struct mvb_board *b, int console_
 		tool = argv[0];
 	} else {
 		tool = getenv("MVBUILD_OPENOCD");
+		/* Flash writes through GDB's vFlash packets (OpenOCD's memory
+		 * map); the reset is the probe's reset line, held while it
+		 * attaches, and the core is halted before the old image runs:
+		 * a microvisor sets SYSRESETREQS, so a debugger's software
+		 * reset request can be ignored, and its SAU set-up would
+		 * otherwise be live while the new image is written.  No
+		 * option-byte or write-protection command is ever sent. */
 		char *argv[] = { (char *)(tool && *tool ? tool : "openocd"), "-f",
-				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink.cfg"), "-f",
+				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink-dap.cfg"), "-f",
 				 (char *)b->openocd_target, "-c", gdbport, "-c", "tcl_port disabled", "-c",
-				 "telnet_port disabled", NULL };
+				 "telnet_port disabled", "-c", "gdb_memory_map enable", "-c", "gdb_flash_program enable",
+				 "-c", "reset_config srst_only srst_nogate connect_assert_srst", "-c", "init", "-c",
+				 "reset halt", NULL };
 		p->child = sys_spawn(argv, -1, 2, -1);
 		tool = argv[0];
 	}
@@ -90,6 +99,11 @@ static int start_server(struct probe *p, const struct mvb_board *b, int console_
 			if (st == 127)
 				snprintf(err, errlen, "%s is not installed (Debian: apt-get install %s)", tool,
 					 stlink ? "stlink-tools" : "openocd");
+			else if (!stlink && strstr(b->openocd_config[0] ? b->openocd_config : "stlink", "stlink"))
+				snprintf(err, errlen,
+					 "no ST-LINK found: %s exited with status %d before its GDB server was up (is the "
+					 "board's ST-LINK plugged in, and may this user open it?)",
+					 tool, st);
 			else
 				snprintf(err, errlen,
 					 "no %s found: %s exited with status %d before its GDB server was up (is the probe plugged in, "

@@ -364,7 +364,38 @@ if command -v st-util >/dev/null && command -v openocd >/dev/null; then
 	sed 's|  qemu-machine: mps2-an505|  qemu-machine: mps2-an505\n  openocd-target: target/stm32u5x.cfg\n  openocd-config: interface/stlink.cfg|' \
 		"$SRC/boards/mps2-an505.yaml" >"$T/with-openocd.yaml"
 	expect 3 "openocd without a probe" -- "$MVB" flash "$T/app.mvb" --probe openocd --board "$T/with-openocd.yaml" --key "$T/k.pub.pem"
-	has err "no debug probe found: openocd exited with status" "no probe message"
+	has err "no ST-LINK found: openocd exited with status" "no probe message"
+	# stm32u585: OpenOCD with stlink-dap is its default probe (Debian's
+	# st-util does not know the chip)
+	U5LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x08040000,--defsym=FLASH_LENGTH=0x1C0000,--defsym=RAM_ORIGIN=0x20040000,--defsym=RAM_LENGTH=0x80000,--defsym=STACK_SIZE=0x1000"
+	printf 'schema: 1\nname: u5\nversion: 1.0.0\n' >"$T/u5.yaml"
+	$CC $U5LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5.elf" &&
+		"$MVB" bundle "$T/u5.elf" --board stm32u585 --app "$T/u5.yaml" --unsigned -o "$T/u5.mvb" 2>/dev/null ||
+		bad "cannot build the stm32u585 bundle"
+	expect 3 "stm32u585 with no board attached" -- "$MVB" flash "$T/u5.mvb" --board stm32u585 --allow-unsigned
+	has err "no ST-LINK found: openocd exited with status" "no ST-LINK for stm32u585"
+	# the command line it gives OpenOCD parses with Debian's OpenOCD: every
+	# file and command up to 'init', then 'shutdown' (a bad command or file
+	# is status 1 there)
+	cat >"$T/openocd-rec" <<'EOF'
+#!/usr/bin/env python3
+import subprocess, sys
+a = sys.argv[1:]
+open(sys.argv[0] + ".args", "w").write("\n".join(a) + "\n")
+i = next(k for k in range(len(a) - 1) if a[k] == "-c" and a[k + 1] == "init")
+rc = subprocess.call(["openocd"] + a[:i] + ["-c", "shutdown"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+open(sys.argv[0] + ".parsed", "w").write("%d\n" % rc)
+sys.exit(1)
+EOF
+	chmod +x "$T/openocd-rec"
+	expect 3 "stm32u585 OpenOCD command line" -- env MVBUILD_OPENOCD="$T/openocd-rec" "$MVB" flash "$T/u5.mvb" --board stm32u585 --allow-unsigned
+	if [ "$(cat "$T/openocd-rec.parsed" 2>/dev/null)" = 0 ]; then ok; else bad "Debian's OpenOCD refuses the generated command line"; fi
+	if grep -qx 'interface/stlink-dap.cfg' "$T/openocd-rec.args" && grep -qx 'reset halt' "$T/openocd-rec.args" &&
+		grep -q 'connect_assert_srst' "$T/openocd-rec.args" && ! grep -Eqi 'protect|lock|option|rdp' "$T/openocd-rec.args"; then
+		ok
+	else
+		bad "the OpenOCD command line: $(tr '\n' ' ' <"$T/openocd-rec.args")"
+	fi
 else
 	bad "st-util and openocd are not installed (scripts/setup.sh installs stlink-tools and openocd)"
 fi
