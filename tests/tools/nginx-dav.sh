@@ -6,6 +6,8 @@
 #                            password secret); prints the port once nginx
 #                            answers; its pid goes to DIR/nginx.pid
 #   nginx-dav.sh stop DIR
+# Environment: NGINX_CONNECTIONS, connections per worker (default 64; the
+# fleet benchmark needs more).
 # Exit status: 0, or 3 when nginx is missing or does not come up in 30 s.
 set -u
 cmd=${1:-} N=${2:-}
@@ -31,7 +33,7 @@ worker_processes 2;
 daemon off;
 pid $N/nginx.pid;
 error_log $N/logs/error.log;
-events { worker_connections 64; }
+events { worker_connections ${NGINX_CONNECTIONS:-64}; }
 http {
 	access_log $N/logs/access.log;
 	client_body_temp_path $N/tmp;
