@@ -57,6 +57,8 @@ _Static_assert(MVB_PART_MV_STATE_SIZE >= 3u * PAGE + PATCH_PAGE && PATCH_PAGE % 
                "device-state partition too small");
 _Static_assert(PAGE >= MVB_UREC_SIZE && PAGE % 4u == 0u && PAGE >= MVB_APPHDR_SIZE, "erase page size");
 _Static_assert(GROUP * 32u == CHUNK_MAX, "a group of hashes fills the chunk buffer");
+#define NAME_MAX (sizeof "objects/" - 1u + 64u + sizeof ".mvb" - 1u) /* the longest object name */
+_Static_assert(NAME_MAX <= MVL_OBJECT_MAX && sizeof CHANNEL "/index" - 1u <= NAME_MAX, "object names fit a READ");
 
 /* The bundle under verification or install. */
 struct bundle {
@@ -72,7 +74,7 @@ struct bundle {
 };
 
 static struct {
-	char name[MVL_OBJECT_MAX];
+	char name[NAME_MAX];
 	uint32_t name_len;
 	uint32_t bytes; /* object bytes read over the link this session */
 	uint8_t resp[MVL_PAYLOAD_MAX];
@@ -101,38 +103,31 @@ static void copy(void *d, const volatile void *src, uint32_t n)
 		b[i] = a[i];
 }
 
-static uint32_t append(uint32_t at, const char *str, uint32_t max)
+/* An object's name, relative to the directory of the board and app the
+ * session's HELLO named (mvbuild-link(5)): CHANNEL "/index", or
+ * "objects/" and the hex of its SHA-256 and ".mvb". */
+static void object_name(const uint8_t *sha)
 {
-	for (uint32_t i = 0; i < max && str[i] != '\0' && at < sizeof s.name; i++)
-		s.name[at++] = str[i];
-	return at;
-}
+	static const char index[] = CHANNEL "/index", objects[] = "objects/";
+	uint32_t n = 0;
 
-/* "BOARD/APP/" and the rest of an object's name. */
-/* "BOARD/APP/" and the rest of an object's name: 0, or -1 when the whole
- * name does not fit a READ (MVL_OBJECT_MAX: a long app name's bundles). */
-static int object_name(const char *app, const char *rest, const uint8_t *sha)
-{
-	char hex[65];
+	if (!sha) {
+		for (; index[n] != '\0'; n++)
+			s.name[n] = index[n];
+	} else {
+		for (; objects[n] != '\0'; n++)
+			s.name[n] = objects[n];
+		for (uint32_t i = 0; i < 64u; i++) {
+			uint32_t d = (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u;
 
-	for (uint32_t i = 0; i < 64u; i++) {
-		uint32_t d = sha ? (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u : 0u;
-
-		hex[i] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
-	}
-	hex[64] = '\0';
-	uint32_t n = append(0, MVB_BOARD_NAME "/", 40u);
-
-	n = append(n, app, MVB_APPHDR_NAME_MAX);
-	n = append(n, rest, 32u);
-	if (sha) {
-		n = append(n, hex, 64u);
-		n = append(n, ".mvb", 4u);
+			s.name[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+		}
+		s.name[n++] = '.';
+		s.name[n++] = 'm';
+		s.name[n++] = 'v';
+		s.name[n++] = 'b';
 	}
 	s.name_len = n;
-	/* append stops at the buffer's end: a name that reached it was cut;
-	 * and an app name's characters must make a name the link carries */
-	return n < sizeof s.name && mvl_name_ok(s.name, n) ? 0 : -1;
 }
 
 /* Bytes [off, off + len) of the object s.name into out: 0, or -1 when the
@@ -293,8 +288,7 @@ static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t
 	uint8_t *hd = s.b.buf, *rec = s.b.buf + MVB_REPO_HEADER_SIZE, digest[MV_SHA256_LEN];
 	struct mv_sha256 sha;
 
-	if (object_name(app, "/" CHANNEL "/index", 0) != 0)
-		return MV_R_UPD_LIMIT;
+	object_name(0);
 	mv_sha256_init(&sha);
 	if (read_hash(&sha, 0, MVB_REPO_HEADER_SIZE, hd) != 0)
 		return MV_R_UPD_LINK;
@@ -710,16 +704,23 @@ uint32_t mv_update_session(void)
 	load_record();
 	int resuming = s.rec.ur_state == MVB_UREC_INSTALLING;
 
-	if (!resuming && installed()) {
+	if (resuming) {
+		/* The HELLO names the app being installed: the other end reads
+		 * the names of this session's READs in that app's directory. */
+		for (uint32_t i = 0; i < sizeof s.h; i++)
+			((uint8_t *)&s.h)[i] = 0;
+		copy(s.h.ah_name, s.rec.ur_app, MVB_APPHDR_NAME_MAX);
+	} else if (installed()) {
 		running.version = s.h.ah_app_version;
 		running.counter = s.h.ah_security_counter;
 	}
 	if (running.counter < s.rec.ur_counter_floor)
 		running.counter = s.rec.ur_counter_floor;
-	mv_link_hello(running.version ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter, s.rec.ur_index_version);
+	mv_link_hello(running.version || resuming ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter,
+	              s.rec.ur_index_version);
 
 	for (uint32_t i = 0; i <= MVB_APPHDR_NAME_MAX; i++)
-		app[i] = i < MVB_APPHDR_NAME_MAX ? (resuming ? s.rec.ur_app[i] : s.h.ah_name[i]) : '\0';
+		app[i] = i < MVB_APPHDR_NAME_MAX ? s.h.ah_name[i] : '\0';
 	if (mv_prov_anchors() == 0u) {
 		reason = MV_R_UPD_NO_ANCHORS;
 	} else if (resuming) {
@@ -747,7 +748,8 @@ uint32_t mv_update_session(void)
 		}
 	}
 	if (reason == MV_R_NONE && outcome != MVL_R_UP_TO_DATE) {
-		reason = object_name(app, "/objects/", obj) == 0 ? check_bundle(app, &latest) : MV_R_UPD_LIMIT;
+		object_name(obj);
+		reason = check_bundle(app, &latest);
 		if (reason == MV_R_NONE && !resuming && s.b.app.bl_encoding == MVB_ENC_DELTA &&
 		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;

@@ -91,9 +91,10 @@ struct mvl_hello {
 #define MVL_OBJECT_MAX 96u /* longest object name */
 
 /* READ request payload (device -> host): bytes [lr_offset, lr_offset +
- * lr_length) of a repository object, named by its path from the
- * repository's root as mvbuild-repo(5) lays it out:
- * "BOARD/APP/CHANNEL/index" or "BOARD/APP/objects/SHA256.mvb". */
+ * lr_length) of a repository object, named in the directory of the board
+ * and app of the device's last HELLO (the other end reads
+ * lh_board/lh_app/lr_name) as mvbuild-repo(5) lays it out:
+ * "CHANNEL/index" or "objects/SHA256.mvb". */
 struct mvl_read {
 	uint32_t lr_offset;   /* 0x00 first byte */
 	uint16_t lr_length;   /* 0x04 bytes wanted, 1 to the payload limit less 8 */

@@ -11,9 +11,11 @@
  *    as a response, or a LINE, gets none;
  *  - a READ is answered with a DATA record and the bytes, or an error
  *    record: 4 when mvl_get_read refuses it (a bad name, a length the
- *    device's payload limit cannot carry, a wrong size), 1 when the name
- *    is no object of the repository layout (BOARD/APP/CHANNEL/index or
- *    BOARD/APP/objects/SHA256.mvb) or the repository has no such file,
+ *    device's payload limit cannot carry, a wrong size) or no HELLO named
+ *    the device's board and app yet, 1 when the name, read in the
+ *    directory of that board and app, is no object of the repository
+ *    layout (CHANNEL/index or objects/SHA256.mvb there) or the
+ *    repository has no such file,
  *    2 when the offset lies past the object's end, 3 when the repository
  *    cannot be read; a DATA response never carries more than the
  *    device's lh_payload_max;
@@ -21,8 +23,8 @@
  *    does not parse (a HELLO or REPORT of the wrong size, stray flag bits)
  *    error 4.
  *
- * struct mvb_serve keeps only what the device said in its HELLO (its
- * payload limit); it owns no memory.
+ * struct mvb_serve keeps only what the device said in its last HELLO
+ * (its payload limit, board and app); it owns no memory.
  */
 #ifndef MVB_SERVE_H
 #define MVB_SERVE_H
@@ -33,6 +35,8 @@
 
 /* A frame on the wire as mvl_encode writes it, both zeros counted. */
 #define MVB_SERVE_WIRE_MAX MVL_WIRE_MAX
+/* A READ's path from the repository's root: BOARD/APP/ and the name. */
+#define MVB_SERVE_PATH_MAX (MVL_NAME_MAX + MVL_NAME_MAX + MVL_OBJECT_MAX)
 
 /* The repository, as the core sees it: the whole object `name` (a path
  * from the repository's root that fits the layout, NUL-terminated) in
@@ -45,6 +49,7 @@ struct mvb_serve {
 	void *ctx;
 	uint16_t payload_max; /* the device's lh_payload_max; MVL_PAYLOAD_MAX until its HELLO */
 	int have_hello;
+	char board[MVL_NAME_MAX], app[MVL_NAME_MAX]; /* from the last HELLO, NUL-terminated */
 };
 
 /* What a frame was (struct mvb_serve_out.what). */
@@ -69,7 +74,7 @@ struct mvb_serve_out {
 	/* What the frame said, by `what`. */
 	struct mvl_hello hello;
 	struct mvl_read read;
-	char name[MVL_OBJECT_MAX + 1]; /* READ: the name, NUL-terminated, when it parsed */
+	char name[MVB_SERVE_PATH_MAX + 1]; /* READ: its path, NUL-terminated (or the name as sent, when it did not parse) */
 	uint32_t served;               /* READ: object bytes sent */
 	uint32_t total;                /* READ: the object's size, when it was read */
 	uint32_t error;                /* READ, BAD, UNSUPPORTED: the MVL_E_* sent (0: data); RESPONSE: le_code */
@@ -88,7 +93,7 @@ void mvb_serve_init(struct mvb_serve *s, mvb_serve_get_fn get, void *ctx);
 void mvb_serve_handle(struct mvb_serve *s, const struct mvl_header *h, const uint8_t *payload,
                       struct mvb_serve_out *out);
 
-/* Which object of the repository layout a READ name is: */
+/* Which object of the repository layout a READ's path is: */
 enum mvb_serve_object {
 	MVB_SERVE_OBJ_NONE,   /* not one: answered "not found" */
 	MVB_SERVE_OBJ_INDEX,  /* BOARD/APP/CHANNEL/index */

@@ -55,7 +55,7 @@ static void ascii(const char *in, size_t len, char *out, size_t n)
 /* ---- the repository, with the objects a session reads kept in memory */
 
 struct slot {
-	char name[MVL_OBJECT_MAX + 1];
+	char name[MVB_SERVE_PATH_MAX + 1];
 	struct mvb_buf data;
 	unsigned long long used; /* 0: empty */
 };
@@ -114,7 +114,7 @@ static int repo_get(void *ctx, const char *name, const uint8_t **data, size_t *l
 /* ---- one update session: from a HELLO to the next */
 
 struct object {
-	char name[MVL_OBJECT_MAX + 1];
+	char name[MVB_SERVE_PATH_MAX + 1];
 	uint32_t total, reach; /* reach: the highest byte read + 1 */
 	uint64_t bytes;        /* sent, repeats included */
 	int kind;              /* 0 index, 1 full bundle, 2 delta bundle, 3 a bundle the index does not list */
@@ -381,7 +381,7 @@ static void on_read(struct run *r)
 	struct session *s = &r->ses;
 	if (o->error) {
 		if (++r->read_errors[o->error < 6 ? o->error : 0] <= SAY_MAX) {
-			char nm[MVL_OBJECT_MAX + 1];
+			char nm[MVB_SERVE_PATH_MAX + 1];
 			cli_sanitize(o->name[0] ? o->name : "(unreadable name)", nm, sizeof(nm));
 			say(r, "device read '%s' at %u (%u bytes): answered error %u (%s)", nm, (unsigned)o->read.lr_offset,
 			    (unsigned)o->read.lr_length, (unsigned)o->error, error_text(o->error));
@@ -419,7 +419,7 @@ static void on_read(struct run *r)
 		return;
 	r->live_at = t;
 	progress_size(ob->reach, got, sizeof(got));
-	char shown[MVL_OBJECT_MAX + 1];
+	char shown[MVB_SERVE_PATH_MAX + 1];
 	const char *sl = strrchr(ob->name, '/');
 	/* objects/<64 hex>.mvb is shown with 12 hex digits */
 	if (sl && strlen(sl + 1) == 68)

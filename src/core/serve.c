@@ -2,6 +2,7 @@
  * device's frames: HELLO, READ, REPORT and PING get their response, LINE
  * none, anything else an error record; and what the objects a device
  * reads are in the repository's terms. */
+#include <stdio.h>
 #include <string.h>
 #include "mvb/reason.h"
 #include "mvb/repo.h"
@@ -103,8 +104,16 @@ static void handle_read(struct mvb_serve *s, const struct mvl_header *h, const u
 		respond_error(out, h, MVL_E_BAD_REQUEST, 0);
 		return;
 	}
-	memcpy(out->name, out->read.lr_name, out->read.lr_name_len);
-	out->name[out->read.lr_name_len] = 0;
+	/* the name is read in the directory of the board and app the
+	 * device's last HELLO named */
+	if (!s->have_hello) {
+		memcpy(out->name, out->read.lr_name, out->read.lr_name_len);
+		out->name[out->read.lr_name_len] = 0;
+		respond_error(out, h, MVL_E_BAD_REQUEST, 0);
+		return;
+	}
+	snprintf(out->name, sizeof(out->name), "%s/%s/%.*s", s->board, s->app, (int)out->read.lr_name_len,
+	         out->read.lr_name);
 	if (mvb_serve_object_of(out->name) == MVB_SERVE_OBJ_NONE) {
 		respond_error(out, h, MVL_E_NOT_FOUND, 0);
 		return;
@@ -190,6 +199,12 @@ void mvb_serve_handle(struct mvb_serve *s, const struct mvl_header *h, const uin
 		}
 		out->what = MVB_SERVE_HELLO;
 		s->have_hello = 1;
+		/* lh_board and lh_app are NUL-padded; one that fills its field
+		 * is cut here and then names no directory of the layout */
+		memcpy(s->board, out->hello.lh_board, sizeof(s->board) - 1);
+		s->board[sizeof(s->board) - 1] = 0;
+		memcpy(s->app, out->hello.lh_app, sizeof(s->app) - 1);
+		s->app[sizeof(s->app) - 1] = 0;
 		s->payload_max =
 		    out->hello.lh_payload_max < MVL_PAYLOAD_MAX ? out->hello.lh_payload_max : MVL_PAYLOAD_MAX;
 		respond(out, h, 0, NULL, 0);

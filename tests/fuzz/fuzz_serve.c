@@ -23,9 +23,15 @@
 #include "mvb/serve.h"
 #include "mvl.h"
 
-#define INDEX "mps2-an505/fixture/stable/index"
-#define BUNDLE "mps2-an505/fixture/objects/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.mvb"
-#define BROKEN "mps2-an505/fixture/beta/index"
+/* The paths the repository holds; a device reads them by their names in
+ * its app's directory (DIR), the HELLO of add_hello naming that app. */
+#define DIR "mps2-an505/fixture/"
+#define INDEX_N "stable/index"
+#define BUNDLE_N "objects/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.mvb"
+#define BROKEN_N "beta/index"
+#define INDEX DIR INDEX_N
+#define BUNDLE DIR BUNDLE_N
+#define BROKEN DIR BROKEN_N
 
 static uint8_t index_bytes[300], bundle_bytes[2000];
 
@@ -156,9 +162,9 @@ static void write_seeds(const char *dir)
 	size_t n = 0;
 	/* an honest session: HELLO, the index, the bundle, a line, REPORT */
 	add_hello(b, &n, MVL_PAYLOAD_MAX);
-	add_read(b, &n, 2, INDEX, 0, 504);
-	add_read(b, &n, 3, BUNDLE, 0, 504);
-	add_read(b, &n, 4, BUNDLE, 504, 504);
+	add_read(b, &n, 2, INDEX_N, 0, 504);
+	add_read(b, &n, 3, BUNDLE_N, 0, 504);
+	add_read(b, &n, 4, BUNDLE_N, 504, 504);
 	uint8_t line[MVL_LINE_SIZE + 5] = { 1, 0, 0, 0, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o' };
 	add(b, &n, MVL_S_LOG, MVL_T_LINE, 0, 0, line, sizeof(line));
 	struct mvl_report rp = { MVL_R_INSTALLED, 0, 0x01010000u, 0x01020000u, 2300, 0 };
@@ -169,12 +175,12 @@ static void write_seeds(const char *dir)
 	/* reads at and past the ends, a small payload limit, bad names */
 	n = 0;
 	add_hello(b, &n, 64);
-	add_read(b, &n, 2, INDEX, 300, 56);
-	add_read(b, &n, 3, INDEX, 301, 56);
-	add_read(b, &n, 4, BUNDLE, 1990, 57);
+	add_read(b, &n, 2, INDEX_N, 300, 56);
+	add_read(b, &n, 3, INDEX_N, 301, 56);
+	add_read(b, &n, 4, BUNDLE_N, 1990, 57);
 	add_read(b, &n, 5, "../etc/passwd", 0, 16);
-	add_read(b, &n, 6, "mps2-an505/fixture/stable/.lock", 0, 16);
-	add_read(b, &n, 7, BROKEN, 0, 16);
+	add_read(b, &n, 6, "stable/.lock", 0, 16);
+	add_read(b, &n, 7, BROKEN_N, 0, 16);
 	emit(dir, "reads", b, n);
 	/* streams and types not served, flags, responses */
 	n = 0;

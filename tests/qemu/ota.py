@@ -265,6 +265,25 @@ def roundtrip(env):
         die("self: want the app's own request and a delta install\n" + t[-3000:] + d.report())
     print("ok: an app that asks for the update itself (mv_update_check) gets it")
 
+    # an app whose name fills its 31 bytes: the READ names are relative to
+    # the app's directory, so they fit whatever the app is called
+    long = "forever-with-a-much-longer-name"
+    with open(os.path.join(env.work, "long.yaml"), "w") as f:
+        f.write("schema: 1\nname: %s\nversion: 1.0.0\nperipherals: []\n" % long)
+    env.bundle("test_ota1", "factory-long.elf", "--app", "long.yaml", "--factory", "--trust", "k.pub.pem")
+    env.bundle("test_ota1", "long1.mvb", "--app", "long.yaml", "--sign", "k.pem")
+    env.bundle("test_ota2", "long2.mvb", "--app", "long.yaml", "--sign", "k.pem", "--version", "1.1.0",
+               "--security-counter", "1")
+    env.run("publish", "long1.mvb", "--repo", "repo-long", "--sign", "k.pem")
+    env.run("publish", "long2.mvb", "--repo", "repo-long", "--sign", "k.pem")
+    d = Device(env, "long", "repo-long", image="factory-long.elf")
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: app '%s' 1.1.0 verified" % long not in t or "installing 1.1.0 (delta" not in t:
+        die("long: want the delta installed for a 31-byte app name\n" + t[-3000:] + d.report())
+    print("ok: an app with a 31-byte name updates (1.0.0 -> 1.1.0, delta)")
+
     # a release that crashes at every start: the device ends in safe mode
     # and, with nobody asking, keeps asking for an update itself
     env.bundle("test_ota3", "factory3.elf", "--factory", "--trust", "k.pub.pem", "--version", "1.0.1")
@@ -373,6 +392,7 @@ class Hostile:
         self.reports = []
         self.reads = 0
         self.asked = False
+        self.appdir = ""
         self.rng = random.Random(7)
 
     @staticmethod
@@ -430,7 +450,8 @@ class Hostile:
         n = int.from_bytes(p[4:6], "little")
         name = p[8:8 + int.from_bytes(p[6:8], "little")].decode()
         self.reads += 1
-        data = open(os.path.join(self.root, name), "rb").read()
+        # the name is read in the directory of the app the HELLO named
+        data = open(os.path.join(self.root, self.appdir, name), "rb").read()
         if self.kind == "silent" and self.after(name, off, data):
             return
         chunk = data[off:off + n]
@@ -459,7 +480,9 @@ class Hostile:
                 payload = f[8:]
                 if flags & 1:
                     continue  # a response (to UPDATE_NOW)
-                if stream == 0 and typ == 1 and not self.asked:  # HELLO
+                if stream == 0 and typ == 1:  # HELLO: board and app name the directory
+                    self.appdir = "/".join(payload[o:o + 32].split(b"\0")[0].decode() for o in (0x40, 0x60))
+                if stream == 0 and typ == 1 and not self.asked:
                     self.asked = True
                     self.send(0, 2, 0, self.seq, b"")
                 elif stream == 1 and typ == 1:  # READ

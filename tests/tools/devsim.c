@@ -23,7 +23,8 @@
  *   names     READ names serve must refuse (../etc/passwd, /etc/passwd,
  *             a/../../x, bad bytes, bytes after the name, lengths 0 and
  *             97): error 4 each; well-formed names outside the repository
- *             layout or missing objects: error 1
+ *             layout of the app's directory (a path from the root among
+ *             them) or missing objects: error 1
  *   range     READ at the object's end (0 bytes), past it (error 2),
  *             longer than the payload limit allows (error 4), and after
  *             a HELLO with a 64-byte limit (a 56-byte read fits, 57 not)
@@ -301,6 +302,10 @@ static int read_obj(const char *name, uint32_t off, uint16_t len, uint8_t *out, 
 	return 0;
 }
 
+/* BOARD/APP: the directory of the app the HELLO named, where serve reads
+ * the names of READs (mvbuild-link(5)). */
+static char appdir[2 * MVL_NAME_MAX];
+
 /* The whole object, read the way the device does, compared with the file. */
 static uint8_t *read_all(const char *repo, const char *name, uint32_t *size)
 {
@@ -334,7 +339,7 @@ static uint8_t *read_all(const char *repo, const char *name, uint32_t *size)
 		off += got;
 	} while (off < total);
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", repo, name);
+	snprintf(path, sizeof(path), "%s/%s/%s", repo, appdir, name);
 	FILE *fp = fopen(path, "rb");
 	uint8_t *want = malloc(total + 1u);
 	size_t n = fp && want ? fread(want, 1, total + 1u, fp) : 0;
@@ -399,7 +404,9 @@ static void mode_update(const char *repo, const char *dir, const char *board, co
 		if (have && le32(d) == have && le32(d + 4) == to)
 			pick = d + 0x10;
 	}
-	int n = snprintf(name, sizeof(name), "%s/%s/objects/", board, app);
+	(void)board;
+	(void)app;
+	int n = snprintf(name, sizeof(name), "objects/");
 	for (unsigned i = 0; i < 32; i++)
 		n += snprintf(name + n, sizeof(name) - (size_t)n, "%02x", pick[i]);
 	snprintf(name + n, sizeof(name) - (size_t)n, ".mvb");
@@ -441,13 +448,14 @@ static void mode_names(const char *dir, const char *board, const char *app)
 	read_rec(p, name, strlen(name), 0, 0, (uint16_t)strlen(name));
 	expect_error("READ of 0 bytes", MVL_S_UPDATE, MVL_T_READ, 0, p, sizeof(p), MVL_E_BAD_REQUEST);
 	/* well-formed, but no object of the layout, or not there */
-	char nf[5][MVL_OBJECT_MAX + 1];
+	char nf[6][MVL_OBJECT_MAX + 1];
 	snprintf(nf[0], sizeof(nf[0]), "%s/.lock", dir);
-	snprintf(nf[1], sizeof(nf[1]), "%s/%s/objects/%064d.mvb", board, app, 0);
-	snprintf(nf[2], sizeof(nf[2]), "%s/%s/nochannel/index", board, app);
-	snprintf(nf[3], sizeof(nf[3]), "%s", board);
-	snprintf(nf[4], sizeof(nf[4]), "%s/%s/objects/", board, app);
-	for (unsigned i = 0; i < 5; i++) {
+	snprintf(nf[1], sizeof(nf[1]), "objects/%064d.mvb", 0);
+	snprintf(nf[2], sizeof(nf[2]), "nochannel/index");
+	snprintf(nf[3], sizeof(nf[3]), "objects");
+	snprintf(nf[4], sizeof(nf[4]), "objects/");
+	snprintf(nf[5], sizeof(nf[5]), "%s/%s/%s/index", board, app, dir); /* a path from the root: no name */
+	for (unsigned i = 0; i < 6; i++) {
 		read_rec(p, nf[i], strlen(nf[i]), 0, 16, (uint16_t)strlen(nf[i]));
 		snprintf(what, sizeof(what), "READ '%s'", nf[i]);
 		expect_error(what, MVL_S_UPDATE, MVL_T_READ, 0, p, sizeof(p), MVL_E_NOT_FOUND);
@@ -737,7 +745,8 @@ int main(int argc, char **argv)
 	snprintf(hello_msg.lh_app, sizeof(hello_msg.lh_app), "%s", app);
 	snprintf(hello_msg.lh_channel, sizeof(hello_msg.lh_channel), "%s", channel);
 	char dir[MVL_OBJECT_MAX + 1];
-	snprintf(dir, sizeof(dir), "%s/%s/%s", board, app, channel);
+	snprintf(dir, sizeof(dir), "%s", channel);
+	snprintf(appdir, sizeof(appdir), "%s/%s", board, app);
 
 	if (strcmp(mode, "mute"))
 		hello((uint16_t)pmax);

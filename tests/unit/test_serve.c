@@ -16,16 +16,23 @@
 #include "mvb/serve.h"
 #include "mvl.h"
 
-#define INDEX "mps2-an505/fixture/stable/index"
-#define BUNDLE "mps2-an505/fixture/objects/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.mvb"
-#define MISSING "mps2-an505/fixture/objects/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff.mvb"
-#define BROKEN "mps2-an505/fixture/beta/index"
+/* What a device reads (names in its app's directory, mvbuild-link(5))
+ * and the paths serve asks the repository for (DIR and the name). */
+#define DIR "mps2-an505/fixture/"
+#define INDEX_N "stable/index"
+#define BUNDLE_N "objects/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.mvb"
+#define MISSING_N "objects/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff.mvb"
+#define BROKEN_N "beta/index"
+#define INDEX DIR INDEX_N
+#define BUNDLE DIR BUNDLE_N
+#define MISSING DIR MISSING_N
+#define BROKEN DIR BROKEN_N
 
 static uint8_t index_bytes[100], bundle_bytes[1000];
 
 struct store {
 	unsigned calls;
-	char last[MVL_OBJECT_MAX + 1];
+	char last[MVB_SERVE_PATH_MAX + 1];
 };
 
 static int get(void *ctx, const char *name, const uint8_t **data, size_t *len, uint32_t *detail)
@@ -71,32 +78,34 @@ struct row {
 };
 
 static const struct row rows[] = {
+	{ "read before any hello", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "ping", MVL_S_CONTROL, MVL_T_PING, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_PING, 1, 0, -1, 0 },
 	{ "hello", MVL_S_CONTROL, MVL_T_HELLO, 0, P_HELLO, 512, 0, NULL, 0, 0, MVB_SERVE_HELLO, 1, 0, -1, 0 },
 	{ "hello too long", MVL_S_CONTROL, MVL_T_HELLO, 0, P_HELLO, 512, 0, NULL, 0, 1, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "hello empty", MVL_S_CONTROL, MVL_T_HELLO, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read index start", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX, -1, 0, MVB_SERVE_READ, 1, 0, 16, 1 },
-	{ "read index tail", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 90, 504, INDEX, -1, 0, MVB_SERVE_READ, 1, 0, 10, 1 },
-	{ "read at the end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 100, 16, INDEX, -1, 0, MVB_SERVE_READ, 1, 0, 0, 1 },
-	{ "read past the end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 101, 16, INDEX, -1, 0, MVB_SERVE_READ, 1, MVL_E_RANGE, -1, 1 },
-	{ "read at 0xffffffff", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0xffffffffu, 504, INDEX, -1, 0, MVB_SERVE_READ, 1, MVL_E_RANGE, -1, 1 },
-	{ "read bundle, full payload", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 504, BUNDLE, -1, 0, MVB_SERVE_READ, 1, 0, 504, 1 },
-	{ "read bundle end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 504, 504, BUNDLE, -1, 0, MVB_SERVE_READ, 1, 0, 496, 1 },
-	{ "read 505 bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 505, INDEX, -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read 0 bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 0, INDEX, -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read index start", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, 0, 16, 1 },
+	{ "read index tail", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 90, 504, INDEX_N, -1, 0, MVB_SERVE_READ, 1, 0, 10, 1 },
+	{ "read at the end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 100, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, 0, 0, 1 },
+	{ "read past the end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 101, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_RANGE, -1, 1 },
+	{ "read at 0xffffffff", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0xffffffffu, 504, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_RANGE, -1, 1 },
+	{ "read bundle, full payload", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 504, BUNDLE_N, -1, 0, MVB_SERVE_READ, 1, 0, 504, 1 },
+	{ "read bundle end", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 504, 504, BUNDLE_N, -1, 0, MVB_SERVE_READ, 1, 0, 496, 1 },
+	{ "read 505 bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 505, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read 0 bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 0, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "read ../etc/passwd", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "../etc/passwd", -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "read /etc/passwd", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "/etc/passwd", -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "read b/../../x", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "b/../../x", -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read name with space", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "a b/c/d/index", -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read name length 0", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX, 0, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read name length 97", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX, 97, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read name shorter than its bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX, 10, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read name with space", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "a b/index", -1, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read a whole path", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX, -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
+	{ "read name length 0", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, 0, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read name length 97", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, 97, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read name shorter than its bytes", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, 10, 0, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
 	{ "read record too short", MVL_S_UPDATE, MVL_T_READ, 0, P_RAW, 0, 0, "\0\0\0\0\x10\0\x05\0abcde", 0, 13, MVB_SERVE_READ, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read lock file", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "mps2-an505/fixture/stable/.lock", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
-	{ "read board directory", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "mps2-an505", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
-	{ "read uppercase hex", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "b/a/objects/00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff.mvb", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
-	{ "read missing object", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, MISSING, -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 1 },
-	{ "read broken repository", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, BROKEN, -1, 0, MVB_SERVE_READ, 1, MVL_E_REPOSITORY, -1, 1 },
+	{ "read lock file", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "stable/.lock", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
+	{ "read app directory", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "objects", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
+	{ "read uppercase hex", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, "objects/00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff.mvb", -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
+	{ "read missing object", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, MISSING_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 1 },
+	{ "read broken repository", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, BROKEN_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_REPOSITORY, -1, 1 },
 	{ "report installed", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_INSTALLED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
 	{ "report refused", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_REFUSED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
 	{ "report outcome 4", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, 4, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
@@ -106,7 +115,7 @@ static const struct row rows[] = {
 	{ "line with a flag", MVL_S_LOG, MVL_T_LINE, 0x04, P_LINE, 0, 0, "\1\0\0\0\0\0\0\0x", 0, 9, MVB_SERVE_BAD, 0, 0, -1, 0 },
 	{ "device's response", MVL_S_CONTROL, MVL_T_UPDATE_NOW, MVL_F_RESPONSE, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_RESPONSE, 0, 0, -1, 0 },
 	{ "device's error response", MVL_S_CONTROL, MVL_T_UPDATE_NOW, MVL_F_RESPONSE | MVL_F_ERROR, P_RAW, 0, 0, "\5\0\0\0\0\0\0\0", 0, 8, MVB_SERVE_RESPONSE, 0, 0, -1, 0 },
-	{ "response to a read", MVL_S_UPDATE, MVL_T_READ, MVL_F_RESPONSE, P_READ, 0, 16, INDEX, -1, 0, MVB_SERVE_RESPONSE, 0, 0, -1, 0 },
+	{ "response to a read", MVL_S_UPDATE, MVL_T_READ, MVL_F_RESPONSE, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_RESPONSE, 0, 0, -1, 0 },
 	{ "update now from the device", MVL_S_CONTROL, MVL_T_UPDATE_NOW, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_UNSUPPORTED, 1, MVL_E_UNSUPPORTED, -1, 0 },
 	{ "control type 9", MVL_S_CONTROL, 9, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_UNSUPPORTED, 1, MVL_E_UNSUPPORTED, -1, 0 },
 	{ "update type 3", MVL_S_UPDATE, 3, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_UNSUPPORTED, 1, MVL_E_UNSUPPORTED, -1, 0 },
@@ -116,8 +125,22 @@ static const struct row rows[] = {
 	{ "app stream", MVL_S_APP0, 1, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_UNSUPPORTED, 1, MVL_E_UNSUPPORTED, -1, 0 },
 	{ "stream 255", 255, 255, 0, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_UNSUPPORTED, 1, MVL_E_UNSUPPORTED, -1, 0 },
 	{ "ping with the error flag", MVL_S_CONTROL, MVL_T_PING, MVL_F_ERROR, P_NONE, 0, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
-	{ "read with flag 0x80", MVL_S_UPDATE, MVL_T_READ, 0x80, P_READ, 0, 16, INDEX, -1, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "read with flag 0x80", MVL_S_UPDATE, MVL_T_READ, 0x80, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	/* a later HELLO of another app: its reads go to that app's directory */
+	{ "hello of another app", MVL_S_CONTROL, MVL_T_HELLO, 0, P_HELLO, 512, 0, "other", 0, 0, MVB_SERVE_HELLO, 1, 0, -1, 0 },
+	{ "read in the other app's directory", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 1 },
+	{ "hello of an app named ..", MVL_S_CONTROL, MVL_T_HELLO, 0, P_HELLO, 512, 0, "..", 0, 0, MVB_SERVE_HELLO, 1, 0, -1, 0 },
+	{ "read in the directory ..", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, INDEX_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_NOT_FOUND, -1, 0 },
 };
+
+static const struct row *row_named(const char *what)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!strcmp(rows[i].what, what))
+			return &rows[i];
+	fail_msg("no row '%s'", what);
+	return NULL;
+}
 
 static size_t build(const struct row *r, uint8_t *p)
 {
@@ -130,6 +153,7 @@ static size_t build(const struct row *r, uint8_t *p)
 		h.lh_payload_max = (uint16_t)r->a;
 		h.lh_app_version = 0x01020003u;
 		strcpy(h.lh_board, "mps2-an505");
+		strcpy(h.lh_app, r->name ? r->name : "fixture");
 		mvl_put_hello(p, &h);
 		return MVL_HELLO_SIZE + r->raw_len;
 	}
@@ -210,14 +234,15 @@ static void run_row(struct mvb_serve *s, struct store *st, const struct row *r, 
 	struct mvl_data d;
 	assert_int_equal(mvl_get_data(rp, rh.lf_len, &d), 0);
 	assert_int_equal(d.ld_offset, r->a);
-	const uint8_t *obj = strcmp(r->name, INDEX) ? bundle_bytes : index_bytes;
+	const uint8_t *obj = strcmp(r->name, INDEX_N) ? bundle_bytes : index_bytes;
 	assert_int_equal(d.ld_total, obj == index_bytes ? sizeof(index_bytes) : sizeof(bundle_bytes));
 	if (rh.lf_len != MVL_DATA_SIZE + (unsigned)r->data)
 		fail_msg("%s: %u data bytes, want %d", r->what, rh.lf_len - MVL_DATA_SIZE, r->data);
 	assert_memory_equal(rp + MVL_DATA_SIZE, obj + r->a, (size_t)r->data);
 	assert_int_equal(o.served, r->data);
 	assert_int_equal(o.total, d.ld_total);
-	assert_string_equal(o.name, r->name);
+	assert_string_equal(o.name + strlen(DIR), r->name);
+	assert_memory_equal(o.name, DIR, strlen(DIR));
 }
 
 static void setup_objects(void)
@@ -249,18 +274,18 @@ static void test_decoded(void **state)
 	static struct mvb_serve_out o;
 	static uint8_t p[MVL_PAYLOAD_MAX];
 	mvb_serve_init(&s, get, &st);
-	struct mvl_header h = { MVL_FORMAT, MVL_S_CONTROL, MVL_T_HELLO, 0, 1, (uint16_t)build(&rows[1], p) };
+	struct mvl_header h = { MVL_FORMAT, MVL_S_CONTROL, MVL_T_HELLO, 0, 1, (uint16_t)build(row_named("hello"), p) };
 	mvb_serve_handle(&s, &h, p, &o);
 	assert_int_equal(o.hello.lh_app_version, 0x01020003u);
 	assert_string_equal(o.hello.lh_board, "mps2-an505");
-	struct row rep = rows[27];
+	struct row rep = *row_named("report refused");
 	h = (struct mvl_header){ MVL_FORMAT, MVL_S_UPDATE, MVL_T_REPORT, 0, 2, (uint16_t)build(&rep, p) };
 	mvb_serve_handle(&s, &h, p, &o);
 	assert_int_equal(o.what, MVB_SERVE_REPORT);
 	assert_int_equal(o.report.lp_outcome, MVL_R_REFUSED);
 	assert_int_equal(o.report.lp_reason, 0x4401u);
 	assert_int_equal(o.report.lp_bytes, 1234u);
-	h = (struct mvl_header){ MVL_FORMAT, MVL_S_LOG, MVL_T_LINE, 0, 0, (uint16_t)build(&rows[29], p) };
+	h = (struct mvl_header){ MVL_FORMAT, MVL_S_LOG, MVL_T_LINE, 0, 0, (uint16_t)build(row_named("line"), p) };
 	mvb_serve_handle(&s, &h, p, &o);
 	assert_int_equal(o.line.ll_seq, 1);
 	assert_int_equal(o.text_len, 5);
@@ -292,7 +317,7 @@ static void test_payload_limit(void **state)
 	struct store st = { 0, "" };
 	mvb_serve_init(&s, get, &st);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct row hello = rows[1], rd = rows[9];
+		struct row hello = *row_named("hello"), rd = *row_named("read bundle, full payload");
 		hello.a = t[i].limit;
 		rd.b = t[i].length;
 		rd.error = t[i].error;
