@@ -17,6 +17,7 @@ PKGS=(
 	nginx-light                         # tests: a real WebDAV server (its built-in dav module)
 	python3                             # tests: tests/qemu/ota.py (its standard library, not just -minimal)
 	python3-jsonschema                  # tests, demo.sh: SBOMs against the CycloneDX schema (tests/tools/sbom-validate.py)
+	radosgw ceph-mon ceph-osd curl      # tests: an S3 server (tests/tools/s3-server.sh: radosgw on a one-node Ceph)
 	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports), clang apps
 )
 
