@@ -39,6 +39,7 @@ uint32_t mv_prov_parse(const volatile uint8_t *src)
 	    mv_crc32(0, rec, 0x1fcu) != le32(rec + 0x1fc))
 		return MV_PROV_NONE;
 	rec[0x10 + MVB_PROV_SERIAL_MAX - 1u] = 0;
+	rec[0x150 + MVB_PROV_APP_MAX - 1u] = 0;
 	anchors = le32(rec + 8);
 	return anchors ? MV_PROV_OK : MV_PROV_NO_ANCHORS;
 }
@@ -56,6 +57,11 @@ const uint8_t *mv_prov_anchor_point(uint32_t i)
 const uint8_t *mv_prov_anchor_id(uint32_t i)
 {
 	return i < anchors ? rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i : 0;
+}
+
+const char *mv_prov_app(void)
+{
+	return anchors ? (const char *)rec + 0x150 : "";
 }
 
 const char *mv_prov_serial(void)

@@ -704,20 +704,24 @@ uint32_t mv_update_session(void)
 	load_record();
 	int resuming = s.rec.ur_state == MVB_UREC_INSTALLING;
 
-	if (resuming) {
-		/* The HELLO names the app being installed: the other end reads
-		 * the names of this session's READs in that app's directory. */
-		for (uint32_t i = 0; i < sizeof s.h; i++)
-			((uint8_t *)&s.h)[i] = 0;
-		copy(s.h.ah_name, s.rec.ur_app, MVB_APPHDR_NAME_MAX);
-	} else if (installed()) {
+	if (!resuming && installed()) {
 		running.version = s.h.ah_app_version;
 		running.counter = s.h.ah_security_counter;
+	} else {
+		/* No app runs: the HELLO names the app being installed, or
+		 * else the one the device was provisioned for (a header lost
+		 * or never written); the other end reads the names of this
+		 * session's READs in that app's directory. */
+		const char *name = resuming ? s.rec.ur_app : mv_prov_app();
+
+		for (uint32_t i = 0; i < sizeof s.h; i++)
+			((uint8_t *)&s.h)[i] = 0;
+		for (uint32_t i = 0; i < MVB_APPHDR_NAME_MAX - 1u && name[i] != '\0'; i++)
+			s.h.ah_name[i] = name[i];
 	}
 	if (running.counter < s.rec.ur_counter_floor)
 		running.counter = s.rec.ur_counter_floor;
-	mv_link_hello(running.version || resuming ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter,
-	              s.rec.ur_index_version);
+	mv_link_hello(s.h.ah_name[0] ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter, s.rec.ur_index_version);
 
 	for (uint32_t i = 0; i <= MVB_APPHDR_NAME_MAX; i++)
 		app[i] = i < MVB_APPHDR_NAME_MAX ? s.h.ah_name[i] : '\0';
@@ -729,7 +733,7 @@ uint32_t mv_update_session(void)
 		copy(obj, s.rec.ur_object, 32u);
 		s.b.size = s.rec.ur_object_size;
 		mv_printf("mv: update: resuming the install of %v\n", latest.version);
-	} else if (running.version == 0u) {
+	} else if (app[0] == '\0') {
 		reason = MV_R_UPD_NO_APP;
 	} else {
 		reason = check_index(app, &latest, obj, &s.b.size, &index_version);

@@ -32,6 +32,7 @@ static void make_valid(void)
 	put32(rec + 4, MVB_PROV_FORMAT | (MVB_PROV_SIZE << 16));
 	put32(rec + 8, 2);
 	memcpy(rec + 0x10, "SN-7", 4);
+	memcpy(rec + 0x150, "hello", 5);
 	for (unsigned k = 0; k < 2; k++)
 		for (unsigned i = 0; i < MVB_PROV_ANCHOR_SIZE; i++)
 			rec[0x30 + MVB_PROV_ANCHOR_SIZE * k + i] = (uint8_t)(k * 100 + i + 1);
@@ -45,8 +46,18 @@ static void test_valid(void **state)
 	assert_int_equal(mv_prov_parse(rec), MV_PROV_OK);
 	assert_int_equal(mv_prov_anchors(), 2);
 	assert_string_equal(mv_prov_serial(), "SN-7");
+	assert_string_equal(mv_prov_app(), "hello");
 	assert_int_equal(mv_prov_anchor_point(1)[0], 109); /* after its 8-byte key id */
 	assert_null(mv_prov_anchor_point(2));
+	/* an app name that fills its field is cut to 31 bytes, never read past */
+	memset(rec + 0x150, 'a', MVB_PROV_APP_MAX);
+	reseal();
+	assert_int_equal(mv_prov_parse(rec), MV_PROV_OK);
+	assert_int_equal(strlen(mv_prov_app()), MVB_PROV_APP_MAX - 1u);
+	/* a record that does not check out names no app */
+	rec[0x40] ^= 1u;
+	assert_int_equal(mv_prov_parse(rec), MV_PROV_NONE);
+	assert_string_equal(mv_prov_app(), "");
 }
 
 static const struct {

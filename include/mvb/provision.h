@@ -21,6 +21,7 @@
 #define MVB_PROV_ANCHORS_MAX 4u
 #define MVB_PROV_ANCHOR_SIZE 72u /* 8-byte key id, 64-byte point */
 #define MVB_PROV_SERIAL_MAX 32u
+#define MVB_PROV_APP_MAX 32u
 
 struct mvb_provision {
 	uint32_t pv_magic;          /* 0x00 MVB_PROV_MAGIC */
@@ -30,7 +31,8 @@ struct mvb_provision {
 	uint32_t pv_reserved0;      /* 0x0c zero */
 	char pv_serial[32];         /* 0x10 the device's serial number, NUL-padded */
 	uint8_t pv_anchors[288];    /* 0x30 MVB_PROV_ANCHORS_MAX x (key id, X || Y), unused ones zero */
-	uint8_t pv_reserved[172];   /* 0x150 zero */
+	char pv_app[32];            /* 0x150 the app the device follows, NUL-padded (empty: not named) */
+	uint8_t pv_reserved[140];   /* 0x170 zero */
 	uint32_t pv_crc32;          /* 0x1fc CRC-32 (zlib's) of bytes 0x00-0x1fb */
 };
 

@@ -431,7 +431,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		}
 		cli_free_keys(keys, &(unsigned){ nanchors });
 		if (bad || mvb_provision_encode(prov, (const uint8_t(*)[8])ids, (const uint8_t(*)[64])points, nanchors,
-						serial)) {
+						serial, r.app.name)) {
 			cli_error("bundle: --trust takes at most %u P-256 public keys", MVB_PROV_ANCHORS_MAX);
 			rc = MVB_EXIT_USAGE;
 			goto out;

@@ -105,10 +105,10 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char o[MVB_APPHD
 }
 
 int mvb_provision_encode(unsigned char o[512], const uint8_t (*ids)[8], const uint8_t (*points)[64], unsigned n,
-			 const char *serial)
+			 const char *serial, const char *app)
 {
-	size_t sl = serial ? strlen(serial) : 0;
-	if (n > MVB_PROV_ANCHORS_MAX || sl >= MVB_PROV_SERIAL_MAX)
+	size_t sl = serial ? strlen(serial) : 0, al = app ? strlen(app) : 0;
+	if (n > MVB_PROV_ANCHORS_MAX || sl >= MVB_PROV_SERIAL_MAX || al >= MVB_PROV_APP_MAX)
 		return -1;
 	memset(o, 0, MVB_PROV_SIZE);
 	mvb_put_le32(o + 0x00, MVB_PROV_MAGIC);
@@ -117,6 +117,8 @@ int mvb_provision_encode(unsigned char o[512], const uint8_t (*ids)[8], const ui
 	mvb_put_le32(o + 0x08, n);
 	if (sl)
 		memcpy(o + 0x10, serial, sl);
+	if (al)
+		memcpy(o + 0x150, app, al);
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i, ids[i], 8);
 		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i + 8, points[i], 64);

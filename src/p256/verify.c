@@ -197,40 +197,74 @@ static void mod_inv(num r, const num a, const struct mod *md)
 
 /* ---- points over the field (struct mod *f is p's) */
 
+/* The point formulas as programs over a work array of field elements,
+ * run by one loop: three bytes a step (operation and destination, then
+ * the two operands), so the formulas cost bytes of data instead of a call
+ * sequence each.  Slots 0-2 hold the first point, 3-5 the second. */
+enum { F_MUL = 0, F_ADD = 1, F_SUB = 2 };
+#define STEP(op, d, a, b) (uint8_t)((op) << 5 | (d)), (uint8_t)(a), (uint8_t)(b)
+
+static void field_run(num *w, const uint8_t *p, unsigned steps, const struct mod *f)
+{
+	for (; steps--; p += 3) {
+		uint32_t *d = w[p[0] & 31u];
+		const uint32_t *x = w[p[1]], *y = w[p[2]];
+		if (p[0] >> 5 == F_MUL)
+			mont_mul(d, x, y, f);
+		else if (p[0] >> 5 == F_ADD)
+			mod_add(d, x, y, f);
+		else
+			mod_sub(d, x, y, f);
+	}
+}
+
+/* Doubling for a = -3 ("dbl-2001-b"): X Y Z in 0-2, the result in 12-14. */
+enum { D_DELTA = 6, D_GAMMA, D_BETA, D_ALPHA, D_T, D_U, D_X3, D_Y3, D_Z3, D_SLOTS };
+static const uint8_t DBL[] = {
+	STEP(F_MUL, D_DELTA, 2, 2),           STEP(F_MUL, D_GAMMA, 1, 1),
+	STEP(F_MUL, D_BETA, 0, D_GAMMA),      STEP(F_SUB, D_T, 0, D_DELTA),
+	STEP(F_ADD, D_U, 0, D_DELTA),         STEP(F_MUL, D_ALPHA, D_T, D_U),
+	STEP(F_ADD, D_T, D_ALPHA, D_ALPHA),   STEP(F_ADD, D_ALPHA, D_T, D_ALPHA), /* 3 (x - delta)(x + delta) */
+	STEP(F_ADD, D_T, D_BETA, D_BETA),     STEP(F_ADD, D_T, D_T, D_T),         /* 4 beta */
+	STEP(F_ADD, D_U, D_T, D_T),                                               /* 8 beta */
+	STEP(F_MUL, D_X3, D_ALPHA, D_ALPHA),  STEP(F_SUB, D_X3, D_X3, D_U),
+	STEP(F_ADD, D_U, 1, 2),               STEP(F_MUL, D_Z3, D_U, D_U),
+	STEP(F_SUB, D_Z3, D_Z3, D_GAMMA),     STEP(F_SUB, D_Z3, D_Z3, D_DELTA),
+	STEP(F_SUB, D_T, D_T, D_X3),          STEP(F_MUL, D_Y3, D_ALPHA, D_T),
+	STEP(F_MUL, D_U, D_GAMMA, D_GAMMA),   STEP(F_ADD, D_U, D_U, D_U),
+	STEP(F_ADD, D_U, D_U, D_U),           STEP(F_ADD, D_U, D_U, D_U), /* 8 gamma^2 */
+	STEP(F_SUB, D_Y3, D_Y3, D_U),
+};
+
+/* Addition ("add-1998-cmo-2"): the first point in 0-2, the second in 3-5;
+ * ADD1 leaves H and R, ADD2 the result in 6-8 (slots dead by then). */
+enum { A_Z1Z1 = 6, A_Z2Z2, A_U1, A_U2, A_S1, A_S2, A_H, A_R, A_HH, A_HHH, A_V, A_T, A_SLOTS };
+enum { A_X3 = A_Z1Z1, A_Y3 = A_Z2Z2, A_Z3 = A_U1 };
+static const uint8_t ADD1[] = {
+	STEP(F_MUL, A_Z1Z1, 2, 2),  STEP(F_MUL, A_Z2Z2, 5, 5),  STEP(F_MUL, A_U1, 0, A_Z2Z2),
+	STEP(F_MUL, A_U2, 3, A_Z1Z1), STEP(F_MUL, A_T, 5, A_Z2Z2), STEP(F_MUL, A_S1, 1, A_T),
+	STEP(F_MUL, A_T, 2, A_Z1Z1),  STEP(F_MUL, A_S2, 4, A_T),   STEP(F_SUB, A_H, A_U2, A_U1),
+	STEP(F_SUB, A_R, A_S2, A_S1),
+};
+static const uint8_t ADD2[] = {
+	STEP(F_MUL, A_HH, A_H, A_H),   STEP(F_MUL, A_HHH, A_H, A_HH), STEP(F_MUL, A_V, A_U1, A_HH),
+	STEP(F_MUL, A_X3, A_R, A_R),   STEP(F_SUB, A_X3, A_X3, A_HHH), STEP(F_SUB, A_X3, A_X3, A_V),
+	STEP(F_SUB, A_X3, A_X3, A_V),  STEP(F_SUB, A_T, A_V, A_X3),   STEP(F_MUL, A_Y3, A_R, A_T),
+	STEP(F_MUL, A_T, A_S1, A_HHH), STEP(F_SUB, A_Y3, A_Y3, A_T),  STEP(F_MUL, A_T, 2, 5),
+	STEP(F_MUL, A_Z3, A_T, A_H),
+};
+_Static_assert(A_SLOTS <= 32 && D_SLOTS <= 32, "slot numbers fit five bits");
+
 static void pt_dbl(struct pt *r, const struct pt *a, const struct mod *f)
 {
 	if (is_zero(a->z) || is_zero(a->y)) {
 		memset(r, 0, sizeof(*r));
 		return;
 	}
-	num delta, gamma, beta, alpha, t, u, x3, y3, z3;
-	mont_mul(delta, a->z, a->z, f);
-	mont_mul(gamma, a->y, a->y, f);
-	mont_mul(beta, a->x, gamma, f);
-	mod_sub(t, a->x, delta, f);
-	mod_add(u, a->x, delta, f);
-	mont_mul(alpha, t, u, f);
-	mod_add(t, alpha, alpha, f);
-	mod_add(alpha, t, alpha, f); /* 3 (x - delta)(x + delta) */
-	mod_add(t, beta, beta, f);
-	mod_add(t, t, t, f); /* 4 beta */
-	mod_add(u, t, t, f); /* 8 beta */
-	mont_mul(x3, alpha, alpha, f);
-	mod_sub(x3, x3, u, f);
-	mod_add(u, a->y, a->z, f);
-	mont_mul(z3, u, u, f);
-	mod_sub(z3, z3, gamma, f);
-	mod_sub(z3, z3, delta, f);
-	mod_sub(t, t, x3, f);
-	mont_mul(y3, alpha, t, f);
-	mont_mul(u, gamma, gamma, f);
-	mod_add(u, u, u, f);
-	mod_add(u, u, u, f);
-	mod_add(u, u, u, f); /* 8 gamma^2 */
-	mod_sub(y3, y3, u, f);
-	memcpy(r->x, x3, sizeof(num));
-	memcpy(r->y, y3, sizeof(num));
-	memcpy(r->z, z3, sizeof(num));
+	num w[D_SLOTS];
+	memcpy(w, a, sizeof(*a));
+	field_run(w, DBL, sizeof(DBL) / 3, f);
+	memcpy(r, w + D_X3, sizeof(*r));
 }
 
 static void pt_add(struct pt *r, const struct pt *a, const struct pt *b, const struct mod *f)
@@ -243,43 +277,21 @@ static void pt_add(struct pt *r, const struct pt *a, const struct pt *b, const s
 		memcpy(r, a, sizeof(*r));
 		return;
 	}
-	num z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
-	mont_mul(z1z1, a->z, a->z, f);
-	mont_mul(z2z2, b->z, b->z, f);
-	mont_mul(u1, a->x, z2z2, f);
-	mont_mul(u2, b->x, z1z1, f);
-	mont_mul(t, b->z, z2z2, f);
-	mont_mul(s1, a->y, t, f);
-	mont_mul(t, a->z, z1z1, f);
-	mont_mul(s2, b->y, t, f);
-	mod_sub(h, u2, u1, f);
-	mod_sub(rr, s2, s1, f);
-	if (is_zero(h)) {
-		if (is_zero(rr))
+	num w[A_SLOTS];
+	memcpy(w, a, sizeof(*a));
+	memcpy(w + 3, b, sizeof(*b));
+	field_run(w, ADD1, sizeof(ADD1) / 3, f);
+	if (is_zero(w[A_H])) {
+		if (is_zero(w[A_R]))
 			pt_dbl(r, a, f); /* the same point */
 		else
 			memset(r, 0, sizeof(*r)); /* opposite points */
 		return;
 	}
-	mont_mul(hh, h, h, f);
-	mont_mul(hhh, h, hh, f);
-	mont_mul(v, u1, hh, f);
-	mont_mul(x3, rr, rr, f);
-	mod_sub(x3, x3, hhh, f);
-	mod_sub(x3, x3, v, f);
-	mod_sub(x3, x3, v, f);
-	mod_sub(t, v, x3, f);
-	mont_mul(y3, rr, t, f);
-	mont_mul(t, s1, hhh, f);
-	mod_sub(y3, y3, t, f);
-	mont_mul(t, a->z, b->z, f);
-	mont_mul(z3, t, h, f);
-	memcpy(r->x, x3, sizeof(num));
-	memcpy(r->y, y3, sizeof(num));
-	memcpy(r->z, z3, sizeof(num));
+	field_run(w, ADD2, sizeof(ADD2) / 3, f);
+	memcpy(r, w + A_X3, sizeof(*r));
 }
 
-/* x, y (plain, below p) in Montgomery form into q, when y^2 = x^3 - 3x + b */
 static int on_curve(struct pt *q, const num x, const num y, const struct mod *f)
 {
 	num b, lhs, rhs, t;

@@ -64,6 +64,15 @@ class Env:
             die("mvbuild %s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
         return p
 
+    def board_addr(self, name):
+        """A partition address from the firmware build's generated board header."""
+        with open(os.path.join(self.fw, "gen", "mv_board.h")) as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 3 and w[0] == "#define" and w[1] == name:
+                    return int(w[2].rstrip("u"), 16)
+        die("no %s in the board header" % name)
+
     def bundle(self, app, out, *extra):
         self.run("bundle", os.path.join(self.ex, app + ".elf"), "--board", self.board, "--microvisor", self.mv,
                  "--api", self.api, "-o", out, *extra)
@@ -283,6 +292,26 @@ def roundtrip(env):
     if not ok or "mv: app '%s' 1.1.0 verified" % long not in t or "installing 1.1.0 (delta" not in t:
         die("long: want the delta installed for a 31-byte app name\n" + t[-3000:] + d.report())
     print("ok: an app with a 31-byte name updates (1.0.0 -> 1.1.0, delta)")
+
+    # a device whose app header is lost (erased): it follows the app its
+    # provisioning record names, asks for it in safe mode, and installs
+    # the full bundle (no delta: it has no installed version)
+    d = Device(env, "nohdr-prep", "repo", image="factory.elf", update_now=False)
+    if not d.wait_console("app: running until stopped", 20):
+        die("nohdr: 1.0.0 never ran\n" + d.text()[-2000:])
+    img = os.path.join(env.work, "nohdr.bin")
+    d.save(img)
+    hdr = env.board_addr("MVB_PART_APP_HEADER_BASE") - CODE
+    with open(img, "r+b") as f:
+        f.seek(hdr)
+        f.write(b"\xff" * 256)
+    d = Device(env, "nohdr", "repo", raw=img, update_now=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: update: installing 1.1.0 (full" not in t or "mv: safe mode: " not in t:
+        die("nohdr: want safe mode, then a full install of 1.1.0\n" + t[-3000:] + d.report())
+    print("ok: a device that lost its app header follows its provisioned app and installs it in full")
 
     # a release that crashes at every start: the device ends in safe mode
     # and, with nobody asking, keeps asking for an update itself

@@ -243,6 +243,8 @@ uint32_t mv_prov_anchors(void);
 const uint8_t *mv_prov_anchor_point(uint32_t i);
 const uint8_t *mv_prov_anchor_id(uint32_t i);
 const char *mv_prov_serial(void);
+/* The app the device follows (pv_app): "" when the record names none. */
+const char *mv_prov_app(void);
 
 /* ------------------------------------------------------------------ link */
 /* The update link (mvbuild-link(5)) on the board's 'link' UART, if any:
