@@ -122,6 +122,7 @@ int cmd_keygen(struct cli_run *r, int argc, char **argv);
 int cmd_digest(struct cli_run *r, int argc, char **argv);
 int cmd_sign(struct cli_run *r, int argc, char **argv);
 int cmd_flash(struct cli_run *r, int argc, char **argv);
+int cmd_provision(struct cli_run *r, int argc, char **argv);
 int cmd_delta(struct cli_run *r, int argc, char **argv);
 int cmd_patch(struct cli_run *r, int argc, char **argv);
 int cmd_publish(struct cli_run *r, int argc, char **argv);

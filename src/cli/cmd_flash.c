@@ -12,6 +12,7 @@
 #include "cli/probe.h"
 #include "cli/progress.h"
 #include "mvb/flash.h"
+#include "mvb/optbytes.h"
 #include "mvb/rsp.h"
 #include "sys/sys.h"
 
@@ -21,33 +22,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-struct conn {
-	int fd;
-};
-
-static long conn_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
-{
-	struct conn *k = ctx;
-	if (interrupted)
-		return -1;
-	long r = sys_read_timeout(k->fd, buf, n, timeout_ms);
-	return r == -2 ? MVB_RSP_IO_TIMEOUT : r;
-}
-
-static int conn_write(void *ctx, const unsigned char *buf, size_t n)
-{
-	struct conn *k = ctx;
-	return interrupted ? -1 : sys_write_all(k->fd, buf, n);
-}
-
-static uint64_t conn_now_ms(void *ctx)
-{
-	(void)ctx;
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
 static void on_output(void *ctx, const char *text, size_t len)
@@ -126,6 +100,35 @@ static int load_image(struct cli_run *r, const char *path, const char *board_arg
 	return cli_status(r, mvb_flash_plan_image(plan, *data, *len, b, path, &r->diags));
 }
 
+/* A board with option bytes (STM32U5) is checked through the probe before
+ * anything is written: an image the chip would not boot, or secure flash
+ * the probe cannot write, is refused with each value it needs. */
+static int check_optbytes(struct mvb_rsp *c, const struct mvb_board *b, const struct probe *p)
+{
+	struct mvb_optb o;
+	uint32_t v[MVB_OPTB_REGS];
+	char why[2048];
+	unsigned stuck;
+	if (!mvb_optb_board(b, &o))
+		return 0;
+	if (probe_read_optbytes(c, &o, v)) {
+		cli_error("flash: %s:%d: cannot read the option bytes: %s", p->host, p->port, c->err);
+		return MVB_EXIT_IO;
+	}
+	unsigned n = mvb_optb_check(&o, v, why, sizeof(why), &stuck);
+	if (!n)
+		return 0;
+	for (char *line = strtok(why, "\n"); line; line = strtok(NULL, "\n"))
+		cli_error("flash: option bytes: %s", line);
+	if (stuck == n)
+		cli_error("flash: the chip's option bytes would not let the microvisor boot or be written; nothing was "
+			  "written");
+	else
+		cli_error("flash: the chip's option bytes would not let the microvisor boot or be written; nothing was "
+			  "written ('mvbuild provision --board %s' sets %s)", b->name, stuck ? "the others" : "them");
+	return MVB_EXIT_IO;
+}
+
 /* ---- the command ---- */
 
 static const char *method_str(unsigned m, char *o, size_t n)
@@ -193,7 +196,7 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	mvb_board_init(&b);
 	mvb_flash_plan_init(&plan);
 	struct probe p = { .child = -1 };
-	struct conn k = { -1 };
+	struct probe_conn k = { -1, &interrupted };
 	struct mvb_rsp c;
 	int have_rsp = 0;
 	char err[256] = "";
@@ -224,7 +227,8 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 		rc = MVB_EXIT_IO;
 		goto out;
 	}
-	struct mvb_rsp_io io = { &k, conn_read, conn_write, conn_now_ms };
+	struct mvb_rsp_io io;
+	probe_conn_io(&k, &io);
 	mvb_rsp_init(&c, &io);
 	have_rsp = 1;
 	c.timeout_ms = (int)reply_timeout * 1000;
@@ -235,6 +239,9 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 		rc = MVB_EXIT_IO;
 		goto out;
 	}
+
+	if ((rc = check_optbytes(&c, &b, &p)))
+		goto out;
 
 	struct progress pg;
 	memset(&pg, 0, sizeof(pg));

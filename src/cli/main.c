@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "digest", "print (and write) what a bundle's signatures cover", cmd_digest },
 	{ "sign", "add a signature to a bundle", cmd_sign },
 	{ "flash", "write a bundle or factory image to a device through a GDB server, verified", cmd_flash },
+	{ "provision", "check or set a chip's option bytes (TrustZone, watermarks, boot address)", cmd_provision },
 	{ "delta", "make an in-place patch from one raw image to another", cmd_delta },
 	{ "patch", "apply a patch to a raw image as the device would", cmd_patch },
 	{ "publish", "add a signed bundle (and deltas) to an update repository, index last", cmd_publish },

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "cli/probe.h"
+#include "mvb/optbytes.h"
 #include "mvb/rsp.h"
 #include "sys/sys.h"
 
@@ -51,6 +53,25 @@ static int free_port(void)
 	return port;
 }
 
+/* What st-util said before it gave up names a chip it does not know
+ * (stlink-tools 1.7.0: "unknown chip id! 0x482"); it is shown as well. */
+static int stutil_unknown_chip(struct probe *p)
+{
+	int unknown = 0;
+	char line[512];
+	if (!p->child_err)
+		return 0;
+	rewind(p->child_err);
+	while (fgets(line, sizeof(line), p->child_err)) {
+		if (strstr(line, "unknown chip id") || strstr(line, "Unsupported Target"))
+			unknown = 1;
+		fputs(line, stderr);
+	}
+	fclose(p->child_err);
+	p->child_err = NULL;
+	return unknown;
+}
+
 static int start_server(struct probe *p, const struct mvb_board *b, int console_fd, char *err, size_t errlen)
 {
 	(void)console_fd; /* a board's console is its own UART, not ours */
@@ -67,7 +88,9 @@ static int start_server(struct probe *p, const struct mvb_board *b, int console_
 	if (stlink) {
 		tool = getenv("MVBUILD_STUTIL");
 		char *argv[] = { (char *)(tool && *tool ? tool : "st-util"), "-p", ps, NULL };
-		p->child = sys_spawn(argv, -1, 2, -1);
+		/* its messages are read back if it gives up (a chip it does not know) */
+		p->child_err = tmpfile();
+		p->child = sys_spawn(argv, -1, 2, p->child_err ? fileno(p->child_err) : -1);
 		tool = argv[0];
 	} else {
 		tool = getenv("MVBUILD_OPENOCD");
@@ -82,7 +105,7 @@ static int start_server(struct probe *p, const struct mvb_board *b, int console_
 				 (char *)(b->openocd_config[0] ? b->openocd_config : "interface/stlink-dap.cfg"), "-f",
 				 (char *)b->openocd_target, "-c", gdbport, "-c", "tcl_port disabled", "-c",
 				 "telnet_port disabled", "-c", "gdb_memory_map enable", "-c", "gdb_flash_program enable",
-				 "-c", "reset_config srst_only srst_nogate connect_assert_srst", "-c", "init", "-c",
+				 "-c", PROBE_OPENOCD_RESET, "-c", "init", "-c",
 				 "reset halt", NULL };
 		p->child = sys_spawn(argv, -1, 2, -1);
 		tool = argv[0];
@@ -99,6 +122,12 @@ static int start_server(struct probe *p, const struct mvb_board *b, int console_
 			if (st == 127)
 				snprintf(err, errlen, "%s is not installed (Debian: apt-get install %s)", tool,
 					 stlink ? "stlink-tools" : "openocd");
+			else if (stlink && stutil_unknown_chip(p))
+				snprintf(err, errlen,
+					 "%s does not know this chip (it said 'unknown chip id'): Debian's stlink-tools 1.7.0 "
+					 "predates the STM32U5 (chip id 0x482) and no st-util writes its secure flash alias; "
+					 "use --probe openocd (Debian: apt-get install openocd)%s",
+					 tool, b->openocd_target[0] ? ", this board's default" : "");
 			else if (!stlink && strstr(b->openocd_config[0] ? b->openocd_config : "stlink", "stlink"))
 				snprintf(err, errlen,
 					 "no ST-LINK found: %s exited with status %d before its GDB server was up (is the "
@@ -232,4 +261,58 @@ void probe_stop(struct probe *p)
 const char *probe_name(const struct probe *p)
 {
 	return p->kind ? p->kind->name : "gdb";
+}
+
+int probe_read_optbytes(struct mvb_rsp *c, const struct mvb_optb *o, uint32_t v[MVB_OPTB_REGS])
+{
+	unsigned char w[4];
+	/* OPTR through the non-secure alias, which answers with TrustZone off;
+	 * the secure registers through the secure alias, which only exists
+	 * with it on (and then the debugger reads as the halted secure core) */
+	int rc = mvb_rsp_read_mem(c, o->base_ns + o->off[MVB_OPTB_OPTR], w, 4);
+	if (rc)
+		return rc;
+	v[MVB_OPTB_OPTR] = mvb_le32(w);
+	uint32_t base = (v[MVB_OPTB_OPTR] & 0x80000000u) ? o->base_s : o->base_ns;
+	for (int i = 0; i < MVB_OPTB_REGS; i++) {
+		if (i == MVB_OPTB_OPTR)
+			continue;
+		if ((rc = mvb_rsp_read_mem(c, base + o->off[i], w, 4)))
+			return rc;
+		v[i] = mvb_le32(w);
+	}
+	return 0;
+}
+
+/* ---- the connection to a server, for the RSP client ---- */
+
+static long conn_read(void *ctx, unsigned char *buf, size_t n, int timeout_ms)
+{
+	struct probe_conn *k = ctx;
+	if (k->stop && *k->stop)
+		return -1;
+	long r = sys_read_timeout(k->fd, buf, n, timeout_ms);
+	return r == -2 ? MVB_RSP_IO_TIMEOUT : r;
+}
+
+static int conn_write(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct probe_conn *k = ctx;
+	return k->stop && *k->stop ? -1 : sys_write_all(k->fd, buf, n);
+}
+
+static uint64_t conn_now_ms(void *ctx)
+{
+	(void)ctx;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+void probe_conn_io(struct probe_conn *k, struct mvb_rsp_io *io)
+{
+	io->ctx = k;
+	io->read = conn_read;
+	io->write = conn_write;
+	io->now_ms = conn_now_ms;
 }

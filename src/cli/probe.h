@@ -10,11 +10,18 @@
 #define MVB_CLI_PROBE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include "mvb/board.h"
 
 struct probe;
+
+/* How OpenOCD resets and attaches to a board: the probe's reset line, held
+ * while it connects (a microvisor's SYSRESETREQS can ignore a debugger's
+ * software reset). */
+#define PROBE_OPENOCD_RESET "reset_config srst_only srst_nogate connect_assert_srst"
 
 struct probe_kind {
 	const char *name;  /* as --probe takes it */
@@ -59,6 +66,18 @@ void probe_stop(struct probe *p);
  * to ours, without the line QEMU prints when mvbuild stops it (also for
  * serve's QEMU). */
 void probe_qemu_messages(FILE **child_err);
+/* A connection to a server for the RSP client: every read and write
+ * fails once *stop is set (a signal), when stop is not NULL. */
+struct probe_conn {
+	int fd;
+	volatile sig_atomic_t *stop;
+};
+struct mvb_rsp_io;
+void probe_conn_io(struct probe_conn *k, struct mvb_rsp_io *io);
+struct mvb_optb;
+/* Reads a board's option-byte registers (mvb/optbytes.h) through the
+ * server into v.  Returns 0 or an enum mvb_rsp_rc (c->err). */
+int probe_read_optbytes(struct mvb_rsp *c, const struct mvb_optb *o, uint32_t v[4]);
 /* "qemu", "stlink", "openocd" or "gdb". */
 const char *probe_name(const struct probe *p);
 

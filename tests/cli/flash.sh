@@ -357,6 +357,59 @@ expect 3 "nothing listening" -- "$MVB" flash "$T/app.mvb" --probe "$PROBE" --key
 has err "cannot connect to 127.0.0.1:$PORT" "connect message"
 expect 3 "st-util missing" -- env MVBUILD_STUTIL=/nonexistent/st-util "$MVB" flash "$T/app.mvb" --probe stlink
 has err "not installed (Debian: apt-get install stlink-tools)" "st-util hint"
+# an stm32u585 bundle (the fixture app in its app_flash and app_ram)
+U5LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x08040000,--defsym=FLASH_LENGTH=0x1C0000,--defsym=RAM_ORIGIN=0x20040000,--defsym=RAM_LENGTH=0x80000,--defsym=STACK_SIZE=0x1000"
+printf 'schema: 1\nname: u5\nversion: 1.0.0\n' >"$T/u5.yaml"
+$CC $U5LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5.elf" &&
+	"$MVB" bundle "$T/u5.elf" --board stm32u585 --app "$T/u5.yaml" --unsigned -o "$T/u5.mvb" 2>/dev/null ||
+	bad "cannot build the stm32u585 bundle"
+
+# --- stm32u585 option bytes (src/optbytes): read through the probe before
+# anything is written; rspsim --u5-options holds the flash controller's
+# option registers and acts on OpenOCD's commands that change them
+U5SIM="--flash 0x0c000000:0x40000:0x2000 --flash 0x08040000:0x1c0000:0x2000 --ram 0x30030000:0x1000"
+start_sim $U5SIM --u5-options 0x1feff8aa
+expect 3 "stm32u585, option bytes fresh from the factory" -- "$MVB" flash "$T/u5.mvb" --probe "$PROBE" --allow-unsigned --no-run
+has err "flash: option bytes: TZEN is 0, must be 1" "TZEN named"
+has err "SECWM1R1 is 0x007f0000 (secure pages 0-127 of bank 1), must be 0x001f0000" "SECWM1R1: the value it needs"
+has err "SECWM2R1 is 0x007f0000 .*must be 0x0000007f" "SECWM2R1: the value it needs"
+has err "nothing was written ('mvbuild provision --board stm32u585' sets them)" "provision named"
+if grep -Eq '^<- (vFlash|M|X)' "$T/sim.log"; then bad "written before the option bytes were right"; else ok; fi
+expect 3 "provision --check" -- "$MVB" provision --board stm32u585 --probe "$PROBE" --check
+has err "provision: option bytes: TZEN is 0" "--check names TZEN"
+if grep -q 'qRcmd' "$T/sim.log"; then bad "--check sent a monitor command"; else ok; fi
+expect 0 "provision" -- "$MVB" provision --board stm32u585 --probe "$PROBE"
+has out "option bytes as the microvisor needs them: OPTR 0x9feff8aa SECBOOTADD0R 0x0c000000 SECWM1R1 0x001f0000 SECWM2R1 0x0000007f" "provisioned"
+has err "monitor stm32l4x trustzone 0 enable" "TrustZone first"
+has err "monitor stm32l4x option_write 0 0x50 0x001f0000 0x007f007f" "watermark 1 written"
+if grep -Eiq 'wrp|protect|lock|mass_erase|option_write 0 0x40 [^ ]+ 0x[0-9a-f]{6}([1-9a-f].|.[1-9a-f])' "$T/err"; then bad "provision sent a protection or RDP command"; else ok; fi
+expect 0 "provision again: nothing to do" -- "$MVB" provision --board stm32u585 --probe "$PROBE"
+if grep -q 'monitor' "$T/err"; then bad "provision wrote right option bytes again"; else ok; fi
+expect 0 "stm32u585 flashed once provisioned" -- "$MVB" flash "$T/u5.mvb" --probe "$PROBE" --allow-unsigned --no-run
+for c in "0x1fefe8bb:RDP is level 1 (0xbb)" "0x9feff855:RDP is level 0.5 (0x55)" "0x9fbff8aa:SWAP_BANK is 1" \
+	"0x93eff8aa:nSWBOOT0 and nBOOT0 are 0"; do
+	start_sim $U5SIM --u5-options "${c%%:*},0x0c000000,0x001f0000,0x0000007f"
+	expect 3 "flash refused: ${c#*:}" -- "$MVB" flash "$T/u5.mvb" --probe "$PROBE" --allow-unsigned --no-run
+	has err "option bytes: ${c#*:}" "${c#*:}: named"
+done
+start_sim $U5SIM --u5-options 0x9feff8bb,0x0c000000,0x001f0000,0x0000007f
+expect 3 "provision will not regress RDP" -- "$MVB" provision --board stm32u585 --probe "$PROBE"
+has err "provision: nothing was written" "RDP: nothing written"
+if grep -q 'qRcmd' "$T/sim.log"; then bad "provision wrote above RDP level 0"; else ok; fi
+start_sim $U5SIM --u5-options 0x9feff8aa,0x0c040001,0x001f0000,0x0000007f
+expect 3 "a locked boot address elsewhere" -- "$MVB" provision --board stm32u585 --probe "$PROBE"
+has err "SECBOOTADD0 is 0x0c040000, must be 0x0c000000 .*BOOT_LOCK is set" "locked boot address"
+if grep -q 'qRcmd' "$T/sim.log"; then bad "provision wrote with a locked boot address"; else ok; fi
+stop_sim
+expect 2 "provision: a board without option bytes" -- "$MVB" provision --board mps2-an505 --print
+expect 2 "provision: no board" -- "$MVB" provision
+expect 2 "provision: not through st-util" -- "$MVB" provision --board stm32u585 --probe stlink
+# an st-util that does not know the chip (as stlink-tools 1.7.0 says it) is named so
+printf '#!/bin/sh\necho "2024-01-01T00:00:00 ERROR common.c: unknown chip id! 0xe0042000" >&2\nexit 1\n' >"$T/st-util-old"
+chmod +x "$T/st-util-old"
+expect 3 "st-util that does not know the chip" -- env MVBUILD_STUTIL="$T/st-util-old" "$MVB" flash "$T/u5.mvb" --board stm32u585 --probe stlink --allow-unsigned
+has err "st-util-old does not know this chip .*0x482.*use --probe openocd" "unknown chip named with the fix"
+
 # the real st-util and OpenOCD (Debian packages), with no probe on this machine
 if command -v st-util >/dev/null && command -v openocd >/dev/null; then
 	expect 3 "st-util without an ST-Link" -- "$MVB" flash "$T/app.mvb" --probe stlink --key "$T/k.pub.pem"
@@ -367,11 +420,6 @@ if command -v st-util >/dev/null && command -v openocd >/dev/null; then
 	has err "no ST-LINK found: openocd exited with status" "no probe message"
 	# stm32u585: OpenOCD with stlink-dap is its default probe (Debian's
 	# st-util does not know the chip)
-	U5LD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x08040000,--defsym=FLASH_LENGTH=0x1C0000,--defsym=RAM_ORIGIN=0x20040000,--defsym=RAM_LENGTH=0x80000,--defsym=STACK_SIZE=0x1000"
-	printf 'schema: 1\nname: u5\nversion: 1.0.0\n' >"$T/u5.yaml"
-	$CC $U5LD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5.elf" &&
-		"$MVB" bundle "$T/u5.elf" --board stm32u585 --app "$T/u5.yaml" --unsigned -o "$T/u5.mvb" 2>/dev/null ||
-		bad "cannot build the stm32u585 bundle"
 	expect 3 "stm32u585 with no board attached" -- "$MVB" flash "$T/u5.mvb" --board stm32u585 --allow-unsigned
 	has err "no ST-LINK found: openocd exited with status" "no ST-LINK for stm32u585"
 	# the command line it gives OpenOCD parses with Debian's OpenOCD: every
@@ -398,6 +446,46 @@ EOF
 	fi
 else
 	bad "st-util and openocd are not installed (scripts/setup.sh installs stlink-tools and openocd)"
+fi
+if command -v openocd >/dev/null; then
+	expect 3 "provision with no board attached" -- "$MVB" provision --board stm32u585
+	has err "no ST-LINK found: openocd exited with status" "provision: no ST-LINK"
+	# the printed recipe: every command line parses with Debian's OpenOCD
+	# 0.12 (files and commands up to 'init'), every command after 'init' is
+	# one it knows, and none protects, locks or changes RDP
+	expect 0 "provision --print" -- "$MVB" provision --board stm32u585 --print
+	[ "$(grep -c '^openocd ' "$T/out")" = 2 ] && ok || bad "provision --print: want 2 OpenOCD runs"
+	if python3 - "$T/out" <<'EOF'
+import shlex, subprocess, sys
+for line in open(sys.argv[1]):
+    if not line.startswith("openocd "):
+        continue
+    a = shlex.split(line)[1:]
+    i = next(k for k in range(len(a) - 1) if a[k] == "-c" and a[k + 1] == "init")
+    checks = []
+    for c in [a[k + 1] for k in range(i + 2, len(a) - 1, 2)]:
+        w = c.split()
+        if any(x in c.lower() for x in ("wrp", "protect", "lock", "mass_erase")):
+            sys.exit("forbidden: " + c)
+        if w[:2] == ["stm32l4x", "option_write"] and int(w[3], 0) == 0x40 and int(w[5], 0) & 0xff:
+            sys.exit("RDP written: " + c)
+        # 'reset halt' is registered only at init (as 'flash' uses it too);
+        # the flash driver's commands exist once the target file is read
+        if c in ("reset halt", "shutdown"):
+            continue
+        if w[0] != "stm32l4x":
+            sys.exit("unexpected: " + c)
+        checks += ["-c", "if {[command mode %s] eq {unknown}} {echo {unknown: %s}; shutdown error}" % (" ".join(w[:2]), c)]
+    rc = subprocess.call(["openocd"] + a[:i] + checks + ["-c", "shutdown"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if rc:
+        sys.exit("OpenOCD refuses: " + line)
+EOF
+	then ok; else bad "provision --print: the recipe does not parse with Debian's OpenOCD"; fi
+	# and a command OpenOCD does not know fails that check (it can fail)
+	if openocd -f interface/stlink-dap.cfg -f target/stm32u5x.cfg -c 'if {[command mode stm32l4x option_writ] eq {unknown}} {shutdown error}' -c shutdown >/dev/null 2>&1; then
+		bad "the command check cannot fail"
+	else ok; fi
 fi
 
 if [ -e "$T/app.mvb.tmp" ] || ls "$T"/.*tmp* "$T"/.mvbuild-* >/dev/null 2>&1; then bad "temporary files left"; else ok; fi

@@ -8,7 +8,14 @@
  *          [--no-x] [--crc] [--bad-crc-after N] [--noack] [--packet-size N] [--qemu]
  *          [--corrupt-every N] [--drop-after BYTES] [--error-at ADDR]
  *          [--lie-at ADDR] [--delay-ms N] [--dump FILE] [--log FILE]
- *          [--hostile MODE [--hostile-at PREFIX] [--trickle-ms N]]
+ *          [--hostile MODE [--hostile-at PREFIX] [--trickle-ms N]] [--u5-options OPTR[,...]]
+ *
+ * --u5-options OPTR[,SECBOOTADD0R,SECWM1R1,SECWM2R1] adds the option-byte
+ * registers of an STM32U5 flash controller (both aliases, 0x40022000 and
+ * 0x50022000) holding these values, and acts on the OpenOCD monitor
+ * commands that change them: 'stm32l4x trustzone 0 enable' (refused above
+ * RDP level 0; sets TZEN and, as the chip does, makes both banks all
+ * secure) and 'stm32l4x option_write 0 OFF VALUE MASK'.
  *
  * --qemu answers as QEMU's gdbstub does what tells it apart: the
  * qqemu.sstepbits query, and a monitor command other than system_reset
@@ -58,6 +65,8 @@ static unsigned opt_packet = 0x1000;
 static const char *opt_dump, *opt_log;
 static const char *opt_hostile, *opt_hostile_at = "";
 static int opt_trickle_ms = 3000;
+static struct region *u5_ns, *u5_s; /* --u5-options: the flash controller in each alias */
+static int u5_monitor(const char *text);
 static FILE *logf;
 
 static int fd;
@@ -546,6 +555,8 @@ static void serve(void)
 			char msg[400];
 			if (opt_qemu && strcmp(text, "system_reset"))
 				snprintf(msg, sizeof(msg), "unknown command: '%s'\r\n", text);
+			else if (u5_monitor(text))
+				snprintf(msg, sizeof(msg), "rspsim: monitor '%s' refused\n", text);
 			else
 				snprintf(msg, sizeof(msg), "rspsim: monitor '%s'\n", text);
 			out[0] = 'O';
@@ -566,6 +577,57 @@ static void serve(void)
 			replys("");
 		}
 	}
+}
+
+static uint32_t u5_get(uint32_t off)
+{
+	const unsigned char *m = u5_ns->mem + off;
+	return (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+}
+
+static void u5_set(uint32_t off, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		u5_ns->mem[off + i] = u5_s->mem[off + i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The option-byte commands of --u5-options; 1 when refused. */
+static int u5_monitor(const char *text)
+{
+	unsigned off, val, mask;
+	if (!u5_ns)
+		return 0;
+	if (!strcmp(text, "stm32l4x trustzone 0 enable")) {
+		if ((u5_get(0x40) & 0xff) != 0xaa)
+			return 1;
+		u5_set(0x40, u5_get(0x40) | 0x80000000u);
+		u5_set(0x50, (u5_get(0x50) & ~0x007f007fu) | 0x007f0000u);
+		u5_set(0x60, (u5_get(0x60) & ~0x007f007fu) | 0x007f0000u);
+	} else if (sscanf(text, "stm32l4x option_write 0 %x %x %x", &off, &val, &mask) == 3) {
+		if (off > 0x3fc || off % 4)
+			return 1;
+		u5_set(off, (u5_get(off) & ~mask) | (val & mask));
+	}
+	return 0;
+}
+
+static void add_region(const char *spec, int flash);
+
+static void u5_options(const char *spec)
+{
+	unsigned v[4] = { 0, 0x0c000000u, 0x007f0000u, 0x007f0000u };
+	if (sscanf(spec, "%x,%x,%x,%x", &v[0], &v[1], &v[2], &v[3]) < 1)
+		die("bad --u5-options");
+	add_region("0x40022000:0x400", 0);
+	u5_ns = &reg[nreg - 1];
+	add_region("0x50022000:0x400", 0);
+	u5_s = &reg[nreg - 1];
+	memset(u5_ns->mem, 0, 0x400);
+	memset(u5_s->mem, 0, 0x400);
+	u5_set(0x40, v[0]);
+	u5_set(0x4c, v[1]);
+	u5_set(0x50, v[2]);
+	u5_set(0x60, v[3]);
 }
 
 static void add_region(const char *spec, int flash)
@@ -641,6 +703,8 @@ int main(int argc, char **argv)
 			opt_hostile_at = v;
 		else if (ARG("--trickle-ms"))
 			opt_trickle_ms = atoi(v);
+		else if (ARG("--u5-options"))
+			u5_options(v);
 		else
 			die("unknown option");
 	}

@@ -12,6 +12,7 @@
 #include <mvb/devstate.h>
 
 #include "armv8m.h"
+#include "mvo.h"
 #include "mv/port.h"
 #include "mv/reason.h"
 #include "mv_board.h"
@@ -97,23 +98,28 @@ static uint32_t mpcbb_program(uint32_t m)
 /* The flash watermarks are option bytes: the microvisor never writes
  * them (that would cost an option-byte load and a reset every boot); it
  * refuses to run unless they say exactly "bank 1 below app_flash secure,
- * nothing else", with the banks not swapped (SWAP_BANK would put bank 2's
- * pages where the watermark of bank 1 is checked). */
+ * nothing else", with TrustZone on and the banks not swapped (SWAP_BANK
+ * would put bank 2's pages where the watermark of bank 1 is checked).
+ * The rule is the one `mvbuild flash` applies through the probe
+ * (src/optbytes); what is wrong is said before the halt, since the halt's
+ * own reason names only the memory gates. */
 static uint32_t flash_check(void)
 {
-	uint32_t pages = MVB_PART_APP_FLASH_OFFSET / FLASH_PAGE_SIZE;
-	uint32_t optr = U585_RD(FLASH_IF + FLASH_OPTR);
-	uint32_t wm1 = U585_RD(FLASH_IF + FLASH_SECWM1R1), wm2 = U585_RD(FLASH_IF + FLASH_SECWM2R1);
+	const struct mvo_u5 ob = {
+	    U585_RD(FLASH_IF + FLASH_OPTR),
+	    U585_RD(FLASH_IF + FLASH_SECBOOTADD0R),
+	    U585_RD(FLASH_IF + FLASH_SECWM1R1),
+	    U585_RD(FLASH_IF + FLASH_SECWM2R1),
+	};
+	const struct mvo_u5_need need = {MVB_PART_APP_FLASH_OFFSET / FLASH_PAGE_SIZE, MVB_PART_MV_CODE_S_BASE};
+	uint32_t bad = mvo_u5_check(&ob, &need) & MVO_U5_AT_BOOT;
 
-	if ((optr & FLASH_OPTR_TZEN) == 0u || (optr & FLASH_OPTR_SWAP_BANK) != 0u)
-		return MV_R_HW_MPC;
-	if ((wm1 & FLASH_SECWM_PSTRT_MASK) != 0u ||
-	    (wm1 & FLASH_SECWM_PEND_MASK) >> FLASH_SECWM_PEND_SHIFT != pages - 1u)
-		return MV_R_HW_MPC;
-	/* Bank 2: a start page after the end page means no secure page. */
-	if ((wm2 & FLASH_SECWM_PSTRT_MASK) <= (wm2 & FLASH_SECWM_PEND_MASK) >> FLASH_SECWM_PEND_SHIFT)
-		return MV_R_HW_MPC;
-	return MV_R_NONE;
+	if (bad == 0u)
+		return MV_R_NONE;
+	mv_printf("mv: option bytes: items %x of src/optbytes/mvo.h are wrong (OPTR %x SECWM1R1 %x SECWM2R1 %x); "
+	          "'mvbuild provision' sets them\n",
+	          bad, ob.optr, ob.secwm1r1, ob.secwm2r1);
+	return MV_R_HW_MPC;
 }
 
 uint32_t mv_port_memory_gates(void)

@@ -2,7 +2,8 @@
 # Real hardware: no semihosting, so test builds are off by default (an
 # mv_exit() call returns MV_ENOTSUP and a halt parks the core).  Builds
 # here; cannot run in this environment (no QEMU model of the chip).
-set(MV_PORT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/port.c)
+# The option-byte rule is shared with mvbuild (src/optbytes).
+set(MV_PORT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/port.c ${MV_REPO_DIR}/src/optbytes/u5.c)
 set(MV_PORT_LDSCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/arch/armv8m/microvisor.ld)
 set(MV_PORT_SEMIHOSTING_DEFAULT OFF)
 set(MV_PORT_QEMU_MACHINE "")
