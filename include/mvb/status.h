@@ -13,6 +13,7 @@ enum mvb_exit {
 	MVB_EXIT_USAGE = 2,    /* bad command line */
 	MVB_EXIT_IO = 3,       /* I/O or environment: missing file, no permission, no tool */
 	MVB_EXIT_INTERNAL = 4, /* a bug in mvbuild */
+	MVB_EXIT_CONFLICT = 5, /* another writer changed what was to be replaced (publish to S3): run again */
 };
 
 /* Library functions return 0 on success or one of these (negated never). */

@@ -75,12 +75,12 @@ int channel_check_names(const char *cmd, const char *board, const char *app, con
  * status after reporting an I/O error, or MVB_EXIT_FINDINGS with the
  * reader's finding in d.  raw keeps the bytes (signatures cover them). */
 int channel_load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
-		      size_t ln, struct mvb_diags *d)
+		      size_t ln, char *etag, struct mvb_diags *d)
 {
-	char rel[PATH_MAX];
+	char rel[PATH_MAX], tag[STORE_ETAG_MAX];
 	snprintf(rel, sizeof(rel), "%s/index", dir);
 	snprintf(label, ln, "%s/%s", s->base, rel);
-	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, raw);
+	int rc = store_get_tag(s, rel, MVB_REPO_MAX_SIZE, raw, etag ? etag : tag);
 	if (rc == MVB_EXIT_FINDINGS) /* endless data: cut off at the largest index */
 		cli_report_file(d, label, MVB_CK_REPO_LAYOUT, "longer than the largest index the format allows; cut off and refused");
 	if (rc)

@@ -33,8 +33,9 @@ int channel_check_names(const char *cmd, const char *board, const char *app, con
 /* Reads and parses a channel's index (label gets its path or URL).
  * Returns 0, STORE_MISSING, an exit status after reporting an I/O error,
  * or MVB_EXIT_FINDINGS with the reader's finding in d.  raw keeps the
- * bytes (signatures cover them). */
+ * bytes (signatures cover them); etag, when not NULL, gets the ETag they
+ * came with (S3: what a conditional replace names). */
 int channel_load_index(struct store *s, const char *dir, struct mvb_repo_index *x, struct mvb_buf *raw, char *label,
-		       size_t ln, struct mvb_diags *d);
+		       size_t ln, char *etag, struct mvb_diags *d);
 
 #endif

@@ -111,10 +111,11 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = MVB_DEFAULT_BOARD, *app = NULL, *channel = DEFAULT_CHANNEL, *have = NULL,
 		   *out = NULL, *keys = NULL, *state = NULL, *base_path = NULL, *format = "text";
-	unsigned long now_opt = 0, timeout = STORE_TIMEOUT_DEFAULT_S;
+	unsigned long now_opt = 0;
+	struct store_opts so = { STORE_TIMEOUT_DEFAULT_S, NULL, NULL, 0 };
 	int dry_run = 0, allow_downgrade = 0;
 	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository: a directory, an http(s) URL or s3://BUCKET[/PREFIX]" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the device's board (default mps2-an505)" },
 		{ 'a', "app", OPT_STRING, &app, "NAME", "the app" },
 		{ 'c', "channel", OPT_STRING, &channel, "NAME", "channel (default stable)" },
@@ -126,14 +127,16 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		{ 0, "state", OPT_STRING, &state, "FILE", "the device's record of accepted index versions (replays are refused)" },
 		{ 0, "now", OPT_UINT, &now_opt, "SECONDS", "the time for the expiry check, UTC seconds (default: the clock)" },
 		{ 'n', "dry-run", OPT_FLAG, &dry_run, NULL, "check the index and say what would be downloaded" },
-		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "timeout", OPT_UINT, &so.timeout_s, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "endpoint", OPT_STRING, &so.endpoint, "URL", "s3:// repositories: the store's URL (default AWS_ENDPOINT_URL, else AWS's)" },
+		{ 0, "region", OPT_STRING, &so.region, "REGION", "s3:// repositories: the region requests are signed for (default AWS_REGION, else us-east-1)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT.mvb", "where the downloaded bundle goes" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"fetch",
-		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--timeout SECONDS] [--format text|json]",
+		"fetch --repo DIR|URL --app NAME --key PUB.pem[,PUB.pem...] -o OUT.mvb [--board NAME] [--channel NAME] [--have X.Y.Z] [--base OLD.mvb] [--allow-downgrade] [--state FILE] [--now SECONDS] [--dry-run] [--timeout SECONDS] [--endpoint URL] [--region REGION] [--format text|json]",
 		"Do what a device does: download the channel's index, check its signature, that\n"
 		"it is for this board, app and channel, not expired and not older than the last\n"
 		"one accepted (--state), and that its latest release is not older than --have or\n"
@@ -195,7 +198,7 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		return rc;
 	}
 	struct store s;
-	if ((rc = store_open(&s, repo, timeout))) {
+	if ((rc = store_open(&s, repo, &so))) {
 		cli_free_keys(k, &nk);
 		free(bdata);
 		return rc;
@@ -220,7 +223,7 @@ int cmd_fetch(struct cli_run *r, int argc, char **argv)
 		bad_state = 1;
 	}
 	if (!rc) {
-		rc = channel_load_index(&s, dir, x, &raw, label, sizeof(label), d);
+		rc = channel_load_index(&s, dir, x, &raw, label, sizeof(label), NULL, d);
 		if (rc == STORE_MISSING) {
 			cli_report_file(d, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
 			rc = MVB_EXIT_FINDINGS;

@@ -178,13 +178,17 @@ struct upload {
 };
 
 /* Puts an object unless the repository already has exactly these bytes
- * (content-addressed: an interrupted publish resumes here). */
+ * (content-addressed: an interrupted publish resumes here).  S3: a missing
+ * object is created with If-None-Match: *; when another publisher creates
+ * it first (412), what it put is read back and judged as above. */
 static int put_object(struct store *s, struct upload *u, int dry_run, int json, unsigned *sent, unsigned long long *bytes)
 {
 	char sz[32];
 	channel_size_str(u->len, sz, sizeof(sz));
 	struct mvb_buf have = MVB_BUF_INIT;
-	int rc = store_get(s, u->rel, u->keep ? MVB_SBOM_MAX_BYTES : u->len, &have);
+	int rc, raced = 0;
+again:
+	rc = store_get(s, u->rel, u->keep ? MVB_SBOM_MAX_BYTES : u->len, &have);
 	if (rc > 0 && rc != MVB_EXIT_FINDINGS) {
 		mvb_buf_release(&have);
 		return rc;
@@ -216,12 +220,40 @@ static int put_object(struct store *s, struct upload *u, int dry_run, int json, 
 		u->state = UP_WOULD;
 		return 0;
 	}
-	if ((rc = store_put(s, u->rel, u->data, u->len, 1)))
+	/* where other bytes sit under this content address (not what a
+	 * publisher wrote: a damaged or tampered store), they are replaced */
+	int create = rc == STORE_MISSING && !raced;
+	rc = store_put_if(s, u->rel, u->data, u->len, STORE_PROGRESS | STORE_IMMUTABLE | (create ? STORE_CREATE : 0), NULL);
+	if (rc == STORE_CONFLICT) {
+		raced = 1;
+		goto again;
+	}
+	if (rc)
 		return rc;
 	u->state = UP_SENT;
 	(*sent)++;
 	*bytes += u->len;
 	return 0;
+}
+
+/* The conditional write of the index failed (412).  If the index there
+ * is this one, an earlier try whose answer was lost wrote it (0);
+ * otherwise another publisher wrote first, and its release stays:
+ * MVB_EXIT_CONFLICT, after saying so. */
+static int lost_race(struct store *s, const char *rel, const struct mvb_buf *mine, const char *label, int fresh)
+{
+	struct mvb_buf now = MVB_BUF_INIT;
+	int rc = store_get(s, rel, MVB_REPO_MAX_SIZE, &now);
+	int same = !rc && now.len == mine->len && !memcmp(now.data, mine->data, now.len);
+	mvb_buf_release(&now);
+	if (same)
+		return 0;
+	if (rc > 0 && rc != MVB_EXIT_FINDINGS)
+		return rc;
+	cli_error("publish: another publisher %s '%s' after this one read it; this release is not in the index "
+		  "(the other one's stays, and the objects uploaded are kept): run publish again",
+		  fresh ? "created" : "replaced", label);
+	return MVB_EXIT_CONFLICT;
 }
 
 static int sign_index(struct mvb_repo_index *x, const struct mvb_key *k, struct mvb_buf *out)
@@ -380,6 +412,7 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 
 	struct mvb_repo_index *x = calloc(1, sizeof(*x));
 	struct mvb_buf raw = MVB_BUF_INIT, out = MVB_BUF_INIT;
+	char etag[STORE_ETAG_MAX] = "";
 	struct mvb_buf dbuf[16];
 	uint8_t dsha[16][32];
 	unsigned ndb = 0;
@@ -390,10 +423,17 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		rc = MVB_EXIT_IO;
 		goto done;
 	}
-	rc = channel_load_index(s, dir, x, &raw, label, sizeof(label), &p->r->diags);
+	rc = channel_load_index(s, dir, x, &raw, label, sizeof(label), etag, &p->r->diags);
 	int fresh = rc == STORE_MISSING;
 	if (rc > 0)
 		goto done;
+	if (s->s3 && !fresh && !etag[0]) {
+		cli_error("publish: the store sent no usable ETag with '%s', so the index cannot be replaced on the "
+			  "condition that nobody else did first; nothing published",
+			  label);
+		rc = MVB_EXIT_IO;
+		goto done;
+	}
 	if (!fresh) {
 		/* the index it replaces: signed by this key for this channel (an
 		 * expired one may be replaced: that is what --refresh is for) */
@@ -516,7 +556,12 @@ static int publish(const struct pub *p, struct mvb_key *k, struct store *s)
 		rc = 0;
 		goto done;
 	}
-	if ((rc = store_put(s, rel, out.data, out.len, 0)))
+	/* S3 has no lock: the index is replaced only if it is still the one
+	 * read (If-Match), or created only if there is none (If-None-Match) */
+	rc = store_put_if(s, rel, out.data, out.len, fresh ? STORE_CREATE : 0, fresh ? NULL : etag);
+	if (rc == STORE_CONFLICT && (rc = lost_race(s, rel, &out, label, fresh)))
+		goto done;
+	if (rc)
 		goto done;
 	char sz[32];
 	channel_size_str(bytes, sz, sizeof(sz));
@@ -555,10 +600,10 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	p.deltas = 3;
 	p.pass_fd = (unsigned long)-1;
 	p.lock_wait = 60;
-	unsigned long timeout = STORE_TIMEOUT_DEFAULT_S;
+	struct store_opts so = { STORE_TIMEOUT_DEFAULT_S, NULL, NULL, 1 };
 	const char *format = "text";
 	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, or an http(s) URL of a WebDAV server" },
+		{ 'r', "repo", OPT_STRING, &p.repo, "DIR|URL", "the repository: a directory, an http(s) URL of a WebDAV server, or s3://BUCKET[/PREFIX]" },
 		{ 0, "sign", OPT_STRING, &p.key, "KEY.pem", "private key that signs the index (and delta bundles); the bundle must carry its signature" },
 		{ 'c', "channel", OPT_STRING, &p.channel, "NAME", "channel (default stable)" },
 		{ 0, "sbom", OPT_STRING, &p.sbom, "FILE", "the bundle's SBOM (bundle --sbom): stored next to the bundle object" },
@@ -570,7 +615,9 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 		{ 'b', "board", OPT_STRING, &p.board, "NAME", "with --refresh: the board" },
 		{ 'a', "app", OPT_STRING, &p.app, "NAME", "with --refresh: the app" },
 		{ 0, "lock-wait", OPT_UINT, &p.lock_wait, "SECONDS", "wait this long for another publisher of the channel (default 60)" },
-		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "timeout", OPT_UINT, &so.timeout_s, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "endpoint", OPT_STRING, &so.endpoint, "URL", "s3:// repositories: the store's URL (default AWS_ENDPOINT_URL, else AWS's)" },
+		{ 0, "region", OPT_STRING, &so.region, "REGION", "s3:// repositories: the region requests are signed for (default AWS_REGION, else us-east-1)" },
 		{ 0, "break-lock", OPT_FLAG, &p.break_lock, NULL, "remove a lock left by a publisher that died (HTTP repositories)" },
 		{ 0, "passphrase-fd", OPT_UINT, &p.pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
@@ -578,7 +625,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"publish",
-		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--sbom FILE] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--timeout SECONDS] [--break-lock] [--passphrase-fd N] [--format text|json]",
+		"publish (BUNDLE | --refresh --board NAME --app NAME) --repo DIR|URL --sign KEY.pem [--channel NAME] [--sbom FILE] [--deltas K] [--expires DURATION] [--now SECONDS] [--dry-run] [--lock-wait SECONDS] [--timeout SECONDS] [--endpoint URL] [--region REGION] [--break-lock] [--passphrase-fd N] [--format text|json]",
 		"Verify a signed bundle, then add it to a channel of an update repository: the\n"
 		"bundle and delta bundles from the last K releases go in as content-addressed\n"
 		"objects, then a new signed index (next version, new expiry) replaces the old one.\n"
@@ -613,7 +660,7 @@ int cmd_publish(struct cli_run *r, int argc, char **argv)
 	if ((rc = cli_load_signing_key(r, p.key, p.pass_fd == (unsigned long)-1 ? -1 : (int)p.pass_fd, &k)))
 		return rc;
 	struct store s;
-	if (!(rc = store_open(&s, p.repo, timeout))) {
+	if (!(rc = store_open(&s, p.repo, &so))) {
 		rc = publish(&p, k, &s);
 		store_close(&s);
 	}

@@ -127,19 +127,21 @@ static int walk_local(const char *base, char dirs[][PATH_MAX / 4], unsigned max)
 int cmd_releases(struct cli_run *r, int argc, char **argv)
 {
 	const char *repo = NULL, *board = NULL, *app = NULL, *channel = NULL, *keys = NULL, *format = "text";
-	unsigned long timeout = STORE_TIMEOUT_DEFAULT_S;
+	struct store_opts so = { STORE_TIMEOUT_DEFAULT_S, NULL, NULL, 0 };
 	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository" },
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the repository: a directory, an http(s) URL or s3://BUCKET[/PREFIX]" },
 		{ 'b', "board", OPT_STRING, &board, "NAME", "the board (needed for URLs, which cannot be listed)" },
 		{ 'a', "app", OPT_STRING, &app, "NAME", "the app (needed for URLs)" },
 		{ 'c', "channel", OPT_STRING, &channel, "NAME", "one channel (default: every channel of a directory, stable for a URL)" },
 		{ 'k', "key", OPT_STRING, &keys, "PUB.pem[,PUB.pem...]", "check each index's signature against these keys" },
-		{ 0, "timeout", OPT_UINT, &timeout, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "timeout", OPT_UINT, &so.timeout_s, "SECONDS", "each request to an HTTP repository ends within this, whole (default 60)" },
+		{ 0, "endpoint", OPT_STRING, &so.endpoint, "URL", "s3:// repositories: the store's URL (default AWS_ENDPOINT_URL, else AWS's)" },
+		{ 0, "region", OPT_STRING, &so.region, "REGION", "s3:// repositories: the region requests are signed for (default AWS_REGION, else us-east-1)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "releases",
-				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--timeout SECONDS] [--format text|json]",
+				       "releases --repo DIR|URL [--board NAME --app NAME] [--channel NAME] [--key PUB.pem[,PUB.pem...]] [--timeout SECONDS] [--endpoint URL] [--region REGION] [--format text|json]",
 				       "List what a repository publishes: per channel, the index version and expiry,\n"
 				       "each release (version, security counter, size, SHA-256) and its delta bundles.",
 				       opts, 0, 0 };
@@ -154,7 +156,7 @@ int cmd_releases(struct cli_run *r, int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	struct store s;
-	if ((rc = store_open(&s, repo, timeout)))
+	if ((rc = store_open(&s, repo, &so)))
 		return rc;
 	if ((!board) != (!app) || (s.http && !board)) {
 		cli_error("releases: give --board and --app together%s", s.http ? " (a URL cannot be listed)" : "");
@@ -196,7 +198,7 @@ int cmd_releases(struct cli_run *r, int argc, char **argv)
 		}
 		struct mvb_buf raw = MVB_BUF_INIT;
 		char label[PATH_MAX + 80];
-		rc = channel_load_index(&s, dirs[i], x, &raw, label, sizeof(label), &r->diags);
+		rc = channel_load_index(&s, dirs[i], x, &raw, label, sizeof(label), NULL, &r->diags);
 		if (rc == STORE_MISSING) {
 			cli_report_file(&r->diags, label, MVB_CK_REPO_MISSING, "no index: nothing is published in this channel");
 			rc = MVB_EXIT_FINDINGS;

@@ -983,8 +983,9 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
 	unsigned long baud = 115200, timeout = 60;
 	int once = 0, update_now = 0, json = 0;
+	struct store_opts so = { STORE_TIMEOUT_DEFAULT_S, NULL, NULL, 0 };
 	const struct opt opts[] = {
-		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the update repository the device reads" },
+		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the update repository the device reads: a directory, an http(s) URL or s3://BUCKET[/PREFIX]" },
 		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
 		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
 		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
@@ -994,12 +995,14 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		{ 0, "update-now", OPT_FLAG, &update_now, NULL, "after the device's HELLO, ask it to look for an update now" },
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
 		  "end after this long (default 60; with --once an error; 0 without --once: no limit)" },
+		{ 0, "endpoint", OPT_STRING, &so.endpoint, "URL", "s3:// repositories: the store's URL (default AWS_ENDPOINT_URL, else AWS's)" },
+		{ 0, "region", OPT_STRING, &so.region, "REGION", "s3:// repositories: the region requests are signed for (default AWS_REGION, else us-east-1)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "json: a summary document on stdout at the end" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = {
 		"serve",
-		"serve --repo DIR|URL (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu FACTORY.elf) [--once] [--update-now] [--timeout SECONDS] [--format text|json]",
+		"serve --repo DIR|URL (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu FACTORY.elf) [--once] [--update-now] [--timeout SECONDS] [--endpoint URL] [--region REGION] [--format text|json]",
 		"Be the other end of a device's link (mvbuild-link(5)): answer its reads of\n"
 		"the update repository, show its log lines and what it reads, and report how\n"
 		"its update session ended.",
@@ -1032,7 +1035,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		cli_error("serve: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
 		return MVB_EXIT_IO;
 	}
-	int is_url = !strncmp(repo, "http://", 7) || !strncmp(repo, "https://", 8);
+	int is_url = !strncmp(repo, "http://", 7) || !strncmp(repo, "https://", 8) || !strncmp(repo, "s3://", 5);
 	if (!is_url && !sys_is_dir(repo)) {
 		cli_error("serve: repository '%s' is no directory (made by 'mvbuild publish')", repo);
 		return MVB_EXIT_IO;
@@ -1060,7 +1063,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	mvb_serve_init(&r->core, repo_get, &r->repo);
 	for (unsigned i = 0; i < CACHE_SLOTS; i++)
 		mvb_buf_init(&r->repo.slot[i].data, OBJECT_MAX);
-	if ((rc = store_open(&r->repo.s, repo, STORE_TIMEOUT_DEFAULT_S))) {
+	if ((rc = store_open(&r->repo.s, repo, &so))) {
 		free(r);
 		return rc;
 	}

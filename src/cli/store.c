@@ -1,8 +1,10 @@
-/* store.c - where a repository lives: a local directory or a WebDAV server
- * over HTTP(S).  Both offer the same four things: get a file with a size
- * ceiling, put a file so that readers see all of it or none of it, and
- * take and release a per-channel lock.  Errors are reported here, in the
- * user's terms, and returned as exit statuses. */
+/* store.c - where a repository lives: a local directory, a WebDAV server
+ * over HTTP(S), or an S3-compatible bucket.  All offer the same things: get
+ * a file with a size ceiling, put a file so that readers see all of it or
+ * none of it, and either a per-channel lock (directory, WebDAV) or
+ * conditional writes (S3).  Errors are reported here, in the user's
+ * terms, and returned as exit statuses. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "cli/store.h"
+#include "mvb/hash.h"
 #include "sys/sys.h"
 
 static int is_url(const char *s)
@@ -22,15 +25,311 @@ static int is_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-int store_open(struct store *s, const char *repo, unsigned long timeout_s)
+/* ---- S3: the repository's address, the region, the credentials */
+
+/* Objects never change under their names (content-addressed), so a CDN
+ * and a device may keep them for good.  The index changes with every
+ * release: 60 s bounds both how late a device behind a CDN hears of one
+ * and how long an edge may go on serving the previous index after it
+ * (which a device that already accepted the new one refuses as a replay
+ * until the edge catches up), while the origin still sees at most one
+ * index request a minute from each edge, however many devices ask. */
+#define S3_CACHE_OBJECT "Cache-Control: public, max-age=31536000, immutable"
+#define S3_CACHE_INDEX "Cache-Control: public, max-age=60"
+#define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define S3_DEFAULT_REGION "us-east-1"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int s3_name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+}
+
+/* Printable, no space, no quote: what may go into a header or a key. */
+static int s3_token_ok(const char *v, size_t max, int colon_ok)
+{
+	size_t n = strlen(v);
+	if (!n || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~' || (!colon_ok && v[i] == ':'))
+			return 0;
+	return 1;
+}
+
+/* The credentials, kept as libcurl takes them; the values never go into a
+ * message. */
+static int s3_set_keys(struct store *s, const char *id, const char *secret, const char *token, const char *from)
+{
+	if (!s3_token_ok(id, 128, 0) || !s3_token_ok(secret, 256, 1) || (token && !s3_token_ok(token, 8192, 1))) {
+		cli_error("the S3 credentials in %s are malformed (printable characters without spaces expected; the key id "
+			  "holds no ':')",
+			  from);
+		return MVB_EXIT_IO;
+	}
+	size_t n = strlen(id) + strlen(secret) + 2;
+	if (!(s->keys = malloc(n))) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	snprintf(s->keys, n, "%s:%s", id, secret);
+	if (token) {
+		n = strlen(token) + 32;
+		if (!(s->token_hdr = malloc(n))) {
+			cli_error("out of memory");
+			return MVB_EXIT_IO;
+		}
+		snprintf(s->token_hdr, n, "x-amz-security-token: %s", token);
+	}
+	return 0;
+}
+
+/* "  name = value  " of an INI line: name and value trimmed, in place.
+ * 0 when the line is no assignment. */
+static int ini_pair(char *line, char **name, char **value)
+{
+	char *eq = strchr(line, '=');
+	if (!eq)
+		return 0;
+	*eq = 0;
+	char *a = line, *b = eq + 1;
+	while (*a == ' ' || *a == '\t')
+		a++;
+	for (char *e = a + strlen(a); e > a && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		e[-1] = 0;
+	while (*b == ' ' || *b == '\t')
+		b++;
+	for (char *e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+		e[-1] = 0;
+	*name = a;
+	*value = b;
+	return 1;
+}
+
+/* The [profile] of an AWS shared credentials file (aws_access_key_id,
+ * aws_secret_access_key, aws_session_token).  Returns 0 with the keys set,
+ * STORE_MISSING when the file does not exist and was not named (no
+ * credentials), or an exit status after saying why. */
+static int s3_keys_file(struct store *s)
+{
+	const char *named = env("AWS_SHARED_CREDENTIALS_FILE"), *home = env("HOME"), *profile = env("AWS_PROFILE");
+	char path[PATH_MAX];
+	if (named)
+		snprintf(path, sizeof(path), "%s", named);
+	else if (home)
+		snprintf(path, sizeof(path), "%s/.aws/credentials", home);
+	else
+		return STORE_MISSING;
+	unsigned char *data;
+	size_t len;
+	if (sys_read_file(path, 1 << 20, &data, &len) < 0) {
+		if (errno == ENOENT && !named && !profile)
+			return STORE_MISSING;
+		cli_error("cannot read the S3 credentials file '%s': %s", path, strerror(errno));
+		return MVB_EXIT_IO;
+	}
+	if (memchr(data, 0, len)) {
+		free(data);
+		cli_error("the S3 credentials file '%s' is not text", path);
+		return MVB_EXIT_IO;
+	}
+	char *text = realloc(data, len + 1);
+	if (!text) {
+		free(data);
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	text[len] = 0;
+	const char *want = profile ? profile : "default";
+	char *id = NULL, *secret = NULL, *token = NULL;
+	int in = 0, found = 0;
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '#' || *line == ';' || !*line || *line == '\r')
+			continue;
+		if (*line == '[') {
+			char *end = strchr(line, ']');
+			if (end) {
+				*end = 0;
+				char *name = line + 1;
+				while (*name == ' ')
+					name++;
+				for (char *e = name + strlen(name); e > name && e[-1] == ' '; e--)
+					e[-1] = 0;
+				in = !strcmp(name, want);
+				found |= in;
+			}
+			continue;
+		}
+		char *k, *v;
+		if (!in || !ini_pair(line, &k, &v))
+			continue;
+		if (!strcmp(k, "aws_access_key_id"))
+			id = v;
+		else if (!strcmp(k, "aws_secret_access_key"))
+			secret = v;
+		else if (!strcmp(k, "aws_session_token"))
+			token = *v ? v : NULL;
+	}
+	int rc;
+	char from[PATH_MAX + 64];
+	snprintf(from, sizeof(from), "profile '%s' of '%s'", want, path);
+	if (!found && !named && !profile) {
+		rc = STORE_MISSING;
+	} else if (!found) {
+		cli_error("the S3 credentials file '%s' has no profile '%s'", path, want);
+		rc = MVB_EXIT_IO;
+	} else if (!id || !secret || !*id || !*secret) {
+		cli_error("%s sets no %s", from, !id || !*id ? "aws_access_key_id" : "aws_secret_access_key");
+		rc = MVB_EXIT_IO;
+	} else {
+		rc = s3_set_keys(s, id, secret, token, from);
+	}
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
+}
+
+/* Credentials from the environment, else from a credentials file; none
+ * gives unsigned reads, which public-read objects allow. */
+static int s3_keys(struct store *s, int write)
+{
+	const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
+	int rc;
+	if (id || secret) {
+		if (!id || !secret) {
+			cli_error("%s is set but %s is not", id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+				  id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+			return MVB_EXIT_IO;
+		}
+		rc = s3_set_keys(s, id, secret, env("AWS_SESSION_TOKEN"), "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or "
+									  "AWS_SESSION_TOKEN");
+	} else {
+		rc = s3_keys_file(s);
+	}
+	if (rc == STORE_MISSING && write) {
+		cli_error("no S3 credentials to write to '%s': set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a "
+			  "[default] profile (or AWS_PROFILE's) in ~/.aws/credentials or AWS_SHARED_CREDENTIALS_FILE",
+			  s->base);
+		return MVB_EXIT_IO;
+	}
+	return rc == STORE_MISSING ? 0 : rc;
+}
+
+/* s3://BUCKET[/PREFIX]: path-style requests to ENDPOINT/BUCKET/PREFIX/... */
+static int s3_open(struct store *s, const char *repo, const struct store_opts *o)
+{
+	const char *b = repo + 5, *prefix = strchr(b, '/');
+	size_t bl = prefix ? (size_t)(prefix - b) : strlen(b), pl = 0;
+	int ok = bl >= 1 && bl <= 63;
+	for (size_t i = 0; i < bl; i++)
+		ok &= s3_name_char(b[i]);
+	if (prefix) {
+		prefix++;
+		pl = strlen(prefix);
+		while (pl && prefix[pl - 1] == '/')
+			pl--;
+		/* segments of names: no empty, '.' or '..' one, nothing to escape */
+		for (size_t i = 0, seg = 0; ok && i <= pl; i++) {
+			if (i < pl && prefix[i] != '/') {
+				ok &= s3_name_char(prefix[i]);
+				continue;
+			}
+			size_t sl = i - seg;
+			ok &= sl > 0 && !(sl == 1 && prefix[seg] == '.') && !(sl == 2 && !strncmp(prefix + seg, "..", 2));
+			seg = i + 1;
+		}
+		ok &= pl < 512;
+	}
+	if (!ok) {
+		char shown[256];
+		cli_sanitize(repo, shown, sizeof(shown));
+		cli_error("repository '%s': want s3://BUCKET[/PREFIX], a bucket name of 1 to 63 characters and prefix "
+			  "segments separated by '/', all of [A-Za-z0-9._-] ('.' and '..' are no segments)",
+			  shown);
+		return MVB_EXIT_USAGE;
+	}
+	const char *region = o->region ? o->region : env("AWS_REGION") ? env("AWS_REGION")
+				       : env("AWS_DEFAULT_REGION") ? env("AWS_DEFAULT_REGION") : S3_DEFAULT_REGION;
+	int rok = strlen(region) <= 32 && *region;
+	for (const char *p = region; *p; p++)
+		rok &= islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-';
+	if (!rok) {
+		char shown[64];
+		cli_sanitize(region, shown, sizeof(shown));
+		cli_error("region '%s' (%s) is not a region name such as us-east-1", shown,
+			  o->region ? "--region" : env("AWS_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION");
+		return MVB_EXIT_USAGE;
+	}
+	char aws[96];
+	const char *endpoint = o->endpoint ? o->endpoint : env("AWS_ENDPOINT_URL_S3") ? env("AWS_ENDPOINT_URL_S3")
+												 : env("AWS_ENDPOINT_URL");
+	const char *ewhere = o->endpoint ? "--endpoint" : env("AWS_ENDPOINT_URL_S3") ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
+	if (!endpoint) {
+		snprintf(aws, sizeof(aws), "https://s3.%s.amazonaws.com", region);
+		endpoint = aws;
+	}
+	size_t el = strlen(endpoint);
+	while (el && endpoint[el - 1] == '/')
+		el--;
+	const char *host = strstr(endpoint, "://");
+	int eok = is_url(endpoint) && el < 512 && !memchr(endpoint, '@', el);
+	for (size_t i = 0; eok && i < el; i++)
+		eok = endpoint[i] > ' ' && endpoint[i] <= '~' && endpoint[i] != '?' && endpoint[i] != '#';
+	if (!eok || !host || el <= (size_t)(host + 3 - endpoint)) {
+		char shown[256];
+		cli_sanitize(endpoint, shown, sizeof(shown));
+		/* an endpoint with user:password@ would put a secret on the
+		 * command line or in a log: refused, and not echoed */
+		if (memchr(endpoint, '@', strlen(endpoint)))
+			cli_error("%s holds an '@' (not shown): credentials go in AWS_ACCESS_KEY_ID and "
+				  "AWS_SECRET_ACCESS_KEY or a credentials file, never in a URL",
+				  ewhere);
+		else
+			cli_error("%s '%s' is not an http(s) URL without a query or fragment", ewhere, shown);
+		return MVB_EXIT_USAGE;
+	}
+	snprintf(s->base, sizeof(s->base), "s3://%.*s%s%.*s", (int)bl, b, pl ? "/" : "", (int)pl, pl ? prefix : "");
+	snprintf(s->url, sizeof(s->url), "%.*s/%.*s%s%.*s", (int)el, endpoint, (int)bl, b, pl ? "/" : "", (int)pl,
+		 pl ? prefix : "");
+	snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", region);
+	s->http = s->s3 = 1;
+	return s3_keys(s, o->write);
+}
+
+int store_open(struct store *s, const char *repo, const struct store_opts *o)
 {
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
+	unsigned long timeout_s = o->timeout_s;
 	if (timeout_s == 0 || timeout_s > 86400) {
 		cli_error("--timeout must be 1..86400 seconds");
 		return MVB_EXIT_USAGE;
 	}
 	s->timeout_ms = (long)timeout_s * 1000;
+	const char *bps = getenv("MVBUILD_TEST_UPLOAD_BPS"); /* tests: slow uploads down to kill them half-way */
+	if (bps && *bps)
+		s->max_send_speed = strtoll(bps, NULL, 10);
+	if (!strncmp(repo, "s3://", 5)) {
+		if (sys_http_init()) {
+			cli_error("cannot initialise libcurl");
+			return MVB_EXIT_IO;
+		}
+		return s3_open(s, repo, o);
+	}
+	if (o->endpoint || o->region) {
+		cli_error("--endpoint and --region are for s3:// repositories");
+		return MVB_EXIT_USAGE;
+	}
 	s->http = is_url(repo);
 	size_t n = strlen(repo);
 	while (n > 1 && repo[n - 1] == '/')
@@ -41,22 +340,117 @@ int store_open(struct store *s, const char *repo, unsigned long timeout_s)
 	}
 	memcpy(s->base, repo, n);
 	s->base[n] = 0;
+	memcpy(s->url, s->base, n + 1);
 	if (s->http) {
 		if (sys_http_init()) {
 			cli_error("cannot initialise libcurl");
 			return MVB_EXIT_IO;
 		}
 		s->auth = getenv("MVBUILD_REPO_AUTH");
-		const char *bps = getenv("MVBUILD_TEST_UPLOAD_BPS"); /* tests: slow uploads down to kill them half-way */
-		if (bps && *bps)
-			s->max_send_speed = strtoll(bps, NULL, 10);
 	}
 	return 0;
 }
 
+/* The URL or path of rel, and its name in messages (S3: s3://...). */
 static void where(const struct store *s, const char *rel, char *out, size_t n)
 {
+	snprintf(out, n, "%s/%s", s->url, rel);
+}
+
+static void shown(const struct store *s, const char *rel, char *out, size_t n)
+{
 	snprintf(out, n, "%s/%s", s->base, rel);
+}
+
+/* The <Code> of an S3 error reply (AccessDenied, NoSuchBucket...), or "". */
+static void s3_code(const struct sys_http_resp *r, char *out, size_t n)
+{
+	out[0] = 0;
+	const unsigned char *p = r->err_body, *end = r->err_body + r->err_len;
+	const char tag[] = "<Code>";
+	for (; p + sizeof(tag) - 1 <= end; p++)
+		if (!memcmp(p, tag, sizeof(tag) - 1))
+			break;
+	if (p + sizeof(tag) - 1 > end)
+		return;
+	p += sizeof(tag) - 1;
+	size_t i = 0;
+	while (p < end && *p != '<' && i + 1 < n && i < 64) {
+		if (!isalnum(*p) && *p != '.')
+			return (void)(out[0] = 0);
+		out[i++] = (char)*p++;
+	}
+	out[p < end && *p == '<' ? i : 0] = 0;
+}
+
+/* An S3 reply that is not success, in words. */
+static int s3_failed(const struct store *s, const char *what, const char *name, const struct sys_http_resp *r)
+{
+	char code[72];
+	s3_code(r, code, sizeof(code));
+	long st = r->status;
+	if (!strcmp(code, "NoSuchBucket"))
+		cli_error("%s '%s': there is no such bucket (HTTP %ld NoSuchBucket; requests go to '%s')", what, name, st,
+			  s->url);
+	else if (!strcmp(code, "AccessControlListNotSupported"))
+		cli_error("%s '%s': the bucket takes no ACLs (HTTP %ld %s), and mvbuild sets x-amz-acl: public-read so that "
+			  "devices can read without signing; allow ACLs on the bucket (its object ownership setting)",
+			  what, name, st, code);
+	else if ((st == 401 || st == 403) && !s->keys)
+		cli_error("%s '%s': the store refused an unsigned request (HTTP %ld%s%s): the object is not public, or "
+			  "missing; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a credentials file) to sign",
+			  what, name, st, *code ? " " : "", code);
+	else if (st == 401 || st == 403)
+		cli_error("%s '%s': the store refused the request (HTTP %ld%s%s); check the credentials "
+			  "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or the credentials file), the region (--region, "
+			  "AWS_REGION) and the bucket's permissions",
+			  what, name, st, *code ? " " : "", code);
+	else if (st == 501 || !strcmp(code, "NotImplemented"))
+		cli_error("%s '%s': the store does not implement this request (HTTP %ld%s%s); publishing needs PUT with "
+			  "If-None-Match and If-Match (see mvbuild-publish(1))",
+			  what, name, st, *code ? " " : "", code);
+	else
+		cli_error("%s '%s': HTTP %ld%s%s", what, name, st, *code ? " " : "", code);
+	return MVB_EXIT_IO;
+}
+
+/* The headers of an S3 request: the payload's SHA-256 (signed, as the
+ * store requires), the session token, and for a PUT the ACL, the
+ * Cache-Control and the condition. */
+struct s3_req {
+	const char *h[6];
+	unsigned n;
+	char sha[96], cond[STORE_ETAG_MAX + 16];
+};
+
+static void s3_headers(const struct store *s, struct s3_req *x, const void *body, size_t len, int put, int flags,
+		       const char *if_match)
+{
+	x->n = 0;
+	if (!s->keys)
+		return; /* a plain GET, as a device makes it */
+	if (put) {
+		uint8_t h[32];
+		char hex[65];
+		mvb_sha256(body, len, h);
+		mvb_hex(h, 32, hex);
+		snprintf(x->sha, sizeof(x->sha), "x-amz-content-sha256: %s", hex);
+	} else {
+		snprintf(x->sha, sizeof(x->sha), "x-amz-content-sha256: %s", S3_EMPTY_SHA256);
+	}
+	x->h[x->n++] = x->sha;
+	if (s->token_hdr)
+		x->h[x->n++] = s->token_hdr;
+	if (!put)
+		return;
+	x->h[x->n++] = "x-amz-acl: public-read";
+	x->h[x->n++] = flags & STORE_IMMUTABLE ? S3_CACHE_OBJECT : S3_CACHE_INDEX;
+	if (if_match) {
+		snprintf(x->cond, sizeof(x->cond), "If-Match: %s", if_match);
+		x->h[x->n++] = x->cond;
+	} else if (flags & STORE_CREATE) {
+		x->h[x->n++] = "If-None-Match: *";
+	}
 }
 
 /* An HTTP status that is not success, in words. */
@@ -81,9 +475,17 @@ static int http_failed(const char *what, const char *url, long status)
 
 int store_get(struct store *s, const char *rel, size_t max, struct mvb_buf *out)
 {
-	char path[PATH_MAX + 64];
+	char etag[STORE_ETAG_MAX];
+	return store_get_tag(s, rel, max, out, etag);
+}
+
+int store_get_tag(struct store *s, const char *rel, size_t max, struct mvb_buf *out, char etag[STORE_ETAG_MAX])
+{
+	char path[PATH_MAX + 64], name[PATH_MAX + 64];
 	where(s, rel, path, sizeof(path));
+	shown(s, rel, name, sizeof(name));
 	out->len = 0;
+	etag[0] = 0;
 	if (!s->http) {
 		unsigned char *data;
 		size_t len;
@@ -102,25 +504,36 @@ int store_get(struct store *s, const char *rel, size_t max, struct mvb_buf *out)
 		}
 		return 0;
 	}
-	struct sys_http_req q = { "GET", path, NULL, 0, NULL, 0, max, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
+	struct s3_req x;
+	struct sys_http_req q = { "GET", path, NULL, 0, NULL, 0, max, s->auth, 0, 3, NULL, NULL, s->timeout_ms, NULL };
+	if (s->s3) {
+		s3_headers(s, &x, NULL, 0, 0, 0, NULL);
+		q.headers = x.h;
+		q.nheaders = x.n;
+		q.auth = s->keys;
+		q.aws_sigv4 = s->keys ? s->sigv4 : NULL;
+	}
 	struct sys_http_resp r;
 	memset(&r, 0, sizeof(r));
 	r.keep = 1;
 	char err[CURL_ERR_MAX];
 	int rc = sys_http(&q, &r, err, sizeof(err));
 	if (rc) {
-		cli_error("cannot download '%s': %s%s", path, err, r.timed_out ? " (--timeout)" : "");
+		cli_error("cannot download '%s': %s%s", name, err, r.timed_out ? " (--timeout)" : "");
 		sys_http_resp_release(&r);
 		return r.too_large ? MVB_EXIT_FINDINGS : MVB_EXIT_IO;
 	}
-	if (r.status == 404) {
+	char code[72];
+	s3_code(&r, code, sizeof(code));
+	if (r.status == 404 && strcmp(code, "NoSuchBucket")) {
 		sys_http_resp_release(&r);
 		return STORE_MISSING;
 	}
 	if (r.status != 200) {
 		sys_http_resp_release(&r);
-		return http_failed("cannot download", path, r.status);
+		return s->s3 ? s3_failed(s, "cannot download", name, &r) : http_failed("cannot download", path, r.status);
 	}
+	memcpy(etag, r.etag, sizeof(r.etag));
 	rc = mvb_buf_append(out, r.data ? r.data : (unsigned char *)"", r.len);
 	sys_http_resp_release(&r);
 	if (rc) {
@@ -182,7 +595,7 @@ static int http_mkcols(struct store *s, const char *rel)
 			continue;
 		char c = p[1];
 		p[1] = 0;
-		struct sys_http_req q = { "MKCOL", path, NULL, 0, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
+		struct sys_http_req q = { "MKCOL", path, NULL, 0, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms, NULL };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		int rc = sys_http(&q, &r, err, sizeof(err));
@@ -197,8 +610,46 @@ static int http_mkcols(struct store *s, const char *rel)
 	return 0;
 }
 
+/* S3: one PUT; the object appears whole or not at all. */
+static int s3_put(struct store *s, const char *rel, const void *data, size_t len, int flags, const char *if_match)
+{
+	char path[PATH_MAX + 64], name[PATH_MAX + 64], err[CURL_ERR_MAX];
+	where(s, rel, path, sizeof(path));
+	shown(s, rel, name, sizeof(name));
+	if (!s->keys)
+		MVB_BUG("an S3 write without credentials (store_open checks)");
+	struct s3_req x;
+	s3_headers(s, &x, data, len, 1, flags, if_match);
+	struct progress pg = { rel, isatty(2), -1 };
+	struct sys_http_req q = { "PUT",	       path, x.h, x.n, data, len, 0, s->keys, s->max_send_speed, 3, NULL, NULL,
+				  s->timeout_ms, s->sigv4 };
+	if ((flags & STORE_PROGRESS) && len >= STORE_PROGRESS_MIN) {
+		q.progress = on_progress;
+		q.progress_ctx = &pg;
+	}
+	struct sys_http_resp r;
+	memset(&r, 0, sizeof(r));
+	if (sys_http(&q, &r, err, sizeof(err))) {
+		cli_error("cannot upload '%s': %s%s", name, err, r.timed_out ? " (--timeout)" : "");
+		return MVB_EXIT_IO;
+	}
+	if (r.status == 200 || r.status == 201 || r.status == 204)
+		return 0;
+	if (r.status == 412 && (if_match || (flags & STORE_CREATE)))
+		return STORE_CONFLICT;
+	return s3_failed(s, "cannot upload", name, &r);
+}
+
 int store_put(struct store *s, const char *rel, const void *data, size_t len, int show_progress)
 {
+	return store_put_if(s, rel, data, len, show_progress ? STORE_PROGRESS : 0, NULL);
+}
+
+int store_put_if(struct store *s, const char *rel, const void *data, size_t len, int flags, const char *if_match)
+{
+	if (s->s3)
+		return s3_put(s, rel, data, len, flags, if_match);
+	int show_progress = flags & STORE_PROGRESS;
 	char path[PATH_MAX + 64];
 	where(s, rel, path, sizeof(path));
 	if (!s->http) {
@@ -209,7 +660,7 @@ int store_put(struct store *s, const char *rel, const void *data, size_t len, in
 		return 0;
 	}
 	struct progress pg = { rel, isatty(2), -1 };
-	struct sys_http_req q = { "PUT", path, NULL, 0, data, len, 0, s->auth, s->max_send_speed, 3, NULL, NULL, s->timeout_ms };
+	struct sys_http_req q = { "PUT", path, NULL, 0, data, len, 0, s->auth, s->max_send_speed, 3, NULL, NULL, s->timeout_ms, NULL };
 	if (show_progress && len >= STORE_PROGRESS_MIN) {
 		q.progress = on_progress;
 		q.progress_ctx = &pg;
@@ -301,7 +752,7 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 	snprintf(s->lock_url, sizeof(s->lock_url), "%s/%s/lock/", s->base, chan);
 	if (break_lock) {
 		const char *depth[] = { "Depth: infinity" };
-		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
+		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms, NULL };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		if (sys_http(&q, &r, err, sizeof(err))) {
@@ -316,7 +767,7 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 	long long end = now_s() + wait_s;
 	int said = 0, made_parents = 0;
 	for (;;) {
-		struct sys_http_req q = { "MKCOL", s->lock_url, NULL, 0, NULL, 0, 0, s->auth, 0, 0, NULL, NULL, s->timeout_ms };
+		struct sys_http_req q = { "MKCOL", s->lock_url, NULL, 0, NULL, 0, 0, s->auth, 0, 0, NULL, NULL, s->timeout_ms, NULL };
 		struct sys_http_resp r;
 		memset(&r, 0, sizeof(r));
 		if (sys_http(&q, &r, err, sizeof(err))) {
@@ -366,6 +817,8 @@ static int lock_http(struct store *s, const char *chan, int wait_s, int break_lo
 
 int store_lock(struct store *s, const char *chan, int wait_s, int break_lock)
 {
+	if (s->s3)
+		return 0; /* conditional writes instead: see cmd_publish.c */
 	return s->http ? lock_http(s, chan, wait_s, break_lock) : lock_local(s, chan, wait_s);
 }
 
@@ -377,7 +830,7 @@ void store_unlock(struct store *s)
 	}
 	if (s->locked) {
 		const char *depth[] = { "Depth: infinity" };
-		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms };
+		struct sys_http_req q = { "DELETE", s->lock_url, depth, 1, NULL, 0, 0, s->auth, 0, 3, NULL, NULL, s->timeout_ms, NULL };
 		struct sys_http_resp r;
 		char err[CURL_ERR_MAX];
 		memset(&r, 0, sizeof(r));
@@ -392,4 +845,14 @@ void store_close(struct store *s)
 	store_unlock(s);
 	if (s->http)
 		sys_http_cleanup();
+	if (s->keys) {
+		explicit_bzero(s->keys, strlen(s->keys));
+		free(s->keys);
+		s->keys = NULL;
+	}
+	if (s->token_hdr) {
+		explicit_bzero(s->token_hdr, strlen(s->token_hdr));
+		free(s->token_hdr);
+		s->token_hdr = NULL;
+	}
 }

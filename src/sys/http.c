@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "sys/sys.h"
 
@@ -29,15 +30,33 @@ void sys_http_cleanup(void)
 
 struct sink {
 	struct sys_http_resp *r;
+	CURL *c;
 	size_t max;
 	int over;
+	unsigned long long err_seen; /* bytes of an error reply */
 };
+
+/* An error reply (status 400 or more) goes to err_body, bounded, and does
+ * not count against max_body: a missing 1-byte object may well come with a
+ * longer explanation.  Past 64 KiB the transfer ends (an endless one). */
+static size_t on_error_body(struct sink *s, const char *p, size_t len)
+{
+	struct sys_http_resp *r = s->r;
+	size_t room = sizeof(r->err_body) - r->err_len;
+	memcpy(r->err_body + r->err_len, p, len < room ? len : room);
+	r->err_len += len < room ? len : room;
+	s->err_seen += len;
+	return s->err_seen > 65536 ? 0 : len;
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct sink *s = ud;
 	size_t len = size * n;
 	struct sys_http_resp *r = s->r;
+	long status = 0;
+	if (curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status >= 400)
+		return on_error_body(s, p, len);
 	if (!r->keep)
 		return len; /* discarded */
 	if (len > s->max - r->len) {
@@ -95,6 +114,38 @@ static int on_seek(void *ud, curl_off_t off, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* Headers: the ETag of the final reply (a 100 Continue or a reply that
+ * was retried starts over), quotes taken off. */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct sys_http_resp *r = ud;
+	size_t len = size * n;
+	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+		r->etag[0] = 0;
+		return len;
+	}
+	if (len < 5 || strncasecmp(p, "etag:", 5))
+		return len;
+	size_t i = 5, e = len;
+	while (i < e && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (e > i && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' ' || p[e - 1] == '\t'))
+		e--;
+	if (e - i >= 2 && p[i] == '"' && p[e - 1] == '"') {
+		i++;
+		e--;
+	}
+	r->etag[0] = 0;
+	if (e - i == 0 || e - i >= sizeof(r->etag))
+		return len;
+	for (size_t k = i; k < e; k++)
+		if (p[k] <= ' ' || p[k] > '~' || p[k] == '"')
+			return len; /* not one a conditional request could send back */
+	memcpy(r->etag, p + i, e - i);
+	r->etag[e - i] = 0;
+	return len;
+}
+
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	const struct sys_http_req *q = ud;
@@ -124,11 +175,13 @@ static int once(const struct sys_http_req *q, long timeout_ms, struct sys_http_r
 	struct curl_slist *hl = NULL;
 	for (unsigned i = 0; i < q->nheaders; i++)
 		hl = curl_slist_append(hl, q->headers[i]);
-	struct sink sk = { r, q->max_body ? q->max_body : (size_t)1 << 20, 0 };
+	struct sink sk = { r, c, q->max_body ? q->max_body : (size_t)1 << 20, 0, 0 };
 	struct source src = { q->body, q->body_len, 0, q->max_send_speed };
 	char ebuf[CURL_ERROR_SIZE] = "";
 	r->len = 0;
 	r->status = 0;
+	r->etag[0] = 0;
+	r->err_len = 0;
 	curl_easy_setopt(c, CURLOPT_URL, q->url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -139,11 +192,19 @@ static int once(const struct sys_http_req *q, long timeout_ms, struct sys_http_r
 	if (timeout_ms > 0)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	if (q->auth) {
+	if (q->aws_sigv4) {
+		/* the signature covers the method, path, host, x-amz-date and
+		 * every header given in q->headers */
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, q->aws_sigv4);
+		curl_easy_setopt(c, CURLOPT_USERPWD, q->auth);
+	} else if (q->auth) {
 		curl_easy_setopt(c, CURLOPT_USERPWD, q->auth);
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
 	}
+	if (!q->aws_sigv4)
+		curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sk);
 	if (hl)
@@ -181,6 +242,8 @@ static int once(const struct sys_http_req *q, long timeout_ms, struct sys_http_r
 		r->too_large = 1;
 		return -1;
 	}
+	if (rc == CURLE_WRITE_ERROR && status >= 400 && sk.err_seen > 65536)
+		return 0; /* an endless error reply: its status is the answer */
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		return -1;

@@ -103,6 +103,10 @@ struct sys_http_req {
 	 * included (0: none beyond the low-speed limit): a server that
 	 * trickles a byte now and then ends within it */
 	long timeout_ms;
+	/* S3: sign with AWS Signature V4 (CURLOPT_AWS_SIGV4,
+	 * "aws:amz:REGION:s3"), auth then being "KEYID:SECRET"; ~/.netrc is
+	 * not read */
+	const char *aws_sigv4;
 };
 struct sys_http_resp {
 	int keep;      /* set by the caller: keep the body in data */
@@ -112,6 +116,13 @@ struct sys_http_resp {
 	int transient, too_large;
 	int timed_out; /* the request's timeout_ms passed */
 	unsigned retried;
+	/* the reply's ETag without its quotes ("" when none, or not a plain
+	 * one of at most 127 printable characters) */
+	char etag[128];
+	/* a reply of status 400 or more: its first bytes (an S3 error's XML),
+	 * whatever keep and max_body say; the rest is read and dropped */
+	unsigned char err_body[1024];
+	size_t err_len;
 };
 int sys_http_init(void);
 void sys_http_cleanup(void);
