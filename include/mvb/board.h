@@ -23,6 +23,8 @@
 #define MVB_BOARD_MAX_PERIPHERALS 64 /* the app header has 64 peripheral bits */
 #define MVB_PERIPH_MAX_IRQS 8
 #define MVB_BOARD_MAX_IRQS 256 /* the app header has 256 IRQ bits */
+#define MVB_PERIPH_MAX_PINS 8
+#define MVB_BOARD_MAX_PIN_PORTS 16 /* GPIO ports A to P */
 
 enum mvb_mem_kind { MVB_MEM_FLASH, MVB_MEM_RAM };
 enum mvb_world { MVB_WORLD_SECURE, MVB_WORLD_NSC, MVB_WORLD_NONSECURE };
@@ -65,6 +67,16 @@ struct mvb_partition {
 	unsigned line, col;
 };
 
+/* A pin a peripheral drives: GPIO port ('A' + port), pin number (0-15)
+ * and the alternate function (0-15) that connects it.  A pin belongs to
+ * one peripheral of the board only; granting the peripheral gives the app
+ * its pins. */
+struct mvb_pin {
+	char signal[16]; /* "tx", "sck" ... */
+	uint8_t port, num, af;
+	unsigned line, col;
+};
+
 struct mvb_peripheral {
 	char name[MVB_NAME_MAX];
 	char description[MVB_DESC_MAX];
@@ -75,6 +87,8 @@ struct mvb_peripheral {
 	int has_gate;
 	char gate_reg[MVB_NAME_MAX];
 	unsigned gate_bit;
+	struct mvb_pin pins[MVB_PERIPH_MAX_PINS];
+	unsigned npins;
 	unsigned line, col;
 };
 

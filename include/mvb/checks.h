@@ -39,6 +39,7 @@
 	X(BOARD_PERIPHERAL_OVERLAP, "board-peripheral-overlap", ERROR, "two peripheral blocks overlap, or one overlaps a memory") \
 	X(BOARD_IRQ, "board-irq", ERROR, "an IRQ number is out of range or claimed by two peripherals") \
 	X(BOARD_GATE, "board-gate", ERROR, "an app-assignable peripheral has no security gate, or two share one") \
+	X(BOARD_PIN, "board-pin", ERROR, "a pin is not PXn with an alternate function 0-15, or belongs to two peripherals") \
 	X(BOARD_CONSOLE, "board-console", ERROR, "the console is not a microvisor-owned peripheral") \
 	X(BOARD_LINK, "board-link", ERROR, "the link is not a microvisor-owned peripheral with an interrupt, or is the console") \
 	/* app manifest */ \

@@ -78,6 +78,32 @@ int check_run_exec(struct check_run *r, const char *elf, const char *board, cons
 	return -1;
 }
 
+static int granted(const struct check_run *x, size_t i)
+{
+	return (x->out.grant.periph_mask[i / 32] & (1u << (i % 32))) != 0;
+}
+
+/* The pins the app gets with its peripherals (boards that list pins). */
+static void print_pins(const struct check_run *x)
+{
+	int board_pins = 0, any = 0;
+	for (size_t i = 0; i < x->board.nper; i++)
+		board_pins |= x->board.per[i].npins != 0;
+	if (!board_pins)
+		return;
+	printf("  pins:");
+	for (size_t i = 0; i < x->board.nper; i++) {
+		const struct mvb_peripheral *p = &x->board.per[i];
+		if (!granted(x, i) || !p->npins)
+			continue;
+		printf("%s %s", any++ ? ";" : "", p->name);
+		for (unsigned k = 0; k < p->npins; k++)
+			printf("%s %s P%c%u AF%u", k ? "," : "", p->pins[k].signal, 'A' + p->pins[k].port, p->pins[k].num,
+			       p->pins[k].af);
+	}
+	printf("%s\n", any ? "" : " none");
+}
+
 /* The summary that follows the findings. */
 static void render_text(struct cli_run *run, const struct check_run *r)
 {
@@ -101,7 +127,9 @@ static void render_text(struct cli_run *run, const struct check_run *r)
 	for (size_t i = 0; i < x->board.nper; i++)
 		if (x->out.grant.periph_mask[i / 32] & (1u << (i % 32)))
 			printf("%s %s", any++ ? "," : "", x->board.per[i].name);
-	printf("%s\n  IRQs:", any ? "" : " none");
+	printf("%s\n", any ? "" : " none");
+	print_pins(x);
+	printf("  IRQs:");
 	any = 0;
 	for (unsigned i = 0; i < 256; i++)
 		if (x->out.grant.irq_mask[i / 32] & (1u << (i % 32)))
@@ -156,6 +184,20 @@ static void render_json(struct cli_run *run, const struct check_run *r, int ran)
 	for (size_t i = 0; ran && i < r->board.nper; i++)
 		if (r->out.grant.periph_mask[i / 32] & (1u << (i % 32)))
 			json_str(j, NULL, r->board.per[i].name);
+	json_end_arr(j);
+	json_arr(j, "pins");
+	for (size_t i = 0; ran && i < r->board.nper; i++)
+		for (unsigned k = 0; granted(r, i) && k < r->board.per[i].npins; k++) {
+			const struct mvb_pin *pn = &r->board.per[i].pins[k];
+			char name[8];
+			snprintf(name, sizeof(name), "P%c%u", 'A' + pn->port, pn->num);
+			json_obj(j, NULL);
+			json_str(j, "peripheral", r->board.per[i].name);
+			json_str(j, "signal", pn->signal);
+			json_str(j, "pin", name);
+			json_int(j, "af", pn->af);
+			json_end_obj(j);
+		}
 	json_end_arr(j);
 	json_arr(j, "irqs");
 	for (unsigned i = 0; ran && i < 256; i++)

@@ -254,10 +254,68 @@ static int parse_partition(struct ycx *cx, const struct ynode *m, struct mvb_boa
 			  memname);
 }
 
+/* "PA9": port letter A-P, pin 0-15. */
+static int pin_name(const char *s, uint8_t *port, uint8_t *num)
+{
+	if (s[0] != 'P' || s[1] < 'A' || s[1] >= 'A' + MVB_BOARD_MAX_PIN_PORTS || s[2] < '0' || s[2] > '9')
+		return -1;
+	unsigned v = (unsigned)(s[2] - '0');
+	if (s[3]) {
+		if (s[2] == '0' || s[3] < '0' || s[3] > '9' || s[4])
+			return -1;
+		v = v * 10 + (unsigned)(s[3] - '0');
+	}
+	if (v > 15)
+		return -1;
+	*port = (uint8_t)(s[1] - 'A');
+	*num = (uint8_t)v;
+	return 0;
+}
+
+/* pins: [{signal: tx, pin: PA9, af: 7}, ...] */
+static int parse_pins(struct ycx *cx, const struct ynode *n, struct mvb_peripheral *per)
+{
+	static const char *const pkeys[] = { "signal", "pin", "af", NULL };
+	int e = 0;
+	if (y_expect(cx, n, YN_SEQ, "pins"))
+		return 1;
+	if (n->n > MVB_PERIPH_MAX_PINS) {
+		struct mvb_loc l = y_loc(cx, n);
+		mvb_report(cx->d, &l, MVB_CK_YAML_RANGE, "more than %d pins for one peripheral", MVB_PERIPH_MAX_PINS);
+		return 1;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *k = n->kids[i];
+		struct mvb_pin *pin = &per->pins[per->npins];
+		char name[8];
+		uint32_t af;
+		if (y_keys(cx, k, "pin", pkeys, pkeys)) {
+			e = 1;
+			continue;
+		}
+		pin->line = k->line;
+		pin->col = k->col;
+		int pe = y_str(cx, y_get(k, "signal"), "pin signal", pin->signal, sizeof(pin->signal));
+		pe |= y_u32(cx, y_get(k, "af"), "alternate function", 0, 15, &af);
+		if (y_str(cx, y_get(k, "pin"), "pin", name, sizeof(name)) || pin_name(name, &pin->port, &pin->num)) {
+			struct mvb_loc l = y_loc(cx, y_get(k, "pin"));
+			mvb_report(cx->d, &l, MVB_CK_BOARD_PIN, "pin of peripheral '%s' is not PXn (port A-P, pin 0-15)",
+				   per->name);
+			pe = 1;
+		}
+		pin->af = (uint8_t)af;
+		if (pe)
+			e = 1;
+		else
+			per->npins++;
+	}
+	return e;
+}
+
 static int parse_peripheral(struct ycx *cx, const struct ynode *m, struct mvb_peripheral *per)
 {
 	static const char *const keys[] = { "name", "description", "s-base", "ns-base", "size", "irqs", "owner",
-					    "gate", NULL };
+					    "gate", "pins", NULL };
 	static const char *const req[] = { "name", "s-base", "ns-base", "size", "owner", NULL };
 	memset(per, 0, sizeof(*per)); /* a slot may hold a failed earlier item */
 	int rc = y_keys(cx, m, "peripheral", keys, req);
@@ -305,6 +363,8 @@ static int parse_peripheral(struct ycx *cx, const struct ynode *m, struct mvb_pe
 			e |= ge;
 		}
 	}
+	if ((n = y_get(m, "pins")))
+		e |= parse_pins(cx, n, per);
 	if (e)
 		return MVB_EINPUT;
 	if ((uint64_t)per->s_base + per->size > 0x100000000ull || (uint64_t)per->ns_base + per->size > 0x100000000ull) {
@@ -516,6 +576,23 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 				e |= mvb_report(cx->d, &l, MVB_CK_BOARD_GATE,
 						"peripherals '%s' and '%s' share gate %s bit %u", b->per[j].name, p->name,
 						p->gate_reg, p->gate_bit);
+		/* a pin has one owner: the peripheral it is listed under */
+		for (unsigned k = 0; k < p->npins; k++) {
+			const struct mvb_pin *a = &p->pins[k];
+			for (size_t j = 0; j <= i; j++)
+				for (unsigned kk = 0; kk < (j == i ? k : b->per[j].npins); kk++) {
+					const struct mvb_pin *o = &b->per[j].pins[kk];
+					if (o->port != a->port || o->num != a->num)
+						continue;
+					struct mvb_loc pl = l;
+					pl.line = a->line;
+					pl.col = a->col;
+					e |= mvb_report(cx->d, &pl, MVB_CK_BOARD_PIN,
+							"pin P%c%u of '%s' (%s) is already '%s''s (%s, line %u): a pin has one owner",
+							'A' + a->port, a->num, p->name, a->signal, b->per[j].name, o->signal,
+							o->line);
+				}
+		}
 	}
 	return e ? MVB_EINPUT : 0;
 }

@@ -112,7 +112,26 @@ int mvb_gen_header(const struct mvb_board *b, struct mvb_buf *o)
 	for (size_t i = 0; i < b->nper; i++)
 		for (unsigned k = 0; k < b->per[i].nirqs; k++)
 			P("\tX(%uu, %zuu) \\\n", b->per[i].irqs[k], i);
-	P("\t/* end */\n\n#endif\n");
+	P("\t/* end */\n");
+	/* Only a board with pins gets a pin table (mps2-an505's header is
+	 * unchanged). */
+	size_t npins = 0;
+	for (size_t i = 0; i < b->nper; i++)
+		npins += b->per[i].npins;
+	if (npins) {
+		P("\n/* The pins each peripheral drives: granting the peripheral makes them\n"
+		  " * non-secure in its alternate function.\n"
+		  " * X(periph_index, port (0 = A), pin, alternate function) */\n");
+		P("#define MVB_PIN_COUNT %zuu\n#define MVB_PIN_TABLE(X) \\\n", npins);
+		for (size_t i = 0; i < b->nper; i++)
+			for (unsigned k = 0; k < b->per[i].npins; k++) {
+				const struct mvb_pin *pn = &b->per[i].pins[k];
+				P("\tX(%zuu, %uu, %uu, %uu) /* %s %s P%c%u */ \\\n", i, pn->port, pn->num, pn->af,
+				  b->per[i].name, pn->signal, 'A' + pn->port, pn->num);
+			}
+		P("\t/* end */\n");
+	}
+	P("\n#endif\n");
 #undef P
 	return rc ? MVB_ENOMEM : 0;
 }

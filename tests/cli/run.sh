@@ -26,6 +26,21 @@ expect 1 "--werror" -- "$MVB" check "$T/embedded.elf" --app "$T/other.yaml" --ap
 expect 0 "json" -- "$MVB" check "$T/good.elf" --app "$APP" --api "$API" --format json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["errors"]==0 and d["partitions"][0]["name"]=="app_flash" and d["microvisor"]["min_abi"]=="1.1" and d["app"]["name"]=="fixture"' "$T/out"; then ok; else bad "json shape"; fi
 
+# --- check: the pins an app gets with its peripherals (stm32u585 lists
+# pins; mps2-an505 has none and shows no pins line)
+U5PLD="-T $SRC/tests/data/elf/app.ld -Wl,--defsym=FLASH_ORIGIN=0x08040000,--defsym=FLASH_LENGTH=0x1C0000,--defsym=RAM_ORIGIN=0x20040000,--defsym=RAM_LENGTH=0x80000,--defsym=STACK_SIZE=0x1000"
+$CC $U5PLD "$SRC/tests/data/elf/app.c" -lgcc -o "$T/u5pins.elf" || bad "cannot build the stm32u585 pins app"
+printf 'schema: 1\nname: pins\nversion: 1.0.0\nperipherals: [usart2, i2c1, tim2]\n' >"$T/pins.yaml"
+expect 0 "check shows the pins" -- "$MVB" check "$T/u5pins.elf" --board stm32u585 --app "$T/pins.yaml"
+has out "^  pins: usart2 tx PA2 AF7, rx PA3 AF7; i2c1 scl PB8 AF4, sda PB9 AF4$" "pins line"
+expect 0 "check shows the pins, json" -- "$MVB" check "$T/u5pins.elf" --board stm32u585 --app "$T/pins.yaml" --format json
+if python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["pins"]; assert p==[{"peripheral":"i2c1","signal":"scl","pin":"PB8","af":4},{"peripheral":"i2c1","signal":"sda","pin":"PB9","af":4},{"peripheral":"usart2","signal":"tx","pin":"PA2","af":7},{"peripheral":"usart2","signal":"rx","pin":"PA3","af":7}] or p==[{"peripheral":"usart2","signal":"tx","pin":"PA2","af":7},{"peripheral":"usart2","signal":"rx","pin":"PA3","af":7},{"peripheral":"i2c1","signal":"scl","pin":"PB8","af":4},{"peripheral":"i2c1","signal":"sda","pin":"PB9","af":4}], p' "$T/out"; then ok; else bad "pins json"; fi
+printf 'schema: 1\nname: nopins\nversion: 1.0.0\nperipherals: [tim2]\n' >"$T/nopins.yaml"
+expect 0 "check: peripherals without pins" -- "$MVB" check "$T/u5pins.elf" --board stm32u585 --app "$T/nopins.yaml"
+has out "^  pins: none$" "no pins granted"
+expect 0 "mps2-an505: no pins line" -- "$MVB" check "$T/good.elf" --app "$APP" --api "$API"
+if grep -q "pins:" "$T/out"; then bad "a pins line on a board without pins"; else ok; fi
+
 # --- check: findings, every one reported, stable ids
 expect 1 "bad app" -- "$MVB" check "$T/bad.elf" --app "$APP" --api "$API"
 has out "\[partition-overflow\]" "overflow id"

@@ -331,6 +331,58 @@ static void option_bytes_checked(void **state)
 	assert_int_equal(mv_port_memory_gates(), MV_R_HW_MPC);
 }
 
+/* -------------------------------------------------------------- pins */
+#define GPIO(port) (0x52020000u + 0x400u * (port)) /* [H] GPIOA_BASE_S, ports every 0x400 */
+#define SECCFGR 0x30u
+#define MODER 0x00u
+#define AFRL 0x20u
+#define AFRH 0x24u
+
+static void grant(uint32_t periph_index_or_none)
+{
+	uint32_t g[MVB_APPHDR_PERIPH_WORDS] = {0};
+
+	if (periph_index_or_none != ~0u)
+		g[periph_index_or_none / 32u] |= 1u << (periph_index_or_none % 32u);
+	assert_int_equal(mv_port_grant_periph(g), MV_R_NONE);
+}
+
+/* Granting usart2 gives the app PA2/PA3 in AF7 (AFRL), i2c1 PB8/PB9 in AF4
+ * (AFRH); the console's PA9/PA10 and every pin not granted stay secure;
+ * taking the grant back makes them secure again. */
+static void granted_pins(void **state)
+{
+	(void)state;
+	assert_int_equal(mv_port_security_init(), MV_R_NONE); /* all pins secure, clocks on */
+	grant(MVB_PERIPH_USART2_INDEX);
+	uint32_t sec = u5_peek(GPIO(0) + SECCFGR);
+
+	assert_int_equal(sec, 0xffffu & ~((1u << 2) | (1u << 3)));
+	assert_int_equal((u5_peek(GPIO(0) + MODER) >> 4) & 0xfu, 0xau); /* PA2, PA3: 0b10 each */
+	assert_int_equal((u5_peek(GPIO(0) + AFRL) >> 8) & 0xffu, 0x77u);
+	assert_int_equal(u5_peek(GPIO(1) + SECCFGR), 0xffffu); /* port B untouched */
+	grant(MVB_PERIPH_I2C1_INDEX);
+	assert_int_equal(u5_peek(GPIO(0) + SECCFGR), 0xffffu); /* usart2's pins back to secure */
+	assert_int_equal(u5_peek(GPIO(1) + SECCFGR), 0xffffu & ~((1u << 8) | (1u << 9)));
+	assert_int_equal(u5_peek(GPIO(1) + MODER) >> 16 & 0xfu, 0xau);
+	assert_int_equal(u5_peek(GPIO(1) + AFRH) & 0xffu, 0x44u); /* PB8, PB9: AF4 */
+	grant(~0u);
+	for (uint32_t port = 0; port < 9u; port++)
+		assert_int_equal(u5_peek(GPIO(port) + SECCFGR), 0xffffu);
+}
+
+/* A SECCFGR that does not take the grant stops it. */
+static void pin_read_back(void **state)
+{
+	(void)state;
+	uint32_t g[MVB_APPHDR_PERIPH_WORDS] = {0};
+
+	assert_int_equal(mv_port_security_init(), MV_R_NONE);
+	u5->stuck_reg = GPIO(3) + SECCFGR; /* usart3: PD8/PD9 */
+	g[MVB_PERIPH_USART3_INDEX / 32u] |= 1u << (MVB_PERIPH_USART3_INDEX % 32u);
+	assert_int_equal(mv_port_grant_periph(g), MV_R_HW_PPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +398,8 @@ int main(void)
 	    cmocka_unit_test_setup(system_block_read_back, setup),
 	    cmocka_unit_test_setup(flash_registers_closed_to_the_app, setup),
 	    cmocka_unit_test_setup(option_bytes_checked, setup),
+	    cmocka_unit_test_setup(granted_pins, setup),
+	    cmocka_unit_test_setup(pin_read_back, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,8 @@ static const struct fact facts[] = {
     F(GPIO_PORT_STRIDE, 0x400u, "[H] GPIOB_BASE_S - GPIOA_BASE_S"),
     F(U585_GPIO_PORTS, 9u, "[H] GPIOA-GPIOI (RCC_AHB2ENR1_GPIOAEN-GPIOIEN)"),
     F(GPIO_MODER, 0x00u, "[H] GPIO_TypeDef.MODER"),
+    F(GPIO_MODER_AF, 2u, "[RM] GPIOx_MODER MODEy 0b10: alternate function mode"),
+    F(GPIO_AFRL, 0x20u, "[H] GPIO_TypeDef.AFR[0]"),
     F(GPIO_AFRH, 0x24u, "[H] GPIO_TypeDef.AFR[1]"),
     F(GPIO_SECCFGR, 0x30u, "[H] GPIO_TypeDef.SECCFGR"),
     F(GPIO_SECCFGR_ALL, 0xffffu, "[RM] GPIOx_SECCFGR SEC0-SEC15"),

@@ -194,12 +194,68 @@ static void test_failed_item_slot_reuse(void **state)
 	free(r);
 }
 
+/* Pins (stm32u585): parsed with their port, number and alternate function;
+ * each malformed pin, and a pin listed under two peripherals, is an error
+ * at the line of the offending pin. */
+static const struct mcase pin_cases[] = {
+	{ "pin not PXn", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: A2, af: 7}", "board-pin", "pin: A2," },
+	{ "pin number 16", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA16, af: 7}", "board-pin", "pin: PA16" },
+	{ "pin with a leading zero", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA02, af: 7}", "board-pin", "pin: PA02" },
+	{ "port past P", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PQ2, af: 7}", "board-pin", "pin: PQ2" },
+	{ "af 16", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA2, af: 16}", "yaml-range", "af: 16" },
+	{ "pin without af", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA2}", "yaml-missing-key", "pin: PA2}" },
+	{ "unknown pin key", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA2, af: 7, pull: up}", "yaml-unknown-key", "pull: up" },
+	{ "pins not a list", "pins: [{signal: tx, pin: PA2, af: 7}, {signal: rx, pin: PA3, af: 7}]", "pins: PA2", "yaml-type", "pins: PA2" },
+	{ "the console's pin to an app peripheral", "{signal: tx, pin: PA2, af: 7}", "{signal: tx, pin: PA9, af: 7}", "board-pin", "pin: PA9, af: 7}, {signal: rx, pin: PA3" },
+	{ "one pin twice in one peripheral", "{signal: rx, pin: PA3, af: 7}", "{signal: rx, pin: PA2, af: 7}", "board-pin", "pin: PA2, af: 7}, {signal: rx, pin: PA2" },
+	{ "two peripherals, one pin", "{signal: scl, pin: PB8, af: 4}", "{signal: scl, pin: PD8, af: 4}", "board-pin", "pin: PD8, af: 4" },
+};
+
+static void test_pins(void **state)
+{
+	(void)state;
+	struct mvb_board b;
+	tu_board(&b, "stm32u585");
+	const struct mvb_peripheral *u = mvb_board_peripheral(&b, "usart2"), *i2c = mvb_board_peripheral(&b, "i2c1");
+	assert_int_equal(u->npins, 2);
+	assert_string_equal(u->pins[0].signal, "tx");
+	assert_int_equal(u->pins[0].port, 0);
+	assert_int_equal(u->pins[0].num, 2);
+	assert_int_equal(u->pins[0].af, 7);
+	assert_int_equal(i2c->pins[1].port, 1);
+	assert_int_equal(i2c->pins[1].num, 9);
+	assert_int_equal(b.per[b.console].npins, 2);
+	mvb_board_release(&b);
+	tu_board(&b, "mps2-an505");
+	for (size_t i = 0; i < b.nper; i++)
+		assert_int_equal(b.per[i].npins, 0);
+	mvb_board_release(&b);
+
+	size_t len;
+	char *base = tu_read("boards/stm32u585.yaml", &len);
+	for (size_t i = 0; i < sizeof(pin_cases) / sizeof(pin_cases[0]); i++) {
+		const struct mcase *c = &pin_cases[i];
+		print_message("case %s\n", c->name);
+		char *t = tu_replace(base, c->from, c->to);
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_board_parse(&b, "m.yaml", t, strlen(t), &d), 1);
+		tu_expect_id(&d, c->id);
+		const struct mvb_diag *g = mvb_diags_find(&d, (enum mvb_check)mvb_check_by_id(c->id));
+		assert_int_equal(g->line, tu_line_of(t, c->at));
+		mvb_board_release(&b);
+		mvb_diags_release(&d);
+		free(t);
+	}
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_boards),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_collects_all),
 		cmocka_unit_test(test_failed_item_slot_reuse),
 	};

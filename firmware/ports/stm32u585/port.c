@@ -242,6 +242,51 @@ static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
 #undef MV_GATE_OF
 };
 
+#ifdef MVB_PIN_COUNT
+/* The pins of the board's peripherals (manifest 'pins', generated). */
+static const struct {
+	uint8_t periph, port, pin, af;
+} pins[MVB_PIN_COUNT] = {
+#define MV_PIN_OF(periph, port, pin, af) {(periph), (port), (pin), (af)},
+    MVB_PIN_TABLE(MV_PIN_OF)
+#undef MV_PIN_OF
+};
+
+/* A granted peripheral's pins get their alternate function while still
+ * secure, then turn non-secure; every other listed pin is (again) secure,
+ * its mode left alone (the microvisor's console among them).  Each
+ * SECCFGR bit, mode and function is read back. */
+static uint32_t grant_pins(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
+{
+	for (uint32_t i = 0; i < MVB_PIN_COUNT; i++) {
+		uint32_t gpio = GPIOA + pins[i].port * GPIO_PORT_STRIDE, bit = 1u << pins[i].pin;
+		uint32_t p = pins[i].periph, app = (periph[p / 32u] >> (p % 32u)) & 1u;
+		uint32_t sec = U585_RD(gpio + GPIO_SECCFGR);
+
+		if (app) {
+			uint32_t mshift = 2u * pins[i].pin, afr = gpio + (pins[i].pin < 8u ? GPIO_AFRL : GPIO_AFRH);
+			uint32_t ashift = 4u * (pins[i].pin % 8u);
+			uint32_t moder = (U585_RD(gpio + GPIO_MODER) & ~(3u << mshift)) | (GPIO_MODER_AF << mshift);
+			uint32_t af = (U585_RD(afr) & ~(0xfu << ashift)) | ((uint32_t)pins[i].af << ashift);
+
+			U585_WR(afr, af);
+			U585_WR(gpio + GPIO_MODER, moder);
+			mv_barrier();
+			if (U585_RD(afr) != af || U585_RD(gpio + GPIO_MODER) != moder)
+				return MV_R_HW_PPC;
+			sec &= ~bit;
+		} else {
+			sec |= bit;
+		}
+		U585_WR(gpio + GPIO_SECCFGR, sec);
+		mv_barrier();
+		if ((U585_RD(gpio + GPIO_SECCFGR) & bit) != (sec & bit))
+			return MV_R_HW_PPC;
+	}
+	return MV_R_NONE;
+}
+#endif
+
 uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 {
 	uint32_t ns[N_GATES], named[N_GATES];
@@ -249,6 +294,11 @@ uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 
 	if (r != MV_R_NONE)
 		return r;
+#ifdef MVB_PIN_COUNT
+	r = grant_pins(periph);
+	if (r != MV_R_NONE)
+		return r;
+#endif
 	/* Bit set = secure: everything secure but the grants, including bits
 	 * the manifest does not name; only the named ones must read back. */
 	for (uint32_t g = 0; g < N_GATES; g++)

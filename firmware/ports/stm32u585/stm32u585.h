@@ -137,6 +137,8 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 #define GPIO_PORT_STRIDE 0x400u /* GPIOB = GPIOA + 0x400 ... GPIOI */
 #define U585_GPIO_PORTS 9u      /* A to I */
 #define GPIO_MODER 0x00u
+#define GPIO_MODER_AF 2u /* two bits per pin: 0b10 alternate function */
+#define GPIO_AFRL 0x20u  /* four bits per pin: pins 0-7 in AFRL, 8-15 in AFRH */
 #define GPIO_AFRH 0x24u
 #define GPIO_SECCFGR 0x30u
 #define GPIO_SECCFGR_ALL 0x0000ffffu /* one bit per pin, 1 = secure */
