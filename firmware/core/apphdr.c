@@ -59,6 +59,8 @@ uint32_t mv_apphdr_check(const struct mvb_app_header *h, const struct mv_app_lim
 	if (h->ah_watchdog_ms != 0u &&
 	    (h->ah_watchdog_ms < MVB_APPHDR_WATCHDOG_MIN_MS || h->ah_watchdog_ms > MVB_APPHDR_WATCHDOG_MAX_MS))
 		return MV_R_HDR_WATCHDOG;
+	if (h->ah_update_defer_ms > MVB_APPHDR_UPDATE_DEFER_MAX_MS)
+		return MV_R_HDR_UPDATE_DEFER;
 
 	uint32_t r = check_abi(h->ah_min_abi, lim->abi);
 

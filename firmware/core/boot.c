@@ -28,6 +28,12 @@ static uint32_t restart_why; /* MV_RESTART_* or MV_RESTART_WATCHDOG, set by mv_r
  * back-off never counts against it. */
 static volatile uint32_t wd_ms, wd_fed;
 
+/* A deferred update (ah_update_defer_ms): the running app's allowance,
+ * and the tick by which it is stopped (0: none running).  The deadline is
+ * kept like the watchdog's: masked interrupts or a busy handler do not
+ * hold it off. */
+static volatile uint32_t defer_ms, update_due;
+
 void mv_watchdog_tick(uint32_t now)
 {
 	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
@@ -35,6 +41,35 @@ void mv_watchdog_tick(uint32_t now)
 		mv_boot_note_restart(MV_RESTART_WATCHDOG);
 		mv_arch_request_restart(1);
 	}
+	if (update_due != 0u && (int32_t)(now - update_due) >= 0) {
+		update_due = 0;
+		mv_boot_note_restart(MV_RESTART_UPDATE);
+		mv_arch_request_restart(1);
+	}
+}
+
+int mv_boot_defer_update(void)
+{
+	if (defer_ms == 0u || update_due != 0u)
+		return 0;
+	uint32_t due = mv_arch_ticks() + defer_ms;
+
+	update_due = due != 0u ? due : 1u;
+	mv_printf("mv: update ready: the app may put it off for %u ms\n", defer_ms);
+	return 1;
+}
+
+int mv_boot_take_deferred(void)
+{
+	uint32_t was = update_due;
+
+	update_due = 0;
+	return was != 0u;
+}
+
+uint32_t mv_boot_update_due(void)
+{
+	return update_due;
 }
 
 int32_t mv_scall_watchdog_feed(void)
@@ -234,6 +269,7 @@ again:
 	wd_ms = h.ah_watchdog_ms;
 	if (wd_ms != 0u)
 		mv_printf("mv: app watchdog %u ms\n", wd_ms);
+	defer_ms = h.ah_update_defer_ms;
 	uint32_t floor = mv_update_floor();
 
 	mv_link_hello(&h, MVL_DEV_RUNNING, 0, floor > h.ah_security_counter ? floor : h.ah_security_counter,
@@ -270,6 +306,7 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 	uint32_t delay = 0;
 
 	wd_ms = 0; /* no watchdog until the next start */
+	defer_ms = update_due = 0; /* an update asked for runs at the restart */
 
 	if (MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT) {
 		report("microvisor fault", f);
@@ -296,6 +333,7 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 
 	restart_why = MV_RESTART_REQUEST;
 	wd_ms = 0;
+	defer_ms = update_due = 0;
 	if (why == MV_RESTART_WATCHDOG) {
 		ns->reason = MV_R_APP_WATCHDOG;
 		ns->from_ns = 1;

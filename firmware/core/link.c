@@ -160,7 +160,7 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		/* Answered at once; the session runs with the app stopped (a
 		 * planned restart: after the app's handlers return). */
 		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, 0, 0);
-		(void)mv_link_ask_update();
+		(void)mv_link_ask_update(0);
 		return;
 	}
 #endif
@@ -181,16 +181,21 @@ void mv_link_update_done(void)
 	update_asked = 0;
 }
 
-int mv_link_ask_update(void)
+int mv_link_ask_update(int from_app)
 {
 #ifdef MV_UPDATE
-	if (update_asked || !up)
+	if (!up)
+		return -1;
+	if (update_asked && !(from_app && mv_boot_take_deferred()))
 		return -1;
 	update_asked = 1;
+	if (!from_app && mv_boot_defer_update())
+		return 0; /* the app was told; the tick stops it at its deadline */
 	mv_boot_note_restart(MV_RESTART_UPDATE);
 	mv_arch_request_restart(0);
 	return 0;
 #else
+	(void)from_app;
 	return -1;
 #endif
 }

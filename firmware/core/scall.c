@@ -36,6 +36,7 @@ int32_t mv_scall_info(void *out, uint32_t size)
 	info.mi_crashes = cs->crashes;
 	info.mi_last_reason = cs->last_reason;
 	info.mi_ticks_hz = MV_TICKS_HZ;
+	info.mi_update_due = mv_boot_update_due();
 
 	/* Byte copy through a volatile pointer: the destination is app
 	 * memory, the compiler must not widen or merge these stores. */
@@ -115,7 +116,7 @@ int32_t mv_scall_update_check(void)
 #ifdef MV_UPDATE
 	if (!mv_link_up())
 		return MV_ENOTSUP;
-	return mv_link_ask_update() == 0 ? MV_OK : MV_EBUSY;
+	return mv_link_ask_update(1) == 0 ? MV_OK : MV_EBUSY;
 #else
 	return MV_ENOTSUP;
 #endif

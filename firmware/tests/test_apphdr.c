@@ -117,6 +117,16 @@ static void watchdog_ok(void)
 	fake_header.ah_watchdog_ms = 2000u;
 	fake_seal_header(&fake_header);
 }
+static void defer_too_long(void)
+{
+	fake_header.ah_update_defer_ms = MVB_APPHDR_UPDATE_DEFER_MAX_MS + 1u;
+	fake_seal_header(&fake_header);
+}
+static void defer_longest(void)
+{
+	fake_header.ah_update_defer_ms = MVB_APPHDR_UPDATE_DEFER_MAX_MS;
+	fake_seal_header(&fake_header);
+}
 static void abi_major_newer(void)
 {
 	fake_header.ah_min_abi = MVB_ABI_PACK(2, 0);
@@ -286,6 +296,8 @@ static const struct {
     {"watchdog under 10 ms", watchdog_too_short, MV_R_HDR_WATCHDOG},
     {"watchdog over an hour", watchdog_too_long, MV_R_HDR_WATCHDOG},
     {"watchdog 2 s", watchdog_ok, MV_R_NONE},
+    {"update deferral over ten minutes", defer_too_long, MV_R_HDR_UPDATE_DEFER},
+    {"update deferral of ten minutes", defer_longest, MV_R_NONE},
     {"abi major newer", abi_major_newer, MV_R_ABI_TOO_NEW},
     {"abi major older", abi_major_older, MV_R_ABI_MAJOR},
     {"abi same", abi_same, MV_R_NONE},

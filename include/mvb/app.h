@@ -23,6 +23,7 @@ struct mvb_app {
 	unsigned major, minor, patch;
 	uint32_t security_counter;
 	uint32_t watchdog_ms; /* 0: none */
+	uint32_t update_defer_ms; /* 0: the app is stopped for an update at once */
 	char peripherals[MVB_APP_MAX_PERIPHERALS][MVB_NAME_MAX];
 	unsigned periph_line[MVB_APP_MAX_PERIPHERALS], periph_col[MVB_APP_MAX_PERIPHERALS];
 	unsigned nperipherals;

@@ -23,6 +23,7 @@
 #define MVB_APPHDR_IRQ_WORDS 8u    /* up to 256 NVIC interrupts */
 #define MVB_APPHDR_WATCHDOG_MIN_MS 10u      /* shortest watchdog deadline */
 #define MVB_APPHDR_WATCHDOG_MAX_MS 3600000u /* longest: an hour */
+#define MVB_APPHDR_UPDATE_DEFER_MAX_MS 600000u /* longest an app may put off an update: ten minutes */
 
 /* Version numbers are packed major.minor.patch as 8.8.16 bits. */
 #define MVB_VERSION_PACK(ma, mi, pa) \
@@ -45,7 +46,8 @@ struct mvb_app_header {
 	uint8_t ah_image_sha256[32];  /* 0x48 SHA-256 of the image bytes */
 	char ah_name[MVB_APPHDR_NAME_MAX]; /* 0x68 app name, NUL-padded */
 	uint32_t ah_watchdog_ms;      /* 0x88 watchdog deadline in ms, 0: none */
-	uint8_t ah_reserved[112];     /* 0x8c zero */
+	uint32_t ah_update_defer_ms;  /* 0x8c how long the app may put off an update it is told of, 0: none */
+	uint8_t ah_reserved[108];     /* 0x90 zero */
 	uint32_t ah_crc32;            /* 0xfc CRC-32 (IEEE, zlib's) of bytes 0x00-0xfb */
 };
 

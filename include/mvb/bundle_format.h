@@ -79,7 +79,8 @@ struct mvb_bundle_manifest {
 	uint32_t bm_build_time_lo;    /* 0x78 SOURCE_DATE_EPOCH, or 0 */
 	uint32_t bm_build_time_hi;    /* 0x7c */
 	uint32_t bm_watchdog_ms;      /* 0x80 the app's watchdog deadline in ms (ah_watchdog_ms), 0: none */
-	uint8_t bm_reserved[60];      /* 0x84 */
+	uint32_t bm_update_defer_ms;  /* 0x84 how long the app may put off an update (ah_update_defer_ms), 0: none */
+	uint8_t bm_reserved[56];      /* 0x88 */
 };
 
 struct mvb_bundle_layer {

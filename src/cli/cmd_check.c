@@ -137,6 +137,8 @@ static void render_text(struct cli_run *run, const struct check_run *r)
 	printf("%s\n", any ? "" : " none");
 	if (x->have_app && x->app.watchdog_ms)
 		printf("  watchdog: %u ms (the app feeds it with mv_watchdog_feed)\n", x->app.watchdog_ms);
+	if (x->have_app && x->app.update_defer_ms)
+		printf("  update deferral: up to %u ms (the app sees the deadline in mv_info)\n", x->app.update_defer_ms);
 	if (x->have_api) {
 		printf("  microvisor calls:");
 		for (unsigned i = 0; i < x->out.ncalls; i++)
@@ -205,6 +207,7 @@ static void render_json(struct cli_run *run, const struct check_run *r, int ran)
 			json_int(j, NULL, i);
 	json_end_arr(j);
 	json_int(j, "watchdog_ms", ran && r->have_app ? r->app.watchdog_ms : 0);
+	json_int(j, "update_defer_ms", ran && r->have_app ? r->app.update_defer_ms : 0);
 	if (ran && r->have_api) {
 		char v[16];
 		json_obj(j, "microvisor");

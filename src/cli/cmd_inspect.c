@@ -185,6 +185,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		json_end_arr(j);
 		json_int(j, "build_time", (long long)built);
 		json_int(j, "watchdog_ms", v->m.bm_watchdog_ms);
+		json_int(j, "update_defer_ms", v->m.bm_update_defer_ms);
 		json_end_obj(j);
 		json_arr(j, "layers");
 		for (unsigned i = 0; i < v->nl; i++) {
@@ -238,6 +239,8 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 	printf("%s\n", any ? "" : " none");
 	if (v->m.bm_watchdog_ms)
 		printf("  watchdog: %u ms\n", v->m.bm_watchdog_ms);
+	if (v->m.bm_update_defer_ms)
+		printf("  update deferral: up to %u ms\n", v->m.bm_update_defer_ms);
 	if (built)
 		printf("  built at %llu (SOURCE_DATE_EPOCH)\n", built);
 	printf("  layers:\n");

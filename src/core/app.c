@@ -63,7 +63,7 @@ int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t 
 	if (rc)
 		return rc;
 	static const char *const keys[] = { "schema", "name", "version", "security-counter", "peripherals", "irqs",
-					    "watchdog", NULL };
+					    "watchdog", "update-defer", NULL };
 	static const char *const req[] = { "schema", "name", "version", NULL };
 	const struct ynode *root = doc.root, *n;
 	int e;
@@ -113,6 +113,16 @@ int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t 
 			struct mvb_loc l = y_loc(cx, n);
 			e |= mvb_report_hint(d, &l, MVB_CK_YAML_RANGE, "write e.g. 2s or 500ms, from 10ms to 3600s",
 					     "watchdog '%s' is not a deadline the microvisor keeps", wd);
+		}
+	}
+	if ((n = y_get(root, "update-defer"))) {
+		char ud[24];
+		if (y_str(cx, n, "update-defer", ud, sizeof(ud)))
+			e = 1;
+		else if (mvb_app_parse_ms(ud, &a->update_defer_ms) || a->update_defer_ms > MVB_APPHDR_UPDATE_DEFER_MAX_MS) {
+			struct mvb_loc l = y_loc(cx, n);
+			e |= mvb_report_hint(d, &l, MVB_CK_YAML_RANGE, "write e.g. 30s or 500ms, from 0 to 600s",
+					     "update-defer '%s' is not a delay the microvisor grants", ud);
 		}
 	}
 	if ((n = y_get(root, "peripherals"))) {

@@ -71,6 +71,7 @@ void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const
 		h->ah_security_counter = app->security_counter;
 		memcpy(h->ah_name, app->name, strnlen(app->name, MVB_APPHDR_NAME_MAX));
 		h->ah_watchdog_ms = app->watchdog_ms;
+		h->ah_update_defer_ms = app->update_defer_ms;
 	}
 	h->ah_min_abi = min_abi;
 	h->ah_image_addr = image_addr;
@@ -101,6 +102,7 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char o[MVB_APPHD
 	memcpy(o + 0x48, h->ah_image_sha256, 32);
 	memcpy(o + 0x68, h->ah_name, MVB_APPHDR_NAME_MAX);
 	mvb_put_le32(o + 0x88, h->ah_watchdog_ms);
+	mvb_put_le32(o + 0x8c, h->ah_update_defer_ms);
 	mvb_put_le32(o + 0xfc, mvb_crc32(o, 0xfc));
 }
 

@@ -45,7 +45,8 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
 		out[0x68 + i] = ended ? 0u : (uint8_t)m->bm_app_name[i];
 	}
 	put32(out + 0x88, m->bm_watchdog_ms);
-	for (uint32_t i = 0x8c; i < 0xfc; i++)
+	put32(out + 0x8c, m->bm_update_defer_ms);
+	for (uint32_t i = 0x90; i < 0xfc; i++)
 		out[i] = 0;
 	put32(out + 0xfc, crc(0, out, 0xfc));
 }

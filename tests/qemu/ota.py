@@ -293,6 +293,43 @@ def roundtrip(env):
         die("long: want the delta installed for a 31-byte app name\n" + t[-3000:] + d.report())
     print("ok: an app with a 31-byte name updates (1.0.0 -> 1.1.0, delta)")
 
+    # an update the app may put off (update-defer in its manifest): told
+    # through mv_info, it runs on until its deadline (release 1 ignores
+    # it) ...
+    with open(os.path.join(env.work, "defer.yaml"), "w") as f:
+        f.write("schema: 1\nname: forever\nversion: 1.0.0\nperipherals: []\nupdate-defer: 3s\n")
+    env.bundle("test_ota1", "factory-defer.elf", "--app", "defer.yaml", "--factory", "--trust", "k.pub.pem")
+    env.bundle("test_ota1", "defer1.mvb", "--app", "defer.yaml", "--sign", "k.pem")
+    env.run("publish", "defer1.mvb", "--repo", "repo-defer", "--sign", "k.pem")
+    env.run("publish", "v2.mvb", "--repo", "repo-defer", "--sign", "k.pem")
+    d = Device(env, "defer", "repo-defer", image="factory-defer.elf")
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    told, stopped = t.find("mv: update ready: the app may put it off for 3000 ms"), t.find("mv: update session asked")
+    if not ok or told < 0 or stopped < told or t[told:stopped].count("app: tick") < 2 or \
+            "installing 1.1.0 (delta" not in t:
+        die("defer: want the app told, running on for its 3 s, then stopped and updated\n" + t[-3000:] + d.report())
+    print("ok: an app with update-defer runs on until its deadline, then is stopped and updated")
+    # ... or finishes its work and asks for it at once (release 5, 20 s
+    # allowed, gone in well under that)
+    with open(os.path.join(env.work, "defer20.yaml"), "w") as f:
+        f.write("schema: 1\nname: forever\nversion: 1.0.0\nperipherals: []\nupdate-defer: 20s\n")
+    env.bundle("test_ota5", "factory-defer5.elf", "--app", "defer20.yaml", "--factory", "--trust", "k.pub.pem")
+    env.bundle("test_ota5", "defer5.mvb", "--app", "defer20.yaml", "--sign", "k.pem")
+    env.run("publish", "defer5.mvb", "--repo", "repo-defer5", "--sign", "k.pem")
+    env.run("publish", "v2.mvb", "--repo", "repo-defer5", "--sign", "k.pem")
+    d = Device(env, "defer5", "repo-defer5", image="factory-defer5.elf")
+    t0 = time.time()
+    ok = d.wait_console("app: release 2 running", 60)
+    took = time.time() - t0
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "app: update due in ms: " not in t or "app: work saved, updating now" not in t or \
+            "installing 1.1.0 (delta" not in t or took > 18:
+        die("defer5: want the app to see the deadline and ask at once (%.1f s)\n" % took + t[-3000:] + d.report())
+    print("ok: an app told of an update finishes its work and asks for it at once (%.1f s of 20 allowed)" % took)
+
     # a device whose app header is lost (erased): it follows the app its
     # provisioning record names, asks for it in safe mode, and installs
     # the full bundle (no delta: it has no installed version)

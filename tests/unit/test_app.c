@@ -127,6 +127,37 @@ static void test_watchdog(void **state)
 	assert_int_equal(a.watchdog_ms, 0);
 }
 
+/* The update deferral: 0 to ten minutes. */
+static void test_update_defer(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int ok;
+		uint32_t ms;
+	} t[] = {
+		{ "30s", 1, 30000 }, { "0s", 1, 0 },   { "250ms", 1, 250 }, { "600s", 1, 600000 },
+		{ "601s", 0, 0 },    { "600001ms", 0, 0 }, { "30", 0, 0 },  { "-1s", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char m[160];
+		snprintf(m, sizeof(m), "schema: 1\nname: demo\nversion: 1.0.0\nupdate-defer: \"%s\"\n", t[i].text);
+		struct mvb_app a;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_app_parse(&a, "app.yaml", m, strlen(m), &d);
+		if (t[i].ok) {
+			if (rc != 0 || a.update_defer_ms != t[i].ms)
+				fail_msg("update-defer '%s': rc %d, %u ms", t[i].text, rc, a.update_defer_ms);
+		} else {
+			if (rc == 0)
+				fail_msg("update-defer '%s' accepted", t[i].text);
+			tu_expect_id(&d, "yaml-range");
+			assert_int_equal(d.v[0].line, 4);
+		}
+		mvb_diags_release(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_version_parse),
 		cmocka_unit_test(test_watchdog),
+		cmocka_unit_test(test_update_defer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

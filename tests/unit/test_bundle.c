@@ -28,6 +28,7 @@ static void make_spec(struct mvb_bundle_spec *s, int deflate)
 	s->manifest.bm_min_abi = 0x00010000;
 	s->manifest.bm_irq_mask[1] = 4;
 	s->manifest.bm_watchdog_ms = 2000;
+	s->manifest.bm_update_defer_ms = 30000;
 	s->layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, 0x10000000, mv_img, sizeof(mv_img) };
 	s->layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, 0x00200000, app_img, sizeof(app_img) };
 	s->nlayers = 2;
@@ -88,6 +89,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(v.m.bm_security_counter, 5);
 		assert_int_equal(v.m.bm_irq_mask[1], 4);
 		assert_int_equal(v.m.bm_watchdog_ms, 2000);
+		assert_int_equal(v.m.bm_update_defer_ms, 30000);
 		assert_int_equal(v.l[1].bl_target_addr, 0x00200000);
 		if (deflate)
 			assert_int_equal(v.l[1].bl_encoding, MVB_ENC_DEFLATE);
@@ -188,7 +190,8 @@ static void test_field_errors(void **state)
 		{ 0x80 + 0x40, MVB_APPHDR_WATCHDOG_MIN_MS - 1, 4, "bundle-field" }, /* a watchdog too short */
 		{ 0x80 + 0x40, MVB_APPHDR_WATCHDOG_MAX_MS + 1, 4, "bundle-field" }, /* too long */
 		{ 0x80 + 0x40, 0xffffffffu, 4, "bundle-field" },
-		{ 0x84 + 0x40, 1, 1, "bundle-field" },            /* bm_reserved */
+		{ 0x84 + 0x40, MVB_APPHDR_UPDATE_DEFER_MAX_MS + 1, 4, "bundle-field" }, /* a deferral too long */
+		{ 0x88 + 0x40, 1, 1, "bundle-field" },            /* bm_reserved */
 		{ 0xbf + 0x40, 1, 1, "bundle-field" },            /* its last byte */
 		{ 0x2c, 0xfffffff0u, 4, "bundle-truncated" },
 		{ 0x100, 7, 1, "bundle-field" },   /* layer role */

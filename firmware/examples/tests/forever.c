@@ -36,6 +36,25 @@ int main(void)
 		mv_print_dec("release 2 tick ", n + TABLE(n));
 	}
 #endif
+#if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 5
+	/* puts an update off (test_ota5, update-defer in its manifest):
+	 * watches mv_info, finishes its work (half a second here), then asks
+	 * for the update itself, long before the microvisor would stop it */
+	mv_print("running, watching for updates\n");
+	for (uint32_t n = 1;; n++) {
+		struct mv_info info;
+
+		mv_wait(100u);
+		if (mv_info(&info, sizeof info) == (int32_t)sizeof info && info.mi_update_due != 0u) {
+			mv_print_dec("update due in ms: ", info.mi_update_due - mv_ticks());
+			mv_wait(500u);
+			mv_print("work saved, updating now\n");
+			mv_print_dec("mv_update_check: ", (uint32_t)mv_update_check());
+		}
+		if (TABLE(n))
+			mv_print("never\n");
+	}
+#endif
 	mv_print("running until stopped\n");
 #if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 4
 	/* asks for an update itself (test_ota4): from thread mode the app

@@ -20,7 +20,7 @@
 
 /* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
 #define MV_FW_VERSION MVB_VERSION_PACK(0, 1, 0)
-#define MV_CORE_ABI MVB_ABI_PACK(1, 2)
+#define MV_CORE_ABI MVB_ABI_PACK(1, 3)
 
 /* Crash policy: a crash within MV_CRASH_WINDOW_MS of the app's start counts
  * as "in a row"; the MV_CRASH_LIMIT-th such crash stops the app for good.
@@ -273,9 +273,20 @@ void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t t
 int mv_link_update_asked(void);
 void mv_link_update_done(void);
 void mv_link_update_busy(void);
-/* Ask for an update session with the app stopped (UPDATE_NOW, or the app's
- * mv_update_check): 0, or -1 when one is already asked for. */
-int mv_link_ask_update(void);
+/* Ask for an update session with the app stopped: from the other end
+ * (UPDATE_NOW: from_app 0) an app that declared an update deferral is
+ * told and stopped at its deadline instead (mv_boot_defer_update); from
+ * the app (mv_update_check: from_app 1) at once, a deferred one too.  0,
+ * or -1 when one is already asked for. */
+int mv_link_ask_update(int from_app);
+/* The running app's update deferral (boot.c): 1 when it declared one and
+ * its deadline now runs (the tick stops the app when it passes), 0 when
+ * it must stop at once; take_deferred ends a running deferral (1 if one
+ * ran). */
+int mv_boot_defer_update(void);
+int mv_boot_take_deferred(void);
+/* The tick by which a deferred update stops the app (mv_info), 0: none. */
+uint32_t mv_boot_update_due(void);
 
 /* ---------------------------------------------------------------- update */
 /* One update session over the link with the app stopped

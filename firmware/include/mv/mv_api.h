@@ -38,7 +38,7 @@ extern "C" {
 
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
-#define MV_ABI_MINOR 2u
+#define MV_ABI_MINOR 3u
 #define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma)&0xffffu) << 16) | ((uint32_t)(mi)&0xffffu))
 #define MV_ABI MV_ABI_PACK(MV_ABI_MAJOR, MV_ABI_MINOR)
 
@@ -56,6 +56,10 @@ struct mv_info {
 	uint32_t mi_crashes;     /* crashes in a row before this start (0 after a clean start) */
 	uint32_t mi_last_reason; /* reason code (mv/reason.h) of the last crash, 0 if none */
 	uint32_t mi_ticks_hz;    /* rate of mv_ticks() */
+	/* Since 1.3: the mv_ticks() value at which the microvisor stops the
+	 * app for an update it was told of (update-defer in its manifest),
+	 * 0 when none is waiting. */
+	uint32_t mi_update_due;
 };
 
 /* All calls: MV_EBUSY as described above (ABI 1.1). */
@@ -102,9 +106,15 @@ int32_t mv_watchdog_feed(void);
  * MV_OK and the stop follows), asks the other end of its link for the
  * channel's latest release, installs it if it is newer and passes every
  * check, and starts the app again (the new release, or this one).
- * MV_EBUSY: a session is already asked for; MV_ENOTSUP: this microvisor
- * has no update client or no link (the default mps2-an505 image;
- * microvisor-ota.elf has one).  Since 1.2. */
+ * When the other end asks for an update and the app's manifest declares
+ * `update-defer`, the app is not stopped at once: mv_info's
+ * mi_update_due says by when it will be, and the app may finish its work
+ * and call this to go at once; at mi_update_due it is stopped wherever it
+ * is (masked interrupts and busy handlers do not hold it off).
+ * MV_EBUSY: a session is already asked for (and not deferred);
+ * MV_ENOTSUP: this microvisor has no update client or no link (the
+ * default mps2-an505 image; microvisor-ota.elf has one).  Since 1.2;
+ * deferral since 1.3. */
 int32_t mv_update_check(void);
 
 /* Test builds only: end the emulator run with exit status `code` (0..63).

@@ -38,6 +38,7 @@
 	X(MV_R_HDR_CRC, MV_REASON(MV_EXIT_BAD_HEADER, 3u), "app header crc mismatch")                                  \
 	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags")                           \
 	X(MV_R_HDR_WATCHDOG, MV_REASON(MV_EXIT_BAD_HEADER, 5u), "app header watchdog deadline out of range")         \
+	X(MV_R_HDR_UPDATE_DEFER, MV_REASON(MV_EXIT_BAD_HEADER, 6u), "app header update deferral out of range")       \
 	X(MV_R_IMG_RANGE, MV_REASON(MV_EXIT_BAD_IMAGE, 1u), "app image outside its flash partition")                   \
 	X(MV_R_IMG_ALIGN, MV_REASON(MV_EXIT_BAD_IMAGE, 2u), "app image start not aligned for its vector table")        \
 	X(MV_R_IMG_HASH, MV_REASON(MV_EXIT_BAD_IMAGE, 3u), "app image sha-256 mismatch")                               \
