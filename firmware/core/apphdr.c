@@ -6,6 +6,9 @@
 #include <stddef.h>
 
 #include "mv/core.h"
+#ifdef MV_PORT_SHA256
+#include "mv/port.h" /* mv_port_sha256: the port's hash engine */
+#endif
 #include "mv_board.h"
 
 void mv_app_limits_board(struct mv_app_limits *lim)
@@ -93,9 +96,14 @@ uint32_t mv_app_verify_image(const struct mvb_app_header *h, const uint8_t *imag
 	struct mv_sha256 c;
 	uint8_t digest[MV_SHA256_LEN];
 
-	mv_sha256_init(&c);
-	mv_sha256_update(&c, image, h->ah_image_size);
-	mv_sha256_final(&c, digest);
+#ifdef MV_PORT_SHA256
+	if (mv_port_sha256(image, h->ah_image_size, digest) != 0)
+#endif
+	{
+		mv_sha256_init(&c);
+		mv_sha256_update(&c, image, h->ah_image_size);
+		mv_sha256_final(&c, digest);
+	}
 	if (!mv_memeq_ct(digest, h->ah_image_sha256, MV_SHA256_LEN))
 		return MV_R_IMG_HASH;
 

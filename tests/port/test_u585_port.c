@@ -383,6 +383,124 @@ static void pin_read_back(void **state)
 	assert_int_equal(mv_port_grant_periph(g), MV_R_HW_PPC);
 }
 
+/* ------------------------------------------------------------ clock */
+#define RCC_B 0x56020c00u
+#define PWR_B 0x56020800u
+#define FLASH_B 0x50022000u
+#define ICACHE_B 0x50030400u
+#define USART1_BRR (0x50013800u + 0x0cu)
+
+/* RM0456's order: voltage range 1 ready, wait states set, PLL1's source,
+ * the booster ready, PLL1's dividers, PLL1 on and locked, SYSCLK switched;
+ * then the cache; the console at 160 MHz. */
+static void clock_to_160mhz(void **state)
+{
+	(void)state;
+	static const uint32_t order[] = {
+	    PWR_B + 0x0cu,  /* VOS range 1 */
+	    FLASH_B + 0x00u, /* LATENCY 4 */
+	    RCC_B + 0x28u,  /* PLL1CFGR */
+	    PWR_B + 0x0cu,  /* BOOSTEN */
+	    RCC_B + 0x34u,  /* PLL1DIVR */
+	    RCC_B + 0x00u,  /* PLL1ON */
+	    RCC_B + 0x1cu,  /* SW = PLL1 */
+	    ICACHE_B + 0x00u, /* EN */
+	};
+
+	mv_port_console_init();
+	assert_int_equal(mv_port_cpu_hz(), 160000000u);
+	assert_int_equal(u5->n_wlog, sizeof order / sizeof order[0]);
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (u5->wlog[i] != order[i])
+			fail_msg("write %zu went to %#x, want %#x", i, (unsigned)u5->wlog[i], (unsigned)order[i]);
+	assert_int_equal(u5_peek(FLASH_B) & 0xfu, 4);                     /* 4 wait states, range 1 at 160 MHz */
+	assert_int_equal(u5_peek(RCC_B + 0x28u), 0x00040009u);             /* MSIS, 4-8 MHz, M 1, PLL1REN */
+	assert_int_equal(u5_peek(RCC_B + 0x34u), 0x0101024fu);             /* N 80, P Q R 2: 4 * 80 / 2 */
+	assert_int_equal((u5_peek(PWR_B + 0x0cu) >> 16) & 7u, 7u);          /* VOS 11, BOOSTEN */
+	assert_int_equal(u5_peek(RCC_B + 0x1cu) & 3u, 3u);                 /* SW PLL1 */
+	assert_int_equal(u5_peek(ICACHE_B) & 1u, 1u);                      /* EN */
+	assert_int_equal(u5_peek(USART1_BRR), 1389u);                      /* 160 MHz / 115200 */
+	assert_int_equal(u5->console_len, 0);
+}
+
+/* Each ready flag that never comes leaves the chip at 4 MHz, the console
+ * at 4 MHz's baud rate, and says which flag. */
+static void clock_flags_that_never_come(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t reg, bits;
+		const char *said;
+	} rows[] = {
+	    {PWR_B + 0x0cu, 1u << 15, "voltage range 1 never ready"},
+	    {FLASH_B + 0x00u, 0xfu, "flash wait states did not take"},
+	    {PWR_B + 0x0cu, 1u << 14, "EPOD booster never ready"},
+	    {RCC_B + 0x00u, 1u << 25, "PLL1 never locked"},
+	    {RCC_B + 0x1cu, 0xcu, "SYSCLK did not switch to PLL1"},
+	    {ICACHE_B + 0x04u, 1u, "instruction cache still invalidating"},
+	};
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		u5_reset(SECURE_PAGES);
+		u5->dead_reg = rows[i].reg;
+		u5->dead_bits = rows[i].bits;
+		mv_port_console_init();
+		u5->console[u5->console_len] = '\0';
+		if (strstr(u5->console, rows[i].said) == NULL)
+			fail_msg("'%s' not said: '%s'", rows[i].said, u5->console);
+		if (rows[i].reg == ICACHE_B + 0x04u) {
+			assert_int_equal(mv_port_cpu_hz(), 160000000u); /* the clock is up, the cache off */
+			assert_int_equal(u5_peek(ICACHE_B) & 1u, 0u);
+			continue;
+		}
+		assert_int_equal(mv_port_cpu_hz(), 4000000u);
+		assert_int_equal(u5_peek(USART1_BRR), 35u); /* 4 MHz / 115200 */
+		assert_non_null(strstr(u5->console, "running at 4000000 Hz"));
+		assert_int_equal(u5_peek(RCC_B + 0x1cu) & 3u, 0u); /* SYSCLK on MSIS */
+	}
+}
+
+/* -------------------------------------------------------------- HASH */
+/* The digest through the HASH model equals the software one for every
+ * length that ends a word differently, and FIPS 180-2's "abc". */
+static void hash_equals_software(void **state)
+{
+	(void)state;
+	static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	                                0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	                                0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	uint8_t hw[32], sw[32];
+
+	assert_int_equal(mv_port_sha256((const uint8_t *)"abc", 3, hw), 0);
+	assert_memory_equal(hw, abc, 32);
+	fill(11);
+	static const uint32_t lens[] = {1, 2, 3, 4, 5, 55, 56, 63, 64, 65, 127, 128, 1000, 4096, 8191};
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		struct mv_sha256 c;
+
+		assert_int_equal(mv_port_sha256(pattern, lens[i], hw), 0);
+		mv_sha256_init(&c);
+		mv_sha256_update(&c, pattern, lens[i]);
+		mv_sha256_final(&c, sw);
+		if (memcmp(hw, sw, 32) != 0)
+			fail_msg("length %u: the HASH digest differs", (unsigned)lens[i]);
+	}
+	assert_int_equal(u5_peek(RCC_B + 0x8cu) & (1u << 17), 1u << 17); /* HASHEN */
+}
+
+/* No digest: -1 (software takes over), said; nothing to hash: -1. */
+static void hash_falls_back(void **state)
+{
+	(void)state;
+	uint8_t d[32];
+
+	assert_int_equal(mv_port_sha256(pattern, 0, d), -1);
+	u5->hash_dead = 1;
+	assert_int_equal(mv_port_sha256(pattern, 64, d), -1);
+	u5->console[u5->console_len] = '\0';
+	assert_non_null(strstr(u5->console, "mv: hash: no digest"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +518,10 @@ int main(void)
 	    cmocka_unit_test_setup(option_bytes_checked, setup),
 	    cmocka_unit_test_setup(granted_pins, setup),
 	    cmocka_unit_test_setup(pin_read_back, setup),
+	    cmocka_unit_test_setup(clock_to_160mhz, setup),
+	    cmocka_unit_test_setup(clock_flags_that_never_come, setup),
+	    cmocka_unit_test_setup(hash_equals_software, setup),
+	    cmocka_unit_test_setup(hash_falls_back, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

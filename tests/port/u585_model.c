@@ -17,13 +17,25 @@
  *   EXTI at 0x56022000: SECCFGR1 0x14, lines 0-23.
  *   GPIOA at 0x52020000, ports every 0x400 to GPIOI: SECCFGR 0x30, 16 pins.
  *   USART1 at 0x50013800: ISR 0x1C (TXE 7), TDR 0x28.
+ *   Clocks: RCC_CR 0x00 (PLL1ON 24, PLL1RDY 25), RCC_CFGR1 0x1C (SW 1:0,
+ *     SWS 3:2), RCC_PLL1CFGR 0x28, RCC_PLL1DIVR 0x34, RCC_AHB2ENR1 HASHEN
+ *     17; PWR_VOSR 0x0C (BOOSTRDY 14, VOSRDY 15, VOS 17:16, BOOSTEN 18);
+ *     FLASH_ACR 0x00 (LATENCY 3:0); ICACHE at 0x50030400: CR 0x00 (EN 0),
+ *     SR 0x04 (BUSYF 0).
+ *   HASH at 0x520C0400: CR 0x00 (INIT 2, DATATYPE 5:4, ALGO bits 18 and
+ *     7), DIN 0x04, STR 0x08 (NBLW 4:0, DCAL 8), SR 0x24 (DCIS 1), digest
+ *     HR0-HR7 at 0x310 (big-endian words).
  */
 #include "u585_model.h"
 
 #include <string.h>
 
+#include "mv/core.h" /* the software SHA-256 the HASH model computes with */
+
 static struct u5_model model;
 struct u5_model *u5 = &model;
+
+static uint32_t *cell(uint32_t addr, int create);
 
 #define FLASH_REGS 0x50022000u
 #define FLASH_NS_ALIAS 0x08000000u
@@ -50,6 +62,73 @@ struct u5_model *u5 = &model;
 #define EXTI_BASE 0x56022000u
 #define GPIO_BASE 0x52020000u
 #define USART1_BASE 0x50013800u
+#define ICACHE_BASE 0x50030400u
+#define HASH_BASE 0x520c0400u
+
+/* Registers of the clock tree and cache whose writes are logged. */
+static int logged(uint32_t addr)
+{
+	return addr == RCC_BASE + 0x00u || addr == RCC_BASE + 0x1cu || addr == RCC_BASE + 0x28u ||
+	       addr == RCC_BASE + 0x34u || addr == PWR_BASE + 0x0cu || addr == FLASH_REGS + 0x00u ||
+	       addr == ICACHE_BASE + 0x00u;
+}
+
+/* Read side effects of the ready flags: each follows what it reports on. */
+static uint32_t ready_flags(uint32_t addr, uint32_t v)
+{
+	if (addr == RCC_BASE + 0x00u)
+		v = (v & ~(1u << 25)) | ((v >> 24) & 1u) << 25; /* PLL1RDY follows PLL1ON */
+	else if (addr == RCC_BASE + 0x1cu)
+		v = (v & ~0xcu) | (v & 3u) << 2; /* SWS follows SW */
+	else if (addr == PWR_BASE + 0x0cu)
+		v = (v & ~((1u << 14) | (1u << 15))) | (((v >> 16) & 3u) == 3u ? 1u << 15 : 0u) |
+		    ((v >> 18) & 1u) << 14; /* VOSRDY in range 1, BOOSTRDY follows BOOSTEN */
+	if (addr == model.dead_reg)
+		v &= ~model.dead_bits;
+	return v;
+}
+
+static uint32_t hash_read(uint32_t off)
+{
+	if (off == 0x24u)
+		return model.hash_dead ? 0u : u5_peek(HASH_BASE + 0x24u);
+	return u5_peek(HASH_BASE + off);
+}
+
+static void hash_write(uint32_t off, uint32_t v)
+{
+	if (off == 0x00u) {
+		model.hash_cr = v;
+		if (v & (1u << 2)) {
+			model.hash_n = 0;
+			*cell(HASH_BASE + 0x24u, 1) = 0u;
+		}
+	} else if (off == 0x04u) {
+		for (int b = 0; b < 4 && model.hash_n < sizeof model.hash_in; b++)
+			model.hash_in[model.hash_n++] = (uint8_t)(v >> (8 * b));
+	} else if (off == 0x08u && (v & (1u << 8))) {
+		/* NBLW valid bits in the last word: drop the bytes past them */
+		uint32_t nblw = v & 0x1fu;
+
+		if (nblw != 0u)
+			model.hash_n -= 4u - nblw / 8u;
+		struct mv_sha256 c;
+		uint8_t d[32];
+
+		mv_sha256_init(&c);
+		mv_sha256_update(&c, model.hash_in, model.hash_n);
+		mv_sha256_final(&c, d);
+		/* only SHA-256 of bytes is modelled; anything else digests garbage */
+		if (model.hash_cr != ((1u << 2) | (2u << 4) | 0x00040080u))
+			d[0] ^= 0xffu;
+		for (uint32_t w = 0; w < 8u; w++) {
+			uint32_t *c2 = cell(HASH_BASE + 0x310u + 4u * w, 1);
+
+			*c2 = (uint32_t)d[4 * w] << 24 | (uint32_t)d[4 * w + 1] << 16 | (uint32_t)d[4 * w + 2] << 8 | d[4 * w + 3];
+		}
+		*cell(HASH_BASE + 0x24u, 1) = 1u << 1; /* DCIS */
+	}
+}
 
 void u5_reset(uint32_t secure_pages)
 {
@@ -176,6 +255,9 @@ static void flash_reg_write(uint32_t r, uint32_t v)
 	int h = (r & 4u) ? U5_S : U5_NS; /* NS registers at 0x08/0x20/0x28, S at 0x0C/0x24/0x2C */
 
 	switch (r) {
+	case 0x00u:
+		*cell(FLASH_REGS, 1) = v;
+		return;
 	case 0x08u:
 	case 0x0cu:
 		model.key_writes++;
@@ -216,6 +298,8 @@ static uint32_t flash_reg_read(uint32_t r)
 	int h = (r & 4u) ? U5_S : U5_NS;
 
 	switch (r) {
+	case 0x00u:
+		return ready_flags(FLASH_REGS, u5_peek(FLASH_REGS) & 0xfu);
 	case 0x20u:
 	case 0x24u: {
 		uint32_t v = model.sr[h];
@@ -260,14 +344,24 @@ uint32_t mv_port_host_rd(uint32_t addr)
 		return flash_reg_read(addr - FLASH_REGS);
 	if (addr == USART1_BASE + 0x1cu)
 		return 1u << 7; /* TXE: always room */
+	if (addr >= HASH_BASE && addr < HASH_BASE + 0x400u)
+		return hash_read(addr - HASH_BASE);
+	if (addr == ICACHE_BASE + 0x04u)
+		return addr == model.dead_reg ? 1u : 0u; /* BUSYF: invalidated, or stuck */
 	int clocked;
 	uint32_t mask = implemented(addr, &clocked);
 
-	return clocked ? u5_peek(addr) & mask : 0u;
+	return clocked ? ready_flags(addr, u5_peek(addr) & mask) : 0u;
 }
 
 void mv_port_host_wr(uint32_t addr, uint32_t v)
 {
+	if (logged(addr) && model.n_wlog < sizeof model.wlog / sizeof model.wlog[0])
+		model.wlog[model.n_wlog++] = addr;
+	if (addr >= HASH_BASE && addr < HASH_BASE + 0x400u) {
+		hash_write(addr - HASH_BASE, v);
+		return;
+	}
 	if ((addr >= FLASH_NS_ALIAS && addr < FLASH_NS_ALIAS + U5_FLASH_SIZE) ||
 	    (addr >= FLASH_S_ALIAS && addr < FLASH_S_ALIAS + U5_FLASH_SIZE)) {
 		flash_store(addr, v);

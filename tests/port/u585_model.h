@@ -5,8 +5,10 @@
  * watermarks deciding which half may change a page, error and ECC flags,
  * BSY), the 2 MiB flash behind both aliases, the security registers of
  * RCC, PWR, EXTI and GPIO (unimplemented bits read as zero, PWR and GPIO
- * deaf without their clocks), GTZC as plain storage and USART1 as the
- * console.  Its facts are data written from RM0456 and stm32u585xx.h, not
+ * deaf without their clocks), GTZC as plain storage, USART1 as the
+ * console, the clock tree's ready flags (VOSRDY, BOOSTRDY, PLL1RDY, SWS,
+ * FLASH_ACR latency, ICACHE BUSYF) and the HASH peripheral (SHA-256 of the
+ * bytes fed, by the core's software SHA-256).  Its facts are data written from RM0456 and stm32u585xx.h, not
  * the port's own table, so the port's constants are checked by it.
  */
 #ifndef U585_MODEL_H
@@ -37,6 +39,15 @@ struct u5_model {
 	} regs[512];
 	uint32_t n_regs;
 	uint32_t stuck_reg; /* writes to this address are lost (0: none) */
+	/* a ready flag that never comes: these bits of this register read 0 */
+	uint32_t dead_reg, dead_bits;
+	/* the clock and cache registers written, in order (addresses) */
+	uint32_t wlog[64];
+	uint32_t n_wlog;
+	/* HASH: the bytes fed since INIT, the algorithm and data type chosen */
+	uint8_t hash_in[0x10000];
+	uint32_t hash_n, hash_cr;
+	int hash_dead; /* DCIS never comes */
 	/* what happened */
 	uint32_t erases, programs, flash_stores, ignored_cr_writes, key_writes;
 	uint32_t last_erase_cr[2];

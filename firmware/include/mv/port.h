@@ -16,6 +16,12 @@
 #include "arch.h"
 #include "core.h"
 
+#ifdef MV_PORT_SHA256
+/* A port with a hash engine: SHA-256 of [p, p + n) into out, 0; or -1,
+ * and the core hashes in software. */
+int mv_port_sha256(const uint8_t *p, uint32_t n, uint8_t out[32]);
+#endif
+
 /* Console (the board's `console:` peripheral, secure alias). */
 void mv_port_console_init(void);
 void mv_port_console_write(const char *s, uint32_t len);

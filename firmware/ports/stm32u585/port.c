@@ -4,7 +4,8 @@
  * option bytes, provisioned by the flashing tool), the system blocks GTZC
  * does not gate (RCC, PWR, EXTI, GPIO) made secure through their own
  * SECCFGR, peripheral gates (GTZC TZSC, bit set = secure), illegal-access
- * reports (GTZC TZIC, IRQ 8), and the flash driver of the update client.
+ * reports (GTZC TZIC, IRQ 8), the flash driver of the update client, the
+ * clock (160 MHz, instruction cache on) and the image hash (HASH).
  * Addresses come from the generated mv_board.h, offsets and bits from
  * stm32u585.h.  Builds, and runs on the host against a register model
  * (tests/port); not yet run on hardware.
@@ -30,9 +31,87 @@ _Static_assert(MVB_MEM_FLASH_ERASE_SIZE == FLASH_PAGE_SIZE && MVB_MEM_FLASH_WRIT
 _Static_assert(MVB_UREC_SIZE % FLASH_QUADWORD == 0u && MVB_APPHDR_SIZE % FLASH_QUADWORD == 0u,
                "the update client writes whole quad-words");
 
+static uint32_t le32(const uint8_t *p);
+
+/* ------------------------------------------------------------- clock */
+/* What the CPU runs at (the tick and the console's baud rate follow it). */
+static uint32_t cpu_hz = U585_CPU_HZ;
+/* Why the clock stayed at 4 MHz (0: it did not), said once the console is up. */
+static const char *clock_why;
+static uint32_t clock_reg;
+
+/* Until (reg & mask) == want, at most U585_SPIN_MAX polls. */
+static int wait_for(uint32_t reg, uint32_t mask, uint32_t want)
+{
+	for (uint32_t i = 0; i < U585_SPIN_MAX; i++)
+		if ((U585_RD(reg) & mask) == want)
+			return 1;
+	clock_reg = U585_RD(reg);
+	return 0;
+}
+
+/* RM0456 "RCC", "PWR", "FLASH": voltage range 1 (VOSRDY), 4 flash wait
+ * states (read back before the clock rises), PLL1 from MSIS (4 MHz, input
+ * range 4-8 MHz, M 1, N 80, R 2: 160 MHz), the EPOD booster on (its input
+ * is PLL1's source, MBOOST 1: 4 MHz) and ready before PLL1 starts, PLL1
+ * locked, SYSCLK switched and the switch read back in SWS.  Any flag that
+ * never comes stops the climb: the chip stays on MSIS at 4 MHz (every
+ * step so far only allows a faster clock), and the console says which. */
+static void clock_raise(void)
+{
+	cpu_hz = U585_CPU_HZ;
+	clock_why = 0;
+	U585_WR(RCC + RCC_AHB3ENR, U585_RD(RCC + RCC_AHB3ENR) | RCC_AHB3ENR_PWREN);
+	mv_barrier();
+	U585_WR(PWR + PWR_VOSR, U585_RD(PWR + PWR_VOSR) | PWR_VOSR_VOS_RANGE1);
+	if (!wait_for(PWR + PWR_VOSR, PWR_VOSR_VOSRDY, PWR_VOSR_VOSRDY)) {
+		clock_why = "voltage range 1 never ready (PWR_VOSR";
+		return;
+	}
+	U585_WR(FLASH_IF + FLASH_ACR, (U585_RD(FLASH_IF + FLASH_ACR) & ~FLASH_ACR_LATENCY_MASK) | FLASH_ACR_LATENCY_160);
+	if (!wait_for(FLASH_IF + FLASH_ACR, FLASH_ACR_LATENCY_MASK, FLASH_ACR_LATENCY_160)) {
+		clock_why = "flash wait states did not take (FLASH_ACR";
+		return;
+	}
+	U585_WR(RCC + RCC_PLL1CFGR, RCC_PLL1CFGR_MSIS_4_8);
+	U585_WR(PWR + PWR_VOSR, U585_RD(PWR + PWR_VOSR) | PWR_VOSR_BOOSTEN);
+	if (!wait_for(PWR + PWR_VOSR, PWR_VOSR_BOOSTRDY, PWR_VOSR_BOOSTRDY)) {
+		clock_why = "EPOD booster never ready (PWR_VOSR";
+		return;
+	}
+	U585_WR(RCC + RCC_PLL1DIVR, RCC_PLL1DIVR_160);
+	U585_WR(RCC + RCC_CR, U585_RD(RCC + RCC_CR) | RCC_CR_PLL1ON);
+	if (!wait_for(RCC + RCC_CR, RCC_CR_PLL1RDY, RCC_CR_PLL1RDY)) {
+		clock_why = "PLL1 never locked (RCC_CR";
+		return;
+	}
+	U585_WR(RCC + RCC_CFGR1, (U585_RD(RCC + RCC_CFGR1) & ~RCC_CFGR1_SW_MASK) | RCC_CFGR1_SW_PLL1);
+	if (!wait_for(RCC + RCC_CFGR1, RCC_CFGR1_SW_MASK << RCC_CFGR1_SWS_SHIFT,
+	              RCC_CFGR1_SW_PLL1 << RCC_CFGR1_SWS_SHIFT)) {
+		/* back to MSIS, which runs with the wait states set */
+		U585_WR(RCC + RCC_CFGR1, U585_RD(RCC + RCC_CFGR1) & ~RCC_CFGR1_SW_MASK);
+		clock_why = "SYSCLK did not switch to PLL1 (RCC_CFGR1";
+		return;
+	}
+	cpu_hz = U585_FAST_HZ;
+}
+
+/* The instruction cache (it serves data reads of flash too, the image
+ * hash among them): on once its reset invalidation is done. */
+static void icache_on(void)
+{
+	if (wait_for(ICACHE + ICACHE_SR, ICACHE_SR_BUSYF, 0u))
+		U585_WR(ICACHE + ICACHE_CR, U585_RD(ICACHE + ICACHE_CR) | ICACHE_CR_EN);
+	else
+		clock_why = clock_why ? clock_why : "instruction cache still invalidating (ICACHE_SR";
+}
+
 /* ------------------------------------------------------------ console */
 void mv_port_console_init(void)
 {
+	/* First of all the port's hooks: the clock everything else runs at. */
+	clock_raise();
+	icache_on();
 	U585_WR(RCC + RCC_AHB2ENR1, U585_RD(RCC + RCC_AHB2ENR1) | RCC_AHB2ENR1_GPIOAEN);
 	U585_WR(RCC + RCC_APB2ENR, U585_RD(RCC + RCC_APB2ENR) | RCC_APB2ENR_USART1EN);
 	mv_barrier();
@@ -44,9 +123,12 @@ void mv_port_console_init(void)
 
 	U585_WR(GPIOA + GPIO_AFRH, afrh | (7u << 4) | (7u << 8));
 
+	/* USART1's kernel clock is PCLK2 (reset RCC_CCIPR1), the CPU clock. */
 	U585_WR(MVB_CONSOLE_S_BASE + USART_CR1, 0u);
-	U585_WR(MVB_CONSOLE_S_BASE + USART_BRR, (U585_CPU_HZ + U585_CONSOLE_BAUD / 2u) / U585_CONSOLE_BAUD);
+	U585_WR(MVB_CONSOLE_S_BASE + USART_BRR, (cpu_hz + U585_CONSOLE_BAUD / 2u) / U585_CONSOLE_BAUD);
 	U585_WR(MVB_CONSOLE_S_BASE + USART_CR1, USART_CR1_UE | USART_CR1_TE);
+	if (clock_why)
+		mv_printf("mv: clock: %s %x); running at %u Hz\n", clock_why, clock_reg, cpu_hz);
 }
 
 void mv_port_console_write(const char *s, uint32_t len)
@@ -363,7 +445,45 @@ int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 
 uint32_t mv_port_cpu_hz(void)
 {
-	return U585_CPU_HZ;
+	return cpu_hz;
+}
+
+/* ------------------------------------------------------------- HASH */
+/* The image check through the HASH peripheral (mv/port.h): bytes in
+ * memory order (DATATYPE 8-bit), the last word's valid bits in NBLW, the
+ * digest from HR0-HR7.  -1 hands the check back to software SHA-256: no
+ * bytes, or a digest that never completes. */
+int mv_port_sha256(const uint8_t *p, uint32_t n, uint8_t out[32])
+{
+	if (n == 0u)
+		return -1;
+	U585_WR(RCC + RCC_AHB2ENR1, U585_RD(RCC + RCC_AHB2ENR1) | RCC_AHB2ENR1_HASHEN);
+	mv_barrier();
+	U585_WR(HASH + HASH_CR, HASH_CR_INIT | HASH_CR_DATATYPE_BYTES | HASH_CR_ALGO_SHA256);
+	uint32_t i = 0;
+
+	for (; n - i >= 4u; i += 4u)
+		U585_WR(HASH + HASH_DIN, le32(p + i));
+	uint32_t last = 0, rest = n - i;
+
+	for (uint32_t k = 0; k < rest; k++)
+		last |= (uint32_t)p[i + k] << (8u * k);
+	if (rest != 0u)
+		U585_WR(HASH + HASH_DIN, last);
+	U585_WR(HASH + HASH_STR, (8u * rest) | HASH_STR_DCAL);
+	if (!wait_for(HASH + HASH_SR, HASH_SR_DCIS, HASH_SR_DCIS)) {
+		mv_printf("mv: hash: no digest from the HASH peripheral (HASH_SR %x); software SHA-256\n", clock_reg);
+		return -1;
+	}
+	for (uint32_t w = 0; w < 8u; w++) {
+		uint32_t v = U585_RD(HASH + HASH_HR0 + 4u * w);
+
+		out[4u * w] = (uint8_t)(v >> 24);
+		out[4u * w + 1u] = (uint8_t)(v >> 16);
+		out[4u * w + 2u] = (uint8_t)(v >> 8);
+		out[4u * w + 3u] = (uint8_t)v;
+	}
+	return 0;
 }
 
 int mv_port_can_exit(void)

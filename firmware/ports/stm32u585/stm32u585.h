@@ -27,9 +27,14 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 #define U585_WR(addr, v) (MV_REG(addr) = (v))
 #endif
 
-/* Reset clock: MSIS at 4 MHz, AHB/APB prescalers 1 (RM0456 "RCC"). */
+/* Reset clock: MSIS at 4 MHz, AHB/APB prescalers 1 (RM0456 "RCC"); the
+ * port raises it to 160 MHz: PLL1 from MSIS, M = 1 (4 MHz in, input
+ * range 4-8 MHz), N = 80 (VCO 320 MHz), R = 2. */
 #define U585_CPU_HZ 4000000u
+#define U585_FAST_HZ 160000000u
 #define U585_CONSOLE_BAUD 115200u
+/* Polls of a ready flag before the port gives up on it (some ms at 4 MHz). */
+#define U585_SPIN_MAX 0x00100000u
 
 /* ------------------------------------------------------------- GTZC */
 /* TZSC at the start of each GTZC block, TZIC 0x400 after it. */
@@ -56,6 +61,9 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
  * reachable from there); the non-secure alias is closed to the app by
  * the SAU (port.c, mv_port_sau_windows). */
 #define FLASH_IF MVB_PERIPH_FLASH_IF_S_BASE
+#define FLASH_ACR 0x00u
+#define FLASH_ACR_LATENCY_MASK 0xfu
+#define FLASH_ACR_LATENCY_160 4u /* wait states at 160 MHz in voltage range 1 */
 #define FLASH_NSKEYR 0x08u
 #define FLASH_SECKEYR 0x0cu
 #define FLASH_NSSR 0x20u
@@ -108,6 +116,18 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 
 /* ----------------------------------------------------------------- RCC */
 #define RCC MVB_PERIPH_RCC_S_BASE
+#define RCC_CR 0x00u
+#define RCC_CR_PLL1ON (1u << 24)
+#define RCC_CR_PLL1RDY (1u << 25)
+#define RCC_CFGR1 0x1cu
+#define RCC_CFGR1_SW_MASK 0x3u
+#define RCC_CFGR1_SW_PLL1 0x3u
+#define RCC_CFGR1_SWS_SHIFT 2u
+#define RCC_PLL1CFGR 0x28u
+#define RCC_PLL1CFGR_MSIS_4_8 0x00040009u /* PLL1SRC MSIS, PLL1RGE 4-8 MHz, M and MBOOST 1, PLL1REN */
+#define RCC_PLL1DIVR 0x34u
+#define RCC_PLL1DIVR_160 0x0101024fu /* N 80, P Q R 2 (each field: value - 1) */
+#define RCC_AHB2ENR1_HASHEN (1u << 17)
 #define RCC_AHB1ENR 0x88u
 #define RCC_AHB2ENR1 0x8cu
 #define RCC_AHB3ENR 0x94u
@@ -123,6 +143,11 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 
 /* ----------------------------------------------------------------- PWR */
 #define PWR MVB_PERIPH_PWR_S_BASE
+#define PWR_VOSR 0x0cu
+#define PWR_VOSR_BOOSTRDY (1u << 14)
+#define PWR_VOSR_VOSRDY (1u << 15)
+#define PWR_VOSR_VOS_RANGE1 (3u << 16)
+#define PWR_VOSR_BOOSTEN (1u << 18)
 #define PWR_SECCFGR 0x30u
 /* WUP1-8 (bits 0-7), LPM (12), VDM (13), VB (14), APC (15) */
 #define PWR_SECCFGR_ALL 0x0000f0ffu
@@ -142,6 +167,26 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 #define GPIO_AFRH 0x24u
 #define GPIO_SECCFGR 0x30u
 #define GPIO_SECCFGR_ALL 0x0000ffffu /* one bit per pin, 1 = secure */
+
+/* -------------------------------------------------------------- ICACHE */
+#define ICACHE MVB_PERIPH_ICACHE_S_BASE
+#define ICACHE_CR 0x00u
+#define ICACHE_CR_EN (1u << 0)
+#define ICACHE_SR 0x04u
+#define ICACHE_SR_BUSYF (1u << 0)
+
+/* ---------------------------------------------------------------- HASH */
+#define HASH MVB_PERIPH_HASH_S_BASE
+#define HASH_CR 0x00u
+#define HASH_CR_INIT (1u << 2)
+#define HASH_CR_DATATYPE_BYTES (2u << 4) /* bytes in memory order */
+#define HASH_CR_ALGO_SHA256 0x00040080u  /* ALGO[1] bit 18, ALGO[0] bit 7 */
+#define HASH_DIN 0x04u
+#define HASH_STR 0x08u
+#define HASH_STR_DCAL (1u << 8)
+#define HASH_SR 0x24u
+#define HASH_SR_DCIS (1u << 1)
+#define HASH_HR0 0x310u /* HASH_DIGEST HR0-HR7, big-endian words of the digest */
 
 /* --------------------------------------------------------------- USART */
 #define USART_CR1 0x00u
