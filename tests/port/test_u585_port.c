@@ -18,6 +18,7 @@
 #include "mv/port.h"
 #include "mv/reason.h"
 #include "mv_board.h"
+#include "stm32u585.h" /* MV_GATE_*: the gate registers by the manifest's names */
 #include "u585_model.h"
 
 /* The arch layer and the link, as far as the port and console.c need them. */
@@ -501,6 +502,68 @@ static void hash_falls_back(void **state)
 	assert_non_null(strstr(u5->console, "mv: hash: no digest"));
 }
 
+/* --------------------------------------------------------- GTZC gates */
+#define TZSC1_B 0x50032400u /* [H] GTZC_TZSC1_BASE_S */
+#define TZSC2_B 0x56023000u /* [H] GTZC_TZSC2_BASE_S */
+static const struct {
+	uint32_t reg, impl; /* stm32u5xx_hal_gtzc.h: the U585's peripherals of each register */
+} gate_facts[] = {
+    {TZSC1_B + 0x10u, 0x000fffffu},
+    {TZSC1_B + 0x14u, 0x000001ffu},
+    {TZSC1_B + 0x18u, 0x007fffffu},
+    {TZSC2_B + 0x10u, 0x00001bffu},
+};
+
+/* The gates hold every implemented bit secure but the grants, and never
+ * a reserved one; TZIC reports the same peripherals, GTZC2's with its 2
+ * registers, the TrustZone-aware blocks' registers untouched. */
+static void gates_only_implemented_bits(void **state)
+{
+	(void)state;
+	assert_int_equal(mv_port_security_init(), MV_R_NONE);
+	grant(~0u);
+	for (size_t i = 0; i < sizeof gate_facts / sizeof gate_facts[0]; i++)
+		assert_int_equal(u5_peek(gate_facts[i].reg), gate_facts[i].impl);
+	grant(MVB_PERIPH_USART2_INDEX); /* tzsc1-seccfgr1 bit 9 */
+	assert_int_equal(u5_peek(TZSC1_B + 0x10u), 0x000fffffu & ~(1u << 9));
+	grant(MVB_PERIPH_DAC1_INDEX); /* tzsc2-seccfgr1 bit 11 */
+	assert_int_equal(u5_peek(TZSC2_B + 0x10u), 0x00001bffu & ~(1u << 11));
+	assert_int_equal(u5_peek(TZSC1_B + 0x10u), 0x000fffffu);
+	/* TZIC: IER1-3 of GTZC1 and IER1 of GTZC2 as the gates; IER4/IER2 off */
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(u5_peek(TZSC1_B + 0x400u + 4u * i), gate_facts[i].impl);
+	assert_int_equal(u5_peek(TZSC1_B + 0x400u + 12u), 0u);
+	assert_int_equal(u5_peek(TZSC2_B + 0x400u), 0x00001bffu);
+	assert_int_equal(u5_peek(TZSC2_B + 0x404u), 0u);
+	assert_int_equal(u5_peek(TZSC2_B + 0x408u), 0u); /* no third or fourth register */
+	assert_int_equal(u5_peek(TZSC2_B + 0x40cu), 0u);
+	assert_int_equal(u5_peek(TZSC2_B + 0x428u), 0u); /* FCR3 */
+}
+
+/* Every gate bit the manifest names is one the chip has. */
+static void manifest_gates_implemented(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t reg, bit;
+	} named[] = {
+#define NAMED(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) {MV_GATE_##gate_reg, (gate_bit)},
+	    MVB_PERIPH_TABLE(NAMED)
+#undef NAMED
+	};
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+		if (named[i].reg == 0u)
+			continue;
+		size_t g = 0;
+
+		while (g < 4u && gate_facts[g].reg != named[i].reg)
+			g++;
+		assert_true(g < 4u);
+		if ((gate_facts[g].impl & (1u << named[i].bit)) == 0u)
+			fail_msg("peripheral %zu: gate %#x bit %u is reserved", i, (unsigned)named[i].reg, (unsigned)named[i].bit);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +585,8 @@ int main(void)
 	    cmocka_unit_test_setup(clock_flags_that_never_come, setup),
 	    cmocka_unit_test_setup(hash_equals_software, setup),
 	    cmocka_unit_test_setup(hash_falls_back, setup),
+	    cmocka_unit_test_setup(gates_only_implemented_bits, setup),
+	    cmocka_unit_test_setup(manifest_gates_implemented, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,8 @@
  *        implements);
  *   [LL] ST's stm32u5xx_ll_rcc.h (RCC_SECURE_MASK 0x1FFF: the
  *        implemented RCC_SECCFGR bits);
+ *   [HAL] ST's stm32u5xx_hal_gtzc.h (which peripherals each GTZC register
+ *        holds, in bit order, with the parts that have them);
  *   [P]  choices of the port itself, not facts of the chip.
  * Every #define of the table must have a row here: a constant added to the
  * port without its documented value fails this test.
@@ -93,7 +95,11 @@ static const struct fact facts[] = {
     F(TZIC_SR1, 0x10u, "[H] GTZC_TZIC_TypeDef.SR1"),
     F(TZIC_FCR1, 0x20u, "[H] GTZC_TZIC_TypeDef.FCR1"),
     F(U585_TZIC1_REGS, 4u, "[H] GTZC_TZIC_TypeDef: IER1-IER4"),
-    F(U585_TZIC2_REGS, 4u, "[H] GTZC_TZIC_TypeDef (GTZC2's count unverified)"),
+    F(U585_TZIC2_REGS, 2u, "[HAL] stm32u5xx_hal_gtzc.h: GTZC2 peripherals only in REG1 and REG2"),
+    F(TZSC1_SECCFGR1_IMPL, 0x000fffffu, "[HAL] hal_gtzc_periph_t GTZC1 REG1: TIM2 ... UCPD1, bits 0-19 (USART6, I2C5, I2C6: not on U585)"),
+    F(TZSC1_SECCFGR2_IMPL, 0x000001ffu, "[HAL] GTZC1 REG2: TIM1 ... SAI2, bits 0-8 (LTDC/USB, DSI, GFXTIM: not on U585)"),
+    F(TZSC1_SECCFGR3_IMPL, 0x007fffffu, "[HAL] GTZC1 REG3: MDF1 ... RAMCFG, bits 0-22 (GPU2D ... JPEG: not on U585)"),
+    F(TZSC2_SECCFGR1_IMPL, 0x00001bffu, "[HAL] GTZC2 REG1: SPI3 0 ... VREFBUF 9, DAC1 11, ADF1 12 (bit 10 reserved)"),
     F(U585_IRQ_GTZC, 8u, "[H] GTZC_IRQn"),
     F(MPCBB_SECCFGR1, 0x100u, "[H] GTZC_MPCBB_TypeDef.SECCFGR[0]"),
     F(MV_GATE_tzsc1_seccfgr1, 0x50032410u, "[H] GTZC_TZSC1_BASE_S + SECCFGR1"),

@@ -267,27 +267,37 @@ static uint32_t secure_system_blocks(void)
 	return r;
 }
 
+/* TZIC registers (IERn at TZICx + 4 (n - 1)) of the peripheral gates,
+ * with their implemented bits. */
+static const struct {
+	uint32_t reg, bits;
+} tzic_on[] = {
+    {TZIC1 + 0u, TZSC1_SECCFGR1_IMPL},
+    {TZIC1 + 4u, TZSC1_SECCFGR2_IMPL},
+    {TZIC1 + 8u, TZSC1_SECCFGR3_IMPL},
+    {TZIC2 + 0u, TZSC2_SECCFGR1_IMPL},
+};
+
 uint32_t mv_port_security_init(void)
 {
 	uint32_t r = secure_system_blocks();
 
 	if (r != MV_R_NONE)
 		return r;
-	/* Report every illegal access (the app touching secure peripherals
-	 * or memory) through TZIC; start with clean flags. */
-	for (uint32_t n = 0; n < U585_TZIC1_REGS; n++) {
-		U585_WR(TZIC1 + TZIC_FCR1 + 4u * n, 0xffffffffu);
-		U585_WR(TZIC1 + TZIC_IER1 + 4u * n, 0xffffffffu);
-	}
-	for (uint32_t n = 0; n < U585_TZIC2_REGS; n++) {
-		U585_WR(TZIC2 + TZIC_FCR1 + 4u * n, 0xffffffffu);
-		U585_WR(TZIC2 + TZIC_IER1 + 4u * n, 0xffffffffu);
+	/* Report every illegal access of the app to a secure peripheral
+	 * through TZIC; start with clean flags; only implemented bits.  The
+	 * TrustZone-aware blocks' registers (GTZC1 IER4, GTZC2 IER2: flash,
+	 * SRAMs, RCC, PWR, EXTI) stay off: their bit positions are not in
+	 * this table yet, and an app access there is a bus error or a
+	 * SecureFault, reported as the app's, all the same. */
+	for (uint32_t i = 0; i < sizeof tzic_on / sizeof tzic_on[0]; i++) {
+		U585_WR(tzic_on[i].reg + TZIC_FCR1, tzic_on[i].bits);
+		U585_WR(tzic_on[i].reg + TZIC_IER1, tzic_on[i].bits);
 	}
 	mv_barrier();
-	/* Unimplemented bits read as zero, so only "something enabled" can
-	 * be checked here. */
-	if (U585_RD(TZIC1 + TZIC_IER1) == 0u)
-		return MV_R_HW_SECCTL;
+	for (uint32_t i = 0; i < sizeof tzic_on / sizeof tzic_on[0]; i++)
+		if ((U585_RD(tzic_on[i].reg + TZIC_IER1) & tzic_on[i].bits) != tzic_on[i].bits)
+			return MV_R_HW_SECCTL;
 	mv_arch_irq_secure_enable(U585_IRQ_GTZC, PRIO_VIOLATION);
 	return MV_R_NONE;
 }
@@ -315,7 +325,16 @@ static const uint32_t gate_regs[] = {
     MV_GATE_tzsc2_seccfgr1,
 };
 
+/* The bits each of them implements: reserved bits are never written. */
+static const uint32_t gate_impl[] = {
+    TZSC1_SECCFGR1_IMPL,
+    TZSC1_SECCFGR2_IMPL,
+    TZSC1_SECCFGR3_IMPL,
+    TZSC2_SECCFGR1_IMPL,
+};
+
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
+_Static_assert(sizeof gate_impl / sizeof gate_impl[0] == N_GATES, "an implemented-bit mask per gate register");
 
 static const struct mv_gate_bit periph_gate[MVB_PERIPH_COUNT] = {
 #define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                      \
@@ -381,13 +400,17 @@ uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 	if (r != MV_R_NONE)
 		return r;
 #endif
-	/* Bit set = secure: everything secure but the grants, including bits
-	 * the manifest does not name; only the named ones must read back. */
-	for (uint32_t g = 0; g < N_GATES; g++)
-		U585_WR(gate_regs[g], ~ns[g]);
+	/* Bit set = secure: every implemented bit secure but the grants,
+	 * including peripherals the manifest does not name (OCTOSPI, SDMMC,
+	 * USB ...); reserved bits stay 0.  Every implemented bit reads back. */
+	for (uint32_t g = 0; g < N_GATES; g++) {
+		if ((ns[g] & ~gate_impl[g]) != 0u || (named[g] & ~gate_impl[g]) != 0u)
+			return MV_R_HW_PPC; /* a manifest bit the chip does not have */
+		U585_WR(gate_regs[g], gate_impl[g] & ~ns[g]);
+	}
 	mv_barrier();
 	for (uint32_t g = 0; g < N_GATES; g++)
-		if ((U585_RD(gate_regs[g]) & named[g]) != (~ns[g] & named[g]))
+		if ((U585_RD(gate_regs[g]) & gate_impl[g]) != (gate_impl[g] & ~ns[g]))
 			return MV_R_HW_PPC;
 	return MV_R_NONE;
 }

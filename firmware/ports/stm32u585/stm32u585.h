@@ -49,8 +49,15 @@ void mv_port_host_wr(uint32_t addr, uint32_t v);
 #define TZIC_IER1 0x00u /* IERn at 4 (n - 1), SRn at 0x10 + 4 (n - 1), FCRn at 0x20 + 4 (n - 1) */
 #define TZIC_SR1 0x10u
 #define TZIC_FCR1 0x20u
-#define U585_TZIC1_REGS 4u
-#define U585_TZIC2_REGS 4u /* unverified how many GTZC2 implements; extra ones read as zero */
+#define U585_TZIC1_REGS 4u /* IER1-4: the peripherals of SECCFGR1-3, then the TrustZone-aware blocks */
+#define U585_TZIC2_REGS 2u /* IER1-2: the peripherals of GTZC2's SECCFGR1, then its TrustZone-aware blocks */
+/* The bits each TZSC SECCFGR implements on the STM32U585 (one per
+ * peripheral; the rest reserved, kept at 0); TZIC IERn/SRn/FCRn n = 1-3
+ * (GTZC1) and 1 (GTZC2) have the same bits for the same peripherals. */
+#define TZSC1_SECCFGR1_IMPL 0x000fffffu /* TIM2 0 ... UCPD1 19 */
+#define TZSC1_SECCFGR2_IMPL 0x000001ffu /* TIM1 0 ... SAI2 8 */
+#define TZSC1_SECCFGR3_IMPL 0x007fffffu /* MDF1 0 ... RAMCFG 22 */
+#define TZSC2_SECCFGR1_IMPL 0x00001bffu /* SPI3 0 ... VREFBUF 9, DAC1 11, ADF1 12 */
 #define U585_IRQ_GTZC 8u
 
 /* MPCBB (SRAM block gates): one bit per 512-byte block, 1 = secure. */
