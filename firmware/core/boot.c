@@ -22,6 +22,34 @@ _Static_assert(MVB_PART_APP_HEADER_SIZE >= MVB_APPHDR_SIZE, "app_header partitio
 static struct mv_crash_state crash;
 static uint32_t restart_why; /* MV_RESTART_* or MV_RESTART_WATCHDOG, set by mv_restart_app() or the tick */
 
+/* The app's header as the last start checked it: static, not on the
+ * stack, because mv_start_app's frame stays live under the app for as long
+ * as it runs (BLXNS is called from below it) and every secure call and
+ * fault report nests on top of it; STATUS reads it too. */
+static struct mvb_app_header app_h;
+static uint32_t dev_state, dev_reason; /* what STATUS says: MVL_DEV_*, safe mode's reason */
+static int app_ok; /* app_h passed every check of its last start */
+
+void mv_boot_status(struct mvl_status *m)
+{
+	m->ls_state = dev_state;
+	m->ls_reason = dev_state == MVL_DEV_SAFE ? dev_reason : 0u;
+	m->ls_app_version = app_ok ? app_h.ah_app_version : 0u;
+	m->ls_app_counter = app_ok ? app_h.ah_security_counter : 0u;
+	for (uint32_t i = 0; i < 32u; i++) {
+		m->ls_image_sha256[i] = app_ok ? app_h.ah_image_sha256[i] : 0u;
+		m->ls_app[i] = app_ok ? app_h.ah_name[i] : 0;
+	}
+	if (!app_ok)
+		for (uint32_t i = 0; i < 31u && mv_prov_app()[i] != '\0'; i++)
+			m->ls_app[i] = mv_prov_app()[i];
+	m->ls_app[31] = 0;
+	m->ls_starts = crash.starts;
+	m->ls_crashes = crash.crashes;
+	m->ls_last_crash = crash.last_reason;
+}
+
+
 
 /* The watchdog: deadline (0: none) and tick of the last feed.  Armed at
  * each start from the validated header, disarmed once it fires, so the
@@ -114,6 +142,7 @@ static uint32_t sau_setup(void)
 
 void mv_main(void)
 {
+	dev_state = MVL_DEV_STARTING; /* until an app runs, or safe mode */
 	mv_port_console_init();
 	mv_printf("mv: microvisor %v abi %u.%u board %s\n", MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
 	          MVB_BOARD_NAME);
@@ -179,6 +208,8 @@ static void safe_mode(uint32_t reason)
 	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
 	(void)mv_port_grant_periph(none);
 	safe_reason = reason;
+	dev_state = MVL_DEV_SAFE;
+	dev_reason = reason;
 	mv_printf("mv: safe mode: %r (reason %x); asking for an update\n", reason, reason);
 	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), mv_update_index_version());
 }
@@ -198,10 +229,6 @@ static void delay_ms(uint32_t ms)
 
 void mv_start_app(void)
 {
-	/* Static, not on the stack: this frame stays live under the app for
-	 * as long as it runs (BLXNS is called from below it), and every
-	 * secure call and fault report nests on top of it. */
-	static struct mvb_app_header h;
 	const struct mvb_app_header *src = mv_port_app_header();
 	struct mv_app_limits lim;
 	struct mv_app_entry e;
@@ -214,6 +241,8 @@ again:
 	 * image with the update client) the same: no app runs until an
 	 * update is installed.  The device keeps asking, every few seconds. */
 	while (mv_update_pending() || safe_reason != MV_R_NONE) {
+		if (safe_reason == MV_R_NONE)
+			dev_state = MVL_DEV_INSTALLING;
 		mv_link_update_busy();
 		uint32_t r = mv_update_session();
 
@@ -229,21 +258,22 @@ again:
 
 	/* Validate a private copy: what is checked is what is used. */
 	const volatile uint8_t *s = (const volatile uint8_t *)src;
-	uint8_t *d = (uint8_t *)&h;
+	uint8_t *d = (uint8_t *)&app_h;
 
-	for (uint32_t i = 0; i < sizeof h; i++)
+	for (uint32_t i = 0; i < sizeof app_h; i++)
 		d[i] = s[i];
 
 	mv_app_limits_board(&lim);
-	uint32_t r = mv_apphdr_check(&h, &lim);
+	uint32_t r = mv_apphdr_check(&app_h, &lim);
 
-	if (r == MV_R_NONE && h.ah_security_counter < mv_update_floor())
+	if (r == MV_R_NONE && app_h.ah_security_counter < mv_update_floor())
 		r = MV_R_IMG_ROLLBACK;
 
 	if (r == MV_R_NONE)
-		r = mv_app_verify_image(&h, mv_port_ns_bytes(h.ah_image_addr, h.ah_image_size), &lim, &e);
+		r = mv_app_verify_image(&app_h, mv_port_ns_bytes(app_h.ah_image_addr, app_h.ah_image_size), &lim, &e);
 	if (r == MV_R_NONE)
-		r = mv_grant_plan(&h, &g);
+		r = mv_grant_plan(&app_h, &g);
+	app_ok = r == MV_R_NONE; /* STATUS: the installed app, also while it crash-loops */
 	if (r != MV_R_NONE && app_side(r)) {
 		safe_mode(r);
 		goto again;
@@ -251,9 +281,9 @@ again:
 	if (r != MV_R_NONE)
 		mv_halt(r);
 
-	app_name(&h, name);
-	mv_printf("mv: app '%s' %v verified: %u bytes at %x, abi %u.%u\n", name, h.ah_app_version, h.ah_image_size,
-	          h.ah_image_addr, h.ah_min_abi >> 16, h.ah_min_abi & 0xffffu);
+	app_name(&app_h, name);
+	mv_printf("mv: app '%s' %v verified: %u bytes at %x, abi %u.%u\n", name, app_h.ah_app_version, app_h.ah_image_size,
+	          app_h.ah_image_addr, app_h.ah_min_abi >> 16, app_h.ah_min_abi & 0xffffu);
 
 	/* Old NS state and old grants go before new ones are made. */
 	mv_arch_ns_reset(lim.ram_base);
@@ -266,13 +296,14 @@ again:
 
 	mv_crash_started(&crash, mv_arch_ticks());
 	wd_fed = crash.start_tick;
-	wd_ms = h.ah_watchdog_ms;
+	wd_ms = app_h.ah_watchdog_ms;
 	if (wd_ms != 0u)
 		mv_printf("mv: app watchdog %u ms\n", wd_ms);
-	defer_ms = h.ah_update_defer_ms;
+	defer_ms = app_h.ah_update_defer_ms;
 	uint32_t floor = mv_update_floor();
 
-	mv_link_hello(&h, MVL_DEV_RUNNING, 0, floor > h.ah_security_counter ? floor : h.ah_security_counter,
+	dev_state = MVL_DEV_RUNNING;
+	mv_link_hello(&app_h, MVL_DEV_RUNNING, 0, floor > app_h.ah_security_counter ? floor : app_h.ah_security_counter,
 	              mv_update_index_version());
 	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
@@ -283,6 +314,7 @@ void mv_restart_entry(uint32_t ms)
 {
 	delay_ms(ms);
 	if (mv_link_update_asked()) {
+		dev_state = MVL_DEV_INSTALLING;
 		(void)mv_update_session();
 		mv_link_update_done();
 	}
@@ -360,6 +392,8 @@ void mv_halt(uint32_t reason)
 	 * safe state is "all secure, app never runs again". */
 	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
 	(void)mv_port_grant_periph(none);
+	dev_state = MVL_DEV_SAFE;
+	dev_reason = reason;
 	mv_printf("mv: safe mode: %r (reason %x)\n", reason, reason);
 	mv_link_hello(0, MVL_DEV_SAFE, reason, 0, 0);
 	mv_port_exit(MV_REASON_EXIT(reason));

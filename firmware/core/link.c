@@ -21,6 +21,7 @@ static char line[LINE_MAX];
 static uint32_t line_n, line_seq, line_lost;
 static uint16_t next_seq;
 static int up;
+static uint32_t tx_frames;
 
 /* The one request in flight from the microvisor's thread: the receive
  * interrupt puts its response here. */
@@ -46,8 +47,10 @@ static void send(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, cons
 	uint32_t key = mv_arch_link_lock();
 	size_t n = mvl_encode(stream, type, flags, seq, p, len, tx, sizeof tx);
 
-	if (n != 0u)
+	if (n != 0u) {
 		mv_port_link_write(tx, (uint32_t)n);
+		tx_frames++;
+	}
 	mv_arch_link_unlock(key);
 }
 
@@ -153,6 +156,29 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 	}
 	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_PING) {
 		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, 0, 0);
+		return;
+	}
+	if (h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS && h->lf_len == 0u) {
+		struct mvl_status m;
+		uint8_t b[MVL_STATUS_SIZE];
+		uint32_t dropped = 0;
+
+		mv_boot_status(&m);
+		m.ls_fw_version = MV_FW_VERSION;
+		m.ls_abi = MV_CORE_ABI;
+		m.ls_uptime_ms = mv_arch_ticks();
+		m.ls_counter_floor = mv_update_floor();
+		m.ls_index_version = mv_update_index_version();
+		for (uint32_t i = 0; i < MVL_RX_KINDS; i++)
+			dropped += rx.dropped[i];
+		m.ls_rx_frames = rx.frames;
+		m.ls_rx_dropped = dropped;
+		m.ls_tx_frames = tx_frames;
+		m.ls_lines = line_seq;
+		copy_name(m.ls_serial, sizeof m.ls_serial, mv_prov_serial());
+		copy_name(m.ls_board, sizeof m.ls_board, MVB_BOARD_NAME);
+		mvl_put_status(b, &m);
+		send(h->lf_stream, h->lf_type, MVL_F_RESPONSE, h->lf_seq, b, sizeof b);
 		return;
 	}
 #ifdef MV_UPDATE

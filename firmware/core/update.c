@@ -232,18 +232,27 @@ static uint32_t state_page(uint32_t i)
 	return STATE_BASE + i * PAGE;
 }
 
-static void load_record(void)
+/* The newer valid copy of the record into *out (zero without one).  The
+ * getters below read into their own copy: STATUS calls them from the
+ * link's interrupt, maybe in the middle of a session, whose s.rec they
+ * must not touch. */
+static void read_record(struct mvb_update_record *out)
 {
 	struct mvb_update_record r;
 
-	for (uint32_t i = 0; i < sizeof s.rec; i++)
-		((uint8_t *)&s.rec)[i] = 0;
+	for (uint32_t i = 0; i < sizeof *out; i++)
+		((uint8_t *)out)[i] = 0;
 	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
 		copy(&r, mv_port_flash_bytes(state_page(p), sizeof r), sizeof r);
 		if (r.ur_magic == MVB_UREC_MAGIC && r.ur_format == MVB_UREC_FORMAT && r.ur_size == MVB_UREC_SIZE &&
-		    r.ur_crc32 == mv_crc32(0, &r, 0x7cu) && r.ur_seq > s.rec.ur_seq)
-			copy(&s.rec, &r, sizeof r);
+		    r.ur_crc32 == mv_crc32(0, &r, 0x7cu) && r.ur_seq > out->ur_seq)
+			copy(out, &r, sizeof r);
 	}
+}
+
+static void load_record(void)
+{
+	read_record(&s.rec);
 }
 
 /* The next record, into the copy that does not hold the current one. */
@@ -263,20 +272,26 @@ static uint32_t save_record(void)
 
 uint32_t mv_update_floor(void)
 {
-	load_record();
-	return s.rec.ur_counter_floor;
+	struct mvb_update_record r;
+
+	read_record(&r);
+	return r.ur_counter_floor;
 }
 
 uint32_t mv_update_index_version(void)
 {
-	load_record();
-	return s.rec.ur_index_version;
+	struct mvb_update_record r;
+
+	read_record(&r);
+	return r.ur_index_version;
 }
 
 int mv_update_pending(void)
 {
-	load_record();
-	return s.rec.ur_state == MVB_UREC_INSTALLING;
+	struct mvb_update_record r;
+
+	read_record(&r);
+	return r.ur_state == MVB_UREC_INSTALLING;
 }
 
 /* --------------------------------------------------------------- index */

@@ -49,6 +49,7 @@
 #define MVL_T_READ 1u       /* update, device -> host: bytes of a repository object */
 #define MVL_T_REPORT 2u     /* update, device -> host: how an update session ended */
 #define MVL_T_LINE 1u       /* log, device -> host: one line of text, no response */
+#define MVL_T_STATUS 1u     /* status, host -> device: its state now; the response is a status record */
 
 /* lf_flags */
 #define MVL_F_RESPONSE 0x01u /* answers the request with the same stream, type and lf_seq */
@@ -67,6 +68,7 @@ struct mvl_header {
 #define MVL_DEV_RUNNING 0u    /* the app runs */
 #define MVL_DEV_SAFE 1u       /* no app runs: lh_reason says why; it asks for an update */
 #define MVL_DEV_INSTALLING 2u /* an install is in progress (or was cut and resumes) */
+#define MVL_DEV_STARTING 3u   /* STATUS only: the microvisor is starting, no app chosen yet */
 
 #define MVL_NAME_MAX 32u    /* board and app names, NUL-padded */
 #define MVL_CHANNEL_MAX 16u /* channel name, NUL-padded */
@@ -141,6 +143,31 @@ struct mvl_report {
 struct mvl_line {
 	uint32_t ll_seq;  /* 0x00 number of this line since boot */
 	uint32_t ll_lost; /* 0x04 lines dropped before it (a full buffer) */
+};
+
+/* STATUS response payload (device -> host); the request has none.  What
+ * anyone at the other end may know: no secret, nothing of the app's. */
+struct mvl_status {
+	uint32_t ls_fw_version;      /* 0x00 microvisor version, MVB_VERSION_PACK */
+	uint32_t ls_abi;             /* 0x04 secure-call ABI, MVB_ABI_PACK */
+	uint32_t ls_uptime_ms;       /* 0x08 ms since the microvisor started (wraps after 49 days) */
+	uint32_t ls_state;           /* 0x0c MVL_DEV_* */
+	uint32_t ls_reason;          /* 0x10 safe mode's reason code; 0 */
+	uint32_t ls_app_version;     /* 0x14 installed app, MVB_VERSION_PACK; 0: none valid */
+	uint32_t ls_app_counter;     /* 0x18 its security counter */
+	uint32_t ls_counter_floor;   /* 0x1c highest security counter it installed */
+	uint32_t ls_index_version;   /* 0x20 last channel index version it accepted */
+	uint32_t ls_starts;          /* 0x24 app starts since power-on */
+	uint32_t ls_crashes;         /* 0x28 app crashes in a row before the current start */
+	uint32_t ls_last_crash;      /* 0x2c reason code of the app's last crash; 0: none */
+	uint32_t ls_rx_frames;       /* 0x30 frames it received whole since it started */
+	uint32_t ls_rx_dropped;      /* 0x34 frames it dropped (bad CRC, length, COBS, format) */
+	uint32_t ls_tx_frames;       /* 0x38 frames it sent */
+	uint32_t ls_lines;           /* 0x3c console lines it sent as LINE frames since it started */
+	uint8_t ls_image_sha256[32]; /* 0x40 SHA-256 of the installed app image; zero: none */
+	char ls_serial[32];          /* 0x60 serial number from the provisioning record, NUL-padded */
+	char ls_board[32];           /* 0x80 board name */
+	char ls_app[32];             /* 0xa0 app name (the header's, else the provisioning record's) */
 };
 
 #endif

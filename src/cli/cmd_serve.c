@@ -175,6 +175,13 @@ struct run {
 	double start, deadline; /* deadline 0: none */
 	double await_until;     /* --once, installed: waiting for the new app's HELLO until then (0: not) */
 	enum end_kind end;
+	/* mvbuild status: STATUS sent once a second until answered */
+	int status_mode, st_have;
+	unsigned st_sent;
+	double st_at;
+	uint16_t st_seq;
+	uint32_t st_error; /* an error response's code */
+	struct mvl_status st;
 };
 
 static void live_clear(struct run *r)
@@ -231,7 +238,11 @@ static void version_or_none(uint32_t v, char *o, size_t n)
 
 static const char *state_name(uint32_t s)
 {
-	return s == MVL_DEV_RUNNING ? "running" : s == MVL_DEV_SAFE ? "safe mode" : s == MVL_DEV_INSTALLING ? "installing" : NULL;
+	return s == MVL_DEV_RUNNING      ? "running"
+	       : s == MVL_DEV_SAFE       ? "safe mode"
+	       : s == MVL_DEV_INSTALLING ? "installing"
+	       : s == MVL_DEV_STARTING   ? "starting"
+	                                 : NULL;
 }
 
 static void reason_str(uint32_t reason, char *o, size_t n)
@@ -288,6 +299,8 @@ static void session_start(struct run *r, const struct mvl_hello *h)
 		reason_str(h->lh_reason, t, sizeof(t));
 		snprintf(rs, sizeof(rs), " (%s)", t);
 	}
+	if (r->status_mode)
+		return; /* the status record says it all */
 	char who[80];
 	if (h->lh_app_version)
 		snprintf(who, sizeof(who), "app '%s' %s", name, app);
@@ -331,6 +344,23 @@ static void send_update_now(struct run *r)
 	r->un_at = progress_now();
 	if (r->un_sent == 1)
 		say(r, "asked the device to look for an update now (UPDATE_NOW)");
+}
+
+static void send_status(struct run *r)
+{
+	uint8_t wire[MVB_SERVE_WIRE_MAX];
+	size_t n = mvl_encode(MVL_S_STATUS, MVL_T_STATUS, 0, r->st_seq, NULL, 0, wire, sizeof(wire));
+	if (send_wire(r, wire, n))
+		return;
+	r->st_sent++;
+	r->st_at = progress_now();
+}
+
+/* mvbuild status has no repository: a device that reads one is told no. */
+static int no_repo_get(void *ctx, const char *name, const uint8_t **data, size_t *len, uint32_t *detail)
+{
+	(void)ctx, (void)name, (void)data, (void)len, (void)detail;
+	return MVL_E_NOT_FOUND;
 }
 
 /* The object a successful READ touched, added on its first read. */
@@ -509,6 +539,20 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 		device_line(r, "log| ", (const char *)o->text, o->text_len);
 		break;
 	case MVB_SERVE_RESPONSE:
+		if (r->status_mode && !r->st_have && h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS &&
+		    h->lf_seq == r->st_seq) {
+			if (o->error) {
+				r->st_error = o->error;
+				r->end = END_REPORT;
+			} else if (mvl_get_status(payload, h->lf_len, &r->st)) {
+				say(r, "the device's status record is malformed (%u bytes)", h->lf_len);
+				r->end = END_ERROR;
+			} else {
+				r->st_have = 1;
+				r->end = END_REPORT;
+			}
+			break;
+		}
 		if (r->un_sent && !r->un_answered && h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_UPDATE_NOW &&
 		    h->lf_seq == r->un_seq) {
 			r->un_answered = 1;
@@ -714,6 +758,15 @@ static void serve_loop(struct run *r, double deadline)
 		}
 		if (r->un_sent && !r->un_answered && r->un_sent < 3 && t - r->un_at >= 1.0)
 			send_update_now(r);
+		/* a device QEMU just started is asked once it has settled: a
+		 * second after its last HELLO (an app start, safe mode), or
+		 * after 3 s without one */
+		if (r->status_mode && (r->st_sent == 0 || t - r->st_at >= 1.0) &&
+		    (!r->qemu_image || (r->ses.hello_seen && t - r->ses.t0 >= 1.0) || t - r->start >= 3.0)) {
+			send_status(r);
+			if (r->end != END_NONE)
+				break;
+		}
 		int wait = 200;
 		if (deadline > 0 && (deadline - t) * 1000 < wait)
 			wait = (int)((deadline - t) * 1000) + 1;
@@ -1113,6 +1166,217 @@ out:
 	repo_forget(&r->repo);
 	store_close(&r->repo.s);
 	free(r->ses.x);
+	free(r);
+	return rc;
+}
+
+/* ---- mvbuild status */
+
+static void status_json(struct run *r, struct json *j)
+{
+	const struct mvl_status *s = &r->st;
+	char t[64], hex[65];
+	json_str(j, "link", r->qemu_image ? "qemu" : r->device);
+	ascii(s->ls_board, sizeof(s->ls_board), t, sizeof(t));
+	json_str(j, "board", t);
+	ascii(s->ls_serial, sizeof(s->ls_serial), t, sizeof(t));
+	json_str(j, "serial", t);
+	cli_version_str(s->ls_fw_version, t, sizeof(t));
+	json_str(j, "microvisor", t);
+	snprintf(t, sizeof(t), "%u.%u", (unsigned)(s->ls_abi >> 16), (unsigned)(s->ls_abi & 0xffff));
+	json_str(j, "abi", t);
+	json_str(j, "state", state_name(s->ls_state));
+	if (s->ls_reason) {
+		json_int(j, "reason", s->ls_reason);
+		const char *rt = mvb_serve_reason_text(s->ls_reason);
+		json_str(j, "reason_text", rt ? rt : "");
+	} else {
+		json_null(j, "reason");
+	}
+	json_obj(j, "app");
+	ascii(s->ls_app, sizeof(s->ls_app), t, sizeof(t));
+	json_str(j, "name", t);
+	if (s->ls_app_version) {
+		cli_version_str(s->ls_app_version, t, sizeof(t));
+		json_str(j, "version", t);
+		json_int(j, "security_counter", s->ls_app_counter);
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", s->ls_image_sha256[i]);
+		json_str(j, "image_sha256", hex);
+	} else {
+		json_null(j, "version");
+	}
+	json_end_obj(j);
+	json_obj(j, "update");
+	json_int(j, "counter_floor", s->ls_counter_floor);
+	json_int(j, "index_version", s->ls_index_version);
+	json_end_obj(j);
+	json_obj(j, "crashes");
+	json_int(j, "starts", s->ls_starts);
+	json_int(j, "in_a_row", s->ls_crashes);
+	if (s->ls_last_crash) {
+		json_int(j, "last_reason", s->ls_last_crash);
+		const char *rt = mvb_serve_reason_text(s->ls_last_crash);
+		json_str(j, "last_reason_text", rt ? rt : "");
+	} else {
+		json_null(j, "last_reason");
+	}
+	json_end_obj(j);
+	json_int(j, "uptime_ms", s->ls_uptime_ms);
+	json_obj(j, "link_stats");
+	json_int(j, "frames_in", s->ls_rx_frames);
+	json_int(j, "frames_dropped", s->ls_rx_dropped);
+	json_int(j, "frames_out", s->ls_tx_frames);
+	json_int(j, "log_lines", s->ls_lines);
+	json_end_obj(j);
+}
+
+static void status_text(struct run *r)
+{
+	const struct mvl_status *s = &r->st;
+	char fw[24], app[24], board[33], name[33], serial[33], rs[160];
+	cli_version_str(s->ls_fw_version, fw, sizeof(fw));
+	version_or_none(s->ls_app_version, app, sizeof(app));
+	cli_sanitize(s->ls_board, board, sizeof(board));
+	cli_sanitize(s->ls_app, name, sizeof(name));
+	cli_sanitize(s->ls_serial, serial, sizeof(serial));
+	printf("device:     board '%s', serial '%s', microvisor %s (ABI %u.%u), up %u.%03u s\n", board, serial, fw,
+	       (unsigned)(s->ls_abi >> 16), (unsigned)(s->ls_abi & 0xffff), (unsigned)(s->ls_uptime_ms / 1000),
+	       (unsigned)(s->ls_uptime_ms % 1000));
+	rs[0] = 0;
+	if (s->ls_reason)
+		reason_str(s->ls_reason, rs, sizeof(rs));
+	printf("state:      %s%s%s%s\n", state_name(s->ls_state), rs[0] ? " (" : "", rs, rs[0] ? ")" : "");
+	if (s->ls_app_version) {
+		char hex[17];
+		for (unsigned i = 0; i < 8; i++)
+			snprintf(hex + 2 * i, 3, "%02x", s->ls_image_sha256[i]);
+		printf("app:        '%s' %s, security counter %u, image %s...\n", name, app, (unsigned)s->ls_app_counter,
+		       hex);
+	} else {
+		printf("app:        %s%s%s\n", name[0] ? "'" : "", name[0] ? name : "none installed",
+		       name[0] ? "' (none valid installed)" : "");
+	}
+	printf("update:     counter floor %u, index version %u\n", (unsigned)s->ls_counter_floor,
+	       (unsigned)s->ls_index_version);
+	rs[0] = 0;
+	if (s->ls_last_crash)
+		reason_str(s->ls_last_crash, rs, sizeof(rs));
+	printf("crashes:    %u starts, %u crashes in a row%s%s\n", (unsigned)s->ls_starts, (unsigned)s->ls_crashes,
+	       rs[0] ? ", last: " : "", rs);
+	printf("link:       %u frames in, %u dropped, %u out, %u log lines\n", (unsigned)s->ls_rx_frames,
+	       (unsigned)s->ls_rx_dropped, (unsigned)s->ls_tx_frames, (unsigned)s->ls_lines);
+}
+
+int cmd_status(struct cli_run *cr, int argc, char **argv)
+{
+	const char *device = NULL, *qemu = NULL, *format = "text";
+	unsigned long baud = 115200, timeout = 10;
+	const struct opt opts[] = {
+		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
+		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
+		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
+		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
+		  "start QEMU mps2-an505 with this image and ask it (its console on stderr)" },
+		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS", "give up after this long (default 10)" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "json: the status as a document on stdout" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = {
+		"status",
+		"status (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) [--timeout SECONDS] [--format text|json]",
+		"Ask a device over its link (mvbuild-link(5), STATUS) what it runs and how it\n"
+		"fares: microvisor, app, update state, crashes, uptime, link counts.  Anyone\n"
+		"at the other end may ask; it says nothing secret.",
+		opts, 0, 0
+	};
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	int baud_given = 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--baud") || !strncmp(argv[i], "--baud=", 7))
+			baud_given = 1;
+	if (!device == !qemu) {
+		cli_error("status: one of --device or --qemu is required");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && baud_given) {
+		cli_error("status: --baud applies to a serial --device, not to --qemu");
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("status", format, &cr->json)))
+		return rc;
+	if (timeout == 0 || timeout > 86400) {
+		cli_error("status: --timeout must be 1..86400 seconds");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && !sys_is_file(qemu)) {
+		cli_error("status: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
+		return MVB_EXIT_IO;
+	}
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		cli_error("out of memory");
+		return MVB_EXIT_IO;
+	}
+	r->device = device;
+	r->qemu_image = qemu;
+	r->json = cr->json;
+	r->timeout = timeout;
+	r->status_mode = 1;
+	r->st_seq = 1;
+	r->dev_out = stderr; /* the device's own lines never mix with the status */
+	r->fd = r->console_fd = -1;
+	r->qemu = -1;
+	r->qemu_status = -1;
+	r->tty = isatty(2);
+	mvl_rx_init(&r->rx);
+	mvb_serve_init(&r->core, no_repo_get, NULL);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fflush(stdout);
+	r->start = progress_now();
+	double deadline = r->start + (double)timeout;
+	r->deadline = deadline;
+	rc = qemu ? start_qemu(r, deadline) : open_device(r, baud, baud_given);
+	if (rc)
+		goto out;
+	serve_loop(r, deadline);
+	live_clear(r);
+	if (r->st_have) {
+		rc = MVB_EXIT_OK;
+		if (r->json)
+			status_json(r, cli_doc(cr));
+		else
+			status_text(r);
+	} else if (r->st_error) {
+		cli_error("status: the device answered STATUS with error %u (%s)%s", (unsigned)r->st_error,
+			  error_text(r->st_error),
+			  r->st_error == MVL_E_UNSUPPORTED ? ": its microvisor predates STATUS (ABI 1.3)" : "");
+		rc = MVB_EXIT_IO;
+	} else {
+		cli_error("status: %s", r->end == END_TIMEOUT ? "no answer to STATUS within --timeout"
+				     : r->end == END_QEMU  ? "the device (QEMU) ended before it answered"
+				     : r->end == END_INTERRUPTED ? "interrupted"
+							    : "the link failed before the device answered");
+		rc = MVB_EXIT_IO;
+	}
+out:
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->qemu > 0)
+		sys_stop(r->qemu);
+	if (r->console_fd >= 0) {
+		console_drain(r, 0);
+		close(r->console_fd);
+	}
+	probe_qemu_messages(&r->qemu_err);
 	free(r);
 	return rc;
 }

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "releases", "list the releases and deltas an update repository publishes", cmd_releases },
 	{ "fetch", "download the latest release as a device would, checking the signed index", cmd_fetch },
 	{ "serve", "answer a device's link: its update reads, log lines and report", cmd_serve },
+	{ "status", "ask a device over its link what it runs and how it fares", cmd_status },
 	{ "decode", "turn the reason tokens of a microvisor console back into their texts", cmd_decode },
 };
 

@@ -328,6 +328,58 @@ int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m)
 	return m->lp_outcome <= MVL_R_FAILED ? 0 : -1;
 }
 
+void mvl_put_status(uint8_t *p, const struct mvl_status *m)
+{
+	put32(p + 0x00, m->ls_fw_version);
+	put32(p + 0x04, m->ls_abi);
+	put32(p + 0x08, m->ls_uptime_ms);
+	put32(p + 0x0c, m->ls_state);
+	put32(p + 0x10, m->ls_reason);
+	put32(p + 0x14, m->ls_app_version);
+	put32(p + 0x18, m->ls_app_counter);
+	put32(p + 0x1c, m->ls_counter_floor);
+	put32(p + 0x20, m->ls_index_version);
+	put32(p + 0x24, m->ls_starts);
+	put32(p + 0x28, m->ls_crashes);
+	put32(p + 0x2c, m->ls_last_crash);
+	put32(p + 0x30, m->ls_rx_frames);
+	put32(p + 0x34, m->ls_rx_dropped);
+	put32(p + 0x38, m->ls_tx_frames);
+	put32(p + 0x3c, m->ls_lines);
+	copy(p + 0x40, m->ls_image_sha256, 32u);
+	copy(p + 0x60, (const uint8_t *)m->ls_serial, 32u);
+	copy(p + 0x80, (const uint8_t *)m->ls_board, 32u);
+	copy(p + 0xa0, (const uint8_t *)m->ls_app, 32u);
+}
+
+int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m)
+{
+	if (len != MVL_STATUS_SIZE)
+		return -1;
+	m->ls_fw_version = get32(p + 0x00);
+	m->ls_abi = get32(p + 0x04);
+	m->ls_uptime_ms = get32(p + 0x08);
+	m->ls_state = get32(p + 0x0c);
+	m->ls_reason = get32(p + 0x10);
+	m->ls_app_version = get32(p + 0x14);
+	m->ls_app_counter = get32(p + 0x18);
+	m->ls_counter_floor = get32(p + 0x1c);
+	m->ls_index_version = get32(p + 0x20);
+	m->ls_starts = get32(p + 0x24);
+	m->ls_crashes = get32(p + 0x28);
+	m->ls_last_crash = get32(p + 0x2c);
+	m->ls_rx_frames = get32(p + 0x30);
+	m->ls_rx_dropped = get32(p + 0x34);
+	m->ls_tx_frames = get32(p + 0x38);
+	m->ls_lines = get32(p + 0x3c);
+	copy(m->ls_image_sha256, p + 0x40, 32u);
+	copy((uint8_t *)m->ls_serial, p + 0x60, 32u);
+	copy((uint8_t *)m->ls_board, p + 0x80, 32u);
+	copy((uint8_t *)m->ls_app, p + 0xa0, 32u);
+	m->ls_serial[31] = m->ls_board[31] = m->ls_app[31] = 0;
+	return m->ls_state <= MVL_DEV_STARTING ? 0 : -1;
+}
+
 void mvl_put_line(uint8_t *p, const struct mvl_line *m)
 {
 	put32(p + 0x00, m->ll_seq);

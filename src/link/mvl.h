@@ -60,6 +60,7 @@ int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_
 #define MVL_ERROR_SIZE 8u
 #define MVL_REPORT_SIZE 0x18u
 #define MVL_LINE_SIZE 8u
+#define MVL_STATUS_SIZE 0xc0u
 
 void mvl_put_hello(uint8_t *p, const struct mvl_hello *m);
 /* The get functions check the payload's length and return 0, or -1. */
@@ -78,6 +79,10 @@ void mvl_put_error(uint8_t *p, const struct mvl_error *m);
 int mvl_get_error(const uint8_t *p, size_t len, struct mvl_error *m);
 void mvl_put_report(uint8_t *p, const struct mvl_report *m);
 int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m);
+void mvl_put_status(uint8_t *p, const struct mvl_status *m);
+/* Also refuses a state over MVL_DEV_STARTING; names are read as
+ * NUL-padded strings (the last byte of each is forced to NUL). */
+int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m);
 void mvl_put_line(uint8_t *p, const struct mvl_line *m);
 int mvl_get_line(const uint8_t *p, size_t len, struct mvl_line *m);
 

@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct mvl_error er;
 		struct mvl_report rp;
 		struct mvl_line li;
+		struct mvl_status st;
 		(void)mvl_get_hello(copy, h.lf_len, &he);
 		if (mvl_get_read(copy, h.lf_len, MVL_PAYLOAD_MAX, &rd) == 0) {
 			if (rd.lr_name_len == 0 || rd.lr_name_len > MVL_OBJECT_MAX || rd.lr_name[0] == '/' ||
@@ -61,6 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mvl_get_error(copy, h.lf_len, &er);
 		(void)mvl_get_report(copy, h.lf_len, &rp);
 		(void)mvl_get_line(copy, h.lf_len, &li);
+		/* a status record that parses has string names and a known state */
+		if (mvl_get_status(copy, h.lf_len, &st) == 0 &&
+		    (st.ls_state > MVL_DEV_STARTING || st.ls_board[31] || st.ls_app[31] || st.ls_serial[31]))
+			abort();
 	}
 	return 0;
 }

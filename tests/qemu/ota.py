@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 import zlib
+import json
 
 QEMU = os.environ.get("QEMU", "qemu-system-arm")
 CODE = 0x10000000
@@ -202,6 +203,19 @@ class Device:
         self.qemu.wait()
         return self.serve.returncode if self.serve is not None else None
 
+    def status(self):
+        """mvbuild status over the link, once serve has let go of it."""
+        if self.serve is not None:
+            try:
+                self.serve.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                die("%s: serve did not end" % self.tag)
+        p = subprocess.run([self.env.mvb, "status", "--device", "tcp:127.0.0.1:%d" % self.port, "--format", "json",
+                            "--timeout", "10"], capture_output=True, text=True)
+        if p.returncode != 0:
+            die("%s: mvbuild status: exit %d\n%s" % (self.tag, p.returncode, p.stderr))
+        return json.loads(p.stdout)
+
     def report(self):
         with open(self.serve_err, errors="replace") as f:
             return f.read()
@@ -226,15 +240,22 @@ def expect_installed(dev, rc, how):
 
 
 def roundtrip(env):
-    # 1.0.0 -> 1.1.0: the delta, verified, installed in place, booted
+    # 1.0.0 -> 1.1.0: the delta, verified, installed in place, booted;
+    # then 'mvbuild status' over the same link says so
     d = Device(env, "delta", "repo", image="factory.elf")
     ok = d.wait_console("app: release 2 running", 60)
-    rc = d.finish(kill=ok)
+    st = d.status() if ok else None
+    rc = d.finish(kill=True)
     if not ok:
         die("delta: release 2 never ran\n" + d.text()[-3000:] + d.report())
     if "mv: update: installing 1.1.0 (delta" not in d.text():
         die("delta: no delta install on the console\n" + d.text()[-2000:])
     print("ok: delta round trip (1.0.0 -> 1.1.0, the new release boots)")
+    if st["state"] != "running" or st["app"]["version"] != "1.1.0" or st["app"]["security_counter"] != 1 or \
+            st["update"]["counter_floor"] != 1 or st["update"]["index_version"] < 1 or st["crashes"]["starts"] != 2 \
+            or st["serial"] != "ota-1" or st["abi"] != "1.3" or st["link_stats"]["frames_in"] < 10:
+        die("delta: mvbuild status does not show the update: %s" % json.dumps(st))
+    print("ok: mvbuild status after the update: 1.1.0 running, counter floor 1, second start")
 
     # three releases behind: 1.2.0 and 1.3.0 published with deltas from
     # the last release only, so a 1.0.0 device gets the full bundle
@@ -349,6 +370,18 @@ def roundtrip(env):
     if not ok or "mv: update: installing 1.1.0 (full" not in t or "mv: safe mode: " not in t:
         die("nohdr: want safe mode, then a full install of 1.1.0\n" + t[-3000:] + d.report())
     print("ok: a device that lost its app header follows its provisioned app and installs it in full")
+
+    # a release that crashes at every start, asked with 'mvbuild status'
+    # (QEMU started by it, nobody serving updates): safe mode, the crashes
+    env.bundle("test_ota3", "factory3.elf", "--factory", "--trust", "k.pub.pem", "--version", "1.0.1")
+    p = subprocess.run([env.mvb, "status", "--qemu", os.path.join(env.work, "factory3.elf"), "--format", "json",
+                        "--timeout", "20"], capture_output=True, text=True)
+    st = json.loads(p.stdout) if p.returncode == 0 else {}
+    if p.returncode != 0 or st["state"] != "safe mode" or st["reason"] != 0x4501 or \
+            st["crashes"]["in_a_row"] != 3 or st["crashes"]["last_reason"] != 0x4518 or \
+            st["app"]["version"] != "1.0.1":
+        die("status: want safe mode after 3 crashes\n%s%s" % (p.stdout, p.stderr))
+    print("ok: mvbuild status of a crash-looping device: safe mode (0x4501), 3 crashes in a row, last 0x4518")
 
     # a release that crashes at every start: the device ends in safe mode
     # and, with nobody asking, keeps asking for an update itself

@@ -274,6 +274,37 @@ static void test_messages(void **state)
 	assert_int_equal(mvl_get_data(z, sizeof(z), &d2), 0);
 	assert_int_equal(d2.ld_total, 9000);
 	assert_int_equal(mvl_get_data(z, 7, &d2), -1);
+
+	/* STATUS: every field where the page puts it, names always strings */
+	struct mvl_status st, st2;
+	uint8_t sp[MVL_STATUS_SIZE];
+	memset(&st, 0, sizeof(st));
+	uint32_t *words[] = { &st.ls_fw_version, &st.ls_abi, &st.ls_uptime_ms, &st.ls_state, &st.ls_reason,
+			      &st.ls_app_version, &st.ls_app_counter, &st.ls_counter_floor, &st.ls_index_version,
+			      &st.ls_starts, &st.ls_crashes, &st.ls_last_crash, &st.ls_rx_frames, &st.ls_rx_dropped,
+			      &st.ls_tx_frames, &st.ls_lines };
+	for (unsigned i = 0; i < 16; i++)
+		*words[i] = i == 3 ? MVL_DEV_SAFE : 0x01020304u * (i + 1);
+	memset(st.ls_image_sha256, 0xab, 32);
+	strcpy(st.ls_serial, "SN-1");
+	strcpy(st.ls_board, "mps2-an505");
+	strcpy(st.ls_app, "hello");
+	mvl_put_status(sp, &st);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(sp[4 * i] | sp[4 * i + 1] << 8 | sp[4 * i + 2] << 16 | (uint32_t)sp[4 * i + 3] << 24,
+				 *words[i]);
+	assert_int_equal(sp[0x40], 0xab);
+	assert_string_equal((const char *)sp + 0x60, "SN-1");
+	assert_string_equal((const char *)sp + 0x80, "mps2-an505");
+	assert_string_equal((const char *)sp + 0xa0, "hello");
+	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), 0);
+	assert_memory_equal(&st, &st2, sizeof(st));
+	assert_int_equal(mvl_get_status(sp, sizeof(sp) - 1, &st2), -1);
+	memset(sp + 0x80, 'x', 32); /* a board name without its NUL is cut */
+	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), 0);
+	assert_int_equal(strlen(st2.ls_board), 31);
+	sp[0x0c] = 4; /* no such state */
+	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), -1);
 }
 
 int main(void)

@@ -287,6 +287,10 @@ int mv_boot_defer_update(void);
 int mv_boot_take_deferred(void);
 /* The tick by which a deferred update stops the app (mv_info), 0: none. */
 uint32_t mv_boot_update_due(void);
+/* STATUS (mvbuild-link(5)): the boot's part of the device's status: state,
+ * safe mode's reason, the app its last start checked, the crash counts. */
+struct mvl_status;
+void mv_boot_status(struct mvl_status *m);
 
 /* ---------------------------------------------------------------- update */
 /* One update session over the link with the app stopped
