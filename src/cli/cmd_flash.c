@@ -3,7 +3,6 @@
  * server at gdb://HOST:PORT), verify it, reset, and for QEMU stream the
  * console until the microvisor ends the run. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,21 +14,6 @@
 #include "mvb/optbytes.h"
 #include "mvb/rsp.h"
 #include "sys/sys.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void on_output(void *ctx, const char *text, size_t len)
-{
-	FILE *f = ctx;
-	fwrite(text, 1, len, f);
-	fflush(f);
-}
 
 /* ---- what to write ---- */
 
@@ -196,10 +180,9 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	mvb_board_init(&b);
 	mvb_flash_plan_init(&plan);
 	struct probe p = { .child = -1 };
-	struct probe_conn k = { -1, &interrupted };
+	struct probe_conn k = { -1, NULL };
 	struct mvb_rsp c;
 	int have_rsp = 0;
-	char err[256] = "";
 
 	rc = load_image(r, pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
 	if (rc)
@@ -209,32 +192,9 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	if (reset)
 		p.reset = *reset ? reset : NULL;
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: blocking calls return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fflush(stdout);
-
-	if (probe_start(&p, &b, json ? 2 : -1, err, sizeof(err))) {
-		cli_error("flash: %s", err);
-		rc = MVB_EXIT_IO;
+	if ((rc = probe_connect("flash", &p, &b, json ? 2 : -1, &k, &c, &have_rsp, reply_timeout)))
 		goto out;
-	}
-	k.fd = sys_tcp_connect(p.host, p.port, 5000, err, sizeof(err));
-	if (k.fd < 0) {
-		cli_error("flash: %s", err);
-		rc = MVB_EXIT_IO;
-		goto out;
-	}
-	struct mvb_rsp_io io;
-	probe_conn_io(&k, &io);
-	mvb_rsp_init(&c, &io);
-	have_rsp = 1;
-	c.timeout_ms = (int)reply_timeout * 1000;
-	c.output = on_output;
-	c.output_ctx = stderr;
-	if ((rc = mvb_rsp_start(&c)) || (rc = probe_identify(&p, &c, reset != NULL))) {
+	if (probe_identify(&p, &c, reset != NULL)) {
 		cli_error("flash: %s:%d: %s", p.host, p.port, c.err);
 		rc = MVB_EXIT_IO;
 		goto out;
@@ -256,7 +216,7 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	int frc = mvb_flash_write(&c, &plan, &fo, &res);
 	progress_done(&pg);
 	if (frc) {
-		if (interrupted)
+		if (probe_interrupted)
 			cli_error("flash: interrupted after writing %llu of %llu bytes; the device has no bootable app until "
 				  "the next 'mvbuild flash'", (unsigned long long)res.written, (unsigned long long)total);
 		else if (frc == MVB_EINPUT)
@@ -322,7 +282,7 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 			} else if (wrc == MVB_RSP_ECLOSED && sys_wait(p.child, 2000, &qst) == 0) {
 				p.child = -1;
 				run_status = qst;
-			} else if (interrupted) {
+			} else if (probe_interrupted) {
 				cli_error("flash: interrupted; the device was written and verified");
 				rc = MVB_EXIT_IO;
 				goto out;

@@ -4,7 +4,6 @@
  * the banks not swapped) through OpenOCD's own commands; or print that
  * recipe for doing it by hand.  Never a write-protection, lock or RDP
  * command. */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,22 +11,6 @@
 #include "cli/probe.h"
 #include "mvb/optbytes.h"
 #include "mvb/rsp.h"
-#include "sys/sys.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-/* What OpenOCD says while it runs a command (its errors among it). */
-static void on_output(void *ctx, const char *text, size_t len)
-{
-	fwrite(text, 1, len, ctx);
-	fflush(ctx);
-}
 
 static void say_lines(const char *prefix, char *text, int error)
 {
@@ -156,10 +139,9 @@ int cmd_provision(struct cli_run *r, int argc, char **argv)
 	if ((rc = cli_run_board(r, board_arg, &b)))
 		return rc;
 	struct probe p = { .child = -1 };
-	struct probe_conn k = { -1, &interrupted };
+	struct probe_conn k = { -1, NULL };
 	struct mvb_rsp c;
 	int have_rsp = 0;
-	char err[256] = "";
 	if (!mvb_optb_board(&b, &o)) {
 		cli_error("provision: board '%s' has no option bytes mvbuild knows (its flash has no flash-wm gate)", b.name);
 		rc = MVB_EXIT_USAGE;
@@ -177,35 +159,8 @@ int cmd_provision(struct cli_run *r, int argc, char **argv)
 	}
 	if ((rc = probe_parse(probe_arg ? probe_arg : "openocd", &b, &p)))
 		goto out;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fflush(stdout);
-	if (probe_start(&p, &b, -1, err, sizeof(err))) {
-		cli_error("provision: %s", err);
-		rc = MVB_EXIT_IO;
+	if ((rc = probe_connect("provision", &p, &b, -1, &k, &c, &have_rsp, reply_timeout)))
 		goto out;
-	}
-	k.fd = sys_tcp_connect(p.host, p.port, 5000, err, sizeof(err));
-	if (k.fd < 0) {
-		cli_error("provision: %s", err);
-		rc = MVB_EXIT_IO;
-		goto out;
-	}
-	struct mvb_rsp_io io;
-	probe_conn_io(&k, &io);
-	mvb_rsp_init(&c, &io);
-	have_rsp = 1;
-	c.timeout_ms = (int)reply_timeout * 1000;
-	c.output = on_output;
-	c.output_ctx = stderr;
-	if (mvb_rsp_start(&c)) {
-		cli_error("provision: %s:%d: %s", p.host, p.port, c.err);
-		rc = MVB_EXIT_IO;
-		goto out;
-	}
 	rc = rounds(&c, &b, &o, check_only);
 	if (mvb_rsp_detach(&c) && !rc) {
 		cli_error("provision: %s", c.err);

@@ -316,3 +316,52 @@ void probe_conn_io(struct probe_conn *k, struct mvb_rsp_io *io)
 	io->write = conn_write;
 	io->now_ms = conn_now_ms;
 }
+
+volatile sig_atomic_t probe_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	probe_interrupted = 1;
+}
+
+/* What the server says while it works (OpenOCD's errors among it). */
+static void on_output(void *ctx, const char *text, size_t len)
+{
+	fwrite(text, 1, len, ctx);
+	fflush(ctx);
+}
+
+int probe_connect(const char *cmd, struct probe *p, const struct mvb_board *b, int console_fd, struct probe_conn *k,
+		  struct mvb_rsp *c, int *have_rsp, unsigned long reply_s)
+{
+	char err[256] = "";
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fflush(stdout);
+	k->stop = &probe_interrupted;
+	if (probe_start(p, b, console_fd, err, sizeof(err))) {
+		cli_error("%s: %s", cmd, err);
+		return MVB_EXIT_IO;
+	}
+	k->fd = sys_tcp_connect(p->host, p->port, 5000, err, sizeof(err));
+	if (k->fd < 0) {
+		cli_error("%s: %s", cmd, err);
+		return MVB_EXIT_IO;
+	}
+	struct mvb_rsp_io io;
+	probe_conn_io(k, &io);
+	mvb_rsp_init(c, &io);
+	*have_rsp = 1;
+	c->timeout_ms = (int)reply_s * 1000;
+	c->output = on_output;
+	c->output_ctx = stderr;
+	if (mvb_rsp_start(c)) {
+		cli_error("%s: %s:%d: %s", cmd, p->host, p->port, c->err);
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}

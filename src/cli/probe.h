@@ -74,6 +74,18 @@ struct probe_conn {
 };
 struct mvb_rsp_io;
 void probe_conn_io(struct probe_conn *k, struct mvb_rsp_io *io);
+/* Set by SIGINT or SIGTERM once probe_connect has run: every read and
+ * write of its connection then fails. */
+extern volatile sig_atomic_t probe_interrupted;
+struct mvb_rsp;
+/* Catches SIGINT and SIGTERM (no SA_RESTART: blocking calls return
+ * EINTR), starts p's server (console_fd as for probe_start), connects k
+ * and starts the RSP client c on it, each reply due within reply_s
+ * seconds, the server's output to standard error.  *have_rsp is set once
+ * c needs mvb_rsp_release.  0, or MVB_EXIT_IO after saying why (messages
+ * start with cmd). */
+int probe_connect(const char *cmd, struct probe *p, const struct mvb_board *b, int console_fd, struct probe_conn *k,
+		  struct mvb_rsp *c, int *have_rsp, unsigned long reply_s);
 struct mvb_optb;
 /* Reads a board's option-byte registers (mvb/optbytes.h) through the
  * server into v.  Returns 0 or an enum mvb_rsp_rc (c->err). */
