@@ -1031,6 +1031,64 @@ static void refusal(struct run *r, struct cli_run *cr)
 	cli_take(cr, &d);
 }
 
+/* Whether the command line names --baud (a serial port's speed). */
+static int baud_given(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--baud") || !strncmp(argv[i], "--baud=", 7))
+			return 1;
+	return 0;
+}
+
+/* A run on the link named by --device or --qemu; NULL when out of memory. */
+static struct run *run_new(const char *device, const char *qemu, unsigned long timeout, int json)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	r->device = device;
+	r->qemu_image = qemu;
+	r->json = json;
+	r->timeout = timeout;
+	r->fd = r->console_fd = -1;
+	r->qemu = -1;
+	r->qemu_status = -1;
+	r->tty = isatty(2);
+	mvl_rx_init(&r->rx);
+	return r;
+}
+
+/* Signals end the loop (no SA_RESTART: waits return EINTR); the link is
+ * opened, or QEMU started with it. */
+static int run_open(struct run *r, unsigned long baud, int baud_set)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fflush(stdout);
+	r->start = progress_now();
+	r->deadline = r->timeout ? r->start + (double)r->timeout : 0;
+	return r->qemu_image ? start_qemu(r, r->deadline) : open_device(r, baud, baud_set);
+}
+
+/* The link closed, QEMU stopped, its last console lines shown. */
+static void run_close(struct run *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->qemu > 0)
+		sys_stop(r->qemu);
+	if (r->console_fd >= 0) {
+		console_drain(r, 0);
+		close(r->console_fd);
+	}
+	probe_qemu_messages(&r->qemu_err);
+}
+
 int cmd_serve(struct cli_run *cr, int argc, char **argv)
 {
 	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
@@ -1065,15 +1123,12 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int baud_given = 0;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--baud") || !strncmp(argv[i], "--baud=", 7))
-			baud_given = 1;
+	int baud_set = baud_given(argc, argv);
 	if (!repo || (!device == !qemu)) {
 		cli_error("serve: --repo and one of --device or --qemu are required");
 		return MVB_EXIT_USAGE;
 	}
-	if (qemu && baud_given) {
+	if (qemu && baud_set) {
 		cli_error("serve: --baud applies to a serial --device, not to --qemu");
 		return MVB_EXIT_USAGE;
 	}
@@ -1094,25 +1149,14 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		return MVB_EXIT_IO;
 	}
 
-	struct run *r = calloc(1, sizeof(*r));
-	if (!r) {
-		cli_error("out of memory");
+	struct run *r = run_new(device, qemu, timeout, json);
+	if (!r)
 		return MVB_EXIT_IO;
-	}
 	r->repo_arg = repo;
-	r->device = device;
-	r->qemu_image = qemu;
 	r->once = once;
 	r->update_now = update_now;
-	r->json = json;
-	r->timeout = timeout;
 	r->dev_out = json ? stderr : stdout;
-	r->fd = r->console_fd = -1;
-	r->qemu = -1;
-	r->qemu_status = -1;
 	r->un_seq = 1;
-	r->tty = isatty(2);
-	mvl_rx_init(&r->rx);
 	mvb_serve_init(&r->core, repo_get, &r->repo);
 	for (unsigned i = 0; i < CACHE_SLOTS; i++)
 		mvb_buf_init(&r->repo.slot[i].data, OBJECT_MAX);
@@ -1121,22 +1165,11 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		return rc;
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fflush(stdout);
-
-	r->start = progress_now();
-	double deadline = timeout ? r->start + (double)timeout : 0;
-	r->deadline = deadline;
-	rc = qemu ? start_qemu(r, deadline) : open_device(r, baud, baud_given);
-	if (rc)
+	if ((rc = run_open(r, baud, baud_set)))
 		goto out;
 	if (!json)
 		say(r, "serving '%s' on %s%s", repo, qemu ? "QEMU's UART4, image " : device, qemu ? qemu : "");
-	serve_loop(r, deadline);
+	serve_loop(r, r->deadline);
 	/* what the console printed up to the end */
 	if (r->qemu > 0) {
 		int st;
@@ -1154,15 +1187,7 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	if (json && rc <= MVB_EXIT_FINDINGS)
 		json_doc(r, cli_doc(cr), progress_now() - r->start);
 out:
-	if (r->fd >= 0)
-		close(r->fd);
-	if (r->qemu > 0)
-		sys_stop(r->qemu);
-	if (r->console_fd >= 0) {
-		console_drain(r, 0);
-		close(r->console_fd);
-	}
-	probe_qemu_messages(&r->qemu_err);
+	run_close(r);
 	repo_forget(&r->repo);
 	store_close(&r->repo.s);
 	free(r->ses.x);
@@ -1294,15 +1319,12 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int baud_given = 0;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--baud") || !strncmp(argv[i], "--baud=", 7))
-			baud_given = 1;
+	int baud_set = baud_given(argc, argv);
 	if (!device == !qemu) {
 		cli_error("status: one of --device or --qemu is required");
 		return MVB_EXIT_USAGE;
 	}
-	if (qemu && baud_given) {
+	if (qemu && baud_set) {
 		cli_error("status: --baud applies to a serial --device, not to --qemu");
 		return MVB_EXIT_USAGE;
 	}
@@ -1316,38 +1338,16 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 		cli_error("status: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
 		return MVB_EXIT_IO;
 	}
-	struct run *r = calloc(1, sizeof(*r));
-	if (!r) {
-		cli_error("out of memory");
+	struct run *r = run_new(device, qemu, timeout, cr->json);
+	if (!r)
 		return MVB_EXIT_IO;
-	}
-	r->device = device;
-	r->qemu_image = qemu;
-	r->json = cr->json;
-	r->timeout = timeout;
 	r->status_mode = 1;
 	r->st_seq = 1;
 	r->dev_out = stderr; /* the device's own lines never mix with the status */
-	r->fd = r->console_fd = -1;
-	r->qemu = -1;
-	r->qemu_status = -1;
-	r->tty = isatty(2);
-	mvl_rx_init(&r->rx);
 	mvb_serve_init(&r->core, no_repo_get, NULL);
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fflush(stdout);
-	r->start = progress_now();
-	double deadline = r->start + (double)timeout;
-	r->deadline = deadline;
-	rc = qemu ? start_qemu(r, deadline) : open_device(r, baud, baud_given);
-	if (rc)
+	if ((rc = run_open(r, baud, baud_set)))
 		goto out;
-	serve_loop(r, deadline);
+	serve_loop(r, r->deadline);
 	live_clear(r);
 	if (r->st_have) {
 		rc = MVB_EXIT_OK;
@@ -1368,15 +1368,7 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 		rc = MVB_EXIT_IO;
 	}
 out:
-	if (r->fd >= 0)
-		close(r->fd);
-	if (r->qemu > 0)
-		sys_stop(r->qemu);
-	if (r->console_fd >= 0) {
-		console_drain(r, 0);
-		close(r->console_fd);
-	}
-	probe_qemu_messages(&r->qemu_err);
+	run_close(r);
 	free(r);
 	return rc;
 }
