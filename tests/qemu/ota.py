@@ -471,6 +471,31 @@ def refusals(env):
     time.sleep(0.3)
     d.save(os.path.join(env.work, "after-install.bin"))
     refused(env, "replayed-index", "repo-old", 0x4806, raw=os.path.join(env.work, "after-install.bin"), runs="1.1.0")
+    # the old release put back with a probe under a device that installed
+    # 1.1.0 (its rollback floor 1; the header and app of 1.0.0, counter 0):
+    # the boot refuses it (0x4206), safe mode asks for an update and gets
+    # 1.1.0 again; the old app never runs
+    d = Device(env, "rollback-old", "repo", image="factory.elf", update_now=False)
+    if not d.wait_console("app: running until stopped", 20):
+        d.finish(kill=True)
+        die("rollback: 1.0.0 never ran\n" + d.text()[-2000:])
+    old = os.path.join(env.work, "old.bin")
+    d.save(old)
+    img = bytearray(open(os.path.join(env.work, "after-install.bin"), "rb").read())
+    prev = open(old, "rb").read()
+    hdr = env.board_addr("MVB_PART_APP_HEADER_BASE") - CODE
+    img[hdr:hdr + 256] = prev[hdr:hdr + 256]
+    img[CODE_SIZE // 2:] = prev[CODE_SIZE // 2:]  # app flash: the non-secure half of the dump
+    rolled = os.path.join(env.work, "rolled-back.bin")
+    open(rolled, "wb").write(img)
+    d = Device(env, "rollback", "repo", raw=rolled, update_now=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: safe mode: {#4206}" not in t or "installing 1.1.0" not in t or \
+            "mv: app 'forever' 1.0.0 verified" in t or "app: running until stopped" in t:
+        die("rollback: want 1.0.0 refused at boot, then 1.1.0 installed\n" + t[-3000:] + d.report())
+    print("ok: an older release put back under the device is refused at boot (0x4206) and 1.1.0 installed again")
 
 
 class Hostile:
