@@ -21,7 +21,7 @@ mvb=${MVBUILD:-$(sed -n 's/^MVBUILD:[A-Z]*=//p' "$fw/CMakeCache.txt" 2>/dev/null
 top=$(cd "$(dirname "$0")/../.." && pwd)
 board=$top/boards/mps2-an505.yaml
 work=$(mktemp -d "${TMPDIR:-/tmp}/mv-ota-bench.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 mv="$fw/out/microvisor-ota.elf"
 [ -f "$mv" ] || { echo "ota.sh: no $mv (this board's port has no update client)" >&2; exit 1; }
 cd "$work"
