@@ -133,6 +133,15 @@ void mv_link_console(const char *s, uint32_t n)
 	}
 }
 
+static void reply_error(const struct mvl_header *h, uint32_t code)
+{
+	uint8_t e[MVL_ERROR_SIZE];
+	struct mvl_error err = {code, 0};
+
+	mvl_put_error(e, &err);
+	send(h->lf_stream, h->lf_type, MVL_F_RESPONSE | MVL_F_ERROR, h->lf_seq, e, sizeof e);
+}
+
 /* A frame from the other end: a response for the request in flight, or
  * a request to answer. */
 static void dispatch(const struct mvl_header *h, const uint8_t *p)
@@ -159,6 +168,17 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		return;
 	}
 	if (h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS && h->lf_len == 0u) {
+		/* a peer asking without pause must not keep the device here */
+		static uint32_t last, answered;
+		uint32_t now = mv_arch_ticks();
+
+		if (answered && now - last < MVL_STATUS_GAP_MS) {
+			reply_error(h, MVL_E_TOO_SOON);
+			return;
+		}
+		answered = 1;
+		last = now;
+
 		struct mvl_status m;
 		uint8_t b[MVL_STATUS_SIZE];
 		uint32_t dropped = 0;
@@ -190,11 +210,7 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		return;
 	}
 #endif
-	uint8_t e[MVL_ERROR_SIZE];
-	struct mvl_error err = {MVL_E_UNSUPPORTED, 0};
-
-	mvl_put_error(e, &err);
-	send(h->lf_stream, h->lf_type, MVL_F_RESPONSE | MVL_F_ERROR, h->lf_seq, e, sizeof e);
+	reply_error(h, MVL_E_UNSUPPORTED);
 }
 
 int mv_link_update_asked(void)

@@ -117,6 +117,8 @@ struct mvl_data {
 #define MVL_E_REPOSITORY 3u  /* the other end could not read its repository */
 #define MVL_E_BAD_REQUEST 4u /* a malformed request (name, length, type) */
 #define MVL_E_UNSUPPORTED 5u /* a stream or type this end does not serve */
+#define MVL_E_TOO_SOON 6u    /* asked again too soon (STATUS: once every MVL_STATUS_GAP_MS) */
+#define MVL_STATUS_GAP_MS 250u
 
 struct mvl_error {
 	uint32_t le_code;   /* 0x00 MVL_E_* */

@@ -262,6 +262,7 @@ static const char *error_text(uint32_t code)
 	case MVL_E_REPOSITORY: return "repository failure";
 	case MVL_E_BAD_REQUEST: return "malformed request";
 	case MVL_E_UNSUPPORTED: return "not served";
+	case MVL_E_TOO_SOON: return "asked again too soon";
 	default: return "unknown error";
 	}
 }
@@ -541,7 +542,9 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 	case MVB_SERVE_RESPONSE:
 		if (r->status_mode && !r->st_have && h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS &&
 		    h->lf_seq == r->st_seq) {
-			if (o->error) {
+			if (o->error == MVL_E_TOO_SOON) {
+				break; /* another peer asked just now: the next try gets it */
+			} else if (o->error) {
 				r->st_error = o->error;
 				r->end = END_REPORT;
 			} else if (mvl_get_status(payload, h->lf_len, &r->st)) {

@@ -517,6 +517,7 @@ class Hostile:
         self.reads = 0
         self.asked = False
         self.appdir = ""
+        self.status = []
         self.rng = random.Random(7)
 
     @staticmethod
@@ -603,6 +604,8 @@ class Hostile:
                 stream, typ, flags = f[1], f[2], f[3]
                 payload = f[8:]
                 if flags & 1:
+                    if stream == 3:  # a response to STATUS: the record, or an error code
+                        self.status.append(int.from_bytes(payload[0:4], "little") if flags & 2 else len(payload))
                     continue  # a response (to UPDATE_NOW)
                 if stream == 0 and typ == 1:  # HELLO: board and app name the directory
                     self.appdir = "/".join(payload[o:o + 32].split(b"\0")[0].decode() for o in (0x40, 0x60))
@@ -623,6 +626,20 @@ class Hostile:
 
 
 def hostile(env):
+    # STATUS asked twice without pause: the record, then error 6 (too soon:
+    # a peer asking without pause must not hold the device)
+    d = Device(env, "status-flood", "repo", image="factory.elf", serve=False)
+    hs = Hostile(d, "repo", "honest")
+    hs.run(lambda h: h.asked, 20)
+    for seq in (500, 501):
+        hs.send(3, 1, 0, seq, b"")
+    ok = hs.run(lambda h: len(h.status) >= 2, 10)
+    hs.close()
+    d.finish(kill=True)
+    if not ok or hs.status[:2] != [192, 6]:
+        die("status-flood: want the record, then error 6 (got %s)" % hs.status)
+    print("ok: STATUS twice without pause: the record, then error 6 (asked again too soon)")
+
     # noise and frames with bad CRCs between the honest answers: the
     # install goes through
     d = Device(env, "garbage", "repo", image="factory.elf", serve=False)
