@@ -130,6 +130,7 @@ int cmd_releases(struct cli_run *r, int argc, char **argv);
 int cmd_fetch(struct cli_run *r, int argc, char **argv);
 int cmd_serve(struct cli_run *r, int argc, char **argv);
 int cmd_status(struct cli_run *r, int argc, char **argv);
+int cmd_logs(struct cli_run *r, int argc, char **argv);
 int cmd_decode(struct cli_run *r, int argc, char **argv);
 
 /* ---- messages */

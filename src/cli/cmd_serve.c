@@ -182,6 +182,11 @@ struct run {
 	uint16_t st_seq;
 	uint32_t st_error; /* an error response's code */
 	struct mvl_status st;
+	/* mvbuild logs: the LINE frames on stdout, gaps counted */
+	int logs_mode, follow, seen_line;
+	uint32_t next_seq, lines, lost;
+	double last_line;
+	struct json *lj; /* --format json: the lines array being written */
 };
 
 static void live_clear(struct run *r)
@@ -345,6 +350,43 @@ static void send_update_now(struct run *r)
 	r->un_at = progress_now();
 	if (r->un_sent == 1)
 		say(r, "asked the device to look for an update now (UPDATE_NOW)");
+}
+
+/* mvbuild logs: one LINE frame.  A jump in its sequence number, or the
+ * device's own count of lines it could not send, is said and counted. */
+static void log_line(struct run *r, const struct mvb_serve_out *o)
+{
+	uint32_t gap = r->seen_line && o->line.ll_seq != r->next_seq ? o->line.ll_seq - r->next_seq : 0;
+	if (gap > 0x7fffffffu) /* the device started again (its count restarts) */
+		gap = 0;
+	gap += o->line.ll_lost;
+	if (gap) {
+		r->lost += gap;
+		say(r, "%u line%s lost before line %u", (unsigned)gap, gap == 1 ? "" : "s", (unsigned)o->line.ll_seq);
+	}
+	r->seen_line = 1;
+	r->next_seq = o->line.ll_seq + 1;
+	r->lines++;
+	r->last_line = progress_now();
+	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1], clean[LINE_DECODED_MAX + 1];
+	size_t len = o->text_len > LINE_MAX_TEXT ? LINE_MAX_TEXT : o->text_len;
+	memcpy(raw, o->text, len);
+	raw[len] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (!raw[i])
+			raw[i] = '?';
+	mvb_reason_decode(raw, len, dec, sizeof(dec));
+	cli_sanitize(dec, clean, sizeof(clean));
+	if (r->lj) {
+		json_obj(r->lj, NULL);
+		json_int(r->lj, "seq", o->line.ll_seq);
+		json_str(r->lj, "text", clean);
+		json_end_obj(r->lj);
+	} else {
+		live_clear(r);
+		printf("%s\n", clean);
+		fflush(stdout);
+	}
 }
 
 static void send_status(struct run *r)
@@ -532,6 +574,10 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 	case MVB_SERVE_PING:
 		break;
 	case MVB_SERVE_LINE:
+		if (r->logs_mode) {
+			log_line(r, o);
+			break;
+		}
 		if (o->line.ll_lost) {
 			char m[64];
 			snprintf(m, sizeof(m), "(%u lines lost before this one)", (unsigned)o->line.ll_lost);
@@ -757,6 +803,12 @@ static void serve_loop(struct run *r, double deadline)
 		}
 		if (deadline > 0 && t >= deadline) {
 			r->end = END_TIMEOUT;
+			break;
+		}
+		/* mvbuild logs without --follow: done once the device has been
+		 * quiet for 2 s after its first line */
+		if (r->logs_mode && !r->follow && r->seen_line && t - r->last_line >= 2.0) {
+			r->end = END_REPORT;
 			break;
 		}
 		if (r->un_sent && !r->un_answered && r->un_sent < 3 && t - r->un_at >= 1.0)
@@ -1369,6 +1421,92 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 				     : r->end == END_INTERRUPTED ? "interrupted"
 							    : "the link failed before the device answered");
 		rc = MVB_EXIT_IO;
+	}
+out:
+	run_close(r);
+	free(r);
+	return rc;
+}
+
+/* ---- mvbuild logs */
+
+int cmd_logs(struct cli_run *cr, int argc, char **argv)
+{
+	const char *device = NULL, *qemu = NULL, *format = "text";
+	unsigned long baud = 115200, timeout = 30;
+	int follow = 0;
+	const struct opt opts[] = {
+		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
+		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
+		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
+		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
+		  "start QEMU mps2-an505 with this image and show its log (its UART0 console on stderr)" },
+		{ 'f', "follow", OPT_FLAG, &follow, NULL, "keep showing lines until interrupted (or --timeout)" },
+		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
+		  "end after this long (default 30; 0 with --follow: no limit)" },
+		{ 0, "format", OPT_STRING, &format, "text|json", "json: the lines as a document on stdout at the end" },
+		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
+	};
+	const struct cmd_spec spec = {
+		"logs",
+		"logs (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) [--follow] [--timeout SECONDS] [--format text|json]",
+		"Show a device's log as its link carries it (mvbuild-link(5), LINE frames: the\n"
+		"microvisor's console and the app's mv_log text), reason tokens as texts; lines\n"
+		"lost on the way are counted and said.  Without --follow it ends once the\n"
+		"device has been quiet for 2 s.",
+		opts, 0, 0
+	};
+	const char *pos[16];
+	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
+	if (rc >= 0)
+		return rc;
+	int baud_set = baud_given(argc, argv);
+	if (!device == !qemu) {
+		cli_error("logs: one of --device or --qemu is required");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && baud_set) {
+		cli_error("logs: --baud applies to a serial --device, not to --qemu");
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format("logs", format, &cr->json)))
+		return rc;
+	if (timeout > 86400 || (!follow && timeout == 0)) {
+		cli_error("logs: --timeout must be 1..86400 seconds%s", follow ? " (0: no limit)" : "");
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && !sys_is_file(qemu)) {
+		cli_error("logs: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
+		return MVB_EXIT_IO;
+	}
+	struct run *r = run_new(device, qemu, timeout, cr->json);
+	if (!r)
+		return MVB_EXIT_IO;
+	r->logs_mode = 1;
+	r->follow = follow;
+	r->dev_out = stderr; /* QEMU's UART0 console, beside the log */
+	mvb_serve_init(&r->core, no_repo_get, NULL);
+	if (r->json) {
+		struct json *j = cli_doc(cr);
+		json_str(j, "link", qemu ? "qemu" : device);
+		json_arr(j, "lines");
+		r->lj = j;
+	}
+	if ((rc = run_open(r, baud, baud_set)))
+		goto out;
+	serve_loop(r, r->deadline);
+	live_clear(r);
+	if (r->end == END_ERROR || (r->end == END_CLOSED && !r->lines)) {
+		cli_error("logs: the link %s", r->end == END_ERROR ? "failed" : "closed before any line came");
+		rc = MVB_EXIT_IO;
+	} else {
+		rc = MVB_EXIT_OK;
+		if (r->lost)
+			say(r, "%u line%s lost in all", (unsigned)r->lost, r->lost == 1 ? "" : "s");
+	}
+	if (r->lj) {
+		json_end_arr(r->lj);
+		json_int(r->lj, "lost", r->lost);
 	}
 out:
 	run_close(r);

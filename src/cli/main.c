@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "fetch", "download the latest release as a device would, checking the signed index", cmd_fetch },
 	{ "serve", "answer a device's link: its update reads, log lines and report", cmd_serve },
 	{ "status", "ask a device over its link what it runs and how it fares", cmd_status },
+	{ "logs", "show a device's log as its link carries it, lost lines counted", cmd_logs },
 	{ "decode", "turn the reason tokens of a microvisor console back into their texts", cmd_decode },
 };
 

@@ -159,6 +159,19 @@ start_sim --port-file "$T/port" --repo "$R" --mode lines
 expect 0 "log lines, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
 sim_ok "log lines, json"
 has err "^log| mv: safe mode: app header crc mismatch (reason {#ffff}" "reason tokens decoded beside the document"
+# mvbuild logs: the same LINE frames on stdout, the loss said and counted
+start_sim --port-file "$T/port" --repo "$R" --mode lines
+expect 0 "logs" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30
+sim_ok "logs"
+has out "^plain line$" "logs: a plain line"
+has err "3 lines lost before line 2" "logs: lost lines said"
+has err "3 lines lost in all" "logs: the loss counted"
+has out "^mv: safe mode: app header crc mismatch (reason {#ffff}" "logs: reason tokens decoded"
+start_sim --port-file "$T/port" --repo "$R" --mode lines
+expect 0 "logs, json" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30 --format json
+sim_ok "logs, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==[1,2,3,4,5,6] and d["lost"]==3 and d["lines"][0]["text"]=="plain line", d' "$T/out"; then ok; else bad "logs, json: lines and loss"; fi
+expect 2 "logs without a link" -- "$MVB" logs --timeout 5
 
 # --- deadlines: each run ends within its --timeout, status 3
 for mode in silence mute flood noread; do

@@ -382,6 +382,16 @@ def roundtrip(env):
             st["app"]["version"] != "1.0.1":
         die("status: want safe mode after 3 crashes\n%s%s" % (p.stdout, p.stderr))
     print("ok: mvbuild status of a crash-looping device: safe mode (0x4501), 3 crashes in a row, last 0x4518")
+    # and its log over the link: every line, numbered without a gap
+    p = subprocess.run([env.mvb, "logs", "--qemu", os.path.join(env.work, "factory3.elf"), "--format", "json",
+                        "--timeout", "4"], capture_output=True, text=True)
+    lg = json.loads(p.stdout) if p.returncode == 0 else {}
+    seqs = [x["seq"] for x in lg.get("lines", [])]
+    texts = "\n".join(x["text"] for x in lg.get("lines", []))
+    if p.returncode != 0 or lg["lost"] != 0 or seqs != list(range(seqs[0], seqs[0] + len(seqs))) or \
+            "app: release 3 crashes" not in texts or "mv: safe mode: app crashed too often in a row" not in texts:
+        die("logs: want every line of the crash loop, numbered without a gap\n%s%s" % (p.stdout, p.stderr))
+    print("ok: mvbuild logs of the crash loop: %d lines, numbered without a gap, none lost" % len(seqs))
 
     # a release that crashes at every start: the device ends in safe mode
     # and, with nobody asking, keeps asking for an update itself
