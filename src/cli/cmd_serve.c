@@ -1144,6 +1144,30 @@ static void run_close(struct run *r)
 	probe_qemu_messages(&r->qemu_err);
 }
 
+/* The link options of status and logs, as parsed: exactly one of
+ * --device and --qemu, --baud only with a serial device, the format, a
+ * QEMU image that can be read.  0, or the exit status to return. */
+static int link_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
+		     const char *format)
+{
+	int rc;
+	if (!device == !qemu) {
+		cli_error("%s: one of --device or --qemu is required", cmd);
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && baud_set) {
+		cli_error("%s: --baud applies to a serial --device, not to --qemu", cmd);
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format(cmd, format, &cr->json)))
+		return rc;
+	if (qemu && !sys_is_file(qemu)) {
+		cli_error("%s: cannot read '%s': %s", cmd, qemu, errno ? strerror(errno) : "not a regular file");
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}
+
 int cmd_serve(struct cli_run *cr, int argc, char **argv)
 {
 	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
@@ -1375,23 +1399,11 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = baud_given(argc, argv);
-	if (!device == !qemu) {
-		cli_error("status: one of --device or --qemu is required");
-		return MVB_EXIT_USAGE;
-	}
-	if (qemu && baud_set) {
-		cli_error("status: --baud applies to a serial --device, not to --qemu");
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = cli_format("status", format, &cr->json)))
+	if ((rc = link_args(cr, "status", device, qemu, baud_set, format)))
 		return rc;
 	if (timeout == 0 || timeout > 86400) {
 		cli_error("status: --timeout must be 1..86400 seconds");
 		return MVB_EXIT_USAGE;
-	}
-	if (qemu && !sys_is_file(qemu)) {
-		cli_error("status: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
-		return MVB_EXIT_IO;
 	}
 	struct run *r = run_new(device, qemu, timeout, cr->json);
 	if (!r)
@@ -1461,23 +1473,11 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = baud_given(argc, argv);
-	if (!device == !qemu) {
-		cli_error("logs: one of --device or --qemu is required");
-		return MVB_EXIT_USAGE;
-	}
-	if (qemu && baud_set) {
-		cli_error("logs: --baud applies to a serial --device, not to --qemu");
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = cli_format("logs", format, &cr->json)))
+	if ((rc = link_args(cr, "logs", device, qemu, baud_set, format)))
 		return rc;
 	if (timeout > 86400 || (!follow && timeout == 0)) {
 		cli_error("logs: --timeout must be 1..86400 seconds%s", follow ? " (0: no limit)" : "");
 		return MVB_EXIT_USAGE;
-	}
-	if (qemu && !sys_is_file(qemu)) {
-		cli_error("logs: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
-		return MVB_EXIT_IO;
 	}
 	struct run *r = run_new(device, qemu, timeout, cr->json);
 	if (!r)
