@@ -47,8 +47,14 @@ APP_NS = 0x00200000
 SLOW = int(os.environ.get("MVB_OTA_ICOUNT", "6"))  # -icount shift for the power-cut runs
 
 
+RUNNING = []  # every QEMU and serve started, so that a failure leaves none behind
+
+
 def die(msg):
     print("FAIL: " + msg)
+    for p in RUNNING:
+        if p.poll() is None:
+            p.kill()
     sys.exit(1)
 
 
@@ -111,6 +117,7 @@ class Device:
             args += ["-kernel", image]
         self.qemu = subprocess.Popen(args, cwd=w, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(w, tag + ".qemu.err"), "w"))
+        RUNNING.append(self.qemu)
         deadline = time.time() + 10
         while not os.path.exists(self.mon):
             if time.time() > deadline or self.qemu.poll() is not None:
@@ -131,6 +138,7 @@ class Device:
         if update_now:
             sargs.append("--update-now")
         self.serve = subprocess.Popen(sargs, stdout=open(self.serve_out, "w"), stderr=open(self.serve_err, "w"))
+        RUNNING.append(self.serve)
 
     def text(self):
         try:
