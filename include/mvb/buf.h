@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mvb/le.h"
 
 struct mvb_buf {
 	unsigned char *data;
@@ -67,25 +68,23 @@ int mvb_cur_bytes(struct mvb_cur *c, size_t n, const unsigned char **p);
 /* Reads a ULEB128 of at most 32 bits. */
 int mvb_cur_uleb32(struct mvb_cur *c, uint32_t *v);
 
+/* Little-endian fields: the one implementation is le.h (freestanding,
+ * shared with the microvisor). */
 static inline uint32_t mvb_le32(const unsigned char *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return mvb_get_le32(p);
 }
 static inline uint16_t mvb_le16(const unsigned char *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return mvb_get_le16(p);
 }
 static inline void mvb_put_le32(unsigned char *p, uint32_t v)
 {
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
+	mvb_set_le32(p, v);
 }
 static inline void mvb_put_le16(unsigned char *p, uint16_t v)
 {
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
+	mvb_set_le16(p, v);
 }
 
 #endif

@@ -214,9 +214,9 @@ static void say(struct run *r, const char *fmt, ...)
  * link, "console| " for what QEMU's UART0 prints; the microvisor's reason
  * tokens ("{#4103}") shown as their texts (mvbuild-decode(1)), a decoded
  * line cut at LINE_DECODED_MAX. */
-static void device_line(struct run *r, const char *prefix, const char *text, size_t len)
+static void clean_line(const char *text, size_t len, char clean[LINE_DECODED_MAX + 1])
 {
-	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1], clean[LINE_DECODED_MAX + 1];
+	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1];
 	if (len > LINE_MAX_TEXT)
 		len = LINE_MAX_TEXT;
 	memcpy(raw, text, len);
@@ -227,7 +227,13 @@ static void device_line(struct run *r, const char *prefix, const char *text, siz
 	while (len && (raw[len - 1] == '\r' || raw[len - 1] == '\n'))
 		raw[--len] = 0;
 	mvb_reason_decode(raw, len, dec, sizeof(dec));
-	cli_sanitize(dec, clean, sizeof(clean));
+	cli_sanitize(dec, clean, LINE_DECODED_MAX + 1);
+}
+
+static void device_line(struct run *r, const char *prefix, const char *text, size_t len)
+{
+	char clean[LINE_DECODED_MAX + 1];
+	clean_line(text, len, clean);
 	live_clear(r);
 	fprintf(r->dev_out, "%s%s\n", prefix, clean);
 	fflush(r->dev_out);
@@ -368,15 +374,8 @@ static void log_line(struct run *r, const struct mvb_serve_out *o)
 	r->next_seq = o->line.ll_seq + 1;
 	r->lines++;
 	r->last_line = progress_now();
-	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1], clean[LINE_DECODED_MAX + 1];
-	size_t len = o->text_len > LINE_MAX_TEXT ? LINE_MAX_TEXT : o->text_len;
-	memcpy(raw, o->text, len);
-	raw[len] = 0;
-	for (size_t i = 0; i < len; i++)
-		if (!raw[i])
-			raw[i] = '?';
-	mvb_reason_decode(raw, len, dec, sizeof(dec));
-	cli_sanitize(dec, clean, sizeof(clean));
+	char clean[LINE_DECODED_MAX + 1];
+	clean_line((const char *)o->text, o->text_len, clean);
 	if (r->lj) {
 		json_obj(r->lj, NULL);
 		json_int(r->lj, "seq", o->line.ll_seq);
