@@ -172,6 +172,16 @@ expect 0 "logs, json" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30
 sim_ok "logs, json"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==[1,2,3,4,5,6] and d["lost"]==3 and d["lines"][0]["text"]=="plain line", d' "$T/out"; then ok; else bad "logs, json: lines and loss"; fi
 expect 2 "logs without a link" -- "$MVB" logs --timeout 5
+# mvbuild status: a device that never answers STATUS (devsim, which
+# flags the request as unexpected: that shows it was sent) is status 3
+# at --timeout
+start_sim --port-file "$T/port" --repo "$R" --mode silence
+expect 3 "status, no answer" -- "$MVB" status --device "tcp:127.0.0.1:$PORT" --timeout 2
+wait "$SIMPID"
+SIMPID=
+if grep -q "answered by stream 3 type 1" "$T/sim.err"; then ok; else bad "status: no STATUS request reached the device"; fi
+has err "status: no answer to STATUS within --timeout" "status: the timeout said"
+expect 2 "status without a link" -- "$MVB" status --timeout 5
 
 # --- deadlines: each run ends within its --timeout, status 3
 for mode in silence mute flood noread; do
