@@ -25,7 +25,7 @@ $CC $FLAGS -c "$OUT/sz.c" -o "$OUT/sz.o"
 state=$(( 0x$(arm-none-eabi-nm -S "$OUT/sz.o" | awk '$4 == "mvd_state_size" { print $2 }') ))
 infl=$(( 0x$(arm-none-eabi-nm -S "$OUT/sz.o" | awk '$4 == "mvd_inflate_size" { print $2 }') ))
 # link the two into one relocatable object so size counts shared code once
-arm-none-eabi-ld -r --gc-sections -e mvd_feed -o "$OUT/mvd.o" "$OUT/inflate.o" "$OUT/patch.o" 2>/dev/null ||
+arm-none-eabi-ld -r --gc-sections -e mvd_apply -o "$OUT/mvd.o" "$OUT/inflate.o" "$OUT/patch.o" 2>/dev/null ||
 	arm-none-eabi-ld -r -o "$OUT/mvd.o" "$OUT/inflate.o" "$OUT/patch.o"
 arm-none-eabi-size "$OUT/inflate.o" "$OUT/patch.o" "$OUT/mvd.o"
 read -r text data bss _ < <(arm-none-eabi-size "$OUT/mvd.o" | awk 'NR == 2 { print $1, $2, $3 }')

@@ -591,7 +591,22 @@ static int op_sha(void *ctx, uint32_t len, const uint8_t want[32])
 	return !mv_memeq_ct(d, want, 32u);
 }
 
-static const struct mvd_ops ops = {op_read, op_erase, op_prog, op_sha};
+/* The patch: app-layer chunks, each checked against its signed hash
+ * before the patcher sees a byte of it. */
+static uint32_t patch_why; /* why the last op_patch failed */
+
+static const uint8_t *op_patch(void *ctx, uint32_t off, uint32_t *n)
+{
+	uint32_t k = off / s.b.cs, at = off - k * s.b.cs, len = chunk(k, &patch_why);
+
+	(void)ctx;
+	if (len <= at)
+		return 0;
+	*n = len - at;
+	return s.b.buf + at;
+}
+
+static const struct mvd_ops ops = {op_patch, op_read, op_erase, op_prog, op_sha};
 
 /* Full layers: bytes into the page buffer, a page programmed when full. */
 struct fill {
@@ -635,7 +650,6 @@ static uint32_t install(void *scratch, uint32_t scratch_size)
 	b->cur = NO_CHUNK;
 	if (b->app.bl_encoding == MVB_ENC_DELTA) {
 		struct mvd *d = scratch;
-		uint32_t off = 0, used;
 
 		if (sizeof *d > scratch_size)
 			return MV_R_UPD_LIMIT;
@@ -644,25 +658,11 @@ static uint32_t install(void *scratch, uint32_t scratch_size)
 			return why;
 		if (len < MVD_HEADER_SIZE || le32(b->buf + 0x14) != PATCH_PAGE)
 			return MV_R_UPD_LIMIT;
-		mvd_init(d, &ops, 0, s.page, PATCH_PAGE);
-		for (;;) {
-			if (off >= b->app.bl_encoded_size)
-				return MV_R_UPD_PATCH;
-			k = off / b->cs;
-			if ((len = chunk(k, &why)) == 0u)
-				return why;
-			int r = mvd_feed(d, off, b->buf + (off - k * b->cs), len - (off - k * b->cs), &used);
+		int r = mvd_apply(d, &ops, 0, s.page, PATCH_PAGE, b->app.bl_encoded_size);
 
-			if (r == MVD_DONE)
-				return MV_R_NONE;
-			if (r == MVD_SEEK)
-				off = mvd_next_offset(d);
-			else if (r == MVD_MORE)
-				off += used;
-			else
-				return r == MVD_E_IO ? MV_R_UPD_FLASH : r == MVD_E_LIMIT ? MV_R_UPD_LIMIT :
-				       r == MVD_E_BASE ? MV_R_UPD_BASE : r == MVD_E_HASH ? MV_R_UPD_IMAGE : MV_R_UPD_PATCH;
-		}
+		return r == MVD_DONE ? MV_R_NONE : r == MVD_E_READ ? patch_why : r == MVD_E_IO ? MV_R_UPD_FLASH :
+		       r == MVD_E_LIMIT ? MV_R_UPD_LIMIT : r == MVD_E_BASE ? MV_R_UPD_BASE :
+		       r == MVD_E_HASH ? MV_R_UPD_IMAGE : MV_R_UPD_PATCH;
 	}
 	/* Full: raw or deflate, from the start (a resumed install rewrites
 	 * every page: each is a pure function of the bundle). */

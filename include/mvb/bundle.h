@@ -28,7 +28,7 @@ enum mvb_layer_why {
 	MVB_WHY_DELTA,          /* a delta from the base's layer of its role, smaller than its own encoding */
 	MVB_WHY_NO_BASE_LAYER,  /* the base holds no layer of its role that decodes */
 	MVB_WHY_LARGER,         /* the delta was not smaller than the layer's own encoding */
-	MVB_WHY_TOO_MANY_PAGES, /* more pages change than the device patcher rewrites in one update */
+	MVB_WHY_TOO_MANY_PAGES, /* the base or the layer spans more pages than the device patcher's page table */
 	MVB_WHY_NO_DELTA,       /* the encoder made none (an empty image) */
 };
 

@@ -36,7 +36,7 @@ struct mvb_delta_stats {
 /* The pages a patch from old to new must rewrite, at page size ps: every
  * page of the new image not wholly inside both images with equal bytes.
  * A patch can rewrite at most mvb_delta_max_pages() of them (the device
- * patcher's step table); mvb_delta_encode refuses more (MVB_EINPUT). */
+ * patcher's page table: every page of the region). */
 uint32_t mvb_delta_pages_changed(const unsigned char *old, size_t old_len, const unsigned char *new_img,
 				 size_t new_len, uint32_t ps);
 uint32_t mvb_delta_max_pages(void);

@@ -1,36 +1,40 @@
 /*
- * delta_format.h - the byte layout of an mvbuild delta patch, format 1.
+ * delta_format.h - the byte layout of an mvbuild delta patch, format 2.
  *
  * Freestanding (<stdint.h> only): the device patcher (src/delta) and the
  * firmware compile this file, so it is the single definition of the format.
  * mvbuild-delta(5) documents it and a test checks that page against it.
  *
  * A patch turns an old image into a new one in place, one flash page (a
- * "step") at a time.  In order:
+ * "step") at a time.  In order, with no gaps:
  *
  *   header   struct mvd_header (112 B)
- *   index    raw deflate stream of dh_index_size bytes; inflated it holds
- *            dh_map_count label-map entries, then dh_step_count steps
- *   body     dh_step_count step streams, back to back, dh_body_size bytes;
- *            each an independent raw deflate stream (4 KiB window), so a
- *            patcher resumes at any step with an empty window
+ *   index    dh_index_size = 8 * dh_map_count + 12 * dh_step_count bytes,
+ *            not compressed: dh_map_count struct mvd_label, then
+ *            dh_step_count struct mvd_step, in write order
+ *   body     dh_body_size bytes: for each step in the same order, its
+ *            struct mvd_step again (the same 12 bytes), then its stream,
+ *            an independent raw deflate stream (4 KiB window) of
+ *            ds_size - 12 bytes, so a patcher resumes at any step with an
+ *            empty window
  *
- * Integers in the header are little-endian.  Inside the index and the step
- * streams, numbers are ULEB128 ("uv", at most 5 bytes, at most 32 bits) or
- * zigzag ULEB128 ("sv": 0,-1,1,-2 -> 0,1,2,3).
+ * The index lets a patcher find where to resume by reading a few bytes per
+ * step; the copy in the body lets it apply the steps reading the patch
+ * front to back, with no table in RAM, however many pages change.
+ * Integers in the header, index and step heads are little-endian.  Inside
+ * step streams, numbers are ULEB128 ("uv", at most 5 bytes, at most 32
+ * bits) or zigzag ULEB128 ("sv": 0,-1,1,-2 -> 0,1,2,3).
  *
- * Index, after inflating:
- *   map entry  uv gap, sv delta: the entry starts at old offset prev + gap
- *              (prev 0 for the first); old offsets from there to the next
- *              entry move by delta in the new image.  Before the first
- *              entry the delta is 0.  Starts strictly increase.
- *   step       sv page - previous page (previous -1 for the first),
- *              4 bytes CRC-32 (zlib's) of the page's new content, padded
- *              with 0xff to dh_page_size, uv bytes of its step stream.
- *              Each page appears at most once; steps are in write order.
- *              When any step's page changes bytes of the old image, the
- *              first step's does (so it cannot already match its CRC
- *              before the update starts: the resume scan relies on it).
+ * Labels (the map of how old offsets moved): dl_start strictly increase
+ * and lie in [0, dh_old_size]; old offsets from dl_start up to the next
+ * label's start move by dl_delta in the new image; before the first the
+ * delta is 0.
+ *
+ * Steps: ds_page lies within the new image and appears at most once;
+ * ds_crc32 is the CRC-32 (zlib's) of the page's new content padded with
+ * 0xff to dh_page_size.  When any step's page changes bytes of the old
+ * image, the first step's does (so it cannot already match its CRC before
+ * the update starts: the resume scan relies on it).
  *
  * Step stream, after inflating: records that rebuild the page's new content
  * (min(dh_page_size, dh_new_size - page * dh_page_size) bytes; the rest of
@@ -59,17 +63,19 @@
  * The patcher checks each rebuilt page against its CRC before it writes,
  * keeps a copy in one spare "state" page when the page's records read its
  * own old bytes, and finds where to resume after a power loss by comparing
- * pages with the step CRCs; the whole new image is checked against
- * dh_new_sha256 at the end.
+ * pages with the step CRCs of the index; the whole new image is checked
+ * against dh_new_sha256 at the end.
  */
 #ifndef MVB_DELTA_FORMAT_H
 #define MVB_DELTA_FORMAT_H
 
 #include <stdint.h>
 
-#define MVD_MAGIC 0x3144564du /* bytes "MVD1" */
-#define MVD_FORMAT 1u
+#define MVD_MAGIC 0x3244564du /* bytes "MVD2" */
+#define MVD_FORMAT 2u
 #define MVD_HEADER_SIZE 112u
+#define MVD_LABEL_SIZE 8u
+#define MVD_STEP_SIZE 12u
 #define MVD_WINDOW_BITS 12u   /* deflate window of the index and step streams */
 #define MVD_PAGE_MIN 256u
 #define MVD_PAGE_MAX 65536u
@@ -95,13 +101,29 @@ struct mvd_header {
 	uint32_t dh_base_addr;      /* 0x18 address of offset 0 (MVD_FLAG_PTR) */
 	uint32_t dh_step_count;     /* 0x1c pages the patch rewrites */
 	uint32_t dh_map_count;      /* 0x20 label-map entries in the index */
-	uint32_t dh_index_size;     /* 0x24 bytes of the index stream */
-	uint32_t dh_body_size;      /* 0x28 bytes of all step streams */
+	uint32_t dh_index_size;     /* 0x24 bytes of the index: 8 * dh_map_count + 12 * dh_step_count */
+	uint32_t dh_body_size;      /* 0x28 bytes of all steps (heads and streams) */
 	uint32_t dh_reserved;       /* 0x2c 0 */
 	uint8_t dh_old_sha256[32];  /* 0x30 SHA-256 of the old image */
 	uint8_t dh_new_sha256[32];  /* 0x50 SHA-256 of the new image */
 };
 
 typedef char mvd_header_size_check[(sizeof(struct mvd_header) == MVD_HEADER_SIZE) ? 1 : -1];
+
+/* A label-map entry of the index. */
+struct mvd_label {
+	uint32_t dl_start;          /* 0x00 old offset where this delta starts */
+	int32_t dl_delta;           /* 0x04 new offset - old offset from there on */
+};
+
+/* A step: in the index, and again at the head of the step in the body. */
+struct mvd_step {
+	uint32_t ds_page;           /* 0x00 the page this step rewrites */
+	uint32_t ds_crc32;          /* 0x04 CRC-32 of its new content padded with 0xff */
+	uint32_t ds_size;           /* 0x08 bytes of the step in the body: 12 + its stream */
+};
+
+typedef char mvd_label_size_check[(sizeof(struct mvd_label) == MVD_LABEL_SIZE) ? 1 : -1];
+typedef char mvd_step_size_check[(sizeof(struct mvd_step) == MVD_STEP_SIZE) ? 1 : -1];
 
 #endif

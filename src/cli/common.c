@@ -291,10 +291,9 @@ void cli_note_layers(const struct mvb_build_report *rep, const char *what)
 		const struct mvb_layer_report *l = &rep->l[i];
 		if (l->why == MVB_WHY_TOO_MANY_PAGES)
 			fprintf(stderr,
-				"mvbuild: note: %s: the %s layer is sent whole: %u of its %u pages of %u bytes change, "
-				"and the device patcher rewrites at most %u in one update\n",
-				what, mvb_layer_role_name(l->role), l->pages_changed, l->pages, rep->page_size,
-				mvb_delta_max_pages());
+				"mvbuild: note: %s: the %s layer is sent whole: it or its base spans more than the %u "
+				"pages of %u bytes the device patcher's page table holds\n",
+				what, mvb_layer_role_name(l->role), mvb_delta_max_pages(), rep->page_size);
 	}
 }
 

@@ -83,10 +83,11 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	const struct mvb_bundle_layer *bl = base_layer(base, in->role, NULL);
 	if (!bl)
 		return 0;
-	if (bl->bl_size > mvb_delta_max_image(page)) {
-		/* no delta can start from it (mvb_bundle_base_check says so to
-		 * the user): never decode what may claim a GiB */
-		r->why = MVB_WHY_NO_DELTA;
+	r->pages = in->size ? (in->size - 1) / page + 1 : 0;
+	if (bl->bl_size > mvb_delta_max_image(page) || in->size > mvb_delta_max_image(page)) {
+		/* no delta can start from it or make it (mvb_bundle_base_check
+		 * says so to the user): never decode what may claim a GiB */
+		r->why = MVB_WHY_TOO_MANY_PAGES;
 		return 0;
 	}
 	struct mvb_buf old = MVB_BUF_INIT, patch = MVB_BUF_INIT;
@@ -94,12 +95,11 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	if (rc == MVB_EINPUT) /* a base that does not decode is no base */
 		rc = 0;
 	else if (!rc) {
-		r->pages = in->size ? (in->size - 1) / page + 1 : 0;
 		r->pages_changed = mvb_delta_pages_changed(old.data, old.len, in->data, in->size, page);
 		struct mvb_delta_opts o = { page, in->addr, 1, 0 };
 		rc = mvb_delta_encode(old.data, old.len, in->data, in->size, &o, &patch, NULL);
 		if (rc == MVB_EINPUT) {
-			r->why = r->pages_changed > mvb_delta_max_pages() ? MVB_WHY_TOO_MANY_PAGES : MVB_WHY_NO_DELTA;
+			r->why = old.len > mvb_delta_max_image(page) ? MVB_WHY_TOO_MANY_PAGES : MVB_WHY_NO_DELTA;
 			rc = 0;
 		} else if (!rc) {
 			r->delta_size = (uint32_t)patch.len;

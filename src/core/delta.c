@@ -769,12 +769,12 @@ static int encode_with(struct enc *e, const struct segs *sg, const uint32_t *ste
 	e->written = written;
 	e->map = (struct mvd_map){ map, nmap, e->flags, e->base, e->on };
 	memset(&e->st, 0, sizeof(e->st));
-	uint32_t prev = 0;
 	for (uint32_t i = 0; i < nmap && !rc; i++) {
-		rc = put_uv(&idx, map[i].start - prev) | put_sv(&idx, map[i].delta);
-		prev = map[i].start;
+		uint8_t l[MVD_LABEL_SIZE];
+		mvb_put_le32(l, map[i].start);
+		mvb_put_le32(l + 4, (uint32_t)map[i].delta);
+		rc = mvb_buf_append(&idx, l, sizeof(l));
 	}
-	int32_t prevpage = -1;
 	for (uint32_t k = 0; k < nsteps && !rc; k++) {
 		uint32_t pg = steps[order[k]];
 		uint32_t start = pg * e->ps, end = start + e->ps < e->nn ? start + e->ps : e->nn;
@@ -795,23 +795,22 @@ static int encode_with(struct enc *e, const struct segs *sg, const uint32_t *ste
 			keep.lit_bytes += end - start;
 			e->st = keep;
 		}
+		if (use->len > 0xffffffffu - MVD_STEP_SIZE) {
+			rc = MVB_ELIMIT;
+			break;
+		}
 		memset(pagebuf, 0xff, e->ps);
 		memcpy(pagebuf, e->nw + start, end - start);
-		uint8_t crc[4];
-		uint32_t c = mvd_crc32(0, pagebuf, e->ps);
-		crc[0] = (uint8_t)c;
-		crc[1] = (uint8_t)(c >> 8);
-		crc[2] = (uint8_t)(c >> 16);
-		crc[3] = (uint8_t)(c >> 24);
-		rc = put_sv(&idx, (int32_t)pg - prevpage) | mvb_buf_append(&idx, crc, 4) | put_uv(&idx, (uint32_t)use->len);
-		rc |= mvb_buf_append(&body, use->data, use->len);
-		prevpage = (int32_t)pg;
+		/* the step's entry: in the index, and again at its head in the body */
+		uint8_t st[MVD_STEP_SIZE];
+		mvb_put_le32(st, pg);
+		mvb_put_le32(st + 4, mvd_crc32(0, pagebuf, e->ps));
+		mvb_put_le32(st + 8, MVD_STEP_SIZE + (uint32_t)use->len);
+		rc = mvb_buf_append(&idx, st, sizeof(st)) | mvb_buf_append(&body, st, sizeof(st)) |
+		     mvb_buf_append(&body, use->data, use->len);
 		written[pg] = 1;
 	}
-	z.len = 0;
-	if (!rc)
-		rc = zdeflate(idx.data, idx.len, &z);
-	if (!rc && (uint64_t)MVD_HEADER_SIZE + z.len + body.len > 0xffffffffu)
+	if (!rc && (uint64_t)MVD_HEADER_SIZE + idx.len + body.len > 0xffffffffu)
 		rc = MVB_ELIMIT;
 	if (!rc) {
 		uint8_t h[MVD_HEADER_SIZE];
@@ -826,16 +825,16 @@ static int encode_with(struct enc *e, const struct segs *sg, const uint32_t *ste
 		mvb_put_le32(h + 0x18, e->base);
 		mvb_put_le32(h + 0x1c, nsteps);
 		mvb_put_le32(h + 0x20, nmap);
-		mvb_put_le32(h + 0x24, (uint32_t)z.len);
+		mvb_put_le32(h + 0x24, (uint32_t)idx.len);
 		mvb_put_le32(h + 0x28, (uint32_t)body.len);
 		mvb_sha256(e->old, e->on, h + 0x30);
 		mvb_sha256(e->nw, e->nn, h + 0x50);
 		e->st.steps = nsteps;
 		e->st.map_entries = nmap;
 		e->st.flags = e->flags;
-		e->st.index_size = (uint32_t)z.len;
+		e->st.index_size = (uint32_t)idx.len;
 		e->st.body_size = (uint32_t)body.len;
-		rc = mvb_buf_append(out, h, sizeof(h)) | mvb_buf_append(out, z.data, z.len) |
+		rc = mvb_buf_append(out, h, sizeof(h)) | mvb_buf_append(out, idx.data, idx.len) |
 		     mvb_buf_append(out, body.data, body.len);
 	}
 	mvb_buf_release(&idx);
@@ -870,7 +869,7 @@ uint32_t mvb_delta_pages_changed(const unsigned char *old, size_t old_len, const
 
 uint32_t mvb_delta_max_pages(void)
 {
-	return MVD_MAX_STEPS;
+	return MVD_MAX_PAGES;
 }
 
 uint64_t mvb_delta_max_image(uint32_t ps)
@@ -943,8 +942,6 @@ int mvb_delta_encode(const unsigned char *old, size_t old_len, const unsigned ch
 		step_of[p] = (int32_t)nsteps;
 		steps[nsteps++] = p;
 	}
-	if (!rc && nsteps > MVD_MAX_STEPS)
-		rc = MVB_EINPUT;
 	if (!rc && !(sa = suffix_array(old, (int32_t)on)))
 		rc = MVB_ENOMEM;
 	if (!rc)
@@ -1021,8 +1018,11 @@ int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char
 	if (len < 4)
 		return bad(len, MVB_CK_DELTA_TRUNCATED, "file ends after %zu bytes, inside the header", len);
 	h->dh_magic = mvb_le32(p);
+	if (h->dh_magic == 0x3144564du)
+		return bad(0, MVB_CK_DELTA_HEADER, "a format 1 patch (\"MVD1\"); this mvbuild reads format 2: make it again "
+			   "with mvbuild delta");
 	if (h->dh_magic != MVD_MAGIC)
-		return bad(0, MVB_CK_DELTA_HEADER, "dh_magic is 0x%08x, not \"MVD1\"", h->dh_magic);
+		return bad(0, MVB_CK_DELTA_HEADER, "dh_magic is 0x%08x, not \"MVD2\"", h->dh_magic);
 	if (len < MVD_HEADER_SIZE)
 		return bad(len, MVB_CK_DELTA_TRUNCATED, "file ends after %zu bytes, inside the 112-byte header", len);
 	h->dh_format = mvb_le16(p + 4);
@@ -1040,7 +1040,7 @@ int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char
 	memcpy(h->dh_old_sha256, p + 0x30, 32);
 	memcpy(h->dh_new_sha256, p + 0x50, 32);
 	if (h->dh_format != MVD_FORMAT)
-		return bad(4, MVB_CK_DELTA_HEADER, "dh_format is %u; this mvbuild reads format 1", h->dh_format);
+		return bad(4, MVB_CK_DELTA_HEADER, "dh_format is %u; this mvbuild reads format 2", h->dh_format);
 	if (h->dh_header_size != MVD_HEADER_SIZE)
 		return bad(6, MVB_CK_DELTA_HEADER, "dh_header_size is %u, not 112", h->dh_header_size);
 	if (h->dh_flags & ~(MVD_FLAG_THUMB | MVD_FLAG_PTR))
@@ -1052,6 +1052,9 @@ int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char
 		return bad(0x14, MVB_CK_DELTA_HEADER, "dh_page_size is %u (a power of two, 256-65536)", ps);
 	if (h->dh_reserved)
 		return bad(0x2c, MVB_CK_DELTA_HEADER, "dh_reserved is not zero");
+	if ((uint64_t)MVD_LABEL_SIZE * h->dh_map_count + (uint64_t)MVD_STEP_SIZE * h->dh_step_count != h->dh_index_size)
+		return bad(0x24, MVB_CK_DELTA_HEADER, "dh_index_size is %u, not 8 x %u labels + 12 x %u steps",
+			   h->dh_index_size, h->dh_map_count, h->dh_step_count);
 	uint64_t total = (uint64_t)MVD_HEADER_SIZE + h->dh_index_size + h->dh_body_size;
 	if (total > len)
 		return bad(len, MVB_CK_DELTA_TRUNCATED, "file ends at 0x%zx but the header describes 0x%llx bytes", len,
@@ -1064,7 +1067,18 @@ int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char
 struct sim {
 	uint8_t *flash, *state;
 	uint32_t ps, npages;
+	const uint8_t *patch;
+	uint32_t patch_len;
 };
+
+static const uint8_t *sim_patch(void *ctx, uint32_t off, uint32_t *n)
+{
+	struct sim *s = ctx;
+	if (off >= s->patch_len)
+		return NULL;
+	*n = s->patch_len - off;
+	return s->patch + off;
+}
 
 static int sim_read(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n)
 {
@@ -1141,23 +1155,11 @@ int mvb_delta_apply(const unsigned char *old, size_t old_len, const unsigned cha
 	memset(s.flash, 0xff, (size_t)s.npages * s.ps);
 	memcpy(s.flash, old, old_len);
 	memset(s.state, 0xff, s.ps);
-	static const struct mvd_ops ops = { sim_read, sim_erase, sim_prog, sim_sha };
-	mvd_init(dec, &ops, &s, pagebuf, s.ps);
-	uint32_t off = 0, used;
-	int r;
-	for (;;) {
-		r = mvd_feed(dec, off, patch + off, (uint32_t)(patch_len - off), &used);
-		if (r == MVD_SEEK) {
-			off = mvd_next_offset(dec);
-			continue;
-		}
-		off += used;
-		if (r != MVD_MORE || off == patch_len)
-			break;
-	}
-	if (r == MVD_MORE)
-		r = MVD_E_CORRUPT; /* ran out of patch */
-	uint32_t at = mvd_next_offset(dec);
+	static const struct mvd_ops ops = { sim_patch, sim_read, sim_erase, sim_prog, sim_sha };
+	s.patch = patch;
+	s.patch_len = (uint32_t)patch_len;
+	int r = mvd_apply(dec, &ops, &s, pagebuf, s.ps, (uint32_t)patch_len);
+	uint32_t at = dec->off;
 	switch (r) {
 	case MVD_DONE:
 		rc = mvb_buf_append(out, s.flash, h.dh_new_size);

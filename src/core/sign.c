@@ -89,6 +89,10 @@ int mvb_key_load(struct mvb_key **out, const unsigned char *data, size_t len, co
 	copy[len] = 0;
 	size_t n = len + (strstr((const char *)copy, "-----BEGIN") ? 1 : 0);
 	int rc = mbedtls_pk_parse_key(&k->pk, copy, n, (const unsigned char *)pass, pass ? strlen(pass) : 0);
+	/* A wrong passphrase mostly fails the CBC padding check (PASSWORD_MISMATCH),
+	 * but about one time in 256 the padding looks right and the garbage then
+	 * fails to parse: for an encrypted key, that is a wrong passphrase too. */
+	int encrypted = strstr((const char *)copy, "ENCRYPTED") != NULL;
 	if (!rc)
 		k->priv = 1;
 	else if (!want_private) {
@@ -103,7 +107,8 @@ int mvb_key_load(struct mvb_key **out, const unsigned char *data, size_t len, co
 		mbedtls_strerror(rc, msg, sizeof(msg));
 		if (rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
 			snprintf(err, errlen, "the key is encrypted and no passphrase was given");
-		else if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
+		else if (rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH ||
+		         (encrypted && pass && pass[0] && (-rc & 0xff80) == -MBEDTLS_ERR_PK_KEY_INVALID_FORMAT))
 			snprintf(err, errlen, "wrong passphrase");
 		else if (rc == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE || rc == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE)
 			/* OpenSSL 3 encrypts PKCS#8 keys with AES, which mbedTLS 2.28 cannot undo */

@@ -24,9 +24,8 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
 
 /* ---- results (negative: the patch or the device is bad) */
-#define MVD_MORE 0        /* consumed everything given; feed more */
+#define MVD_MORE 0        /* inflate: consumed everything given; feed more */
 #define MVD_END 1         /* inflate: stream finished */
-#define MVD_SEEK 2        /* patch: feed again from mvd_next_offset() */
 #define MVD_DONE 3        /* patch: new image written and its SHA-256 checked */
 #define MVD_E_CORRUPT -1  /* the patch is malformed */
 #define MVD_E_LIMIT -2    /* the patch exceeds this decoder's limits */
@@ -34,12 +33,9 @@ void *memset(void *dst, int c, size_t n);
 #define MVD_E_CRC -4      /* a rebuilt page does not match its CRC (nothing written) */
 #define MVD_E_HASH -5     /* the finished image does not match dh_new_sha256 */
 #define MVD_E_IO -6       /* a flash operation failed */
-#define MVD_E_STATE -7    /* called after a final result */
+#define MVD_E_READ -8     /* ops->patch could not give the patch's bytes (its caller knows why) */
 
-/* ---- limits (RAM: see sizeof(struct mvd)) */
-#ifndef MVD_MAX_STEPS
-#define MVD_MAX_STEPS 192u
-#endif
+/* ---- limits (RAM: see sizeof(struct mvd)); the number of steps has none */
 #ifndef MVD_MAX_MAP
 #define MVD_MAX_MAP 80u /* so that struct mvd fits the microvisor's scratch (7 KiB) */
 #endif
@@ -47,7 +43,6 @@ void *memset(void *dst, int c, size_t n);
 #define MVD_MAX_PAGES 512u
 #endif
 #define MVD_WINDOW (1u << MVD_WINDOW_BITS)
-
 /* ---- inflater: raw deflate (RFC 1951), pushed input of any chunk size,
  * distances up to MVD_WINDOW.  Every output byte goes to sink, which may
  * stop decoding by returning a negative result. */
@@ -97,6 +92,10 @@ uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
 #define MVD_STATE_PAGE 0xffffffffu /* page number of the spare state page */
 
 struct mvd_ops {
+	/* The patch: a pointer to the bytes from patch offset off on (off is
+	 * below the patch size), *n (>= 1) of them, valid until the next call;
+	 * 0 when they cannot be had (the patcher then returns MVD_E_READ). */
+	const uint8_t *(*patch)(void *ctx, uint32_t off, uint32_t *n);
 	/* Reads n bytes at offset off of page (a region page, or MVD_STATE_PAGE);
 	 * off + n <= page size.  0 or nonzero on failure. */
 	int (*read)(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n);
@@ -111,39 +110,24 @@ struct mvd {
 	const struct mvd_ops *ops;
 	void *ctx;
 	uint8_t *page;         /* page buffer (borrowed), pagebuf_size bytes */
-	uint32_t pagebuf_size;
+	uint32_t pagebuf_size, size; /* the buffer's and the patch's bytes */
 	struct mvd_header h;
-	uint32_t next_off;     /* patch offset the next fed byte must have */
-	uint32_t body_off, step_off, resume_off, body_seen;
-	uint32_t npages;       /* region pages: max(old, new) */
-	uint8_t phase, self_read, scanning;
-	int8_t result;         /* final result once set */
-	/* index parsing */
-	uint8_t ist, crcn;
-	uint32_t icount, iprev, ival, ishift;
-	int32_t iprevpage;
-	uint32_t icrc;
-	/* steps */
-	uint32_t step, done_steps;
-	uint16_t step_page[MVD_MAX_STEPS];
-	uint32_t step_crc[MVD_MAX_STEPS];
-	uint8_t seen[MVD_MAX_PAGES / 8], written[MVD_MAX_PAGES / 8];
+	uint32_t off;          /* patch offset being read (where an error was found) */
+	uint8_t written[MVD_MAX_PAGES / 8];
 	struct mvd_map_entry map[MVD_MAX_MAP];
-	/* records of the current step */
-	uint8_t rst, kind;
-	uint32_t rv, rshift, content, o, n, pos, k, m;
+	/* the step being applied, and the record being decoded */
+	uint32_t step_page, content;
+	uint8_t rst, kind, self_read;
+	uint32_t rv, rshift, o, n, pos, k, m;
 	int32_t prev_d;
 	struct mvd_inflate inf;
 };
 
-/* Starts (or resumes: the same call) applying a patch to the region the ops
- * reach; pagebuf holds one page (>= the patch's dh_page_size). */
-void mvd_init(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *pagebuf, uint32_t pagebuf_size);
-/* Feeds patch bytes p[0..n) that start at patch offset off.  *used says how
- * many were consumed.  Returns MVD_MORE, MVD_SEEK (feed from
- * mvd_next_offset(d) instead), MVD_DONE, or a negative result, which is
- * final (later calls return it again). */
-int mvd_feed(struct mvd *d, uint32_t off, const uint8_t *p, uint32_t n, uint32_t *used);
-uint32_t mvd_next_offset(const struct mvd *d);
+/* Applies (or resumes applying: the same call) the patch of size bytes
+ * that ops->patch reads to the region the other ops reach; pagebuf holds
+ * one page (>= the patch's dh_page_size).  Returns MVD_DONE or a negative
+ * result; d->off is then the patch offset it stopped at. */
+int mvd_apply(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *pagebuf, uint32_t pagebuf_size,
+	      uint32_t size);
 
 #endif

@@ -1,18 +1,18 @@
 /*
  * patch.c - the in-place, resumable patcher and the Thumb-2 predictor it
- * shares with the encoder.  The patch arrives in chunks; each step's
- * records rebuild one page in the caller's page buffer from the old image
- * (read through ops), the page is checked against its CRC, journalled to
- * the state page when it read its own old bytes, then erased and written.
- * After a power loss the same calls resume: the index is read again and
- * the first page that does not match its step CRC is where work restarts.
+ * shares with the encoder.  The patcher pulls the patch through ops->patch,
+ * front to back but for the index: each step's records rebuild one page in
+ * the caller's page buffer from the old image (read through ops), the page
+ * is checked against its CRC, journalled to the state page when it read
+ * its own old bytes, then erased and written.  After a power loss the same
+ * call resumes: the index is read again and the first page that does not
+ * match its step CRC is where work restarts.  RAM does not grow with the
+ * number of steps.
  */
 #include "mvd.h"
 #include "mvb/le.h"
 
-enum { P_HDR, P_INDEX, P_STEP, P_FINISH, P_END };
 enum { R_H, R_D, R_K, R_GAP, R_M, R_RUN, R_LIT, R_FILL };
-enum { I_GAP, I_DELTA, I_PAGE, I_CRC, I_LEN };
 
 uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
 {
@@ -111,22 +111,6 @@ static void set_bit(uint8_t *set, uint32_t i)
 	set[i >> 3] = (uint8_t)(set[i >> 3] | 1u << (i & 7u));
 }
 
-static int finish(struct mvd *d, int rc)
-{
-	if (rc < 0 || rc == MVD_DONE) {
-		d->result = (int8_t)rc;
-		d->phase = P_END;
-	}
-	return rc;
-}
-
-/* Content bytes of page p of the new image. */
-static uint32_t content_of(const struct mvd *d, uint32_t p)
-{
-	uint32_t start = p * d->h.dh_page_size, left = d->h.dh_new_size - start;
-	return left < d->h.dh_page_size ? left : d->h.dh_page_size;
-}
-
 static int page_crc(struct mvd *d, uint32_t page, uint32_t *crc)
 {
 	if (d->ops->read(d->ctx, page, 0, d->page, d->h.dh_page_size))
@@ -135,110 +119,55 @@ static int page_crc(struct mvd *d, uint32_t page, uint32_t *crc)
 	return 0;
 }
 
-/* ---- the index: map entries, then steps; the resume scan runs as the
- * step entries arrive, so their lengths need not be kept */
-
-static int varint(uint32_t *v, uint32_t *shift, uint8_t b)
+static int write_page(struct mvd *d, uint32_t page)
 {
-	if (*shift == 28 && (b & 0x70u))
-		return MVD_E_CORRUPT;
-	*v |= (uint32_t)(b & 0x7fu) << *shift;
-	if (!(b & 0x80u))
-		return 1;
-	if ((*shift += 7) > 28)
-		return MVD_E_CORRUPT;
+	if (d->ops->erase(d->ctx, page) || d->ops->prog(d->ctx, page, d->page))
+		return MVD_E_IO;
 	return 0;
 }
 
-static int32_t unzig(uint32_t v)
+/* n bytes of the patch at off (inside it) into buf. */
+static int get(struct mvd *d, uint32_t off, uint8_t *buf, uint32_t n)
 {
-	return (int32_t)(v >> 1) ^ -(int32_t)(v & 1u);
-}
-
-static int index_value(struct mvd *d, uint32_t v)
-{
-	struct mvd_header *h = &d->h;
-	if (d->ist == I_GAP) {
-		uint64_t start = (uint64_t)d->iprev + v;
-		if ((d->icount && !v) || start > h->dh_old_size)
-			return MVD_E_CORRUPT;
-		d->map[d->icount].start = (uint32_t)start;
-		d->iprev = (uint32_t)start;
-		d->ist = I_DELTA;
-		return 0;
+	while (n) {
+		uint32_t m;
+		const uint8_t *p = d->ops->patch(d->ctx, off, &m);
+		if (!p || !m)
+			return MVD_E_READ;
+		if (m > n)
+			m = n;
+		memcpy(buf, p, m);
+		buf += m;
+		off += m;
+		n -= m;
 	}
-	if (d->ist == I_DELTA) {
-		d->map[d->icount++].delta = unzig(v);
-		if (d->icount == h->dh_map_count) {
-			d->icount = 0;
-			d->ist = I_PAGE;
-		} else {
-			d->ist = I_GAP;
-		}
-		return 0;
-	}
-	if (d->ist == I_PAGE) {
-		int64_t p = (int64_t)d->iprevpage + unzig(v);
-		uint32_t newpages = (h->dh_new_size - 1) / h->dh_page_size + 1;
-		if (p < 0 || p >= newpages || bit(d->seen, (uint32_t)p))
-			return MVD_E_CORRUPT;
-		set_bit(d->seen, (uint32_t)p);
-		d->iprevpage = (int32_t)p;
-		d->step_page[d->icount] = (uint16_t)p;
-		d->icrc = 0;
-		d->crcn = 0;
-		d->ist = I_CRC;
-		return 0;
-	}
-	/* I_LEN */
-	uint32_t s = d->icount;
-	if (!v || v > h->dh_body_size - d->body_seen)
-		return MVD_E_CORRUPT;
-	if (d->scanning) {
-		uint32_t crc;
-		int rc = page_crc(d, d->step_page[s], &crc);
-		if (rc)
-			return rc;
-		if (crc == d->step_crc[s]) {
-			set_bit(d->written, d->step_page[s]);
-			d->done_steps = s + 1;
-		} else {
-			d->scanning = 0;
-			d->resume_off = d->body_off + d->body_seen;
-			d->step_off = v; /* length of the step to resume */
-		}
-	}
-	d->body_seen += v;
-	d->icount++;
-	d->ist = I_PAGE;
 	return 0;
 }
 
-static int index_byte(void *arg, uint8_t b)
+/* The step entry at patch offset off: its page (inside the new image), CRC
+ * and size (more than its head, at most room). */
+static int step_at(struct mvd *d, uint32_t off, uint32_t room, struct mvd_step *st)
 {
-	struct mvd *d = arg;
-	if (d->icount >= (d->ist <= I_DELTA ? d->h.dh_map_count : d->h.dh_step_count) && d->ist != I_CRC)
-		return MVD_E_CORRUPT; /* more index than the header announced */
-	if (d->ist == I_CRC) {
-		d->icrc |= (uint32_t)b << (8 * d->crcn);
-		if (++d->crcn == 4) {
-			d->step_crc[d->icount] = d->icrc;
-			d->ist = I_LEN;
-		}
-		return 0;
-	}
-	int rc = varint(&d->ival, &d->ishift, b);
-	if (rc <= 0)
+	uint8_t b[MVD_STEP_SIZE];
+	int rc = get(d, off, b, sizeof b);
+	if (rc)
 		return rc;
-	uint32_t v = d->ival;
-	d->ival = d->ishift = 0;
-	return index_value(d, v);
+	st->ds_page = rd32(b);
+	st->ds_crc32 = rd32(b + 4);
+	st->ds_size = rd32(b + 8);
+	if (st->ds_page > (d->h.dh_new_size - 1) / d->h.dh_page_size || st->ds_size <= MVD_STEP_SIZE ||
+	    st->ds_size > room)
+		return MVD_E_CORRUPT;
+	return 0;
 }
 
 static int parse_header(struct mvd *d)
 {
-	const uint8_t *p = d->page;
 	struct mvd_header *h = &d->h;
+	int rc = d->size < MVD_HEADER_SIZE ? MVD_E_CORRUPT : get(d, 0, d->page, MVD_HEADER_SIZE);
+	if (rc)
+		return rc;
+	const uint8_t *p = d->page;
 	h->dh_magic = rd32(p);
 	h->dh_format = mvb_get_le16(p + 4);
 	h->dh_header_size = mvb_get_le16(p + 6);
@@ -257,74 +186,18 @@ static int parse_header(struct mvd *d)
 	uint32_t ps = h->dh_page_size;
 	if (h->dh_magic != MVD_MAGIC || h->dh_format != MVD_FORMAT || h->dh_header_size != MVD_HEADER_SIZE ||
 	    (h->dh_flags & ~(MVD_FLAG_THUMB | MVD_FLAG_PTR)) || h->dh_reserved || !h->dh_new_size ||
-	    ps < MVD_PAGE_MIN || ps > MVD_PAGE_MAX || (ps & (ps - 1)) || !h->dh_index_size ||
-	    (uint64_t)MVD_HEADER_SIZE + h->dh_index_size + h->dh_body_size > 0xffffffffu ||
-	    h->dh_body_size < h->dh_step_count)
+	    ps < MVD_PAGE_MIN || ps > MVD_PAGE_MAX || (ps & (ps - 1)) ||
+	    (uint64_t)MVD_LABEL_SIZE * h->dh_map_count + (uint64_t)MVD_STEP_SIZE * h->dh_step_count !=
+		    h->dh_index_size ||
+	    (uint64_t)MVD_HEADER_SIZE + h->dh_index_size + h->dh_body_size != d->size)
 		return MVD_E_CORRUPT;
 	uint32_t big = h->dh_old_size > h->dh_new_size ? h->dh_old_size : h->dh_new_size;
-	d->npages = (big - 1) / ps + 1;
-	if (ps > d->pagebuf_size || h->dh_step_count > MVD_MAX_STEPS || h->dh_map_count > MVD_MAX_MAP ||
-	    d->npages > MVD_MAX_PAGES)
+	if (ps > d->pagebuf_size || h->dh_map_count > MVD_MAX_MAP || (big - 1) / ps >= MVD_MAX_PAGES)
 		return MVD_E_LIMIT;
-	d->body_off = MVD_HEADER_SIZE + h->dh_index_size;
-	d->ist = h->dh_map_count ? I_GAP : I_PAGE;
-	d->iprevpage = -1;
-	d->scanning = 1;
-	mvd_inflate_init(&d->inf);
 	return 0;
 }
 
-/* ---- steps */
-
-static int write_page(struct mvd *d, uint32_t page)
-{
-	if (d->ops->erase(d->ctx, page) || d->ops->prog(d->ctx, page, d->page))
-		return MVD_E_IO;
-	return 0;
-}
-
-static void begin_step(struct mvd *d)
-{
-	d->content = content_of(d, d->step_page[d->step]);
-	d->o = 0;
-	d->rst = R_H;
-	d->rv = d->rshift = 0;
-	d->prev_d = 0;
-	d->self_read = d->step == 0; /* step 0 always journals: see mvd_feed */
-	mvd_inflate_init(&d->inf);
-}
-
-/* After the index: restore a journalled page, check the base, find the
- * offset to continue from. */
-static int after_index(struct mvd *d)
-{
-	struct mvd_header *h = &d->h;
-	if (d->icount != h->dh_step_count || d->ist != I_PAGE || d->body_seen != h->dh_body_size)
-		return MVD_E_CORRUPT;
-	d->step = d->done_steps;
-	if (d->step < h->dh_step_count) {
-		uint32_t crc, pg = d->step_page[d->step];
-		int rc = page_crc(d, MVD_STATE_PAGE, &crc);
-		if (rc)
-			return rc;
-		if (crc == d->step_crc[d->step]) {
-			/* the page was journalled, so it may be half written: copy it */
-			if ((rc = write_page(d, pg)))
-				return rc;
-			set_bit(d->written, pg);
-			d->resume_off += d->step_off;
-			d->step++;
-		} else if (d->step == 0 && d->ops->sha256_check(d->ctx, h->dh_old_size, h->dh_old_sha256)) {
-			return MVD_E_BASE;
-		}
-	}
-	if (d->step == h->dh_step_count)
-		return d->ops->sha256_check(d->ctx, h->dh_new_size, h->dh_new_sha256) ? MVD_E_HASH : MVD_DONE;
-	d->next_off = d->resume_off;
-	d->phase = P_STEP;
-	begin_step(d);
-	return 0;
-}
+/* ---- records */
 
 /* The old bytes for a copy go straight into the page buffer. */
 static int do_copy(struct mvd *d, uint32_t dst)
@@ -334,12 +207,11 @@ static int do_copy(struct mvd *d, uint32_t dst)
 	if (src < 0 || src + d->n > h->dh_old_size)
 		return MVD_E_CORRUPT;
 	uint32_t ps = h->dh_page_size, s = (uint32_t)src, left = d->n, at = d->o;
-	uint32_t self = d->step_page[d->step];
 	while (left) {
 		uint32_t pg = s / ps, off = s % ps, n = ps - off < left ? ps - off : left;
 		if (bit(d->written, pg))
 			return MVD_E_CORRUPT; /* already overwritten */
-		if (pg == self)
+		if (pg == d->step_page)
 			d->self_read = 1;
 		if (d->ops->read(d->ctx, pg, off, d->page + at, n))
 			return MVD_E_IO;
@@ -358,6 +230,23 @@ static void record_done(struct mvd *d)
 {
 	d->o += d->n;
 	d->rst = R_H;
+}
+
+static int varint(uint32_t *v, uint32_t *shift, uint8_t b)
+{
+	if (*shift == 28 && (b & 0x70u))
+		return MVD_E_CORRUPT;
+	*v |= (uint32_t)(b & 0x7fu) << *shift;
+	if (!(b & 0x80u))
+		return 1;
+	if ((*shift += 7) > 28)
+		return MVD_E_CORRUPT;
+	return 0;
+}
+
+static int32_t unzig(uint32_t v)
+{
+	return (int32_t)(v >> 1) ^ -(int32_t)(v & 1u);
 }
 
 static int record_byte(void *arg, uint8_t b)
@@ -406,7 +295,7 @@ static int record_byte(void *arg, uint8_t b)
 		if (nd < INT32_MIN || nd > INT32_MAX)
 			return MVD_E_CORRUPT;
 		d->prev_d = (int32_t)nd;
-		if ((rc = do_copy(d, d->step_page[d->step] * d->h.dh_page_size + d->o)))
+		if ((rc = do_copy(d, d->step_page * d->h.dh_page_size + d->o)))
 			return rc;
 		d->rst = R_K;
 		return 0;
@@ -433,112 +322,121 @@ static int record_byte(void *arg, uint8_t b)
 	}
 }
 
-static int end_step(struct mvd *d)
+/* ---- steps */
+
+/* The step at d->off: its records rebuild the page in the buffer, which
+ * is checked, journalled when it read its own old bytes (and always for
+ * the first step, so that a resume that finds no progress knows the
+ * region is exactly the old image), then written. */
+static int apply_step(struct mvd *d, uint32_t first)
 {
-	uint32_t ps = d->h.dh_page_size, pg = d->step_page[d->step];
-	if (d->o != d->content || d->rst != R_H)
-		return MVD_E_CORRUPT;
-	memset(d->page + d->content, 0xff, ps - d->content);
-	if (mvd_crc32(0, d->page, ps) != d->step_crc[d->step])
-		return MVD_E_CRC;
-	/* A page rebuilt from its own old bytes cannot be rebuilt once it is
-	 * erased: keep a copy first.  Step 0 always does, so that a resume that
-	 * finds no progress knows the region is exactly the old image. */
-	if (d->self_read) {
-		if (d->ops->erase(d->ctx, MVD_STATE_PAGE) || d->ops->prog(d->ctx, MVD_STATE_PAGE, d->page))
-			return MVD_E_IO;
-	}
-	int rc = write_page(d, pg);
+	struct mvd_step st;
+	uint32_t ps = d->h.dh_page_size, end;
+	int rc = step_at(d, d->off, d->size - d->off, &st);
 	if (rc)
 		return rc;
-	set_bit(d->written, pg);
-	if (++d->step == d->h.dh_step_count) {
-		d->phase = P_FINISH;
-		return 0;
+	if (bit(d->written, st.ds_page))
+		return MVD_E_CORRUPT; /* a page written twice */
+	uint32_t start = st.ds_page * ps, left = d->h.dh_new_size - start;
+	d->step_page = st.ds_page;
+	d->content = left < ps ? left : ps;
+	d->o = 0;
+	d->rst = R_H;
+	d->rv = d->rshift = 0;
+	d->prev_d = 0;
+	d->self_read = (uint8_t)first;
+	mvd_inflate_init(&d->inf);
+	end = d->off + st.ds_size;
+	d->off += MVD_STEP_SIZE;
+	rc = MVD_MORE;
+	while (rc == MVD_MORE && d->off < end) {
+		uint32_t n;
+		const uint8_t *p = d->ops->patch(d->ctx, d->off, &n), *in = p;
+		if (!p || !n)
+			return MVD_E_READ;
+		if (n > end - d->off)
+			n = end - d->off;
+		rc = mvd_inflate_feed(&d->inf, &in, p + n, record_byte, d);
+		d->off += (uint32_t)(in - p);
 	}
-	begin_step(d);
+	if (rc < 0)
+		return rc;
+	if (rc != MVD_END || d->off != end || d->o != d->content || d->rst != R_H)
+		return MVD_E_CORRUPT;
+	memset(d->page + d->content, 0xff, ps - d->content);
+	if (mvd_crc32(0, d->page, ps) != st.ds_crc32)
+		return MVD_E_CRC;
+	if (d->self_read && (d->ops->erase(d->ctx, MVD_STATE_PAGE) || d->ops->prog(d->ctx, MVD_STATE_PAGE, d->page)))
+		return MVD_E_IO;
+	if ((rc = write_page(d, st.ds_page)))
+		return rc;
+	set_bit(d->written, st.ds_page);
 	return 0;
 }
 
-void mvd_init(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *pagebuf, uint32_t pagebuf_size)
+static int apply(struct mvd *d)
+{
+	struct mvd_header *h = &d->h;
+	int rc = parse_header(d);
+	if (rc)
+		return rc;
+	/* the label map */
+	uint32_t idx = MVD_HEADER_SIZE, body = idx + h->dh_index_size;
+	for (uint32_t i = 0; i < h->dh_map_count; i++, idx += MVD_LABEL_SIZE) {
+		uint8_t b[MVD_LABEL_SIZE];
+		d->off = idx;
+		if ((rc = get(d, idx, b, sizeof b)))
+			return rc;
+		d->map[i].start = rd32(b);
+		d->map[i].delta = (int32_t)rd32(b + 4);
+		if (d->map[i].start > h->dh_old_size || (i && d->map[i].start <= d->map[i - 1].start))
+			return MVD_E_CORRUPT;
+	}
+	/* The resume scan: steps whose page already holds its new content are
+	 * done; the first that does not is where work continues. */
+	uint32_t done = 0, at = body;
+	struct mvd_step st = { 0, 0, 0 };
+	for (; done < h->dh_step_count; done++, idx += MVD_STEP_SIZE, at += st.ds_size) {
+		uint32_t crc;
+		d->off = idx;
+		if ((rc = step_at(d, idx, d->size - at, &st)) || (rc = page_crc(d, st.ds_page, &crc)))
+			return rc;
+		if (crc != st.ds_crc32)
+			break;
+		set_bit(d->written, st.ds_page);
+	}
+	d->off = at;
+	if (done < h->dh_step_count) {
+		uint32_t crc;
+		if ((rc = page_crc(d, MVD_STATE_PAGE, &crc)))
+			return rc;
+		if (crc == st.ds_crc32) {
+			/* the page was journalled, so it may be half written: copy it */
+			if ((rc = write_page(d, st.ds_page)))
+				return rc;
+			set_bit(d->written, st.ds_page);
+			d->off += st.ds_size;
+			done++;
+		} else if (!done && d->ops->sha256_check(d->ctx, h->dh_old_size, h->dh_old_sha256)) {
+			return MVD_E_BASE;
+		}
+	}
+	for (uint32_t i = done; i < h->dh_step_count; i++)
+		if ((rc = apply_step(d, i == 0)))
+			return rc;
+	if (d->off != d->size)
+		return MVD_E_CORRUPT; /* bytes after the last step */
+	return d->ops->sha256_check(d->ctx, h->dh_new_size, h->dh_new_sha256) ? MVD_E_HASH : MVD_DONE;
+}
+
+int mvd_apply(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *pagebuf, uint32_t pagebuf_size,
+	      uint32_t size)
 {
 	memset(d, 0, sizeof(*d) - sizeof(d->inf));
 	d->ops = ops;
 	d->ctx = ctx;
 	d->page = pagebuf;
-	d->pagebuf_size = pagebuf_size;
-	d->phase = P_HDR;
-}
-
-uint32_t mvd_next_offset(const struct mvd *d)
-{
-	return d->next_off;
-}
-
-int mvd_feed(struct mvd *d, uint32_t off, const uint8_t *p, uint32_t n, uint32_t *used)
-{
-	const uint8_t *in = p, *end = p + n;
-	int rc = 0;
-	*used = 0;
-	if (d->phase == P_END)
-		return d->result;
-	if (off != d->next_off)
-		return MVD_SEEK;
-	while (in < end || d->phase == P_FINISH) {
-		const uint8_t *at = in;
-		if (d->phase == P_HDR) {
-			uint32_t take = MVD_HEADER_SIZE - d->next_off;
-			if (take > (uint32_t)(end - in))
-				take = (uint32_t)(end - in);
-			if (d->pagebuf_size < MVD_HEADER_SIZE)
-				return finish(d, MVD_E_LIMIT);
-			memcpy(d->page + d->next_off, in, take);
-			in += take;
-			d->next_off += take;
-			if (d->next_off == MVD_HEADER_SIZE) {
-				if ((rc = parse_header(d)))
-					return finish(d, rc);
-				d->phase = P_INDEX;
-			}
-		} else if (d->phase == P_INDEX) {
-			uint32_t room = d->body_off - d->next_off;
-			const uint8_t *lim = (uint32_t)(end - in) > room ? in + room : end;
-			rc = mvd_inflate_feed(&d->inf, &in, lim, index_byte, d);
-			d->next_off += (uint32_t)(in - at);
-			if (rc < 0)
-				return finish(d, rc);
-			if (rc == MVD_MORE && in == lim && lim != end)
-				return finish(d, MVD_E_CORRUPT); /* the index runs into the body */
-			if (rc == MVD_END) {
-				if (d->next_off != d->body_off)
-					return finish(d, MVD_E_CORRUPT);
-				rc = after_index(d);
-				if (rc)
-					return finish(d, rc);
-				if (d->next_off != d->body_off) {
-					*used = (uint32_t)(in - p);
-					return MVD_SEEK;
-				}
-			}
-		} else if (d->phase == P_STEP) {
-			rc = mvd_inflate_feed(&d->inf, &in, end, record_byte, d);
-			d->next_off += (uint32_t)(in - at);
-			if (rc < 0)
-				return finish(d, rc);
-			if (rc == MVD_END && (rc = end_step(d)))
-				return finish(d, rc);
-		} else if (d->phase == P_FINISH) {
-			*used = (uint32_t)(in - p);
-			if (d->next_off != d->body_off + d->h.dh_body_size)
-				return finish(d, MVD_E_CORRUPT);
-			if (in != end)
-				return finish(d, MVD_E_CORRUPT); /* bytes after the last step */
-			return finish(d, d->ops->sha256_check(d->ctx, d->h.dh_new_size, d->h.dh_new_sha256) ? MVD_E_HASH
-													  : MVD_DONE);
-		} else {
-			return d->result;
-		}
-	}
-	*used = (uint32_t)(in - p);
-	return MVD_MORE;
+	d->pagebuf_size = pagebuf_size < MVD_HEADER_SIZE ? 0 : pagebuf_size;
+	d->size = size;
+	return d->pagebuf_size ? apply(d) : MVD_E_LIMIT;
 }
