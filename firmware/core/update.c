@@ -645,7 +645,7 @@ static int put_byte(void *arg, uint8_t byte)
 static uint32_t install(void *scratch, uint32_t scratch_size)
 {
 	struct bundle *b = &s.b;
-	uint32_t why = MV_R_UPD_PATCH, k, len;
+	uint32_t why = MV_R_UPD_PATCH, len;
 
 	b->cur = NO_CHUNK;
 	if (b->app.bl_encoding == MVB_ENC_DELTA) {
@@ -668,28 +668,29 @@ static uint32_t install(void *scratch, uint32_t scratch_size)
 	 * every page: each is a pure function of the bundle). */
 	struct mvd_inflate *inf = scratch;
 	struct fill f = {0, MV_R_NONE};
-	int end = 0;
+	struct mvd_src in = {op_patch, 0, 0, 0, 0, b->app.bl_encoded_size, 0};
+	int r = 0;
 
 	if (sizeof *inf > scratch_size)
 		return MV_R_UPD_LIMIT;
-	mvd_inflate_init(inf);
-	for (k = 0; k < b->app.bl_chunk_count && !end; k++) {
-		if ((len = chunk(k, &why)) == 0u)
-			return why;
-		if (b->app.bl_encoding == MVB_ENC_RAW) {
-			for (uint32_t i = 0; i < len; i++)
-				if (put_byte(&f, b->buf[i]) != 0)
-					return f.fail;
-			continue;
-		}
-		const uint8_t *p = b->buf;
-		int r = mvd_inflate_feed(inf, &p, b->buf + len, put_byte, &f);
+	if (b->app.bl_encoding == MVB_ENC_RAW) {
+		while (r >= 0 && mvd_src_used(&in) < in.end) {
+			int c = mvd_src_byte(&in);
 
-		if (r < 0)
-			return f.fail != MV_R_NONE ? f.fail : MV_R_UPD_PATCH;
-		end = r == MVD_END;
+			r = c < 0 ? c : put_byte(&f, (uint8_t)c);
+		}
+	} else {
+		r = mvd_inflate(inf, &in, put_byte, &f);
+		if (r >= 0 && mvd_src_used(&in) != in.end)
+			r = MVD_E_CORRUPT; /* bytes after the stream */
 	}
-	if (f.pos != b->app.bl_size || (b->app.bl_encoding == MVB_ENC_DEFLATE && !end))
+	if (in.err == MVD_E_READ)
+		return patch_why;
+	if (f.fail != MV_R_NONE)
+		return f.fail;
+	if (r < 0)
+		return MV_R_UPD_PATCH;
+	if (f.pos != b->app.bl_size)
 		return MV_R_UPD_IMAGE;
 	if (f.pos % PATCH_PAGE != 0u && flush_page(&f) != 0)
 		return f.fail;

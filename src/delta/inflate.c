@@ -1,16 +1,12 @@
 /*
- * inflate.c - a small streaming inflater for raw deflate (RFC 1951) with a
- * 4 KiB window: stored, fixed and dynamic blocks, input pushed in chunks of
- * any size.  Huffman codes are decoded one bit at a time from canonical
- * count/symbol tables: slower than zlib's lookup tables, but about 1 KiB of
- * state and little code, and the decode can stop and resume at any bit.
+ * inflate.c - a small inflater for raw deflate (RFC 1951) with a 4 KiB
+ * window: stored, fixed and dynamic blocks.  It pulls its input through a
+ * struct mvd_src, one piece at a time, and decodes a whole stream in one
+ * call, so its state is a few plain loops and the tables.  Huffman codes
+ * are decoded one bit at a time from canonical count/symbol tables: slower
+ * than zlib's lookup tables, but about 1 KiB of state and little code.
  */
 #include "mvd.h"
-
-enum {
-	S_HEAD, S_STORED_LEN, S_STORED_NLEN, S_STORED, S_TABLE, S_CLEN, S_LENS, S_LENS_EXTRA,
-	S_SYM, S_LEN_EXTRA, S_DIST, S_DIST_EXTRA, S_COPY, S_DONE, S_BAD
-};
 
 static const uint16_t len_base[29] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
 				       35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
@@ -22,26 +18,44 @@ static const uint8_t dist_extra[30] = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5
 					7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
-void mvd_inflate_init(struct mvd_inflate *s)
+/* The next input byte, or -1 (in->err says why) when there is none. */
+int mvd_src_byte(struct mvd_src *in)
 {
-	memset(s, 0, sizeof(*s) - sizeof(s->win));
-	s->state = S_HEAD;
+	if (in->p == in->q) {
+		uint32_t n = 0;
+		if (in->err)
+			return -1;
+		if (in->off >= in->end) {
+			in->err = MVD_E_CORRUPT; /* the input ends inside the stream */
+			return -1;
+		}
+		in->p = in->get(in->ctx, in->off, &n);
+		if (!in->p || !n) {
+			in->p = in->q;
+			in->err = MVD_E_READ;
+			return -1;
+		}
+		if (n > in->end - in->off)
+			n = in->end - in->off;
+		in->q = in->p + n;
+		in->off += n;
+	}
+	return *in->p++;
 }
 
-/* Makes n (<= 16) bits available; 0 when the input ran out first. */
-static int need(struct mvd_inflate *s, const uint8_t **in, const uint8_t *end, unsigned n)
+uint32_t mvd_src_used(const struct mvd_src *in)
+{
+	return in->off - (uint32_t)(in->q - in->p);
+}
+
+/* n (<= 16) bits, LSB first; zeros once the input failed (in->err). */
+static unsigned bits(struct mvd_inflate *s, struct mvd_src *in, unsigned n)
 {
 	while (s->nbits < n) {
-		if (*in == end)
-			return 0;
-		s->bits |= (uint32_t)*(*in)++ << s->nbits;
+		int b = mvd_src_byte(in);
+		s->bits |= (uint32_t)(b < 0 ? 0 : b) << s->nbits;
 		s->nbits += 8;
 	}
-	return 1;
-}
-
-static unsigned take(struct mvd_inflate *s, unsigned n)
-{
 	unsigned v = s->bits & ((1u << n) - 1u);
 	s->bits >>= n;
 	s->nbits = (uint8_t)(s->nbits - n);
@@ -71,30 +85,20 @@ static int build(uint16_t *cnt, uint16_t *sym, const uint8_t *len, unsigned n)
 	return 0;
 }
 
-/* Decodes one symbol bit by bit, keeping its progress in s so it can stop
- * when input runs out.  Returns the symbol, -1 for more input, -2 for a
- * code that is not in the table. */
-static int decode(struct mvd_inflate *s, const uint16_t *cnt, const uint16_t *sym, const uint8_t **in,
-		  const uint8_t *end)
+/* One symbol, bit by bit; -1 for a code not in the table. */
+static int decode(struct mvd_inflate *s, struct mvd_src *in, const uint16_t *cnt, const uint16_t *sym)
 {
-	for (;;) {
-		if (!need(s, in, end, 1))
-			return -1;
-		s->hcode = (uint16_t)(s->hcode | take(s, 1));
-		s->hlen++;
-		unsigned c = cnt[s->hlen];
-		if ((unsigned)s->hcode < (unsigned)s->hfirst + c) {
-			int v = sym[s->hindex + s->hcode - s->hfirst];
-			s->hcode = s->hfirst = s->hindex = 0;
-			s->hlen = 0;
-			return v;
-		}
-		if (s->hlen == 15)
-			return -2;
-		s->hindex = (uint16_t)(s->hindex + c);
-		s->hfirst = (uint16_t)((s->hfirst + c) << 1);
-		s->hcode = (uint16_t)(s->hcode << 1);
+	unsigned code = 0, first = 0, index = 0;
+	for (unsigned len = 1; len < 16; len++) {
+		code |= bits(s, in, 1);
+		unsigned c = cnt[len];
+		if (code < first + c)
+			return sym[index + code - first];
+		index += c;
+		first = (first + c) << 1;
+		code <<= 1;
 	}
+	return -1;
 }
 
 static int emit(struct mvd_inflate *s, uint8_t b, mvd_sink sink, void *arg)
@@ -106,196 +110,94 @@ static int emit(struct mvd_inflate *s, uint8_t b, mvd_sink sink, void *arg)
 	return sink(arg, b);
 }
 
-static void fixed_tables(struct mvd_inflate *s)
+/* The code tables of a block: 0, or -1 when they are malformed. */
+static int tables(struct mvd_inflate *s, struct mvd_src *in, unsigned type)
 {
-	unsigned i = 0;
-	for (; i < 144; i++)
-		s->lens[i] = 8;
-	for (; i < 256; i++)
-		s->lens[i] = 9;
-	for (; i < 280; i++)
-		s->lens[i] = 7;
-	for (; i < 288; i++)
-		s->lens[i] = 8;
-	build(s->lcnt, s->lsym, s->lens, 288);
-	memset(s->lens, 5, 30);
-	build(s->dcnt, s->dsym, s->lens, 30);
+	unsigned i = 0, nlen = 288, ndist = 30;
+	if (type == 1) {
+		for (; i < 288; i++)
+			s->lens[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
+		memset(s->lens + 288, 5, 30);
+	} else {
+		nlen = bits(s, in, 5) + 257u;
+		ndist = bits(s, in, 5) + 1u;
+		unsigned ncode = bits(s, in, 4) + 4u;
+		if (nlen > 286 || ndist > 30)
+			return -1;
+		memset(s->lens, 0, 19);
+		for (; i < ncode; i++)
+			s->lens[clen_order[i]] = (uint8_t)bits(s, in, 3);
+		/* the code-length code lives in the literal tables until the
+		 * lengths it encodes are read */
+		if (build(s->lcnt, s->lsym, s->lens, 19))
+			return -1;
+		for (i = 0; i < nlen + ndist;) {
+			int v = decode(s, in, s->lcnt, s->lsym);
+			if (v < 0 || in->err)
+				return -1;
+			if (v < 16) {
+				s->lens[i++] = (uint8_t)v;
+				continue;
+			}
+			if (v == 16 && i == 0)
+				return -1;
+			unsigned rep = v == 16 ? 3u + bits(s, in, 2) : v == 17 ? 3u + bits(s, in, 3) : 11u + bits(s, in, 7);
+			uint8_t val = v == 16 ? s->lens[i - 1] : 0;
+			if (rep > nlen + ndist - i)
+				return -1;
+			while (rep--)
+				s->lens[i++] = val;
+		}
+		if (s->lens[256] == 0) /* no end-of-block code */
+			return -1;
+	}
+	return build(s->lcnt, s->lsym, s->lens, nlen) || build(s->dcnt, s->dsym, s->lens + nlen, ndist) ? -1 : 0;
 }
 
-static int fail(struct mvd_inflate *s)
+int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *arg)
 {
-	s->state = S_BAD;
-	return MVD_E_CORRUPT;
-}
-
-int mvd_inflate_feed(struct mvd_inflate *s, const uint8_t **in, const uint8_t *end, mvd_sink sink, void *arg)
-{
-	int v, rc;
-	for (;;) {
-		switch (s->state) {
-		case S_HEAD:
-			if (s->last) {
-				s->state = S_DONE;
-				break;
-			}
-			if (!need(s, in, end, 3))
-				return MVD_MORE;
-			s->last = (uint8_t)take(s, 1);
-			v = (int)take(s, 2);
-			if (v == 0) {
-				take(s, s->nbits & 7u); /* to a byte boundary */
-				s->state = S_STORED_LEN;
-			} else if (v == 1) {
-				fixed_tables(s);
-				s->state = S_SYM;
-			} else if (v == 2) {
-				s->state = S_TABLE;
-			} else {
-				return fail(s);
-			}
-			break;
-		case S_STORED_LEN:
-			if (!need(s, in, end, 16))
-				return MVD_MORE;
-			s->left = (uint16_t)take(s, 16);
-			s->state = S_STORED_NLEN;
-			break;
-		case S_STORED_NLEN:
-			if (!need(s, in, end, 16))
-				return MVD_MORE;
-			if ((uint16_t)take(s, 16) != (uint16_t)~s->left)
-				return fail(s);
-			s->state = S_STORED;
-			break;
-		case S_STORED:
-			while (s->left) {
-				if (!need(s, in, end, 8))
-					return MVD_MORE;
-				if ((rc = emit(s, (uint8_t)take(s, 8), sink, arg)) < 0)
-					return s->state = S_BAD, rc;
-				s->left--;
-			}
-			s->state = S_HEAD;
-			break;
-		case S_TABLE:
-			if (!need(s, in, end, 14))
-				return MVD_MORE;
-			s->nlen = (uint16_t)(take(s, 5) + 257u);
-			s->ndist = (uint16_t)(take(s, 5) + 1u);
-			s->ncode = (uint16_t)(take(s, 4) + 4u);
-			if (s->nlen > 286 || s->ndist > 30)
-				return fail(s);
-			memset(s->lens, 0, 19);
-			s->have = 0;
-			s->state = S_CLEN;
-			break;
-		case S_CLEN:
-			while (s->have < s->ncode) {
-				if (!need(s, in, end, 3))
-					return MVD_MORE;
-				s->lens[clen_order[s->have++]] = (uint8_t)take(s, 3);
-			}
-			/* the code-length code lives in the literal tables until the
-			 * lengths it encodes are read */
-			if (build(s->lcnt, s->lsym, s->lens, 19))
-				return fail(s);
-			s->have = 0;
-			s->state = S_LENS;
-			break;
-		case S_LENS:
-			while (s->have < s->nlen + s->ndist) {
-				v = decode(s, s->lcnt, s->lsym, in, end);
-				if (v == -1)
-					return MVD_MORE;
-				if (v < 0)
-					return fail(s);
-				if (v < 16) {
-					s->lens[s->have++] = (uint8_t)v;
+	unsigned last;
+	int rc = 0;
+	memset(s, 0, sizeof(*s) - sizeof(s->win));
+	do {
+		last = bits(s, in, 1);
+		unsigned type = bits(s, in, 2);
+		if (type == 0) {
+			bits(s, in, s->nbits & 7u); /* to a byte boundary */
+			unsigned len = bits(s, in, 16);
+			if (bits(s, in, 16) != (~len & 0xffffu))
+				return in->err ? in->err : MVD_E_CORRUPT;
+			while (len-- && !in->err && rc >= 0)
+				rc = emit(s, (uint8_t)bits(s, in, 8), sink, arg);
+		} else if (type == 3 || tables(s, in, type)) {
+			return in->err ? in->err : MVD_E_CORRUPT;
+		} else {
+			for (;;) {
+				int v = decode(s, in, s->lcnt, s->lsym);
+				if (in->err || rc < 0 || v == 256)
+					break;
+				if (v < 0 || v > 285)
+					return MVD_E_CORRUPT;
+				if (v < 256) {
+					rc = emit(s, (uint8_t)v, sink, arg);
 					continue;
 				}
-				if (v == 16 && s->have == 0)
-					return fail(s);
-				s->sym = (uint16_t)v;
-				s->state = S_LENS_EXTRA;
-				break;
+				v -= 257;
+				unsigned len = len_base[v] + bits(s, in, len_extra[v]);
+				int dsym = decode(s, in, s->dcnt, s->dsym);
+				if (dsym < 0 || dsym >= 30)
+					return in->err ? in->err : MVD_E_CORRUPT;
+				uint32_t dist = dist_base[dsym] + bits(s, in, dist_extra[dsym]);
+				if (dist > s->wfill) /* before the stream, or past the 4 KiB window */
+					return in->err ? in->err : MVD_E_CORRUPT;
+				while (len-- && rc >= 0)
+					rc = emit(s, s->win[(s->wpos - dist) & (MVD_WINDOW - 1u)], sink, arg);
 			}
-			if (s->state == S_LENS_EXTRA)
-				break;
-			if (s->lens[256] == 0) /* no end-of-block code */
-				return fail(s);
-			if (build(s->lcnt, s->lsym, s->lens, s->nlen) || build(s->dcnt, s->dsym, s->lens + s->nlen, s->ndist))
-				return fail(s);
-			s->state = S_SYM;
-			break;
-		case S_LENS_EXTRA: {
-			unsigned nb = s->sym == 16 ? 2 : s->sym == 17 ? 3 : 7;
-			if (!need(s, in, end, nb))
-				return MVD_MORE;
-			unsigned rep = take(s, nb) + (s->sym == 16 ? 3u : s->sym == 17 ? 3u : 11u);
-			uint8_t val = s->sym == 16 ? s->lens[s->have - 1] : 0;
-			if (rep > (unsigned)(s->nlen + s->ndist - s->have))
-				return fail(s);
-			while (rep--)
-				s->lens[s->have++] = val;
-			s->state = S_LENS;
-			break;
 		}
-		case S_SYM:
-			v = decode(s, s->lcnt, s->lsym, in, end);
-			if (v == -1)
-				return MVD_MORE;
-			if (v < 0)
-				return fail(s);
-			if (v < 256) {
-				if ((rc = emit(s, (uint8_t)v, sink, arg)) < 0)
-					return s->state = S_BAD, rc;
-			} else if (v == 256) {
-				s->state = S_HEAD;
-			} else if (v < 286) {
-				s->sym = (uint16_t)(v - 257);
-				s->state = S_LEN_EXTRA;
-			} else {
-				return fail(s);
-			}
-			break;
-		case S_LEN_EXTRA:
-			if (!need(s, in, end, len_extra[s->sym]))
-				return MVD_MORE;
-			s->left = (uint16_t)(len_base[s->sym] + take(s, len_extra[s->sym]));
-			s->state = S_DIST;
-			break;
-		case S_DIST:
-			v = decode(s, s->dcnt, s->dsym, in, end);
-			if (v == -1)
-				return MVD_MORE;
-			if (v < 0 || v >= 30)
-				return fail(s);
-			s->sym = (uint16_t)v;
-			s->state = S_DIST_EXTRA;
-			break;
-		case S_DIST_EXTRA: {
-			if (!need(s, in, end, dist_extra[s->sym]))
-				return MVD_MORE;
-			uint32_t dist = dist_base[s->sym] + take(s, dist_extra[s->sym]);
-			if (dist > s->wfill) /* before the stream, or past the 4 KiB window */
-				return fail(s);
-			s->dist = (uint16_t)dist;
-			s->state = S_COPY;
-			break;
-		}
-		case S_COPY:
-			while (s->left) {
-				uint8_t b = s->win[(s->wpos - s->dist) & (MVD_WINDOW - 1u)];
-				s->left--;
-				if ((rc = emit(s, b, sink, arg)) < 0)
-					return s->state = S_BAD, rc;
-			}
-			s->state = S_SYM;
-			break;
-		case S_DONE:
-			return MVD_END;
-		default:
-			return MVD_E_CORRUPT;
-		}
-	}
+		if (in->err)
+			return in->err;
+		if (rc < 0)
+			return rc;
+	} while (!last);
+	return MVD_END;
 }

@@ -24,7 +24,6 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
 
 /* ---- results (negative: the patch or the device is bad) */
-#define MVD_MORE 0        /* inflate: consumed everything given; feed more */
 #define MVD_END 1         /* inflate: stream finished */
 #define MVD_DONE 3        /* patch: new image written and its SHA-256 checked */
 #define MVD_E_CORRUPT -1  /* the patch is malformed */
@@ -43,28 +42,40 @@ void *memset(void *dst, int c, size_t n);
 #define MVD_MAX_PAGES 512u
 #endif
 #define MVD_WINDOW (1u << MVD_WINDOW_BITS)
-/* ---- inflater: raw deflate (RFC 1951), pushed input of any chunk size,
- * distances up to MVD_WINDOW.  Every output byte goes to sink, which may
- * stop decoding by returning a negative result. */
+/* ---- input: bytes pulled from a source, a piece at a time.  get
+ * returns a pointer to *n (>= 1) bytes from offset off on, valid until the
+ * next call, or 0 when they cannot be had. */
+struct mvd_src {
+	const uint8_t *(*get)(void *ctx, uint32_t off, uint32_t *n);
+	void *ctx;
+	const uint8_t *p, *q;  /* the bytes in hand */
+	uint32_t off, end;     /* the next offset to get; where the input ends */
+	int err;               /* the first failure: MVD_E_READ, or MVD_E_CORRUPT (the input ended) */
+};
+
+/* The next byte, or -1 (err says why). */
+int mvd_src_byte(struct mvd_src *in);
+/* The offset of the next byte mvd_src_byte would return. */
+uint32_t mvd_src_used(const struct mvd_src *in);
+
+/* ---- inflater: raw deflate (RFC 1951), distances up to MVD_WINDOW.
+ * Every output byte goes to sink, which may stop decoding by returning a
+ * negative result. */
 typedef int (*mvd_sink)(void *arg, uint8_t byte);
 
 struct mvd_inflate {
 	uint32_t bits;          /* bit buffer, LSB first */
-	uint8_t nbits, state, last, hlen;
-	uint16_t hcode, hfirst, hindex; /* bit-by-bit Huffman decode in progress */
-	uint16_t left, dist, sym;
-	uint16_t nlen, ndist, ncode, have;
+	uint8_t nbits;
 	uint16_t wpos, wfill;
 	uint16_t lcnt[16], lsym[288], dcnt[16], dsym[30];
 	uint8_t lens[320];
-	uint8_t win[MVD_WINDOW];
+	uint8_t win[MVD_WINDOW]; /* last */
 };
 
-void mvd_inflate_init(struct mvd_inflate *s);
-/* Consumes input from *in up to end (advancing *in).  Returns MVD_MORE
- * (all input used), MVD_END (the final block ended; *in is just past the
- * stream), or a negative result (MVD_E_CORRUPT, or the sink's). */
-int mvd_inflate_feed(struct mvd_inflate *s, const uint8_t **in, const uint8_t *end, mvd_sink sink, void *arg);
+/* Inflates one whole stream from in: MVD_END (in's next byte is the one
+ * after the stream), or a negative result (MVD_E_CORRUPT, in->err, or
+ * the sink's). */
+int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *arg);
 
 /* ---- label map and prediction (shared by the encoder) */
 struct mvd_map_entry {
@@ -113,6 +124,7 @@ struct mvd {
 	uint32_t pagebuf_size, size; /* the buffer's and the patch's bytes */
 	struct mvd_header h;
 	uint32_t off;          /* patch offset being read (where an error was found) */
+	struct mvd_src in;     /* the patch */
 	uint8_t written[MVD_MAX_PAGES / 8];
 	struct mvd_map_entry map[MVD_MAX_MAP];
 	/* the step being applied, and the record being decoded */

@@ -126,20 +126,19 @@ static int write_page(struct mvd *d, uint32_t page)
 	return 0;
 }
 
-/* n bytes of the patch at off (inside it) into buf. */
+/* n bytes of the patch at off (inside it) into buf; the source then
+ * reads on from there to the end of the patch. */
 static int get(struct mvd *d, uint32_t off, uint8_t *buf, uint32_t n)
 {
-	while (n) {
-		uint32_t m;
-		const uint8_t *p = d->ops->patch(d->ctx, off, &m);
-		if (!p || !m)
-			return MVD_E_READ;
-		if (m > n)
-			m = n;
-		memcpy(buf, p, m);
-		buf += m;
-		off += m;
-		n -= m;
+	struct mvd_src *in = &d->in;
+	in->p = in->q = 0;
+	in->off = off;
+	in->end = d->size;
+	for (uint32_t i = 0; i < n; i++) {
+		int c = mvd_src_byte(in);
+		if (c < 0)
+			return in->err;
+		buf[i] = (uint8_t)c;
 	}
 	return 0;
 }
@@ -331,7 +330,7 @@ static int record_byte(void *arg, uint8_t b)
 static int apply_step(struct mvd *d, uint32_t first)
 {
 	struct mvd_step st;
-	uint32_t ps = d->h.dh_page_size, end;
+	uint32_t ps = d->h.dh_page_size;
 	int rc = step_at(d, d->off, d->size - d->off, &st);
 	if (rc)
 		return rc;
@@ -345,23 +344,19 @@ static int apply_step(struct mvd *d, uint32_t first)
 	d->rv = d->rshift = 0;
 	d->prev_d = 0;
 	d->self_read = (uint8_t)first;
-	mvd_inflate_init(&d->inf);
-	end = d->off + st.ds_size;
-	d->off += MVD_STEP_SIZE;
-	rc = MVD_MORE;
-	while (rc == MVD_MORE && d->off < end) {
-		uint32_t n;
-		const uint8_t *p = d->ops->patch(d->ctx, d->off, &n), *in = p;
-		if (!p || !n)
-			return MVD_E_READ;
-		if (n > end - d->off)
-			n = end - d->off;
-		rc = mvd_inflate_feed(&d->inf, &in, p + n, record_byte, d);
-		d->off += (uint32_t)(in - p);
+	/* the stream: exactly the rest of the step */
+	struct mvd_src *in = &d->in;
+	uint32_t end = d->off + st.ds_size;
+	if (in->off > end) {
+		in->q -= in->off - end;
+		in->off = end;
 	}
+	in->end = end;
+	rc = mvd_inflate(&d->inf, &d->in, record_byte, d);
+	d->off = mvd_src_used(&d->in);
 	if (rc < 0)
 		return rc;
-	if (rc != MVD_END || d->off != end || d->o != d->content || d->rst != R_H)
+	if (d->off != end || d->o != d->content || d->rst != R_H)
 		return MVD_E_CORRUPT;
 	memset(d->page + d->content, 0xff, ps - d->content);
 	if (mvd_crc32(0, d->page, ps) != st.ds_crc32)
@@ -435,6 +430,8 @@ int mvd_apply(struct mvd *d, const struct mvd_ops *ops, void *ctx, uint8_t *page
 	memset(d, 0, sizeof(*d) - sizeof(d->inf));
 	d->ops = ops;
 	d->ctx = ctx;
+	d->in.get = ops->patch;
+	d->in.ctx = ctx;
 	d->page = pagebuf;
 	d->pagebuf_size = pagebuf_size < MVD_HEADER_SIZE ? 0 : pagebuf_size;
 	d->size = size;
