@@ -27,8 +27,8 @@
  *
  * Labels (the map of how old offsets moved): dl_start strictly increase
  * and lie in [0, dh_old_size]; old offsets from dl_start up to the next
- * label's start move by dl_delta in the new image; before the first the
- * delta is 0.
+ * label's start move by dl_delta (within +-2^30) in the new image; before
+ * the first the delta is 0.
  *
  * Steps: ds_page lies within the new image and appears at most once;
  * ds_crc32 is the CRC-32 (zlib's) of the page's new content padded with

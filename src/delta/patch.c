@@ -74,13 +74,13 @@ void mvd_predict(uint8_t *buf, uint32_t len, uint32_t src, uint32_t dst, const s
 				uint32_t s = (h1 >> 10) & 1u, j1 = (h2 >> 13) & 1u, j2 = (h2 >> 11) & 1u;
 				uint32_t i1 = !(j1 ^ s), i2 = !(j2 ^ s);
 				uint32_t off = s << 24 | i1 << 23 | i2 << 22 | (h1 & 0x3ffu) << 12 | (h2 & 0x7ffu) << 1;
-				int32_t disp = (int32_t)(off << 7) >> 7;
-				int64_t t = (int64_t)a + 4 + disp, nt = t;
-				if (t >= 0 && t < (int64_t)m->old_size)
-					nt = t + mvd_map_delta(m, (uint32_t)t);
-				int64_t nd = nt - ((int64_t)dst + i + 4);
-				if (nd >= -(1 << 24) && nd < (1 << 24)) {
-					uint32_t u = (uint32_t)nd;
+				/* 32-bit arithmetic: offsets are below 32 MiB and label
+				 * deltas within +-2^30, so it is exact */
+				uint32_t t = a + 4u + (uint32_t)((int32_t)(off << 7) >> 7), nt = t;
+				if (t < m->old_size)
+					nt = t + (uint32_t)mvd_map_delta(m, t);
+				uint32_t u = nt - (dst + i + 4u);
+				if (u + (1u << 24) < (1u << 25)) {
 					s = (u >> 24) & 1u;
 					j1 = (((u >> 23) & 1u) ^ 1u) ^ s;
 					j2 = (((u >> 22) & 1u) ^ 1u) ^ s;
@@ -384,7 +384,8 @@ static int apply(struct mvd *d)
 			return rc;
 		d->map[i].start = rd32(b);
 		d->map[i].delta = (int32_t)rd32(b + 4);
-		if (d->map[i].start > h->dh_old_size || (i && d->map[i].start <= d->map[i - 1].start))
+		if (d->map[i].start > h->dh_old_size || (i && d->map[i].start <= d->map[i - 1].start) ||
+		    (uint32_t)d->map[i].delta + (1u << 30) > (1u << 31))
 			return MVD_E_CORRUPT;
 	}
 	/* The resume scan: steps whose page already holds its new content are
