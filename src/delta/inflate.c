@@ -8,14 +8,6 @@
  */
 #include "mvd.h"
 
-static const uint16_t len_base[29] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-				       35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
-static const uint8_t len_extra[29] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-				       3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
-static const uint16_t dist_base[30] = { 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-					257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577 };
-static const uint8_t dist_extra[30] = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-					7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
 /* The next input byte, or -1 (in->err says why) when there is none. */
@@ -60,6 +52,21 @@ static unsigned bits(struct mvd_inflate *s, struct mvd_src *in, unsigned n)
 	s->bits >>= n;
 	s->nbits = (uint8_t)(s->nbits - n);
 	return v;
+}
+
+/* RFC 1951's length and distance codes follow a pattern: after the first
+ * few (one value each), codes come in groups (4 for lengths, 2 for
+ * distances) with one more extra bit per group.  Code v of a group size
+ * g = 1 << k (k = 2 or 1) and first value first: v < 2g: first + v, no
+ * extra bits; else e = (v >> k) - 1 extra bits and base
+ * ((g + (v & (g - 1))) << e) + first.  Length code 28 alone is 258. */
+static unsigned base_value(struct mvd_inflate *s, struct mvd_src *in, unsigned v, unsigned k, unsigned first)
+{
+	unsigned g = 1u << k;
+	if (v < 2 * g)
+		return first + v;
+	unsigned e = (v >> k) - 1;
+	return ((g + (v & (g - 1))) << e) + first + bits(s, in, e);
 }
 
 /* Canonical code from lengths: counts per length and symbols by code.
@@ -183,11 +190,11 @@ int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *
 					continue;
 				}
 				v -= 257;
-				unsigned len = len_base[v] + bits(s, in, len_extra[v]);
+				unsigned len = v == 28 ? 258 : base_value(s, in, (unsigned)v, 2, 3);
 				int dsym = decode(s, in, s->dcnt, s->dsym);
 				if (dsym < 0 || dsym >= 30)
 					return in->err ? in->err : MVD_E_CORRUPT;
-				uint32_t dist = dist_base[dsym] + bits(s, in, dist_extra[dsym]);
+				uint32_t dist = base_value(s, in, (unsigned)dsym, 1, 1);
 				if (dist > s->wfill) /* before the stream, or past the 4 KiB window */
 					return in->err ? in->err : MVD_E_CORRUPT;
 				while (len-- && rc >= 0)

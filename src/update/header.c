@@ -3,11 +3,7 @@
  * the bundle's manifest and app layer entry alone. */
 #include "mvu.h"
 
-static void put16(uint8_t *o, uint32_t v)
-{
-	o[0] = (uint8_t)v;
-	o[1] = (uint8_t)(v >> 8);
-}
+_Static_assert(8u + MVB_APPHDR_PERIPH_WORDS + MVB_APPHDR_IRQ_WORDS == 18u, "app header words 0x00-0x47");
 
 static void put32(uint8_t *o, uint32_t v)
 {
@@ -21,20 +17,25 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
                     uint8_t out[MVB_APPHDR_SIZE], mvu_crc32_fn *crc)
 {
 	/* every byte written once, in order: no zeroing pass first, which a
-	 * compiler may turn into a memset call the firmware need not have */
-	put32(out + 0x00, MVB_APPHDR_MAGIC);
-	put16(out + 0x04, MVB_APPHDR_FORMAT);
-	put16(out + 0x06, MVB_APPHDR_SIZE);
-	put32(out + 0x08, m->bm_app_version);
-	put32(out + 0x0c, m->bm_security_counter);
-	put32(out + 0x10, m->bm_min_abi);
-	put32(out + 0x14, app->bl_target_addr);
-	put32(out + 0x18, app->bl_size);
-	put32(out + 0x1c, 0); /* ah_flags: none defined */
+	 * compiler may turn into a memset call the firmware need not have.
+	 * 0x00-0x47 are 18 words: magic, format and size, version, counter,
+	 * minimum ABI, target, size, flags (none defined), the peripheral and
+	 * interrupt masks. */
+	uint32_t w[18];
+	w[0] = MVB_APPHDR_MAGIC;
+	w[1] = MVB_APPHDR_FORMAT | MVB_APPHDR_SIZE << 16;
+	w[2] = m->bm_app_version;
+	w[3] = m->bm_security_counter;
+	w[4] = m->bm_min_abi;
+	w[5] = app->bl_target_addr;
+	w[6] = app->bl_size;
+	w[7] = 0;
 	for (uint32_t i = 0; i < MVB_APPHDR_PERIPH_WORDS; i++)
-		put32(out + 0x20 + 4u * i, m->bm_periph_mask[i]);
+		w[8 + i] = m->bm_periph_mask[i];
 	for (uint32_t i = 0; i < MVB_APPHDR_IRQ_WORDS; i++)
-		put32(out + 0x28 + 4u * i, m->bm_irq_mask[i]);
+		w[8 + MVB_APPHDR_PERIPH_WORDS + i] = m->bm_irq_mask[i];
+	for (uint32_t i = 0; i < 18u; i++)
+		put32(out + 4u * i, w[i]);
 	for (uint32_t i = 0; i < 32u; i++)
 		out[0x48 + i] = app->bl_sha256[i];
 	/* the name up to its first NUL, then NULs: the header is NUL-padded
