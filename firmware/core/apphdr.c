@@ -11,14 +11,28 @@
 #endif
 #include "mv_board.h"
 
+/* mv_vtor_align() as a constant expression, for the table below. */
+#define MV_VTOR_BYTES ((16u + MVB_BOARD_NVIC_IRQS) * 4u)
+#define MV_VTOR_ALIGN_BOARD                                                                                            \
+	(MV_VTOR_BYTES <= 128u    ? 128u                                                                               \
+	 : MV_VTOR_BYTES <= 256u  ? 256u                                                                               \
+	 : MV_VTOR_BYTES <= 512u  ? 512u                                                                               \
+	 : MV_VTOR_BYTES <= 1024u ? 1024u                                                                              \
+	                          : 2048u)
+_Static_assert(MV_VTOR_BYTES <= 2048u, "MV_VTOR_ALIGN_BOARD stops at 2 KiB");
+
+/* One copy of a constant table: less code than six stores of constants
+ * wherever it is inlined. */
 void mv_app_limits_board(struct mv_app_limits *lim)
 {
-	lim->flash_base = MVB_PART_APP_FLASH_NS_BASE;
-	lim->flash_size = MVB_PART_APP_FLASH_SIZE;
-	lim->ram_base = MVB_PART_APP_RAM_NS_BASE;
-	lim->ram_size = MVB_PART_APP_RAM_SIZE;
-	lim->abi = MV_CORE_ABI;
-	lim->vtor_align = mv_vtor_align(MVB_BOARD_NVIC_IRQS);
+	static const struct mv_app_limits board = {MVB_PART_APP_FLASH_NS_BASE,
+	                                           MVB_PART_APP_FLASH_SIZE,
+	                                           MVB_PART_APP_RAM_NS_BASE,
+	                                           MVB_PART_APP_RAM_SIZE,
+	                                           MV_CORE_ABI,
+	                                           MV_VTOR_ALIGN_BOARD};
+
+	*lim = board;
 }
 
 uint32_t mv_vtor_align(uint32_t nirqs)

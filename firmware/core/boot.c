@@ -123,21 +123,20 @@ void mv_boot_note_restart(uint32_t why)
 
 static uint32_t sau_setup(void)
 {
+	static const struct mv_sau_region fixed[3] = {
+	    {MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u},
+	    {MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u},
+	    {MVB_PART_MV_NSC_S_BASE, MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u},
+	};
 	struct mv_sau_region r[MVB_BOARD_SAU_REGIONS];
-	uint32_t n = 0, extra_n = 0;
+	uint32_t extra_n = 0;
 	const struct mv_sau_region *extra = mv_port_sau_windows(&extra_n);
 
 	if (3u + extra_n > MVB_BOARD_SAU_REGIONS)
 		return MV_R_HW_SAU_REGIONS;
-	r[n++] = (struct mv_sau_region){MVB_PART_APP_FLASH_NS_BASE,
-	                                MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u};
-	r[n++] = (struct mv_sau_region){MVB_PART_APP_RAM_NS_BASE,
-	                                MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u};
-	r[n++] =
-	    (struct mv_sau_region){MVB_PART_MV_NSC_S_BASE, MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u};
-	for (uint32_t i = 0; i < extra_n; i++)
-		r[n++] = extra[i];
-	return mv_arch_sau_init(r, n);
+	for (uint32_t i = 0; i < 3u + extra_n; i++)
+		r[i] = i < 3u ? fixed[i] : extra[i - 3u];
+	return mv_arch_sau_init(r, 3u + extra_n);
 }
 
 void mv_main(void)
@@ -189,6 +188,20 @@ static void print_grants(const struct mv_grant *g)
 	mv_printf("\n");
 }
 
+/* Take everything back from the app before saying anything (the safe
+ * state is "all secure, app never runs again"), then begin the line that
+ * says so; the caller ends it. */
+static void safe_state(uint32_t reason)
+{
+	static const uint32_t none[MVB_APPHDR_PERIPH_WORDS];
+
+	(void)mv_arch_irq_target(none, MVB_APPHDR_PERIPH_WORDS); /* the words past them: none too */
+	(void)mv_port_grant_periph(none);
+	dev_state = MVL_DEV_SAFE;
+	dev_reason = reason;
+	mv_printf("mv: safe mode: %r (reason %x)", reason, reason);
+}
+
 /* Safe mode that keeps asking for an update (the image with the update
  * client): the app is stopped for good, its grants taken back, and every
  * start runs update sessions until one installs.  Only for the app's own
@@ -203,14 +216,9 @@ static int app_side(uint32_t r)
 
 static void safe_mode(uint32_t reason)
 {
-	static const uint32_t none[MVB_APPHDR_IRQ_WORDS];
-
-	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
-	(void)mv_port_grant_periph(none);
+	safe_state(reason);
 	safe_reason = reason;
-	dev_state = MVL_DEV_SAFE;
-	dev_reason = reason;
-	mv_printf("mv: safe mode: %r (reason %x); asking for an update\n", reason, reason);
+	mv_printf("; asking for an update\n");
 	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), mv_update_index_version());
 }
 #else
@@ -300,11 +308,10 @@ again:
 	if (wd_ms != 0u)
 		mv_printf("mv: app watchdog %u ms\n", wd_ms);
 	defer_ms = app_h.ah_update_defer_ms;
-	uint32_t floor = mv_update_floor();
-
 	dev_state = MVL_DEV_RUNNING;
-	mv_link_hello(&app_h, MVL_DEV_RUNNING, 0, floor > app_h.ah_security_counter ? floor : app_h.ah_security_counter,
-	              mv_update_index_version());
+	/* The floor is the larger of the record's and this app's counter,
+	 * which the rollback check above made the app's. */
+	mv_link_hello(&app_h, MVL_DEV_RUNNING, 0, app_h.ah_security_counter, mv_update_index_version());
 	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
@@ -340,11 +347,11 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 	wd_ms = 0; /* no watchdog until the next start */
 	defer_ms = update_due = 0; /* an update asked for runs at the restart */
 
-	if (MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT) {
-		report("microvisor fault", f);
+	int own = MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT;
+
+	report(own ? "microvisor fault" : "app fault", f);
+	if (own)
 		mv_halt(f->reason);
-	}
-	report("app fault", f);
 	uint32_t safe = f->nested ? MV_R_NESTED : MV_R_NONE;
 
 	if (safe == MV_R_NONE && mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
@@ -386,15 +393,8 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 
 void mv_halt(uint32_t reason)
 {
-	static const uint32_t none[MVB_APPHDR_IRQ_WORDS];
-
-	/* Take everything back from the app before saying anything: the
-	 * safe state is "all secure, app never runs again". */
-	(void)mv_arch_irq_target(none, MVB_APPHDR_IRQ_WORDS);
-	(void)mv_port_grant_periph(none);
-	dev_state = MVL_DEV_SAFE;
-	dev_reason = reason;
-	mv_printf("mv: safe mode: %r (reason %x)\n", reason, reason);
+	safe_state(reason);
+	mv_printf("\n");
 	mv_link_hello(0, MVL_DEV_SAFE, reason, 0, 0);
 	mv_port_exit(MV_REASON_EXIT(reason));
 }

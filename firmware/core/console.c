@@ -18,21 +18,24 @@ static void out(const char *s, uint32_t n)
 }
 
 /* "0x" and 8 digits, or (reason) "{#", the digits without leading zeros
- * and "}": the token mvbuild decode turns back into the reason's text. */
-static void out_hex(uint32_t v, int reason)
+ * and "}": the token mvbuild decode turns back into the reason's text.
+ * Out of line, like out_dec: mv_printf is smaller with calls to both. */
+__attribute__((noinline)) static void out_hex(uint32_t v, int reason)
 {
 	char b[12];
-	unsigned n = 2, i = 0;
+	unsigned n = 2, sh = 28;
 
 	b[0] = reason ? '{' : '0';
 	b[1] = reason ? '#' : 'x';
-	if (reason)
-		while (i < 7u && (v >> (28u - 4u * i)) == 0u)
-			i++;
-	for (; i < 8u; i++) {
-		uint32_t d = (v >> (28u - 4u * i)) & 15u;
+	while (reason && sh != 0u && (v >> sh) == 0u)
+		sh -= 4u;
+	for (;;) {
+		uint32_t d = (v >> sh) & 15u;
 
 		b[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+		if (sh == 0u)
+			break;
+		sh -= 4u;
 	}
 	if (reason)
 		b[n++] = '}';
@@ -63,7 +66,6 @@ static uint32_t str_len(const char *s)
 void mv_printf(const char *fmt, ...)
 {
 	va_list ap;
-	const char *run = fmt;
 
 	/* A microvisor line never continues an unfinished app line. */
 	if (app_line_open) {
@@ -71,53 +73,39 @@ void mv_printf(const char *fmt, ...)
 		app_line_open = 0;
 	}
 	va_start(ap, fmt);
-	for (const char *p = fmt; *p != '\0'; p++) {
-		if (*p != '%')
-			continue;
-		out(run, (uint32_t)(p - run));
-		p++;
-		switch (*p) {
-		case 's': {
+	for (;;) {
+		const char *p = fmt;
+
+		while (*p != '\0' && *p != '%')
+			p++;
+		out(fmt, (uint32_t)(p - fmt));
+		if (*p == '\0')
+			break;
+		char c = p[1];
+
+		fmt = p + 2;
+		if (c == 's') {
 			const char *s = va_arg(ap, const char *);
 
 			out(s, str_len(s));
-			break;
-		}
-		case 'u':
+		} else if (c == 'u') {
 			out_dec(va_arg(ap, uint32_t));
-			break;
-		case 'v': { /* a version word: major.minor.patch (8.8.16 bits) */
+		} else if (c == 'v') { /* a version word: major.minor.patch (8.8.16 bits) */
 			uint32_t v = va_arg(ap, uint32_t);
 
-			out_dec(v >> 24);
-			out(".", 1);
-			out_dec((v >> 16) & 0xffu);
-			out(".", 1);
-			out_dec(v & 0xffffu);
-			break;
-		}
-		case 'x':
-		case 'r':
-			out_hex(va_arg(ap, uint32_t), *p == 'r');
-			break;
-		case 'c': {
-			char c = (char)va_arg(ap, int);
+			mv_printf("%u.%u.%u", v >> 24, (v >> 16) & 0xffu, v & 0xffffu); /* 40 bytes less */
+		} else if (c == 'x' || c == 'r') {
+			out_hex(va_arg(ap, uint32_t), c == 'r');
+		} else if (c == 'c') {
+			char ch = (char)va_arg(ap, int);
 
-			out(&c, 1);
-			break;
+			out(&ch, 1);
+		} else { /* %%, or an unknown or truncated conversion: print it as is */
+			out(p, c != '\0' && c != '%' ? 2u : 1u);
+			if (c == '\0')
+				break;
 		}
-		case '%':
-			out("%", 1);
-			break;
-		default: /* unknown or truncated conversion: print it as is */
-			out(p - 1, *p != '\0' ? 2u : 1u);
-			if (*p == '\0')
-				p--;
-			break;
-		}
-		run = p + 1;
 	}
-	out(run, str_len(run));
 	va_end(ap);
 }
 

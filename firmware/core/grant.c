@@ -16,50 +16,75 @@ _Static_assert(MVB_PERIPH_COUNT <= 32u * MVB_APPHDR_PERIPH_WORDS,
 _Static_assert(MVB_BOARD_NVIC_IRQS <= 32u * MVB_APPHDR_IRQ_WORDS, "board has more IRQs than the header can name");
 
 /* The generated X-macro tables, turned into data once: loops over a
- * table cost less flash than code expanded per peripheral. */
-static const struct {
-	const char *name;
-	const char *gate; /* gate register token, "none" if the peripheral has none */
-	uint8_t app;      /* owner: app */
-} periphs[MVB_PERIPH_COUNT] = {
-#define MV_PERIPH_DESC(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                  \
-	[(index)] = {#name, #gate_reg, (owner) == MVB_OWNER_APP},
-    MVB_PERIPH_TABLE(MV_PERIPH_DESC)
-#undef MV_PERIPH_DESC
-};
+ * table cost less flash than code expanded per peripheral, and bit masks
+ * and one string less than a table of pointers (0.4 KiB on mps2-an505). */
+#define MV_PERIPH_ORDER(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) mv_periph_at_##name,
+enum { MVB_PERIPH_TABLE(MV_PERIPH_ORDER) };
+#undef MV_PERIPH_ORDER
+/* names[] below lists them in table order: that must be index order. */
+#define MV_PERIPH_ORDER(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                 \
+	_Static_assert(mv_periph_at_##name == (index), "peripheral table out of index order");
+MVB_PERIPH_TABLE(MV_PERIPH_ORDER)
+#undef MV_PERIPH_ORDER
 
+/* The names, NUL-separated, in index order. */
+static const char names[] =
+#define MV_PERIPH_NAME(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit) #name "\0"
+    MVB_PERIPH_TABLE(MV_PERIPH_NAME);
+#undef MV_PERIPH_NAME
+
+/* Gate register token `none`: the peripheral has no gate (MV_GATE_NONE(tok)
+ * is 1 for it, 0 for any other token). */
+#define MV_GATE_PROBE_none ~, 1
+#define MV_GATE_SECOND(a, b, ...) b
+#define MV_GATE_NONE_(...) MV_GATE_SECOND(__VA_ARGS__, 0, ~)
+#define MV_GATE_NONE(tok) MV_GATE_NONE_(MV_GATE_PROBE_##tok)
+
+/* Bit i: peripheral i is owner: app; has a gate. */
+#define MV_PERIPH_APP(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                   \
+	| ((owner) == MVB_OWNER_APP ? (uint64_t)1 << (index) : 0u)
+#define MV_PERIPH_GATED(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                 \
+	| (MV_GATE_NONE(gate_reg) ? 0u : (uint64_t)1 << (index))
+#define MV_APP_MASK (0u MVB_PERIPH_TABLE(MV_PERIPH_APP))
+#define MV_GATED_MASK (0u MVB_PERIPH_TABLE(MV_PERIPH_GATED))
+_Static_assert(MVB_APPHDR_PERIPH_WORDS == 2u, "the masks below are two words");
+static const uint32_t app_mask[MVB_APPHDR_PERIPH_WORDS] = {(uint32_t)MV_APP_MASK, (uint32_t)(MV_APP_MASK >> 32)};
+static const uint32_t gated_mask[MVB_APPHDR_PERIPH_WORDS] = {(uint32_t)MV_GATED_MASK, (uint32_t)(MV_GATED_MASK >> 32)};
+
+_Static_assert(MVB_BOARD_NVIC_IRQS <= 256u && MVB_PERIPH_COUNT <= 256u, "irq_lines holds bytes");
 static const struct {
-	uint16_t irq, periph;
+	uint8_t irq, periph;
 } irq_lines[] = {
 #define MV_IRQ_DESC(irq, periph_index) {(irq), (periph_index)},
     MVB_IRQ_TABLE(MV_IRQ_DESC)
 #undef MV_IRQ_DESC
 };
 
-static int is_none(const char *s)
-{
-	return s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e' && s[4] == '\0';
-}
-
 const char *mv_periph_name(uint32_t index)
 {
-	return index < MVB_PERIPH_COUNT ? periphs[index].name : "?";
+	const char *s = names;
+
+	if (index >= MVB_PERIPH_COUNT)
+		return "?";
+	while (index-- != 0u)
+		while (*s++ != '\0')
+			;
+	return s;
 }
 
 uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g)
 {
-	struct mv_grant t = {{0}, {0}};
-
+	/* Every bit asked for is checked; if all pass, the grant is exactly
+	 * the request. */
 	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
 		if (!bit_set(h->ah_periph_mask, i))
 			continue;
 		if (i >= MVB_PERIPH_COUNT)
 			return MV_R_PERIPH_UNKNOWN;
-		if (!periphs[i].app)
+		if (!bit_set(app_mask, i))
 			return MV_R_PERIPH_NOT_APP;
-		if (is_none(periphs[i].gate))
+		if (!bit_set(gated_mask, i))
 			return MV_R_PERIPH_NO_GATE;
-		t.periph[i / 32u] |= 1u << (i % 32u);
 	}
 
 	for (uint32_t n = 0; n < 32u * MVB_APPHDR_IRQ_WORDS; n++) {
@@ -75,16 +100,18 @@ uint32_t mv_grant_plan(const struct mvb_app_header *h, struct mv_grant *g)
 		for (uint32_t k = 0; k < sizeof irq_lines / sizeof irq_lines[0]; k++) {
 			if (irq_lines[k].irq != n)
 				continue;
-			if (bit_set(t.periph, irq_lines[k].periph))
+			if (bit_set(h->ah_periph_mask, irq_lines[k].periph))
 				owned = 1;
 			else
 				foreign = 1;
 		}
 		if (!owned || foreign)
 			return MV_R_IRQ_NOT_OWNED;
-		t.irq[n / 32u] |= 1u << (n % 32u);
 	}
-	*g = t;
+	for (uint32_t w = 0; w < MVB_APPHDR_PERIPH_WORDS; w++)
+		g->periph[w] = h->ah_periph_mask[w];
+	for (uint32_t w = 0; w < MVB_APPHDR_IRQ_WORDS; w++)
+		g->irq[w] = h->ah_irq_mask[w];
 	return MV_R_NONE;
 }
 
@@ -153,9 +180,12 @@ uint32_t mv_gate_ns_word(uint32_t gate, uint32_t block, uint32_t w)
 uint32_t mv_gate_bits(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS], const struct mv_gate_bit *of, uint32_t n_periph,
                       const uint32_t *regs, uint32_t n_regs, uint32_t *ns, uint32_t *named)
 {
-	for (uint32_t g = 0; g < n_regs; g++)
-		ns[g] = named[g] = 0;
-	for (uint32_t i = 0; i < n_periph; i++)
+	for (uint32_t g = 0; g < n_regs; g++) {
+		ns[g] = 0;
+		if (named != 0)
+			named[g] = 0;
+	}
+	for (uint32_t i = 0; named != 0 && i < n_periph; i++)
 		for (uint32_t g = 0; g < n_regs; g++)
 			if (of[i].reg != 0u && of[i].reg == regs[g])
 				named[g] |= 1u << of[i].bit;

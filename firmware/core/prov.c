@@ -64,7 +64,8 @@ const char *mv_prov_app(void)
 	return anchors ? (const char *)rec + 0x150 : "";
 }
 
-const char *mv_prov_serial(void)
+/* Out of line: STATUS and the boot report would each get a copy. */
+__attribute__((noinline)) const char *mv_prov_serial(void)
 {
 	return anchors || rec[0] ? (const char *)rec + 0x10 : "";
 }

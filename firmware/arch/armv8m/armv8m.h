@@ -107,6 +107,7 @@
 #define EXC_BUSFAULT 5u
 #define EXC_USAGEFAULT 6u
 #define EXC_SECUREFAULT 7u
+#define EXC_PENDSV 14u
 #define EXC_IRQ0 16u
 
 /* Priorities (secure view; with AIRCR.PRIS every non-secure priority
@@ -157,6 +158,21 @@ static inline uint32_t mv_ipsr(void)
 	return v & 0x1ffu;
 }
 
+/* TT answer bits (secure view of TTA/TTAT): the non-secure caller may read,
+ * read and write; the address is secure. */
+#define MV_TT_NSR (1u << 20)
+#define MV_TT_NSRW (1u << 21)
+#define MV_TT_S (1u << 22)
+
+/* cmse_check_address_range(p, len, CMSE_NONSECURE | ...) for the flags
+ * the microvisor uses (cmse.c): 1 if [p, p + len) does not wrap, lies in
+ * one region of the non-secure view (unprivileged: TTAT) and its TT
+ * answer has `bit` set (set 1) or clear (set 0). */
+int mv_arch_ns_range(uintptr_t p, uint32_t len, int unpriv, uint32_t bit, uint32_t set);
+
+/* A basic exception frame at f: r0-r3 and r12 zero, then lr, pc, xPSR. */
+void mv_arch_frame(volatile uint32_t *f, uint32_t lr, uint32_t pc, uint32_t xpsr);
+
 /* Linker-script symbols of the secure main stack (microvisor.ld). */
 extern uint32_t __mv_stack_bottom[];
 extern uint32_t __mv_stack_seal[]; /* = initial MSP; the 8-byte seal sits here */
@@ -169,7 +185,6 @@ void mv_arch_reenter_from_handler(uint32_t delay_ms) __attribute__((noreturn));
 /* Vector targets */
 void mv_arch_fault_entry(void);
 void mv_arch_tick_isr(void);
-void mv_arch_restart_isr(void);
 void mv_arch_svc_isr(void);
 void mv_arch_ns_return(void) __attribute__((noreturn));
 void mv_port_link_isr(void);

@@ -19,7 +19,8 @@ _Static_assert(MV_TZ_CONTEXTS == MV_SCTX_COUNT - 1u, "mv_api.h and the core disa
 /* The body of an entry point: reached only from its gateway (below). */
 #define MV_BODY __attribute__((used, noinline))
 
-/* Open, run `expr`, close; MV_EBUSY (or `busy`) if the context is taken. */
+/* Open, run `expr`, close; MV_EBUSY (or `busy`) if the context is taken.
+ * `expr` may read the token (tok_): whether the caller is a handler. */
 #define MV_CALL(type, busy, expr)                                                                                      \
 	do {                                                                                                           \
 		uint32_t tok_ = mv_arch_call_begin();                                                                  \
@@ -105,19 +106,19 @@ MV_BODY uint32_t mv_e_tz_alloc(uint32_t module)
 uint32_t mv_arch_tz_free(uint32_t id) __attribute__((used));
 uint32_t mv_arch_tz_free(uint32_t id)
 {
-	MV_CALL(uint32_t, 0u, mv_sctx_free(id, mv_arch_caller_is_handler()));
+	MV_CALL(uint32_t, 0u, mv_sctx_free(id, (tok_ & MV_CALL_HANDLER) != 0u));
 }
 
 uint32_t mv_arch_tz_load(uint32_t id) __attribute__((used));
 uint32_t mv_arch_tz_load(uint32_t id)
 {
-	MV_CALL(uint32_t, 0u, mv_sctx_load(id, mv_arch_caller_is_handler()));
+	MV_CALL(uint32_t, 0u, mv_sctx_load(id, (tok_ & MV_CALL_HANDLER) != 0u));
 }
 
 uint32_t mv_arch_tz_store(uint32_t id) __attribute__((used));
 uint32_t mv_arch_tz_store(uint32_t id)
 {
-	MV_CALL(uint32_t, 0u, mv_sctx_store(id, mv_arch_caller_is_handler()));
+	MV_CALL(uint32_t, 0u, mv_sctx_store(id, (tok_ & MV_CALL_HANDLER) != 0u));
 }
 
 /*
@@ -126,7 +127,8 @@ uint32_t mv_arch_tz_store(uint32_t id)
  * leaves through the one CMSE return sequence of the image (sctx.c): it
  * clears r1-r3, r12, s0-s15, FPSCR and the flags before BXNS.  One exit
  * instead of the compiler's per-function sequence saves about 70 bytes an
- * entry.  Free, Load and Store may move MSP_S, the stack they run on, so
+ * entry, and the exit pops the {r4, lr} the gateway pushed (4 bytes an
+ * entry more).  Free, Load and Store may move MSP_S, the stack they run on, so
  * theirs first note the stack pointer the call found and leave through
  * mv_arch_call_exit, which applies the switch (MV_CTX_GATEWAY); the others
  * leave through mv_arch_call_clear, which must not.
@@ -141,8 +143,7 @@ uint32_t mv_arch_tz_store(uint32_t id)
 	        "__acle_se_" #name ":\n\t" pre                                                                          \
 	        "push {r4, lr}\n\t"                                                                                    \
 	        "bl " #body "\n\t"                                                                                      \
-	        "pop {r4, lr}\n\t"                                                                                     \
-	        "b " exit "\n\t"                                                                                       \
+	        "b.w " exit "\n\t" /* which pops {r4, lr} */                                                           \
 	        ".ltorg\n\t"                                                                                           \
 	        ".size " #name ", . - " #name "\n\t"                                                                  \
 	        ".size __acle_se_" #name ", . - __acle_se_" #name "\n\t"                                              \

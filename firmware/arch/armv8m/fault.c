@@ -1,11 +1,10 @@
 /*
- * fault.c - every secure fault and violation interrupt ends here: decode
- * it, let the core report it and decide, then either stop or restart the
- * app from thread mode on a fresh secure stack.  The microvisor never
- * returns into an app context that faulted.
+ * fault.c - every secure fault and violation interrupt ends here, and so
+ * does the restart exception: decode it, let the core report it and
+ * decide, then either stop or restart the app from thread mode on a fresh
+ * secure stack.  The microvisor never returns into an app context that
+ * faulted.
  */
-#include <arm_cmse.h>
-
 #include "armv8m.h"
 #include "mv/core.h"
 #include "mv/port.h"
@@ -54,11 +53,26 @@ static uint32_t app_reason(uint32_t exc)
 	}
 }
 
-/* lr, pc and xPSR of the exception frame at `sp`, read only if all 32
- * bytes lie in [lo, lo + size): a stack pointer the app controls, or that
- * a failed stacking left, can be anything. */
-static void read_frame(uint32_t sp, uint32_t lo, uint32_t size, struct mv_fault *f)
+/* lr, pc and xPSR of the exception frame the fault left: the app's inside
+ * app_ram as the app itself sees it, a secure one only on one of the
+ * microvisor's own stacks (trusted memory, worth showing for a bug hunt).
+ * Read only if all 32 bytes lie there: a stack pointer the app controls,
+ * or that a failed stacking left, can be anything. */
+static void read_frame(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, struct mv_fault *f)
 {
+	uint32_t sp = (exc_return & EXC_RETURN_SPSEL) ? psp_s : msp_s;
+	uint32_t lo = MVB_PART_MV_RAM_S_BASE, size = MVB_PART_MV_RAM_SIZE;
+
+	if ((exc_return & EXC_RETURN_S) == 0u) {
+		if (exc_return & EXC_RETURN_SPSEL)
+			__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
+		else
+			__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+		if (!mv_arch_ns_range(sp, 32u, 0, MV_TT_S, 0)) /* cmse_check_address_range(CMSE_NONSECURE) */
+			return;
+		lo = MVB_PART_APP_RAM_NS_BASE;
+		size = MVB_PART_APP_RAM_SIZE;
+	}
 	if (sp < lo || sp - lo > size - 32u)
 		return;
 	const volatile uint32_t *frame = (const volatile uint32_t *)sp;
@@ -67,25 +81,6 @@ static void read_frame(uint32_t sp, uint32_t lo, uint32_t size, struct mv_fault 
 	f->pc = frame[6];
 	f->xpsr = frame[7];
 	f->frame_ok = 1;
-}
-
-/* The app's frame: inside app_ram as the app itself sees it. */
-static void read_ns_frame(uint32_t exc_return, struct mv_fault *f)
-{
-	uint32_t sp;
-
-	if (exc_return & EXC_RETURN_SPSEL)
-		__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
-	else
-		__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
-	if (cmse_check_address_range((void *)sp, 32u, CMSE_NONSECURE) != 0)
-		read_frame(sp, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE, f);
-}
-
-/* A frame on one of the microvisor's own stacks, for a bug hunt. */
-static void read_s_frame(uint32_t sp, struct mv_fault *f)
-{
-	read_frame(sp, MVB_PART_MV_RAM_S_BASE, MVB_PART_MV_RAM_SIZE, f);
 }
 
 /* The app may have crashed inside one of its own handlers: drop the
@@ -132,16 +127,13 @@ static int32_t innermost_ns_irq(void)
 	int32_t best = -1;
 	uint32_t best_prio = 0x100u;
 
-	for (uint32_t w = 0; w < NVIC_WORDS; w++) {
-		uint32_t act = MV_REG(NVIC_IABR(w)) & MV_REG(NVIC_ITNS(w));
+	for (uint32_t irq = 0; irq < 32u * NVIC_WORDS; irq++) {
+		uint32_t w = irq / 32u;
 
-		for (uint32_t b = 0; act != 0u && b < 32u; b++, act >>= 1) {
-			uint32_t irq = 32u * w + b;
-
-			if ((act & 1u) && MV_REG8(NVIC_IPR(irq)) < best_prio) {
-				best_prio = MV_REG8(NVIC_IPR(irq));
-				best = (int32_t)irq;
-			}
+		if ((((MV_REG(NVIC_IABR(w)) & MV_REG(NVIC_ITNS(w))) >> (irq % 32u)) & 1u) &&
+		    MV_REG8(NVIC_IPR(irq)) < best_prio) {
+			best_prio = MV_REG8(NVIC_IPR(irq));
+			best = (int32_t)irq;
 		}
 	}
 	return best;
@@ -183,27 +175,34 @@ static int unwind_step(void)
 	uint32_t base = (MVB_PART_APP_RAM_NS_BASE + MVB_PART_APP_RAM_SIZE - 128u) & ~7u;
 	uint32_t bx = mv_unwind_pops == 0xffu, n = bx ? 0u : mv_unwind_pops;
 	uint32_t pad = (!bx && (n & 1u) == 0u) ? 4u : 0u;
-	volatile uint32_t *a = (volatile uint32_t *)(uintptr_t)base;
-	volatile uint32_t *popped = (volatile uint32_t *)(uintptr_t)(base + 32u + pad);
-	volatile uint32_t *c = (volatile uint32_t *)(uintptr_t)(base + 32u + pad + (bx ? 0u : 4u * (n + 1u)));
+	volatile uint32_t *q = (volatile uint32_t *)(uintptr_t)base;
 
-	for (uint32_t i = 0; i < 5u; i++)
-		a[i] = c[i] = 0;
-	a[5] = exc_return; /* lr, for 'bx lr' */
-	a[6] = mv_unwind_gadget;
-	a[7] = 0x01000000u | (pad ? (1u << 9) : 0u) | (16u + (uint32_t)irq);
-	for (uint32_t i = 0; !bx && i < n; i++)
-		popped[i] = 0;
-	if (!bx)
-		popped[n] = exc_return; /* into pc: an exception return */
-	c[5] = 0;
-	c[6] = MV_UNWIND_TRAP;
-	c[7] = 0x01000000u;
+	mv_arch_frame(q, exc_return /* lr, for 'bx lr' */, mv_unwind_gadget,
+	              0x01000000u | (pad ? (1u << 9) : 0u) | (16u + (uint32_t)irq));
+	q += 8u + pad / 4u;
+	if (!bx) {
+		for (uint32_t i = 0; i < n; i++)
+			*q++ = 0;
+		*q++ = exc_return; /* into pc: an exception return */
+	}
+	mv_arch_frame(q, 0, MV_UNWIND_TRAP, 0x01000000u);
 	__asm__ volatile("msr msplim_ns, %0" ::"r"(0u));
 	/* Thread mode may be returned to while other handlers stay active. */
 	MV_REG(SCB_CCR + MV_NS_ALIAS) |= CCR_NONBASETHRDENA;
 	mv_barrier();
 	unwind_exit(base);
+}
+
+/* Start unwinding for the fault (or restart request) `f`: the first
+ * round does not return; if none can be done, the caller goes on. */
+static void unwind_begin(const struct mv_fault *f, uint32_t restart)
+{
+	unw.f = *f;
+	unw.restart = restart;
+	unw.rounds = 0;
+	unw.active = 1;
+	unwind_step();
+	unw.active = 0;
 }
 
 /* A fault arrived during an unwind.  The trap at MV_UNWIND_TRAP means the
@@ -225,12 +224,26 @@ __attribute__((noreturn)) static void unwind_resume(const struct mv_fault *now)
 void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 {
 	struct mv_fault f = {0};
-	struct mv_fault_facts ff = {0};
 
 	/* Before anything that could touch an FP register. */
 	mv_arch_fp_discard();
 
 	f.exc = mv_ipsr();
+	if (f.exc == EXC_PENDSV) {
+		/* The restart asked for by mv_restart_app() (PendSV_S): it
+		 * enters here too, so it runs on the fault stack (the context
+		 * stack it interrupts is the app's to fill).  The app's own
+		 * fault status goes with it, for a reported crash. */
+		f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
+		f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
+		f.nested = !unwind_ns();
+		if (f.nested)
+			unwind_begin(&f, 1);
+		mv_arch_reenter_from_handler(mv_on_restart_request(&f));
+	}
+
+	struct mv_fault_facts ff = {0};
+
 	f.from_ns = (exc_return & EXC_RETURN_S) == 0u;
 	f.sfsr = MV_REG(SAU_SFSR);
 	f.cfsr = MV_REG(SCB_CFSR);
@@ -252,15 +265,7 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 		MV_REG(SCB_CFSR + MV_NS_ALIAS) = f.extra;
 	}
 
-	if ((exc_return & EXC_RETURN_S) == 0u) {
-		read_ns_frame(exc_return, &f);
-	} else {
-		/* A secure stack: ours, trusted memory, worth showing for a
-		 * bug hunt, if the pointer lies on one of our stacks. */
-		uint32_t sp = (exc_return & EXC_RETURN_SPSEL) ? psp_s : msp_s;
-
-		read_s_frame(sp, &f);
-	}
+	read_frame(exc_return, msp_s, psp_s, &f);
 
 	if (!ff.violation) {
 		if (!mv_fault_is_app(&ff))
@@ -280,51 +285,9 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 	if (unw.active)
 		unwind_resume(&f);
 	f.nested = !unwind_ns();
-	if (f.nested && f.from_ns) {
-		unw.f = f;
-		unw.restart = 0;
-		unw.rounds = 0;
-		unw.active = 1;
-		unwind_step();
-		unw.active = 0;
-	}
+	if (f.nested && f.from_ns)
+		unwind_begin(&f, 0);
 	mv_arch_reenter_from_handler(mv_on_app_fault(&f));
-}
-
-/* PendSV_S: the restart asked for by mv_restart_app(), on the fault stack
- * too (the context stack it interrupts is the app's to fill). */
-void mv_arch_restart(void) __attribute__((noreturn, used));
-
-__attribute__((naked)) void mv_arch_restart_isr(void)
-{
-	__asm__ volatile("movs r3, #0\n\t"
-	                 "msr msplim, r3\n\t"
-	                 "ldr r3, =mv_fault_stack + %c0\n\t"
-	                 "msr msp, r3\n\t"
-	                 "ldr r3, =mv_fault_stack\n\t"
-	                 "msr msplim, r3\n\t"
-	                 "b mv_arch_restart\n\t"
-	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
-}
-
-void mv_arch_restart(void)
-{
-	struct mv_fault f = {0};
-
-	mv_arch_fp_discard();
-	f.exc = mv_ipsr();
-	f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
-	f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
-	f.nested = !unwind_ns();
-	if (f.nested) {
-		unw.f = f;
-		unw.restart = 1;
-		unw.rounds = 0;
-		unw.active = 1;
-		unwind_step();
-		unw.active = 0;
-	}
-	mv_arch_reenter_from_handler(mv_on_restart_request(&f));
 }
 
 __attribute__((naked, noreturn)) static void reenter_frame(uint32_t delay_ms __attribute__((unused)),
@@ -376,11 +339,10 @@ void mv_arch_request_restart(int now)
 	 * interrupts are unmasked: a restart from inside an app interrupt
 	 * handler would leave that interrupt active for good.  A crash
 	 * while a planned restart waits raises it. */
-	uint32_t shpr3 = MV_REG(SCB_SHPR3) & ~(0xffu << 16);
-	uint32_t cur = (MV_REG(SCB_SHPR3) >> 16) & 0xffu;
+	volatile uint8_t *prio = &MV_REG8(SCB_SHPR3 + 2u); /* PendSV's: SHPR3 is byte-accessible */
 
-	if (now || !(MV_REG(SCB_ICSR) & ICSR_PENDSVSET) || cur != PRIO_RESTART)
-		MV_REG(SCB_SHPR3) = shpr3 | ((now ? PRIO_RESTART : PRIO_RESTART_LATER) << 16);
+	if (now || !(MV_REG(SCB_ICSR) & ICSR_PENDSVSET) || *prio != PRIO_RESTART)
+		*prio = now ? PRIO_RESTART : PRIO_RESTART_LATER;
 	MV_REG(SCB_ICSR) = ICSR_PENDSVSET;
 	mv_barrier();
 }

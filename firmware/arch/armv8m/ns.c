@@ -66,6 +66,16 @@ static void find_gadget(uint32_t base, uint32_t size)
 	}
 }
 
+/* Out of line: the app entry and each unwind round (fault.c) build frames. */
+__attribute__((noinline)) void mv_arch_frame(volatile uint32_t *f, uint32_t lr, uint32_t pc, uint32_t xpsr)
+{
+	for (uint32_t i = 0; i < 5u; i++)
+		f[i] = 0;
+	f[5] = lr;
+	f[6] = pc;
+	f[7] = xpsr;
+}
+
 /* Set by mv_arch_enter_ns just before its SVC: the only SVC the secure
  * side takes.  Also where the SVC handler finds the context to load. */
 static volatile uint32_t entry_armed;
@@ -86,11 +96,7 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 
 	MV_REG(SCB_VTOR + MV_NS_ALIAS) = e->vtor;
 	find_gadget(e->vtor, e->size);
-	for (uint32_t i = 0; i < 5u; i++)
-		f[i] = 0;
-	f[5] = MV_APP_RETURN_TRAP;
-	f[6] = e->reset & ~1u;
-	f[7] = 0x01000000u;
+	mv_arch_frame(f, MV_APP_RETURN_TRAP, e->reset & ~1u, 0x01000000u);
 	__asm__ volatile("msr msp_ns, %0\n\t"
 	                 "msr msplim_ns, %1"
 	                 :

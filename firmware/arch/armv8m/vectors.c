@@ -1,8 +1,9 @@
 /*
  * vectors.c - the secure vector table.  Every fault, NMI and interrupt goes
- * to the one fault entry (the port sorts violation reports from strays);
- * only the tick, the restart exception, the app entry (SVC) and the link
- * have their own handlers.
+ * to the one fault entry (the port sorts violation reports from strays),
+ * and so does the restart exception (PendSV: fault.c tells it by IPSR, and
+ * it wants the fault stack too); only the tick, the app entry (SVC) and
+ * the link have their own handlers.
  */
 #include "armv8m.h"
 #include "mv_board.h"
@@ -23,16 +24,16 @@ typedef void (*mv_vector)(void);
 __attribute__((section(".vectors"), used)) const mv_vector mv_vectors[16u + MV_SECURE_IRQS] = {
     [0] = (mv_vector)__mv_stack_seal, /* initial MSP: just below the stack seal */
     [1] = mv_arch_reset,
-    [2] = F,                    /* NMI */
-    [3] = F,                    /* HardFault */
-    [4] = F,                    /* MemManage */
-    [5] = F,                    /* BusFault */
-    [6] = F,                    /* UsageFault */
-    [7] = F,                    /* SecureFault */
-    [11] = mv_arch_svc_isr,     /* SVCall: entering the app (ns.c) */
-    [12] = F,                   /* DebugMonitor */
-    [14] = mv_arch_restart_isr, /* PendSV: mv_restart_app() */
-    [15] = mv_arch_tick_isr,    /* SysTick */
+    [2] = F,                 /* NMI */
+    [3] = F,                 /* HardFault */
+    [4] = F,                 /* MemManage */
+    [5] = F,                 /* BusFault */
+    [6] = F,                 /* UsageFault */
+    [7] = F,                 /* SecureFault */
+    [11] = mv_arch_svc_isr,  /* SVCall: entering the app (ns.c) */
+    [12] = F,                /* DebugMonitor */
+    [14] = F,                /* PendSV: mv_restart_app() (fault.c tells it by IPSR) */
+    [15] = mv_arch_tick_isr, /* SysTick */
 #if MV_SECURE_IRQS > 0
     [16 ... 16u + MV_SECURE_IRQS - 1u] = F,
 #endif

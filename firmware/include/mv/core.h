@@ -103,8 +103,8 @@ uint32_t mv_gate_ns_word(uint32_t gate, uint32_t block, uint32_t w);
 /* Peripheral gates, for the ports: `of[i]` is board peripheral i's gate
  * register (0: none) and bit.  For each of the port's registers regs[g],
  * ns[g] gets the bits of the peripherals in `periph`, named[g] the bits
- * of every peripheral of the board.  MV_R_HW_PPC if a peripheral in
- * `periph` has no gate among `regs`. */
+ * of every peripheral of the board (named may be NULL: not wanted).
+ * MV_R_HW_PPC if a peripheral in `periph` has no gate among `regs`. */
 struct mv_gate_bit {
 	uint32_t reg;
 	uint32_t bit;
