@@ -40,6 +40,11 @@
 #include "mvp.h"
 #include "mvu.h"
 
+/* Functions that -Os with link-time optimisation would copy into their
+ * callers although the copies cost more flash than the calls (measured on
+ * microvisor-ota.elf; check again when the callers change). */
+#define NOINLINE __attribute__((noinline))
+
 #define CHANNEL "stable"
 #define READ_MAX (MVL_PAYLOAD_MAX - MVL_DATA_SIZE)
 #define PAGE MVB_PART_APP_FLASH_ERASE_SIZE
@@ -74,8 +79,7 @@ struct bundle {
 };
 
 static struct {
-	char name[NAME_MAX];
-	uint32_t name_len;
+	struct mvl_read rq; /* the READ of the object in hand: its name, set once */
 	uint32_t bytes; /* object bytes read over the link this session */
 	uint8_t resp[MVL_PAYLOAD_MAX];
 	struct mvb_update_record rec;
@@ -103,49 +107,57 @@ static void copy(void *d, const volatile void *src, uint32_t n)
 		b[i] = a[i];
 }
 
+NOINLINE static void zero(void *d, uint32_t n)
+{
+	uint8_t *b = d;
+
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = 0;
+}
+
+/* The string t at p, without its NUL; returns the end. */
+NOINLINE static char *put_str(char *p, const char *t)
+{
+	while (*t != '\0')
+		*p++ = *t++;
+	return p;
+}
+
 /* An object's name, relative to the directory of the board and app the
  * session's HELLO named (mvbuild-link(5)): CHANNEL "/index", or
- * "objects/" and the hex of its SHA-256 and ".mvb". */
-static void object_name(const uint8_t *sha)
+ * "objects/" and the hex of its SHA-256 and ".mvb"; into the READ. */
+NOINLINE static void object_name(const uint8_t *sha)
 {
-	static const char index[] = CHANNEL "/index", objects[] = "objects/";
-	uint32_t n = 0;
+	char *p = s.rq.lr_name;
 
+	zero(p, sizeof s.rq.lr_name);
 	if (!sha) {
-		for (; index[n] != '\0'; n++)
-			s.name[n] = index[n];
+		p = put_str(p, CHANNEL "/index");
 	} else {
-		for (; objects[n] != '\0'; n++)
-			s.name[n] = objects[n];
+		p = put_str(p, "objects/");
 		for (uint32_t i = 0; i < 64u; i++) {
 			uint32_t d = (sha[i / 2u] >> (i & 1u ? 0u : 4u)) & 15u;
 
-			s.name[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
+			*p++ = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
 		}
-		s.name[n++] = '.';
-		s.name[n++] = 'm';
-		s.name[n++] = 'v';
-		s.name[n++] = 'b';
+		p = put_str(p, ".mvb");
 	}
-	s.name_len = n;
+	s.rq.lr_name_len = (uint16_t)(p - s.rq.lr_name);
 }
 
-/* Bytes [off, off + len) of the object s.name into out: 0, or -1 when the
- * link fails or the other end answers anything but exactly them. */
+/* Bytes [off, off + len) of the object named in s.rq into out: 0, or -1
+ * when the link fails or the other end answers anything but exactly
+ * them. */
 static int read_object(uint32_t off, uint32_t len, uint8_t *out)
 {
 	while (len > 0u) {
-		struct mvl_read rq;
 		struct mvl_data d;
 		uint32_t want = len < READ_MAX ? len : READ_MAX, n;
 		uint8_t p[MVL_READ_SIZE];
 
-		rq.lr_offset = off;
-		rq.lr_length = (uint16_t)want;
-		rq.lr_name_len = (uint16_t)s.name_len;
-		for (uint32_t i = 0; i < sizeof rq.lr_name; i++)
-			rq.lr_name[i] = i < s.name_len ? s.name[i] : '\0';
-		mvl_put_read(p, &rq);
+		s.rq.lr_offset = off;
+		s.rq.lr_length = (uint16_t)want;
+		mvl_put_read(p, &s.rq);
 		if (mv_link_call(MVL_S_UPDATE, MVL_T_READ, p, sizeof p, s.resp, sizeof s.resp, &n) != 0 ||
 		    mvl_get_data(s.resp, n, &d) != 0 || d.ld_offset != off || n - MVL_DATA_SIZE != want)
 			return -1;
@@ -166,6 +178,19 @@ static int read_hash(struct mv_sha256 *sha, uint32_t off, uint32_t len, uint8_t 
 	mv_sha256_update(sha, out, len);
 	return 0;
 }
+
+/* The fixed leading bytes of the index's and the bundle's headers (magic,
+ * format, sizes and offsets that follow from the format, zero flags),
+ * compared whole. */
+#define LE16(v) (uint8_t)(v), (uint8_t)((v) >> 8)
+#define LE32(v) LE16((v) & 0xffffu), LE16((v) >> 16)
+static const uint8_t index_head[12] = {LE32(MVB_REPO_MAGIC), LE16(MVB_REPO_FORMAT), LE16(MVB_REPO_HEADER_SIZE),
+                                       LE32(0u)};
+static const uint8_t bundle_head[24] = {
+	LE32(MVB_BUNDLE_MAGIC), LE16(MVB_BUNDLE_FORMAT), LE16(MVB_BUNDLE_HEADER_SIZE), LE32(0u),
+	LE32(MVB_BUNDLE_HEADER_SIZE), LE32(MVB_BUNDLE_MANIFEST_SIZE),
+	LE32(MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE),
+};
 
 static int name_is(const uint8_t *field, uint32_t cap, const char *want)
 {
@@ -240,8 +265,7 @@ static void read_record(struct mvb_update_record *out)
 {
 	struct mvb_update_record r;
 
-	for (uint32_t i = 0; i < sizeof *out; i++)
-		((uint8_t *)out)[i] = 0;
+	zero(out, sizeof *out);
 	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
 		copy(&r, mv_port_flash_bytes(state_page(p), sizeof r), sizeof r);
 		if (r.ur_magic == MVB_UREC_MAGIC && r.ur_format == MVB_UREC_FORMAT && r.ur_size == MVB_UREC_SIZE &&
@@ -297,8 +321,8 @@ int mv_update_pending(void)
 /* --------------------------------------------------------------- index */
 /* The index: layout, names, signature, version; the latest release and a
  * delta from the installed version to it (object sha and size) out. */
-static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t obj[32], uint32_t *obj_size,
-                            uint32_t *index_version)
+NOINLINE static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t obj[32],
+                                     uint32_t *obj_size, uint32_t *index_version)
 {
 	uint8_t *hd = s.b.buf, *rec = s.b.buf + MVB_REPO_HEADER_SIZE, digest[MV_SHA256_LEN];
 	struct mv_sha256 sha;
@@ -309,9 +333,8 @@ static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t
 		return MV_R_UPD_LINK;
 	uint32_t nrel = le16(hd + 0x10), ndel = le16(hd + 0x14);
 
-	if (le32(hd) != MVB_REPO_MAGIC || le16(hd + 4) != MVB_REPO_FORMAT || le16(hd + 6) != MVB_REPO_HEADER_SIZE ||
-	    le32(hd + 8) != 0u || nrel == 0u || nrel > MVB_REPO_MAX_RELEASES || le16(hd + 0x12) != 48u ||
-	    ndel > MVB_REPO_MAX_DELTAS || le16(hd + 0x16) != 48u)
+	if (!mv_memeq_ct(hd, index_head, sizeof index_head) || nrel == 0u || nrel > MVB_REPO_MAX_RELEASES ||
+	    le16(hd + 0x12) != 48u || ndel > MVB_REPO_MAX_DELTAS || le16(hd + 0x16) != 48u)
 		return MV_R_UPD_INDEX;
 	if (!name_is(hd + 0x28, 32u, MVB_BOARD_NAME) || !name_is(hd + 0x48, 32u, app) ||
 	    !name_is(hd + 0x68, 16u, CHANNEL))
@@ -328,14 +351,14 @@ static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t
 		if (i + 1u == nrel) {
 			latest->version = le32(rec);
 			latest->counter = le32(rec + 4);
-			*obj_size = le32(rec + 8);
-			copy(obj, rec + 16, 32u);
 		} else if (i >= nrel && le32(rec) == s.h.ah_app_version && le32(rec + 4) == latest->version &&
 		           !delta) {
 			delta = 1;
-			*obj_size = le32(rec + 8);
-			copy(obj, rec + 16, 32u);
+		} else {
+			continue;
 		}
+		*obj_size = le32(rec + 8);
+		copy(obj, rec + 16, 32u);
 	}
 	mv_sha256_final(&sha, digest);
 	uint32_t r = check_sigs(MVB_REPO_HEADER_SIZE + 48u * n, MVB_REPO_SIGS_MAGIC, digest, MV_R_UPD_INDEX,
@@ -347,6 +370,15 @@ static uint32_t check_index(const char *app, struct mvu_release *latest, uint8_t
 }
 
 /* -------------------------------------------------------------- bundle */
+/* s.h passes the checks every boot applies. */
+NOINLINE static int header_ok(void)
+{
+	struct mv_app_limits lim;
+
+	mv_app_limits_board(&lim);
+	return mv_apphdr_check(&s.h, &lim) == MV_R_NONE;
+}
+
 static const struct mvu_part parts[] = {
 	{MVB_PART_MV_CODE_BASE, MVB_PART_MV_CODE_NS_BASE, MVB_PART_MV_CODE_SIZE, MVU_PART_MV_CODE},
 	{MVB_PART_MV_NSC_BASE, MVB_PART_MV_NSC_NS_BASE, MVB_PART_MV_NSC_SIZE, MVU_PART_VENEERS},
@@ -356,8 +388,9 @@ static const struct mvu_part parts[] = {
 	{MVB_PART_APP_RAM_BASE, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE, MVU_PART_OTHER},
 };
 
-/* The bundle s.name (size bytes), verified as a whole: MV_R_NONE with s.b
- * filled, or why not.  Reads the signed bytes and the signatures only. */
+/* The bundle named in s.rq (size bytes), verified as a whole: MV_R_NONE
+ * with s.b filled, or why not.  Reads the signed bytes and the signatures
+ * only. */
 static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 {
 	struct bundle *b = &s.b;
@@ -374,10 +407,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	b->payload_off = le32(h + 0x28);
 	/* The layout mvbuild writes, exactly: every offset follows from the
 	 * counts, so nothing points anywhere else. */
-	if (le32(h) != MVB_BUNDLE_MAGIC || le16(h + 4) != MVB_BUNDLE_FORMAT || le16(h + 6) != MVB_BUNDLE_HEADER_SIZE ||
-	    le32(h + 8) != 0u || le32(h + 0x0c) != MVB_BUNDLE_HEADER_SIZE ||
-	    le32(h + 0x10) != MVB_BUNDLE_MANIFEST_SIZE ||
-	    le32(h + 0x14) != MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE || nl == 0u ||
+	if (!mv_memeq_ct(h, bundle_head, sizeof bundle_head) || nl == 0u ||
 	    nl > MVB_BUNDLE_MAX_LAYERS || le16(h + 0x1a) != MVB_BUNDLE_LAYER_SIZE || le32(h + 0x1c) != b->chunks_off ||
 	    nc > (1u << 20) || b->payload_off != b->chunks_off + 32u * nc ||
 	    le32(h + 0x2c) > b->size || b->size - le32(h + 0x2c) < b->payload_off + MVB_BUNDLE_SIGS_SIZE ||
@@ -464,11 +494,8 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	if (b->m.bm_security_counter < s.rec.ur_counter_floor)
 		return MV_R_UPD_COUNTER;
 	/* The header it makes must pass the checks every boot applies. */
-	struct mv_app_limits lim;
-
 	mvu_app_header(&b->m, &b->app, (uint8_t *)&s.h, mv_crc32);
-	mv_app_limits_board(&lim);
-	if (mv_apphdr_check(&s.h, &lim) != MV_R_NONE)
+	if (!header_ok())
 		return MV_R_UPD_HEADER;
 	if (b->mv_size != 0u) {
 		/* The running microvisor never changes: hashed once per boot
@@ -488,13 +515,26 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	return MV_R_NONE;
 }
 
+/* Bytes [off, off + len) of the object into out (len <= a chunk), checked
+ * against their signed hash: MV_R_NONE, MV_R_UPD_LINK or MV_R_UPD_CHUNK. */
+static uint32_t read_checked(uint32_t off, uint32_t len, uint8_t *out, const uint8_t want[MV_SHA256_LEN])
+{
+	struct mv_sha256 sha;
+	uint8_t d[MV_SHA256_LEN];
+
+	mv_sha256_init(&sha);
+	if (read_hash(&sha, off, len, out) != 0)
+		return MV_R_UPD_LINK;
+	mv_sha256_final(&sha, d);
+	return mv_memeq_ct(d, want, 32u) ? MV_R_NONE : MV_R_UPD_CHUNK;
+}
+
 /* App-layer chunk k into s.b.buf, checked against its signed hash:
  * its length, or 0 on failure (*why says which). */
 static uint32_t chunk(uint32_t k, uint32_t *why)
 {
 	struct bundle *b = &s.b;
-	struct mv_sha256 sha;
-	uint8_t d[MV_SHA256_LEN], want[MV_SHA256_LEN];
+	uint8_t want[MV_SHA256_LEN];
 	uint32_t g = k / GROUP, n = b->app.bl_chunk_count - g * GROUP;
 	uint32_t len = b->app.bl_encoded_size - k * b->cs;
 
@@ -506,25 +546,15 @@ static uint32_t chunk(uint32_t k, uint32_t *why)
 	if (n > GROUP)
 		n = GROUP;
 	/* its group of hashes first, checked against the group's digest */
-	mv_sha256_init(&sha);
-	if (read_hash(&sha, b->chunks_off + 32u * (b->app.bl_first_chunk + g * GROUP), 32u * n, b->buf) != 0) {
-		*why = MV_R_UPD_LINK;
-		return 0;
+	uint32_t r = read_checked(b->chunks_off + 32u * (b->app.bl_first_chunk + g * GROUP), 32u * n, b->buf,
+	                          b->group[g]);
+
+	if (r == MV_R_NONE) {
+		copy(want, b->buf + 32u * (k % GROUP), 32u);
+		r = read_checked(b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf, want);
 	}
-	mv_sha256_final(&sha, d);
-	copy(want, b->buf + 32u * (k % GROUP), 32u);
-	if (!mv_memeq_ct(d, b->group[g], 32u)) {
-		*why = MV_R_UPD_CHUNK;
-		return 0;
-	}
-	mv_sha256_init(&sha);
-	if (read_hash(&sha, b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf) != 0) {
-		*why = MV_R_UPD_LINK;
-		return 0;
-	}
-	mv_sha256_final(&sha, d);
-	if (!mv_memeq_ct(d, want, 32u)) {
-		*why = MV_R_UPD_CHUNK;
+	if (r != MV_R_NONE) {
+		*why = r;
 		return 0;
 	}
 	b->cur = k;
@@ -701,11 +731,8 @@ static uint32_t install(void *scratch, uint32_t scratch_size)
 /* The installed app as its header says (a copy, checked like at boot). */
 static int installed(void)
 {
-	struct mv_app_limits lim;
-
 	copy(&s.h, mv_port_app_header(), sizeof s.h);
-	mv_app_limits_board(&lim);
-	return mv_apphdr_check(&s.h, &lim) == MV_R_NONE;
+	return header_ok();
 }
 
 uint32_t mv_update_session(void)
@@ -730,8 +757,7 @@ uint32_t mv_update_session(void)
 		 * session's READs in that app's directory. */
 		const char *name = resuming ? s.rec.ur_app : mv_prov_app();
 
-		for (uint32_t i = 0; i < sizeof s.h; i++)
-			((uint8_t *)&s.h)[i] = 0;
+		zero(&s.h, sizeof s.h);
 		for (uint32_t i = 0; i < MVB_APPHDR_NAME_MAX - 1u && name[i] != '\0'; i++)
 			s.h.ah_name[i] = name[i];
 	}
@@ -739,8 +765,8 @@ uint32_t mv_update_session(void)
 		running.counter = s.rec.ur_counter_floor;
 	mv_link_hello(s.h.ah_name[0] ? &s.h : 0, MVL_DEV_INSTALLING, 0, running.counter, s.rec.ur_index_version);
 
-	for (uint32_t i = 0; i <= MVB_APPHDR_NAME_MAX; i++)
-		app[i] = i < MVB_APPHDR_NAME_MAX ? s.h.ah_name[i] : '\0';
+	copy(app, s.h.ah_name, MVB_APPHDR_NAME_MAX);
+	app[MVB_APPHDR_NAME_MAX] = '\0';
 	if (mv_prov_anchors() == 0u) {
 		reason = MV_R_UPD_NO_ANCHORS;
 	} else if (resuming) {

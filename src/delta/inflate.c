@@ -10,6 +10,9 @@
 
 static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
+/* The fixed code's lengths (RFC 1951 3.2.6): runs of count, length. */
+static const uint8_t fixed[] = { 144, 8, 112, 9, 24, 7, 8, 8, 30, 5 };
+
 /* The next input byte, or -1 (in->err says why) when there is none. */
 int mvd_src_byte(struct mvd_src *in)
 {
@@ -21,15 +24,15 @@ int mvd_src_byte(struct mvd_src *in)
 			in->err = MVD_E_CORRUPT; /* the input ends inside the stream */
 			return -1;
 		}
-		in->p = in->get(in->ctx, in->off, &n);
-		if (!in->p || !n) {
-			in->p = in->q;
+		const uint8_t *p = in->get(in->ctx, in->off, &n);
+		if (!p || !n) {
 			in->err = MVD_E_READ;
 			return -1;
 		}
 		if (n > in->end - in->off)
 			n = in->end - in->off;
-		in->q = in->p + n;
+		in->p = p;
+		in->q = p + n;
 		in->off += n;
 	}
 	return *in->p++;
@@ -41,10 +44,10 @@ uint32_t mvd_src_used(const struct mvd_src *in)
 }
 
 /* n (<= 16) bits, LSB first; zeros once the input failed (in->err). */
-static unsigned bits(struct mvd_inflate *s, struct mvd_src *in, unsigned n)
+static unsigned bits(struct mvd_inflate *s, unsigned n)
 {
 	while (s->nbits < n) {
-		int b = mvd_src_byte(in);
+		int b = mvd_src_byte(s->in);
 		s->bits |= (uint32_t)(b < 0 ? 0 : b) << s->nbits;
 		s->nbits += 8;
 	}
@@ -60,145 +63,151 @@ static unsigned bits(struct mvd_inflate *s, struct mvd_src *in, unsigned n)
  * g = 1 << k (k = 2 or 1) and first value first: v < 2g: first + v, no
  * extra bits; else e = (v >> k) - 1 extra bits and base
  * ((g + (v & (g - 1))) << e) + first.  Length code 28 alone is 258. */
-static unsigned base_value(struct mvd_inflate *s, struct mvd_src *in, unsigned v, unsigned k, unsigned first)
+static unsigned base_value(struct mvd_inflate *s, unsigned v, unsigned k, unsigned first)
 {
 	unsigned g = 1u << k;
 	if (v < 2 * g)
 		return first + v;
 	unsigned e = (v >> k) - 1;
-	return ((g + (v & (g - 1))) << e) + first + bits(s, in, e);
+	return ((g + (v & (g - 1))) << e) + first + bits(s, e);
 }
 
-/* Canonical code from lengths: counts per length and symbols by code.
- * 0, or -1 when the lengths over-subscribe the code space. */
-static int build(uint16_t *cnt, uint16_t *sym, const uint8_t *len, unsigned n)
+/* Canonical code from lengths: counts per length (t[0..15]), then
+ * symbols by code (t + 16).  0, or -1 when the lengths over-subscribe the
+ * code space. */
+static int build(uint16_t *t, const uint8_t *len, unsigned n)
 {
-	uint16_t offs[16];
-	memset(cnt, 0, 16 * sizeof(cnt[0]));
+	uint16_t offs[17];
+	memset(t, 0, 16 * sizeof(t[0]));
 	for (unsigned i = 0; i < n; i++)
-		cnt[len[i]]++;
+		t[len[i]]++;
 	int left = 1;
+	offs[1] = 0;
 	for (unsigned l = 1; l < 16; l++) {
-		left = 2 * left - cnt[l];
+		left = 2 * left - t[l];
 		if (left < 0)
 			return -1;
+		offs[l + 1] = (uint16_t)(offs[l] + t[l]);
 	}
-	offs[1] = 0;
-	for (unsigned l = 1; l < 15; l++)
-		offs[l + 1] = (uint16_t)(offs[l] + cnt[l]);
 	for (unsigned i = 0; i < n; i++)
 		if (len[i])
-			sym[offs[len[i]]++] = (uint16_t)i;
+			t[16 + offs[len[i]]++] = (uint16_t)i;
 	return 0;
 }
 
-/* One symbol, bit by bit; -1 for a code not in the table. */
-static int decode(struct mvd_inflate *s, struct mvd_src *in, const uint16_t *cnt, const uint16_t *sym)
+/* One symbol, bit by bit; -1 for a code not in the table.  d is the code
+ * read so far minus the first code of its length. */
+static int decode(struct mvd_inflate *s, const uint16_t *t)
 {
-	unsigned code = 0, first = 0, index = 0;
+	unsigned d = 0, index = 16;
 	for (unsigned len = 1; len < 16; len++) {
-		code |= bits(s, in, 1);
-		unsigned c = cnt[len];
-		if (code < first + c)
-			return sym[index + code - first];
+		d |= bits(s, 1);
+		unsigned c = t[len];
+		if (d < c)
+			return t[index + d];
 		index += c;
-		first = (first + c) << 1;
-		code <<= 1;
+		d = (d - c) << 1;
 	}
 	return -1;
 }
 
-static int emit(struct mvd_inflate *s, uint8_t b, mvd_sink sink, void *arg)
+static int emit(struct mvd_inflate *s, uint8_t b)
 {
 	s->win[s->wpos] = b;
 	s->wpos = (uint16_t)((s->wpos + 1u) & (MVD_WINDOW - 1u));
 	if (s->wfill < MVD_WINDOW)
 		s->wfill++;
-	return sink(arg, b);
+	return s->sink(s->arg, b);
 }
 
 /* The code tables of a block: 0, or -1 when they are malformed. */
-static int tables(struct mvd_inflate *s, struct mvd_src *in, unsigned type)
+static int tables(struct mvd_inflate *s, unsigned type)
 {
 	unsigned i = 0, nlen = 288, ndist = 30;
 	if (type == 1) {
-		for (; i < 288; i++)
-			s->lens[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
-		memset(s->lens + 288, 5, 30);
+		for (uint8_t *p = s->lens; i < sizeof fixed; p += fixed[i], i += 2)
+			memset(p, fixed[i + 1], fixed[i]);
 	} else {
-		nlen = bits(s, in, 5) + 257u;
-		ndist = bits(s, in, 5) + 1u;
-		unsigned ncode = bits(s, in, 4) + 4u;
+		nlen = bits(s, 5) + 257u;
+		ndist = bits(s, 5) + 1u;
+		unsigned ncode = bits(s, 4) + 4u;
 		if (nlen > 286 || ndist > 30)
 			return -1;
 		memset(s->lens, 0, 19);
 		for (; i < ncode; i++)
-			s->lens[clen_order[i]] = (uint8_t)bits(s, in, 3);
+			s->lens[clen_order[i]] = (uint8_t)bits(s, 3);
 		/* the code-length code lives in the literal tables until the
 		 * lengths it encodes are read */
-		if (build(s->lcnt, s->lsym, s->lens, 19))
+		if (build(s->lit, s->lens, 19))
 			return -1;
 		for (i = 0; i < nlen + ndist;) {
-			int v = decode(s, in, s->lcnt, s->lsym);
-			if (v < 0 || in->err)
+			int v = decode(s, s->lit);
+			if (v < 0 || s->in->err)
 				return -1;
-			if (v < 16) {
-				s->lens[i++] = (uint8_t)v;
-				continue;
+			unsigned rep = 1;
+			uint8_t val = (uint8_t)v;
+			if (v >= 16) {
+				if (v == 16 && i == 0)
+					return -1;
+				rep = v == 16 ? 3u + bits(s, 2) : v == 17 ? 3u + bits(s, 3) : 11u + bits(s, 7);
+				val = v == 16 ? s->lens[i - 1] : 0;
+				if (rep > nlen + ndist - i)
+					return -1;
 			}
-			if (v == 16 && i == 0)
-				return -1;
-			unsigned rep = v == 16 ? 3u + bits(s, in, 2) : v == 17 ? 3u + bits(s, in, 3) : 11u + bits(s, in, 7);
-			uint8_t val = v == 16 ? s->lens[i - 1] : 0;
-			if (rep > nlen + ndist - i)
-				return -1;
 			while (rep--)
 				s->lens[i++] = val;
 		}
 		if (s->lens[256] == 0) /* no end-of-block code */
 			return -1;
 	}
-	return build(s->lcnt, s->lsym, s->lens, nlen) || build(s->dcnt, s->dsym, s->lens + nlen, ndist) ? -1 : 0;
+	return build(s->lit, s->lens, nlen) || build(s->dist, s->lens + nlen, ndist) ? -1 : 0;
 }
 
 int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *arg)
 {
 	unsigned last;
 	int rc = 0;
-	memset(s, 0, sizeof(*s) - sizeof(s->win));
+	/* the tables are written before they are read, the window is read
+	 * only where written (wfill) */
+	s->bits = 0;
+	s->nbits = 0;
+	s->wpos = s->wfill = 0;
+	s->in = in;
+	s->sink = sink;
+	s->arg = arg;
 	do {
-		last = bits(s, in, 1);
-		unsigned type = bits(s, in, 2);
+		last = bits(s, 1);
+		unsigned type = bits(s, 2);
 		if (type == 0) {
-			bits(s, in, s->nbits & 7u); /* to a byte boundary */
-			unsigned len = bits(s, in, 16);
-			if (bits(s, in, 16) != (~len & 0xffffu))
-				return in->err ? in->err : MVD_E_CORRUPT;
+			bits(s, s->nbits & 7u); /* to a byte boundary */
+			unsigned len = bits(s, 16);
+			if (bits(s, 16) != (~len & 0xffffu))
+				goto bad;
 			while (len-- && !in->err && rc >= 0)
-				rc = emit(s, (uint8_t)bits(s, in, 8), sink, arg);
-		} else if (type == 3 || tables(s, in, type)) {
-			return in->err ? in->err : MVD_E_CORRUPT;
+				rc = emit(s, (uint8_t)bits(s, 8));
+		} else if (type == 3 || tables(s, type)) {
+			goto bad;
 		} else {
 			for (;;) {
-				int v = decode(s, in, s->lcnt, s->lsym);
+				int v = decode(s, s->lit);
 				if (in->err || rc < 0 || v == 256)
 					break;
 				if (v < 0 || v > 285)
 					return MVD_E_CORRUPT;
 				if (v < 256) {
-					rc = emit(s, (uint8_t)v, sink, arg);
+					rc = emit(s, (uint8_t)v);
 					continue;
 				}
 				v -= 257;
-				unsigned len = v == 28 ? 258 : base_value(s, in, (unsigned)v, 2, 3);
-				int dsym = decode(s, in, s->dcnt, s->dsym);
+				unsigned len = v == 28 ? 258 : base_value(s, (unsigned)v, 2, 3);
+				int dsym = decode(s, s->dist);
 				if (dsym < 0 || dsym >= 30)
-					return in->err ? in->err : MVD_E_CORRUPT;
-				uint32_t dist = base_value(s, in, (unsigned)dsym, 1, 1);
+					goto bad;
+				uint32_t dist = base_value(s, (unsigned)dsym, 1, 1);
 				if (dist > s->wfill) /* before the stream, or past the 4 KiB window */
-					return in->err ? in->err : MVD_E_CORRUPT;
+					goto bad;
 				while (len-- && rc >= 0)
-					rc = emit(s, s->win[(s->wpos - dist) & (MVD_WINDOW - 1u)], sink, arg);
+					rc = emit(s, s->win[(s->wpos - dist) & (MVD_WINDOW - 1u)]);
 			}
 		}
 		if (in->err)
@@ -207,4 +216,6 @@ int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *
 			return rc;
 	} while (!last);
 	return MVD_END;
+bad:
+	return in->err ? in->err : MVD_E_CORRUPT;
 }

@@ -67,8 +67,11 @@ struct mvd_inflate {
 	uint32_t bits;          /* bit buffer, LSB first */
 	uint8_t nbits;
 	uint16_t wpos, wfill;
-	uint16_t lcnt[16], lsym[288], dcnt[16], dsym[30];
+	struct mvd_src *in;     /* the stream's source, sink and its argument */
+	mvd_sink sink;
+	void *arg;
 	uint8_t lens[320];
+	uint16_t lit[16 + 288], dist[16 + 30]; /* codes: counts per length, then symbols */
 	uint8_t win[MVD_WINDOW]; /* last */
 };
 
@@ -121,17 +124,20 @@ struct mvd {
 	const struct mvd_ops *ops;
 	void *ctx;
 	uint8_t *page;         /* page buffer (borrowed), pagebuf_size bytes */
-	uint32_t pagebuf_size, size; /* the buffer's and the patch's bytes */
-	struct mvd_header h;
-	uint32_t off;          /* patch offset being read (where an error was found) */
-	struct mvd_src in;     /* the patch */
-	uint8_t written[MVD_MAX_PAGES / 8];
-	struct mvd_map_entry map[MVD_MAX_MAP];
-	/* the step being applied, and the record being decoded */
-	uint32_t step_page, content;
+	/* the step being applied and the record being decoded, then the
+	 * patch and its header: first, so that the Thumb code reaches them
+	 * (the header's words up to dh_map_count) with 16-bit loads */
 	uint8_t rst, kind, self_read;
 	uint32_t rv, rshift, o, n, pos, k, m;
 	int32_t prev_d;
+	uint32_t step_page, content;
+	struct mvd_src in;     /* the patch */
+	uint32_t off;          /* patch offset being read (where an error was found) */
+	uint32_t size;         /* the patch's bytes */
+	uint8_t hdr[MVD_HEADER_SIZE]; /* the header as read */
+	uint32_t pagebuf_size;
+	uint8_t written[MVD_MAX_PAGES / 8];
+	struct mvd_map_entry map[MVD_MAX_MAP];
 	struct mvd_inflate inf;
 };
 

@@ -37,28 +37,10 @@ static void copy(uint8_t *d, const uint8_t *s, size_t n)
 
 /* ---------------------------------------------------------------- send */
 
-/* The frame's decoded bytes come from three places (header, payload, CRC);
- * this yields byte i of them. */
-struct plain {
-	uint8_t head[8];
-	const uint8_t *payload;
-	size_t len;
-	uint8_t crc[4];
-};
-
-static uint8_t plain_at(const struct plain *f, size_t i)
-{
-	if (i < 8u)
-		return f->head[i];
-	if (i < 8u + f->len)
-		return f->payload[i - 8u];
-	return f->crc[i - 8u - f->len];
-}
-
 size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, const void *payload, size_t len,
                   uint8_t *out, size_t cap)
 {
-	struct plain f;
+	uint8_t head[8], crc[4];
 
 	if (len > MVL_PAYLOAD_MAX || (len > 0u && payload == NULL))
 		return 0;
@@ -66,42 +48,37 @@ size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, con
 	/* Worst case: a code byte per 254 data bytes or part, two zeros. */
 	if (cap < total + (total + 253u) / 254u + 2u)
 		return 0;
-	f.head[0] = MVL_FORMAT;
-	f.head[1] = stream;
-	f.head[2] = type;
-	f.head[3] = flags;
-	put16(f.head + 4, seq);
-	put16(f.head + 6, (uint16_t)len);
-	f.payload = payload;
-	f.len = len;
-	uint32_t crc = mv_crc32(0, f.head, 8u);
+	head[0] = MVL_FORMAT;
+	head[1] = stream;
+	head[2] = type;
+	head[3] = flags;
+	put16(head + 4, seq);
+	put16(head + 6, (uint16_t)len);
+	put32(crc, mv_crc32(mv_crc32(0, head, 8u), payload, (uint32_t)len));
 
-	crc = mv_crc32(crc, payload, (uint32_t)len);
-	put32(f.crc, crc);
-
-	size_t o = 0;
+	/* The decoded frame is header, payload and CRC, in three places. */
+	const uint8_t *part[3] = {head, payload, crc};
+	size_t part_len[3] = {8u, len, 4u}, o = 0;
 
 	out[o++] = 0; /* a clean start for a receiver that lost its place */
-	size_t code_at = o++;
-	uint8_t code = 1;
+	size_t code_at = o++, code = 1;
 
-	for (size_t i = 0; i < total; i++) {
-		uint8_t b = plain_at(&f, i);
+	for (size_t k = 0; k < 3u; k++) {
+		for (size_t i = 0; i < part_len[k]; i++) {
+			uint8_t b = part[k][i];
 
-		if (b == 0) {
-			out[code_at] = code;
-			code_at = o++;
-			code = 1;
-			continue;
-		}
-		out[o++] = b;
-		if (++code == 255u) {
-			out[code_at] = code;
-			code_at = o++;
-			code = 1;
+			if (b != 0) {
+				out[o++] = b;
+				code++;
+			}
+			if (b == 0 || code == 255u) { /* the block ends */
+				out[code_at] = (uint8_t)code;
+				code_at = o++;
+				code = 1;
+			}
 		}
 	}
-	out[code_at] = code;
+	out[code_at] = (uint8_t)code;
 	out[o++] = 0;
 	return o;
 }
@@ -116,113 +93,139 @@ void mvl_rx_init(struct mvl_rx *rx)
 		p[i] = 0;
 }
 
-/* Decode rx->buf[0, n) in place; returns the decoded length or -1. */
-static long cobs_decode(uint8_t *buf, size_t n)
+/* Why the decoded frame in rx->buf (len bytes, or -1: not COBS) cannot be
+ * delivered, in the order a receiver checks it; MVL_RX_KINDS: it can. */
+static unsigned bad_frame(const struct mvl_rx *rx, long len)
 {
-	size_t r = 0, w = 0;
+	if (len < 0)
+		return MVL_RX_COBS;
+	if ((size_t)len < 12u)
+		return MVL_RX_SHORT;
+	uint16_t plen = get16(rx->buf + 6);
 
-	while (r < n) {
-		uint8_t code = buf[r++];
-
-		if (code == 0 || (size_t)code - 1u > n - r)
-			return -1;
-		for (uint8_t k = 1; k < code; k++)
-			buf[w++] = buf[r++];
-		if (code != 255u && r < n)
-			buf[w++] = 0;
-	}
-	return (long)w;
-}
-
-static int drop(struct mvl_rx *rx, unsigned why)
-{
-	rx->dropped[why]++;
-	rx->n = 0;
-	return 0;
+	if (plen > MVL_PAYLOAD_MAX || (size_t)plen != (size_t)len - 12u)
+		return MVL_RX_LENGTH;
+	if (rx->buf[0] != MVL_FORMAT)
+		return MVL_RX_VERSION;
+	if (mv_crc32(0, rx->buf, (uint32_t)len - 4u) != get32(rx->buf + len - 4))
+		return MVL_RX_CRC;
+	return MVL_RX_KINDS;
 }
 
 int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_t **payload)
 {
+	unsigned why;
+
 	if (b != 0) {
 		if (rx->skipping)
 			return 0;
-		if (rx->n >= sizeof rx->buf) {
-			rx->skipping = 1;
-			return drop(rx, MVL_RX_OVERSIZE);
+		if (rx->n < sizeof rx->buf) {
+			/* COBS, decoded as it comes: a code byte starts a block,
+			 * after a zero unless it is the first or the block before
+			 * was a full one (code 255); the bytes after it are data */
+			if (rx->left != 0) {
+				rx->buf[rx->w++] = b;
+				rx->left--;
+			} else {
+				if (rx->n != 0 && rx->code != 255u)
+					rx->buf[rx->w++] = 0;
+				rx->code = b;
+				rx->left = (uint8_t)(b - 1u);
+			}
+			rx->n++;
+			return 0;
 		}
-		rx->buf[rx->n++] = b;
-		return 0;
-	}
-	/* A zero: the end of a frame, or the one before a frame. */
-	if (rx->skipping) {
+		rx->skipping = 1; /* drop bytes up to the next zero */
+		why = MVL_RX_OVERSIZE;
+	} else {
+		/* A zero: the end of a frame, or the one before a frame, or
+		 * the end of an oversize run (which left nothing in buf).  A
+		 * frame that ends inside a block is not COBS. */
 		rx->skipping = 0;
-		rx->n = 0;
-		return 0;
+		if (rx->n == 0)
+			return 0;
+		why = bad_frame(rx, rx->left != 0 ? -1 : (long)rx->w);
+		if (why == MVL_RX_KINDS) {
+			h->lf_version = rx->buf[0];
+			h->lf_stream = rx->buf[1];
+			h->lf_type = rx->buf[2];
+			h->lf_flags = rx->buf[3];
+			h->lf_seq = get16(rx->buf + 4);
+			h->lf_len = get16(rx->buf + 6);
+			*payload = rx->buf + 8;
+			rx->frames++;
+		}
 	}
-	if (rx->n == 0)
-		return 0;
-	long len = cobs_decode(rx->buf, rx->n);
-
-	if (len < 0)
-		return drop(rx, MVL_RX_COBS);
-	if ((size_t)len < 12u)
-		return drop(rx, MVL_RX_SHORT);
-	uint16_t plen = get16(rx->buf + 6);
-
-	if (plen > MVL_PAYLOAD_MAX || (size_t)plen != (size_t)len - 12u)
-		return drop(rx, MVL_RX_LENGTH);
-	if (rx->buf[0] != MVL_FORMAT)
-		return drop(rx, MVL_RX_VERSION);
-	if (mv_crc32(0, rx->buf, (uint32_t)len - 4u) != get32(rx->buf + len - 4))
-		return drop(rx, MVL_RX_CRC);
-	h->lf_version = rx->buf[0];
-	h->lf_stream = rx->buf[1];
-	h->lf_type = rx->buf[2];
-	h->lf_flags = rx->buf[3];
-	h->lf_seq = get16(rx->buf + 4);
-	h->lf_len = plen;
-	*payload = rx->buf + 8;
-	rx->n = 0;
-	rx->frames++;
-	return 1;
+	if (why != MVL_RX_KINDS)
+		rx->dropped[why]++;
+	rx->n = rx->w = 0;
+	rx->left = 0;
+	return why == MVL_RX_KINDS;
 }
 
 /* ------------------------------------------------------------ payloads */
 
+/* The records with names and hashes (hello, read, status) are their
+ * 32-bit integers, then their 16-bit ones, then their bytes, and the
+ * structs in mvb/link.h declare their members in that order with no
+ * padding: a field sits at the same offset in the struct and in the
+ * payload.  So such a record's layout is where each group ends, and one
+ * loop codes them all either way (the records of a few integers only are
+ * cheaper coded field by field). */
+struct layout {
+	uint8_t ints;   /* the 32-bit integers end here */
+	uint8_t shorts; /* the 16-bit ones */
+	uint8_t size;   /* the bytes: the record's size */
+};
+
+static const struct layout HELLO = {0x1c, 0x20, MVL_HELLO_SIZE};
+static const struct layout READ = {0x04, 0x08, MVL_READ_SIZE};
+static const struct layout STATUS = {0x40, 0x40, MVL_STATUS_SIZE};
+
+_Static_assert(offsetof(struct mvl_hello, lh_payload_max) == 0x1c &&
+               offsetof(struct mvl_hello, lh_image_sha256) == 0x20 && sizeof(struct mvl_hello) == MVL_HELLO_SIZE,
+               "hello layout");
+_Static_assert(offsetof(struct mvl_read, lr_length) == 0x04 && offsetof(struct mvl_read, lr_name) == 0x08 &&
+               sizeof(struct mvl_read) == MVL_READ_SIZE, "read layout");
+_Static_assert(offsetof(struct mvl_status, ls_image_sha256) == 0x40 && sizeof(struct mvl_status) == MVL_STATUS_SIZE,
+               "status layout");
+
+/* Always inline: with its layout known at each call the device's code is
+ * smaller than one shared copy (measured on microvisor-ota.elf). */
+static inline __attribute__((always_inline)) void put(uint8_t *p, const void *rec, const struct layout *l)
+{
+	const uint8_t *m = rec;
+	size_t i = 0;
+
+	for (; i < l->ints; i += 4u)
+		put32(p + i, *(const uint32_t *)(const void *)(m + i));
+	for (; i < l->shorts; i += 2u)
+		put16(p + i, *(const uint16_t *)(const void *)(m + i));
+	copy(p + i, m + i, l->size - i);
+}
+
+static void get(const uint8_t *p, void *rec, const struct layout *l)
+{
+	uint8_t *m = rec;
+	size_t i = 0;
+
+	for (; i < l->ints; i += 4u)
+		*(uint32_t *)(void *)(m + i) = get32(p + i);
+	for (; i < l->shorts; i += 2u)
+		*(uint16_t *)(void *)(m + i) = get16(p + i);
+	copy(m + i, p + i, l->size - i);
+}
+
 void mvl_put_hello(uint8_t *p, const struct mvl_hello *m)
 {
-	put32(p + 0x00, m->lh_fw_version);
-	put32(p + 0x04, m->lh_abi);
-	put32(p + 0x08, m->lh_app_version);
-	put32(p + 0x0c, m->lh_counter_floor);
-	put32(p + 0x10, m->lh_index_version);
-	put32(p + 0x14, m->lh_state);
-	put32(p + 0x18, m->lh_reason);
-	put16(p + 0x1c, m->lh_payload_max);
-	put16(p + 0x1e, m->lh_reserved);
-	copy(p + 0x20, m->lh_image_sha256, 32u);
-	copy(p + 0x40, (const uint8_t *)m->lh_board, 32u);
-	copy(p + 0x60, (const uint8_t *)m->lh_app, 32u);
-	copy(p + 0x80, (const uint8_t *)m->lh_channel, 16u);
+	put(p, m, &HELLO);
 }
 
 int mvl_get_hello(const uint8_t *p, size_t len, struct mvl_hello *m)
 {
 	if (len != MVL_HELLO_SIZE)
 		return -1;
-	m->lh_fw_version = get32(p + 0x00);
-	m->lh_abi = get32(p + 0x04);
-	m->lh_app_version = get32(p + 0x08);
-	m->lh_counter_floor = get32(p + 0x0c);
-	m->lh_index_version = get32(p + 0x10);
-	m->lh_state = get32(p + 0x14);
-	m->lh_reason = get32(p + 0x18);
-	m->lh_payload_max = get16(p + 0x1c);
-	m->lh_reserved = get16(p + 0x1e);
-	copy(m->lh_image_sha256, p + 0x20, 32u);
-	copy((uint8_t *)m->lh_board, p + 0x40, 32u);
-	copy((uint8_t *)m->lh_app, p + 0x60, 32u);
-	copy((uint8_t *)m->lh_channel, p + 0x80, 16u);
+	get(p, m, &HELLO);
 	/* Names are NUL-padded; the last byte is forced so a reader can
 	 * always treat them as strings. */
 	m->lh_board[31] = m->lh_app[31] = m->lh_channel[15] = 0;
@@ -231,10 +234,7 @@ int mvl_get_hello(const uint8_t *p, size_t len, struct mvl_hello *m)
 
 void mvl_put_read(uint8_t *p, const struct mvl_read *m)
 {
-	put32(p + 0x00, m->lr_offset);
-	put16(p + 0x04, m->lr_length);
-	put16(p + 0x06, m->lr_name_len);
-	copy(p + 0x08, (const uint8_t *)m->lr_name, MVL_OBJECT_MAX);
+	put(p, m, &READ);
 }
 
 int mvl_name_ok(const char *s, size_t n)
@@ -259,10 +259,7 @@ int mvl_get_read(const uint8_t *p, size_t len, uint16_t payload_max, struct mvl_
 {
 	if (len != MVL_READ_SIZE)
 		return -1;
-	m->lr_offset = get32(p + 0x00);
-	m->lr_length = get16(p + 0x04);
-	m->lr_name_len = get16(p + 0x06);
-	copy((uint8_t *)m->lr_name, p + 0x08, MVL_OBJECT_MAX);
+	get(p, m, &READ);
 	if (payload_max > MVL_PAYLOAD_MAX)
 		payload_max = MVL_PAYLOAD_MAX;
 	if (m->lr_length == 0 || payload_max < MVL_DATA_SIZE || m->lr_length > payload_max - MVL_DATA_SIZE)
@@ -330,52 +327,14 @@ int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m)
 
 void mvl_put_status(uint8_t *p, const struct mvl_status *m)
 {
-	put32(p + 0x00, m->ls_fw_version);
-	put32(p + 0x04, m->ls_abi);
-	put32(p + 0x08, m->ls_uptime_ms);
-	put32(p + 0x0c, m->ls_state);
-	put32(p + 0x10, m->ls_reason);
-	put32(p + 0x14, m->ls_app_version);
-	put32(p + 0x18, m->ls_app_counter);
-	put32(p + 0x1c, m->ls_counter_floor);
-	put32(p + 0x20, m->ls_index_version);
-	put32(p + 0x24, m->ls_starts);
-	put32(p + 0x28, m->ls_crashes);
-	put32(p + 0x2c, m->ls_last_crash);
-	put32(p + 0x30, m->ls_rx_frames);
-	put32(p + 0x34, m->ls_rx_dropped);
-	put32(p + 0x38, m->ls_tx_frames);
-	put32(p + 0x3c, m->ls_lines);
-	copy(p + 0x40, m->ls_image_sha256, 32u);
-	copy(p + 0x60, (const uint8_t *)m->ls_serial, 32u);
-	copy(p + 0x80, (const uint8_t *)m->ls_board, 32u);
-	copy(p + 0xa0, (const uint8_t *)m->ls_app, 32u);
+	put(p, m, &STATUS);
 }
 
 int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m)
 {
 	if (len != MVL_STATUS_SIZE)
 		return -1;
-	m->ls_fw_version = get32(p + 0x00);
-	m->ls_abi = get32(p + 0x04);
-	m->ls_uptime_ms = get32(p + 0x08);
-	m->ls_state = get32(p + 0x0c);
-	m->ls_reason = get32(p + 0x10);
-	m->ls_app_version = get32(p + 0x14);
-	m->ls_app_counter = get32(p + 0x18);
-	m->ls_counter_floor = get32(p + 0x1c);
-	m->ls_index_version = get32(p + 0x20);
-	m->ls_starts = get32(p + 0x24);
-	m->ls_crashes = get32(p + 0x28);
-	m->ls_last_crash = get32(p + 0x2c);
-	m->ls_rx_frames = get32(p + 0x30);
-	m->ls_rx_dropped = get32(p + 0x34);
-	m->ls_tx_frames = get32(p + 0x38);
-	m->ls_lines = get32(p + 0x3c);
-	copy(m->ls_image_sha256, p + 0x40, 32u);
-	copy((uint8_t *)m->ls_serial, p + 0x60, 32u);
-	copy((uint8_t *)m->ls_board, p + 0x80, 32u);
-	copy((uint8_t *)m->ls_app, p + 0xa0, 32u);
+	get(p, m, &STATUS);
 	m->ls_serial[31] = m->ls_board[31] = m->ls_app[31] = 0;
 	return m->ls_state <= MVL_DEV_STARTING ? 0 : -1;
 }

@@ -38,8 +38,11 @@ size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, con
 #define MVL_RX_KINDS 6u
 
 struct mvl_rx {
-	uint8_t buf[MVL_WIRE_MAX - 2u]; /* the encoded bytes since the last zero; decoded in place */
-	uint16_t n;                /* bytes in buf */
+	uint8_t buf[MVL_WIRE_MAX - 2u]; /* the frame since the last zero, decoded as it comes */
+	uint16_t n;                /* encoded bytes since the last zero */
+	uint16_t w;                /* decoded bytes in buf */
+	uint8_t left;              /* data bytes still to come in the current COBS block */
+	uint8_t code;              /* the current block's code byte */
 	uint8_t skipping;          /* an oversize frame: drop bytes up to the next zero */
 	uint32_t frames;           /* frames delivered */
 	uint32_t dropped[MVL_RX_KINDS];

@@ -8,6 +8,7 @@
 #include "armv8m.h"
 #include "mv/port.h"
 #include "mv_board.h"
+#include "mvb/le.h"
 
 #define SECCTL MVB_PERIPH_SECCTL_S_BASE
 
@@ -248,8 +249,7 @@ uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
 	const uint8_t *b = src;
 
 	for (uint32_t i = 0; i < n / 4u; i++) {
-		uint32_t v = (uint32_t)b[4u * i] | ((uint32_t)b[4u * i + 1u] << 8) | ((uint32_t)b[4u * i + 2u] << 16) |
-		             ((uint32_t)b[4u * i + 3u] << 24);
+		uint32_t v = mvb_get_le32(b + 4u * i);
 
 		w[i] = v;
 		if (w[i] != v)
