@@ -1065,20 +1065,10 @@ int mvb_delta_header(struct mvd_header *h, const char *file, const unsigned char
 }
 
 struct sim {
+	struct mvd_mem patch; /* first: mvd_mem_get reads it through the ops' ctx */
 	uint8_t *flash, *state;
 	uint32_t ps, npages;
-	const uint8_t *patch;
-	uint32_t patch_len;
 };
-
-static const uint8_t *sim_patch(void *ctx, uint32_t off, uint32_t *n)
-{
-	struct sim *s = ctx;
-	if (off >= s->patch_len)
-		return NULL;
-	*n = s->patch_len - off;
-	return s->patch + off;
-}
 
 static int sim_read(void *ctx, uint32_t page, uint32_t off, void *buf, uint32_t n)
 {
@@ -1155,9 +1145,9 @@ int mvb_delta_apply(const unsigned char *old, size_t old_len, const unsigned cha
 	memset(s.flash, 0xff, (size_t)s.npages * s.ps);
 	memcpy(s.flash, old, old_len);
 	memset(s.state, 0xff, s.ps);
-	static const struct mvd_ops ops = { sim_patch, sim_read, sim_erase, sim_prog, sim_sha };
-	s.patch = patch;
-	s.patch_len = (uint32_t)patch_len;
+	static const struct mvd_ops ops = { mvd_mem_get, sim_read, sim_erase, sim_prog, sim_sha };
+	s.patch.p = patch;
+	s.patch.n = (uint32_t)patch_len;
 	int r = mvd_apply(dec, &ops, &s, pagebuf, s.ps, (uint32_t)patch_len);
 	uint32_t at = dec->off;
 	switch (r) {

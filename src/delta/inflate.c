@@ -13,6 +13,15 @@ static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4,
 /* The fixed code's lengths (RFC 1951 3.2.6): runs of count, length. */
 static const uint8_t fixed[] = { 144, 8, 112, 9, 24, 7, 8, 8, 30, 5 };
 
+const uint8_t *mvd_mem_get(void *ctx, uint32_t off, uint32_t *n)
+{
+	const struct mvd_mem *m = ctx;
+	if (off >= m->n)
+		return 0;
+	*n = m->n - off;
+	return m->p + off;
+}
+
 /* The next input byte, or -1 (in->err says why) when there is none. */
 int mvd_src_byte(struct mvd_src *in)
 {

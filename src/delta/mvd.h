@@ -53,6 +53,13 @@ struct mvd_src {
 	int err;               /* the first failure: MVD_E_READ, or MVD_E_CORRUPT (the input ended) */
 };
 
+/* A source over bytes in memory: ctx is a struct mvd_mem. */
+struct mvd_mem {
+	const uint8_t *p;
+	uint32_t n;
+};
+const uint8_t *mvd_mem_get(void *ctx, uint32_t off, uint32_t *n);
+
 /* The next byte, or -1 (err says why). */
 int mvd_src_byte(struct mvd_src *in);
 /* The offset of the next byte mvd_src_byte would return. */

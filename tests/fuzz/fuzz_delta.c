@@ -22,19 +22,6 @@ static int count(void *arg, uint8_t b)
 	return ++*(size_t *)arg > (1u << 20) ? MVD_E_LIMIT : 0;
 }
 
-/* The whole input in one piece. */
-struct bytes {
-	const uint8_t *p;
-	uint32_t n;
-};
-
-static const uint8_t *whole(void *ctx, uint32_t off, uint32_t *n)
-{
-	const struct bytes *b = ctx;
-	*n = b->n - off;
-	return b->p + off;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mvb_buf_release(&out);
 	mvb_diags_release(&d);
 	size_t n = 0;
-	struct bytes all = { copy, (uint32_t)size };
-	struct mvd_src in = { whole, &all, NULL, NULL, 0, (uint32_t)size, 0 };
+	struct mvd_mem all = { copy, (uint32_t)size };
+	struct mvd_src in = { mvd_mem_get, &all, NULL, NULL, 0, (uint32_t)size, 0 };
 	mvd_inflate(&inf, &in, count, &n);
 	free(copy);
 	return 0;

@@ -207,19 +207,6 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* A layer's stream in one piece. */
-struct bytes {
-	const uint8_t *p;
-	uint32_t n;
-};
-
-static const uint8_t *stream(void *ctx, uint32_t off, uint32_t *n)
-{
-	const struct bytes *b = ctx;
-	*n = b->n - off;
-	return b->p + off;
-}
-
 static void install_base(const uint8_t *b, size_t n)
 {
 	static struct mvd_inflate inf;
@@ -238,8 +225,8 @@ static void install_base(const uint8_t *b, size_t n)
 		if (l.bl_encoding != MVB_ENC_DEFLATE || payload > n || l.bl_payload_off > n - payload ||
 		    l.bl_encoded_size > n - payload - l.bl_payload_off)
 			continue;
-		struct bytes where = { b + payload + l.bl_payload_off, l.bl_encoded_size };
-		struct mvd_src in = { stream, &where, NULL, NULL, 0, l.bl_encoded_size, 0 };
+		struct mvd_mem where = { b + payload + l.bl_payload_off, l.bl_encoded_size };
+		struct mvd_src in = { mvd_mem_get, &where, NULL, NULL, 0, l.bl_encoded_size, 0 };
 		(void)mvd_inflate(&inf, &in, put, &s);
 		if (l.bl_role == MVB_LAYER_APP) {
 			struct mvb_bundle_manifest m;
