@@ -257,21 +257,35 @@ static uint32_t state_page(uint32_t i)
 	return STATE_BASE + i * PAGE;
 }
 
-/* The newer valid copy of the record into *out (zero without one).  The
- * getters below read into their own copy: STATUS calls them from the
- * link's interrupt, maybe in the middle of a session, whose s.rec they
- * must not touch. */
+/* The newer valid copy of the record, read where it lies in flash, or 0.
+ * The getters below read through it without a copy on the stack: STATUS
+ * calls them from the link's interrupt, maybe in the middle of a session
+ * (on whatever stack the session is using), and a record is never erased
+ * while it is the newer one, so an interrupt reads a stable copy. */
+static const struct mvb_update_record *current_record(void)
+{
+	const struct mvb_update_record *best = 0;
+
+	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
+		const struct mvb_update_record *r =
+			(const struct mvb_update_record *)(const void *)mv_port_flash_bytes(state_page(p), sizeof *r);
+
+		if (r->ur_magic == MVB_UREC_MAGIC && r->ur_format == MVB_UREC_FORMAT && r->ur_size == MVB_UREC_SIZE &&
+		    r->ur_crc32 == mv_crc32(0, r, 0x7cu) && r->ur_seq > (best ? best->ur_seq : 0u))
+			best = r;
+	}
+	return best;
+}
+
+/* The record into *out (zero without one). */
 static void read_record(struct mvb_update_record *out)
 {
-	struct mvb_update_record r;
+	const struct mvb_update_record *r = current_record();
 
-	zero(out, sizeof *out);
-	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
-		copy(&r, mv_port_flash_bytes(state_page(p), sizeof r), sizeof r);
-		if (r.ur_magic == MVB_UREC_MAGIC && r.ur_format == MVB_UREC_FORMAT && r.ur_size == MVB_UREC_SIZE &&
-		    r.ur_crc32 == mv_crc32(0, &r, 0x7cu) && r.ur_seq > out->ur_seq)
-			copy(out, &r, sizeof r);
-	}
+	if (r)
+		copy(out, r, sizeof *out);
+	else
+		zero(out, sizeof *out);
 }
 
 static void load_record(void)
@@ -296,26 +310,23 @@ static uint32_t save_record(void)
 
 uint32_t mv_update_floor(void)
 {
-	struct mvb_update_record r;
+	const struct mvb_update_record *r = current_record();
 
-	read_record(&r);
-	return r.ur_counter_floor;
+	return r ? r->ur_counter_floor : 0u;
 }
 
 uint32_t mv_update_index_version(void)
 {
-	struct mvb_update_record r;
+	const struct mvb_update_record *r = current_record();
 
-	read_record(&r);
-	return r.ur_index_version;
+	return r ? r->ur_index_version : 0u;
 }
 
 int mv_update_pending(void)
 {
-	struct mvb_update_record r;
+	const struct mvb_update_record *r = current_record();
 
-	read_record(&r);
-	return r.ur_state == MVB_UREC_INSTALLING;
+	return r && r->ur_state == MVB_UREC_INSTALLING;
 }
 
 /* --------------------------------------------------------------- index */

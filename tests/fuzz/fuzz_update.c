@@ -50,7 +50,7 @@ static uint8_t anchor_id[8];
 /* ---- the device's memory */
 #define CODE_SIZE (MVB_PART_MV_CODE_SIZE + MVB_PART_MV_NSC_SIZE)
 static uint8_t code[CODE_SIZE];
-static uint8_t state[MVB_PART_MV_STATE_SIZE];
+static _Alignas(4) uint8_t state[MVB_PART_MV_STATE_SIZE];
 static uint8_t header[MVB_PART_APP_HEADER_SIZE];
 static uint8_t app[MVB_PART_APP_FLASH_SIZE];
 static uint64_t scratch[8192 / 8];
