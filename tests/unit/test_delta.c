@@ -337,6 +337,19 @@ static void test_patch_rejects_bad_input(void **state)
 	q[p.len] = 0;
 	assert_int_not_equal(mvb_delta_apply(a, an, q, p.len + 1, "p.mvd", &out, &d), 0);
 	mvb_diags_release(&d);
+	/* a format 1 patch ("MVD1") is refused as such, and an index size
+	 * that does not match the counts is a header error */
+	memcpy(q, p.data, p.len);
+	q[3] = '1';
+	assert_int_not_equal(mvb_delta_apply(a, an, q, p.len, "p.mvd", &out, &d), 0);
+	tu_expect_id(&d, "delta-header");
+	assert_non_null(strstr(d.v[0].message, "format 1"));
+	mvb_diags_release(&d);
+	memcpy(q, p.data, p.len);
+	q[0x24] ^= 4;
+	assert_int_not_equal(mvb_delta_apply(a, an, q, p.len, "p.mvd", &out, &d), 0);
+	tu_expect_id(&d, "delta-header");
+	mvb_diags_release(&d);
 	/* the wrong old image fails as delta-base, before anything is written */
 	uint8_t *a2 = malloc(an);
 	memcpy(a2, a, an);
