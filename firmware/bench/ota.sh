@@ -1,82 +1,85 @@
 #!/bin/sh
 # ota.sh - what an over-the-air update costs the device, measured: the
 # microvisor with the update client (out/microvisor-ota.elf) in QEMU
-# mps2-an505 with an exact instruction trace (-singlestep -d exec,nochain,
-# -icount shift=0; the trace is counted as it comes, never stored), its
-# link served by 'mvbuild serve' from a repository made here.  Two
-# installs of the test app 'forever' (examples/test_ota1 -> test_ota2, a
-# 33 KiB image with a table deflate cannot squeeze): the delta, and the
-# full bundle.  For each: the session's instructions from its first to its
-# last (verification of the index and the bundle, the reads, the install,
-# the checks), split by what runs them (P-256, SHA-256, the patcher and
-# inflater, flash writes, the link, the rest), per KiB installed, and the
-# bytes moved over the link against the bundle's size.
+# mps2-an505 with exact instruction counts (-icount shift=0, -d
+# in_asm,exec,nochain: every translation block's listing and every run of
+# one, counted as they come by tbcount.awk, never stored), its link served
+# by 'mvbuild serve' from a repository made here.  Two installs of the
+# test app 'forever' (examples/test_ota1 -> test_ota2, a 33 KiB image with
+# a table deflate cannot squeeze): the delta, and the full bundle.  For
+# each: the session's instructions from its first to its last
+# (verification of the index and the bundle, the reads, the install, the
+# checks, the waits for the link), split by what runs them (P-256,
+# SHA-256, the patcher and inflater, flash writes, the link, the rest),
+# per KiB installed, and the bytes moved over the link against the
+# bundle's size.
 #
-#   firmware/bench/ota.sh <firmware build dir>
+#   firmware/bench/ota.sh [--big] <firmware build dir>
+#   --big   instead, a full install of a 1 MiB app (bench/check/gen.awk's
+#           generated code, 3,150 functions; 1.1 -> 1.2 adds 16), about
+#           five minutes
 #   MVBUILD=BIN (default: the mvbuild the firmware build was configured with)
 set -eu
-fw=$(cd "${1:?usage: ota.sh <firmware build dir>}" && pwd)
+big=0
+[ "${1:-}" = --big ] && { big=1; shift; }
+fw=$(cd "${1:?usage: ota.sh [--big] <firmware build dir>}" && pwd)
 mvb=${MVBUILD:-$(sed -n 's/^MVBUILD:[A-Z]*=//p' "$fw/CMakeCache.txt" 2>/dev/null)}
 [ -x "$mvb" ] || { echo "ota.sh: no mvbuild: set MVBUILD" >&2; exit 1; }
-top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
 board=$top/boards/mps2-an505.yaml
 work=$(mktemp -d "${TMPDIR:-/tmp}/mv-ota-bench.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 mv="$fw/out/microvisor-ota.elf"
+api="$fw/out/mv_api.yaml"
 [ -f "$mv" ] || { echo "ota.sh: no $mv (this board's port has no update client)" >&2; exit 1; }
 cd "$work"
 # the microvisor's functions by address (the factory image QEMU runs has
 # no symbols): start, size, type, name, sorted
 arm-none-eabi-nm -S -n "$fw/microvisor-ota.elf" | awk 'NF == 4 && $3 ~ /[TtWw]/' >syms
 "$mvb" keygen -o k.pem >/dev/null
-"$mvb" bundle "$fw/examples/test_ota1.elf" --board "$board" --microvisor "$mv" --api "$fw/out/mv_api.yaml" \
-	--factory --trust k.pub.pem -o factory.elf >/dev/null 2>&1
-"$mvb" bundle "$fw/examples/test_ota1.elf" --board "$board" --microvisor "$mv" --api "$fw/out/mv_api.yaml" \
-	--sign k.pem -o v1.mvb >/dev/null 2>&1
-"$mvb" bundle "$fw/examples/test_ota2.elf" --board "$board" --microvisor "$mv" --api "$fw/out/mv_api.yaml" \
-	--sign k.pem --version 1.1.0 --security-counter 1 -o v2.mvb >/dev/null 2>&1
-for r in delta full; do
-	d=3
-	[ "$r" = full ] && d=0
-	"$mvb" publish v1.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null
-	"$mvb" publish v2.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null 2>&1
-done
+if [ "$big" = 1 ]; then
+	# two releases of a generated 1 MiB app (bench/check's generator, built
+	# as bench/publish builds it, mv_log at its veneer), full bundles only
+	fix=$top/tests/data/elf
+	log=$(sed -n 's/.*name: mv_log, slot: [0-9]*, address: \(0x[0-9a-f]*\).*/\1/p' "$api")
+	for i in 1 2; do
+		awk -v nfunc=$((3150 + 16 * (i - 1))) -v steps=23 -f "$top/bench/check/gen.awk" >"r$i.c"
+		arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -O1 -ffreestanding -nostdlib \
+			-ffunction-sections -fdata-sections -Wl,--no-warn-rwx-segments -T "$fix/app.ld" \
+			-Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000,--defsym=RAM_ORIGIN=0x28000000 \
+			-Wl,--defsym=RAM_LENGTH=0x200000,--defsym=STACK_SIZE=0x1000,--defsym=mv_log=$((log | 1)) \
+			"r$i.c" -lgcc -o "r$i.elf"
+		"$mvb" bundle "r$i.elf" --app "$fix/app.yaml" --board "$board" --microvisor "$mv" --api "$api" \
+			--sign k.pem --version 1.$i.0 --security-counter $i -o "v$i.mvb" >/dev/null 2>&1
+		"$mvb" publish "v$i.mvb" --repo repo-full --sign k.pem --deltas 0 >/dev/null 2>&1
+	done
+	"$mvb" bundle r1.elf --app "$fix/app.yaml" --board "$board" --microvisor "$mv" --api "$api" \
+		--factory --trust k.pub.pem --version 1.1.0 --security-counter 1 -o factory.elf >/dev/null 2>&1
+	cases=full to=1.2.0
+else
+	"$mvb" bundle "$fw/examples/test_ota1.elf" --board "$board" --microvisor "$mv" --api "$api" \
+		--factory --trust k.pub.pem -o factory.elf >/dev/null 2>&1
+	"$mvb" bundle "$fw/examples/test_ota1.elf" --board "$board" --microvisor "$mv" --api "$api" \
+		--sign k.pem -o v1.mvb >/dev/null 2>&1
+	"$mvb" bundle "$fw/examples/test_ota2.elf" --board "$board" --microvisor "$mv" --api "$api" \
+		--sign k.pem --version 1.1.0 --security-counter 1 -o v2.mvb >/dev/null 2>&1
+	for r in delta full; do
+		d=3
+		[ "$r" = full ] && d=0
+		"$mvb" publish v1.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null
+		"$mvb" publish v2.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null 2>&1
+	done
+	cases="delta full" to=1.1.0
+fi
 
 count() { # $1: repo; the trace, counted by phase and function
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	rm -f trace.fifo && mkfifo trace.fifo
-	awk -v syms="$work/syms" '
-	function hex(x,   i, v) { v = 0; x = tolower(x); for (i = 1; i <= length(x); i++) v = v * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1; return v }
-	BEGIN { while ((getline l < syms) > 0) { split(l, f, " "); n++; lo[n] = hex(f[1]); hi[n] = lo[n] + hex(f[2]); name[n] = f[4] } }
-	function sym(pc,   a, b, m) {
-		if (pc >= clo && pc < chi) return cname
-		a = 1; b = n
-		while (a <= b) { m = int((a + b) / 2); if (pc < lo[m]) b = m - 1; else if (pc >= hi[m]) a = m + 1; else break }
-		if (a > b) { clo = pc; chi = pc + 1; cname = "?"; return "?" }
-		clo = lo[m]; chi = hi[m]; cname = name[m]; return cname
-	}
-	/^Trace/ {
-		split($4, a, "/"); fn = sym(hex(a[2]))
-		if (phase == 0 && fn == "mv_update_session") phase = 1
-		else if (phase == 1 && fn == "mv_start_app") { phase = 2 }
-		if (phase != 1) next
-		total++
-		if (fn ~ /^(mvp_|pt_|mont_|mod_|der_|from_mont|vrun|fe_)/) g = "P-256"
-		else if (fn ~ /^(mv_sha256|block)/) g = "SHA-256"
-		else if (fn ~ /^(mvd_|record_byte|index_byte|decode|build|dist_base|emit|varint|begin_step|put_byte|flush_page|op_|install)/) g = "patcher, inflater"
-		else if (fn ~ /^mv_port_flash/) g = "flash writes"
-		else if (fn ~ /^(mv_port_link|send|mvl_|mv_link|read_object|read_hash|mv_arch_link|mv_arch_wait|mv_arch_tick|mv_watchdog|dispatch)/) g = "link and waits"
-		else if (fn ~ /^(mv_printf|out|flush_line|mv_port_console|out_dec|out_hex|str_len)/) g = "console"
-		else g = "session (parsing, checks)"
-		grp[g]++
-	}
-	END {
-		printf "  session: %d instructions\n", total
-		for (g in grp) printf "    %-26s %10d\n", g, grp[g]
-	}' trace.fifo >"count-$1" &
+	awk -v syms="$work/syms" -f "$here/tbcount.awk" trace.fifo >"count-$1" &
 	awk_pid=$!
 	qemu-system-arm -M mps2-an505 -display none -monitor none -no-reboot \
-		-semihosting-config enable=on,target=native -icount shift=0 -singlestep -d exec,nochain -D trace.fifo \
+		-semihosting-config enable=on,target=native -icount shift=0 -d in_asm,exec,nochain -D trace.fifo \
 		-chardev file,id=con,path="console-$1",mux=on -serial chardev:con -serial chardev:con -serial null -serial null \
 		-chardev socket,id=lk,host=127.0.0.1,port="$port",server=on,wait=on -serial chardev:lk \
 		-kernel factory.elf >/dev/null 2>"qemu-$1.err" &
@@ -89,12 +92,12 @@ count() { # $1: repo; the trace, counted by phase and function
 	wait "$awk_pid" || true
 }
 
-for r in delta full; do
+for r in $cases; do
 	count "$r"
 	installed=$(sed -n 's/.*verified: \([0-9]*\) bytes.*/\1/p' "console-$r" | tail -1)
 	moved=$(sed -n 's/.*(\([0-9]*\) bytes over the link).*/\1/p' "console-$r" | tail -1)
-	size=$(sed -n "s/.*installing 1.1.0 ([a-z]*, \([0-9]*\) bytes).*/\1/p" "console-$r" | tail -1)
-	echo "$r install of 1.1.0: bundle $size B, $moved B moved over the link (index included), image $installed B"
+	size=$(sed -n "s/.*installing $to ([a-z]*, \([0-9]*\) bytes).*/\1/p" "console-$r" | tail -1)
+	echo "$r install of $to: bundle $size B, $moved B moved over the link (index included), image $installed B"
 	cat "count-$r"
 	total=$(sed -n 's/^  session: \([0-9]*\) instructions/\1/p' "count-$r")
 	echo "    per KiB installed: $((total * 1024 / installed)) instructions"

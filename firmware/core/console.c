@@ -9,7 +9,8 @@
 
 static int app_line_open; /* the app's last text did not end its line */
 
-static void out(const char *s, uint32_t n)
+/* Out of line: 12 bytes less than inlining parts of it at each use. */
+__attribute__((noinline)) static void out(const char *s, uint32_t n)
 {
 	if (n != 0u) {
 		mv_port_console_write(s, n);

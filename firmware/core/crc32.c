@@ -22,6 +22,16 @@ uint32_t mv_crc32(uint32_t crc, const void *data, uint32_t len)
 	return ~crc;
 }
 
+/* The delta patcher's CRC (src/delta/mvd.h, declared here as it is there:
+ * this file is also built where that header is not on the path), the
+ * same function: it takes the place of the patcher's own bitwise copy,
+ * which is weak, so that an image carries one CRC-32. */
+uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
+uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+	return mv_crc32(crc, p, n);
+}
+
 int mv_memeq_ct(const void *a, const void *b, uint32_t len)
 {
 	const volatile uint8_t *x = a, *y = b;

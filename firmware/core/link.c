@@ -15,6 +15,11 @@
 
 #define LINE_MAX 160u
 
+/* HELLO and STATUS go out as their structs: no second copy on the stack
+ * (STATUS is answered from the receive interrupt, on whatever stack it
+ * interrupted). */
+_Static_assert(MVL_STRUCT_IS_PAYLOAD, "the microvisor runs little-endian");
+
 static struct mvl_rx rx;
 static uint8_t tx[MVL_WIRE_MAX];
 static uint8_t line[MVL_LINE_SIZE + LINE_MAX]; /* a LINE payload: its record, then the text */
@@ -58,8 +63,8 @@ static void send(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, cons
 
 void mv_link_init(void)
 {
-	mvl_rx_init(&rx);
-	line_n = 0;
+	/* Once, at boot: rx and the line buffer start as static storage
+	 * does, zeroed, which is what mvl_rx_init() would make them. */
 	up = mv_port_link_init();
 }
 
@@ -82,7 +87,6 @@ void mv_link_hello(const struct mvb_app_header *h, uint32_t state, uint32_t reas
                    uint32_t index_version)
 {
 	struct mvl_hello m;
-	uint8_t p[MVL_HELLO_SIZE];
 
 	if (!up)
 		return;
@@ -104,8 +108,7 @@ void mv_link_hello(const struct mvb_app_header *h, uint32_t state, uint32_t reas
 	}
 	copy_name(m.lh_board, sizeof m.lh_board, MVB_BOARD_NAME);
 	copy_name(m.lh_channel, sizeof m.lh_channel, "stable");
-	mvl_put_hello(p, &m);
-	send(MVL_S_CONTROL, MVL_T_HELLO, 0, next_seq++, p, sizeof p);
+	send(MVL_S_CONTROL, MVL_T_HELLO, 0, next_seq++, &m, sizeof m);
 }
 
 static void flush_line(void)
@@ -155,7 +158,6 @@ static void reply_error(const struct mvl_header *h, uint32_t code)
 static void reply_status(const struct mvl_header *h)
 {
 	struct mvl_status m;
-	uint8_t b[MVL_STATUS_SIZE];
 	uint32_t dropped = 0;
 
 	mv_boot_status(&m);
@@ -172,8 +174,7 @@ static void reply_status(const struct mvl_header *h)
 	m.ls_lines = line_seq;
 	copy_name(m.ls_serial, sizeof m.ls_serial, mv_prov_serial());
 	copy_name(m.ls_board, sizeof m.ls_board, MVB_BOARD_NAME);
-	mvl_put_status(b, &m);
-	reply(h, MVL_F_RESPONSE, b, sizeof b);
+	reply(h, MVL_F_RESPONSE, &m, sizeof m);
 }
 
 /* A frame from the other end: a response for the request in flight, or

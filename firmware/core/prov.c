@@ -5,6 +5,7 @@
  * A device without a valid record has no trust anchors: the update client
  * accepts nothing on such a device, and the boot line says so.
  */
+#include <mvb/le.h>
 #include <mvb/provision.h>
 
 #include "mv/core.h"
@@ -16,7 +17,7 @@ static uint32_t anchors; /* valid anchors, 0 without a record */
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+	return mvb_get_le32(p);
 }
 
 uint32_t mv_prov_load(void)
@@ -34,8 +35,8 @@ uint32_t mv_prov_parse(const volatile uint8_t *src)
 	anchors = 0;
 	for (uint32_t i = 0; i < MVB_PROV_SIZE; i++)
 		rec[i] = src[i];
-	if (le32(rec) != MVB_PROV_MAGIC || (le32(rec + 4) & 0xffffu) != MVB_PROV_FORMAT ||
-	    (le32(rec + 4) >> 16) != MVB_PROV_SIZE || le32(rec + 8) > MVB_PROV_ANCHORS_MAX ||
+	if (le32(rec) != MVB_PROV_MAGIC || le32(rec + 4) != (MVB_PROV_FORMAT | MVB_PROV_SIZE << 16) ||
+	    le32(rec + 8) > MVB_PROV_ANCHORS_MAX ||
 	    mv_crc32(0, rec, 0x1fcu) != le32(rec + 0x1fc))
 		return MV_PROV_NONE;
 	rec[0x10 + MVB_PROV_SERIAL_MAX - 1u] = 0;
@@ -72,8 +73,6 @@ __attribute__((noinline)) const char *mv_prov_serial(void)
 
 void mv_prov_report(uint32_t r)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	if (r == MV_PROV_NONE) {
 		mv_printf("mv: not provisioned (no valid provisioning record): no update will be accepted\n");
 		return;
@@ -83,9 +82,10 @@ void mv_prov_report(uint32_t r)
 		char id[17];
 		const uint8_t *k = rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i;
 
-		for (uint32_t j = 0; j < 8u; j++) {
-			id[2u * j] = hex[k[j] >> 4];
-			id[2u * j + 1u] = hex[k[j] & 15u];
+		for (uint32_t j = 0; j < 16u; j++) {
+			uint32_t d = (k[j / 2u] >> (j & 1u ? 0u : 4u)) & 15u;
+
+			id[j] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
 		}
 		id[16] = 0;
 		mv_printf(" %s", id);

@@ -3,6 +3,7 @@
  * Small rather than fast: one 64-byte block buffer, rolled rounds.
  */
 #include "mv/core.h"
+#include "mvb/le.h"
 
 static const uint32_t k256[64] = {
     0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
@@ -26,8 +27,7 @@ static void block(uint32_t h[8], const uint8_t *p)
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 
 	for (unsigned i = 0; i < 16u; i++)
-		w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) |
-		       (uint32_t)p[4 * i + 3];
+		w[i] = __builtin_bswap32(mvb_get_le32(p + 4 * i)); /* big-endian words */
 	for (unsigned i = 16; i < 64u; i++) {
 		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
 		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -108,8 +108,7 @@ void mv_sha256_update(struct mv_sha256 *c, const void *data, uint32_t len)
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
-	for (unsigned i = 0; i < 4u; i++)
-		p[i] = (uint8_t)(v >> (24u - 8u * i));
+	mvb_set_le32(p, __builtin_bswap32(v));
 }
 
 void mv_sha256_final(struct mv_sha256 *c, uint8_t out[MV_SHA256_LEN])

@@ -53,15 +53,20 @@
 #define PATCH_PAGE (MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES > PAGE ? MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES : PAGE)
 #define SPARE (MVB_PART_MV_STATE_BASE + MVB_PART_MV_STATE_SIZE - PATCH_PAGE)
 #define CHUNK_MAX 1024u  /* largest bundle chunk this device buffers */
-#define GROUP 32u        /* chunk hashes per group digest: one chunk buffer of them */
-#define GROUPS_MAX 16u   /* so at most 512 chunks in the app layer */
+/* The app layer's chunk hashes are checked in GROUPS groups of equal size
+ * (the last one shorter), a SHA-256 of each kept while the chunks come,
+ * and WINDOW hashes of one group at a time kept checked: both in the
+ * scratch memory's top (HASHES bytes; the patcher, the inflater and the
+ * verifier's stack use the rest). */
+#define GROUPS 16u
+#define WINDOW 16u
+#define HASHES ((GROUPS + WINDOW) * 32u)
 #define STATE_BASE MVB_PART_MV_STATE_BASE
 #define NO_CHUNK 0xffffffffu
 
 _Static_assert(MVB_PART_MV_STATE_SIZE >= 3u * PAGE + PATCH_PAGE && PATCH_PAGE % PAGE == 0u,
                "device-state partition too small");
 _Static_assert(PAGE >= MVB_UREC_SIZE && PAGE % 4u == 0u && PAGE >= MVB_APPHDR_SIZE, "erase page size");
-_Static_assert(GROUP * 32u == CHUNK_MAX, "a group of hashes fills the chunk buffer");
 #define NAME_MAX (sizeof "objects/" - 1u + 64u + sizeof ".mvb" - 1u) /* the longest object name */
 _Static_assert(NAME_MAX <= MVL_OBJECT_MAX && sizeof CHANNEL "/index" - 1u <= NAME_MAX, "object names fit a READ");
 
@@ -73,18 +78,24 @@ struct bundle {
 	struct mvb_bundle_layer app;     /* the app layer */
 	uint8_t mv_sha[32];              /* the microvisor layer's image hash */
 	uint32_t mv_size;                /* its size (0: no microvisor layer) */
-	uint8_t group[GROUPS_MAX][32];   /* SHA-256 of each group of the app layer's chunk hashes */
+	uint8_t (*group)[32];            /* SHA-256 of each group of the app layer's chunk hashes */
+	uint8_t (*win)[32];              /* checked hashes of a window of WINDOW chunks */
+	uint32_t gsize;                  /* chunks per group */
+	uint32_t work;                   /* scratch bytes below the hashes */
+	uint32_t wk;                     /* win holds the hashes of chunks wk * WINDOW to wk * WINDOW + WINDOW - 1, or NO_CHUNK */
 	uint32_t cur;                    /* app-layer chunk in buf, or NO_CHUNK */
 	uint8_t buf[CHUNK_MAX];
 };
 
+/* The small fields first, where the Thumb code reaches them with short
+ * offsets from one base (measured: 8 bytes less than resp before rec). */
 static struct {
 	struct mvl_read rq; /* the READ of the object in hand: its name, set once */
 	uint32_t bytes; /* object bytes read over the link this session */
-	uint8_t resp[MVL_PAYLOAD_MAX];
 	struct mvb_update_record rec;
-	struct mvb_app_header h; /* the installed app's header (if valid), then the new one */
 	struct bundle b;
+	struct mvb_app_header h; /* the installed app's header (if valid), then the new one */
+	uint8_t resp[MVL_PAYLOAD_MAX];
 	uint8_t page[PATCH_PAGE]; /* the one page of buffer: a patch page */
 } s;
 
@@ -179,6 +190,25 @@ static int read_hash(struct mv_sha256 *sha, uint32_t off, uint32_t len, uint8_t 
 	return 0;
 }
 
+/* Whether the hash ends as want. */
+static int final_is(struct mv_sha256 *sha, const uint8_t want[MV_SHA256_LEN])
+{
+	uint8_t d[MV_SHA256_LEN];
+
+	mv_sha256_final(sha, d);
+	return mv_memeq_ct(d, want, 32u);
+}
+
+/* Whether len bytes at p hash to want (SHA-256). */
+static int sha_is(const void *p, uint32_t len, const uint8_t want[MV_SHA256_LEN])
+{
+	struct mv_sha256 sha;
+
+	mv_sha256_init(&sha);
+	mv_sha256_update(&sha, p, len);
+	return final_is(&sha, want);
+}
+
 /* The fixed leading bytes of the index's and the bundle's headers (magic,
  * format, sizes and offsets that follow from the format, zero flags),
  * compared whole. */
@@ -205,7 +235,16 @@ static int name_is(const uint8_t *field, uint32_t cap, const char *want)
 	return 1;
 }
 
-/* mvp_verify_der on the scratch memory as its stack (1.8 KiB deep). */
+/* This board's name in the 32-byte field at f and the app's in the one
+ * after it: the index's names lie so (0x28, 0x48), and the manifest's. */
+_Static_assert(offsetof(struct mvb_bundle_manifest, bm_app_name) == 32u, "board and app names adjacent");
+static int ours(const uint8_t *f, const char *app)
+{
+	return name_is(f, 32u, MVB_BOARD_NAME) && name_is(f + 32, 32u, app);
+}
+
+/* mvp_verify_der on the scratch memory below the hashes as its stack
+ * (1.8 KiB deep). */
 struct vjob {
 	const uint8_t *pub, *digest, *der;
 	uint32_t len;
@@ -243,7 +282,7 @@ static uint32_t check_sigs(uint32_t off, uint32_t magic, const uint8_t digest[32
 
 			if (!mv_memeq_ct(e, mv_prov_anchor_id(k), 8u))
 				continue;
-			mv_arch_run_on_scratch(vrun, &j);
+			mv_arch_run_on_scratch(vrun, &j, s.b.work);
 			if (j.r == MVP_OK)
 				return MV_R_NONE;
 		}
@@ -265,14 +304,17 @@ static uint32_t state_page(uint32_t i)
 static const struct mvb_update_record *current_record(void)
 {
 	const struct mvb_update_record *best = 0;
+	uint32_t seq = 0; /* best's */
 
 	for (uint32_t p = MVB_UREC_PAGE_A; p <= MVB_UREC_PAGE_B; p++) {
 		const struct mvb_update_record *r =
 			(const struct mvb_update_record *)(const void *)mv_port_flash_bytes(state_page(p), sizeof *r);
 
 		if (r->ur_magic == MVB_UREC_MAGIC && r->ur_format == MVB_UREC_FORMAT && r->ur_size == MVB_UREC_SIZE &&
-		    r->ur_crc32 == mv_crc32(0, r, 0x7cu) && r->ur_seq > (best ? best->ur_seq : 0u))
+		    r->ur_crc32 == mv_crc32(0, r, 0x7cu) && r->ur_seq > seq) {
 			best = r;
+			seq = r->ur_seq;
+		}
 	}
 	return best;
 }
@@ -347,8 +389,7 @@ NOINLINE static uint32_t check_index(const char *app, struct mvu_release *latest
 	if (!mv_memeq_ct(hd, index_head, sizeof index_head) || nrel == 0u || nrel > MVB_REPO_MAX_RELEASES ||
 	    le16(hd + 0x12) != 48u || ndel > MVB_REPO_MAX_DELTAS || le16(hd + 0x16) != 48u)
 		return MV_R_UPD_INDEX;
-	if (!name_is(hd + 0x28, 32u, MVB_BOARD_NAME) || !name_is(hd + 0x48, 32u, app) ||
-	    !name_is(hd + 0x68, 16u, CHANNEL))
+	if (!ours(hd + 0x28, app) || !name_is(hd + 0x68, 16u, CHANNEL))
 		return MV_R_UPD_INDEX_OTHER;
 	*index_version = le32(hd + 0x0c);
 
@@ -382,7 +423,7 @@ NOINLINE static uint32_t check_index(const char *app, struct mvu_release *latest
 
 /* -------------------------------------------------------------- bundle */
 /* s.h passes the checks every boot applies. */
-NOINLINE static int header_ok(void)
+static int header_ok(void)
 {
 	struct mv_app_limits lim;
 
@@ -429,8 +470,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	uint32_t payload_size = le32(h + 0x2c);
 
 	copy(&b->m, h + MVB_BUNDLE_HEADER_SIZE, sizeof b->m);
-	if (!name_is((const uint8_t *)b->m.bm_board, 32u, MVB_BOARD_NAME) ||
-	    !name_is((const uint8_t *)b->m.bm_app_name, 32u, app))
+	if (!ours((const uint8_t *)b->m.bm_board, app))
 		return MV_R_UPD_BUNDLE_OTHER;
 
 	/* Layers: one app layer, at most one microvisor layer, each exactly
@@ -467,12 +507,14 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	}
 	if (apps != 1u)
 		return MV_R_UPD_BUNDLE;
-	if (b->app.bl_chunk_count > GROUP * GROUPS_MAX)
-		return MV_R_UPD_LIMIT;
 
-	/* The chunk table, hashed whole for the signature and in groups of
-	 * the app layer's hashes, so that each can be checked later. */
-	uint32_t first = b->app.bl_first_chunk, count = b->app.bl_chunk_count;
+	/* The chunk table, hashed whole for the signature and in GROUPS
+	 * groups of the app layer's hashes, so that each can be checked
+	 * later (any number of chunks: the groups grow). */
+	uint32_t first = b->app.bl_first_chunk, count = b->app.bl_chunk_count, gs;
+
+	/* whole windows, at least one (count 0 divides nothing by it) */
+	b->gsize = gs = (count > GROUPS * WINDOW ? (count + GROUPS * WINDOW - 1u) / (GROUPS * WINDOW) : 1u) * WINDOW;
 
 	for (uint32_t i = 0; i < nc; i += 15u) {
 		uint32_t n = nc - i < 15u ? nc - i : 15u;
@@ -484,11 +526,11 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 
 			if (i + j < first || k >= count)
 				continue;
-			if (k % GROUP == 0u)
+			if (k % gs == 0u)
 				mv_sha256_init(&grp);
 			mv_sha256_update(&grp, h + 32u * j, 32u);
-			if (k % GROUP == GROUP - 1u || k + 1u == count)
-				mv_sha256_final(&grp, b->group[k / GROUP]);
+			if (k % gs == gs - 1u || k + 1u == count)
+				mv_sha256_final(&grp, b->group[k / gs]);
 		}
 	}
 	mv_sha256_final(&sha, digest);
@@ -526,18 +568,34 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	return MV_R_NONE;
 }
 
-/* Bytes [off, off + len) of the object into out (len <= a chunk), checked
- * against their signed hash: MV_R_NONE, MV_R_UPD_LINK or MV_R_UPD_CHUNK. */
-static uint32_t read_checked(uint32_t off, uint32_t len, uint8_t *out, const uint8_t want[MV_SHA256_LEN])
+/* The window of chunk k (its WINDOW hashes, k's among them): k's whole
+ * group read again, the window's hashes kept as they pass, and believed
+ * only when the group's digest matches.  The chunks come in order, so a
+ * group is read gsize / WINDOW times: the link moves 32 * gsize bytes
+ * more per WINDOW chunks (6% more than the chunks for 512 of 1 KiB). */
+static uint32_t window(uint32_t k)
 {
+	struct bundle *b = &s.b;
 	struct mv_sha256 sha;
-	uint8_t d[MV_SHA256_LEN];
+	uint32_t g = k / b->gsize, i = g * b->gsize, end = i + b->gsize;
 
+	if (end > b->app.bl_chunk_count)
+		end = b->app.bl_chunk_count;
+	b->wk = NO_CHUNK;
 	mv_sha256_init(&sha);
-	if (read_hash(&sha, off, len, out) != 0)
-		return MV_R_UPD_LINK;
-	mv_sha256_final(&sha, d);
-	return mv_memeq_ct(d, want, 32u) ? MV_R_NONE : MV_R_UPD_CHUNK;
+	while (i < end) {
+		uint32_t n = end - i < CHUNK_MAX / 32u ? end - i : CHUNK_MAX / 32u;
+
+		if (read_hash(&sha, b->chunks_off + 32u * (b->app.bl_first_chunk + i), 32u * n, b->buf) != 0)
+			return MV_R_UPD_LINK;
+		for (uint32_t j = 0; j < n; j++, i++)
+			if (i / WINDOW == k / WINDOW)
+				copy(b->win[i % WINDOW], b->buf + 32u * j, 32u);
+	}
+	if (!final_is(&sha, b->group[g]))
+		return MV_R_UPD_CHUNK;
+	b->wk = k / WINDOW;
+	return MV_R_NONE;
 }
 
 /* App-layer chunk k into s.b.buf, checked against its signed hash:
@@ -545,25 +603,19 @@ static uint32_t read_checked(uint32_t off, uint32_t len, uint8_t *out, const uin
 static uint32_t chunk(uint32_t k, uint32_t *why)
 {
 	struct bundle *b = &s.b;
-	uint8_t want[MV_SHA256_LEN];
-	uint32_t g = k / GROUP, n = b->app.bl_chunk_count - g * GROUP;
-	uint32_t len = b->app.bl_encoded_size - k * b->cs;
+	uint32_t len = b->app.bl_encoded_size - k * b->cs, r = MV_R_NONE;
 
 	if (len > b->cs)
 		len = b->cs;
 	if (b->cur == k)
 		return len;
 	b->cur = NO_CHUNK;
-	if (n > GROUP)
-		n = GROUP;
-	/* its group of hashes first, checked against the group's digest */
-	uint32_t r = read_checked(b->chunks_off + 32u * (b->app.bl_first_chunk + g * GROUP), 32u * n, b->buf,
-	                          b->group[g]);
-
-	if (r == MV_R_NONE) {
-		copy(want, b->buf + 32u * (k % GROUP), 32u);
-		r = read_checked(b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf, want);
-	}
+	if (b->wk != k / WINDOW)
+		r = window(k);
+	if (r == MV_R_NONE)
+		r = read_object(b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf) != 0 ? MV_R_UPD_LINK :
+		    sha_is(b->buf, len, b->win[k % WINDOW])                                          ? MV_R_NONE :
+		                                                                                       MV_R_UPD_CHUNK;
 	if (r != MV_R_NONE) {
 		*why = r;
 		return 0;
@@ -589,7 +641,7 @@ static uint32_t begin(void)
 	return r != MV_R_NONE ? r : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
 }
 
-static uint32_t page_addr(uint32_t page)
+NOINLINE static uint32_t page_addr(uint32_t page)
 {
 	return page == MVD_STATE_PAGE ? SPARE : MVB_PART_APP_FLASH_BASE + page * PATCH_PAGE;
 }
@@ -622,14 +674,8 @@ static int op_prog(void *ctx, uint32_t page, const void *buf)
 
 static int op_sha(void *ctx, uint32_t len, const uint8_t want[32])
 {
-	struct mv_sha256 sha;
-	uint8_t d[MV_SHA256_LEN];
-
 	(void)ctx;
-	mv_sha256_init(&sha);
-	mv_sha256_update(&sha, mv_port_ns_bytes(MVB_PART_APP_FLASH_BASE, len), len);
-	mv_sha256_final(&sha, d);
-	return !mv_memeq_ct(d, want, 32u);
+	return !sha_is(mv_port_ns_bytes(MVB_PART_APP_FLASH_BASE, len), len, want);
 }
 
 /* The patch: app-layer chunks, each checked against its signed hash
@@ -683,12 +729,13 @@ static int put_byte(void *arg, uint8_t byte)
 	return 0;
 }
 
-static uint32_t install(void *scratch, uint32_t scratch_size)
+NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 {
 	struct bundle *b = &s.b;
 	uint32_t why = MV_R_UPD_PATCH, len;
 
 	b->cur = NO_CHUNK;
+	b->wk = NO_CHUNK;
 	if (b->app.bl_encoding == MVB_ENC_DELTA) {
 		struct mvd *d = scratch;
 
@@ -752,7 +799,12 @@ uint32_t mv_update_session(void)
 	uint32_t outcome = MVL_R_FAILED, reason = MV_R_NONE, index_version = 0, scratch_size;
 	uint8_t obj[32];
 	char app[MVB_APPHDR_NAME_MAX + 1u];
-	void *scratch = mv_arch_scratch(&scratch_size);
+	uint8_t *scratch = mv_arch_scratch(&scratch_size);
+
+	/* the chunk hashes at the scratch memory's top, the work below */
+	s.b.work = scratch_size - HASHES;
+	s.b.group = (uint8_t(*)[32])(scratch + s.b.work);
+	s.b.win = s.b.group + GROUPS;
 
 	s.bytes = 0;
 	load_record();
@@ -823,13 +875,12 @@ uint32_t mv_update_session(void)
 			copy(s.rec.ur_app, app, 32u);
 			if (index_version > s.rec.ur_index_version)
 				s.rec.ur_index_version = index_version;
-			reason = install(scratch, scratch_size);
+			reason = install(scratch, s.b.work);
 			if (reason == MV_R_NONE)
 				reason = begin(); /* a patch that changes nothing still commits */
-			if (reason == MV_R_NONE) {
-				mvu_app_header(&s.b.m, &s.b.app, (uint8_t *)&s.h, mv_crc32);
+			/* s.h holds the header check_bundle made and checked */
+			if (reason == MV_R_NONE)
 				reason = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, &s.h, sizeof s.h);
-			}
 			if (reason == MV_R_NONE) {
 				s.rec.ur_state = MVB_UREC_IDLE;
 				if (latest.counter > s.rec.ur_counter_floor)

@@ -72,7 +72,7 @@ static unsigned bits(struct mvd_inflate *s, unsigned n)
  * g = 1 << k (k = 2 or 1) and first value first: v < 2g: first + v, no
  * extra bits; else e = (v >> k) - 1 extra bits and base
  * ((g + (v & (g - 1))) << e) + first.  Length code 28 alone is 258. */
-static unsigned base_value(struct mvd_inflate *s, unsigned v, unsigned k, unsigned first)
+__attribute__((noinline)) static unsigned base_value(struct mvd_inflate *s, unsigned v, unsigned k, unsigned first)
 {
 	unsigned g = 1u << k;
 	if (v < 2 * g)
@@ -86,17 +86,18 @@ static unsigned base_value(struct mvd_inflate *s, unsigned v, unsigned k, unsign
  * code space. */
 static int build(uint16_t *t, const uint8_t *len, unsigned n)
 {
-	uint16_t offs[17];
+	uint16_t offs[16];
 	memset(t, 0, 16 * sizeof(t[0]));
 	for (unsigned i = 0; i < n; i++)
 		t[len[i]]++;
 	int left = 1;
-	offs[1] = 0;
+	unsigned sum = 0;
 	for (unsigned l = 1; l < 16; l++) {
 		left = 2 * left - t[l];
 		if (left < 0)
 			return -1;
-		offs[l + 1] = (uint16_t)(offs[l] + t[l]);
+		offs[l] = (uint16_t)sum;
+		sum += t[l];
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (len[i])
@@ -137,9 +138,10 @@ static int tables(struct mvd_inflate *s, unsigned type)
 		for (uint8_t *p = s->lens; i < sizeof fixed; p += fixed[i], i += 2)
 			memset(p, fixed[i + 1], fixed[i]);
 	} else {
-		nlen = bits(s, 5) + 257u;
-		ndist = bits(s, 5) + 1u;
-		unsigned ncode = bits(s, 4) + 4u;
+		unsigned head = bits(s, 14); /* HLIT, HDIST, HCLEN */
+		nlen = (head & 31u) + 257u;
+		ndist = (head >> 5 & 31u) + 1u;
+		unsigned ncode = (head >> 10) + 4u;
 		if (nlen > 286 || ndist > 30)
 			return -1;
 		memset(s->lens, 0, 19);
@@ -185,8 +187,9 @@ int mvd_inflate(struct mvd_inflate *s, struct mvd_src *in, mvd_sink sink, void *
 	s->sink = sink;
 	s->arg = arg;
 	do {
-		last = bits(s, 1);
-		unsigned type = bits(s, 2);
+		unsigned head = bits(s, 3); /* BFINAL, then BTYPE */
+		last = head & 1u;
+		unsigned type = head >> 1;
 		if (type == 0) {
 			bits(s, s->nbits & 7u); /* to a byte boundary */
 			unsigned len = bits(s, 16);

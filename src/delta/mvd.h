@@ -106,7 +106,8 @@ int32_t mvd_map_delta(const struct mvd_map *m, uint32_t off);
 /* Rewrites buf, len old bytes read from old offset src, into the bytes
  * predicted at new offset dst (MVD_REC_PRED). */
 void mvd_predict(uint8_t *buf, uint32_t len, uint32_t src, uint32_t dst, const struct mvd_map *m);
-/* CRC-32 as zlib's crc32(); pass 0 to start. */
+/* CRC-32 as zlib's crc32(); pass 0 to start.  Weak in patch.c: an image
+ * with a CRC-32 of its own may define it instead (the microvisor does). */
 uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
 
 /* ---- the patcher */

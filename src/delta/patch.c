@@ -14,7 +14,10 @@
 
 enum { R_H, R_D, R_K, R_GAP, R_M, R_RUN, R_FILL };
 
-uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
+/* Bit by bit, no table.  Weak: an image with a CRC-32 of its own (the
+ * microvisor: firmware/core/crc32.c) gives mvd_crc32 there, and this
+ * copy is left out of it. */
+__attribute__((weak)) uint32_t mvd_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
 {
 	crc = ~crc;
 	while (n--) {
@@ -374,7 +377,7 @@ static int apply(struct mvd *d)
 	/* The resume scan: steps whose page already holds its new content are
 	 * done; the first that does not is where work continues. */
 	uint32_t done = 0, at = body;
-	uint8_t st[MVD_STEP_SIZE] = { 0 };
+	uint8_t st[MVD_STEP_SIZE]; /* step_at fills it before any use */
 	for (; done < HD(d, dh_step_count); done++, idx += MVD_STEP_SIZE, at += ST(st, ds_size)) {
 		uint32_t crc;
 		d->off = idx;

@@ -40,42 +40,45 @@ static void copy(uint8_t *d, const uint8_t *s, size_t n)
 size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, const void *payload, size_t len,
                   uint8_t *out, size_t cap)
 {
-	uint8_t head[8], crc[4];
-
 	if (len > MVL_PAYLOAD_MAX || (len > 0u && payload == NULL))
 		return 0;
 	size_t total = 8u + len + 4u;
 	/* Worst case: a code byte per 254 data bytes or part, two zeros. */
 	if (cap < total + (total + 253u) / 254u + 2u)
 		return 0;
-	head[0] = MVL_FORMAT;
-	head[1] = stream;
-	head[2] = type;
-	head[3] = flags;
-	put16(head + 4, seq);
-	put16(head + 6, (uint16_t)len);
-	put32(crc, mv_crc32(mv_crc32(0, head, 8u), payload, (uint32_t)len));
+	/* The decoded frame (header, payload, CRC) is laid out at the end
+	 * of out, so the CRC covers one run of bytes, and encoded from there
+	 * to out's start.  Byte i of the frame is read from
+	 * out[cap - total + i] and written (if not zero) to out[2 + i + k],
+	 * k the full blocks so far, at most one per 254 bytes: the size
+	 * check above keeps every write at or before the byte it reads. */
+	uint8_t *f = out + cap - total;
 
-	/* The decoded frame is header, payload and CRC, in three places. */
-	const uint8_t *part[3] = {head, payload, crc};
-	size_t part_len[3] = {8u, len, 4u}, o = 0;
+	f[0] = MVL_FORMAT;
+	f[1] = stream;
+	f[2] = type;
+	f[3] = flags;
+	put16(f + 4, seq);
+	put16(f + 6, (uint16_t)len);
+	copy(f + 8, payload, len);
+	put32(f + 8 + len, mv_crc32(0, f, (uint32_t)(8u + len)));
+
+	size_t o = 0;
 
 	out[o++] = 0; /* a clean start for a receiver that lost its place */
 	size_t code_at = o++, code = 1;
 
-	for (size_t k = 0; k < 3u; k++) {
-		for (size_t i = 0; i < part_len[k]; i++) {
-			uint8_t b = part[k][i];
+	for (size_t i = 0; i < total; i++) {
+		uint8_t b = f[i];
 
-			if (b != 0) {
-				out[o++] = b;
-				code++;
-			}
-			if (b == 0 || code == 255u) { /* the block ends */
-				out[code_at] = (uint8_t)code;
-				code_at = o++;
-				code = 1;
-			}
+		if (b != 0) {
+			out[o++] = b;
+			code++;
+		}
+		if (b == 0 || code == 255u) { /* the block ends */
+			out[code_at] = (uint8_t)code;
+			code_at = o++;
+			code = 1;
 		}
 	}
 	out[code_at] = (uint8_t)code;
@@ -197,10 +200,12 @@ static inline __attribute__((always_inline)) void put(uint8_t *p, const void *re
 	const uint8_t *m = rec;
 	size_t i = 0;
 
-	for (; i < l->ints; i += 4u)
-		put32(p + i, *(const uint32_t *)(const void *)(m + i));
-	for (; i < l->shorts; i += 2u)
-		put16(p + i, *(const uint16_t *)(const void *)(m + i));
+	if (!MVL_STRUCT_IS_PAYLOAD) { /* else the record is its payload already (mvl.h) */
+		for (; i < l->ints; i += 4u)
+			put32(p + i, *(const uint32_t *)(const void *)(m + i));
+		for (; i < l->shorts; i += 2u)
+			put16(p + i, *(const uint16_t *)(const void *)(m + i));
+	}
 	copy(p + i, m + i, l->size - i);
 }
 
@@ -209,10 +214,12 @@ static void get(const uint8_t *p, void *rec, const struct layout *l)
 	uint8_t *m = rec;
 	size_t i = 0;
 
-	for (; i < l->ints; i += 4u)
-		*(uint32_t *)(void *)(m + i) = get32(p + i);
-	for (; i < l->shorts; i += 2u)
-		*(uint16_t *)(void *)(m + i) = get16(p + i);
+	if (!MVL_STRUCT_IS_PAYLOAD) { /* as in put() */
+		for (; i < l->ints; i += 4u)
+			*(uint32_t *)(void *)(m + i) = get32(p + i);
+		for (; i < l->shorts; i += 2u)
+			*(uint16_t *)(void *)(m + i) = get16(p + i);
+	}
 	copy(m + i, p + i, l->size - i);
 }
 

@@ -22,7 +22,9 @@ uint32_t mv_crc32(uint32_t crc, const void *data, uint32_t len);
 /* Encode one frame (header fields as given, lf_version and lf_len filled
  * in) with `len` payload bytes into `out`: a leading zero, the COBS bytes,
  * the closing zero.  Returns the bytes written, 0 if `len` is over
- * MVL_PAYLOAD_MAX or `cap` is too small (MVL_WIRE_MAX always suffices). */
+ * MVL_PAYLOAD_MAX or `cap` is too small (MVL_WIRE_MAX always suffices).
+ * The payload must not lie inside `out`, which is scratch space up to
+ * `cap` bytes. */
 size_t mvl_encode(uint8_t stream, uint8_t type, uint8_t flags, uint16_t seq, const void *payload, size_t len,
                   uint8_t *out, size_t cap);
 
@@ -64,6 +66,16 @@ int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_
 #define MVL_REPORT_SIZE 0x18u
 #define MVL_LINE_SIZE 8u
 #define MVL_STATUS_SIZE 0xc0u
+
+/* The records with names and hashes (hello, read, status) lay their
+ * fields out as their structs in mvb/link.h do (link.c checks it): on a
+ * little-endian machine such a struct is byte for byte its payload, and
+ * a sender may send it as it is instead of putting it. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MVL_STRUCT_IS_PAYLOAD 1
+#else
+#define MVL_STRUCT_IS_PAYLOAD 0
+#endif
 
 void mvl_put_hello(uint8_t *p, const struct mvl_hello *m);
 /* The get functions check the payload's length and return 0, or -1. */

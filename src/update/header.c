@@ -2,15 +2,18 @@
  * device's installer and `mvbuild flash` write after the app layer, from
  * the bundle's manifest and app layer entry alone. */
 #include "mvu.h"
+#include "mvb/le.h" /* freestanding too */
 
-_Static_assert(8u + MVB_APPHDR_PERIPH_WORDS + MVB_APPHDR_IRQ_WORDS == 18u, "app header words 0x00-0x47");
+#define MASK_WORDS (MVB_APPHDR_PERIPH_WORDS + MVB_APPHDR_IRQ_WORDS)
+_Static_assert(offsetof(struct mvb_bundle_manifest, bm_irq_mask) ==
+                       offsetof(struct mvb_bundle_manifest, bm_periph_mask) + 4u * MVB_APPHDR_PERIPH_WORDS &&
+               0x20u + 4u * MASK_WORDS == 0x48u, "the masks: one run of words in the manifest and at 0x20-0x47");
 
+/* One store where the target takes unaligned little-endian words (le.h),
+ * four byte stores elsewhere. */
 static void put32(uint8_t *o, uint32_t v)
 {
-	o[0] = (uint8_t)v;
-	o[1] = (uint8_t)(v >> 8);
-	o[2] = (uint8_t)(v >> 16);
-	o[3] = (uint8_t)(v >> 24);
+	mvb_set_le32(o, v);
 }
 
 void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle_layer *app,
@@ -18,36 +21,34 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
 {
 	/* every byte written once, in order: no zeroing pass first, which a
 	 * compiler may turn into a memset call the firmware need not have.
-	 * 0x00-0x47 are 18 words: magic, format and size, version, counter,
-	 * minimum ABI, target, size, flags (none defined), the peripheral and
-	 * interrupt masks. */
-	uint32_t w[18];
-	w[0] = MVB_APPHDR_MAGIC;
-	w[1] = MVB_APPHDR_FORMAT | MVB_APPHDR_SIZE << 16;
-	w[2] = m->bm_app_version;
-	w[3] = m->bm_security_counter;
-	w[4] = m->bm_min_abi;
-	w[5] = app->bl_target_addr;
-	w[6] = app->bl_size;
-	w[7] = 0;
-	for (uint32_t i = 0; i < MVB_APPHDR_PERIPH_WORDS; i++)
-		w[8 + i] = m->bm_periph_mask[i];
-	for (uint32_t i = 0; i < MVB_APPHDR_IRQ_WORDS; i++)
-		w[8 + MVB_APPHDR_PERIPH_WORDS + i] = m->bm_irq_mask[i];
-	for (uint32_t i = 0; i < 18u; i++)
-		put32(out + 4u * i, w[i]);
+	 * 0x00-0x1f: magic, format and size, version, counter, minimum ABI,
+	 * target, size, flags (none defined); then the peripheral and
+	 * interrupt masks, which follow each other in the manifest too. */
+	put32(out, MVB_APPHDR_MAGIC);
+	put32(out + 0x04, MVB_APPHDR_FORMAT | MVB_APPHDR_SIZE << 16);
+	put32(out + 0x08, m->bm_app_version);
+	put32(out + 0x0c, m->bm_security_counter);
+	put32(out + 0x10, m->bm_min_abi);
+	put32(out + 0x14, app->bl_target_addr);
+	put32(out + 0x18, app->bl_size);
+	put32(out + 0x1c, 0);
+	const uint32_t *mask = (const uint32_t *)(const void *)((const uint8_t *)m +
+	                                                        offsetof(struct mvb_bundle_manifest, bm_periph_mask));
+	for (uint32_t i = 0; i < MASK_WORDS; i++)
+		put32(out + 0x20 + 4u * i, mask[i]);
 	for (uint32_t i = 0; i < 32u; i++)
 		out[0x48 + i] = app->bl_sha256[i];
 	/* the name up to its first NUL, then NULs: the header is NUL-padded
 	 * whatever follows a NUL in the manifest */
-	int ended = 0;
+	uint8_t c = 1;
 	for (uint32_t i = 0; i < MVB_APPHDR_NAME_MAX; i++) {
-		ended = ended || m->bm_app_name[i] == '\0';
-		out[0x68 + i] = ended ? 0u : (uint8_t)m->bm_app_name[i];
+		if (c != 0u)
+			c = (uint8_t)m->bm_app_name[i];
+		out[0x68 + i] = c;
 	}
 	put32(out + 0x88, m->bm_watchdog_ms);
 	put32(out + 0x8c, m->bm_update_defer_ms);
-	for (uint32_t i = 0x90; i < 0xfc; i++)
-		out[i] = 0;
+	for (uint32_t i = 0x90; i < 0xfc; i += 4u)
+		put32(out + i, 0);
 	put32(out + 0xfc, crc(0, out, 0xfc));
 }

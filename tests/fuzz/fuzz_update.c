@@ -116,8 +116,9 @@ void *mv_arch_scratch(uint32_t *bytes)
 	return scratch;
 }
 
-void mv_arch_run_on_scratch(void (*fn)(void *), void *arg)
+void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes)
 {
+	(void)bytes;
 	fn(arg);
 }
 

@@ -54,9 +54,11 @@ __attribute__((naked)) static void run_on(void (*fn)(void *) __attribute__((unus
 	                 "pop {r4, r5, r6, pc}\n\t");
 }
 
-void mv_arch_run_on_scratch(void (*fn)(void *), void *arg)
+void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes)
 {
-	run_on(fn, arg, (uint32_t)(uintptr_t)(ctx_mem + sizeof ctx_mem / 8u), (uint32_t)(uintptr_t)ctx_mem);
+	uint32_t bottom = (uint32_t)(uintptr_t)ctx_mem;
+
+	run_on(fn, arg, bottom + (bytes & ~7u), bottom);
 }
 
 /* Context 0's stack is [ctx_mem, +CTX0_BYTES), context i's the CTX_BYTES

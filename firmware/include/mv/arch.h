@@ -79,8 +79,9 @@ void mv_arch_park(void) __attribute__((noreturn));
 /* The secure contexts' stack memory, 8-byte aligned, for the update
  * client while no app runs (nothing else may hold it then). */
 void *mv_arch_scratch(uint32_t *bytes);
-/* fn(arg) on that memory as its stack (thread mode, MSP; no app runs):
- * for the deep P-256 verifier, which the boot stack cannot hold. */
-void mv_arch_run_on_scratch(void (*fn)(void *), void *arg);
+/* fn(arg) with the first 'bytes' of that memory as its stack (thread
+ * mode, MSP; no app runs): for the deep P-256 verifier, which the boot
+ * stack cannot hold, while the update client keeps data above it. */
+void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes);
 
 #endif

@@ -161,20 +161,27 @@ const struct mv_sau_region *mv_port_sau_windows(uint32_t *count)
 
 /* ---------------------------------------------------- peripheral gates */
 /* Every gate register any peripheral of the board names, written in full
- * each time, so that an earlier grant never survives a restart. */
-static const uint32_t gate_regs[] = {
-    MV_GATE_ahbnsppcexp0, MV_GATE_ahbnsppcexp1, MV_GATE_ahbnsppcexp2, MV_GATE_ahbnsppcexp3, MV_GATE_apbnsppc0,
-    MV_GATE_apbnsppc1,    MV_GATE_apbnsppcexp0, MV_GATE_apbnsppcexp1, MV_GATE_apbnsppcexp2, MV_GATE_apbnsppcexp3,
-};
+ * each time, so that an earlier grant never survives a restart.  One
+ * list: the offsets below and each peripheral's gate (its index in them,
+ * plus one; 0 for `none`) come from it. */
+#define GATES(X)                                                                                                       \
+	X(ahbnsppcexp0) X(ahbnsppcexp1) X(ahbnsppcexp2) X(ahbnsppcexp3) X(apbnsppc0) X(apbnsppc1) X(apbnsppcexp0)      \
+	    X(apbnsppcexp1) X(apbnsppcexp2) X(apbnsppcexp3)
+
+#define GATE_NUMBER(reg) gate_##reg,
+enum { gate_none, GATES(GATE_NUMBER) };
+#undef GATE_NUMBER
+
+#define GATE_OFFSET(reg) MV_GATE_##reg,
+static const uint8_t gate_regs[] = {GATES(GATE_OFFSET)};
+#undef GATE_OFFSET
 
 #define N_GATES (sizeof gate_regs / sizeof gate_regs[0])
 
-/* Gate register and bit of each board peripheral (from the manifest), in
- * bytes: mv_gate_bits() gets them widened on the stack (116 bytes of flash
- * less than its table as it takes it). */
+/* Gate and bit of each board peripheral (from the manifest). */
 static const uint8_t periph_gate[MVB_PERIPH_COUNT][2] = {
 #define MV_GATE_OF(name, index, s_base, ns_base, size, owner, gate_reg, gate_bit)                                      \
-	[(index)] = {MV_GATE_##gate_reg, (gate_bit)},
+	[(index)] = {gate_##gate_reg, (gate_bit)},
     MVB_PERIPH_TABLE(MV_GATE_OF)
 #undef MV_GATE_OF
 };
@@ -185,15 +192,17 @@ MVB_PERIPH_TABLE(MV_GATE_OF)
 
 uint32_t mv_port_grant_periph(const uint32_t periph[MVB_APPHDR_PERIPH_WORDS])
 {
-	struct mv_gate_bit of[MVB_PERIPH_COUNT];
-	uint32_t ns[N_GATES];
+	uint32_t ns[N_GATES] = {0};
 
-	for (uint32_t i = 0; i < MVB_PERIPH_COUNT; i++)
-		of[i] = (struct mv_gate_bit){periph_gate[i][0], periph_gate[i][1]};
-	uint32_t r = mv_gate_bits(periph, of, MVB_PERIPH_COUNT, gate_regs, N_GATES, ns, 0);
-
-	if (r != MV_R_NONE)
-		return r;
+	/* The core vetted the grant; this is the last line of defence
+	 * against a peripheral with no gate in this port. */
+	for (uint32_t i = 0; i < 32u * MVB_APPHDR_PERIPH_WORDS; i++) {
+		if (!((periph[i / 32u] >> (i % 32u)) & 1u))
+			continue;
+		if (i >= MVB_PERIPH_COUNT || periph_gate[i][0] == gate_none)
+			return MV_R_HW_PPC;
+		ns[periph_gate[i][0] - 1u] |= 1u << periph_gate[i][1];
+	}
 	for (uint32_t g = 0; g < N_GATES; g++)
 		MV_REG(SECCTL + gate_regs[g]) = ns[g]; /* bit 1 = non-secure */
 	mv_barrier();
