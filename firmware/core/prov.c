@@ -74,7 +74,7 @@ __attribute__((noinline)) const char *mv_prov_serial(void)
 void mv_prov_report(uint32_t r)
 {
 	if (r == MV_PROV_NONE) {
-		mv_printf("mv: not provisioned (no valid provisioning record): no update will be accepted\n");
+		mv_printf("mv: not provisioned: no update will be accepted\n");
 		return;
 	}
 	mv_printf("mv: provisioned: serial '%s', %u trust anchor%s", mv_prov_serial(), anchors, anchors == 1u ? "" : "s");
