@@ -22,12 +22,11 @@ W=$ROOT/build/demo
 
 step() { printf '\n== %s\n' "$*"; }
 # mvbuild flash, its messages and the device's console in the order they
-# come: the microvisor prints its reasons as tokens ("{#4103}"), which
-# 'mvbuild decode' turns back into texts; the raw console is kept in
-# $W/console.raw.
+# come (the microvisor prints tokens, "{@15|0}"; flash shows their texts,
+# as 'mvbuild decode' does), kept in $W/console.log too.
 flash() (
 	set -o pipefail
-	"$MVB" flash "$@" 2>&1 | tee -a "$W/console.raw" | "$MVB" decode
+	"$MVB" flash "$@" 2>&1 | tee -a "$W/console.log"
 )
 
 step "install missing packages"

@@ -3,8 +3,8 @@
 # exact instruction trace: -singlestep -d exec,nochain writes one "Trace"
 # line per instruction (PC and symbol) to WORK/exec.log, -icount shift=0
 # makes time a function of instructions; the console goes to
-# WORK/console.raw as it came and, its reason tokens ("{#4103}") decoded
-# by 'mvbuild decode', to WORK/console.log.  The app header is made here
+# WORK/console.raw as it came and, its tokens ("{@15|0}") decoded by
+# 'mvbuild decode', to WORK/console.log.  The app header is made here
 # (firmware/tools/mkapphdr.c) and loaded with the app, as a factory image
 # would be.  Fails unless the app ends the run with status 0.  bench.sh
 # and bench/p256/run.sh use it.

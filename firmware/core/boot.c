@@ -88,7 +88,7 @@ int mv_boot_defer_update(void)
 	uint32_t due = mv_arch_ticks() + defer_ms;
 
 	update_due = due != 0u ? due : 1u;
-	mv_printf("mv: update ready: the app may put it off for %u ms\n", defer_ms);
+	mv_printf("mv: " MV_MSG(MV_M_UPDATE_READY) "\n", defer_ms);
 	return 1;
 }
 
@@ -150,7 +150,7 @@ void mv_main(void)
 {
 	dev_state = MVL_DEV_STARTING; /* until an app runs, or safe mode */
 	mv_port_console_init();
-	mv_printf("mv: microvisor %v abi %u.%u board %s\n", MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
+	mv_printf("mv: " MV_MSG(MV_M_BOOT) "\n", MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
 	          MVB_BOARD_NAME);
 
 	uint32_t r = mv_arch_cpu_init(mv_port_cpu_hz());
@@ -176,7 +176,7 @@ static void app_name(const struct mvb_app_header *h, char out[MVB_APPHDR_NAME_MA
 	for (i = 0; i < MVB_APPHDR_NAME_MAX && h->ah_name[i] != '\0'; i++) {
 		char c = h->ah_name[i];
 
-		out[i] = (c > 0x20 && c < 0x7f && c != '\'') ? c : '?';
+		out[i] = (c > 0x20 && c < '{' && c != '\'') ? c : '?'; /* no token syntax: { | } */
 	}
 	out[i] = '\0';
 }
@@ -190,7 +190,7 @@ static void print_grants(const struct mv_grant *g)
 	const uint32_t *bits = (const uint32_t *)(const void *)g;
 	const uint32_t npb = 32u * MVB_APPHDR_PERIPH_WORDS;
 
-	mv_printf("mv: app granted peripherals:");
+	mv_printf("mv: " MV_MSG(MV_M_GRANTED));
 	for (uint32_t i = 0; i < 32u * (MVB_APPHDR_PERIPH_WORDS + MVB_APPHDR_IRQ_WORDS); i++) {
 		if (i == npb)
 			mv_printf(" irqs:");
@@ -215,7 +215,7 @@ static void safe_state(uint32_t reason)
 	(void)mv_port_grant_periph(none);
 	dev_state = MVL_DEV_SAFE;
 	dev_reason = reason;
-	mv_printf("mv: safe mode: %r (reason %x)", reason, reason);
+	mv_printf("mv: " MV_MSG(MV_M_SAFE_MODE), reason);
 }
 
 /* Safe mode that keeps asking for an update (the image with the update
@@ -234,7 +234,7 @@ static void safe_mode(uint32_t reason)
 {
 	safe_state(reason);
 	safe_reason = reason;
-	mv_printf("; asking for an update\n");
+	mv_printf(MV_MSG(MV_M_ASKING) "\n");
 	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), mv_update_index_version());
 }
 #else
@@ -306,7 +306,7 @@ again:
 		mv_halt(r);
 
 	app_name(&app_h, name);
-	mv_printf("mv: app '%s' %v verified: %u bytes at %x, abi %u.%u\n", name, app_h.ah_app_version, app_h.ah_image_size,
+	mv_printf("mv: " MV_MSG(MV_M_APP_VERIFIED) "\n", name, app_h.ah_app_version, app_h.ah_image_size,
 	          app_h.ah_image_addr, app_h.ah_min_abi >> 16, app_h.ah_min_abi & 0xffffu);
 
 	/* Old NS state and old grants go before new ones are made. */
@@ -322,13 +322,13 @@ again:
 	wd_fed = crash.start_tick;
 	wd_ms = app_h.ah_watchdog_ms;
 	if (wd_ms != 0u)
-		mv_printf("mv: app watchdog %u ms\n", wd_ms);
+		mv_printf("mv: " MV_MSG(MV_M_WATCHDOG) "\n", wd_ms);
 	defer_ms = app_h.ah_update_defer_ms;
 	dev_state = MVL_DEV_RUNNING;
 	/* The floor is the larger of the record's and this app's counter,
 	 * which the rollback check above made the app's. */
 	mv_link_hello(&app_h, MVL_DEV_RUNNING, 0, app_h.ah_security_counter, mv_update_index_version());
-	mv_printf("mv: entering app at %x (start %u)\n", e.reset, crash.starts);
+	mv_printf("mv: " MV_MSG(MV_M_ENTERING) "\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
 
@@ -346,7 +346,7 @@ void mv_restart_entry(uint32_t ms)
 
 static void report(const char *what, const struct mv_fault *f)
 {
-	mv_printf("mv: %s: %r SFSR=%x CFSR=%x HFSR=%x BFAR=%x", what, f->reason, f->sfsr, f->cfsr,
+	mv_printf("mv: " MV_MSG(MV_M_FAULT), what, f->reason, f->sfsr, f->cfsr,
 	          f->hfsr, f->bfar);
 	if (f->extra_name != 0)
 		mv_printf(" %s=%x", f->extra_name, f->extra);
@@ -378,7 +378,7 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 	}
 	if (safe != MV_R_NONE)
 		mv_halt(safe);
-	mv_printf("mv: restarting app in %u ms (crash %u of %u in a row)\n", delay, crash.crashes, MV_CRASH_LIMIT);
+	mv_printf("mv: " MV_MSG(MV_M_RESTARTING) "\n", delay, crash.crashes, MV_CRASH_LIMIT);
 	return delay;
 }
 
@@ -394,8 +394,7 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 		ns->from_ns = 1;
 		return mv_on_app_fault(ns);
 	}
-	mv_printf(why == MV_RESTART_UPDATE ? "mv: update session asked for: app stopped\n"
-	                                   : "mv: app asked for a restart\n");
+	mv_printf(why == MV_RESTART_UPDATE ? "mv: " MV_MSG(MV_M_STOPPED) "\n" : "mv: " MV_MSG(MV_M_RESTART_ASKED) "\n");
 	return 0;
 }
 

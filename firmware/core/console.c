@@ -1,6 +1,7 @@
 /*
  * console.c - the microvisor's console output: a printf subset small
- * enough for a 16 KiB image, app text sanitising, reason names.
+ * enough for a 16 KiB image (its own lines are message tokens, msg.h),
+ * app text sanitising.
  * Lines from the app (mv_log) and from the microvisor never share a line.
  */
 #include <stdarg.h>
@@ -18,29 +19,20 @@ __attribute__((noinline)) static void out(const char *s, uint32_t n)
 	}
 }
 
-/* "0x" and 8 digits, or (reason) "{#", the digits without leading zeros
- * and "}": the token mvbuild decode turns back into the reason's text.
- * Out of line, like out_dec: mv_printf is smaller with calls to both. */
-__attribute__((noinline)) static void out_hex(uint32_t v, int reason)
+/* "0x" and 8 digits.  Out of line, like out_dec: mv_printf is smaller
+ * with calls to both. */
+__attribute__((noinline)) static void out_hex(uint32_t v)
 {
-	char b[12];
-	unsigned n = 2, sh = 28;
+	char b[10];
 
-	b[0] = reason ? '{' : '0';
-	b[1] = reason ? '#' : 'x';
-	while (reason && sh != 0u && (v >> sh) == 0u)
-		sh -= 4u;
-	for (;;) {
+	b[0] = '0';
+	b[1] = 'x';
+	for (unsigned n = 2, sh = 28; n < sizeof b; n++, sh -= 4u) {
 		uint32_t d = (v >> sh) & 15u;
 
-		b[n++] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
-		if (sh == 0u)
-			break;
-		sh -= 4u;
+		b[n] = (char)(d < 10u ? '0' + d : 'a' + d - 10u);
 	}
-	if (reason)
-		b[n++] = '}';
-	out(b, n);
+	out(b, sizeof b);
 }
 
 static void out_dec(uint32_t v)
@@ -95,8 +87,8 @@ void mv_printf(const char *fmt, ...)
 			uint32_t v = va_arg(ap, uint32_t);
 
 			mv_printf("%u.%u.%u", v >> 24, (v >> 16) & 0xffu, v & 0xffffu); /* 40 bytes less */
-		} else if (c == 'x' || c == 'r') {
-			out_hex(va_arg(ap, uint32_t), c == 'r');
+		} else if (c == 'x') {
+			out_hex(va_arg(ap, uint32_t));
 		} else if (c == 'c') {
 			char ch = (char)va_arg(ap, int);
 

@@ -107,7 +107,7 @@ int32_t mv_scall_exit(uint32_t code)
 		return MV_ENOTSUP;
 	if (code > MV_EXIT_APP_MAX)
 		return MV_EINVAL; /* 64 and up would impersonate a microvisor outcome */
-	mv_printf("mv: app exit %u\n", code);
+	mv_printf("mv: " MV_MSG(MV_M_EXIT) "\n", code);
 	mv_port_exit(code);
 }
 

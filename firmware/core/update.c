@@ -635,7 +635,7 @@ static uint32_t begin(void)
 	if (begun)
 		return MV_R_NONE;
 	begun = 1;
-	mv_printf("mv: update: writing\n"); /* nothing before this point changed flash */
+	mv_printf("mv: " MV_MSG(MV_M_WRITING) "\n"); /* nothing before this point changed flash */
 	uint32_t r = save_record(); /* a resumed install starts with begun set */
 
 	return r != MV_R_NONE ? r : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
@@ -837,7 +837,7 @@ uint32_t mv_update_session(void)
 		latest.counter = s.rec.ur_to_counter;
 		copy(obj, s.rec.ur_object, 32u);
 		s.b.size = s.rec.ur_object_size;
-		mv_printf("mv: update: resuming the install of %v\n", latest.version);
+		mv_printf("mv: " MV_MSG(MV_M_RESUMING) "\n", latest.version);
 	} else if (app[0] == '\0') {
 		reason = MV_R_UPD_NO_APP;
 	} else {
@@ -863,7 +863,7 @@ uint32_t mv_update_session(void)
 		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;
 		if (reason == MV_R_NONE) {
-			mv_printf("mv: update: installing %v (%s, %u bytes)\n", latest.version,
+			mv_printf("mv: " MV_MSG(MV_M_INSTALLING) "\n", latest.version,
 			          s.b.app.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
 			/* What begin() records at the first write. */
 			begun = resuming;
@@ -894,12 +894,11 @@ uint32_t mv_update_session(void)
 	if (outcome == MVL_R_FAILED && reason != MV_R_UPD_LINK && reason != MV_R_UPD_FLASH)
 		outcome = MVL_R_REFUSED;
 	if (outcome == MVL_R_UP_TO_DATE)
-		mv_printf("mv: update: up to date (index version %u)\n", index_version);
+		mv_printf("mv: " MV_MSG(MV_M_UP_TO_DATE) "\n", index_version);
 	else if (outcome == MVL_R_INSTALLED)
-		mv_printf("mv: update: installed %v (%u bytes over the link)\n", latest.version, s.bytes);
+		mv_printf("mv: " MV_MSG(MV_M_INSTALLED) "\n", latest.version, s.bytes);
 	else
-		mv_printf("mv: update: %s: %r (reason %x)\n", outcome == MVL_R_FAILED ? "failed" : "refused", reason,
-		          reason);
+		mv_printf("mv: " MV_MSG(MV_M_UPDATE_ENDED) "\n", outcome == MVL_R_FAILED ? "failed" : "refused", reason);
 	mv_link_report(outcome, reason, running.version, latest.version ? latest.version : running.version, s.bytes);
 	return outcome;
 }

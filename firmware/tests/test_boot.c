@@ -50,8 +50,8 @@ static void test_valid(void **state)
 	assert_int_equal(fake.sau[1].base, MVB_PART_APP_RAM_NS_BASE);
 	assert_int_equal(fake.sau[2].base, MVB_PART_MV_NSC_S_BASE);
 	assert_int_equal(fake.sau[2].nsc, 1);
-	assert_non_null(strstr(fake.console, "mv: app 'testapp' 1.2.3 verified"));
-	assert_non_null(strstr(fake.console, "mv: app granted peripherals: uart1 irqs: 6\n"));
+	assert_non_null(strstr(fake.console, "mv: {@7|testapp|1.2.3|"));
+	assert_non_null(strstr(fake.console, "mv: {@8} uart1 irqs: 6\n"));
 	assert_int_equal(mv_crash_state()->starts, 1);
 }
 
@@ -61,7 +61,7 @@ static void test_no_app(void **state)
 	memset(&fake_header, 0xff, sizeof fake_header); /* erased */
 	assert_int_equal(fake_run(mv_main), FAKE_EXITED);
 	assert_int_equal(fake.exit_status, MV_EXIT_NO_APP);
-	assert_non_null(strstr(fake.console, "mv: safe mode: {#4001}"));
+	assert_non_null(strstr(fake.console, "mv: {@5|0x00004001}"));
 	assert_int_equal(fake.granted[0], 0);
 	assert_int_equal(fake.ns_resets, 0);
 }
@@ -95,9 +95,9 @@ static void test_hw_failures(void **state)
 		*rows[i].which = rows[i].reason;
 		assert_int_equal(fake_run(mv_main), FAKE_EXITED);
 		assert_int_equal(fake.exit_status, MV_EXIT_HW);
-		char token[16];
+		char token[24];
 
-		snprintf(token, sizeof token, "{#%x}", (unsigned)rows[i].reason);
+		snprintf(token, sizeof token, "{@5|0x%08x}", (unsigned)rows[i].reason);
 		assert_non_null(strstr(fake.console, token));
 	}
 }
@@ -123,9 +123,9 @@ static void test_crash_loop(void **state)
 	assert_int_equal(fake_run(mv_main), FAKE_ENTERED);
 	assert_int_equal(fake_run(crash_three_times), FAKE_EXITED);
 	assert_int_equal(fake.exit_status, MV_EXIT_CRASH_LOOP);
-	assert_non_null(strstr(fake.console, "mv: app fault: {#4510}"));
-	assert_non_null(strstr(fake.console, "mv: restarting app in 20 ms (crash 2 of 3 in a row)"));
-	assert_non_null(strstr(fake.console, "mv: safe mode: {#4501}"));
+	assert_non_null(strstr(fake.console, "mv: {@11|app fault|0x00004510|"));
+	assert_non_null(strstr(fake.console, "mv: {@12|20|2|3}"));
+	assert_non_null(strstr(fake.console, "mv: {@5|0x00004501}"));
 }
 
 static void microvisor_fault(void)
@@ -143,7 +143,7 @@ static void test_microvisor_fault(void **state)
 	(void)state;
 	assert_int_equal(fake_run(microvisor_fault), FAKE_EXITED);
 	assert_int_equal(fake.exit_status, MV_EXIT_MV_FAULT);
-	assert_non_null(strstr(fake.console, "mv: microvisor fault: {#4601}"));
+	assert_non_null(strstr(fake.console, "mv: {@11|microvisor fault|0x00004601|"));
 	assert_non_null(strstr(fake.console, "pc=0x10000123"));
 }
 
@@ -162,9 +162,9 @@ static void test_nested_fault(void **state)
 	(void)state;
 	assert_int_equal(fake_run(nested_fault), FAKE_EXITED);
 	assert_int_equal(fake.exit_status, MV_EXIT_CRASH_LOOP);
-	assert_non_null(strstr(fake.console, "mv: app fault: {#4511}"));
-	assert_non_null(strstr(fake.console, "mv: safe mode: {#4502}"));
-	assert_null(strstr(fake.console, "restarting"));
+	assert_non_null(strstr(fake.console, "mv: {@11|app fault|0x00004511|"));
+	assert_non_null(strstr(fake.console, "mv: {@5|0x00004502}"));
+	assert_null(strstr(fake.console, "{@12|"));
 }
 
 static void restart_after_5ms(void)
@@ -191,7 +191,7 @@ static void test_restart_requests(void **state)
 	(void)state;
 	assert_int_equal(mv_scall_restart(MV_RESTART_REQUEST), MV_OK);
 	assert_int_equal(mv_on_restart_request(&f), 0);
-	assert_non_null(strstr(fake.console, "mv: app asked for a restart"));
+	assert_non_null(strstr(fake.console, "mv: {@14}"));
 	assert_int_equal(mv_crash_state()->crashes, 0);
 
 	/* A crash reported while a planned restart waits is still a crash,

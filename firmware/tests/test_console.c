@@ -54,12 +54,16 @@ static void test_reasons(void **state)
 	assert_int_equal(MV_REASON_EXIT(MV_R_IMG_HASH), MV_EXIT_BAD_IMAGE);
 }
 
-/* %r: the token the host turns back into the reason's text. */
-static void test_reason_token(void **state)
+/* A message: the token the host turns back into the message's text,
+ * with the values as the conversions print them. */
+static void test_message_token(void **state)
 {
 	(void)state;
-	mv_printf("a %r b %r c %r|", 0x4103u, 0u, 0xfedcba98u);
-	assert_string_equal(fake.console, "a {#4103} b {#0} c {#fedcba98}|");
+	mv_printf("mv: " MV_MSG(MV_M_BOOT) "\n", (uint32_t)0x00010002u, (uint32_t)1, (uint32_t)2, "board");
+	assert_string_equal(fake.console, "mv: {@1|0.1.2|1|2|board}\n");
+	fake.console_len = 0;
+	mv_printf("mv: " MV_MSG(MV_M_SAFE_MODE) MV_MSG(MV_M_ASKING) "\n", (uint32_t)0x4103u);
+	assert_string_equal(fake.console, "mv: {@5|0x00004103}{@6}\n");
 }
 
 int main(void)
@@ -67,7 +71,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_printf, setup),
 	    cmocka_unit_test_setup(test_reasons, setup),
-	    cmocka_unit_test_setup(test_reason_token, setup),
+	    cmocka_unit_test_setup(test_message_token, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #define MVB_CLI_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include "mvb/api.h"
 #include "mvb/app.h"
 #include "mvb/board.h"
@@ -132,6 +133,21 @@ int cmd_serve(struct cli_run *r, int argc, char **argv);
 int cmd_status(struct cli_run *r, int argc, char **argv);
 int cmd_logs(struct cli_run *r, int argc, char **argv);
 int cmd_decode(struct cli_run *r, int argc, char **argv);
+
+/* ---- console decoding (cmd_decode.c) */
+/* Copies fd to out with the microvisor's tokens decoded, as it comes,
+ * until the end of fd: MVB_EXIT_OK, or MVB_EXIT_IO when reading failed
+ * (name says what in the message). */
+int cli_decode_stream(int fd, FILE *out, const char *name);
+/* A child process that decodes what is written to fd into out_fd: what
+ * a QEMU console is wired to, so that it shows texts.  finish closes fd
+ * and waits until the child wrote everything. */
+struct cli_decoder {
+	int fd;
+	pid_t pid;
+};
+int cli_decoder_start(int out_fd, struct cli_decoder *d);
+void cli_decoder_finish(struct cli_decoder *d);
 
 /* ---- messages */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -299,8 +299,9 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		return MVB_EXIT_USAGE;
 	}
 	for (const char *s = serial; s && *s; s++)
-		if (*s < 0x21 || *s > 0x7e) {
-			cli_error("bundle: --serial may hold printable characters only, no spaces");
+		if (*s < 0x21 || *s > 0x7e || *s == '{' || *s == '|' || *s == '}') {
+			/* the console prints it inside a message token (msg.h) */
+			cli_error("bundle: --serial may hold printable characters only, no spaces, '{', '|' or '}'");
 			return MVB_EXIT_USAGE;
 		}
 	if ((rc = cli_format("bundle", format, &run->json)))

@@ -183,6 +183,7 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	struct probe_conn k = { -1, NULL };
 	struct mvb_rsp c;
 	int have_rsp = 0;
+	struct cli_decoder dec = { -1, -1 };
 
 	rc = load_image(r, pos[0], board_arg, allow_unsigned, keys, base, &b, &plan, &data, &len, &is_bundle);
 	if (rc)
@@ -192,7 +193,12 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 	if (reset)
 		p.reset = *reset ? reset : NULL;
 
-	if ((rc = probe_connect("flash", &p, &b, json ? 2 : -1, &k, &c, &have_rsp, reply_timeout)))
+	/* QEMU's console goes through a decoder: the microvisor prints tokens
+	 * (mvbuild-decode(1)), the user reads texts */
+	int console_fd = json ? 2 : -1;
+	if (p.kind && p.kind->runs && cli_decoder_start(json ? 2 : 1, &dec) == 0)
+		console_fd = dec.fd;
+	if ((rc = probe_connect("flash", &p, &b, console_fd, &k, &c, &have_rsp, reply_timeout)))
 		goto out;
 	if (probe_identify(&p, &c, reset != NULL)) {
 		cli_error("flash: %s:%d: %s", p.host, p.port, c.err);
@@ -297,6 +303,10 @@ int cmd_flash(struct cli_run *r, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (ran && dec.pid > 0) { /* the whole console shown before the summary */
+		probe_stop(&p);
+		cli_decoder_finish(&dec);
+	}
 	if (ran && !json && !quiet) {
 		if (timed_out)
 			fprintf(stderr, "mvbuild: the device still runs after %lu s; stopped QEMU (--timeout)\n", timeout);
@@ -361,6 +371,7 @@ out:
 	if (k.fd >= 0)
 		close(k.fd);
 	probe_stop(&p);
+	cli_decoder_finish(&dec);
 	mvb_flash_plan_release(&plan);
 	mvb_board_release(&b);
 	free(data);

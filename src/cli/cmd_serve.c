@@ -211,9 +211,9 @@ static void say(struct run *r, const char *fmt, ...)
 }
 
 /* A line of the device's own output: "log| " for LINE frames from the
- * link, "console| " for what QEMU's UART0 prints; the microvisor's reason
- * tokens ("{#4103}") shown as their texts (mvbuild-decode(1)), a decoded
- * line cut at LINE_DECODED_MAX. */
+ * link, "console| " for what QEMU's UART0 prints; the microvisor's message
+ * and reason tokens ("{@5|0x00004103}", "{#4103}") shown as their texts
+ * (mvbuild-decode(1)), a decoded line cut at LINE_DECODED_MAX. */
 static void clean_line(const char *text, size_t len, char clean[LINE_DECODED_MAX + 1])
 {
 	char raw[LINE_MAX_TEXT + 1], dec[LINE_DECODED_MAX + 1];
@@ -226,7 +226,7 @@ static void clean_line(const char *text, size_t len, char clean[LINE_DECODED_MAX
 			raw[i] = '?';
 	while (len && (raw[len - 1] == '\r' || raw[len - 1] == '\n'))
 		raw[--len] = 0;
-	mvb_reason_decode(raw, len, dec, sizeof(dec));
+	mvb_console_decode(raw, len, dec, sizeof(dec));
 	cli_sanitize(dec, clean, LINE_DECODED_MAX + 1);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# decode.sh - `mvbuild decode` end to end: the reason tokens of a console
-# turned back into texts byte for byte (unknown and malformed ones left as
+# decode.sh - `mvbuild decode` end to end: the message and reason tokens
+# of a console turned back into texts byte for byte (unknown and malformed ones left as
 # they are), from a file, standard input and a pipe that is still being
 # written (each piece shown at once, a token split between two writes
 # decoded), tokens across every read boundary of a long line, memory that
@@ -13,14 +13,20 @@ MVB=$1 SRC=$2 T=$3
 CRC="app header crc mismatch"
 NOAPP="no app installed (header magic missing)"
 
-# --- a console: known, unknown, malformed, truncated and adjacent tokens
+# --- a console: known, unknown, malformed, truncated and adjacent tokens,
+# a device of today (message tokens) and an older one (reason tokens)
+printf '%s\n' "mv: {@1|0.1.0|1|1|mps2-an505}" "mv: {@5|0x00004103}{@6}" "mv: {@15|0}" \
+	"mv: {@7|hello|1.0.0|33832|0x00200000|1|0}" "{@999|x} {@15} {@15|1|2} {@015|1} {@15|1" >"$T/console.raw"
+printf '%s\n' "mv: microvisor 0.1.0 abi 1.1 board mps2-an505" "mv: safe mode: $CRC (reason 0x00004103); asking for an update" \
+	"mv: app exit 0" "mv: app 'hello' 1.0.0 verified: 33832 bytes at 0x00200000, abi 1.0" \
+	"{@999|x} {@15} {@15|1|2} {@015|1} {@15|1" >"$T/console.want"
 printf '%s\n' "mv: microvisor 0.1.0 abi 1.1 board mps2-an505" "mv: safe mode: {#4103} (reason 0x00004103)" \
 	"mv: app fault: {#4510} SFSR=0x00000008" "{#0}{#4001}" "unknown {#ffff} {#deadbeef}" \
-	"malformed {#} {#04103} {#4A03} {#0x4103} {4103} {#000004103} {# 4103}" "{{#4103}}" >"$T/console.raw"
+	"malformed {#} {#04103} {#4A03} {#0x4103} {4103} {#000004103} {# 4103}" "{{#4103}}" >>"$T/console.raw"
 printf 'cut short {#4103' >>"$T/console.raw"
 printf '%s\n' "mv: microvisor 0.1.0 abi 1.1 board mps2-an505" "mv: safe mode: $CRC (reason 0x00004103)" \
 	"mv: app fault: SecureFault SFSR=0x00000008" "no error$NOAPP" "unknown {#ffff} {#deadbeef}" \
-	"malformed {#} {#04103} {#4A03} {#0x4103} {4103} {#000004103} {# 4103}" "{$CRC}" >"$T/console.want"
+	"malformed {#} {#04103} {#4A03} {#0x4103} {4103} {#000004103} {# 4103}" "{$CRC}" >>"$T/console.want"
 printf 'cut short {#4103' >>"$T/console.want"
 expect 0 "a file" -- "$MVB" decode "$T/console.raw"
 same "$T/out" "$T/console.want" "a file decoded"
@@ -48,12 +54,12 @@ import sys
 t, crc = sys.argv[1], sys.argv[2].encode()
 raw = bytearray(b"x" * (4096 * 60))
 for i in range(1, 60):
-    tok = (b"{#4103}", b"{#10004103}", b"{#4103")[i % 3]
+    tok = (b"{#4103}", b"{#10004103}", b"{#4103", b"{@15|123}", b"{@15|12")[i % 5]
     pos = i * 4096 - (i // 3) % 12
     raw[pos:pos + len(tok)] = tok
 raw += b"\n"
 open(t + "/long.raw", "wb").write(raw)
-open(t + "/long.want", "wb").write(bytes(raw).replace(b"{#4103}", crc))
+open(t + "/long.want", "wb").write(bytes(raw).replace(b"{#4103}", crc).replace(b"{@15|123}", b"app exit 123"))
 PY
 expect 0 "a long line" -- "$MVB" decode "$T/long.raw"
 same "$T/out" "$T/long.want" "a long line decoded across every read boundary"
@@ -62,9 +68,9 @@ same "$T/out" "$T/long.want" "a long line decoded across every read boundary"
 # and a token split between two writes is decoded
 rm -f "$T/live.out"
 (
-	printf 'mv: safe mode: {#41'
+	printf 'mv: {@5|0x000'
 	sleep 1
-	printf '03} (reason 0x00004103)\n'
+	printf '04103}\n'
 	sleep 4
 	printf 'late\n'
 ) | "$MVB" decode >"$T/live.out" &

@@ -304,8 +304,10 @@ if command -v qemu-system-arm >/dev/null; then
 	QEMUPID=$!
 	for _ in $(seq 250); do (exec 3<>"/dev/tcp/127.0.0.1/$QPORT") 2>/dev/null && break; sleep 0.02; done
 	expect 0 "QEMU started by hand, through gdb://" -- "$MVB" flash "$T/app.mvb" --probe "gdb://127.0.0.1:$QPORT" --key "$T/k.pub.pem"
-	for _ in $(seq 250); do grep -q "mv: app 'fixture' 1.2.3 verified" "$T/qemu.console" && break; sleep 0.02; done
-	if grep -q "^mv: microvisor .* board mps2-an505" "$T/qemu.console" && grep -q "mv: app 'fixture' 1.2.3 verified" "$T/qemu.console"; then ok; else bad "QEMU by hand: the microvisor did not boot the app"; sed 's/^/  | /' "$T/qemu.console" | head; fi
+	# the console as QEMU wrote it, tokens and all: decoded to read it
+	for _ in $(seq 250); do "$MVB" decode "$T/qemu.console" | grep -q "mv: app 'fixture' 1.2.3 verified" && break; sleep 0.02; done
+	"$MVB" decode "$T/qemu.console" >"$T/qemu.decoded"
+	if grep -q "^mv: microvisor .* board mps2-an505" "$T/qemu.decoded" && grep -q "mv: app 'fixture' 1.2.3 verified" "$T/qemu.decoded"; then ok; else bad "QEMU by hand: the microvisor did not boot the app"; sed 's/^/  | /' "$T/qemu.decoded" | head; fi
 	kill "$QEMUPID" 2>/dev/null
 	wait "$QEMUPID" 2>/dev/null
 else

@@ -334,6 +334,8 @@ PY
 	then ok; else bad "no provisioning record at the device-state partition"; fi
 	expect 2 "--trust without --factory" -- "$MVB" bundle "$T/good.elf" --app "$APP" --unsigned -o "$T/never.mvb" --trust "$T/k.pub.pem"
 	expect 2 "--serial with a space" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --serial "A B"
+	expect 2 "--serial with a '|'" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --serial "A|B"
+	has err "no spaces, '{', '|' or '}'" "--serial: the reason"
 	expect 2 "--serial too long" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --serial 0123456789012345678901234567890123
 	expect 2 "five trust anchors" -- "$MVB" bundle "$T/good.elf" --app "$APP" --factory -o "$T/never.elf" --trust "$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem,$T/k.pub.pem"
 	if [ ! -e "$T/never.elf" ]; then ok; else bad "a refused provisioning wrote a file"; fi

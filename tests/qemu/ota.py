@@ -32,6 +32,7 @@ usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|hostile|powe
 """
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -48,6 +49,50 @@ SLOW = int(os.environ.get("MVB_OTA_ICOUNT", "6"))  # -icount shift for the power
 
 
 RUNNING = []  # every QEMU and serve started, so that a failure leaves none behind
+
+
+def _texts():
+    """The microvisor's message and reason tables, read from the firmware's
+    own headers (msg.h, reason.h): the console's tokens decoded here as
+    mvbuild decode does, fast enough to poll."""
+    inc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "firmware", "include", "mv")
+    msg = open(os.path.join(inc, "msg.h")).read().replace("\\\n", " ")
+    msgs = {}
+    for m in re.finditer(r'M\((\d+),\s*"[^"]*",\s*((?:"[^"]*"\s*)+)\)', msg):
+        msgs[int(m.group(1))] = "".join(re.findall(r'"([^"]*)"', m.group(2)))
+    rsn = open(os.path.join(inc, "reason.h")).read()
+    exits = {m.group(1): int(m.group(2)) for m in re.finditer(r"#define (MV_EXIT_\w+) (\d+)u", rsn)}
+    reasons = {0: "no error"}
+    for m in re.finditer(r'X\(\w+, MV_REASON\((\w+), (0x[0-9a-f]+|\d+)u\),\s*"([^"]*)"\)', rsn):
+        reasons[exits[m.group(1)] << 8 | int(m.group(2), 0)] = m.group(3)
+    return msgs, reasons
+
+
+MSGS, REASONS = _texts()
+
+
+def _token(m):
+    if m.group(1) is not None:
+        return REASONS.get(int(m.group(1), 16), m.group(0))
+    text, vals = MSGS.get(int(m.group(2))), m.group(3).split("|")[1:]
+    if text is None or text.count("%") != len(vals):
+        return m.group(0)
+    out, it = [], iter(vals)
+
+    def conv(c):
+        v = next(it)
+        if c.group(1) in "rR":
+            r = REASONS.get(int(v, 16)) if re.fullmatch(r"0x[0-9a-f]{8}", v) else None
+            if c.group(1) == "R":
+                return "%s (reason %s)" % (r, v) if r else "reason " + v
+            return r or v
+        return v
+    return re.sub(r"%([uxvsrR])", conv, text)
+
+
+def decoded(raw):
+    """A console with its tokens replaced by their texts."""
+    return re.sub(r"\{#([0-9a-f]{1,8})\}|\{@([1-9][0-9]{0,5})((?:\|[ -z~]*)*)\}", _token, raw)
 
 
 def die(msg):
@@ -143,7 +188,7 @@ class Device:
     def text(self):
         try:
             with open(self.console, errors="replace") as f:
-                return f.read()
+                return decoded(f.read())
         except FileNotFoundError:
             return ""
 
@@ -408,7 +453,7 @@ def roundtrip(env):
     ok = d.wait_console("app: release 2 running", 90)
     rc = d.finish(kill=ok)
     t = d.text()
-    if not ok or "mv: safe mode: app crashed too often in a row" not in t.replace("{#4501}", "app crashed too often in a row") \
+    if not ok or "mv: safe mode: app crashed too often in a row (reason 0x00004501)" not in t \
             or "mv: update: installing 1.1.0 (full" not in t:
         die("safemode: want safe mode, then a full install of 1.1.0\n" + t[-3000:] + d.report())
     print("ok: a crash-looping release: safe mode, the device asks for an update itself and installs the fix")
@@ -510,7 +555,7 @@ def refusals(env):
     ok = d.wait_console("app: release 2 running", 60)
     rc = d.finish(kill=ok)
     t = d.text()
-    if not ok or "mv: safe mode: {#4206}" not in t or "installing 1.1.0" not in t or \
+    if not ok or "(reason 0x00004206); asking for an update" not in t or "installing 1.1.0" not in t or \
             "mv: app 'forever' 1.0.0 verified" in t or "app: running until stopped" in t:
         die("rollback: want 1.0.0 refused at boot, then 1.1.0 installed\n" + t[-3000:] + d.report())
     print("ok: an older release put back under the device is refused at boot (0x4206) and 1.1.0 installed again")

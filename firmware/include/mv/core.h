@@ -16,6 +16,7 @@
 
 #include <mvb/app_header.h>
 
+#include "msg.h"
 #include "reason.h"
 
 /* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
@@ -307,11 +308,11 @@ int mv_update_pending(void);
 
 /* --------------------------------------------------------------- console */
 /* printf subset: %s %c %% and, taking uint32_t, %u, %x (always "0x"
- * and 8 digits), %v (a version word as major.minor.patch) and %r, a
- * reason code as the token "{#HEX}" (no leading zeros) that mvbuild
- * decode and mvbuild serve replace with the reason's text: the texts live
- * on the host, not in the microvisor's flash.  No format attribute:
- * uint32_t is unsigned long on the target and unsigned int on the host. */
+ * and 8 digits) and %v (a version word as major.minor.patch).  The
+ * microvisor's own lines are message tokens (msg.h) that mvbuild decode
+ * and mvbuild serve replace with their texts: the texts live on the
+ * host, not in the microvisor's flash.  No format attribute: uint32_t is
+ * unsigned long on the target and unsigned int on the host. */
 void mv_printf(const char *fmt, ...);
 /* App text: "app: " at each line start, anything but printable ASCII and
  * '\n' shown as '?'. */
