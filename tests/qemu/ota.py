@@ -567,7 +567,10 @@ class Hostile:
     directory with a fault of the given kind, UPDATE_NOW sent after the
     first HELLO.  Kinds: garbage (noise and bad frames between honest
     answers), truncated (fewer bytes than asked), extra (more), offset
-    (the wrong offset), silent (no answer at all once `after` says so)."""
+    (the wrong offset), silent (no answer at all once `after` says so),
+    rehash (once the device writes, a byte of an app-layer chunk hash past
+    the first window changed in every READ of it: the signed table read
+    again, not what was verified)."""
 
     def __init__(self, dev, repo, kind, after=None):
         self.dev, self.kind, self.after = dev, kind, after
@@ -577,6 +580,8 @@ class Hostile:
         self.buf = b""
         self.seq = 100
         self.reports = []
+        self.reasons = []
+        self.tampered = 0
         self.reads = 0
         self.asked = False
         self.appdir = ""
@@ -642,6 +647,16 @@ class Hostile:
         data = open(os.path.join(self.root, self.appdir, name), "rb").read()
         if self.kind == "silent" and self.after(name, off, data):
             return
+        if self.kind == "rehash" and name.endswith(".mvb") and "mv: update: writing" in self.dev.text():
+            le = lambda o: int.from_bytes(data[o:o + 4], "little")
+            app = next(256 + 96 * i for i in range(le(0x18) & 0xffff) if data[256 + 96 * i] == 2)
+            lo = le(0x1c) + 32 * (le(app + 0x14) + 16)  # the second window's first hash
+            hi = le(0x1c) + 32 * (le(app + 0x14) + le(app + 0x18))
+            at = max(off, lo)
+            if at < min(off + n, hi):
+                data = bytearray(data)
+                data[at] ^= 0x01
+                self.tampered += 1
         chunk = data[off:off + n]
         doff = off
         if self.kind == "truncated" and len(chunk) > 1:
@@ -679,6 +694,7 @@ class Hostile:
                     self.answer_read(f, payload)
                 elif stream == 1 and typ == 2:  # REPORT
                     self.reports.append(int.from_bytes(payload[0:4], "little"))
+                    self.reasons.append(int.from_bytes(payload[4:8], "little"))
                     self.send(1, 2, 1, int.from_bytes(f[4:6], "little"), b"")
                 elif stream == 0 and typ == 3:  # PING
                     self.send(0, 3, 1, int.from_bytes(f[4:6], "little"), b"")
@@ -755,6 +771,25 @@ def hostile(env):
         die("silent: want the install resumed with an honest server\n" + d.text()[-2000:] + d.report())
     print("ok: silence in the middle of an install: the session fails, the device asks again and finishes it "
           "with an honest server")
+    # the signed chunk table, read again during the install (a window of
+    # 16 hashes at a time, checked against the group digests kept from the
+    # verified read), differs: refused (0x4811) in the middle of the
+    # install, which an honest server then finishes
+    d = Device(env, "rehash", "repo-full", image="factory.elf", serve=False)
+    hs = Hostile(d, "repo-full", "rehash")
+    hs.run(lambda h: len(h.reports) > 0, timeout=60)
+    hs.close()
+    if hs.tampered == 0 or hs.reasons[:1] != [0x4811] or "mv: update: writing" not in d.text():
+        d.finish(kill=True)
+        die("rehash: want the install refused with 0x4811 after writing began (tampered %d, reports %s, reasons %s)\n"
+            % (hs.tampered, hs.reports, [hex(r) for r in hs.reasons]) + d.text()[-2000:])
+    d.start_serve("repo-full", update_now=False, once=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    rc = d.finish(kill=ok)
+    if not ok or "mv: update: resuming the install of 1.1.0" not in d.text():
+        die("rehash: want the install resumed with an honest server\n" + d.text()[-2000:] + d.report())
+    print("ok: the chunk table read again differs from the verified one: refused (0x4811) mid-install, "
+          "finished with an honest server")
 
 
 def powercut(env, cuts, seed):
