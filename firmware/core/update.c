@@ -498,6 +498,10 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 		if (l.bl_role == MVB_LAYER_APP) {
 			apps++;
 			copy(&b->app, &l, sizeof l);
+		} else if (l.bl_role == MVB_LAYER_REVERT) {
+			/* what undoes the app layer: signed like the rest (its
+			 * chunk hashes are in the table hashed below); this
+			 * device does not revert, so it keeps none of it */
 		} else if (b->mv_size == 0u && l.bl_size != 0u) {
 			b->mv_size = l.bl_size;
 			copy(b->mv_sha, l.bl_sha256, 32u);

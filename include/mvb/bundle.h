@@ -30,6 +30,7 @@ enum mvb_layer_why {
 	MVB_WHY_LARGER,         /* the delta was not smaller than the layer's own encoding */
 	MVB_WHY_TOO_MANY_PAGES, /* the base or the layer spans more pages than the device patcher's page table */
 	MVB_WHY_NO_DELTA,       /* the encoder made none (an empty image) */
+	MVB_WHY_NOT_ASKED,      /* revert layer: --no-revert */
 };
 
 /* What mvb_bundle_build did with each layer, and why. */
@@ -46,8 +47,12 @@ struct mvb_layer_report {
 };
 
 struct mvb_build_report {
-	unsigned nl;
+	unsigned nl;        /* layers in the bundle, the revert layer included */
 	uint32_t page_size; /* with a base: the delta page; else 0 */
+	/* with a base: why the bundle has a revert layer or not
+	 * (MVB_WHY_DELTA: it has), and its size */
+	enum mvb_layer_why revert_why;
+	uint32_t revert_size;
 	struct mvb_layer_report l[MVB_BUNDLE_MAX_LAYERS];
 };
 
@@ -68,6 +73,9 @@ struct mvb_bundle_spec {
 	 * for (mvb_delta_board_page); required, so that no page size is
 	 * guessed */
 	uint32_t delta_page_size;
+	/* with base: no revert layer (MVB_LAYER_REVERT), which is otherwise
+	 * made from the base's app image whenever there is one */
+	int no_revert;
 	struct mvb_build_report *report; /* NULL, or filled by mvb_bundle_build */
 };
 

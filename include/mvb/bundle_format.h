@@ -40,6 +40,12 @@
 /* Layer roles. */
 #define MVB_LAYER_MICROVISOR 1u
 #define MVB_LAYER_APP 2u
+/* The app layer undone: a delta whose base is the image the app layer
+ * installs (bl_base_sha256 is the app layer's bl_sha256) and whose result
+ * is the app image this release replaces (bl_sha256, bl_size), at the app
+ * layer's bl_target_addr.  At most one, after the app layer; a device
+ * that reverts a rejected release keeps it, one that cannot ignores it. */
+#define MVB_LAYER_REVERT 3u
 
 /* Layer encodings. */
 #define MVB_ENC_RAW 0u

@@ -129,11 +129,12 @@ static int write_sbom(const struct check_run *r, const struct sbom_in *sb, const
 /* The update bundle: microvisor and app layers, signed when a key is given. */
 static int write_bundle(struct cli_run *run, struct check_run *r, const char *mvpath, const struct mvb_elf *mve,
 			const struct mvb_buf *app_image, const struct mvb_key *signer, const char *out,
-			const struct mvb_bundle_view *base, const char *basepath, const struct sbom_in *sb)
+			const struct mvb_bundle_view *base, const char *basepath, const struct sbom_in *sb, int no_revert)
 {
 	struct mvb_bundle_spec s;
 	memset(&s, 0, sizeof(s));
 	s.base = base;
+	s.no_revert = no_revert;
 	s.chunk_size = mvb_bundle_board_chunk(&r->board);
 	struct mvb_bundle_manifest *m = &s.manifest;
 	snprintf(m->bm_board, sizeof(m->bm_board), "%s", r->board.name);
@@ -227,6 +228,10 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s%s%s\n", out,
 				final->len, mvimg.len, app_image->len, signer ? "signed" : "unsigned",
 				sb->path ? "; SBOM " : "", sb->path ? sb->path : "");
+			if (!base && !no_revert)
+				fprintf(stderr, "mvbuild: note: %s: no revert layer (no --base): a device cannot undo this "
+						"release by itself\n",
+					out);
 		}
 	} else if (sb->path) {
 		unlink(sb->path); /* no SBOM of a bundle that was not written */
@@ -242,7 +247,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
 		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL, *sbom = NULL;
-	int factory = 0, unsigned_ = 0;
+	int factory = 0, unsigned_ = 0, no_revert = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
 		{ 'b', "board", OPT_STRING, &board, "NAME|FILE", "board name or manifest path (default mps2-an505)" },
@@ -258,13 +263,14 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		{ 0, "microvisor", OPT_STRING, &mv, "ELF", "microvisor image (default: the board's prebuilt firmware)" },
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
 		{ 'o', "output", OPT_STRING, &out, "OUT", "output file" },
-		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "encode each layer as a delta from OLD.mvb's layer when smaller" },
+		{ 0, "base", OPT_STRING, &base, "OLD.mvb", "encode each layer as a delta from OLD.mvb's layer when smaller, and add a revert layer back to OLD.mvb's app" },
+		{ 0, "no-revert", OPT_FLAG, &no_revert, NULL, "no revert layer: a device cannot undo this release by itself" },
 		{ 0, "sbom", OPT_STRING, &sbom, "FILE", "also write the bundle's software bill of materials (CycloneDX 1.5 JSON)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "output format: json prints a summary on standard output (default text)" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--sbom FILE] [--format text|json]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--no-revert] [--sbom FILE] [--format text|json]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -384,7 +390,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		if (base && (rc = cli_load_bundle(run, base, &bdata, &blen, &bv)))
 			goto out;
 		struct sbom_in sb = { sbom, mvdata, mvlen, mv == NULL || is_prebuilt(mvpath, r.board.name) };
-		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL, base, &sb);
+		rc = write_bundle(run, &r, mvpath, &mve, &image, signer, out, base ? &bv : NULL, base, &sb, no_revert);
 		free(bdata);
 		goto out;
 	}

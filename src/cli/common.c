@@ -287,6 +287,14 @@ int cli_load_bundle(struct cli_run *r, const char *path, unsigned char **data, s
 
 void cli_note_layers(const struct mvb_build_report *rep, const char *what)
 {
+	static const char *const no_revert[] = {
+		[MVB_WHY_NO_BASE_LAYER] = "the base holds no app image that decodes",
+		[MVB_WHY_TOO_MANY_PAGES] = "the base's or this app image spans more pages than the device patcher's page table",
+		[MVB_WHY_NO_DELTA] = "no delta could be made back to the base's app image",
+	};
+	if ((unsigned)rep->revert_why < sizeof(no_revert) / sizeof(no_revert[0]) && no_revert[rep->revert_why])
+		fprintf(stderr, "mvbuild: note: %s: no revert layer: %s; a device cannot undo this release by itself\n", what,
+			no_revert[rep->revert_why]);
 	for (unsigned i = 0; i < rep->nl; i++) {
 		const struct mvb_layer_report *l = &rep->l[i];
 		if (l->why == MVB_WHY_TOO_MANY_PAGES)

@@ -17,7 +17,8 @@
 
 const char *mvb_layer_role_name(unsigned role)
 {
-	return role == MVB_LAYER_MICROVISOR ? "microvisor" : role == MVB_LAYER_APP ? "app" : "unknown";
+	return role == MVB_LAYER_MICROVISOR ? "microvisor" : role == MVB_LAYER_APP ? "app" :
+	       role == MVB_LAYER_REVERT ? "revert" : "unknown";
 }
 
 const char *mvb_encoding_name(unsigned enc)
@@ -70,7 +71,8 @@ static const struct mvb_bundle_layer *base_layer(const struct mvb_bundle_view *b
 
 const char *mvb_layer_why_name(enum mvb_layer_why w)
 {
-	static const char *const names[] = { "own", "delta", "no-base-layer", "larger", "too-many-pages", "no-delta" };
+	static const char *const names[] = { "own",	       "delta",    "no-base-layer", "larger",
+					     "too-many-pages", "no-delta", "not-asked" };
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "unknown";
 }
 
@@ -118,6 +120,45 @@ static int delta_layer(const struct mvb_bundle_view *base, uint32_t page, const 
 	return rc;
 }
 
+/* The revert layer (MVB_LAYER_REVERT): a delta from the app image in
+ * hand back to the base's app image, in r->revert_why and enc/l when
+ * there is one. */
+static int revert_layer(const struct mvb_bundle_view *base, uint32_t page, const struct mvb_bundle_in_layer *app,
+			struct mvb_bundle_layer *l, struct mvb_buf *enc, struct mvb_build_report *r)
+{
+	r->revert_why = MVB_WHY_NO_BASE_LAYER;
+	const struct mvb_bundle_layer *bl = base_layer(base, MVB_LAYER_APP, NULL);
+	if (!bl)
+		return 0;
+	if (bl->bl_size > mvb_delta_max_image(page) || app->size > mvb_delta_max_image(page)) {
+		r->revert_why = MVB_WHY_TOO_MANY_PAGES;
+		return 0;
+	}
+	struct mvb_buf old = MVB_BUF_INIT;
+	int rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
+	if (rc == MVB_EINPUT)
+		rc = 0;
+	else if (!rc) {
+		struct mvb_delta_opts o = { page, app->addr, 1, 0 };
+		rc = mvb_delta_encode(app->data, app->size, old.data, old.len, &o, enc, NULL);
+		if (rc == MVB_EINPUT) {
+			r->revert_why = MVB_WHY_NO_DELTA;
+			rc = 0;
+		} else if (!rc) {
+			l->bl_role = MVB_LAYER_REVERT;
+			l->bl_encoding = MVB_ENC_DELTA;
+			l->bl_target_addr = app->addr;
+			l->bl_size = (uint32_t)old.len;
+			memcpy(l->bl_sha256, bl->bl_sha256, 32);
+			mvb_sha256(app->data, app->size, l->bl_base_sha256);
+			r->revert_why = MVB_WHY_DELTA;
+			r->revert_size = (uint32_t)enc->len;
+		}
+	}
+	mvb_buf_release(&old);
+	return rc;
+}
+
 int mvb_bundle_base_check(const struct mvb_bundle_view *base, const char *file, uint32_t page, struct mvb_diags *d)
 {
 	int rc = 0;
@@ -154,13 +195,15 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 	if (!s->nlayers || s->nlayers > MVB_BUNDLE_MAX_LAYERS || (s->base && !s->delta_page_size))
 		return MVB_EINPUT;
 	uint32_t cs = s->chunk_size ? s->chunk_size : MVB_BUNDLE_CHUNK_SIZE;
-	struct mvb_buf enc[MVB_BUNDLE_MAX_LAYERS];
-	struct mvb_bundle_layer l[MVB_BUNDLE_MAX_LAYERS];
+	struct mvb_buf enc[MVB_BUNDLE_MAX_LAYERS + 1];
+	struct mvb_bundle_layer l[MVB_BUNDLE_MAX_LAYERS + 1];
 	memset(l, 0, sizeof(l));
 	int rc = 0;
 	uint64_t payload = 0, chunks = 0;
 	const unsigned char *ins[MVB_BUNDLE_MAX_LAYERS];
 	size_t lens[MVB_BUNDLE_MAX_LAYERS];
+	unsigned nl = s->nlayers;
+	mvb_buf_init(&enc[nl], 0);
 	for (unsigned i = 0; i < s->nlayers; i++) {
 		mvb_buf_init(&enc[i], 0);
 		ins[i] = s->layer[i].data;
@@ -200,7 +243,35 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 		payload += enc[i].len;
 		chunks += l[i].bl_chunk_count;
 	}
-	uint64_t chunks_off = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + (uint64_t)s->nlayers * MVB_BUNDLE_LAYER_SIZE;
+	/* with a base, the app layer's revert layer last: its chunks follow
+	 * the app layer's, the roles stay in order */
+	const struct mvb_bundle_in_layer *app = NULL;
+	for (unsigned i = 0; i < s->nlayers; i++)
+		if (s->layer[i].role == MVB_LAYER_APP && i == s->nlayers - 1)
+			app = &s->layer[i];
+	if (s->base && s->no_revert)
+		rep->revert_why = MVB_WHY_NOT_ASKED;
+	else if (!rc && s->base && app) {
+		if (nl == MVB_BUNDLE_MAX_LAYERS)
+			rc = MVB_ELIMIT;
+		else
+			rc = revert_layer(s->base, s->delta_page_size, app, &l[nl], &enc[nl], rep);
+		if (!rc && rep->revert_why == MVB_WHY_DELTA) {
+			struct mvb_layer_report *r = &rep->l[nl];
+			r->role = MVB_LAYER_REVERT;
+			r->why = MVB_WHY_DELTA;
+			r->encoding = MVB_ENC_DELTA;
+			r->size = l[nl].bl_size;
+			r->encoded_size = r->delta_size = l[nl].bl_encoded_size = (uint32_t)enc[nl].len;
+			l[nl].bl_payload_off = (uint32_t)payload;
+			l[nl].bl_first_chunk = (uint32_t)chunks;
+			l[nl].bl_chunk_count = (uint32_t)((enc[nl].len + cs - 1) / cs);
+			payload += enc[nl].len;
+			chunks += l[nl].bl_chunk_count;
+			rep->nl = ++nl;
+		}
+	}
+	uint64_t chunks_off = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + (uint64_t)nl * MVB_BUNDLE_LAYER_SIZE;
 	uint64_t payload_off = chunks_off + chunks * 32;
 	if (!rc && payload_off + payload + MVB_BUNDLE_SIGS_SIZE > 0xffffffffu)
 		rc = MVB_ELIMIT;
@@ -213,7 +284,7 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 		mvb_put_le32(h + 0x0c, MVB_BUNDLE_HEADER_SIZE);
 		mvb_put_le32(h + 0x10, MVB_BUNDLE_MANIFEST_SIZE);
 		mvb_put_le32(h + 0x14, MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE);
-		mvb_put_le16(h + 0x18, (uint16_t)s->nlayers);
+		mvb_put_le16(h + 0x18, (uint16_t)nl);
 		mvb_put_le16(h + 0x1a, MVB_BUNDLE_LAYER_SIZE);
 		mvb_put_le32(h + 0x1c, (uint32_t)chunks_off);
 		mvb_put_le32(h + 0x20, (uint32_t)chunks);
@@ -225,12 +296,12 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 		rc = mvb_buf_append(out, h, sizeof(h));
 		rc |= mvb_buf_append(out, m, sizeof(m));
 	}
-	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
+	for (unsigned i = 0; i < nl && !rc; i++) {
 		memset(lb, 0, sizeof(lb));
 		put_layer(lb, &l[i]);
 		rc = mvb_buf_append(out, lb, sizeof(lb));
 	}
-	for (unsigned i = 0; i < s->nlayers && !rc; i++) {
+	for (unsigned i = 0; i < nl && !rc; i++) {
 		for (uint32_t c = 0; c < l[i].bl_chunk_count && !rc; c++) {
 			uint8_t hash[32];
 			uint32_t off = c * cs, n = l[i].bl_encoded_size - off < cs ? l[i].bl_encoded_size - off : cs;
@@ -238,7 +309,7 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 			rc = mvb_buf_append(out, hash, 32);
 		}
 	}
-	for (unsigned i = 0; i < s->nlayers && !rc; i++)
+	for (unsigned i = 0; i < nl && !rc; i++)
 		rc = mvb_buf_append(out, enc[i].data, enc[i].len);
 	if (!rc) {
 		unsigned char sb[MVB_BUNDLE_SIGS_SIZE] = { 0 };
@@ -246,7 +317,7 @@ int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out)
 		mvb_put_le16(sb + 6, MVB_BUNDLE_SIG_SIZE);
 		rc = mvb_buf_append(out, sb, sizeof(sb));
 	}
-	for (unsigned i = 0; i < s->nlayers; i++)
+	for (unsigned i = 0; i <= s->nlayers; i++)
 		mvb_buf_release(&enc[i]);
 	return rc;
 }
@@ -400,11 +471,21 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 		l->bl_reserved1 = mvb_le32(p + 0x1c);
 		memcpy(l->bl_sha256, p + 0x20, 32);
 		memcpy(l->bl_base_sha256, p + 0x40, 32);
-		if (l->bl_role != MVB_LAYER_MICROVISOR && l->bl_role != MVB_LAYER_APP)
-			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u: bl_role %u is not microvisor (1) or app (2)", i, l->bl_role);
+		if (l->bl_role != MVB_LAYER_MICROVISOR && l->bl_role != MVB_LAYER_APP && l->bl_role != MVB_LAYER_REVERT)
+			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u: bl_role %u is not microvisor (1), app (2) or revert (3)",
+				   i, l->bl_role);
 		if (roles & (1u << l->bl_role))
 			return bad(r, o, MVB_CK_BUNDLE_FIELD, "layer %u repeats role %s", i, mvb_layer_role_name(l->bl_role));
 		roles |= 1u << l->bl_role;
+		/* the revert layer undoes the app layer just before it */
+		const struct mvb_bundle_layer *app = i ? &v->l[i - 1] : NULL;
+		if (l->bl_role == MVB_LAYER_REVERT &&
+		    (!app || app->bl_role != MVB_LAYER_APP || i + 1 != v->nl || l->bl_encoding != MVB_ENC_DELTA ||
+		     l->bl_target_addr != app->bl_target_addr || memcmp(l->bl_base_sha256, app->bl_sha256, 32)))
+			return bad(r, o, MVB_CK_BUNDLE_FIELD,
+				   "layer %u: a revert layer is the last, after the app layer, a delta from its image to "
+				   "the same address",
+				   i);
 		if (l->bl_encoding > MVB_ENC_DELTA)
 			return bad(r, o + 1, MVB_CK_BUNDLE_FIELD, "layer %u: bl_encoding %u is unknown", i, l->bl_encoding);
 		if (l->bl_reserved0 || l->bl_reserved1)
@@ -622,12 +703,17 @@ int mvb_bundle_decode_base(const struct mvb_bundle_view *v, unsigned i, const st
 	const struct mvb_bundle_layer *l = &v->l[i];
 	if (l->bl_encoding != MVB_ENC_DELTA)
 		return mvb_bundle_decode(v, i, out);
-	const struct mvb_bundle_layer *bl = base ? base_layer(base, l->bl_role, l->bl_base_sha256) : NULL;
-	if (!bl)
-		return MVB_EINPUT;
 	struct mvb_buf old = MVB_BUF_INIT;
 	struct mvb_diags dd = MVB_DIAGS_INIT;
-	int rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
+	int rc;
+	if (l->bl_role == MVB_LAYER_REVERT) { /* over the app layer before it (mvb_bundle_parse) */
+		rc = mvb_bundle_decode_base(v, i - 1, base, &old);
+	} else {
+		const struct mvb_bundle_layer *bl = base ? base_layer(base, l->bl_role, l->bl_base_sha256) : NULL;
+		if (!bl)
+			return MVB_EINPUT;
+		rc = mvb_bundle_decode(base, (unsigned)(bl - base->l), &old);
+	}
 	if (!rc)
 		rc = mvb_delta_apply(old.data, old.len, v->payload + l->bl_payload_off, l->bl_encoded_size, "", out, &dd);
 	if (!rc && out->len < l->bl_size)
@@ -697,13 +783,18 @@ static int check_layer(const struct mvb_bundle_view *v, const struct mvb_bundle_
 			produced += got;
 		} while (zr == Z_OK && (z.avail_in || !z.avail_out));
 	}
-	if (delta) {
+	if (delta && l->bl_role == MVB_LAYER_REVERT && v->l[i - 1].bl_encoding == MVB_ENC_DELTA &&
+	    (!base || !base_layer(base, MVB_LAYER_APP, v->l[i - 1].bl_base_sha256)))
+		goto out; /* over an app image that needs the base: the app layer's finding says so */
+	if (delta && l->bl_role != MVB_LAYER_REVERT) {
 		if (!base || !base_layer(base, l->bl_role, l->bl_base_sha256)) {
 			e = bad(r, (uint64_t)v->h.bh_layers_off + i * MVB_BUNDLE_LAYER_SIZE + 0x40, MVB_CK_BUNDLE_BASE,
 				"%s layer: a delta from an image %s", role,
 				base ? "the base bundle does not hold" : "in another bundle: give it with --base");
 			goto out;
 		}
+	}
+	if (delta) {
 		struct mvb_buf patched = MVB_BUF_INIT;
 		int rc = mvb_bundle_decode_base(v, i, base, &patched);
 		if (rc == MVB_ENOMEM) {
@@ -847,7 +938,7 @@ int mvb_bundle_rebase(const struct mvb_bundle_view *v, const struct mvb_bundle_v
 	struct mvb_bundle_spec sp;
 	memset(&sp, 0, sizeof(sp));
 	sp.manifest = v->m;
-	sp.nlayers = v->nl;
+	sp.nlayers = v->nl - (v->nl > 1 && v->l[v->nl - 1].bl_role == MVB_LAYER_REVERT); /* build makes a new one */
 	sp.chunk_size = v->h.bh_chunk_size;
 	sp.allow_deflate = 1;
 	sp.threads = threads;
@@ -858,7 +949,7 @@ int mvb_bundle_rebase(const struct mvb_bundle_view *v, const struct mvb_bundle_v
 	int rc = 0;
 	for (unsigned i = 0; i < MVB_BUNDLE_MAX_LAYERS; i++)
 		mvb_buf_init(&img[i], MVB_BUF_DEFAULT_MAX);
-	for (unsigned i = 0; i < v->nl && !rc; i++) {
+	for (unsigned i = 0; i < sp.nlayers && !rc; i++) {
 		rc = mvb_bundle_decode(v, i, &img[i]);
 		sp.layer[i] = (struct mvb_bundle_in_layer){ v->l[i].bl_role, v->l[i].bl_target_addr, img[i].data,
 							    (uint32_t)img[i].len };
@@ -871,7 +962,7 @@ int mvb_bundle_rebase(const struct mvb_bundle_view *v, const struct mvb_bundle_v
 	if (!rc && (mvb_bundle_parse(&nv, "rebased", out->data, out->len, &d) ||
 		    mvb_bundle_check_payload_base(&nv, base, "rebased", &d)))
 		rc = d.oom ? MVB_ENOMEM : MVB_EINTERNAL;
-	for (unsigned i = 0; !rc && i < v->nl; i++)
+	for (unsigned i = 0; !rc && i < sp.nlayers; i++)
 		if (memcmp(nv.l[i].bl_sha256, v->l[i].bl_sha256, 32))
 			rc = MVB_EINTERNAL;
 	mvb_diags_release(&d);

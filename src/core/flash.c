@@ -41,6 +41,8 @@ int mvb_flash_plan_bundle(struct mvb_flash_plan *p, const struct mvb_bundle_view
 	if (mvb_bundle_check_layers(v, b, file, d))
 		return MVB_EINPUT;
 	for (unsigned i = 0; i < v->nl; i++) {
+		if (v->l[i].bl_role == MVB_LAYER_REVERT)
+			continue; /* what a device keeps to undo this release: not written by a probe */
 		int rc = mvb_bundle_decode_base(v, i, base, &p->owned[i]);
 		if (rc == MVB_ENOMEM)
 			return rc;

@@ -29,7 +29,7 @@ int mvu_place(const struct mvu_part *parts, size_t n, uint32_t layer, uint32_t a
 	if (layer == MVB_LAYER_MICROVISOR) {
 		home = MVU_PART_MV_CODE;
 		also = MVU_PART_VENEERS;
-	} else if (layer == MVB_LAYER_APP) {
+	} else if (layer == MVB_LAYER_APP || layer == MVB_LAYER_REVERT) { /* a revert restores the app */
 		home = also = MVU_PART_APP_CODE;
 	} else {
 		home = also = MVU_NO_PART;

@@ -70,11 +70,15 @@ for x in d["objects"]: assert hashlib.sha256(open(os.path.join(sys.argv[2],x["pa
 		has out "delta from 1.$h.0" "$name: delta chosen from 1.$h.0"
 		expect 0 "$name: fetched delta verifies over its base" -- "$MVB" verify "$T/$name.f$h.mvb" --base "$T/r$h.mvb" --key "$T/k.pub.pem"
 		"$MVB" inspect "$T/$name.f$h.mvb" --format json >"$T/a.json" && "$MVB" inspect "$T/r3.mvb" --format json >"$T/b.json"
-		if python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:3]); assert [l["sha256"] for l in a["layers"]]==[l["sha256"] for l in b["layers"]] and a["manifest"]==b["manifest"]' "$T/a.json" "$T/b.json"; then ok; else bad "$name: delta from 1.$h.0 does not install the newest images"; fi
+		if python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:3]); assert [l["sha256"] for l in a["layers"] if l["role"]!="revert"]==[l["sha256"] for l in b["layers"]] and a["manifest"]==b["manifest"]' "$T/a.json" "$T/b.json"; then ok; else bad "$name: delta from 1.$h.0 does not install the newest images"; fi
 		"$MVB" inspect "$T/r$h.mvb" --format json >"$T/c.json"
 		if python3 -c 'import json,sys; a,c=(json.load(open(f)) for f in sys.argv[1:3]); base={l["role"]:l["sha256"] for l in c["layers"]}
 assert any(l["encoding"]=="delta" for l in a["layers"])
-for l in a["layers"]: assert l["base_sha256"]==(base[l["role"]] if l["encoding"]=="delta" else None), l' "$T/a.json" "$T/c.json"; then ok; else bad "$name: a delta layer names its base image"; fi
+app=[l for l in a["layers"] if l["role"]=="app"][0]
+assert [l["role"] for l in a["layers"]]==["microvisor","app","revert"]
+for l in a["layers"]:
+    if l["role"]=="revert": assert l["base_sha256"]==app["sha256"] and l["sha256"]==base["app"], l
+    else: assert l["base_sha256"]==(base[l["role"]] if l["encoding"]=="delta" else None), l' "$T/a.json" "$T/c.json"; then ok; else bad "$name: a delta layer names its base image, its revert layer the way back"; fi
 		expect 0 "$name: fetch from 1.$h.0 without its bundle" -- "$MVB" fetch --repo "$R" --app fixture --have 1.$h.0 --key "$T/k.pub.pem" -o "$T/$name.g$h.mvb"
 		same "$T/$name.g$h.mvb" "$T/r3.mvb" "$name: full bundle when the base is not at hand"
 	done

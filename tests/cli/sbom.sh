@@ -121,7 +121,9 @@ assert props(comp["app"],"mvbuild:elf:sha256")==[hashlib.sha256(open(sys.argv[3]
 check d12 "$COMMON"'
 r1={l["role"]:l for l in json.load(open(sys.argv[3][:-7]+"r1.inspect.json"))["layers"]}
 assert m["version"]=="1.2.0" and any(l["encoding"]=="delta" for l in layer.values())
+assert layer["revert"]["sha256"]==r1["app"]["sha256"]  # the way back, not a component of the release
 for role, l in layer.items():
+    if role=="revert": continue
     assert props(comp[role],"mvbuild:bundle:encoding")==[l["encoding"]]
     assert props(comp[role],"mvbuild:bundle:delta-base-sha256")==([r1[role]["sha256"]] if l["encoding"]=="delta" else [])'
 check u "$COMMON"'

@@ -448,13 +448,15 @@ struct rebase_case {
 	int base_has_app;         /* 0: the base holds only a microvisor layer */
 	int app_kind;             /* 0: 4 bytes inserted, 1: unrelated bytes, 2: every page changed, large */
 	enum mvb_layer_why mv_why, app_why;
+	enum mvb_layer_why revert_why; /* MVB_WHY_DELTA: a revert layer */
 };
 
 static const struct rebase_case rebase_cases[] = {
-	{ "small edit", 1, 0, MVB_WHY_DELTA, MVB_WHY_DELTA },
-	{ "no app layer in the base", 0, 0, MVB_WHY_DELTA, MVB_WHY_NO_BASE_LAYER },
-	{ "unrelated app bytes", 1, 1, MVB_WHY_DELTA, MVB_WHY_LARGER },
-	{ "a base larger than the patcher's page table", 1, 2, MVB_WHY_DELTA, MVB_WHY_TOO_MANY_PAGES },
+	{ "small edit", 1, 0, MVB_WHY_DELTA, MVB_WHY_DELTA, MVB_WHY_DELTA },
+	{ "no app layer in the base", 0, 0, MVB_WHY_DELTA, MVB_WHY_NO_BASE_LAYER, MVB_WHY_NO_BASE_LAYER },
+	{ "unrelated app bytes", 1, 1, MVB_WHY_DELTA, MVB_WHY_LARGER, MVB_WHY_DELTA },
+	{ "a base larger than the patcher's page table", 1, 2, MVB_WHY_DELTA, MVB_WHY_TOO_MANY_PAGES,
+	  MVB_WHY_TOO_MANY_PAGES },
 };
 
 static uint32_t xs = 2463534242u;
@@ -515,7 +517,9 @@ static void test_rebase(void **state)
 		assert_int_equal(mvb_bundle_rebase(&target, &base, page, 1, &out, &rep), 0);
 		print_message("%s: microvisor %s, app %s\n", rc->name, mvb_layer_why_name(rep.l[0].why),
 			      mvb_layer_why_name(rep.l[1].why));
-		assert_int_equal(rep.nl, 2);
+		int reverts = rc->revert_why == MVB_WHY_DELTA;
+		assert_int_equal(rep.nl, 2 + reverts);
+		assert_int_equal(rep.revert_why, rc->revert_why);
 		assert_int_equal(rep.page_size, page);
 		assert_int_equal(rep.l[0].why, rc->mv_why);
 		assert_int_equal(rep.l[1].why, rc->app_why);
@@ -540,6 +544,22 @@ static void test_rebase(void **state)
 		assert_int_equal(mvb_bundle_check_payload_base(&v, &base, "rebased.mvb", &d), 0);
 		for (unsigned i = 0; i < 2; i++)
 			assert_memory_equal(v.l[i].bl_sha256, target.l[i].bl_sha256, 32);
+		/* the revert layer, applied over the new app image, gives back the
+		 * base's app image byte for byte */
+		assert_int_equal(v.nl, 2u + (unsigned)reverts);
+		if (reverts) {
+			struct mvb_buf back = MVB_BUF_INIT;
+			assert_int_equal(v.l[2].bl_role, MVB_LAYER_REVERT);
+			assert_int_equal(v.l[2].bl_encoding, MVB_ENC_DELTA);
+			assert_int_equal(v.l[2].bl_target_addr, v.l[1].bl_target_addr);
+			assert_memory_equal(v.l[2].bl_base_sha256, v.l[1].bl_sha256, 32);
+			assert_memory_equal(v.l[2].bl_sha256, base.l[1].bl_sha256, 32);
+			assert_int_equal(rep.l[2].encoded_size, rep.revert_size);
+			assert_int_equal(mvb_bundle_decode_base(&v, 2, &base, &back), 0);
+			assert_int_equal(back.len, on);
+			assert_memory_equal(back.data, old_app, on);
+			mvb_buf_release(&back);
+		}
 		/* a delta bundle cannot be rebased: its layers do not decode alone */
 		struct mvb_buf again = MVB_BUF_INIT;
 		if (rc->mv_why == MVB_WHY_DELTA)
