@@ -436,6 +436,53 @@ static void test_delta_layers(void **state)
 	/* the new bundle is no base for itself */
 	assert_int_equal(mvb_bundle_check_payload_base(&v2, &v2, "b2.mvb", &d), MVB_EINPUT);
 	mvb_diags_release(&d);
+	/* its revert layer, last: a delta from the new app image back to the
+	 * old one, at the same address; anything else is refused */
+	assert_int_equal(v2.nl, 3);
+	assert_int_equal(v2.l[2].bl_role, MVB_LAYER_REVERT);
+	img.len = 0;
+	assert_int_equal(mvb_bundle_decode_base(&v2, 2, &v1, &img), 0);
+	assert_int_equal(img.len, sizeof(app_img));
+	assert_memory_equal(img.data, app_img, img.len);
+	static const struct {
+		size_t off; /* in the layer table */
+		uint32_t value;
+		int width; /* 4 or 1: set the field; 0: flip bits of the byte */
+		const char *why;
+	} bad[] = {
+		{ 2 * 96 + 0x40, 0x5a, 0, "its base is not the app layer's image" },
+		{ 2 * 96 + 0x04, 0x00200004, 4, "another address than the app layer's" },
+		{ 1 * 96 + 0x00, MVB_LAYER_REVERT, 1, "no app layer before it" },
+		{ 2 * 96 + 0x00, MVB_LAYER_APP, 1, "a second app layer" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned char *m = malloc(b2.len);
+		assert_non_null(m);
+		memcpy(m, b2.data, b2.len);
+		size_t o = MVB_BUNDLE_HEADER_SIZE + MVB_BUNDLE_MANIFEST_SIZE + bad[i].off;
+		if (bad[i].width == 4)
+			mvb_put_le32(m + o, bad[i].value);
+		else if (bad[i].width == 1)
+			m[o] = (unsigned char)bad[i].value;
+		else
+			m[o] ^= (unsigned char)bad[i].value;
+		struct mvb_bundle_view v;
+		print_message("revert layer: %s\n", bad[i].why);
+		assert_int_equal(mvb_bundle_parse(&v, "r.mvb", m, b2.len, &d), MVB_EINPUT);
+		tu_expect_id(&d, "bundle-field");
+		mvb_diags_release(&d);
+		free(m);
+	}
+	/* --no-revert: the same bundle without it */
+	struct mvb_buf b3 = MVB_BUF_INIT;
+	struct mvb_build_report rep;
+	s.no_revert = 1;
+	s.report = &rep;
+	assert_int_equal(mvb_bundle_build(&s, &b3), 0);
+	assert_int_equal(rep.revert_why, MVB_WHY_NOT_ASKED);
+	assert_int_equal(mvb_bundle_parse(&v1, "b3.mvb", b3.data, b3.len, &d), 0);
+	assert_int_equal(v1.nl, 2);
+	mvb_buf_release(&b3);
 	mvb_buf_release(&img);
 	mvb_buf_release(&b1);
 	mvb_buf_release(&b2);
