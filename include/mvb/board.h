@@ -37,6 +37,7 @@ enum mvb_role {
 	MVB_ROLE_APP_RAM,
 	MVB_ROLE_RESERVED,
 	MVB_ROLE_DEVICE_STATE, /* optional: the provisioning record, then the update's progress */
+	MVB_ROLE_REVERT,       /* optional: what the update client keeps to undo an update (a revert layer) */
 	MVB_ROLE__COUNT
 };
 enum mvb_owner { MVB_OWNER_MICROVISOR, MVB_OWNER_APP };

@@ -220,6 +220,18 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 	if (!(rc = cli_write(out, final->data, final->len, 0666))) {
 		if (base)
 			cli_note_layers(&rep, out);
+		/* what the device keeps: the revert layer, and the replaced app's
+		 * header in one erase page */
+		const struct mvb_partition *rp = mvb_board_role(&r->board, MVB_ROLE_REVERT);
+		uint32_t keep = rp ? rp->size - r->board.mem[rp->memory].erase_size : 0;
+		if (base && rep.revert_why == MVB_WHY_DELTA && !rp)
+			fprintf(stderr, "mvbuild: note: %s: board '%s' has no revert partition: a device cannot undo this "
+					"release by itself\n",
+				out, r->board.name);
+		else if (base && rep.revert_why == MVB_WHY_DELTA && rep.revert_size > keep)
+			fprintf(stderr, "mvbuild: note: %s: the revert layer (%u bytes) is larger than the %u bytes the "
+					"revert partition '%s' keeps: a device cannot undo this release by itself\n",
+				out, rep.revert_size, keep, rp->name);
 		if (run->json) {
 			struct bundle_result res = { out, "bundle", final->data, final->len, &fv, signer, mvimg.len,
 						     app_image->len, sb->path };

@@ -10,7 +10,7 @@
 
 static const char *const world_words[] = { "secure", "nsc", "nonsecure", NULL };
 static const char *const role_words[] = { "microvisor-code", "veneers", "microvisor-ram", "app-header",
-					  "app-code", "app-ram", "reserved", "device-state", NULL };
+					  "app-code", "app-ram", "reserved", "device-state", "revert", NULL };
 static const char *const kind_words[] = { "flash", "ram", NULL };
 static const char *const owner_words[] = { "microvisor", "app", NULL };
 static const char *const fpu_words[] = { "none", "fpv5-sp-d16", "fpv5-d16", NULL };
@@ -515,17 +515,25 @@ static int validate(struct ycx *cx, struct mvb_board *b)
 					role_words[role]);
 		}
 	}
-	unsigned states = 0;
+	unsigned states = 0, reverts = 0;
+	const struct mvb_partition *appc = mvb_board_role(b, MVB_ROLE_APP_CODE);
 	for (size_t i = 0; i < b->npart; i++) {
 		const struct mvb_partition *p = &b->part[i];
 		l.line = p->line;
 		l.col = p->col;
-		if ((p->role == MVB_ROLE_RESERVED || p->role == MVB_ROLE_DEVICE_STATE) && p->world != MVB_WORLD_SECURE)
+		if (p->role >= MVB_ROLE_RESERVED && p->world != MVB_WORLD_SECURE)
 			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "%s partition '%s' must be secure",
 					role_words[p->role], p->name);
 		if (p->role == MVB_ROLE_DEVICE_STATE && ++states == 2)
 			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "partition '%s' repeats role 'device-state'",
 					p->name);
+		if (p->role == MVB_ROLE_REVERT && ++reverts == 2)
+			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE, "partition '%s' repeats role 'revert'",
+					p->name);
+		/* it must outlive a power cut as the app code does */
+		if (p->role == MVB_ROLE_REVERT && appc && b->mem[p->memory].kind != b->mem[appc->memory].kind)
+			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE,
+					"revert partition '%s' is not in the same kind of memory as the app code", p->name);
 		if (p->role == MVB_ROLE_DEVICE_STATE && p->size < MVB_PROV_SIZE)
 			e |= mvb_report(cx->d, &l, MVB_CK_BOARD_PARTITION_ROLE,
 					"device-state partition '%s' is smaller than a provisioning record (%u bytes)",

@@ -360,6 +360,11 @@ app = [l for l in j["layers"] if l["role"] == "app"][0]
 assert app["encoding"] == "delta" and app["size"] > 800000 and app["encoded_size"] < 50000, app
 PY
 	expect 0 "bundle --base, the same app" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1d.mvb"
+	if grep -q "revert" "$T/err"; then bad "bundle --base on mps2-an505: a revert note, but the layer fits mv_revert"; else ok; fi
+	expect 0 "bundle --base --no-revert" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" --no-revert -o "$T/blob1n.mvb"
+	if python3 -c 'import json,subprocess,sys; l=json.loads(subprocess.run([sys.argv[1],"inspect",sys.argv[2],"--format","json"],capture_output=True).stdout)["layers"]; assert [x["role"] for x in l]==["microvisor","app"], l' "$MVB" "$T/blob1n.mvb"; then ok; else bad "--no-revert: a revert layer all the same"; fi
+	expect 0 "bundle without --base" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" -o "$T/blob1f.mvb"
+	has err "no revert layer (no --base): a device cannot undo this release by itself" "a bundle without --base says it cannot be undone"
 	if grep -q "sent whole" "$T/err"; then bad "a note for an update that changes nothing"; else ok; fi
 	# a base whose layer claims more than a delta starts from (512 pages):
 	# an input error naming the limit, found before anything is decoded
@@ -394,6 +399,7 @@ struct.pack_into("<II",b,o+8,0x10f00000,0x10f00000); open(sys.argv[2],"wb").writ
 		bad "cannot build the stm32u585 app"
 	expect 0 "stm32u585 bundle" -- "$MVB" bundle "$T/u5a.elf" --board stm32u585 --app "$T/u5.yaml" --unsigned -o "$T/u5a.mvb"
 	expect 0 "stm32u585 bundle --base" -- "$MVB" bundle "$T/u5b.elf" --board stm32u585 --app "$T/u5.yaml" --version 1.0.1 --unsigned --base "$T/u5a.mvb" -o "$T/u5b.mvb"
+	has err "board 'stm32u585' has no revert partition: a device cannot undo this release by itself" "stm32u585: no revert partition, said"
 	expect 0 "inspect the stm32u585 delta bundle" -- "$MVB" inspect "$T/u5b.mvb" --format json
 	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; d=[x for x in l if x["encoding"]=="delta"]; assert d and all(x["page_size"]==8192 for x in d) and all(x["page_size"] is None for x in l if x["encoding"]!="delta"), l' "$T/out"; then ok; else bad "stm32u585 delta layers not in 8 KiB pages"; fi
 	expect 0 "inspect it as text" -- "$MVB" inspect "$T/u5b.mvb"
