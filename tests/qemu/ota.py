@@ -704,6 +704,17 @@ class Hostile:
         self.sock.close()
 
 
+def honest_resume(d, tag):
+    """After a hostile server broke off an install that had begun writing:
+    an honest one (mvbuild serve, which may come in the middle of a
+    session) lets the device resume it and boot release 2."""
+    d.start_serve("repo-full", update_now=False, once=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    d.finish(kill=ok)
+    if not ok or "mv: update: resuming the install of 1.1.0" not in d.text():
+        die("%s: want the install resumed with an honest server\n" % tag + d.text()[-2000:] + d.report())
+
+
 def hostile(env):
     # STATUS asked twice without pause: the record, then error 6 (too soon:
     # a peer asking without pause must not hold the device)
@@ -764,11 +775,7 @@ def hostile(env):
     if "mv: update: writing" not in d.text() or "mv: update: failed" not in d.text():
         d.finish(kill=True)
         die("silent: want a failed session after writing began\n" + d.text()[-2000:])
-    d.start_serve("repo-full", update_now=False, once=False)  # it may come in the middle of a session
-    ok = d.wait_console("app: release 2 running", 60)
-    rc = d.finish(kill=ok)
-    if not ok or "mv: update: resuming the install of 1.1.0" not in d.text():
-        die("silent: want the install resumed with an honest server\n" + d.text()[-2000:] + d.report())
+    honest_resume(d, "silent")
     print("ok: silence in the middle of an install: the session fails, the device asks again and finishes it "
           "with an honest server")
     # the signed chunk table, read again during the install (a window of
@@ -783,11 +790,7 @@ def hostile(env):
         d.finish(kill=True)
         die("rehash: want the install refused with 0x4811 after writing began (tampered %d, reports %s, reasons %s)\n"
             % (hs.tampered, hs.reports, [hex(r) for r in hs.reasons]) + d.text()[-2000:])
-    d.start_serve("repo-full", update_now=False, once=False)
-    ok = d.wait_console("app: release 2 running", 60)
-    rc = d.finish(kill=ok)
-    if not ok or "mv: update: resuming the install of 1.1.0" not in d.text():
-        die("rehash: want the install resumed with an honest server\n" + d.text()[-2000:] + d.report())
+    honest_resume(d, "rehash")
     print("ok: the chunk table read again differs from the verified one: refused (0x4811) mid-install, "
           "finished with an honest server")
 
