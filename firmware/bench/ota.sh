@@ -94,9 +94,11 @@ count() { # $1: repo; the trace, counted by phase and function
 
 for r in $cases; do
 	count "$r"
-	installed=$(sed -n 's/.*verified: \([0-9]*\) bytes.*/\1/p' "console-$r" | tail -1)
-	moved=$(sed -n 's/.*(\([0-9]*\) bytes over the link).*/\1/p' "console-$r" | tail -1)
-	size=$(sed -n "s/.*installing $to ([a-z]*, \([0-9]*\) bytes).*/\1/p" "console-$r" | tail -1)
+	# the console as it reads: the microvisor prints message tokens
+	"$mvb" decode "console-$r" >"console-$r.txt"
+	installed=$(sed -n 's/.*verified: \([0-9]*\) bytes.*/\1/p' "console-$r.txt" | tail -1)
+	moved=$(sed -n 's/.*(\([0-9]*\) bytes over the link).*/\1/p' "console-$r.txt" | tail -1)
+	size=$(sed -n "s/.*installing $to ([a-z]*, \([0-9]*\) bytes).*/\1/p" "console-$r.txt" | tail -1)
 	echo "$r install of $to: bundle $size B, $moved B moved over the link (index included), image $installed B"
 	cat "count-$r"
 	total=$(sed -n 's/^  session: \([0-9]*\) instructions/\1/p' "count-$r")
