@@ -117,8 +117,9 @@ int cmd_verify(struct cli_run *r, int argc, char **argv)
 		char ver[32];
 		cli_version_str(v.m.bm_app_version, ver, sizeof(ver));
 		if (!d->errors) {
-			printf("%s: ok: board %s, app '%s' %s, %u layer%s, ", pos[0], v.m.bm_board, v.m.bm_app_name, ver,
-			       v.nl, v.nl == 1 ? "" : "s");
+			int rev = v.nl > 1 && v.l[v.nl - 1].bl_role == MVB_LAYER_REVERT;
+			printf("%s: ok: board %s, app '%s' %s, %u layer%s%s, ", pos[0], v.m.bm_board, v.m.bm_app_name, ver,
+			       v.nl, v.nl == 1 ? "" : "s", rev ? " (one undoes the app layer)" : "");
 			if (nk)
 				printf("%u valid signature%s by trusted keys\n", good, good == 1 ? "" : "s");
 			else
