@@ -27,7 +27,7 @@ static uint32_t restart_why; /* MV_RESTART_* or MV_RESTART_WATCHDOG, set by mv_r
  * stack, because mv_start_app's frame stays live under the app for as long
  * as it runs (BLXNS is called from below it) and every secure call and
  * fault report nests on top of it; STATUS reads it too. */
-static struct mvb_app_header app_h;
+static struct mvb_app_header app_h MV_BSS_APART(app_h);
 static uint32_t dev_state, dev_reason; /* what STATUS says: MVL_DEV_*, safe mode's reason */
 static int app_ok; /* app_h passed every check of its last start */
 
@@ -130,19 +130,20 @@ void mv_boot_note_restart(uint32_t why)
 
 static uint32_t sau_setup(void)
 {
-	static const struct mv_sau_region fixed[3] = {
+	/* The fixed regions are the array's initialiser, the port's windows
+	 * follow them: one copy of the constant instead of a merge loop. */
+	struct mv_sau_region r[MVB_BOARD_SAU_REGIONS] = {
 	    {MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_NS_BASE + (MVB_PART_APP_FLASH_SIZE - 1u), 0u},
 	    {MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_NS_BASE + (MVB_PART_APP_RAM_SIZE - 1u), 0u},
 	    {MVB_PART_MV_NSC_S_BASE, MVB_PART_MV_NSC_S_BASE + (MVB_PART_MV_NSC_SIZE - 1u), 1u},
 	};
-	struct mv_sau_region r[MVB_BOARD_SAU_REGIONS];
 	uint32_t extra_n = 0;
 	const struct mv_sau_region *extra = mv_port_sau_windows(&extra_n);
 
 	if (3u + extra_n > MVB_BOARD_SAU_REGIONS)
 		return MV_R_HW_SAU_REGIONS;
-	for (uint32_t i = 0; i < 3u + extra_n; i++)
-		r[i] = i < 3u ? fixed[i] : extra[i - 3u];
+	for (uint32_t i = 0; i < extra_n; i++)
+		r[3u + i] = extra[i];
 	return mv_arch_sau_init(r, 3u + extra_n);
 }
 
@@ -243,7 +244,8 @@ static const uint32_t safe_reason = MV_R_NONE;
 #define safe_mode(r) ((void)0)
 #endif
 
-static void delay_ms(uint32_t ms)
+/* Also the body of mv_wait() (scall.c): one copy of the loop. */
+void mv_delay_ms(uint32_t ms)
 {
 	uint32_t start = mv_arch_ticks();
 
@@ -272,7 +274,7 @@ again:
 
 		mv_link_update_done();
 		if (r != MVL_R_INSTALLED) {
-			delay_ms(MV_UPDATE_RETRY_MS);
+			mv_delay_ms(MV_UPDATE_RETRY_MS);
 			continue;
 		}
 #ifdef MV_UPDATE
@@ -335,7 +337,7 @@ again:
 
 void mv_restart_entry(uint32_t ms)
 {
-	delay_ms(ms);
+	mv_delay_ms(ms);
 	if (mv_link_update_asked()) {
 		dev_state = MVL_DEV_INSTALLING;
 		(void)mv_update_session();
@@ -350,10 +352,8 @@ static void report(const char *what, const struct mv_fault *f)
 	          f->hfsr, f->bfar);
 	if (f->extra_name != 0)
 		mv_printf(" %s=%x", f->extra_name, f->extra);
-	if (f->frame_ok)
-		mv_printf(" pc=%x lr=%x\n", f->pc, f->lr);
-	else
-		mv_printf(" pc=unknown\n");
+	/* One call for both (4 bytes less): the second format takes nothing. */
+	mv_printf(f->frame_ok ? " pc=%x lr=%x\n" : " pc=unknown\n", f->pc, f->lr);
 }
 
 uint32_t mv_on_app_fault(struct mv_fault *f)

@@ -19,9 +19,10 @@ __attribute__((noinline)) static void out(const char *s, uint32_t n)
 	}
 }
 
-/* "0x" and 8 digits.  Out of line, like out_dec: mv_printf is smaller
- * with calls to both. */
-__attribute__((noinline)) static void out_hex(uint32_t v)
+/* "0x" and 8 digits.  Left to the compiler, which inlines it into
+ * mv_printf, its one caller: 16 bytes less than out of line (measured
+ * on microvisor-ota.elf). */
+static void out_hex(uint32_t v)
 {
 	char b[10];
 

@@ -10,4 +10,7 @@
 /* mv_restart_app() records why before pending the restart exception. */
 void mv_boot_note_restart(uint32_t why);
 
+/* Wait ms ticks, sleeping between them (boot.c). */
+void mv_delay_ms(uint32_t ms);
+
 #endif

@@ -117,7 +117,9 @@ __attribute__((noinline)) uint32_t mv_grant_plan(const struct mvb_app_header *h,
 	return MV_R_NONE;
 }
 
-uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w)
+/* Out of line: inlined into the memory gates' loop (port.c) it costs 28
+ * bytes more (measured on microvisor-ota.elf). */
+__attribute__((noinline)) uint32_t mv_block_mask(uint32_t first, uint32_t last, uint32_t w)
 {
 	uint32_t lo = 32u * w, hi = lo + 32u;
 

@@ -20,9 +20,9 @@
  * interrupted). */
 _Static_assert(MVL_STRUCT_IS_PAYLOAD, "the microvisor runs little-endian");
 
-static struct mvl_rx rx;
-static uint8_t tx[MVL_WIRE_MAX];
-static uint8_t line[MVL_LINE_SIZE + LINE_MAX]; /* a LINE payload: its record, then the text */
+static struct mvl_rx rx MV_BSS_APART(link_rx);
+static uint8_t tx[MVL_WIRE_MAX] MV_BSS_APART(link_tx);
+static uint8_t line[MVL_LINE_SIZE + LINE_MAX] MV_BSS_APART(link_line); /* a LINE payload: its record, then the text */
 static uint32_t line_n, line_seq, line_lost;
 static uint16_t next_seq;
 static int up;
@@ -43,7 +43,7 @@ static struct {
 	uint16_t len;
 	uint8_t *resp;
 	uint32_t cap;
-} call;
+} call MV_BSS_APART(link_call);
 #endif
 static volatile uint32_t update_asked;
 

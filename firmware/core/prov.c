@@ -8,11 +8,12 @@
 #include <mvb/le.h>
 #include <mvb/provision.h>
 
+#include "core_int.h"
 #include "mv/core.h"
 #include "mv/port.h"
 #include "mv_board.h"
 
-static uint8_t rec[MVB_PROV_SIZE];
+static uint8_t rec[MVB_PROV_SIZE] MV_BSS_APART(prov_rec);
 static uint32_t anchors; /* valid anchors, 0 without a record */
 
 static uint32_t le32(const uint8_t *p)

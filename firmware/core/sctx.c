@@ -14,7 +14,7 @@ struct sctx {
 	uint8_t busy;   /* a thread-mode call is in progress on it */
 };
 
-static struct sctx pool[MV_SCTX_COUNT];
+static struct sctx pool[MV_SCTX_COUNT] MV_BSS_APART(sctx_pool);
 static uint32_t cur; /* loaded context */
 
 void mv_sctx_reset(void)

@@ -19,7 +19,11 @@ repository published here.  What is checked:
   hostile     the other end misbehaving (tests' own link server): noise
               and bad frames (ignored), short, long or misplaced answers
               (the session fails, nothing written), silence in the middle
-              of an install (finished later with an honest server)
+              of an install and a chunk table that changes when read again
+              (0x4811; both finished later with an honest server)
+  big         a full install of an app layer of more than 512 chunks
+              (about 2 minutes; not in "all": scripts/test.sh --full runs
+              it)
   powercut    the install cut at random instants (QEMU stopped, its code
               memory saved through the CPU's view, a new QEMU booted from
               that image), cuts during resumed installs too: every run ends
@@ -140,7 +144,7 @@ class Device:
     """One power-on of the device: QEMU from an ELF or a saved code image,
     its link served by `mvbuild serve --once` from repo."""
 
-    def __init__(self, env, tag, repo, image=None, raw=None, update_now=True, slow=0, serve=True):
+    def __init__(self, env, tag, repo, image=None, raw=None, update_now=True, slow=0, serve=True, serve_timeout=60):
         self.env, self.tag = env, tag
         w = env.work
         self.console = os.path.join(w, tag + ".console")
@@ -174,12 +178,12 @@ class Device:
         self.serve_out = os.path.join(w, tag + ".serve.json")
         self.serve = None
         if serve:
-            self.start_serve(repo, update_now)
+            self.start_serve(repo, update_now, timeout=serve_timeout)
 
-    def start_serve(self, repo, update_now=True, once=True):
+    def start_serve(self, repo, update_now=True, once=True, timeout=60):
         env, w, tag = self.env, self.env.work, self.tag
         sargs = [env.mvb, "serve", "--repo", os.path.join(w, repo), "--device", "tcp:127.0.0.1:%d" % self.port,
-                 "--timeout", "60", "--format", "json"] + (["--once"] if once else [])
+                 "--timeout", str(timeout), "--format", "json"] + (["--once"] if once else [])
         if update_now:
             sargs.append("--update-now")
         self.serve = subprocess.Popen(sargs, stdout=open(self.serve_out, "w"), stderr=open(self.serve_err, "w"))
@@ -795,6 +799,84 @@ def hostile(env):
           "finished with an honest server")
 
 
+BIG_APP_C = r"""
+/* big.c - an app of a 600 KiB random table (ota.py writes it), so that
+ * its full bundle has more chunks than the device's 16 groups of 32. */
+#include <stdint.h>
+extern uint32_t __stack_top;
+extern int mv_log(const char *, uint32_t);
+extern const unsigned char blob[], blob_end[];
+void reset_handler(void);
+void default_handler(void);
+void default_handler(void)
+{
+	for (;;)
+		;
+}
+__attribute__((section(".vectors"), used)) const uint32_t vectors[16 + 92] = {
+	[0] = (uint32_t)&__stack_top,
+	[1] = (uint32_t)reset_handler,
+	[2 ... 6] = (uint32_t)default_handler,
+	[11] = (uint32_t)default_handler,
+	[14 ... 15] = (uint32_t)default_handler,
+	[16 ... 16 + 92 - 1] = (uint32_t)default_handler,
+};
+void reset_handler(void)
+{
+	uint32_t sum = 0;
+	for (const unsigned char *p = blob; p < blob_end; p += 4096)
+		sum += *p;
+	mv_log(sum ? "big running\n" : "big running!\n", sum ? 12 : 13);
+	for (;;)
+		;
+}
+"""
+
+
+def big(env):
+    """A full install of an app layer of more than 512 chunks (600 KiB of
+    random bytes deflate cannot shrink): the chunk-hash groups grow with
+    the layer (before 9c00162 such a bundle was refused with 0x4812)."""
+    w, fix = env.work, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "elf")
+    api = open(env.api).read()
+    log = int(re.search(r"name: mv_log, slot: \d+, address: (0x[0-9a-f]+)", api).group(1), 16)
+    open(os.path.join(w, "big.c"), "w").write(BIG_APP_C)
+    for i in (1, 2):
+        rnd = random.Random(i)
+        open(os.path.join(w, "blob%d.bin" % i), "wb").write(rnd.randbytes(600 * 1024))
+        open(os.path.join(w, "blob%d.s" % i), "w").write(
+            '.section .rodata.blob,"a"\n.global blob\nblob:\n.incbin "blob%d.bin"\n.global blob_end\nblob_end:\n' % i)
+        p = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16",
+                            "-O1", "-ffreestanding", "-nostdlib", "-Wl,--no-warn-rwx-segments", "-T",
+                            os.path.join(fix, "app.ld"),
+                            "-Wl,--defsym=FLASH_ORIGIN=0x00200000,--defsym=FLASH_LENGTH=0x200000",
+                            "-Wl,--defsym=RAM_ORIGIN=0x28000000,--defsym=RAM_LENGTH=0x200000",
+                            "-Wl,--defsym=STACK_SIZE=0x1000,--defsym=mv_log=0x%x" % (log | 1),
+                            "big.c", "blob%d.s" % i, "-lgcc", "-o", "big%d.elf" % i],
+                           cwd=w, capture_output=True, text=True)
+        if p.returncode != 0:
+            die("big: cannot build the app\n" + p.stderr)
+        args = ["--app", os.path.join(fix, "app.yaml"), "--board", env.board, "--microvisor", env.mv, "--api", env.api,
+                "--version", "1.%d.0" % i, "--security-counter", str(i)]
+        env.run("bundle", "big%d.elf" % i, "--sign", "k.pem", "-o", "big%d.mvb" % i, *args)
+        env.run("publish", "big%d.mvb" % i, "--repo", "repo-big", "--sign", "k.pem", "--deltas", "0")
+        if i == 1:
+            env.run("bundle", "big1.elf", "--factory", "--trust", "k.pub.pem", "-o", "factory-big.elf", *args)
+    layers = json.loads(env.run("inspect", "big2.mvb", "--format", "json").stdout)["layers"]
+    chunks = [l["chunks"] for l in layers if l["role"] == "app"][0]
+    if chunks <= 512:
+        die("big: the app layer has %d chunks, want more than 512" % chunks)
+    d = Device(env, "big", "repo-big", image="factory-big.elf", serve_timeout=600)
+    t0 = time.time()
+    ok = d.wait_console("mv: app 'fixture' 1.2.0 verified", 600) and d.wait_console("app: big running", 30)
+    print("big: %.0f s from the start to 1.2.0 running" % (time.time() - t0))
+    rc = d.finish(kill=ok)
+    if not ok or rc != 0 or "mv: update: installing 1.2.0 (full" not in d.text():
+        die("big: want the full bundle of %d chunks installed and 1.2.0 booted\n" % chunks + d.text()[-2000:] +
+            d.report())
+    print("ok: a full install of %d chunks (600 KiB of random bytes): 1.2.0 verified at boot and running" % chunks)
+
+
 def powercut(env, cuts, seed):
     rng = random.Random(seed)
     # the uncut install: its app bytes, and how long the install takes
@@ -914,6 +996,8 @@ def main():
         refusals(env)
     if what in ("all", "hostile"):
         hostile(env)
+    if what == "big":
+        big(env)
     if what in ("all", "powercut"):
         powercut(env, cuts, seed)
     print("ota.py: %s passed" % what)

@@ -28,8 +28,9 @@ static int in_app_memory(uintptr_t p, uint32_t len, int write)
 
 /* The caller's privilege decides which of its MPU's permissions apply:
  * unprivileged NS thread code must not reach privileged-only NS memory
- * through the microvisor either. */
-static int caller_unpriv(void)
+ * through the microvisor either.  Out of line: one copy for its two
+ * callers is 12 bytes less (measured on microvisor-ota.elf). */
+__attribute__((noinline)) static int caller_unpriv(void)
 {
 	uint32_t control_ns;
 

@@ -12,7 +12,7 @@
 #define NVIC_WORDS ((MVB_BOARD_NVIC_IRQS + 31u) / 32u)
 
 static volatile uint32_t ticks;
-static uint32_t secure_irqs[NVIC_WORDS]; /* microvisor-owned IRQs: never NS */
+static uint32_t secure_irqs[NVIC_WORDS] MV_BSS_APART(secure_irqs); /* microvisor-owned IRQs: never NS */
 
 uint32_t mv_arch_cpu_init(uint32_t cpu_hz)
 {

@@ -16,7 +16,7 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s) __attrib
  * stack that is full (frames the app stacked on a context or on MSP_S),
  * and the handler never returns into what it interrupted anyway. */
 #define FAULT_STACK_BYTES 1024u
-__attribute__((used)) uint64_t mv_fault_stack[FAULT_STACK_BYTES / 8u];
+__attribute__((used)) uint64_t mv_fault_stack[FAULT_STACK_BYTES / 8u] MV_BSS_APART(fault_stack);
 
 /* One naked entry for all of them: EXC_RETURN and both secure stack
  * pointers are taken before anything moves a stack. */
@@ -118,7 +118,7 @@ static struct {
 	uint32_t rounds;  /* rounds done */
 	uint32_t restart; /* resume as a restart request, not a fault */
 	struct mv_fault f;
-} unw;
+} unw MV_BSS_APART(unw);
 
 /* The innermost active app interrupt (the highest priority among the
  * active ones), as an IRQ number; -1 if none. */

@@ -20,7 +20,7 @@
 /* One block: context 0's stack, then the others.  While no app runs no
  * context is in use, and the update client borrows the block as its
  * scratch memory (mv_arch_scratch). */
-static uint64_t ctx_mem[(CTX0_BYTES + (MV_SCTX_COUNT - 1u) * CTX_BYTES) / 8u];
+static uint64_t ctx_mem[(CTX0_BYTES + (MV_SCTX_COUNT - 1u) * CTX_BYTES) / 8u] MV_BSS_APART(ctx_mem);
 
 #define STACK_SEAL 0xFEF5EDA5u
 
