@@ -882,7 +882,12 @@ uint32_t mv_update_session(void)
 			reason = install(scratch, s.b.work);
 			if (reason == MV_R_NONE)
 				reason = begin(); /* a patch that changes nothing still commits */
-			/* s.h holds the header check_bundle made and checked */
+			/* s.h holds the header check_bundle made and checked; its
+			 * page is erased again first: a resumed install finds the
+			 * old header when a cut came between the record and
+			 * begin()'s erase, and flash programs erased bytes only */
+			if (reason == MV_R_NONE)
+				reason = mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
 			if (reason == MV_R_NONE)
 				reason = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, &s.h, sizeof s.h);
 			if (reason == MV_R_NONE) {

@@ -30,10 +30,11 @@ repository published here.  What is checked:
               with release 2 running, its bytes identical to an uncut
               install, and every boot in between asks for the update
 
-usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|hostile|powercut]
+usage: ota.py MVBUILD FWBUILD BOARDFILE WORKDIR [roundtrip|refusals|hostile|powercut|big]
               [--cuts N] [--seed S]
 --cuts defaults to $MVB_OTA_CUTS or 12 (scripts/test.sh --full: 200).
 """
+import hashlib
 import os
 import random
 import re
@@ -877,6 +878,49 @@ def big(env):
     print("ok: a full install of %d chunks (600 KiB of random bytes): 1.2.0 verified at boot and running" % chunks)
 
 
+def cut_after_record(env):
+    """The narrowest cut of an install, made on purpose: after the update
+    record says INSTALLING but before the old header is erased (the image
+    built by hand: the device's memory after 1.0.0 booted, plus that
+    record).  The resumed install must erase the header before writing
+    the new one: the flash model programs as NOR flash does (old bits AND
+    new), so writing over the old header fails as it would on hardware."""
+    d = Device(env, "rec-old", "repo", image="factory.elf", update_now=False)
+    if not d.wait_console("app: running until stopped", 20):
+        d.finish(kill=True)
+        die("cut-after-record: 1.0.0 never ran\n" + d.text()[-2000:])
+    old = os.path.join(env.work, "rec-old.bin")
+    d.save(old)
+    img = bytearray(open(old, "rb").read())
+    v2 = open(os.path.join(env.work, "v2.mvb"), "rb").read()
+    rec = bytearray(128)
+    le = lambda o, v, n=4: rec.__setitem__(slice(o, o + n), v.to_bytes(n, "little"))
+    le(0x00, 0x5255564D)             # "MVUR"
+    le(0x04, 1, 2)                   # format
+    le(0x06, 128, 2)                 # size
+    le(0x08, 1)                      # seq
+    le(0x0c, 1)                      # INSTALLING
+    le(0x18, 1 << 24 | 1 << 16)      # to 1.1.0
+    le(0x1c, 1)                      # its counter
+    le(0x20, len(v2))                # the full bundle of 1.1.0, by its name
+    rec[0x28:0x48] = hashlib.sha256(v2).digest()
+    rec[0x48:0x48 + len(b"forever")] = b"forever"
+    le(0x7c, zlib.crc32(bytes(rec[:0x7c])))
+    state = env.board_addr("MVB_PART_MV_STATE_BASE") - CODE
+    page = env.board_addr("MVB_PART_APP_FLASH_ERASE_SIZE")
+    img[state + page:state + page + 128] = rec  # copy A
+    cut = os.path.join(env.work, "rec-cut.bin")
+    open(cut, "wb").write(img)
+    d = Device(env, "rec-cut", "repo", raw=cut, update_now=False)
+    ok = d.wait_console("app: release 2 running", 60)
+    d.finish(kill=ok)
+    t = d.text()
+    if not ok or "mv: update: resuming the install of 1.1.0" not in t or "app: running until stopped" in t:
+        die("cut-after-record: want the install resumed and 1.1.0 booted, the old app never again\n" + t[-2000:] +
+            d.report())
+    print("ok: a cut after the record, before the old header's erase: the resumed install erases it, 1.1.0 runs")
+
+
 def powercut(env, cuts, seed):
     rng = random.Random(seed)
     # the uncut install: its app bytes, and how long the install takes
@@ -999,6 +1043,7 @@ def main():
     if what == "big":
         big(env)
     if what in ("all", "powercut"):
+        cut_after_record(env)
         powercut(env, cuts, seed)
     print("ota.py: %s passed" % what)
 

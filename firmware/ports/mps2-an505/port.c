@@ -231,9 +231,12 @@ const uint8_t *mv_port_ns_bytes(uint32_t ns_addr, uint32_t len)
 
 /* ------------------------------------------------------------ flash */
 /* The code memory is RAM under QEMU (SSRAM1): erasing writes 0xff, and
- * programming is a store.  Both read back what they wrote, so a store
- * the memory gate blocked is an error, not a silent loss.  Power cuts
- * are modelled by the tests (a snapshot of this memory at any instant). */
+ * programming stores what NOR flash would hold, the old bits ANDed with
+ * the new, so that programming bytes that were not erased fails here as
+ * it does on a real part (STM32U5: PROGERR).  Both read back what they
+ * wrote, so a store the memory gate blocked is an error, not a silent
+ * loss.  Power cuts are modelled by the tests (a snapshot of this memory
+ * at any instant). */
 uint32_t mv_port_flash_erase(uint32_t addr)
 {
 	volatile uint32_t *w = (volatile uint32_t *)addr;
@@ -260,7 +263,7 @@ uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
 	for (uint32_t i = 0; i < n / 4u; i++) {
 		uint32_t v = mvb_get_le32(b + 4u * i);
 
-		w[i] = v;
+		w[i] &= v;
 		if (w[i] != v)
 			return MV_R_UPD_FLASH;
 	}
