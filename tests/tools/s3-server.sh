@@ -128,7 +128,9 @@ ms bind ipv6 = false
 rgw frontends = beast endpoint=127.0.0.1:$RGWPORT
 CONF
 C=(-c "$D/ceph.conf")
-# a monitor that has just started answers EPERM until it has formed its quorum
+# a monitor that has just started answers EPERM until it has formed its
+# quorum (seen once more after the OSD's start, under load: "problem
+# getting command descriptions from mon"); every command to it retries
 retry() { local i; for i in $(seq 60); do "$@" && return 0; sleep 0.5; done; return 1; }
 # an OSD may send its first command with a null fsid and exit ('wrong
 # fsid' in start.log, 'handle_command on fsid 0000...' in mon.a.log; not
@@ -143,7 +145,7 @@ osd_start() { local i; for i in $(seq 8); do ceph-osd "${C[@]}" -i 0 && return 0
 		retry ceph "${C[@]}" --connect-timeout 10 osd create &&
 		ceph-osd "${C[@]}" -i 0 --mkfs --osd-uuid "$(python3 -c 'import uuid; print(uuid.uuid4())')" &&
 		osd_start &&
-		ceph "${C[@]}" --connect-timeout 30 osd crush add osd.0 1.0 host=localhost root=default &&
+		retry ceph "${C[@]}" --connect-timeout 30 osd crush add osd.0 1.0 host=localhost root=default &&
 		radosgw "${C[@]}" -n client.rgw
 } >"$D/log/start.log" 2>&1 || { echo "s3-server.sh: Ceph did not start (see $D/log/start.log)" >&2; stop; exit 3; }
 E=http://127.0.0.1:$RGWPORT
