@@ -484,6 +484,18 @@ def refused(env, tag, repo, reason, image="factory.elf", raw=None, runs="1.0.0")
     print("ok: %s refused (reason 0x%x), the old app runs on" % (tag, reason))
 
 
+def old_device_image(env, tag):
+    """The device's code memory once the factory image's 1.0.0 runs (the
+    serve answers but sends no UPDATE_NOW): the file it was saved to."""
+    d = Device(env, tag, "repo", image="factory.elf", update_now=False)
+    if not d.wait_console("app: running until stopped", 20):
+        d.finish(kill=True)
+        die("%s: 1.0.0 never ran\n" % tag + d.text()[-2000:])
+    path = os.path.join(env.work, tag + ".bin")
+    d.save(path)
+    return path
+
+
 def refusals(env):
     # an index (and bundles) signed by a key the device does not trust
     env.bundle("test_ota2", "o2.mvb", "--sign", "other.pem", "--version", "1.1.0", "--security-counter", "1")
@@ -543,12 +555,7 @@ def refusals(env):
     # 1.1.0 (its rollback floor 1; the header and app of 1.0.0, counter 0):
     # the boot refuses it (0x4206), safe mode asks for an update and gets
     # 1.1.0 again; the old app never runs
-    d = Device(env, "rollback-old", "repo", image="factory.elf", update_now=False)
-    if not d.wait_console("app: running until stopped", 20):
-        d.finish(kill=True)
-        die("rollback: 1.0.0 never ran\n" + d.text()[-2000:])
-    old = os.path.join(env.work, "old.bin")
-    d.save(old)
+    old = old_device_image(env, "rollback-old")
     img = bytearray(open(os.path.join(env.work, "after-install.bin"), "rb").read())
     prev = open(old, "rb").read()
     hdr = env.board_addr("MVB_PART_APP_HEADER_BASE") - CODE
@@ -885,13 +892,7 @@ def cut_after_record(env):
     record).  The resumed install must erase the header before writing
     the new one: the flash model programs as NOR flash does (old bits AND
     new), so writing over the old header fails as it would on hardware."""
-    d = Device(env, "rec-old", "repo", image="factory.elf", update_now=False)
-    if not d.wait_console("app: running until stopped", 20):
-        d.finish(kill=True)
-        die("cut-after-record: 1.0.0 never ran\n" + d.text()[-2000:])
-    old = os.path.join(env.work, "rec-old.bin")
-    d.save(old)
-    img = bytearray(open(old, "rb").read())
+    img = bytearray(open(old_device_image(env, "rec-old"), "rb").read())
     v2 = open(os.path.join(env.work, "v2.mvb"), "rb").read()
     rec = bytearray(128)
     le = lambda o, v, n=4: rec.__setitem__(slice(o, o + n), v.to_bytes(n, "little"))
