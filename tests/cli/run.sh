@@ -361,6 +361,14 @@ assert app["encoding"] == "delta" and app["size"] > 800000 and app["encoded_size
 PY
 	expect 0 "bundle --base, the same app" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1d.mvb"
 	if grep -q "revert" "$T/err"; then bad "bundle --base on mps2-an505: a revert note, but the layer fits mv_revert"; else ok; fi
+	# the same board with a revert partition too small (a 1 KiB one keeps
+	# nothing beside the replaced header), and with none
+	sed 's/^    size: 128KiB$/    size: 1KiB/' "$SRC/boards/mps2-an505.yaml" >"$T/small-revert.yaml"
+	python3 -c 'import sys; s=open(sys.argv[1]).read(); i=s.index("  - name: mv_revert"); j=s.index("  - name: app_flash"); open(sys.argv[2],"w").write(s[:i]+s[j:])' "$SRC/boards/mps2-an505.yaml" "$T/no-revert.yaml"
+	expect 0 "bundle --base, a revert partition too small" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --board "$T/small-revert.yaml" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1s.mvb"
+	has err "the revert layer ([0-9]* bytes) is larger than the 0 bytes the revert partition 'mv_revert' keeps: a device cannot undo this release by itself" "a revert layer that does not fit, said"
+	expect 0 "bundle --base, a board without a revert partition" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --board "$T/no-revert.yaml" --sign "$T/k.pem" --base "$T/blob1.mvb" -o "$T/blob1r.mvb"
+	has err "board 'mps2-an505' has no revert partition: a device cannot undo this release by itself" "a board without a revert partition, said"
 	expect 0 "bundle --base --no-revert" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" --base "$T/blob1.mvb" --no-revert -o "$T/blob1n.mvb"
 	if python3 -c 'import json,subprocess,sys; l=json.loads(subprocess.run([sys.argv[1],"inspect",sys.argv[2],"--format","json"],capture_output=True).stdout)["layers"]; assert [x["role"] for x in l]==["microvisor","app"], l' "$MVB" "$T/blob1n.mvb"; then ok; else bad "--no-revert: a revert layer all the same"; fi
 	expect 0 "bundle without --base" -- "$MVB" bundle "$T/blob1.elf" --app "$APP" --api "$API" --sign "$T/k.pem" -o "$T/blob1f.mvb"

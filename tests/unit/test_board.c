@@ -50,6 +50,8 @@ static const struct mcase cases[] = {
 	{ "role missing", "    role: app-header", "    role: reserved", "board-partition-role", NULL },
 	{ "role repeated", "    role: device-state", "    role: app-header", "board-partition-role", NULL },
 	{ "device-state repeated", "    role: app-header", "    role: device-state", "board-partition-role", NULL },
+	{ "revert not secure", "    world: secure\n    role: revert", "    world: nonsecure\n    role: revert", "board-partition-role", NULL },
+	{ "revert repeated", "    role: device-state", "    role: revert", "board-partition-role", NULL },
 	{ "role wrong world", "    world: nsc", "    world: secure", "board-partition-role", NULL },
 	{ "peripheral overlap", "s-base: 0x50001000, ns-base: 0x40001000", "s-base: 0x50000800, ns-base: 0x40000800",
 	  "board-peripheral-overlap", NULL },
@@ -135,6 +137,26 @@ static void test_mutations(void **state)
 		mvb_diags_release(&d);
 		free(t);
 	}
+	free(base);
+}
+
+/* A revert partition outlives a power cut as the app code does: one in
+ * RAM while the app code is in flash is refused (stm32u585's, moved to
+ * SRAM1). */
+static void test_revert_memory(void **state)
+{
+	(void)state;
+	size_t len;
+	char *base = tu_read("boards/stm32u585.yaml", &len);
+	char *t = tu_replace(base, "    memory: flash\n    offset: 0x16000", "    memory: sram1\n    offset: 0x0");
+	struct mvb_board b;
+	struct mvb_diags d = MVB_DIAGS_INIT;
+	assert_int_equal(mvb_board_parse(&b, "u5.yaml", t, strlen(t), &d), 1);
+	tu_expect_id(&d, "board-partition-role");
+	assert_non_null(strstr(d.v[0].message, "revert partition 'mv_revert' is not in the same kind of memory"));
+	mvb_board_release(&b);
+	mvb_diags_release(&d);
+	free(t);
 	free(base);
 }
 
@@ -255,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_boards),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_revert_memory),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_collects_all),
 		cmocka_unit_test(test_failed_item_slot_reuse),
