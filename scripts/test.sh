@@ -15,7 +15,9 @@
 #                                    over-the-air tests (200 cuts, about
 #                                    20 min more) instead of CI's 12, and
 #                                    qemu.ota.big (a full install of more
-#                                    than 512 chunks, about 2 min more)
+#                                    than 512 chunks, about 2 min more),
+#                                    and 120 power cuts of trial boots
+#                                    (qemu.trial.powercut) instead of 16
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -25,9 +27,9 @@ while [ $# -gt 0 ]; do
 	--no-sanitize) sanitize=0 ;;
 	--no-fuzz) fuzz=0 ;;
 	--sanitize) normal=0 fuzz=0 ;;
-	--full) export MVB_OTA_CUTS=200 MVB_OTA_BIG=1 ;;
+	--full) export MVB_OTA_CUTS=200 MVB_OTA_BIG=1 MVB_TRIAL_CUTS=60 ;;
 	--fuzz-seconds) fuzz_secs=${2:?--fuzz-seconds needs a number}; shift ;;
-	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift

@@ -70,8 +70,10 @@ uint32_t mv_apphdr_check(const struct mvb_app_header *h, const struct mv_app_lim
 		return MV_R_HDR_SIZE;
 	if (mv_crc32(0, h, (uint32_t)offsetof(struct mvb_app_header, ah_crc32)) != h->ah_crc32)
 		return MV_R_HDR_CRC;
-	/* Unknown flags may ask for something this microvisor cannot do. */
-	if (h->ah_flags != 0u)
+	/* Unknown flags may ask for something this microvisor cannot do; a
+	 * trial past a day is refused with them (no reason code of its own
+	 * yet): the two together say how the release is confirmed. */
+	if ((h->ah_flags & ~MVB_APPHDR_F_ALL) != 0u || h->ah_trial_ms > MVB_APPHDR_TRIAL_MAX_MS)
 		return MV_R_HDR_FLAGS;
 	if (h->ah_watchdog_ms != 0u &&
 	    (h->ah_watchdog_ms < MVB_APPHDR_WATCHDOG_MIN_MS || h->ah_watchdog_ms > MVB_APPHDR_WATCHDOG_MAX_MS))

@@ -52,6 +52,10 @@ __attribute__((noinline)) void mv_boot_status(struct mvl_status *m)
 	m->ls_starts = crash.starts;
 	m->ls_crashes = crash.crashes;
 	m->ls_last_crash = crash.last_reason;
+	m->ls_update_state = m->ls_rejected_version = m->ls_rejected_reason = m->ls_reserved = 0;
+#ifdef MV_UPDATE
+	mv_update_status(m);
+#endif
 }
 
 
@@ -67,6 +71,36 @@ static volatile uint32_t wd_ms, wd_fed;
  * hold it off. */
 static volatile uint32_t defer_ms, update_due;
 
+/* The trial after an install (the image with the update client): the
+ * tick at which it is decided (0: none running), why the running release
+ * was rejected (0: it was not; the next start reverts it), and what the
+ * watchdog's restart reports (a missed feed, or a missed confirm). */
+#ifdef MV_UPDATE
+static volatile uint32_t trial_due;
+static uint32_t on_trial, reject_why;
+#else
+#define trial_due 0u
+#endif
+static uint32_t wd_why; /* 0: MV_R_APP_WATCHDOG */
+
+#ifdef MV_UPDATE
+int32_t mv_boot_confirm(void)
+{
+	trial_due = 0;
+	if (on_trial) {
+		on_trial = 0;
+		dev_state = MVL_DEV_RUNNING;
+		mv_update_confirm_trial();
+	}
+	return MV_OK;
+}
+#endif
+
+uint32_t mv_boot_trial_due(void)
+{
+	return trial_due;
+}
+
 void mv_watchdog_tick(uint32_t now)
 {
 	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
@@ -74,6 +108,21 @@ void mv_watchdog_tick(uint32_t now)
 		mv_boot_note_restart(MV_RESTART_WATCHDOG);
 		mv_arch_request_restart(1);
 	}
+#ifdef MV_UPDATE
+	/* The trial's end: the healthy time ran out without a crash
+	 * (confirmed), or the deadline for mv_update_confirm() passed
+	 * (rejected, through the watchdog's restart). */
+	if (trial_due != 0u && (int32_t)(now - trial_due) >= 0) {
+		if (app_h.ah_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT) {
+			trial_due = 0;
+			wd_why = MV_R_TRIAL_DEADLINE;
+			mv_boot_note_restart(MV_RESTART_WATCHDOG);
+			mv_arch_request_restart(1);
+		} else {
+			(void)mv_boot_confirm();
+		}
+	}
+#endif
 	if (update_due != 0u && (int32_t)(now - update_due) >= 0) {
 		update_due = 0;
 		mv_boot_note_restart(MV_RESTART_UPDATE);
@@ -262,6 +311,15 @@ void mv_start_app(void)
 	char name[MVB_APPHDR_NAME_MAX + 1u];
 
 again:
+#ifdef MV_UPDATE
+	/* A release rejected on trial: the record says so first (REVERTING),
+	 * then the loop below puts the old one back. */
+	if (reject_why != MV_R_NONE) {
+		mv_update_reject(reject_why);
+		crash.crashes = 0; /* the release put back starts with a clean slate */
+	}
+	reject_why = on_trial = 0;
+#endif
 	/* An install that was begun is finished first: the app in flash is
 	 * half written (its header is gone) until then.  In safe mode (the
 	 * image with the update client) the same: no app runs until an
@@ -301,6 +359,14 @@ again:
 		r = mv_grant_plan(&app_h, &g);
 	app_ok = r == MV_R_NONE; /* STATUS: the installed app, also while it crash-loops */
 	if (r != MV_R_NONE && app_side(r)) {
+#ifdef MV_UPDATE
+		/* a release on trial that does not pass the boot checks any
+		 * more is rejected: safe mode would refuse updates meanwhile */
+		if (mv_update_on_trial()) {
+			reject_why = r;
+			goto again;
+		}
+#endif
 		safe_mode(r);
 		goto again;
 	}
@@ -327,9 +393,23 @@ again:
 		mv_printf("mv: " MV_MSG(MV_M_WATCHDOG) "\n", wd_ms);
 	defer_ms = app_h.ah_update_defer_ms;
 	dev_state = MVL_DEV_RUNNING;
+	wd_why = 0;
+#ifdef MV_UPDATE
+	if (app_h.ah_trial_ms != 0u && mv_update_on_trial()) {
+		uint32_t due = crash.start_tick + app_h.ah_trial_ms;
+
+		on_trial = 1;
+		trial_due = due != 0u ? due : 1u;
+		dev_state = MVL_DEV_TRIAL;
+		mv_printf(app_h.ah_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT ? "mv: " MV_MSG(MV_M_TRIAL_EXPLICIT) "\n" :
+		                                                           "mv: " MV_MSG(MV_M_TRIAL_AFTER) "\n",
+		          app_h.ah_app_version, app_h.ah_trial_ms);
+	}
+#endif
 	/* The floor is the larger of the record's and this app's counter,
-	 * which the rollback check above made the app's. */
-	mv_link_hello(&app_h, MVL_DEV_RUNNING, 0, app_h.ah_security_counter, mv_update_index_version());
+	 * which the rollback check above made the app's (on trial: the
+	 * record's, which the app's is above). */
+	mv_link_hello(&app_h, dev_state, 0, app_h.ah_security_counter, mv_update_index_version());
 	mv_printf("mv: " MV_MSG(MV_M_ENTERING) "\n", e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
@@ -362,6 +442,9 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 
 	wd_ms = 0; /* no watchdog until the next start */
 	defer_ms = update_due = 0; /* an update asked for runs at the restart */
+#ifdef MV_UPDATE
+	trial_due = 0; /* the trial's clock starts again with the app */
+#endif
 
 	int own = MV_REASON_EXIT(f->reason) == MV_EXIT_MV_FAULT;
 
@@ -372,6 +455,14 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 
 	if (safe == MV_R_NONE && mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
 		safe = MV_R_CRASH_LOOP;
+#ifdef MV_UPDATE
+	/* On trial: as many crashes as the policy allows, a missed watchdog
+	 * or a missed confirm reject the release; the restart reverts it. */
+	if (on_trial && (safe != MV_R_NONE || f->reason == MV_R_APP_WATCHDOG || f->reason == MV_R_TRIAL_DEADLINE)) {
+		reject_why = safe != MV_R_NONE ? safe : f->reason;
+		return 0;
+	}
+#endif
 	if (safe != MV_R_NONE && app_side(safe)) {
 		safe_mode(safe);
 		return 0; /* the restart finds safe mode and asks for an update */
@@ -390,7 +481,7 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 	wd_ms = 0;
 	defer_ms = update_due = 0;
 	if (why == MV_RESTART_WATCHDOG || why == MV_RESTART_CRASH) {
-		ns->reason = why == MV_RESTART_WATCHDOG ? MV_R_APP_WATCHDOG : MV_R_APP_REPORTED;
+		ns->reason = why != MV_RESTART_WATCHDOG ? MV_R_APP_REPORTED : wd_why ? wd_why : MV_R_APP_WATCHDOG;
 		ns->from_ns = 1;
 		return mv_on_app_fault(ns);
 	}

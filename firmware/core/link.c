@@ -304,6 +304,13 @@ void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t t
 	uint32_t n;
 
 	mvl_put_report(p, &m);
+	/* A confirm comes while the app runs (from the tick, or the app's
+	 * own call): it is sent, its answer not waited for. */
+	if (outcome == MVL_R_CONFIRMED) {
+		if (up)
+			send(MVL_S_UPDATE, MVL_T_REPORT, 0, next_seq++, p, sizeof p);
+		return;
+	}
 	(void)mv_link_call(MVL_S_UPDATE, MVL_T_REPORT, p, sizeof p, r, sizeof r, &n);
 }
 #endif

@@ -37,6 +37,7 @@ int32_t mv_scall_info(void *out, uint32_t size)
 	info.mi_last_reason = cs->last_reason;
 	info.mi_ticks_hz = MV_TICKS_HZ;
 	info.mi_update_due = mv_boot_update_due();
+	info.mi_trial_due = mv_boot_trial_due();
 
 	/* Byte copy through a volatile pointer: the destination is app
 	 * memory, the compiler must not widen or merge these stores. */
@@ -116,8 +117,18 @@ __attribute__((noinline)) int32_t mv_scall_update_check(void)
 		return MV_ENOTSUP;
 	return mv_link_ask_update(1) == 0 ? MV_OK : MV_EBUSY;
 }
+
+int32_t mv_scall_update_confirm(void)
+{
+	return mv_boot_confirm();
+}
 #else
 int32_t mv_scall_update_check(void)
+{
+	return MV_ENOTSUP;
+}
+
+int32_t mv_scall_update_confirm(void)
 {
 	return MV_ENOTSUP;
 }

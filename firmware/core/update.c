@@ -63,6 +63,19 @@
 #define HASHES ((GROUPS + WINDOW) * 32u)
 #define STATE_BASE MVB_PART_MV_STATE_BASE
 #define NO_CHUNK 0xffffffffu
+/* The revert partition (mvbuild-devstate(5)): the replaced release's
+ * header in its first erase page, the revert patch after it.  A board
+ * without one installs without a trial. */
+#ifdef MVB_PART_MV_REVERT_BASE
+#define REVERT MVB_PART_MV_REVERT_BASE
+#define RPAGE MVB_PART_MV_REVERT_ERASE_SIZE
+#define REVERT_MAX (MVB_PART_MV_REVERT_SIZE - RPAGE)
+_Static_assert(RPAGE >= MVB_APPHDR_SIZE && RPAGE % 16u == 0u, "revert partition's erase page");
+#else
+#define REVERT 0u
+#define RPAGE 0u
+#define REVERT_MAX 0u
+#endif
 
 _Static_assert(MVB_PART_MV_STATE_SIZE >= 3u * PAGE + PATCH_PAGE && PATCH_PAGE % PAGE == 0u,
                "device-state partition too small");
@@ -70,17 +83,25 @@ _Static_assert(PAGE >= MVB_UREC_SIZE && PAGE % 4u == 0u && PAGE >= MVB_APPHDR_SI
 #define NAME_MAX (sizeof "objects/" - 1u + 64u + sizeof ".mvb" - 1u) /* the longest object name */
 _Static_assert(NAME_MAX <= MVL_OBJECT_MAX && sizeof CHANNEL "/index" - 1u <= NAME_MAX, "object names fit a READ");
 
+/* A layer whose chunks are read: its table entry, and the SHA-256 of each
+ * group of gsize of its chunk hashes. */
+struct layer {
+	struct mvb_bundle_layer l;
+	uint8_t (*group)[32];
+	uint32_t gsize;
+};
+
 /* The bundle under verification or install. */
 struct bundle {
 	uint32_t size;                   /* the object's bytes (from the index or the record) */
 	uint32_t chunks_off, cs, payload_off;
 	struct mvb_bundle_manifest m;
-	struct mvb_bundle_layer app;     /* the app layer */
+	struct layer app;                /* the app layer */
+	struct layer rev;                /* the revert layer (l.bl_role 0: none) */
+	struct layer *on;                /* the one chunk() reads: app, or rev while it is kept */
 	uint8_t mv_sha[32];              /* the microvisor layer's image hash */
 	uint32_t mv_size;                /* its size (0: no microvisor layer) */
-	uint8_t (*group)[32];            /* SHA-256 of each group of the app layer's chunk hashes */
 	uint8_t (*win)[32];              /* checked hashes of a window of WINDOW chunks */
-	uint32_t gsize;                  /* chunks per group */
 	uint32_t work;                   /* scratch bytes below the hashes */
 	uint32_t wk;                     /* win holds the hashes of chunks wk * WINDOW to wk * WINDOW + WINDOW - 1, or NO_CHUNK */
 	uint32_t cur;                    /* app-layer chunk in buf, or NO_CHUNK */
@@ -368,7 +389,7 @@ int mv_update_pending(void)
 {
 	const struct mvb_update_record *r = current_record();
 
-	return r && r->ur_state == MVB_UREC_INSTALLING;
+	return r && (r->ur_state == MVB_UREC_INSTALLING || r->ur_state == MVB_UREC_REVERTING);
 }
 
 /* --------------------------------------------------------------- index */
@@ -479,6 +500,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	uint32_t apps = 0;
 
 	b->mv_size = 0;
+	zero(&b->rev.l, sizeof b->rev.l);
 	for (uint32_t i = 0; i < nl; i++) {
 		struct mvb_bundle_layer l;
 		struct mvu_where w;
@@ -497,11 +519,11 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 			return MV_R_UPD_PLACE;
 		if (l.bl_role == MVB_LAYER_APP) {
 			apps++;
-			copy(&b->app, &l, sizeof l);
-		} else if (l.bl_role == MVB_LAYER_REVERT) {
-			/* what undoes the app layer: signed like the rest (its
-			 * chunk hashes are in the table hashed below); this
-			 * device does not revert, so it keeps none of it */
+			copy(&b->app.l, &l, sizeof l);
+		} else if (l.bl_role == MVB_LAYER_REVERT && b->rev.l.bl_role == 0u) {
+			/* what undoes the app layer: kept (keep_revert) if it
+			 * fits and undoes exactly this install */
+			copy(&b->rev.l, &l, sizeof l);
 		} else if (b->mv_size == 0u && l.bl_size != 0u) {
 			b->mv_size = l.bl_size;
 			copy(b->mv_sha, l.bl_sha256, 32u);
@@ -513,28 +535,35 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 		return MV_R_UPD_BUNDLE;
 
 	/* The chunk table, hashed whole for the signature and in GROUPS
-	 * groups of the app layer's hashes, so that each can be checked
-	 * later (any number of chunks: the groups grow). */
-	uint32_t first = b->app.bl_first_chunk, count = b->app.bl_chunk_count, gs;
+	 * groups of the app layer's hashes and of the revert layer's, so
+	 * that each can be checked later (any number of chunks: the groups
+	 * grow).  A layer's chunks are consecutive, so one group is hashed
+	 * at a time. */
+	struct layer *y;
 
-	/* whole windows, at least one (count 0 divides nothing by it) */
-	b->gsize = gs = (count > GROUPS * WINDOW ? (count + GROUPS * WINDOW - 1u) / (GROUPS * WINDOW) : 1u) * WINDOW;
+	for (y = &b->app; y <= &b->rev; y++) {
+		uint32_t count = y->l.bl_chunk_count;
 
+		/* whole windows, at least one (count 0 divides nothing by it) */
+		y->gsize = (count > GROUPS * WINDOW ? (count + GROUPS * WINDOW - 1u) / (GROUPS * WINDOW) : 1u) * WINDOW;
+	}
 	for (uint32_t i = 0; i < nc; i += 15u) {
 		uint32_t n = nc - i < 15u ? nc - i : 15u;
 
 		if (read_hash(&sha, b->chunks_off + 32u * i, 32u * n, h) != 0)
 			return MV_R_UPD_LINK;
 		for (uint32_t j = 0; j < n; j++) {
-			uint32_t k = i + j - first;
+			for (y = &b->app; y <= &b->rev; y++) {
+				uint32_t k = i + j - y->l.bl_first_chunk, gs = y->gsize;
 
-			if (i + j < first || k >= count)
-				continue;
-			if (k % gs == 0u)
-				mv_sha256_init(&grp);
-			mv_sha256_update(&grp, h + 32u * j, 32u);
-			if (k % gs == gs - 1u || k + 1u == count)
-				mv_sha256_final(&grp, b->group[k / gs]);
+				if (i + j < y->l.bl_first_chunk || k >= y->l.bl_chunk_count)
+					continue;
+				if (k % gs == 0u)
+					mv_sha256_init(&grp);
+				mv_sha256_update(&grp, h + 32u * j, 32u);
+				if (k % gs == gs - 1u || k + 1u == y->l.bl_chunk_count)
+					mv_sha256_final(&grp, y->group[k / gs]);
+			}
 		}
 	}
 	mv_sha256_final(&sha, digest);
@@ -551,7 +580,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	if (b->m.bm_security_counter < s.rec.ur_counter_floor)
 		return MV_R_UPD_COUNTER;
 	/* The header it makes must pass the checks every boot applies. */
-	mvu_app_header(&b->m, &b->app, (uint8_t *)&s.h, mv_crc32);
+	mvu_app_header(&b->m, &b->app.l, (uint8_t *)&s.h, mv_crc32);
 	if (!header_ok())
 		return MV_R_UPD_HEADER;
 	if (b->mv_size != 0u) {
@@ -580,34 +609,36 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 static uint32_t window(uint32_t k)
 {
 	struct bundle *b = &s.b;
+	struct layer *y = b->on;
 	struct mv_sha256 sha;
-	uint32_t g = k / b->gsize, i = g * b->gsize, end = i + b->gsize;
+	uint32_t g = k / y->gsize, i = g * y->gsize, end = i + y->gsize;
 
-	if (end > b->app.bl_chunk_count)
-		end = b->app.bl_chunk_count;
+	if (end > y->l.bl_chunk_count)
+		end = y->l.bl_chunk_count;
 	b->wk = NO_CHUNK;
 	mv_sha256_init(&sha);
 	while (i < end) {
 		uint32_t n = end - i < CHUNK_MAX / 32u ? end - i : CHUNK_MAX / 32u;
 
-		if (read_hash(&sha, b->chunks_off + 32u * (b->app.bl_first_chunk + i), 32u * n, b->buf) != 0)
+		if (read_hash(&sha, b->chunks_off + 32u * (y->l.bl_first_chunk + i), 32u * n, b->buf) != 0)
 			return MV_R_UPD_LINK;
 		for (uint32_t j = 0; j < n; j++, i++)
 			if (i / WINDOW == k / WINDOW)
 				copy(b->win[i % WINDOW], b->buf + 32u * j, 32u);
 	}
-	if (!final_is(&sha, b->group[g]))
+	if (!final_is(&sha, y->group[g]))
 		return MV_R_UPD_CHUNK;
 	b->wk = k / WINDOW;
 	return MV_R_NONE;
 }
 
-/* App-layer chunk k into s.b.buf, checked against its signed hash:
- * its length, or 0 on failure (*why says which). */
+/* Chunk k of the layer s.b.on into s.b.buf, checked against its signed
+ * hash: its length, or 0 on failure (*why says which). */
 static uint32_t chunk(uint32_t k, uint32_t *why)
 {
 	struct bundle *b = &s.b;
-	uint32_t len = b->app.bl_encoded_size - k * b->cs, r = MV_R_NONE;
+	const struct mvb_bundle_layer *l = &b->on->l;
+	uint32_t len = l->bl_encoded_size - k * b->cs, r = MV_R_NONE;
 
 	if (len > b->cs)
 		len = b->cs;
@@ -617,7 +648,7 @@ static uint32_t chunk(uint32_t k, uint32_t *why)
 	if (b->wk != k / WINDOW)
 		r = window(k);
 	if (r == MV_R_NONE)
-		r = read_object(b->payload_off + b->app.bl_payload_off + k * b->cs, len, b->buf) != 0 ? MV_R_UPD_LINK :
+		r = read_object(b->payload_off + l->bl_payload_off + k * b->cs, len, b->buf) != 0 ? MV_R_UPD_LINK :
 		    sha_is(b->buf, len, b->win[k % WINDOW])                                          ? MV_R_NONE :
 		                                                                                       MV_R_UPD_CHUNK;
 	if (r != MV_R_NONE) {
@@ -688,9 +719,13 @@ static uint32_t patch_why; /* why the last op_patch failed */
 
 static const uint8_t *op_patch(void *ctx, uint32_t off, uint32_t *n)
 {
+	if (ctx) {
+		/* a revert: the patch kept in the revert partition */
+		*n = s.rec.ur_revert_size - off;
+		return mv_port_flash_bytes(REVERT + RPAGE + off, *n);
+	}
 	uint32_t k = off / s.b.cs, at = off - k * s.b.cs, len = chunk(k, &patch_why);
 
-	(void)ctx;
 	if (len <= at)
 		return 0;
 	*n = len - at;
@@ -722,7 +757,7 @@ static int put_byte(void *arg, uint8_t byte)
 {
 	struct fill *f = arg;
 
-	if (f->pos >= s.b.app.bl_size) {
+	if (f->pos >= s.b.app.l.bl_size) {
 		f->fail = MV_R_UPD_IMAGE;
 		return MVD_E_CORRUPT;
 	}
@@ -733,6 +768,17 @@ static int put_byte(void *arg, uint8_t byte)
 	return 0;
 }
 
+/* The patcher over the app region, reading the patch from the bundle's
+ * app layer (rev 0) or from the revert partition. */
+static uint32_t apply(struct mvd *d, void *rev, uint32_t size)
+{
+	int r = mvd_apply(d, &ops, rev, s.page, PATCH_PAGE, size);
+
+	return r == MVD_DONE ? MV_R_NONE : r == MVD_E_READ ? patch_why : r == MVD_E_IO ? MV_R_UPD_FLASH :
+	       r == MVD_E_LIMIT ? MV_R_UPD_LIMIT : r == MVD_E_BASE ? MV_R_UPD_BASE :
+	       r == MVD_E_HASH ? MV_R_UPD_IMAGE : MV_R_UPD_PATCH;
+}
+
 NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 {
 	struct bundle *b = &s.b;
@@ -740,7 +786,7 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 
 	b->cur = NO_CHUNK;
 	b->wk = NO_CHUNK;
-	if (b->app.bl_encoding == MVB_ENC_DELTA) {
+	if (b->app.l.bl_encoding == MVB_ENC_DELTA) {
 		struct mvd *d = scratch;
 
 		if (sizeof *d > scratch_size)
@@ -750,22 +796,18 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 			return why;
 		if (len < MVD_HEADER_SIZE || le32(b->buf + 0x14) != PATCH_PAGE)
 			return MV_R_UPD_LIMIT;
-		int r = mvd_apply(d, &ops, 0, s.page, PATCH_PAGE, b->app.bl_encoded_size);
-
-		return r == MVD_DONE ? MV_R_NONE : r == MVD_E_READ ? patch_why : r == MVD_E_IO ? MV_R_UPD_FLASH :
-		       r == MVD_E_LIMIT ? MV_R_UPD_LIMIT : r == MVD_E_BASE ? MV_R_UPD_BASE :
-		       r == MVD_E_HASH ? MV_R_UPD_IMAGE : MV_R_UPD_PATCH;
+		return apply(d, 0, b->app.l.bl_encoded_size);
 	}
 	/* Full: raw or deflate, from the start (a resumed install rewrites
 	 * every page: each is a pure function of the bundle). */
 	struct mvd_inflate *inf = scratch;
 	struct fill f = {0, MV_R_NONE};
-	struct mvd_src in = {op_patch, 0, 0, 0, 0, b->app.bl_encoded_size, 0};
+	struct mvd_src in = {op_patch, 0, 0, 0, 0, b->app.l.bl_encoded_size, 0};
 	int r = 0;
 
 	if (sizeof *inf > scratch_size)
 		return MV_R_UPD_LIMIT;
-	if (b->app.bl_encoding == MVB_ENC_RAW) {
+	if (b->app.l.bl_encoding == MVB_ENC_RAW) {
 		while (r >= 0 && mvd_src_used(&in) < in.end) {
 			int c = mvd_src_byte(&in);
 
@@ -782,11 +824,130 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 		return f.fail;
 	if (r < 0)
 		return MV_R_UPD_PATCH;
-	if (f.pos != b->app.bl_size)
+	if (f.pos != b->app.l.bl_size)
 		return MV_R_UPD_IMAGE;
 	if (f.pos % PATCH_PAGE != 0u && flush_page(&f) != 0)
 		return f.fail;
-	return op_sha(0, b->app.bl_size, b->app.bl_sha256) ? MV_R_UPD_IMAGE : MV_R_NONE;
+	return op_sha(0, b->app.l.bl_size, b->app.l.bl_sha256) ? MV_R_UPD_IMAGE : MV_R_NONE;
+}
+
+/* ---------------------------------------------------- trial and revert */
+/* Before the first write of an install that can be undone: the installed
+ * header into the revert partition's first page, the revert layer's
+ * chunks after it, each checked against its signed hash before it is
+ * written.  The record does not name them yet (a cut here leaves the old
+ * app running and the partition unused); begin() does.  MV_R_NONE,
+ * MV_R_UPD_LIMIT when the layer is not one this device can keep (the
+ * install goes on without a trial), or why the install must stop. */
+NOINLINE static uint32_t keep_revert(void)
+{
+	struct bundle *b = &s.b;
+	uint32_t r = MV_R_NONE, len, size = b->rev.l.bl_encoded_size;
+
+	for (uint32_t a = 0; r == MV_R_NONE && a < RPAGE + size; a += RPAGE)
+		r = mv_port_flash_erase(REVERT + a);
+	if (r == MV_R_NONE)
+		r = mv_port_flash_write(REVERT, mv_port_app_header(), MVB_APPHDR_SIZE);
+	b->on = &b->rev;
+	b->cur = b->wk = NO_CHUNK;
+	for (uint32_t k = 0; r == MV_R_NONE && k < b->rev.l.bl_chunk_count; k++) {
+		if ((len = chunk(k, &r)) == 0u)
+			break;
+		/* a patch of this board's patch pages only (as install()) */
+		if (k == 0u && (len < MVD_HEADER_SIZE || le32(b->buf + 0x14) != PATCH_PAGE))
+			r = MV_R_UPD_LIMIT;
+		while (len % 16u != 0u)
+			b->buf[len++] = 0xffu; /* whole program units; cs is a multiple of 16 */
+		if (r == MV_R_NONE)
+			r = mv_port_flash_write(REVERT + RPAGE + k * b->cs, b->buf, len);
+	}
+	b->on = &b->app;
+	b->cur = b->wk = NO_CHUNK;
+	return r;
+}
+
+/* Whether the new release runs on trial (its header, s.h, asks for one)
+ * and the bundle's revert layer undoes this install exactly: a delta from
+ * the new image to the installed one, which the revert partition holds. */
+static int revertible(void)
+{
+	const struct mvb_bundle_layer *r = &s.b.rev.l;
+	const struct mvb_app_header *h = mv_port_app_header();
+
+	return s.h.ah_trial_ms != 0u && r->bl_role == MVB_LAYER_REVERT && r->bl_encoding == MVB_ENC_DELTA && r->bl_encoded_size <= REVERT_MAX &&
+	       r->bl_size == h->ah_image_size && mv_memeq_ct(r->bl_sha256, h->ah_image_sha256, 32u) &&
+	       mv_memeq_ct(r->bl_base_sha256, s.b.app.l.bl_sha256, 32u);
+}
+
+/* A rejected release: the revert patch applied in place (resumed after a
+ * cut like an install), the replaced release's header written back, the
+ * record IDLE and naming the rejected version.  A patch that does not
+ * apply leaves no app (the header is gone): safe mode asks for an
+ * update, as after any failed install. */
+NOINLINE static uint32_t revert(void *scratch, uint32_t work)
+{
+	uint32_t rej = s.rec.ur_to_version, r;
+
+	mv_printf("mv: " MV_MSG(MV_M_REJECTED) "\n", rej, s.rec.ur_reason);
+	begun = 1; /* the record says REVERTING */
+	r = sizeof(struct mvd) > work ? MV_R_UPD_LIMIT : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
+	if (r == MV_R_NONE)
+		r = apply(scratch, &s, s.rec.ur_revert_size);
+	if (r == MV_R_NONE)
+		r = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, mv_port_flash_bytes(REVERT, MVB_APPHDR_SIZE),
+		                        MVB_APPHDR_SIZE);
+	if (r == MV_R_UPD_FLASH)
+		return MVL_R_FAILED; /* tried again: the record still says REVERTING */
+	s.rec.ur_state = MVB_UREC_IDLE;
+	s.rec.ur_rejected_version = rej;
+	(void)save_record();
+	if (r == MV_R_NONE)
+		mv_printf("mv: " MV_MSG(MV_M_REVERTED) "\n", rej, s.rec.ur_from_version);
+	else
+		mv_printf("mv: " MV_MSG(MV_M_UPDATE_ENDED) "\n", "failed", MV_R_UPD_REVERT);
+	mv_link_report(MVL_R_REVERTED, s.rec.ur_reason, rej, r == MV_R_NONE ? s.rec.ur_from_version : 0u, 0u);
+	return MVL_R_INSTALLED;
+}
+
+int mv_update_on_trial(void)
+{
+	const struct mvb_update_record *r = current_record();
+
+	return r && r->ur_state == MVB_UREC_TRIAL;
+}
+
+void mv_update_confirm_trial(void)
+{
+	load_record();
+	if (s.rec.ur_state != MVB_UREC_TRIAL)
+		return;
+	s.rec.ur_state = MVB_UREC_IDLE;
+	if (s.rec.ur_to_counter > s.rec.ur_counter_floor)
+		s.rec.ur_counter_floor = s.rec.ur_to_counter;
+	(void)save_record();
+	mv_printf("mv: " MV_MSG(MV_M_CONFIRMED) "\n", s.rec.ur_to_version);
+	mv_link_report(MVL_R_CONFIRMED, 0u, s.rec.ur_from_version, s.rec.ur_to_version, 0u);
+}
+
+void mv_update_reject(uint32_t why)
+{
+	load_record();
+	if (s.rec.ur_state != MVB_UREC_TRIAL)
+		return;
+	s.rec.ur_state = MVB_UREC_REVERTING;
+	s.rec.ur_reason = why;
+	(void)save_record();
+}
+
+void mv_update_status(struct mvl_status *m)
+{
+	const struct mvb_update_record *r = current_record();
+
+	if (r) {
+		m->ls_update_state = r->ur_state;
+		m->ls_rejected_version = r->ur_rejected_version;
+		m->ls_rejected_reason = r->ur_rejected_version ? r->ur_reason : 0u;
+	}
 }
 
 /* ------------------------------------------------------------- session */
@@ -805,13 +966,20 @@ uint32_t mv_update_session(void)
 	char app[MVB_APPHDR_NAME_MAX + 1u];
 	uint8_t *scratch = mv_arch_scratch(&scratch_size);
 
-	/* the chunk hashes at the scratch memory's top, the work below */
+	/* the app layer's chunk hashes at the scratch memory's top, the
+	 * work below; the revert layer's groups at the bottom, needed only
+	 * before the patcher's state goes there (the verifier's stack, 1.8
+	 * KiB down from the work's top, stays clear of them) */
 	s.b.work = scratch_size - HASHES;
-	s.b.group = (uint8_t(*)[32])(scratch + s.b.work);
-	s.b.win = s.b.group + GROUPS;
+	s.b.app.group = (uint8_t(*)[32])(scratch + s.b.work);
+	s.b.win = s.b.app.group + GROUPS;
+	s.b.rev.group = (uint8_t(*)[32])scratch;
+	s.b.on = &s.b.app;
 
 	s.bytes = 0;
 	load_record();
+	if (s.rec.ur_state == MVB_UREC_REVERTING)
+		return revert(scratch, s.b.work);
 	int resuming = s.rec.ur_state == MVB_UREC_INSTALLING;
 
 	if (!resuming && installed()) {
@@ -842,6 +1010,8 @@ uint32_t mv_update_session(void)
 		copy(obj, s.rec.ur_object, 32u);
 		s.b.size = s.rec.ur_object_size;
 		mv_printf("mv: " MV_MSG(MV_M_RESUMING) "\n", latest.version);
+	} else if (s.rec.ur_state == MVB_UREC_TRIAL) {
+		reason = MV_R_UPD_ON_TRIAL;
 	} else if (app[0] == '\0') {
 		reason = MV_R_UPD_NO_APP;
 	} else {
@@ -857,18 +1027,34 @@ uint32_t mv_update_session(void)
 				}
 			} else if (r != MVU_INSTALL) {
 				reason = r == MVU_E_COUNTER ? MV_R_UPD_COUNTER : MV_R_UPD_OLDER;
+			} else if (latest.version == s.rec.ur_rejected_version) {
+				reason = MV_R_UPD_REJECTED;
 			}
 		}
 	}
 	if (reason == MV_R_NONE && outcome != MVL_R_UP_TO_DATE) {
 		object_name(obj);
 		reason = check_bundle(app, &latest);
-		if (reason == MV_R_NONE && !resuming && s.b.app.bl_encoding == MVB_ENC_DELTA &&
-		    !mv_memeq_ct(s.b.app.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
+		if (reason == MV_R_NONE && !resuming && s.b.app.l.bl_encoding == MVB_ENC_DELTA &&
+		    !mv_memeq_ct(s.b.app.l.bl_base_sha256, mv_port_app_header()->ah_image_sha256, 32u))
 			reason = MV_R_UPD_BASE;
+		if (reason == MV_R_NONE && !resuming) {
+			/* what undoes it, kept before anything else is written */
+			s.rec.ur_from_version = running.version;
+			s.rec.ur_from_counter = running.counter;
+			s.rec.ur_revert_size = 0;
+			if (revertible()) {
+				uint32_t r = keep_revert();
+
+				if (r == MV_R_NONE)
+					s.rec.ur_revert_size = s.b.rev.l.bl_encoded_size;
+				else if (r != MV_R_UPD_LIMIT)
+					reason = r;
+			}
+		}
 		if (reason == MV_R_NONE) {
 			mv_printf("mv: " MV_MSG(MV_M_INSTALLING) "\n", latest.version,
-			          s.b.app.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
+			          s.b.app.l.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
 			/* What begin() records at the first write. */
 			begun = resuming;
 			s.rec.ur_state = MVB_UREC_INSTALLING;
@@ -890,9 +1076,14 @@ uint32_t mv_update_session(void)
 				reason = mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
 			if (reason == MV_R_NONE)
 				reason = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, &s.h, sizeof s.h);
+			/* On trial when it can be undone: the floor stays until
+			 * it is confirmed, so the release it replaced can come
+			 * back. */
 			if (reason == MV_R_NONE) {
 				s.rec.ur_state = MVB_UREC_IDLE;
-				if (latest.counter > s.rec.ur_counter_floor)
+				if (s.rec.ur_revert_size != 0u)
+					s.rec.ur_state = MVB_UREC_TRIAL;
+				else if (latest.counter > s.rec.ur_counter_floor)
 					s.rec.ur_counter_floor = latest.counter;
 				reason = save_record();
 			}

@@ -87,14 +87,48 @@ static void name_flip_unsealed(void)
 {
 	fake_header.ah_name[3] ^= 0x20;
 }
-static void flags_1(void)
+static void flags_2(void)
 {
-	fake_header.ah_flags = 1;
+	fake_header.ah_flags = 2;
 	fake_seal_header(&fake_header);
 }
 static void flags_top(void)
 {
 	fake_header.ah_flags = 0x80000000u;
+	fake_seal_header(&fake_header);
+}
+static void flags_explicit_and_more(void)
+{
+	fake_header.ah_flags = MVB_APPHDR_F_CONFIRM_EXPLICIT | 0x100u;
+	fake_header.ah_trial_ms = 600000u;
+	fake_seal_header(&fake_header);
+}
+static void confirm_explicit(void)
+{
+	fake_header.ah_flags = MVB_APPHDR_F_CONFIRM_EXPLICIT;
+	fake_header.ah_trial_ms = 600000u;
+	fake_seal_header(&fake_header);
+}
+static void confirm_after(void)
+{
+	fake_header.ah_trial_ms = 60000u;
+	fake_seal_header(&fake_header);
+}
+static void trial_longest(void)
+{
+	fake_header.ah_flags = MVB_APPHDR_F_ALL;
+	fake_header.ah_trial_ms = MVB_APPHDR_TRIAL_MAX_MS;
+	fake_seal_header(&fake_header);
+}
+static void trial_too_long(void)
+{
+	fake_header.ah_trial_ms = MVB_APPHDR_TRIAL_MAX_MS + 1u;
+	fake_seal_header(&fake_header);
+}
+static void trial_wraps(void)
+{
+	fake_header.ah_flags = MVB_APPHDR_F_CONFIRM_EXPLICIT;
+	fake_header.ah_trial_ms = 0xffffffffu;
 	fake_seal_header(&fake_header);
 }
 static void abi_minor_newer(void)
@@ -290,8 +324,15 @@ static const struct {
     {"size 512", size_512, MV_R_HDR_SIZE},
     {"crc flipped", crc_flip, MV_R_HDR_CRC},
     {"name changed, crc not", name_flip_unsealed, MV_R_HDR_CRC},
-    {"flags 1", flags_1, MV_R_HDR_FLAGS},
+    {"flags 2", flags_2, MV_R_HDR_FLAGS},
     {"flags top bit", flags_top, MV_R_HDR_FLAGS},
+    {"confirm explicit and an unknown flag", flags_explicit_and_more, MV_R_HDR_FLAGS},
+    {"confirm explicit within 10 min", confirm_explicit, MV_R_NONE},
+    {"confirm after 60 s", confirm_after, MV_R_NONE},
+    {"trial of a day", trial_longest, MV_R_NONE},
+    /* no reason code of its own: refused with the flags it goes with */
+    {"trial over a day", trial_too_long, MV_R_HDR_FLAGS},
+    {"trial of 2^32-1 ms", trial_wraps, MV_R_HDR_FLAGS},
     {"abi minor newer", abi_minor_newer, MV_R_ABI_TOO_NEW},
     {"watchdog under 10 ms", watchdog_too_short, MV_R_HDR_WATCHDOG},
     {"watchdog over an hour", watchdog_too_long, MV_R_HDR_WATCHDOG},

@@ -8,10 +8,13 @@
  *
  *   mkapphdr --manifest app.yaml --image app.bin -o hdr.bin
  *            [--addr 0xADDR] [--min-abi MAJOR.MINOR] [--watchdog MS]
- *            [--size N] [--magic N] [--format N] [--flags N]
+ *            [--size N] [--magic N] [--format N] [--flags N] [--trial MS]
  *
- * The last four write wrong values on purpose (with a valid CRC), for the
- * tests of the microvisor's header checks.
+ * The last five write wrong values on purpose (with a valid CRC), for the
+ * tests of the microvisor's header checks; --flags and --trial also write
+ * right ones (ah_flags, ah_trial_ms: how an installed release on trial is
+ * confirmed; a header written here is never on trial, which only an
+ * install starts).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -205,7 +208,7 @@ int main(int argc, char **argv)
 	uint32_t addr = MVB_PART_APP_FLASH_NS_BASE, abi = MV_ABI, size_override = 0;
 	uint32_t magic = MVB_APPHDR_MAGIC, format = MVB_APPHDR_FORMAT, flags = 0;
 	int have_size = 0, have_wd = 0;
-	uint32_t wd_override = 0;
+	uint32_t wd_override = 0, trial = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -236,6 +239,8 @@ int main(int argc, char **argv)
 			have_wd = 1;
 		} else if (strcmp(a, "--flags") == 0) {
 			flags = parse_u32(v, "--flags");
+		} else if (strcmp(a, "--trial") == 0) {
+			trial = parse_u32(v, "--trial"); /* ms, unchecked: tests of the range check */
 		} else if (strcmp(a, "--min-abi") == 0) {
 			unsigned ma, mi;
 
@@ -249,7 +254,7 @@ int main(int argc, char **argv)
 	if (manifest == NULL || image == NULL || out == NULL) {
 		fprintf(stderr, "usage: mkapphdr --manifest app.yaml --image app.bin -o hdr.bin "
 		                "[--addr A] [--min-abi M.m] [--size N] [--magic N] [--format N] [--flags N] "
-		                "[--watchdog MS]\n");
+		                "[--watchdog MS] [--trial MS]\n");
 		return 2;
 	}
 
@@ -265,6 +270,7 @@ int main(int argc, char **argv)
 	h.ah_magic = magic;
 	h.ah_format = (uint16_t)format;
 	h.ah_flags = flags;
+	h.ah_trial_ms = trial;
 	if (have_wd)
 		h.ah_watchdog_ms = wd_override;
 	h.ah_size = MVB_APPHDR_SIZE;
@@ -302,6 +308,7 @@ int main(int argc, char **argv)
 	memcpy(b + 0x48, h.ah_image_sha256, 32);
 	memcpy(b + 0x68, h.ah_name, MVB_APPHDR_NAME_MAX);
 	put_le32(b + 0x88, h.ah_watchdog_ms);
+	put_le32(b + 0x90, h.ah_trial_ms);
 	put_le32(b + 0xfc, mv_crc32(0, b, 0xfc));
 
 	FILE *f = fopen(out, "wb");

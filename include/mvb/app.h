@@ -24,6 +24,9 @@ struct mvb_app {
 	uint32_t security_counter;
 	uint32_t watchdog_ms; /* 0: none */
 	uint32_t update_defer_ms; /* 0: the app is stopped for an update at once */
+	/* confirm: how a release on trial after an install is kept */
+	uint32_t confirm_flags; /* MVB_APPHDR_F_CONFIRM_EXPLICIT or 0 (ah_flags) */
+	uint32_t trial_ms;      /* ah_trial_ms; 0: confirmed at install, no trial */
 	char peripherals[MVB_APP_MAX_PERIPHERALS][MVB_NAME_MAX];
 	unsigned periph_line[MVB_APP_MAX_PERIPHERALS], periph_col[MVB_APP_MAX_PERIPHERALS];
 	unsigned nperipherals;
@@ -31,6 +34,18 @@ struct mvb_app {
 	unsigned irq_line[MVB_APP_MAX_IRQS], irq_col[MVB_APP_MAX_IRQS];
 	unsigned nirqs;
 };
+
+/* The shortest trial a manifest may ask for, and the default one:
+ * `confirm: after 60s`, stretched to twice the watchdog deadline when that
+ * is longer, so that an app which hangs at its start meets its watchdog
+ * before it is confirmed. */
+#define MVB_APP_TRIAL_MIN_MS 1000u
+#define MVB_APP_TRIAL_DEFAULT_MS 60000u
+uint32_t mvb_app_trial_default_ms(uint32_t watchdog_ms);
+
+/* The app that asked for nothing (no manifest): all zero, but for the
+ * default confirm.  Cannot fail. */
+void mvb_app_init(struct mvb_app *a);
 
 /* Parses an app manifest.  Returns 0, MVB_EINPUT or MVB_ENOMEM. */
 int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t len, struct mvb_diags *d);
@@ -48,8 +63,8 @@ struct mvb_grant {
 unsigned mvb_app_resolve(const struct mvb_app *a, const struct mvb_board *b, const char *file, struct mvb_grant *g,
 			 struct mvb_diags *d);
 
-/* Parses a duration "<digits>s" or "<digits>ms" into milliseconds; 0 on
- * success, -1 for anything else or past 2^32 - 1 ms. */
+/* Parses a duration "<digits>" followed by "ms", "s", "m" or "h" into
+ * milliseconds; 0 on success, -1 for anything else or past 2^32 - 1 ms. */
 int mvb_app_parse_ms(const char *s, uint32_t *ms);
 
 /* Parses "MAJOR.MINOR.PATCH" within 255.255.65535; 0 on success. */

@@ -25,6 +25,16 @@
 #define MVB_APPHDR_WATCHDOG_MAX_MS 3600000u /* longest: an hour */
 #define MVB_APPHDR_UPDATE_DEFER_MAX_MS 600000u /* longest an app may put off an update: ten minutes */
 
+#define MVB_APPHDR_TRIAL_MAX_MS 86400000u /* longest trial: a day */
+
+/* ah_flags.  After an install with a revert layer the new release runs
+ * on trial (mvbuild-app-manifest(5), "confirm").  Without this flag it is
+ * confirmed once it has run ah_trial_ms without a crash; with it, it must
+ * call mv_update_confirm() within ah_trial_ms of a start.  ah_trial_ms 0:
+ * confirmed at install, no trial. */
+#define MVB_APPHDR_F_CONFIRM_EXPLICIT 0x1u
+#define MVB_APPHDR_F_ALL 0x1u
+
 /* Version numbers are packed major.minor.patch as 8.8.16 bits. */
 #define MVB_VERSION_PACK(ma, mi, pa) \
 	((((uint32_t)(ma) & 0xffu) << 24) | (((uint32_t)(mi) & 0xffu) << 16) | ((uint32_t)(pa) & 0xffffu))
@@ -40,14 +50,15 @@ struct mvb_app_header {
 	uint32_t ah_min_abi;          /* 0x10 MVB_ABI_PACK: oldest microvisor ABI the app runs on */
 	uint32_t ah_image_addr;       /* 0x14 non-secure address of the image (app flash start) */
 	uint32_t ah_image_size;       /* 0x18 bytes of image from ah_image_addr */
-	uint32_t ah_flags;            /* 0x1c reserved, 0 */
+	uint32_t ah_flags;            /* 0x1c MVB_APPHDR_F_*; other bits 0 */
 	uint32_t ah_periph_mask[MVB_APPHDR_PERIPH_WORDS]; /* 0x20 bit i: board peripheral i */
 	uint32_t ah_irq_mask[MVB_APPHDR_IRQ_WORDS];       /* 0x28 bit n: NVIC IRQ n */
 	uint8_t ah_image_sha256[32];  /* 0x48 SHA-256 of the image bytes */
 	char ah_name[MVB_APPHDR_NAME_MAX]; /* 0x68 app name, NUL-padded */
 	uint32_t ah_watchdog_ms;      /* 0x88 watchdog deadline in ms, 0: none */
 	uint32_t ah_update_defer_ms;  /* 0x8c how long the app may put off an update it is told of, 0: none */
-	uint8_t ah_reserved[108];     /* 0x90 zero */
+	uint32_t ah_trial_ms;         /* 0x90 trial after an install (see below), 0: none */
+	uint8_t ah_reserved[104];     /* 0x94 zero */
 	uint32_t ah_crc32;            /* 0xfc CRC-32 (IEEE, zlib's) of bytes 0x00-0xfb */
 };
 

@@ -79,14 +79,15 @@ struct mvb_bundle_manifest {
 	uint32_t bm_app_version;      /* 0x40 MVB_VERSION_PACK (app_header.h) */
 	uint32_t bm_security_counter; /* 0x44 anti-rollback counter */
 	uint32_t bm_min_abi;          /* 0x48 MVB_ABI_PACK: oldest microvisor ABI the app runs on */
-	uint32_t bm_flags;            /* 0x4c reserved, 0 */
+	uint32_t bm_flags;            /* 0x4c MVB_APPHDR_F_* (ah_flags); other bits 0 */
 	uint32_t bm_periph_mask[2];   /* 0x50 bit i: board peripheral i */
 	uint32_t bm_irq_mask[8];      /* 0x58 bit n: NVIC IRQ n */
 	uint32_t bm_build_time_lo;    /* 0x78 SOURCE_DATE_EPOCH, or 0 */
 	uint32_t bm_build_time_hi;    /* 0x7c */
 	uint32_t bm_watchdog_ms;      /* 0x80 the app's watchdog deadline in ms (ah_watchdog_ms), 0: none */
 	uint32_t bm_update_defer_ms;  /* 0x84 how long the app may put off an update (ah_update_defer_ms), 0: none */
-	uint8_t bm_reserved[56];      /* 0x88 */
+	uint32_t bm_trial_ms;         /* 0x88 the trial after an install (ah_trial_ms), 0: none */
+	uint8_t bm_reserved[52];      /* 0x8c */
 };
 
 struct mvb_bundle_layer {

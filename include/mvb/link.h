@@ -69,6 +69,7 @@ struct mvl_header {
 #define MVL_DEV_SAFE 1u       /* no app runs: lh_reason says why; it asks for an update */
 #define MVL_DEV_INSTALLING 2u /* an install is in progress (or was cut and resumes) */
 #define MVL_DEV_STARTING 3u   /* STATUS only: the microvisor is starting, no app chosen yet */
+#define MVL_DEV_TRIAL 4u      /* the app runs on trial after an install: it is confirmed or reverted next */
 
 #define MVL_NAME_MAX 32u    /* board and app names, NUL-padded */
 #define MVL_CHANNEL_MAX 16u /* channel name, NUL-padded */
@@ -131,6 +132,9 @@ struct mvl_error {
 #define MVL_R_UP_TO_DATE 1u /* nothing newer for this device */
 #define MVL_R_REFUSED 2u    /* what the repository offers was refused: lp_reason */
 #define MVL_R_FAILED 3u     /* the link or the repository failed: it tries again later */
+#define MVL_R_CONFIRMED 4u  /* the release on trial (lp_to_version) was confirmed; lp_from_version the one before */
+#define MVL_R_REVERTED 5u   /* the release on trial (lp_from_version) was rejected (lp_reason) and
+                              * lp_to_version put back; lp_reason 0 with REVERTED never happens */
 
 struct mvl_report {
 	uint32_t lp_outcome;      /* 0x00 MVL_R_* */
@@ -166,10 +170,14 @@ struct mvl_status {
 	uint32_t ls_rx_dropped;      /* 0x34 frames it dropped (bad CRC, length, COBS, format) */
 	uint32_t ls_tx_frames;       /* 0x38 frames it sent */
 	uint32_t ls_lines;           /* 0x3c console lines it sent as LINE frames since it started */
-	uint8_t ls_image_sha256[32]; /* 0x40 SHA-256 of the installed app image; zero: none */
-	char ls_serial[32];          /* 0x60 serial number from the provisioning record, NUL-padded */
-	char ls_board[32];           /* 0x80 board name */
-	char ls_app[32];             /* 0xa0 app name (the header's, else the provisioning record's) */
+	uint32_t ls_update_state;    /* 0x40 the update record's state (mvb/devstate.h MVB_UREC_*) */
+	uint32_t ls_rejected_version; /* 0x44 the last release rejected on trial here; 0: none */
+	uint32_t ls_rejected_reason; /* 0x48 why (a reason code); 0: none */
+	uint32_t ls_reserved;        /* 0x4c zero */
+	uint8_t ls_image_sha256[32]; /* 0x50 SHA-256 of the installed app image; zero: none */
+	char ls_serial[32];          /* 0x70 serial number from the provisioning record, NUL-padded */
+	char ls_board[32];           /* 0x90 board name */
+	char ls_app[32];             /* 0xb0 app name (the header's, else the provisioning record's) */
 };
 
 #endif

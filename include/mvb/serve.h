@@ -107,6 +107,45 @@ struct mvb_repo_index;
  * *to); 0 when x does not list it. */
 int mvb_serve_update_kind(const struct mvb_repo_index *x, const char *name, uint32_t *from, uint32_t *to);
 
+/* How an update session ends, followed frame by frame (mvbuild-serve(1),
+ * --once): the session's REPORT; after INSTALLED, the installed release's
+ * first HELLO; when that HELLO says MVL_DEV_TRIAL, the REPORT of the
+ * trial's outcome (CONFIRMED or REVERTED).
+ *
+ *   SESSION   a REPORT of INSTALLED: STARTING; CONFIRMED or REVERTED (the
+ *             end of a trial that began before we listened): DONE; any
+ *             other REPORT: DONE.  A HELLO that says TRIAL: TRIAL (a
+ *             device on trial refuses updates until its outcome).
+ *   STARTING  a HELLO that says TRIAL: TRIAL; any other HELLO: DONE (an
+ *             install without a trial).  A REPORT: as in SESSION.
+ *   TRIAL     a REPORT of CONFIRMED or REVERTED: DONE.  Nothing else ends
+ *             it: the device may start again on trial, say HELLO while it
+ *             reverts (INSTALLING), or refuse a session on trial.
+ *   DONE      stays; the caller starts over with mvb_serve_follow_init.
+ *
+ * Holds no memory; frames the core refused (BAD) change nothing. */
+enum mvb_serve_phase {
+	MVB_SERVE_PH_SESSION,
+	MVB_SERVE_PH_STARTING,
+	MVB_SERVE_PH_TRIAL,
+	MVB_SERVE_PH_DONE,
+};
+
+struct mvb_serve_follow {
+	enum mvb_serve_phase phase;
+	int installed;             /* a REPORT of INSTALLED came */
+	struct mvl_report install; /* ... this one */
+	int trial;                 /* a HELLO said TRIAL: the release on trial */
+	uint32_t trial_version;    /* its lh_app_version */
+	int have_outcome;          /* DONE by a REPORT (not by the installed release's HELLO): */
+	struct mvl_report outcome; /* ... that REPORT */
+};
+
+/* Cannot fail. */
+void mvb_serve_follow_init(struct mvb_serve_follow *f);
+/* One frame mvb_serve_handle decoded; returns the phase after it. */
+enum mvb_serve_phase mvb_serve_follow_step(struct mvb_serve_follow *f, const struct mvb_serve_out *o);
+
 /* The microvisor's text for a reason code (firmware/include/mv/reason.h),
  * or NULL for a code it does not list. */
 const char *mvb_serve_reason_text(uint32_t reason);

@@ -223,9 +223,15 @@ int cli_sign_view(const struct mvb_bundle_view *v, const struct mvb_key *k, stru
 
 /* ---- bundles */
 /* A bundle's identity and layers as JSON members of the object being
- * written: board, app {name, version, security_counter, min_abi}, layers
- * [{role, encoding, target, size, encoded_size, sha256}]. */
+ * written: board, app {name, version, security_counter, min_abi, confirm},
+ * layers [{role, encoding, target, size, encoded_size, sha256}]. */
 void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v);
+/* How a release on trial is confirmed (ah_flags, ah_trial_ms): the member
+ * "confirm": {"mode": "after"|"explicit"|"at-install", "ms": N}. */
+void cli_json_confirm(struct json *j, uint32_t flags, uint32_t trial_ms);
+/* The summary line "  confirm: ..." on standard output, left out for the
+ * default of an app with this watchdog (mvb_app_trial_default_ms). */
+void cli_print_confirm(uint32_t flags, uint32_t trial_ms, uint32_t watchdog_ms);
 /* The members a layer's object starts with: role, encoding, target, size,
  * encoded_size. */
 void cli_json_layer(struct json *j, const struct mvb_bundle_layer *l);

@@ -148,6 +148,8 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 	memcpy(m->bm_irq_mask, r->out.grant.irq_mask, sizeof(m->bm_irq_mask));
 	m->bm_watchdog_ms = r->app.watchdog_ms;
 	m->bm_update_defer_ms = r->app.update_defer_ms;
+	m->bm_flags = r->app.confirm_flags;
+	m->bm_trial_ms = r->app.trial_ms;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	if (sde && *sde) {
 		char *end;

@@ -14,6 +14,7 @@ void check_run_release(struct check_run *r)
 int check_run_exec(struct check_run *r, const char *elf, const char *board, const char *app, const char *api)
 {
 	memset(r, 0, sizeof(*r));
+	mvb_app_init(&r->app); /* what an app without a manifest gets */
 	r->elf_path = elf;
 	r->board_arg = board;
 	r->app_path = app;
@@ -139,6 +140,7 @@ static void render_text(struct cli_run *run, const struct check_run *r)
 		printf("  watchdog: %u ms (the app feeds it with mv_watchdog_feed)\n", x->app.watchdog_ms);
 	if (x->have_app && x->app.update_defer_ms)
 		printf("  update deferral: up to %u ms (the app sees the deadline in mv_info)\n", x->app.update_defer_ms);
+	cli_print_confirm(x->app.confirm_flags, x->app.trial_ms, x->app.watchdog_ms);
 	if (x->have_api) {
 		printf("  microvisor calls:");
 		for (unsigned i = 0; i < x->out.ncalls; i++)
@@ -208,6 +210,10 @@ static void render_json(struct cli_run *run, const struct check_run *r, int ran)
 	json_end_arr(j);
 	json_int(j, "watchdog_ms", ran && r->have_app ? r->app.watchdog_ms : 0);
 	json_int(j, "update_defer_ms", ran && r->have_app ? r->app.update_defer_ms : 0);
+	if (ran)
+		cli_json_confirm(j, r->app.confirm_flags, r->app.trial_ms);
+	else
+		json_null(j, "confirm");
 	if (ran && r->have_api) {
 		char v[16];
 		json_obj(j, "microvisor");

@@ -186,6 +186,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		json_int(j, "build_time", (long long)built);
 		json_int(j, "watchdog_ms", v->m.bm_watchdog_ms);
 		json_int(j, "update_defer_ms", v->m.bm_update_defer_ms);
+		cli_json_confirm(j, v->m.bm_flags, v->m.bm_trial_ms);
 		json_end_obj(j);
 		json_arr(j, "layers");
 		for (unsigned i = 0; i < v->nl; i++) {
@@ -241,6 +242,7 @@ static int inspect_bundle(struct inspect *in, const struct mvb_bundle_view *v, s
 		printf("  watchdog: %u ms\n", v->m.bm_watchdog_ms);
 	if (v->m.bm_update_defer_ms)
 		printf("  update deferral: up to %u ms\n", v->m.bm_update_defer_ms);
+	cli_print_confirm(v->m.bm_flags, v->m.bm_trial_ms, v->m.bm_watchdog_ms);
 	if (built)
 		printf("  built at %llu (SOURCE_DATE_EPOCH)\n", built);
 	printf("  layers:\n");

@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "cli/store.h"
 #include "link/mvl.h"
+#include "mvb/devstate.h"
 #include "mvb/hash.h"
 #include "mvb/reason.h"
 #include "mvb/repo.h"
@@ -129,8 +130,10 @@ struct session {
 	unsigned nobj;
 	uint64_t bytes, other_bytes;
 	int have_report;
-	struct mvl_report report;
+	struct mvl_report report; /* the session's REPORT (not the trial's) */
 	double t_report;
+	struct mvb_serve_follow fw; /* how far the session has got: its trial and outcome */
+	double t_trial, t_outcome;  /* when the trial was first seen, when its outcome came */
 	struct mvb_repo_index *x; /* the index the device read, parsed (NULL: none yet) */
 	int update;               /* of the last bundle read: 1 full, 2 delta, 0 not known */
 	uint32_t from, to;
@@ -173,7 +176,7 @@ struct run {
 	int tty, live;
 	double live_at;
 	double start, deadline; /* deadline 0: none */
-	double await_until;     /* --once, installed: waiting for the new app's HELLO until then (0: not) */
+	double await_until;     /* --once, installed: waiting for the new app's HELLO until then (0: not, or on trial) */
 	enum end_kind end;
 	/* mvbuild status: STATUS sent once a second until answered */
 	int status_mode, st_have;
@@ -253,6 +256,7 @@ static const char *state_name(uint32_t s)
 	       : s == MVL_DEV_SAFE       ? "safe mode"
 	       : s == MVL_DEV_INSTALLING ? "installing"
 	       : s == MVL_DEV_STARTING   ? "starting"
+	       : s == MVL_DEV_TRIAL      ? "on trial"
 	                                 : NULL;
 }
 
@@ -288,6 +292,7 @@ static void session_start(struct run *r, const struct mvl_hello *h)
 	s->x = x;
 	if (x)
 		memset(x, 0, sizeof(*x));
+	mvb_serve_follow_init(&s->fw);
 	s->hello_seen = 1;
 	s->hello = *h;
 	s->t0 = progress_now();
@@ -508,13 +513,47 @@ static void on_read(struct run *r)
 	fflush(stderr);
 }
 
-static void on_report(struct run *r)
+/* The REPORT that says how the session ended: the trial's outcome when
+ * one came, else the session's own. */
+static const struct mvl_report *final_report(const struct session *s)
+{
+	return s->fw.have_outcome ? &s->fw.outcome : &s->report;
+}
+
+/* A REVERTED report in words: the release rejected, why (the device's
+ * reason, its text first) and what runs now. */
+static void rejected_parts(const struct mvl_report *p, char rej[24], char why[160], char back[64])
+{
+	const char *t = mvb_reason_text(p->lp_reason);
+	version_or_none(p->lp_from_version, rej, 24);
+	if (t)
+		snprintf(why, 160, "%s (reason 0x%04x)", t, (unsigned)p->lp_reason);
+	else
+		snprintf(why, 160, "reason 0x%04x", (unsigned)p->lp_reason);
+	if (p->lp_to_version) {
+		char v[24];
+		cli_version_str(p->lp_to_version, v, sizeof(v));
+		snprintf(back, 64, "reverted to %s", v);
+	} else {
+		snprintf(back, 64, "the revert failed: no app runs until an update");
+	}
+}
+
+/* A REPORT, shown; a session's own (not the trial's, nor one the device
+ * sends while on trial) is kept as the session's. */
+static void on_report(struct run *r, enum mvb_serve_phase before)
 {
 	const struct mvl_report *p = &r->out.report;
 	struct session *s = &r->ses;
-	s->have_report = 1;
-	s->report = *p;
-	s->t_report = progress_now();
+	int trial_outcome = p->lp_outcome == MVL_R_CONFIRMED || p->lp_outcome == MVL_R_REVERTED;
+	double t = progress_now();
+	if (trial_outcome) {
+		s->t_outcome = t;
+	} else if (before != MVB_SERVE_PH_TRIAL) {
+		s->have_report = 1;
+		s->report = *p;
+		s->t_report = t;
+	}
 	char from[24], to[24], rs[160], moved[32];
 	version_or_none(p->lp_from_version, from, sizeof(from));
 	version_or_none(p->lp_to_version, to, sizeof(to));
@@ -523,38 +562,89 @@ static void on_report(struct run *r)
 	const char *how = s->update == 2 ? " as a delta" : s->update == 1 ? " as a full bundle" : "";
 	switch (p->lp_outcome) {
 	case MVL_R_INSTALLED:
-		say(r, "device reports: installed %s%s (was %s); %s served in %.1f s", to, how, from, moved, s->t_report - s->t0);
+		say(r, "device reports: installed %s%s (was %s); %s served in %.1f s", to, how, from, moved, t - s->t0);
 		break;
 	case MVL_R_UP_TO_DATE:
 		say(r, "device reports: up to date (%s)", from);
 		break;
 	case MVL_R_REFUSED:
-		say(r, "device reports: refused %s (runs %s): %s", to, from, rs);
+		say(r, "device reports: refused %s (runs %s): %s%s", to, from, rs,
+		    before == MVB_SERVE_PH_TRIAL ? "; the trial goes on" : "");
 		break;
+	case MVL_R_CONFIRMED:
+		say(r, "device reports: %s confirmed (was %s)", to, from);
+		break;
+	case MVL_R_REVERTED: {
+		char rej[24], why[160], back[64];
+		rejected_parts(p, rej, why, back);
+		say(r, "device reports: %s rejected on this device: %s; %s", rej, why, back);
+		break;
+	}
 	default:
 		say(r, "device reports: the link or the repository failed (%s); it will try again", rs);
 		break;
 	}
 }
 
+/* A HELLO after the session's install: the installed release starting
+ * (on trial or not), or the device starting again during the trial. */
+static void hello_after_install(struct run *r, const struct mvl_hello *h, enum mvb_serve_phase before,
+				enum mvb_serve_phase after)
+{
+	char app[24], name[33], st[160];
+	version_or_none(h->lh_app_version, app, sizeof(app));
+	cli_sanitize(h->lh_app, name, sizeof(name));
+	const char *sn = state_name(h->lh_state);
+	snprintf(st, sizeof(st), "%s", sn ? sn : "an unknown state");
+	if (h->lh_reason) {
+		char t[140];
+		reason_str(h->lh_reason, t, sizeof(t));
+		snprintf(st + strlen(st), sizeof(st) - strlen(st), ", %s", t);
+	}
+	if (before == MVB_SERVE_PH_STARTING && after == MVB_SERVE_PH_TRIAL)
+		say(r, "device: now running '%s' %s on trial%s", name, app,
+		    r->once ? "; waiting for it to be confirmed or rejected" : "");
+	else if (before == MVB_SERVE_PH_STARTING)
+		say(r, "device: now running '%s' %s (%s)", name, app,
+		    h->lh_state == MVL_DEV_RUNNING ? "started" : "not started");
+	else
+		say(r, "device: said HELLO again during the trial: '%s' %s, %s", name, app, st);
+}
+
 static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *payload)
 {
 	struct mvb_serve_out *o = &r->out;
+	struct session *s = &r->ses;
 	mvb_serve_handle(&r->core, h, payload, o);
 	if (o->wire_len && send_wire(r, o->wire, o->wire_len))
 		return;
+	enum mvb_serve_phase before = s->fw.phase, after;
 	switch (o->what) {
 	case MVB_SERVE_HELLO:
-		if (r->await_until > 0) { /* --once: the installed release starts */
-			char app[24], name[33];
-			version_or_none(o->hello.lh_app_version, app, sizeof(app));
-			cli_sanitize(o->hello.lh_app, name, sizeof(name));
-			say(r, "device: now running '%s' %s (%s)", name, app,
-			    o->hello.lh_state == MVL_DEV_RUNNING ? "started" : "not started");
-			r->end = END_REPORT;
+		if (before == MVB_SERVE_PH_STARTING || before == MVB_SERVE_PH_TRIAL) {
+			/* the session's install goes on: the release it installed
+			 * starts, on trial or not */
+			after = mvb_serve_follow_step(&s->fw, o);
+			if (after == MVB_SERVE_PH_DONE && !r->once) {
+				session_start(r, &o->hello); /* a new session of the release installed */
+				mvb_serve_follow_step(&s->fw, o);
+				break;
+			}
+			hello_after_install(r, &o->hello, before, after);
+			if (after == MVB_SERVE_PH_TRIAL && before != MVB_SERVE_PH_TRIAL) {
+				s->t_trial = progress_now();
+				r->await_until = 0; /* the trial lasts as long as it lasts: --timeout bounds it */
+			}
+			if (after == MVB_SERVE_PH_DONE)
+				r->end = END_REPORT;
 			break;
 		}
 		session_start(r, &o->hello);
+		if (mvb_serve_follow_step(&s->fw, o) == MVB_SERVE_PH_TRIAL) {
+			s->t_trial = progress_now();
+			if (r->once && !r->status_mode && !r->logs_mode)
+				say(r, "device: its release is on trial; waiting for it to be confirmed or rejected");
+		}
 		if (r->update_now && !r->un_sent)
 			send_update_now(r);
 		break;
@@ -562,12 +652,17 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 		on_read(r);
 		break;
 	case MVB_SERVE_REPORT:
-		on_report(r);
-		/* --once: after an install, the new app's HELLO is worth waiting
-		 * for (a few seconds): the run then shows what the device runs */
-		if (r->once && r->ses.report.lp_outcome == MVL_R_INSTALLED)
+		if (before == MVB_SERVE_PH_DONE) /* another session without a HELLO between */
+			mvb_serve_follow_init(&s->fw);
+		before = s->fw.phase;
+		after = mvb_serve_follow_step(&s->fw, o);
+		on_report(r, before);
+		/* --once: after an install, the new release's HELLO is worth
+		 * waiting for (a few seconds): it says whether it runs on trial,
+		 * and then the trial's outcome ends the run */
+		if (r->once && after == MVB_SERVE_PH_STARTING)
 			r->await_until = progress_now() + 10.0;
-		else if (r->once)
+		else if (r->once && after == MVB_SERVE_PH_DONE)
 			r->end = END_REPORT;
 		break;
 	case MVB_SERVE_PING:
@@ -877,6 +972,70 @@ static void serve_loop(struct run *r, double deadline)
 	}
 }
 
+/* "reason": the code, "reason_text": the microvisor's text for it (null
+ * for 0 or a code it does not list). */
+static void json_reason(struct json *j, uint32_t code)
+{
+	const char *rt = code ? mvb_reason_text(code) : NULL;
+	json_int(j, "reason", code);
+	if (rt)
+		json_str(j, "reason_text", rt);
+	else
+		json_null(j, "reason_text");
+}
+
+/* The session's trial and the release it rejected, when there was one:
+ * "trial" {version, outcome: null while it lasts, seconds}, "rejected"
+ * {version, reason, reason_text, reverted_to} (mvbuild-serve(1)). */
+static void json_trial(struct json *j, const struct session *s)
+{
+	const struct mvl_report *o = &s->fw.outcome;
+	int ended = s->fw.have_outcome && (o->lp_outcome == MVL_R_CONFIRMED || o->lp_outcome == MVL_R_REVERTED);
+	char t[64];
+	if (!s->fw.trial && !ended) {
+		json_null(j, "trial");
+		json_null(j, "rejected");
+		return;
+	}
+	/* the release on trial: its HELLO's, else the outcome's */
+	uint32_t v = s->fw.trial_version;
+	if (!v && ended)
+		v = o->lp_outcome == MVL_R_CONFIRMED ? o->lp_to_version : o->lp_from_version;
+	json_obj(j, "trial");
+	if (v) {
+		cli_version_str(v, t, sizeof(t));
+		json_str(j, "version", t);
+	} else {
+		json_null(j, "version");
+	}
+	if (ended)
+		json_str(j, "outcome", o->lp_outcome == MVL_R_CONFIRMED ? "confirmed" : "reverted");
+	else
+		json_null(j, "outcome");
+	if (ended && s->fw.trial) {
+		snprintf(t, sizeof(t), "%.3f", s->t_outcome - s->t_trial);
+		json_raw(j, "seconds", t);
+	} else {
+		json_null(j, "seconds"); /* not over, or begun before this run saw it */
+	}
+	json_end_obj(j);
+	if (!ended || o->lp_outcome != MVL_R_REVERTED) {
+		json_null(j, "rejected");
+		return;
+	}
+	json_obj(j, "rejected");
+	version_or_none(o->lp_from_version, t, sizeof(t));
+	json_str(j, "version", t);
+	json_reason(j, o->lp_reason);
+	if (o->lp_to_version) {
+		cli_version_str(o->lp_to_version, t, sizeof(t));
+		json_str(j, "reverted_to", t);
+	} else {
+		json_null(j, "reverted_to");
+	}
+	json_end_obj(j);
+}
+
 /* The members of the run's document (cli_finish closes and prints it). */
 static void json_doc(struct run *r, struct json *j, double total)
 {
@@ -912,7 +1071,11 @@ static void json_doc(struct run *r, struct json *j, double total)
 		} else {
 			json_null(j, "image_sha256");
 		}
-		const char *st = h->lh_state == MVL_DEV_RUNNING ? "running" : h->lh_state == MVL_DEV_SAFE ? "safe" : h->lh_state == MVL_DEV_INSTALLING ? "installing" : NULL;
+		const char *st = h->lh_state == MVL_DEV_RUNNING      ? "running"
+				 : h->lh_state == MVL_DEV_SAFE       ? "safe"
+				 : h->lh_state == MVL_DEV_INSTALLING ? "installing"
+				 : h->lh_state == MVL_DEV_TRIAL      ? "trial"
+								     : NULL;
 		if (st)
 			json_str(j, "state", st);
 		else
@@ -925,44 +1088,47 @@ static void json_doc(struct run *r, struct json *j, double total)
 	} else {
 		json_null(j, "device");
 	}
-	/* before and after: the report's versions; before it, the HELLO's */
+	/* before: the session's REPORT's; before it, the HELLO's.  after:
+	 * what runs once the session (its trial included) ended */
+	const struct mvl_report *fin = final_report(s);
+	int any_report = s->have_report || s->fw.have_outcome;
 	uint32_t before = s->have_report ? s->report.lp_from_version : s->hello.lh_app_version;
-	uint32_t after = s->have_report && s->report.lp_outcome == MVL_R_INSTALLED ? s->report.lp_to_version : before;
+	uint32_t after = before;
+	if (any_report && (fin->lp_outcome == MVL_R_INSTALLED || fin->lp_outcome == MVL_R_CONFIRMED ||
+			   fin->lp_outcome == MVL_R_REVERTED))
+		after = fin->lp_to_version;
 	if (before) {
 		cli_version_str(before, t, sizeof(t));
 		json_str(j, "before", t);
 	} else {
 		json_null(j, "before");
 	}
-	if (after && s->have_report) {
+	if (after && any_report) {
 		cli_version_str(after, t, sizeof(t));
 		json_str(j, "after", t);
 	} else {
 		json_null(j, "after");
 	}
-	static const char *const outcome[] = { "installed", "up-to-date", "refused", "failed" };
-	if (s->have_report) {
-		json_str(j, "outcome", outcome[s->report.lp_outcome <= 3 ? s->report.lp_outcome : 3]);
-		json_int(j, "reason", s->report.lp_reason);
-		const char *rt = mvb_reason_text(s->report.lp_reason);
-		if (rt && s->report.lp_reason)
-			json_str(j, "reason_text", rt);
-		else
-			json_null(j, "reason_text");
-		if (s->report.lp_to_version) {
-			cli_version_str(s->report.lp_to_version, t, sizeof(t));
-			json_str(j, "offered", t);
-		} else {
-			json_null(j, "offered");
-		}
-		json_int(j, "device_bytes", s->report.lp_bytes);
+	static const char *const outcome[] = { "installed", "up-to-date", "refused", "failed", "confirmed", "reverted" };
+	if (any_report) {
+		json_str(j, "outcome", outcome[fin->lp_outcome <= MVL_R_REVERTED ? fin->lp_outcome : MVL_R_FAILED]);
+		json_reason(j, fin->lp_reason);
 	} else {
 		json_null(j, "outcome");
 		json_null(j, "reason");
 		json_null(j, "reason_text");
-		json_null(j, "offered");
-		json_null(j, "device_bytes");
 	}
+	if (s->have_report && s->report.lp_to_version) {
+		cli_version_str(s->report.lp_to_version, t, sizeof(t));
+		json_str(j, "offered", t);
+	} else {
+		json_null(j, "offered");
+	}
+	if (s->have_report)
+		json_int(j, "device_bytes", s->report.lp_bytes);
+	else
+		json_null(j, "device_bytes");
+	json_trial(j, s);
 	if (s->update)
 		json_str(j, "update", s->update == 2 ? "delta" : "full");
 	else
@@ -980,7 +1146,11 @@ static void json_doc(struct run *r, struct json *j, double total)
 	}
 	json_end_arr(j);
 	json_int(j, "bytes", (long long)s->bytes);
-	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? (s->have_report ? s->t_report : progress_now()) - s->t0 : 0.0);
+	/* the session's time: to its outcome (its trial's, when one came) */
+	double t_end = s->fw.have_outcome && s->t_outcome > 0 ? s->t_outcome
+	               : s->have_report                       ? s->t_report
+	                                                      : progress_now();
+	snprintf(t, sizeof(t), "%.3f", s->hello_seen ? t_end - s->t0 : 0.0);
 	json_raw(j, "seconds", t);
 	snprintf(t, sizeof(t), "%.3f", total);
 	json_raw(j, "total_seconds", t);
@@ -1019,12 +1189,14 @@ static int exit_status(struct run *r)
 			       ? MVB_EXIT_OK
 			       : MVB_EXIT_IO;
 	if (r->end != END_REPORT)
-		return MVB_EXIT_IO;
-	switch (s->report.lp_outcome) {
+		return MVB_EXIT_IO; /* the link lost, or --timeout, before the outcome (a trial's too) */
+	switch (final_report(s)->lp_outcome) {
 	case MVL_R_INSTALLED:
 	case MVL_R_UP_TO_DATE:
+	case MVL_R_CONFIRMED:
 		return MVB_EXIT_OK;
 	case MVL_R_REFUSED:
+	case MVL_R_REVERTED:
 		return MVB_EXIT_FINDINGS; /* with the serve-refused finding (refusal) */
 	default:
 		return MVB_EXIT_IO;
@@ -1044,9 +1216,16 @@ static void summary(struct run *r)
 		    r->unsupported, r->stray);
 	if (r->qemu_status >= 0)
 		say(r, "QEMU ended: the device exited with status %d", r->qemu_status);
+	/* a run that ends while the release is on trial does not know its outcome */
+	int trial = r->ses.fw.phase == MVB_SERVE_PH_TRIAL;
+	char tv[24];
+	version_or_none(r->ses.fw.trial_version, tv, sizeof(tv));
 	switch (r->end) {
 	case END_TIMEOUT:
-		if (r->once)
+		if (r->once && trial)
+			cli_error("serve: the device did not report the outcome of %s's trial within %lu s (--timeout)", tv,
+				  r->timeout);
+		else if (r->once)
 			cli_error("serve: %s within %lu s (--timeout)",
 				  r->ses.hello_seen ? "the device did not report the end of its update session"
 						    : "the device said nothing (no HELLO)",
@@ -1056,7 +1235,10 @@ static void summary(struct run *r)
 		break;
 	case END_CLOSED:
 	case END_QEMU:
-		if (r->once)
+		if (r->once && trial)
+			cli_error("serve: %s before it reported the outcome of %s's trial",
+				  r->end == END_QEMU ? "the device exited (QEMU ended)" : "the link closed", tv);
+		else if (r->once)
 			cli_error("serve: %s before it reported the end of its update session",
 				  r->end == END_QEMU ? "the device exited (QEMU ended)" : "the link closed");
 		else
@@ -1064,7 +1246,7 @@ static void summary(struct run *r)
 		break;
 	case END_INTERRUPTED:
 		if (r->once)
-			cli_error("serve: interrupted before the device reported");
+			cli_error("serve: interrupted before the device reported%s", trial ? " the trial's outcome" : "");
 		break;
 	default:
 		break;
@@ -1074,12 +1256,19 @@ static void summary(struct run *r)
 /* The device's refusal as a finding, at the link it came over. */
 static void refusal(struct run *r, struct cli_run *cr)
 {
-	const struct mvl_report *p = &r->ses.report;
-	char from[24], to[24], rs[160], msg[256];
+	const struct mvl_report *p = final_report(&r->ses);
+	char from[24], to[24], rs[160], msg[400];
 	version_or_none(p->lp_from_version, from, sizeof(from));
 	version_or_none(p->lp_to_version, to, sizeof(to));
 	reason_str(p->lp_reason, rs, sizeof(rs));
-	snprintf(msg, sizeof(msg), "the device refused %s (it runs %s): %s", to, from, rs);
+	if (p->lp_outcome == MVL_R_REVERTED) {
+		/* refused after its trial: the same finding */
+		char rej[24], why[160], back[64];
+		rejected_parts(p, rej, why, back);
+		snprintf(msg, sizeof(msg), "the device rejected %s on trial: %s; %s", rej, why, back);
+	} else {
+		snprintf(msg, sizeof(msg), "the device refused %s (it runs %s): %s", to, from, rs);
+	}
 	struct mvb_diags d = MVB_DIAGS_INIT;
 	cli_report_file(&d, r->qemu_image ? r->qemu_image : r->device, MVB_CK_SERVE_REFUSED, msg);
 	cli_take(cr, &d);
@@ -1180,7 +1369,9 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
 		{ 0, "qemu", OPT_STRING, &qemu, "FACTORY.elf",
 		  "start QEMU mps2-an505 with this image, its link (UART4) wired here, its console shown" },
-		{ 0, "once", OPT_FLAG, &once, NULL, "end after the device's REPORT (and, after an install, the new release's HELLO); the exit status is its outcome" },
+		{ 0, "once", OPT_FLAG, &once, NULL,
+		  "end on the device's REPORT (after an install: the new release's HELLO; on trial: the trial's REPORT); "
+		  "exit 0 installed, up to date or confirmed, 1 refused or reverted, 3 the link lost or --timeout first" },
 		{ 0, "update-now", OPT_FLAG, &update_now, NULL, "after the device's HELLO, ask it to look for an update now" },
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
 		  "end after this long (default 60; with --once an error; 0 without --once: no limit)" },
@@ -1275,6 +1466,16 @@ out:
 
 /* ---- mvbuild status */
 
+/* The update record's state (mvbuild-devstate(5)), or NULL. */
+static const char *update_state_name(uint32_t s)
+{
+	return s == MVB_UREC_IDLE         ? "idle"
+	       : s == MVB_UREC_INSTALLING ? "installing"
+	       : s == MVB_UREC_TRIAL      ? "trial"
+	       : s == MVB_UREC_REVERTING  ? "reverting"
+	                                  : NULL;
+}
+
 static void status_json(struct run *r, struct json *j)
 {
 	const struct mvl_status *s = &r->st;
@@ -1311,8 +1512,22 @@ static void status_json(struct run *r, struct json *j)
 	}
 	json_end_obj(j);
 	json_obj(j, "update");
+	const char *us = update_state_name(s->ls_update_state);
+	if (us)
+		json_str(j, "state", us);
+	else
+		json_int(j, "state", s->ls_update_state);
 	json_int(j, "counter_floor", s->ls_counter_floor);
 	json_int(j, "index_version", s->ls_index_version);
+	if (s->ls_rejected_version) {
+		json_obj(j, "rejected");
+		cli_version_str(s->ls_rejected_version, t, sizeof(t));
+		json_str(j, "version", t);
+		json_reason(j, s->ls_rejected_reason);
+		json_end_obj(j);
+	} else {
+		json_null(j, "rejected");
+	}
 	json_end_obj(j);
 	json_obj(j, "crashes");
 	json_int(j, "starts", s->ls_starts);
@@ -1360,8 +1575,23 @@ static void status_text(struct run *r)
 		printf("app:        %s%s%s\n", name[0] ? "'" : "", name[0] ? name : "none installed",
 		       name[0] ? "' (none valid installed)" : "");
 	}
-	printf("update:     counter floor %u, index version %u\n", (unsigned)s->ls_counter_floor,
+	const char *us = update_state_name(s->ls_update_state);
+	char usn[32];
+	if (!us) {
+		snprintf(usn, sizeof(usn), "state %u", (unsigned)s->ls_update_state);
+		us = usn;
+	}
+	printf("update:     %s, counter floor %u, index version %u\n", us, (unsigned)s->ls_counter_floor,
 	       (unsigned)s->ls_index_version);
+	if (s->ls_rejected_version) {
+		char rv[24];
+		cli_version_str(s->ls_rejected_version, rv, sizeof(rv));
+		rs[0] = 0;
+		if (s->ls_rejected_reason)
+			reason_str(s->ls_rejected_reason, rs, sizeof(rs));
+		printf("rejected:   %s on trial here%s%s%s; refused from now on\n", rv, rs[0] ? " (" : "", rs,
+		       rs[0] ? ")" : "");
+	}
 	rs[0] = 0;
 	if (s->ls_last_crash)
 		reason_str(s->ls_last_crash, rs, sizeof(rs));

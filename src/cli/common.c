@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "sys/sys.h"
+#include "mvb/app_header.h"
 #include "mvb/hash.h"
 #include "mvb/delta.h"
 
@@ -319,6 +320,31 @@ void cli_json_layer(struct json *j, const struct mvb_bundle_layer *l)
 	json_int(j, "encoded_size", l->bl_encoded_size);
 }
 
+static const char *confirm_mode(uint32_t flags, uint32_t trial_ms)
+{
+	return !trial_ms ? "at-install" : flags & MVB_APPHDR_F_CONFIRM_EXPLICIT ? "explicit" : "after";
+}
+
+void cli_json_confirm(struct json *j, uint32_t flags, uint32_t trial_ms)
+{
+	json_obj(j, "confirm");
+	json_str(j, "mode", confirm_mode(flags, trial_ms));
+	json_int(j, "ms", trial_ms);
+	json_end_obj(j);
+}
+
+void cli_print_confirm(uint32_t flags, uint32_t trial_ms, uint32_t watchdog_ms)
+{
+	if (!flags && trial_ms == mvb_app_trial_default_ms(watchdog_ms))
+		return;
+	if (!trial_ms)
+		printf("  confirm: at install (no trial)\n");
+	else if (flags & MVB_APPHDR_F_CONFIRM_EXPLICIT)
+		printf("  confirm: explicit, by mv_update_confirm within %u ms of a start on trial\n", trial_ms);
+	else
+		printf("  confirm: after %u ms on trial without a crash\n", trial_ms);
+}
+
 void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 {
 	char ver[32], abi[16], hex[65];
@@ -330,6 +356,7 @@ void cli_json_bundle(struct json *j, const struct mvb_bundle_view *v)
 	json_str(j, "version", ver);
 	json_int(j, "security_counter", v->m.bm_security_counter);
 	json_str(j, "min_abi", abi);
+	cli_json_confirm(j, v->m.bm_flags, v->m.bm_trial_ms);
 	json_end_obj(j);
 	json_arr(j, "layers");
 	for (unsigned i = 0; i < v->nl; i++) {

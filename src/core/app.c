@@ -46,6 +46,10 @@ int mvb_app_parse_ms(const char *s, uint32_t *ms)
 	}
 	if (strcmp(s + i, "s") == 0)
 		v *= 1000;
+	else if (strcmp(s + i, "m") == 0)
+		v *= 60000;
+	else if (strcmp(s + i, "h") == 0)
+		v *= 3600000;
 	else if (strcmp(s + i, "ms") != 0)
 		return -1;
 	if (v > 0xffffffffu)
@@ -54,16 +58,81 @@ int mvb_app_parse_ms(const char *s, uint32_t *ms)
 	return 0;
 }
 
+uint32_t mvb_app_trial_default_ms(uint32_t watchdog_ms)
+{
+	/* a watchdog is at most an hour, so twice it fits */
+	return watchdog_ms > MVB_APP_TRIAL_DEFAULT_MS / 2 ? 2 * watchdog_ms : MVB_APP_TRIAL_DEFAULT_MS;
+}
+
+void mvb_app_init(struct mvb_app *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->trial_ms = MVB_APP_TRIAL_DEFAULT_MS;
+}
+
+/* confirm: 'after DURATION', 'explicit within DURATION' or 'at-install',
+ * for an app with the watchdog deadline wd_ms (0: none).  Returns nonzero
+ * after reporting what is wrong at n. */
+static int parse_confirm(struct ycx *cx, const struct ynode *n, uint32_t wd_ms, struct mvb_app *a)
+{
+	char v[48], buf[48], *w[4];
+	unsigned nw = 0;
+	if (y_str(cx, n, "confirm", v, sizeof(v)))
+		return 1;
+	memcpy(buf, v, strlen(v) + 1);
+	for (char *p = buf; *p && nw < 4;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (*p)
+			w[nw++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	struct mvb_loc l = y_loc(cx, n);
+	const char *dur = NULL;
+	if (nw == 1 && !strcmp(w[0], "at-install")) {
+		a->confirm_flags = 0;
+		a->trial_ms = 0;
+		return 0;
+	}
+	if (nw >= 1 && nw <= 2 && !strcmp(w[0], "after")) {
+		dur = nw == 2 ? w[1] : "";
+	} else if (nw >= 1 && nw <= 3 && !strcmp(w[0], "explicit") && (nw == 1 || !strcmp(w[1], "within"))) {
+		dur = nw == 3 ? w[2] : "";
+		a->confirm_flags = MVB_APPHDR_F_CONFIRM_EXPLICIT;
+	} else {
+		return mvb_report_hint(cx->d, &l, MVB_CK_YAML_ENUM,
+				       "write 'after DURATION', 'explicit within DURATION' or 'at-install'",
+				       "confirm '%s' is not a way to confirm a release", v);
+	}
+	if (!*dur)
+		return mvb_report_hint(cx->d, &l, MVB_CK_YAML_RANGE, "write e.g. 'after 60s' or 'explicit within 10m'",
+				       "confirm '%s' needs a duration", v);
+	if (mvb_app_parse_ms(dur, &a->trial_ms) || a->trial_ms < MVB_APP_TRIAL_MIN_MS ||
+	    a->trial_ms > MVB_APPHDR_TRIAL_MAX_MS)
+		return mvb_report_hint(cx->d, &l, MVB_CK_YAML_RANGE, "write e.g. 60s, 10m or 2h, from 1s to 24h",
+				       "confirm '%s': '%s' is not a trial the microvisor keeps", v, dur);
+	/* confirmed after a time without a crash: an app that hangs at its
+	 * start would be confirmed before its watchdog fired */
+	if (!a->confirm_flags && wd_ms && a->trial_ms <= wd_ms)
+		return mvb_report_hint(cx->d, &l, MVB_CK_YAML_RANGE,
+				       "make the trial longer than the watchdog, or use 'explicit within DURATION'",
+				       "confirm '%s' ends the trial before the watchdog (%u ms) can catch an app that "
+				       "hangs at its start",
+				       v, wd_ms);
+	return 0;
+}
+
 int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t len, struct mvb_diags *d)
 {
 	struct ycx cxs = { file, d }, *cx = &cxs;
 	struct ydoc doc;
-	memset(a, 0, sizeof(*a));
+	mvb_app_init(a);
 	int rc = mvb_yaml_load(cx, text, len, &doc);
 	if (rc)
 		return rc;
 	static const char *const keys[] = { "schema", "name", "version", "security-counter", "peripherals", "irqs",
-					    "watchdog", "update-defer", NULL };
+					    "watchdog", "update-defer", "confirm", NULL };
 	static const char *const req[] = { "schema", "name", "version", NULL };
 	const struct ynode *root = doc.root, *n;
 	int e;
@@ -125,6 +194,11 @@ int mvb_app_parse(struct mvb_app *a, const char *file, const void *text, size_t 
 					     "update-defer '%s' is not a delay the microvisor grants", ud);
 		}
 	}
+	/* after the watchdog: the default trial and the check depend on it */
+	int wd_ok = a->watchdog_ms <= MVB_APPHDR_WATCHDOG_MAX_MS;
+	a->trial_ms = mvb_app_trial_default_ms(wd_ok ? a->watchdog_ms : 0);
+	if ((n = y_get(root, "confirm")) && parse_confirm(cx, n, wd_ok ? a->watchdog_ms : 0, a))
+		e = 1;
 	if ((n = y_get(root, "peripherals"))) {
 		if (y_expect(cx, n, YN_SEQ, "peripherals"))
 			e = 1;

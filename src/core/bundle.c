@@ -44,6 +44,7 @@ static void put_manifest(unsigned char *o, const struct mvb_bundle_manifest *m)
 	mvb_put_le32(o + 0x7c, m->bm_build_time_hi);
 	mvb_put_le32(o + 0x80, m->bm_watchdog_ms);
 	mvb_put_le32(o + 0x84, m->bm_update_defer_ms);
+	mvb_put_le32(o + 0x88, m->bm_trial_ms);
 }
 
 static void put_layer(unsigned char *o, const struct mvb_bundle_layer *l)
@@ -434,12 +435,14 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 	v->m.bm_build_time_hi = mvb_le32(m + 0x7c);
 	v->m.bm_watchdog_ms = mvb_le32(m + 0x80);
 	v->m.bm_update_defer_ms = mvb_le32(m + 0x84);
+	v->m.bm_trial_ms = mvb_le32(m + 0x88);
 	if (!name_ok(v->m.bm_board, 32) || !v->m.bm_board[0])
 		return bad(r, 0x40, MVB_CK_BUNDLE_FIELD, "bm_board is not a NUL-terminated, NUL-padded name");
 	if (!name_ok(v->m.bm_app_name, 32))
 		return bad(r, 0x60, MVB_CK_BUNDLE_FIELD, "bm_app_name is not a NUL-terminated, NUL-padded name");
-	if (v->m.bm_flags)
-		return bad(r, 0x40 + 0x4c, MVB_CK_BUNDLE_FIELD, "bm_flags is 0x%08x; no flags are defined", v->m.bm_flags);
+	if (v->m.bm_flags & ~MVB_APPHDR_F_ALL)
+		return bad(r, 0x40 + 0x4c, MVB_CK_BUNDLE_FIELD, "bm_flags is 0x%08x; only 0x%08x are defined",
+			   v->m.bm_flags, MVB_APPHDR_F_ALL);
 	/* a deadline the microvisor would refuse in the header it becomes */
 	if (v->m.bm_watchdog_ms &&
 	    (v->m.bm_watchdog_ms < MVB_APPHDR_WATCHDOG_MIN_MS || v->m.bm_watchdog_ms > MVB_APPHDR_WATCHDOG_MAX_MS))
@@ -448,8 +451,11 @@ int mvb_bundle_parse(struct mvb_bundle_view *v, const char *file, const unsigned
 	if (v->m.bm_update_defer_ms > MVB_APPHDR_UPDATE_DEFER_MAX_MS)
 		return bad(r, 0x40 + 0x84, MVB_CK_BUNDLE_FIELD, "bm_update_defer_ms is %u; the longest is %u ms",
 			   v->m.bm_update_defer_ms, MVB_APPHDR_UPDATE_DEFER_MAX_MS);
-	if (!all_zero(m + 0x88, 56))
-		return bad(r, 0x40 + 0x88, MVB_CK_BUNDLE_FIELD, "bm_reserved is not zero");
+	if (v->m.bm_trial_ms > MVB_APPHDR_TRIAL_MAX_MS)
+		return bad(r, 0x40 + 0x88, MVB_CK_BUNDLE_FIELD, "bm_trial_ms is %u; the longest is %u ms",
+			   v->m.bm_trial_ms, MVB_APPHDR_TRIAL_MAX_MS);
+	if (!all_zero(m + 0x8c, 52))
+		return bad(r, 0x40 + 0x8c, MVB_CK_BUNDLE_FIELD, "bm_reserved is not zero");
 
 	/* layers: canonical order, contiguous streams and chunk runs */
 	uint64_t next_payload = 0, next_chunk = 0;

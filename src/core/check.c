@@ -773,5 +773,9 @@ unsigned mvb_check_run(const struct mvb_check_in *in, struct mvb_check_out *out,
 			   x.b->name);
 	}
 	scan_literals(&x, out);
+	/* a microvisor older than the explicit confirm flag refuses a header
+	 * that carries it: the app needs the ABI that brought the flag */
+	if (in->app && (in->app->confirm_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT) && out->min_abi < MVB_ABI_PACK(1, 4))
+		out->min_abi = MVB_ABI_PACK(1, 4);
 	return x.errors;
 }

@@ -72,6 +72,10 @@ void mvb_apphdr_build(struct mvb_app_header *h, const struct mvb_app *app, const
 		memcpy(h->ah_name, app->name, strnlen(app->name, MVB_APPHDR_NAME_MAX));
 		h->ah_watchdog_ms = app->watchdog_ms;
 		h->ah_update_defer_ms = app->update_defer_ms;
+		h->ah_flags = app->confirm_flags;
+		h->ah_trial_ms = app->trial_ms;
+	} else {
+		h->ah_trial_ms = MVB_APP_TRIAL_DEFAULT_MS; /* the app that asked for nothing */
 	}
 	h->ah_min_abi = min_abi;
 	h->ah_image_addr = image_addr;
@@ -103,6 +107,7 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char o[MVB_APPHD
 	memcpy(o + 0x68, h->ah_name, MVB_APPHDR_NAME_MAX);
 	mvb_put_le32(o + 0x88, h->ah_watchdog_ms);
 	mvb_put_le32(o + 0x8c, h->ah_update_defer_ms);
+	mvb_put_le32(o + 0x90, h->ah_trial_ms);
 	mvb_put_le32(o + 0xfc, mvb_crc32(o, 0xfc));
 }
 

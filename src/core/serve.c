@@ -1,7 +1,8 @@
 /* serve.c - the answers of the link's other end (mvbuild-link(5)) to a
  * device's frames: HELLO, READ, REPORT and PING get their response, LINE
- * none, anything else an error record; and what the objects a device
- * reads are in the repository's terms. */
+ * none, anything else an error record; what the objects a device reads
+ * are in the repository's terms; and when an update session, its trial
+ * included, has ended. */
 #include <stdio.h>
 #include <string.h>
 #include "mvb/reason.h"
@@ -253,6 +254,46 @@ int mvb_serve_update_kind(const struct mvb_repo_index *x, const char *name, uint
 			return 2;
 		}
 	return 0;
+}
+
+void mvb_serve_follow_init(struct mvb_serve_follow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->phase = MVB_SERVE_PH_SESSION;
+}
+
+enum mvb_serve_phase mvb_serve_follow_step(struct mvb_serve_follow *f, const struct mvb_serve_out *o)
+{
+	if (f->phase == MVB_SERVE_PH_DONE)
+		return f->phase;
+	if (o->what == MVB_SERVE_HELLO) {
+		if (o->hello.lh_state == MVL_DEV_TRIAL && f->phase != MVB_SERVE_PH_TRIAL) {
+			f->trial = 1;
+			f->trial_version = o->hello.lh_app_version;
+			f->phase = MVB_SERVE_PH_TRIAL;
+		} else if (f->phase == MVB_SERVE_PH_STARTING && o->hello.lh_state != MVL_DEV_TRIAL) {
+			f->phase = MVB_SERVE_PH_DONE;
+		}
+	} else if (o->what == MVB_SERVE_REPORT) {
+		uint32_t k = o->report.lp_outcome;
+		if (k == MVL_R_CONFIRMED || k == MVL_R_REVERTED) {
+			f->have_outcome = 1;
+			f->outcome = o->report;
+			f->phase = MVB_SERVE_PH_DONE;
+		} else if (f->phase == MVB_SERVE_PH_TRIAL) {
+			/* a session the device refuses while on trial: the
+			 * trial's outcome is still to come */
+		} else if (k == MVL_R_INSTALLED) {
+			f->installed = 1;
+			f->install = o->report;
+			f->phase = MVB_SERVE_PH_STARTING;
+		} else {
+			f->have_outcome = 1;
+			f->outcome = o->report;
+			f->phase = MVB_SERVE_PH_DONE;
+		}
+	}
+	return f->phase;
 }
 
 /* kept for its callers: the table and its lookup are reason.c's */

@@ -183,14 +183,17 @@ struct layout {
 
 static const struct layout HELLO = {0x1c, 0x20, MVL_HELLO_SIZE};
 static const struct layout READ = {0x04, 0x08, MVL_READ_SIZE};
-static const struct layout STATUS = {0x40, 0x40, MVL_STATUS_SIZE};
+static const struct layout STATUS = {0x50, 0x50, MVL_STATUS_SIZE};
+/* The status record of ABI 1.3 microvisors, before the trial's four words
+ * at 0x40: still read (mvbuild-link(5), STATUS). */
+#define STATUS_SIZE_1_3 0xc0u
 
 _Static_assert(offsetof(struct mvl_hello, lh_payload_max) == 0x1c &&
                offsetof(struct mvl_hello, lh_image_sha256) == 0x20 && sizeof(struct mvl_hello) == MVL_HELLO_SIZE,
                "hello layout");
 _Static_assert(offsetof(struct mvl_read, lr_length) == 0x04 && offsetof(struct mvl_read, lr_name) == 0x08 &&
                sizeof(struct mvl_read) == MVL_READ_SIZE, "read layout");
-_Static_assert(offsetof(struct mvl_status, ls_image_sha256) == 0x40 && sizeof(struct mvl_status) == MVL_STATUS_SIZE,
+_Static_assert(offsetof(struct mvl_status, ls_image_sha256) == 0x50 && sizeof(struct mvl_status) == MVL_STATUS_SIZE,
                "status layout");
 
 /* Always inline: with its layout known at each call the device's code is
@@ -329,7 +332,7 @@ int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m)
 	m->lp_to_version = get32(p + 0x0c);
 	m->lp_bytes = get32(p + 0x10);
 	m->lp_reserved = get32(p + 0x14);
-	return m->lp_outcome <= MVL_R_FAILED ? 0 : -1;
+	return m->lp_outcome <= MVL_R_REVERTED ? 0 : -1;
 }
 
 void mvl_put_status(uint8_t *p, const struct mvl_status *m)
@@ -339,11 +342,22 @@ void mvl_put_status(uint8_t *p, const struct mvl_status *m)
 
 int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m)
 {
-	if (len != MVL_STATUS_SIZE)
+	uint8_t old[MVL_STATUS_SIZE];
+
+	if (len == STATUS_SIZE_1_3) {
+		/* a microvisor before the trial (ABI 1.3): no words at
+		 * 0x40-0x4f, read as zero (idle, nothing rejected) */
+		copy(old, p, 0x40);
+		for (size_t i = 0x40; i < 0x50; i++)
+			old[i] = 0;
+		copy(old + 0x50, p + 0x40, STATUS_SIZE_1_3 - 0x40);
+		p = old;
+	} else if (len != MVL_STATUS_SIZE) {
 		return -1;
+	}
 	get(p, m, &STATUS);
 	m->ls_serial[31] = m->ls_board[31] = m->ls_app[31] = 0;
-	return m->ls_state <= MVL_DEV_STARTING ? 0 : -1;
+	return m->ls_state <= MVL_DEV_TRIAL ? 0 : -1;
 }
 
 void mvl_put_line(uint8_t *p, const struct mvl_line *m)

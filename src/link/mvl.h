@@ -65,7 +65,7 @@ int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_
 #define MVL_ERROR_SIZE 8u
 #define MVL_REPORT_SIZE 0x18u
 #define MVL_LINE_SIZE 8u
-#define MVL_STATUS_SIZE 0xc0u
+#define MVL_STATUS_SIZE 0xd0u
 
 /* The records with names and hashes (hello, read, status) lay their
  * fields out as their structs in mvb/link.h do (link.c checks it): on a

@@ -22,7 +22,7 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
 	/* every byte written once, in order: no zeroing pass first, which a
 	 * compiler may turn into a memset call the firmware need not have.
 	 * 0x00-0x1f: magic, format and size, version, counter, minimum ABI,
-	 * target, size, flags (none defined); then the peripheral and
+	 * target, size, flags; then the peripheral and
 	 * interrupt masks, which follow each other in the manifest too. */
 	put32(out, MVB_APPHDR_MAGIC);
 	put32(out + 0x04, MVB_APPHDR_FORMAT | MVB_APPHDR_SIZE << 16);
@@ -31,7 +31,7 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
 	put32(out + 0x10, m->bm_min_abi);
 	put32(out + 0x14, app->bl_target_addr);
 	put32(out + 0x18, app->bl_size);
-	put32(out + 0x1c, 0);
+	put32(out + 0x1c, m->bm_flags);
 	const uint32_t *mask = (const uint32_t *)(const void *)((const uint8_t *)m +
 	                                                        offsetof(struct mvb_bundle_manifest, bm_periph_mask));
 	for (uint32_t i = 0; i < MASK_WORDS; i++)
@@ -48,7 +48,8 @@ void mvu_app_header(const struct mvb_bundle_manifest *m, const struct mvb_bundle
 	}
 	put32(out + 0x88, m->bm_watchdog_ms);
 	put32(out + 0x8c, m->bm_update_defer_ms);
-	for (uint32_t i = 0x90; i < 0xfc; i += 4u)
+	put32(out + 0x90, m->bm_trial_ms);
+	for (uint32_t i = 0x94; i < 0xfc; i += 4u)
 		put32(out + i, 0);
 	put32(out + 0xfc, crc(0, out, 0xfc));
 }

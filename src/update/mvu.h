@@ -126,9 +126,9 @@ typedef uint32_t mvu_crc32_fn(uint32_t crc, const void *data, uint32_t len);
  *  - ah_image_addr, ah_image_size and ah_image_sha256 are the app layer's
  *    bl_target_addr, bl_size and bl_sha256 (the installed image, which the
  *    installer checked against bl_sha256);
- *  - version, security counter, minimum ABI, peripheral and IRQ masks and
- *    watchdog deadline are the manifest's; the name is bm_app_name up to
- *    its first NUL, NUL-padded;
+ *  - version, security counter, minimum ABI, flags, peripheral and IRQ
+ *    masks, watchdog deadline, update deferral and trial are the
+ *    manifest's; the name is bm_app_name up to its first NUL, NUL-padded;
  *  - ah_crc32 is crc over bytes 0x00-0xfb.
  * Values are copied, not judged: the bundle's reader refuses a manifest
  * the microvisor would refuse in the header (mvbuild's mvb_bundle_parse),

@@ -224,7 +224,7 @@ if [ -f "$FW" ]; then
 	if grep -q "watchdog" "$T/out"; then bad "inspect shows a watchdog the app has not"; else ok; fi
 	printf 'watchdog: 2s\n' | cat "$APP" - >"$T/wd.yaml"
 	expect 0 "bundle an app with a watchdog" -- "$MVB" bundle "$T/good.elf" --app "$T/wd.yaml" --sign "$T/k.pem" -o "$T/wd.mvb"
-	if python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); assert struct.unpack_from("<I", b, 64 + 0x80)[0]==2000 and not any(b[64 + 0x84:64 + 192])' "$T/wd.mvb"; then ok; else bad "bm_watchdog_ms is not 2000 at manifest offset 0x80"; fi
+	if python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); assert struct.unpack_from("<I", b, 64 + 0x80)[0]==2000 and not any(b[64 + 0x84:64 + 0x88]) and struct.unpack_from("<I", b, 64 + 0x88)[0]==60000 and not any(b[64 + 0x8c:64 + 192])' "$T/wd.mvb"; then ok; else bad "bm_watchdog_ms is not 2000 at manifest offset 0x80, or the rest not the default trial (0x88) and zeros"; fi
 	expect 0 "verify it" -- "$MVB" verify "$T/wd.mvb" --key "$T/k.pub.pem"
 	expect 0 "inspect it" -- "$MVB" inspect "$T/wd.mvb"
 	has out "^  watchdog: 2000 ms$" "inspect: the watchdog"
@@ -239,6 +239,57 @@ if [ -f "$FW" ]; then
 		has err "wd-bad.mvb: offset 0xc0: error: .*\[bundle-field\]" "$w ms watchdog: id and offset"
 		expect 1 "inspect a $w ms watchdog" -- "$MVB" inspect "$T/wd-bad.mvb"
 		has err "\[bundle-field\]" "inspect: $w ms watchdog"
+	done
+	# confirm (the trial after an install): the default is after 60 s, not
+	# shown in the text; the manifest's word goes into bm_flags and
+	# bm_trial_ms, and check, bundle, inspect and verify say it in JSON
+	confirm_is() { # FILE PYTHON-PATH MODE MS DESCRIPTION
+		if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=eval("d" + sys.argv[2]); assert c=={"mode": sys.argv[3], "ms": int(sys.argv[4])}, c' "$1" "$2" "$3" "$4"; then ok; else bad "$5"; fi
+	}
+	expect 0 "inspect json: the default confirm" -- "$MVB" inspect "$T/a.mvb" --format json
+	confirm_is "$T/out" '["manifest"]["confirm"]' after 60000 "inspect json: no confirm key is after 60 s"
+	expect 0 "inspect text: the default confirm" -- "$MVB" inspect "$T/a.mvb"
+	if grep -q "confirm" "$T/out"; then bad "inspect shows the default confirm"; else ok; fi
+	printf 'confirm: explicit within 10m\n' | cat "$APP" - >"$T/cx.yaml"
+	expect 0 "check explicit within 10m" -- "$MVB" check "$T/good.elf" --app "$T/cx.yaml"
+	has out "^  confirm: explicit, by mv_update_confirm within 600000 ms of a start on trial$" "check: the confirm line"
+	has out "(needs ABI >= 1.4;" "check: explicit needs ABI 1.4, the flag's"
+	expect 0 "check explicit within 10m, json" -- "$MVB" check "$T/good.elf" --app "$T/cx.yaml" --format json
+	confirm_is "$T/out" '["confirm"]' explicit 600000 "check json: confirm"
+	expect 0 "bundle explicit within 10m" -- "$MVB" bundle "$T/good.elf" --app "$T/cx.yaml" --sign "$T/k.pem" -o "$T/cx.mvb" --format json
+	confirm_is "$T/out" '["app"]["confirm"]' explicit 600000 "bundle json: confirm"
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["app"]["min_abi"]=="1.4"' "$T/out"; then ok; else bad "bundle json: explicit raises min_abi to 1.4"; fi
+	if python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); assert struct.unpack_from("<I", b, 64 + 0x4c)[0]==1 and struct.unpack_from("<I", b, 64 + 0x88)[0]==600000 and not any(b[64 + 0x8c:64 + 192])' "$T/cx.mvb"; then ok; else bad "confirm explicit: bm_flags 1 at 0x4c, bm_trial_ms 600000 at 0x88"; fi
+	expect 0 "inspect explicit within 10m, json" -- "$MVB" inspect "$T/cx.mvb" --format json
+	confirm_is "$T/out" '["manifest"]["confirm"]' explicit 600000 "inspect json: confirm explicit within 10m"
+	expect 0 "inspect explicit within 10m" -- "$MVB" inspect "$T/cx.mvb"
+	has out "^  confirm: explicit, by mv_update_confirm within 600000 ms of a start on trial$" "inspect: the confirm line"
+	expect 0 "verify explicit within 10m, json" -- "$MVB" verify "$T/cx.mvb" --key "$T/k.pub.pem" --format json
+	confirm_is "$T/out" '["app"]["confirm"]' explicit 600000 "verify json: confirm"
+	printf 'confirm: at-install\n' | cat "$APP" - >"$T/ci.yaml"
+	expect 0 "bundle at-install" -- "$MVB" bundle "$T/good.elf" --app "$T/ci.yaml" --unsigned -o "$T/ci.mvb"
+	expect 0 "inspect at-install" -- "$MVB" inspect "$T/ci.mvb"
+	has out "^  confirm: at install (no trial)$" "inspect: at install"
+	expect 0 "inspect at-install, json" -- "$MVB" inspect "$T/ci.mvb" --format json
+	confirm_is "$T/out" '["manifest"]["confirm"]' at-install 0 "inspect json: at-install"
+	printf 'watchdog: 2s\nconfirm: after 90s\n' | cat "$APP" - >"$T/ca.yaml"
+	expect 0 "check after 90s" -- "$MVB" check "$T/good.elf" --app "$T/ca.yaml"
+	has out "^  confirm: after 90000 ms on trial without a crash$" "check: after 90s"
+	# what the manifest may not say, at its line and column
+	n=$(($(wc -l <"$APP") + 1))
+	for c in "later" "after" "explicit within 25h" "after 1s"; do
+		printf 'watchdog: 2s\nconfirm: %s\n' "$c" | cat "$APP" - >"$T/cb.yaml"
+		expect 1 "check confirm: $c" -- "$MVB" check "$T/good.elf" --app "$T/cb.yaml"
+		has out "cb.yaml:$((n + 1)):10: error: confirm '$c'.*\[yaml-\(enum\|range\)\]" "confirm: $c: where and id"
+	done
+	# a bundle whose confirm fields a device would refuse in the header
+	# (an undefined flag, a trial over a day) is refused at the field
+	for f in "0x4c 2" "0x88 86400001"; do
+		read -r off val <<<"$f"
+		python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); struct.pack_into("<I", b, 64 + int(sys.argv[3], 16), int(sys.argv[4])); open(sys.argv[2],"wb").write(b)' \
+			"$T/cx.mvb" "$T/cx-bad.mvb" "$off" "$val"
+		expect 1 "verify manifest $off = $val" -- "$MVB" verify "$T/cx-bad.mvb" --key "$T/k.pub.pem"
+		has err "cx-bad.mvb: offset $(printf '0x%x' $((64 + off))): error: .*\[bundle-field\]" "manifest $off = $val: id and offset"
 	done
 	# the memory map: well-formed SVG, every partition and layer, same bytes twice
 	expect 0 "inspect --map" -- "$MVB" inspect "$T/a.mvb" --elf "$T/good.elf" --map "$T/map1.svg"

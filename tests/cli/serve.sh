@@ -110,6 +110,85 @@ sim_ok "device failed"
 has err "device reports: the link or the repository failed (reason 0x0007)" "failure and its reason"
 if [ -s "$T/out" ]; then bad "status 3 printed a JSON document (I/O problems print none)"; else ok; fi
 
+# --- the trial after an install (mvbuild-serve(1), TRIAL): --once waits
+# for its outcome; 0 confirmed, 1 rejected and reverted, 3 the link lost
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial confirm
+expect 0 "trial confirmed" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "trial confirmed"
+has err "device reports: installed 1.3.0 as a delta (was 1.1.0)" "trial: the install first"
+has err "device: now running 'fixture' 1.3.0 on trial; waiting for it to be confirmed or rejected" "trial: the trial said"
+has err "device: said HELLO again during the trial: 'fixture' 1.3.0, on trial$" "trial: a restart on trial said"
+has err "device reports: 1.3.0 confirmed (was 1.1.0)$" "trial: confirmed said"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial confirm
+expect 0 "trial confirmed, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "trial confirmed, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["trial"]
+assert d["outcome"]=="confirmed" and d["before"]=="1.1.0" and d["after"]=="1.3.0" and d["offered"]=="1.3.0", d
+assert d["reason"]==0 and d["reason_text"] is None and d["update"]=="delta" and d["end"]=="report" and d["sessions"]==1, d
+assert t["version"]=="1.3.0" and t["outcome"]=="confirmed" and float(t["seconds"])>=0 and d["rejected"] is None, t
+assert d["device_bytes"]==d["bytes"] and d["errors"]==0 and d["findings"]==[], d' "$T/out"; then ok; else bad "trial confirmed json"; sed 's/^/  | /' "$T/out" | head -60; fi
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial revert --reason 0x4501
+expect 1 "trial rejected" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "trial rejected"
+has err "device: said HELLO again during the trial: 'fixture' 1.3.0, installing$" "rejected: the revert's HELLO said, no new session"
+has err "device reports: 1.3.0 rejected on this device: app crashed too often in a row (reason 0x4501); reverted to 1.1.0$" "rejected: the issue's line"
+has err "^tcp:127.0.0.1:$PORT: error: the device rejected 1.3.0 on trial: app crashed too often in a row (reason 0x4501); reverted to 1.1.0 \[serve-refused\]$" "rejected: a finding"
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial revert --reason 0x4503
+expect 1 "trial rejected, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "trial rejected, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["trial"]; j=d["rejected"]
+assert d["outcome"]=="reverted" and d["before"]=="1.1.0" and d["after"]=="1.1.0" and d["offered"]=="1.3.0", d
+assert d["reason"]==0x4503 and d["reason_text"].startswith("app did not confirm"), d
+assert t["version"]=="1.3.0" and t["outcome"]=="reverted" and float(t["seconds"])>=0, t
+assert j=={"version":"1.3.0","reason":0x4503,"reason_text":d["reason_text"],"reverted_to":"1.1.0"}, j
+assert [x["id"] for x in d["findings"]]==["serve-refused"] and d["errors"]==1 and d["sessions"]==1, d' "$T/out"; then ok; else bad "trial rejected json"; sed 's/^/  | /' "$T/out" | head -60; fi
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial unreverted --reason 0x4501
+expect 1 "trial rejected, revert failed" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "trial rejected, revert failed"
+has err "1.3.0 rejected on this device: app crashed too often in a row (reason 0x4501); the revert failed: no app runs until an update" "revert failed said"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["outcome"]=="reverted" and d["after"] is None and d["rejected"]["reverted_to"] is None, d' "$T/out"; then ok; else bad "revert failed json"; fi
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial lost
+expect 3 "trial, link lost" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "trial, link lost"
+has err "serve: the link closed before it reported the outcome of 1.3.0's trial" "link lost said"
+if [ -s "$T/out" ]; then bad "trial, link lost: status 3 printed a JSON document"; else ok; fi
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial hang
+t0=$SECONDS
+expect 3 "trial, no outcome in time" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 3
+within 6 "trial: --timeout 3"
+sim_ok "trial, no outcome in time"
+has err "the device did not report the outcome of 1.3.0's trial within 3 s (--timeout)" "trial timeout said"
+# an install without a trial: its HELLO says running; that ends the run
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial none
+expect 0 "no trial" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "no trial"
+has err "device: now running 'fixture' 1.3.0 (started)" "no trial: the new release's HELLO"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["outcome"]=="installed" and d["after"]=="1.3.0" and d["trial"] is None and d["rejected"] is None, d' "$T/out"; then ok; else bad "no trial json"; fi
+# a device on trial when serve starts: a session it refuses on trial, then the outcome
+start_sim --port-file "$T/port" --repo "$R" --mode trial --have 1.3.0 --trial confirm
+expect 0 "on trial from the start" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
+sim_ok "on trial from the start"
+has err "device: board 'mps2-an505', app 'fixture' 1.3.0, channel 'stable', .*, on trial, counter floor" "HELLO on trial shown"
+has err "its release is on trial; waiting for it to be confirmed or rejected" "on trial from the start said"
+has err "device reports: refused 1.3.0 (runs 1.3.0): reason 0x4822: a release is on trial: updates wait for its outcome; the trial goes on" "refused on trial: the run goes on"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["device"]["state"]=="trial" and d["outcome"]=="confirmed" and d["after"]=="1.3.0", d
+assert d["trial"]["version"]=="1.3.0" and d["trial"]["outcome"]=="confirmed" and d["sessions"]==1, d' "$T/out"; then ok; else bad "on trial from the start json"; sed 's/^/  | /' "$T/out" | head -60; fi
+start_sim --port-file "$T/port" --repo "$R" --mode trial --have 1.3.0 --trial revert --reason 0x4501
+expect 1 "on trial from the start, rejected" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30
+sim_ok "on trial from the start, rejected"
+has err "device reports: 1.3.0 rejected on this device: app crashed too often in a row (reason 0x4501); reverted to 1.1.0" "rejected from the start"
+# without --once the trial's HELLOs belong to the install's session; the
+# reverted release's HELLO starts the next one
+start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial revert --reason 0x4501
+expect 0 "trial without --once" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --timeout 0 --format json
+sim_ok "trial without --once"
+has err "device reports: 1.3.0 rejected on this device" "without --once: the rejection said"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["sessions"]==2 and d["device"]["app_version"]=="1.1.0" and d["outcome"] is None and d["trial"] is None and d["end"]=="closed", d' "$T/out"; then ok; else bad "trial without --once json"; sed 's/^/  | /' "$T/out" | head -60; fi
+
 # --- UPDATE_NOW after the HELLO: accepted, declined; never unasked
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.3.0 --outcome 1 --update-now accept
 expect 0 "update now, accepted" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --update-now
@@ -182,6 +261,32 @@ SIMPID=
 if grep -q "answered by stream 3 type 1" "$T/sim.err"; then ok; else bad "status: no STATUS request reached the device"; fi
 has err "status: no answer to STATUS within --timeout" "status: the timeout said"
 expect 2 "status without a link" -- "$MVB" status --timeout 5
+# the update record's state and the release rejected here
+start_sim --port-file "$T/port" --repo "$R" --mode status --have 1.1.0 --rejected 1.3.0 --reason 0x4501
+expect 0 "status, a release rejected" -- "$MVB" status --device "tcp:127.0.0.1:$PORT" --timeout 10
+sim_ok "status, a release rejected"
+has out "^state:      running$" "status: state"
+has out "^update:     idle, counter floor 1, index version 3$" "status: update state"
+has out "^rejected:   1.3.0 on trial here (reason 0x4501: app crashed too often in a row); refused from now on$" "status: the release rejected"
+start_sim --port-file "$T/port" --repo "$R" --mode status --have 1.3.0 --update-state 2 --rejected 1.2.0 --reason 0x4503
+expect 0 "status on trial, json" -- "$MVB" status --device "tcp:127.0.0.1:$PORT" --timeout 10 --format json
+sim_ok "status on trial, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); u=d["update"]
+assert d["state"]=="on trial" and d["app"]["version"]=="1.3.0" and u["state"]=="trial" and u["counter_floor"]==1, d
+assert u["rejected"]["version"]=="1.2.0" and u["rejected"]["reason"]==0x4503 and u["rejected"]["reason_text"].startswith("app did not confirm"), u' "$T/out"; then ok; else bad "status on trial json"; sed 's/^/  | /' "$T/out" | head -40; fi
+start_sim --port-file "$T/port" --repo "$R" --mode status --have 1.3.0 --update-state 2
+expect 0 "status on trial" -- "$MVB" status --device "tcp:127.0.0.1:$PORT" --timeout 10
+sim_ok "status on trial"
+has out "^state:      on trial$" "status: on trial"
+has out "^update:     trial, counter floor 1" "status: update state trial"
+if grep -q "^rejected:" "$T/out"; then bad "status: a rejected line without a rejected release"; else ok; fi
+# a microvisor before the trial (ABI 1.3): its 192-byte record still reads
+start_sim --port-file "$T/port" --repo "$R" --mode status --have 1.1.0 --status-size 192
+expect 0 "status, ABI 1.3 record" -- "$MVB" status --device "tcp:127.0.0.1:$PORT" --timeout 10 --format json
+sim_ok "status, ABI 1.3 record"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); u=d["update"]
+assert d["abi"]=="1.3" and d["serial"]=="SN-7" and d["board"]=="mps2-an505" and d["app"]["name"]=="fixture", d
+assert u["state"]=="idle" and u["rejected"] is None and u["index_version"]==3, u' "$T/out"; then ok; else bad "status ABI 1.3 json"; sed 's/^/  | /' "$T/out" | head -40; fi
 
 # --- deadlines: each run ends within its --timeout, status 3
 for mode in silence mute flood noread; do

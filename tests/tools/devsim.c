@@ -7,7 +7,9 @@
  *   devsim (--port-file F | --pty-file F) [--mode MODE] [--repo DIR]
  *          [--board NAME] [--app NAME] [--channel NAME] [--have X.Y.Z]
  *          [--outcome N] [--reason N] [--payload-max N] [--update-now
- *          accept|decline] [--log FILE]
+ *          accept|decline] [--trial confirm|revert|unreverted|lost|none]
+ *          [--update-state N] [--rejected X.Y.Z] [--status-size N]
+ *          [--log FILE]
  *
  * --port-file: listen on a free loopback port (as QEMU's chardev socket
  * server does), write the port to F, serve one connection.  --pty-file:
@@ -19,7 +21,8 @@
  *             running --have would take (the delta from it when the index
  *             lists one, else the full bundle), compare every byte with
  *             the files under --repo, send two LINEs and the REPORT
- *             (--outcome, default 0 installed; --reason)
+ *             (--outcome, default 0 installed; --reason); then, with
+ *             --trial, what the installed release does (below)
  *   names     READ names serve must refuse (../etc/passwd, /etc/passwd,
  *             a/../../x, bad bytes, bytes after the name, lengths 0 and
  *             97): error 4 each; well-formed names outside the repository
@@ -42,6 +45,26 @@
  *   flood     HELLO, then noise without end until serve hangs up
  *   noread    HELLO, then PINGs without end, never reading the answers
  *   close     HELLO, part of the index, then hang up
+ *   trial     HELLO on trial from the start (the release --have), a
+ *             session refused on trial (HELLO installing, REPORT refused
+ *             0x4822), then the trial's end as --trial says
+ *   status    no HELLO: answer STATUS requests (a record of
+ *             --status-size bytes, 208 or ABI 1.3's 192, with
+ *             --update-state, on trial when it is 2, --rejected and
+ *             --reason) until serve hangs up
+ *
+ * --trial, after an install (update) or from the start (trial): the
+ * release --have is A, the one installed B.
+ *   none        HELLO running B (no trial), then hang up
+ *   confirm     HELLO on trial B, a log line, HELLO on trial B again (a
+ *               restart on trial), REPORT confirmed (A to B)
+ *   revert      HELLO on trial B, HELLO installing (the revert session),
+ *               REPORT reverted (B rejected for --reason, A put back),
+ *               HELLO running A
+ *   unreverted  as revert, but the revert failed: REPORT reverted with
+ *               lp_to_version 0, HELLO safe
+ *   lost        HELLO on trial B, then hang up
+ *   hang        HELLO on trial B, then nothing until serve hangs up
  *
  * Every mode but the last four ends with a REPORT and checks its answer.
  * Exit status: 0 when every check passed, 1 when one failed (each is
@@ -374,10 +397,130 @@ static uint32_t version(const char *s)
 	return (uint32_t)a << 24 | (uint32_t)b << 16 | c;
 }
 
+static int wait_hangup(int send_noise, int send_pings);
+
+/* The HELLO of a device in `state` running `version` (0: none); `wait`
+ * 0: sent without waiting for its answer (serve --once may have ended:
+ * the device would try again later). */
+static void hello_as(uint32_t state, uint32_t version, uint32_t reason, int wait)
+{
+	uint8_t p[MVL_HELLO_SIZE];
+	hello_msg.lh_state = state;
+	hello_msg.lh_app_version = version;
+	hello_msg.lh_reason = reason;
+	memset(hello_msg.lh_image_sha256, version ? (int)(version & 0xff) + 1 : 0, 32);
+	if (wait) {
+		hello(payload_max);
+	} else {
+		mvl_put_hello(p, &hello_msg);
+		put_frame(MVL_S_CONTROL, MVL_T_HELLO, 0, seq++, p, sizeof(p));
+	}
+}
+
+/* What a release installed over `from` as `to` does next (--trial). */
+static void trial_end(const char *how, uint32_t from, uint32_t to, uint32_t reason)
+{
+	if (!how)
+		return;
+	if (!strcmp(how, "none")) {
+		hello_as(MVL_DEV_RUNNING, to, 0, 1);
+		return;
+	}
+	hello_as(MVL_DEV_TRIAL, to, 0, 1);
+	if (!strcmp(how, "lost"))
+		return;
+	if (!strcmp(how, "hang")) {
+		wait_hangup(0, 0);
+		return;
+	}
+	char text[64];
+	int tl = snprintf(text, sizeof(text), "mv: {@29|%u.%u.%u|5000}", (unsigned)(to >> 24), (unsigned)(to >> 16 & 0xff),
+			  (unsigned)(to & 0xffff));
+	line(10, 0, text, (size_t)tl);
+	if (!strcmp(how, "confirm")) {
+		hello_as(MVL_DEV_TRIAL, to, 0, 1); /* it crashed once and started again, still on trial */
+		report(MVL_R_CONFIRMED, 0, from, to, 0);
+		return;
+	}
+	int ok = !strcmp(how, "revert");
+	if (!ok && strcmp(how, "unreverted")) {
+		fail("unknown --trial '%s'", how);
+		return;
+	}
+	hello_as(MVL_DEV_INSTALLING, to, 0, 1); /* the session that reverts */
+	report(MVL_R_REVERTED, reason, to, ok ? from : 0, 0);
+	if (ok)
+		hello_as(MVL_DEV_RUNNING, from, 0, 0);
+	else
+		hello_as(MVL_DEV_SAFE, 0, 0x4823u, 0);
+}
+
+/* A device on trial from the start, its release `have` installed over
+ * 1.1.0: an update session refused on trial, then the trial's end. */
+static void mode_trial(const char *how, uint32_t have, uint32_t reason)
+{
+	hello_as(MVL_DEV_INSTALLING, have, 0, 1);
+	report(MVL_R_REFUSED, 0x4822u, have, have, 0);
+	if (!strcmp(how, "lost"))
+		return;
+	/* trial_end without its first HELLO: the device said it at the start */
+	if (!strcmp(how, "confirm")) {
+		report(MVL_R_CONFIRMED, 0, 0x01010000u, have, 0);
+	} else {
+		hello_as(MVL_DEV_INSTALLING, have, 0, 1);
+		report(MVL_R_REVERTED, reason, have, 0x01010000u, 0);
+		hello_as(MVL_DEV_RUNNING, 0x01010000u, 0, 0);
+	}
+}
+
+/* Answers STATUS requests until serve hangs up: 0 when it did. */
+static int mode_status(uint32_t size, uint32_t ustate, uint32_t rejected, uint32_t reason)
+{
+	struct mvl_status st;
+	uint8_t p[MVL_STATUS_SIZE];
+	memset(&st, 0, sizeof(st));
+	st.ls_fw_version = 0x00010000u;
+	st.ls_abi = size == MVL_STATUS_SIZE ? 0x00010004u : 0x00010003u;
+	st.ls_uptime_ms = 12345;
+	st.ls_state = ustate == 2u ? MVL_DEV_TRIAL : hello_msg.lh_state;
+	st.ls_reason = hello_msg.lh_reason;
+	st.ls_app_version = hello_msg.lh_app_version;
+	st.ls_app_counter = 2;
+	st.ls_counter_floor = 1;
+	st.ls_index_version = 3;
+	st.ls_starts = 4;
+	st.ls_update_state = ustate;
+	st.ls_rejected_version = rejected;
+	st.ls_rejected_reason = rejected ? reason : 0;
+	memcpy(st.ls_image_sha256, hello_msg.lh_image_sha256, 32);
+	snprintf(st.ls_serial, sizeof(st.ls_serial), "SN-7");
+	memcpy(st.ls_board, hello_msg.lh_board, sizeof(st.ls_board));
+	memcpy(st.ls_app, hello_msg.lh_app, sizeof(st.ls_app));
+	mvl_put_status(p, &st);
+	if (size == 0xc0u) /* ABI 1.3: the trial's four words at 0x40 not there */
+		memmove(p + 0x40, p + 0x50, 0x80);
+	int answered = 0;
+	for (;;) {
+		struct frame f;
+		if (get_frame(&f, 30000)) {
+			if (!answered)
+				fail("no STATUS request came");
+			return answered ? 0 : -1;
+		}
+		if (f.h.lf_stream != MVL_S_STATUS || f.h.lf_type != MVL_T_STATUS || (f.h.lf_flags & MVL_F_RESPONSE)) {
+			fail("stream %u type %u flags 0x%x while waiting for STATUS", f.h.lf_stream, f.h.lf_type,
+			     f.h.lf_flags);
+			continue;
+		}
+		put_frame(MVL_S_STATUS, MVL_T_STATUS, MVL_F_RESPONSE, f.h.lf_seq, p, size);
+		answered++;
+	}
+}
+
 /* The session of an honest device; the bundle it picks is that of a
  * device at `have`: the delta from it to the latest, else the full one. */
 static void mode_update(const char *repo, const char *dir, const char *board, const char *app, uint32_t have,
-			uint32_t outcome, uint32_t reason)
+			uint32_t outcome, uint32_t reason, const char *trial)
 {
 	char name[MVL_OBJECT_MAX + 1];
 	uint32_t isize, bsize, total_bytes = 0;
@@ -422,6 +565,8 @@ static void mode_update(const char *repo, const char *dir, const char *board, co
 	line(2, 0, "devsim: installing", 18);
 	ping("after the lines");
 	report(outcome, reason, have, outcome == MVL_R_UP_TO_DATE ? have : to, total_bytes);
+	if (outcome == MVL_R_INSTALLED)
+		trial_end(trial, have, to, reason);
 }
 
 static void mode_names(const char *dir, const char *board, const char *app)
@@ -682,8 +827,9 @@ static int open_pty(const char *pty_file)
 int main(int argc, char **argv)
 {
 	const char *port_file = NULL, *pty_file = NULL, *mode = "update", *repo = ".", *board = "mps2-an505",
-		   *app = "fixture", *channel = "stable", *have = NULL, *log_file = NULL;
-	unsigned long outcome = 0, reason = 0, pmax = MVL_PAYLOAD_MAX;
+		   *app = "fixture", *channel = "stable", *have = NULL, *log_file = NULL, *trial = NULL,
+		   *rejected = NULL;
+	unsigned long outcome = 0, reason = 0, pmax = MVL_PAYLOAD_MAX, ustate = 0, status_size = MVL_STATUS_SIZE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v) {
@@ -717,13 +863,22 @@ int main(int argc, char **argv)
 			opt_update_now = v;
 		else if (!strcmp(a, "--log"))
 			log_file = v;
+		else if (!strcmp(a, "--trial"))
+			trial = v;
+		else if (!strcmp(a, "--update-state"))
+			ustate = strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--rejected"))
+			rejected = v;
+		else if (!strcmp(a, "--status-size"))
+			status_size = strtoul(v, NULL, 0);
 		else {
 			fprintf(stderr, "devsim: unknown option %s\n", a);
 			return 2;
 		}
 	}
-	if (!port_file == !pty_file || pmax < 9 || pmax > MVL_PAYLOAD_MAX) {
-		fprintf(stderr, "devsim: one of --port-file and --pty-file; --payload-max 9..512\n");
+	if (!port_file == !pty_file || pmax < 9 || pmax > MVL_PAYLOAD_MAX ||
+	    (status_size != MVL_STATUS_SIZE && status_size != 0xc0u)) {
+		fprintf(stderr, "devsim: one of --port-file and --pty-file; --payload-max 9..512; --status-size 208 or 192\n");
 		return 2;
 	}
 	if (log_file)
@@ -739,6 +894,8 @@ int main(int argc, char **argv)
 	hello_msg.lh_counter_floor = 1;
 	hello_msg.lh_index_version = 0;
 	hello_msg.lh_state = have_v ? MVL_DEV_RUNNING : MVL_DEV_SAFE;
+	if (!strcmp(mode, "trial"))
+		hello_msg.lh_state = MVL_DEV_TRIAL;
 	hello_msg.lh_reason = have_v ? 0 : 0x4001u;
 	memset(hello_msg.lh_image_sha256, have_v ? 0xab : 0, 32);
 	snprintf(hello_msg.lh_board, sizeof(hello_msg.lh_board), "%s", board);
@@ -748,10 +905,14 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s", channel);
 	snprintf(appdir, sizeof(appdir), "%s/%s", board, app);
 
-	if (strcmp(mode, "mute"))
+	if (strcmp(mode, "mute") && strcmp(mode, "status"))
 		hello((uint16_t)pmax);
 	if (!strcmp(mode, "update"))
-		mode_update(repo, dir, board, app, have_v, (uint32_t)outcome, (uint32_t)reason);
+		mode_update(repo, dir, board, app, have_v, (uint32_t)outcome, (uint32_t)reason, trial);
+	else if (!strcmp(mode, "trial"))
+		mode_trial(trial ? trial : "confirm", have_v, (uint32_t)reason);
+	else if (!strcmp(mode, "status"))
+		mode_status((uint32_t)status_size, (uint32_t)ustate, rejected ? version(rejected) : 0, (uint32_t)reason);
 	else if (!strcmp(mode, "names"))
 		mode_names(dir, board, app);
 	else if (!strcmp(mode, "range"))

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "testutil.h"
 #include "mvb/app.h"
+#include "mvb/app_header.h"
 
 struct acase {
 	const char *name, *text, *id;
@@ -97,7 +98,8 @@ static const struct {
 	{ "3601s", 0, 0 },	      { "0s", 0, 0 },		     { "2", 0, 0 },
 	{ "2 s", 0, 0 },	      { "s", 0, 0 },		     { "-1s", 0, 0 },
 	{ "4294967296ms", 0, 0 },     { "5000000s", 0, 0 },	     { "2sec", 0, 0 },
-	{ "1.5s", 0, 0 },
+	{ "1.5s", 0, 0 },	      { "1m", 1, 60000 },	     { "1h", 1, 3600000 },
+	{ "61m", 0, 0 },	      { "2h", 0, 0 },		     { "1d", 0, 0 },
 };
 
 static void test_watchdog(void **state)
@@ -138,6 +140,7 @@ static void test_update_defer(void **state)
 	} t[] = {
 		{ "30s", 1, 30000 }, { "0s", 1, 0 },   { "250ms", 1, 250 }, { "600s", 1, 600000 },
 		{ "601s", 0, 0 },    { "600001ms", 0, 0 }, { "30", 0, 0 },  { "-1s", 0, 0 },
+		{ "10m", 1, 600000 }, { "11m", 0, 0 },	   { "0m", 1, 0 },  { "1h", 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char m[160];
@@ -158,6 +161,87 @@ static void test_update_defer(void **state)
 	}
 }
 
+/* confirm: each form, the default, and each way to get it wrong. */
+static const struct {
+	const char *extra; /* lines after the required keys */
+	const char *id;    /* expected finding, NULL: accepted */
+	uint32_t flags, trial_ms;
+	unsigned line; /* of the finding */
+} cf[] = {
+	{ "", NULL, 0, 60000, 0 }, /* absent: after 60s */
+	{ "confirm: after 60s\n", NULL, 0, 60000, 0 },
+	{ "confirm: after 90s\n", NULL, 0, 90000, 0 },
+	{ "confirm: after 1500ms\n", NULL, 0, 1500, 0 },
+	{ "confirm: after 2m\n", NULL, 0, 120000, 0 },
+	{ "confirm: after 24h\n", NULL, 0, 86400000, 0 },
+	{ "confirm: \"after   30s\"\n", NULL, 0, 30000, 0 },
+	{ "confirm: explicit within 10m\n", NULL, MVB_APPHDR_F_CONFIRM_EXPLICIT, 600000, 0 },
+	{ "confirm: explicit within 1s\n", NULL, MVB_APPHDR_F_CONFIRM_EXPLICIT, 1000, 0 },
+	{ "confirm: at-install\n", NULL, 0, 0, 0 },
+	/* the default stretches to twice a watchdog of more than 30 s */
+	{ "watchdog: 30s\n", NULL, 0, 60000, 0 },
+	{ "watchdog: 45s\n", NULL, 0, 90000, 0 },
+	{ "watchdog: 3600s\n", NULL, 0, 7200000, 0 },
+	/* an explicit deadline may be shorter than the watchdog: missing it
+	 * rejects the release anyway */
+	{ "watchdog: 5s\nconfirm: explicit within 2s\n", NULL, MVB_APPHDR_F_CONFIRM_EXPLICIT, 2000, 0 },
+	{ "watchdog: 5s\nconfirm: after 6s\n", NULL, 0, 6000, 0 },
+	{ "watchdog: 5s\nconfirm: at-install\n", NULL, 0, 0, 0 },
+	/* errors */
+	{ "confirm: later\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: explicit 10s\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: after 10s please\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: at-install 5s\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: \"\"\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: 60s\n", "yaml-enum", 0, 0, 4 },
+	{ "confirm: [after, 60s]\n", "yaml-type", 0, 0, 4 },
+	{ "confirm: after\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: explicit\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: explicit within\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 999ms\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 0s\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: explicit within 86401s\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 25h\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 60\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 1.5s\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after -1s\n", "yaml-range", 0, 0, 4 },
+	{ "confirm: after 99999999999h\n", "yaml-range", 0, 0, 4 },
+	/* confirmed before the watchdog could catch a hang at the start */
+	{ "watchdog: 5s\nconfirm: after 5s\n", "yaml-range", 0, 0, 5 },
+	{ "watchdog: 120s\nconfirm: after 60s\n", "yaml-range", 0, 0, 5 },
+	{ "unknown: 1\nconfirm: at-install\n", "yaml-unknown-key", 0, 0, 4 },
+};
+
+static void test_confirm(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cf) / sizeof(cf[0]); i++) {
+		char t[200];
+		snprintf(t, sizeof(t), "schema: 1\nname: demo\nversion: 1.0.0\n%s", cf[i].extra);
+		struct mvb_app a;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		int rc = mvb_app_parse(&a, "app.yaml", t, strlen(t), &d);
+		if (!cf[i].id) {
+			if (rc != 0 || d.n || a.confirm_flags != cf[i].flags || a.trial_ms != cf[i].trial_ms)
+				fail_msg("'%s': rc %d, flags %u, %u ms", cf[i].extra, rc, a.confirm_flags, a.trial_ms);
+		} else {
+			if (rc == 0)
+				fail_msg("'%s' accepted", cf[i].extra);
+			assert_int_equal(d.n, 1);
+			tu_expect_id(&d, cf[i].id);
+			assert_int_equal(d.v[0].line, cf[i].line);
+			/* at the value of confirm, or at the unknown key */
+			assert_int_equal(d.v[0].col, strncmp(cf[i].extra, "unknown", 7) ? 10 : 1);
+		}
+		mvb_diags_release(&d);
+	}
+	/* the app with no manifest gets the default too */
+	struct mvb_app a;
+	mvb_app_init(&a);
+	assert_int_equal(a.trial_ms, MVB_APP_TRIAL_DEFAULT_MS);
+	assert_int_equal(a.confirm_flags, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_version_parse),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_update_defer),
+		cmocka_unit_test(test_confirm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,8 @@ static void make_spec(struct mvb_bundle_spec *s, int deflate)
 	s->manifest.bm_irq_mask[1] = 4;
 	s->manifest.bm_watchdog_ms = 2000;
 	s->manifest.bm_update_defer_ms = 30000;
+	s->manifest.bm_flags = MVB_APPHDR_F_CONFIRM_EXPLICIT;
+	s->manifest.bm_trial_ms = 600000;
 	s->layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, 0x10000000, mv_img, sizeof(mv_img) };
 	s->layer[1] = (struct mvb_bundle_in_layer){ MVB_LAYER_APP, 0x00200000, app_img, sizeof(app_img) };
 	s->nlayers = 2;
@@ -90,6 +92,10 @@ static void test_round_trip(void **state)
 		assert_int_equal(v.m.bm_irq_mask[1], 4);
 		assert_int_equal(v.m.bm_watchdog_ms, 2000);
 		assert_int_equal(v.m.bm_update_defer_ms, 30000);
+		assert_int_equal(v.m.bm_flags, MVB_APPHDR_F_CONFIRM_EXPLICIT);
+		assert_int_equal(v.m.bm_trial_ms, 600000);
+		assert_int_equal(mvb_le32(b1.data + MVB_BUNDLE_HEADER_SIZE + 0x4c), MVB_APPHDR_F_CONFIRM_EXPLICIT);
+		assert_int_equal(mvb_le32(b1.data + MVB_BUNDLE_HEADER_SIZE + 0x88), 600000);
 		assert_int_equal(v.l[1].bl_target_addr, 0x00200000);
 		if (deflate)
 			assert_int_equal(v.l[1].bl_encoding, MVB_ENC_DEFLATE);
@@ -186,12 +192,15 @@ static void test_field_errors(void **state)
 		{ 0x18, 0, 2, "bundle-field" },
 		{ 0x18, 9, 2, "bundle-field" },
 		{ 0x24, 1000, 4, "bundle-field" },
-		{ 0x4c + 0x40, 1, 4, "bundle-field" },            /* bm_flags */
+		{ 0x4c + 0x40, 2, 4, "bundle-field" },            /* bm_flags: a bit not defined */
+		{ 0x4c + 0x40, 0x80000001u, 4, "bundle-field" },
+		{ 0x88 + 0x40, MVB_APPHDR_TRIAL_MAX_MS + 1, 4, "bundle-field" }, /* a trial longer than a day */
+		{ 0x88 + 0x40, 0xffffffffu, 4, "bundle-field" },
 		{ 0x80 + 0x40, MVB_APPHDR_WATCHDOG_MIN_MS - 1, 4, "bundle-field" }, /* a watchdog too short */
 		{ 0x80 + 0x40, MVB_APPHDR_WATCHDOG_MAX_MS + 1, 4, "bundle-field" }, /* too long */
 		{ 0x80 + 0x40, 0xffffffffu, 4, "bundle-field" },
 		{ 0x84 + 0x40, MVB_APPHDR_UPDATE_DEFER_MAX_MS + 1, 4, "bundle-field" }, /* a deferral too long */
-		{ 0x88 + 0x40, 1, 1, "bundle-field" },            /* bm_reserved */
+		{ 0x8c + 0x40, 1, 1, "bundle-field" },            /* bm_reserved */
 		{ 0xbf + 0x40, 1, 1, "bundle-field" },            /* its last byte */
 		{ 0x2c, 0xfffffff0u, 4, "bundle-truncated" },
 		{ 0x100, 7, 1, "bundle-field" },   /* layer role */
@@ -224,6 +233,32 @@ static void test_field_errors(void **state)
 		free(m);
 	}
 	mvb_buf_release(&b);
+}
+
+/* The confirm fields take every value the device keeps: each flag word
+ * with only defined bits, and a trial from 0 (none) to a day. */
+static void test_confirm_fields(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t flags, trial;
+	} ok[] = { { 0, 0 }, { 0, 1 }, { 0, 60000 }, { MVB_APPHDR_F_CONFIRM_EXPLICIT, 1000 },
+		   { MVB_APPHDR_F_ALL, MVB_APPHDR_TRIAL_MAX_MS } };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct mvb_bundle_spec s;
+		make_spec(&s, 0);
+		s.manifest.bm_flags = ok[i].flags;
+		s.manifest.bm_trial_ms = ok[i].trial;
+		struct mvb_buf b = MVB_BUF_INIT;
+		assert_int_equal(mvb_bundle_build(&s, &b), 0);
+		struct mvb_bundle_view v;
+		struct mvb_diags d = MVB_DIAGS_INIT;
+		assert_int_equal(mvb_bundle_parse(&v, "c.mvb", b.data, b.len, &d), 0);
+		assert_int_equal(v.m.bm_flags, ok[i].flags);
+		assert_int_equal(v.m.bm_trial_ms, ok[i].trial);
+		mvb_diags_release(&d);
+		mvb_buf_release(&b);
+	}
 }
 
 /* Payload findings name the check and the place: the chunk that fails its
@@ -668,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_every_byte_and_truncation),
 		cmocka_unit_test(test_field_errors),
+		cmocka_unit_test(test_confirm_fields),
 		cmocka_unit_test(test_payload_errors),
 		cmocka_unit_test(test_decode_size_claim),
 		cmocka_unit_test(test_segmented_deflate),

@@ -259,7 +259,21 @@ static void test_messages(void **state)
 	mvl_put_report(q, &r);
 	assert_int_equal(mvl_get_report(q, sizeof(q), &r2), 0);
 	assert_memory_equal(&r, &r2, sizeof(r));
-	r.lp_outcome = 4;
+	/* the trial's outcomes are reports too; the next number is none */
+	static const uint32_t outcomes[] = {MVL_R_INSTALLED, MVL_R_UP_TO_DATE, MVL_R_REFUSED,
+	                                    MVL_R_FAILED,    MVL_R_CONFIRMED,  MVL_R_REVERTED};
+	for (unsigned i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+		r.lp_outcome = outcomes[i];
+		mvl_put_report(q, &r);
+		assert_int_equal(mvl_get_report(q, sizeof(q), &r2), 0);
+		assert_memory_equal(&r, &r2, sizeof(r));
+	}
+	assert_int_equal(MVL_R_CONFIRMED, 4);
+	assert_int_equal(MVL_R_REVERTED, 5);
+	r.lp_outcome = MVL_R_REVERTED + 1;
+	mvl_put_report(q, &r);
+	assert_int_equal(mvl_get_report(q, sizeof(q), &r2), -1);
+	r.lp_outcome = 0xffffffffu;
 	mvl_put_report(q, &r);
 	assert_int_equal(mvl_get_report(q, sizeof(q), &r2), -1);
 
@@ -278,32 +292,55 @@ static void test_messages(void **state)
 	/* STATUS: every field where the page puts it, names always strings */
 	struct mvl_status st, st2;
 	uint8_t sp[MVL_STATUS_SIZE];
+	assert_int_equal(MVL_STATUS_SIZE, 0xd0);
 	memset(&st, 0, sizeof(st));
-	uint32_t *words[] = { &st.ls_fw_version, &st.ls_abi, &st.ls_uptime_ms, &st.ls_state, &st.ls_reason,
-			      &st.ls_app_version, &st.ls_app_counter, &st.ls_counter_floor, &st.ls_index_version,
-			      &st.ls_starts, &st.ls_crashes, &st.ls_last_crash, &st.ls_rx_frames, &st.ls_rx_dropped,
-			      &st.ls_tx_frames, &st.ls_lines };
-	for (unsigned i = 0; i < 16; i++)
-		*words[i] = i == 3 ? MVL_DEV_SAFE : 0x01020304u * (i + 1);
+	uint32_t *words[] = {
+	    &st.ls_fw_version,  &st.ls_abi,          &st.ls_uptime_ms,        &st.ls_state,           &st.ls_reason,
+	    &st.ls_app_version, &st.ls_app_counter,  &st.ls_counter_floor,    &st.ls_index_version,   &st.ls_starts,
+	    &st.ls_crashes,     &st.ls_last_crash,   &st.ls_rx_frames,        &st.ls_rx_dropped,      &st.ls_tx_frames,
+	    &st.ls_lines,       &st.ls_update_state, &st.ls_rejected_version, &st.ls_rejected_reason, &st.ls_reserved};
+	const unsigned nwords = sizeof(words) / sizeof(words[0]);
+	assert_int_equal(nwords, 20); /* 0x00-0x4f */
+	for (unsigned i = 0; i < nwords; i++)
+		*words[i] = i == 3 ? MVL_DEV_TRIAL : 0x01020304u * (i + 1);
 	memset(st.ls_image_sha256, 0xab, 32);
 	strcpy(st.ls_serial, "SN-1");
 	strcpy(st.ls_board, "mps2-an505");
 	strcpy(st.ls_app, "hello");
 	mvl_put_status(sp, &st);
-	for (unsigned i = 0; i < 16; i++)
+	for (unsigned i = 0; i < nwords; i++)
 		assert_int_equal(sp[4 * i] | sp[4 * i + 1] << 8 | sp[4 * i + 2] << 16 | (uint32_t)sp[4 * i + 3] << 24,
 				 *words[i]);
-	assert_int_equal(sp[0x40], 0xab);
-	assert_string_equal((const char *)sp + 0x60, "SN-1");
-	assert_string_equal((const char *)sp + 0x80, "mps2-an505");
-	assert_string_equal((const char *)sp + 0xa0, "hello");
+	assert_int_equal(sp[0x50], 0xab);
+	assert_int_equal(sp[0x6f], 0xab);
+	assert_string_equal((const char *)sp + 0x70, "SN-1");
+	assert_string_equal((const char *)sp + 0x90, "mps2-an505");
+	assert_string_equal((const char *)sp + 0xb0, "hello");
 	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), 0);
 	assert_memory_equal(&st, &st2, sizeof(st));
 	assert_int_equal(mvl_get_status(sp, sizeof(sp) - 1, &st2), -1);
-	memset(sp + 0x80, 'x', 32); /* a board name without its NUL is cut */
+	/* the 192-byte record of ABI 1.3 microvisors: the same fields, the
+	 * trial's four words missing, read as zero */
+	uint8_t old[0xc0];
+	memcpy(old, sp, 0x40);
+	memcpy(old + 0x40, sp + 0x50, 0x80);
+	assert_int_equal(mvl_get_status(old, sizeof(old), &st2), 0);
+	struct mvl_status want = st;
+	want.ls_update_state = want.ls_rejected_version = want.ls_rejected_reason = want.ls_reserved = 0;
+	assert_memory_equal(&want, &st2, sizeof(st2));
+	assert_int_equal(mvl_get_status(old, sizeof(old) - 1, &st2), -1);
+	assert_int_equal(mvl_get_status(sp, sizeof(sp) + 1, &st2), -1);
+	memset(sp + 0x90, 'x', 32); /* a board name without its NUL is cut */
 	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), 0);
 	assert_int_equal(strlen(st2.ls_board), 31);
-	sp[0x0c] = 4; /* no such state */
+	/* every state up to TRIAL; the next number is none */
+	for (uint8_t s = MVL_DEV_RUNNING; s <= MVL_DEV_TRIAL; s++) {
+		sp[0x0c] = s;
+		assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), 0);
+		assert_int_equal(st2.ls_state, s);
+	}
+	assert_int_equal(MVL_DEV_TRIAL, 4);
+	sp[0x0c] = MVL_DEV_TRIAL + 1;
 	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), -1);
 }
 

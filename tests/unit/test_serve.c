@@ -63,7 +63,7 @@ struct row {
 	const char *what;
 	uint8_t stream, type, flags;
 	enum payload kind;
-	/* P_HELLO: payload limit; P_READ: offset, length, name (name_len -1:
+	/* P_HELLO: payload limit, state; P_READ: offset, length, name (name_len -1:
 	 * its length); P_REPORT: outcome; P_LINE/P_RAW: bytes */
 	uint32_t a, b;
 	const char *name;
@@ -108,7 +108,11 @@ static const struct row rows[] = {
 	{ "read broken repository", MVL_S_UPDATE, MVL_T_READ, 0, P_READ, 0, 16, BROKEN_N, -1, 0, MVB_SERVE_READ, 1, MVL_E_REPOSITORY, -1, 1 },
 	{ "report installed", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_INSTALLED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
 	{ "report refused", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_REFUSED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
-	{ "report outcome 4", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, 4, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "report confirmed", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_CONFIRMED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
+	{ "report reverted", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, MVL_R_REVERTED, 0, NULL, 0, 0, MVB_SERVE_REPORT, 1, 0, -1, 0 },
+	{ "report outcome 6", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, 6, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "report outcome 0xffffffff", MVL_S_UPDATE, MVL_T_REPORT, 0, P_REPORT, 0xffffffffu, 0, NULL, 0, 0, MVB_SERVE_BAD, 1, MVL_E_BAD_REQUEST, -1, 0 },
+	{ "hello on trial", MVL_S_CONTROL, MVL_T_HELLO, 0, P_HELLO, 512, MVL_DEV_TRIAL, NULL, 0, 0, MVB_SERVE_HELLO, 1, 0, -1, 0 },
 	{ "line", MVL_S_LOG, MVL_T_LINE, 0, P_LINE, 0, 0, "\1\0\0\0\0\0\0\0hello", 0, 13, MVB_SERVE_LINE, 0, 0, -1, 0 },
 	{ "line without text", MVL_S_LOG, MVL_T_LINE, 0, P_LINE, 0, 0, "\1\0\0\0\0\0\0\0", 0, 8, MVB_SERVE_LINE, 0, 0, -1, 0 },
 	{ "line too short", MVL_S_LOG, MVL_T_LINE, 0, P_LINE, 0, 0, "\1\0\0\0\0\0\0", 0, 7, MVB_SERVE_BAD, 0, 0, -1, 0 },
@@ -151,6 +155,7 @@ static size_t build(const struct row *r, uint8_t *p)
 		struct mvl_hello h;
 		memset(&h, 0, sizeof(h));
 		h.lh_payload_max = (uint16_t)r->a;
+		h.lh_state = r->b;
 		h.lh_app_version = 0x01020003u;
 		strcpy(h.lh_board, "mps2-an505");
 		strcpy(h.lh_app, r->name ? r->name : "fixture");
@@ -285,6 +290,17 @@ static void test_decoded(void **state)
 	assert_int_equal(o.report.lp_outcome, MVL_R_REFUSED);
 	assert_int_equal(o.report.lp_reason, 0x4401u);
 	assert_int_equal(o.report.lp_bytes, 1234u);
+	rep = *row_named("report reverted");
+	h = (struct mvl_header){ MVL_FORMAT, MVL_S_UPDATE, MVL_T_REPORT, 0, 3, (uint16_t)build(&rep, p) };
+	mvb_serve_handle(&s, &h, p, &o);
+	assert_int_equal(o.what, MVB_SERVE_REPORT);
+	assert_int_equal(o.report.lp_outcome, MVL_R_REVERTED);
+	assert_int_equal(o.report.lp_from_version, 0x01000000u);
+	assert_int_equal(o.report.lp_to_version, 0x01010000u);
+	h = (struct mvl_header){ MVL_FORMAT, MVL_S_CONTROL, MVL_T_HELLO, 0, 4, (uint16_t)build(row_named("hello on trial"), p) };
+	mvb_serve_handle(&s, &h, p, &o);
+	assert_int_equal(o.what, MVB_SERVE_HELLO);
+	assert_int_equal(o.hello.lh_state, MVL_DEV_TRIAL);
 	h = (struct mvl_header){ MVL_FORMAT, MVL_S_LOG, MVL_T_LINE, 0, 0, (uint16_t)build(row_named("line"), p) };
 	mvb_serve_handle(&s, &h, p, &o);
 	assert_int_equal(o.line.ll_seq, 1);
@@ -396,6 +412,94 @@ static void test_update_kind(void **state)
 	assert_int_equal(mvb_serve_update_kind(&x, delta, &from, &to), 0);
 }
 
+/* How a session ends (mvb_serve_follow_step): one row per sequence of
+ * frames a device may send, as 'mvbuild serve --once' sees them, with the
+ * phase after each frame, written as a string: S SESSION, s STARTING,
+ * T TRIAL, D DONE. */
+enum { F_HELLO_RUN, F_HELLO_SAFE, F_HELLO_INST, F_HELLO_TRIAL, F_INSTALLED, F_UP_TO_DATE, F_REFUSED,
+       F_FAILED,    F_CONFIRMED,  F_REVERTED,   F_READ,	     F_LINE,	   F_BAD,	 F_END };
+
+static const struct {
+	const char *what;
+	int frames[8]; /* up to F_END */
+	const char *phases;
+	int installed, trial, have_outcome;
+	uint32_t outcome;
+} follow_rows[] = {
+	{ "installed, then running", { F_HELLO_INST, F_READ, F_INSTALLED, F_HELLO_RUN, F_END }, "SSsD", 1, 0, 0, 0 },
+	{ "installed, then safe mode", { F_HELLO_INST, F_INSTALLED, F_HELLO_SAFE, F_END }, "SsD", 1, 0, 0, 0 },
+	{ "installed, trial confirmed",
+	  { F_HELLO_INST, F_READ, F_INSTALLED, F_HELLO_TRIAL, F_LINE, F_CONFIRMED, F_END }, "SSsTTD", 1, 1, 1, MVL_R_CONFIRMED },
+	{ "installed, trial rejected: crash restarts, a refused session, the revert's HELLO",
+	  { F_HELLO_INST, F_INSTALLED, F_HELLO_TRIAL, F_HELLO_TRIAL, F_HELLO_INST, F_REFUSED, F_HELLO_INST, F_REVERTED },
+	  "SsTTTTTD", 1, 1, 1, MVL_R_REVERTED },
+	{ "the revert's HELLO running before its report",
+	  { F_HELLO_INST, F_INSTALLED, F_HELLO_TRIAL, F_HELLO_RUN, F_REVERTED, F_END }, "SsTTD", 1, 1, 1, MVL_R_REVERTED },
+	{ "up to date", { F_HELLO_INST, F_READ, F_UP_TO_DATE, F_HELLO_RUN, F_END }, "SSDD", 0, 0, 1, MVL_R_UP_TO_DATE },
+	{ "refused", { F_HELLO_INST, F_REFUSED, F_END }, "SD", 0, 0, 1, MVL_R_REFUSED },
+	{ "failed", { F_HELLO_INST, F_FAILED, F_END }, "SD", 0, 0, 1, MVL_R_FAILED },
+	{ "on trial before we listened, confirmed", { F_HELLO_TRIAL, F_LINE, F_CONFIRMED, F_END }, "TTD", 0, 1, 1, MVL_R_CONFIRMED },
+	{ "on trial, a session refused, then reverted",
+	  { F_HELLO_TRIAL, F_HELLO_INST, F_REFUSED, F_REVERTED, F_END }, "TTTD", 0, 1, 1, MVL_R_REVERTED },
+	{ "only the trial's outcome", { F_CONFIRMED, F_END }, "D", 0, 0, 1, MVL_R_CONFIRMED },
+	{ "the outcome comes without the trial's HELLO", { F_HELLO_INST, F_INSTALLED, F_REVERTED, F_END }, "SsD", 1, 0, 1, MVL_R_REVERTED },
+	{ "frames that change nothing", { F_READ, F_LINE, F_BAD, F_HELLO_RUN, F_BAD, F_END }, "SSSSS", 0, 0, 0, 0 },
+	{ "DONE stays", { F_REFUSED, F_INSTALLED, F_HELLO_TRIAL, F_CONFIRMED, F_END }, "DDDD", 0, 0, 1, MVL_R_REFUSED },
+	{ "installed twice before a HELLO", { F_INSTALLED, F_INSTALLED, F_HELLO_TRIAL, F_END }, "ssT", 1, 1, 0, 0 },
+};
+
+static void follow_frame(int f, struct mvb_serve_out *o)
+{
+	static const uint32_t hello_state[] = { MVL_DEV_RUNNING, MVL_DEV_SAFE, MVL_DEV_INSTALLING, MVL_DEV_TRIAL };
+	memset(o, 0, sizeof(*o));
+	if (f <= F_HELLO_TRIAL) {
+		o->what = MVB_SERVE_HELLO;
+		o->hello.lh_state = hello_state[f];
+		o->hello.lh_app_version = 0x00020000u;
+	} else if (f <= F_REVERTED) {
+		o->what = MVB_SERVE_REPORT;
+		o->report.lp_outcome = (uint32_t)(f - F_INSTALLED); /* F_INSTALLED.. in MVL_R_* order */
+		o->report.lp_reason = f == F_REVERTED ? 0x4501u : 0;
+		o->report.lp_from_version = 0x00010000u;
+		o->report.lp_to_version = 0x00020000u;
+	} else {
+		o->what = f == F_READ ? MVB_SERVE_READ : f == F_LINE ? MVB_SERVE_LINE : MVB_SERVE_BAD;
+		o->report.lp_outcome = MVL_R_CONFIRMED; /* a BAD frame's leftovers say nothing */
+		o->hello.lh_state = MVL_DEV_TRIAL;
+	}
+}
+
+static void test_follow(void **state)
+{
+	(void)state;
+	static struct mvb_serve_out o;
+	assert_int_equal(F_REVERTED - F_INSTALLED, MVL_R_REVERTED);
+	for (size_t i = 0; i < sizeof(follow_rows) / sizeof(follow_rows[0]); i++) {
+		struct mvb_serve_follow f;
+		char got[9] = "";
+		mvb_serve_follow_init(&f);
+		assert_int_equal(f.phase, MVB_SERVE_PH_SESSION);
+		for (unsigned k = 0; k < 8 && follow_rows[i].frames[k] != F_END; k++) {
+			follow_frame(follow_rows[i].frames[k], &o);
+			got[k] = "SsTD"[mvb_serve_follow_step(&f, &o)];
+			assert_int_equal(got[k], "SsTD"[f.phase]);
+		}
+		if (strcmp(got, follow_rows[i].phases))
+			fail_msg("%s: phases %s, want %s", follow_rows[i].what, got, follow_rows[i].phases);
+		if (f.installed != follow_rows[i].installed || f.trial != follow_rows[i].trial ||
+		    f.have_outcome != follow_rows[i].have_outcome ||
+		    (f.have_outcome && f.outcome.lp_outcome != follow_rows[i].outcome))
+			fail_msg("%s: installed %d trial %d outcome %d/%u", follow_rows[i].what, f.installed, f.trial,
+				 f.have_outcome, (unsigned)f.outcome.lp_outcome);
+		if (f.trial)
+			assert_int_equal(f.trial_version, 0x00020000u);
+		if (f.installed)
+			assert_int_equal(f.install.lp_outcome, MVL_R_INSTALLED);
+		if (f.have_outcome && f.outcome.lp_outcome == MVL_R_REVERTED)
+			assert_int_equal(f.outcome.lp_reason, 0x4501u);
+	}
+}
+
 static void test_reason_text(void **state)
 {
 	(void)state;
@@ -409,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_rows),          cmocka_unit_test(test_decoded),
 		cmocka_unit_test(test_payload_limit), cmocka_unit_test(test_object_names),
 		cmocka_unit_test(test_update_kind),   cmocka_unit_test(test_reason_text),
+		cmocka_unit_test(test_follow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

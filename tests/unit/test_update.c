@@ -268,6 +268,7 @@ static const struct header_row {
 	uint32_t counter, min_abi, watchdog_ms;
 	uint32_t periph[2], irq[8];
 	int deflate;
+	uint32_t flags, trial_ms, defer_ms; /* confirm and update-defer */
 } header_rows[] = {
 	{ "no watchdog", "demo", 1, 2, 3, 5, 0x00010000, 0, { 0x200, 0 }, { 0, 4 }, 0 },
 	{ "watchdog 2 s", "demo", 1, 2, 3, 5, 0x00010000, 2000, { 0x200, 0 }, { 0, 4 }, 0 },
@@ -278,6 +279,11 @@ static const struct header_row {
 	{ "a 31-byte name", "abcdefghijklmnopqrstuvwxyz01234", 3, 0, 0, 1, 0x00010000, 100, { 0 }, { 0 }, 0 },
 	{ "every grant word", "grants", 2, 0, 0, 9, 0x00010000, 250, { 0x80000001u, 0xfedcba98u },
 	  { 1, 0x80000000u, 0x01234567u, 0x89abcdefu, 0xffffffffu, 0x10, 0x20, 0x80000040u }, 1 },
+	{ "confirm: after 60s (the default)", "demo", 1, 0, 0, 1, 0x00010004, 0, { 0 }, { 0 }, 0, 0, 60000, 0 },
+	{ "confirm: explicit within 10m, update-defer 30s", "demo", 1, 0, 0, 1, 0x00010004, 2000, { 0 }, { 0 }, 1,
+	  MVB_APPHDR_F_CONFIRM_EXPLICIT, 600000, 30000 },
+	{ "the longest trial", "demo", 1, 0, 0, 1, 0x00010004, 0, { 0 }, { 0 }, 0, MVB_APPHDR_F_ALL,
+	  MVB_APPHDR_TRIAL_MAX_MS, MVB_APPHDR_UPDATE_DEFER_MAX_MS },
 };
 
 static void app_header_rule(void **state)
@@ -300,6 +306,9 @@ static void app_header_rule(void **state)
 		s.manifest.bm_security_counter = r->counter;
 		s.manifest.bm_min_abi = r->min_abi;
 		s.manifest.bm_watchdog_ms = r->watchdog_ms;
+		s.manifest.bm_flags = r->flags;
+		s.manifest.bm_trial_ms = r->trial_ms;
+		s.manifest.bm_update_defer_ms = r->defer_ms;
 		memcpy(s.manifest.bm_periph_mask, r->periph, sizeof(r->periph));
 		memcpy(s.manifest.bm_irq_mask, r->irq, sizeof(r->irq));
 		s.layer[0] = (struct mvb_bundle_in_layer){ MVB_LAYER_MICROVISOR, 0x10000000, mv, sizeof(mv) };
@@ -326,6 +335,9 @@ static void app_header_rule(void **state)
 		a.patch = r->patch;
 		a.security_counter = r->counter;
 		a.watchdog_ms = r->watchdog_ms;
+		a.confirm_flags = r->flags;
+		a.trial_ms = r->trial_ms;
+		a.update_defer_ms = r->defer_ms;
 		struct mvb_grant g;
 		memcpy(g.periph_mask, r->periph, sizeof(g.periph_mask));
 		memcpy(g.irq_mask, r->irq, sizeof(g.irq_mask));
@@ -334,6 +346,9 @@ static void app_header_rule(void **state)
 		unsigned char want[MVB_APPHDR_SIZE];
 		mvb_apphdr_encode(&h, want);
 		assert_int_equal(mvb_le32(want + 0x88), r->watchdog_ms);
+		assert_int_equal(mvb_le32(want + 0x1c), r->flags);
+		assert_int_equal(mvb_le32(want + 0x8c), r->defer_ms);
+		assert_int_equal(mvb_le32(want + 0x90), r->trial_ms);
 
 		/* the rule, from the bundle alone, with the host's CRC and the
 		 * device's; every byte written (out starts as garbage) */
@@ -358,6 +373,25 @@ static void app_header_rule(void **state)
 		mvb_buf_release(&b);
 	}
 	mvb_board_release(&board);
+}
+
+/* An app without a manifest is bundled with the default confirm, and its
+ * factory header says the same. */
+static void app_header_no_manifest(void **state)
+{
+	(void)state;
+	static const unsigned char img[64] = { 1 };
+	struct mvb_app a;
+	struct mvb_app_header h;
+	unsigned char with_none[MVB_APPHDR_SIZE], with_init[MVB_APPHDR_SIZE];
+	mvb_apphdr_build(&h, NULL, NULL, 0x00010000, 0x00200000, img, sizeof(img));
+	mvb_apphdr_encode(&h, with_none);
+	mvb_app_init(&a);
+	mvb_apphdr_build(&h, &a, NULL, 0x00010000, 0x00200000, img, sizeof(img));
+	mvb_apphdr_encode(&h, with_init);
+	assert_memory_equal(with_none, with_init, MVB_APPHDR_SIZE);
+	assert_int_equal(mvb_le32(with_none + 0x90), MVB_APP_TRIAL_DEFAULT_MS);
+	assert_int_equal(mvb_le32(with_none + 0x1c), 0);
 }
 
 /* The name goes in up to its first NUL and NUL-padded, whatever the bytes
@@ -386,6 +420,7 @@ int main(void)
 		cmocka_unit_test(check_layers),
 		cmocka_unit_test(app_header_rule),
 		cmocka_unit_test(app_header_name),
+		cmocka_unit_test(app_header_no_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,11 @@ MV_BODY int32_t mv_e_update_check(void)
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_update_check());
 }
 
+MV_BODY int32_t mv_e_update_confirm(void)
+{
+	MV_CALL(int32_t, MV_EBUSY, mv_scall_update_confirm());
+}
+
 MV_BODY int32_t mv_e_restart_app(uint32_t why)
 {
 	MV_CALL(int32_t, MV_EBUSY, mv_scall_restart(why));
@@ -166,3 +171,4 @@ MV_CTX_GATEWAY(TZ_LoadContext_S, mv_arch_tz_load);
 MV_CTX_GATEWAY(TZ_StoreContext_S, mv_arch_tz_store);
 MV_GATEWAY(mv_watchdog_feed, mv_e_watchdog_feed);
 MV_GATEWAY(mv_update_check, mv_e_update_check);
+MV_GATEWAY(mv_update_confirm, mv_e_update_confirm);

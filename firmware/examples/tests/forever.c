@@ -26,6 +26,8 @@ int main(void)
 #if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 3
 	/* a bad release (test_ota3): crashes at every start */
 	mv_print("release 3 crashes\n");
+	if (TABLE(3))
+		mv_print("never\n"); /* the table stays: a small delta from release 1 */
 	__builtin_trap();
 #endif
 #if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 2
@@ -54,6 +56,27 @@ int main(void)
 		if (TABLE(n))
 			mv_print("never\n");
 	}
+#endif
+#if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 6
+	/* a release that checks itself and confirms (test_ota6, confirm:
+	 * explicit in its manifest): on trial, it says by when, confirms,
+	 * and is no longer on trial */
+	struct mv_info ti;
+
+	if (mv_info(&ti, sizeof ti) == (int32_t)sizeof ti && ti.mi_trial_due != 0u)
+		mv_print_dec("on trial, ms left: ", ti.mi_trial_due - mv_ticks());
+	mv_wait(300u);
+	mv_print_dec("mv_update_confirm: ", (uint32_t)mv_update_confirm());
+	if (mv_info(&ti, sizeof ti) == (int32_t)sizeof ti)
+		mv_print_dec("trial due after confirming: ", ti.mi_trial_due);
+#endif
+#if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 7
+	/* a release that hangs (test_ota7, a watchdog in its manifest): it
+	 * never feeds the watchdog */
+	mv_print("release 7 hangs\n");
+	for (;;)
+		if (TABLE(0))
+			mv_print("never\n");
 #endif
 	mv_print("running until stopped\n");
 #if defined(FOREVER_RELEASE) && FOREVER_RELEASE == 4

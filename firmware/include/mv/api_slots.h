@@ -26,6 +26,7 @@
 	X(TZ_LoadContext_S, 10, 1, 1)                                                                                  \
 	X(TZ_StoreContext_S, 11, 1, 1)                                                                                 \
 	X(mv_watchdog_feed, 12, 1, 1)                                                                                  \
-	X(mv_update_check, 13, 1, 2)
+	X(mv_update_check, 13, 1, 2)                                                                                   \
+	X(mv_update_confirm, 14, 1, 4)
 
 #endif

@@ -21,7 +21,7 @@
 
 /* Microvisor firmware version (8.8.16 bits, MVB_VERSION_PACK) and the ABI it serves. */
 #define MV_FW_VERSION MVB_VERSION_PACK(0, 1, 0)
-#define MV_CORE_ABI MVB_ABI_PACK(1, 3)
+#define MV_CORE_ABI MVB_ABI_PACK(1, 4)
 
 /* Crash policy: a crash within MV_CRASH_WINDOW_MS of the app's start counts
  * as "in a row"; the MV_CRASH_LIMIT-th such crash stops the app for good.
@@ -224,6 +224,7 @@ int32_t mv_scall_restart(uint32_t why);
 int32_t mv_scall_exit(uint32_t code);
 int32_t mv_scall_watchdog_feed(void);
 int32_t mv_scall_update_check(void);
+int32_t mv_scall_update_confirm(void);
 
 /* The secure tick, every millisecond: a missed watchdog deadline pends a
  * restart of the app as a crash (MV_R_APP_WATCHDOG). */
@@ -303,7 +304,19 @@ uint32_t mv_update_session(void);
  * finished (the app must not run then). */
 uint32_t mv_update_floor(void);
 uint32_t mv_update_index_version(void); /* the last channel index version accepted */
-int mv_update_pending(void);
+int mv_update_pending(void); /* an install, or a revert, waits to be finished */
+/* The trial after an install (mvbuild-devstate(5)): whether the record
+ * says the installed release is on trial; confirm it (IDLE, floor raised,
+ * a REPORT); reject it (REVERTING: the next session puts the replaced
+ * release back); the record's part of STATUS. */
+int mv_update_on_trial(void);
+void mv_update_confirm_trial(void);
+void mv_update_reject(uint32_t why);
+void mv_update_status(struct mvl_status *m);
+/* boot.c: end the running trial with a confirm (mv_update_confirm()), and
+ * the tick at which the running trial is decided (mv_info), 0: none. */
+int32_t mv_boot_confirm(void);
+uint32_t mv_boot_trial_due(void);
 #define MV_UPDATE_RETRY_MS 5000u /* between sessions while an install waits */
 
 /* A static of more than a few words goes in a .bss section of its own,

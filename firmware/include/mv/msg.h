@@ -57,6 +57,11 @@
 #define MV_M_NO_HASH(M) M(25, "|%x", "hash: no digest from the HASH peripheral (HASH_SR %x); software SHA-256")
 #define MV_M_FLASH_ERROR(M) M(26, "|%x|%x|%x", "flash: %r at %x (status %x)")
 #define MV_M_FLASH_CORRECTED(M) M(27, "|%x|%x", "flash: corrected a single-bit error near %x (ECCR %x)")
+#define MV_M_TRIAL_AFTER(M) M(28, "|%v|%u", "app %v on trial: confirmed after %u ms without a crash")
+#define MV_M_TRIAL_EXPLICIT(M) M(29, "|%v|%u", "app %v on trial: mv_update_confirm() due within %u ms")
+#define MV_M_CONFIRMED(M) M(30, "|%v", "update: %v confirmed")
+#define MV_M_REJECTED(M) M(31, "|%v|%x", "update: %v rejected: %R; reverting")
+#define MV_M_REVERTED(M) M(32, "|%v|%v", "update: reverted from %v to %v")
 
 /* Every row, for the host's table. */
 #define MV_MSG_LIST(X)                                                                                                 \
@@ -86,7 +91,12 @@
 	X(MV_M_OPTION_BYTES)                                                                                           \
 	X(MV_M_NO_HASH)                                                                                                \
 	X(MV_M_FLASH_ERROR)                                                                                            \
-	X(MV_M_FLASH_CORRECTED)
+	X(MV_M_FLASH_CORRECTED)                                                                                        \
+	X(MV_M_TRIAL_AFTER)                                                                                            \
+	X(MV_M_TRIAL_EXPLICIT)                                                                                         \
+	X(MV_M_CONFIRMED)                                                                                              \
+	X(MV_M_REJECTED)                                                                                               \
+	X(MV_M_REVERTED)
 
 /* The firmware's format string of a message: "{@ID|%conv...}". */
 #define MV_MSG_FORMAT_(id, args, text) "{@" #id args "}"

@@ -38,7 +38,7 @@ extern "C" {
 
 /* Secure-call ABI implemented by this SDK: major.minor, packed 16.16. */
 #define MV_ABI_MAJOR 1u
-#define MV_ABI_MINOR 3u
+#define MV_ABI_MINOR 4u
 #define MV_ABI_PACK(ma, mi) ((((uint32_t)(ma)&0xffffu) << 16) | ((uint32_t)(mi)&0xffffu))
 #define MV_ABI MV_ABI_PACK(MV_ABI_MAJOR, MV_ABI_MINOR)
 
@@ -60,6 +60,11 @@ struct mv_info {
 	 * app for an update it was told of (update-defer in its manifest),
 	 * 0 when none is waiting. */
 	uint32_t mi_update_due;
+	/* Since 1.4: the mv_ticks() value at which the release on trial after
+	 * an install is decided (confirmed if its manifest says `confirm:
+	 * after`, rejected and reverted if it says `confirm: explicit` and has
+	 * not called mv_update_confirm()), 0 when it is not on trial. */
+	uint32_t mi_trial_due;
 };
 
 /* All calls: MV_EBUSY as described above (ABI 1.1). */
@@ -116,6 +121,16 @@ int32_t mv_watchdog_feed(void);
  * default mps2-an505 image; microvisor-ota.elf has one).  Since 1.2;
  * deferral since 1.3. */
 int32_t mv_update_check(void);
+
+/* Confirm the release on trial: the microvisor keeps it (and raises the
+ * device's rollback floor to its security counter) instead of reverting
+ * to the release it replaced.  An app whose manifest says `confirm:
+ * explicit` must call it within its trial deadline after an install; one
+ * that says `confirm: after` may, to end its trial early.  MV_OK when the
+ * release is now confirmed or was not on trial; MV_ENOTSUP without an
+ * update client.  It writes the device's update record once (a flash
+ * erase and write) and never waits for a secure context.  Since 1.4. */
+int32_t mv_update_confirm(void);
 
 /* Test builds only: end the emulator run with exit status `code` (0..63).
  * MV_EINVAL for a larger code, MV_ENOTSUP in production builds.  Since 1.0. */

@@ -36,7 +36,7 @@
 	X(MV_R_HDR_FORMAT, MV_REASON(MV_EXIT_BAD_HEADER, 1u), "app header format unknown")                             \
 	X(MV_R_HDR_SIZE, MV_REASON(MV_EXIT_BAD_HEADER, 2u), "app header size field wrong")                             \
 	X(MV_R_HDR_CRC, MV_REASON(MV_EXIT_BAD_HEADER, 3u), "app header crc mismatch")                                  \
-	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags")                           \
+	X(MV_R_HDR_FLAGS, MV_REASON(MV_EXIT_BAD_HEADER, 4u), "app header has unknown flags or a trial over a day")                         \
 	X(MV_R_HDR_WATCHDOG, MV_REASON(MV_EXIT_BAD_HEADER, 5u), "app header watchdog deadline out of range")         \
 	X(MV_R_HDR_UPDATE_DEFER, MV_REASON(MV_EXIT_BAD_HEADER, 6u), "app header update deferral out of range")       \
 	X(MV_R_IMG_RANGE, MV_REASON(MV_EXIT_BAD_IMAGE, 1u), "app image outside its flash partition")                   \
@@ -53,6 +53,7 @@
 	X(MV_R_IRQ_NOT_OWNED, MV_REASON(MV_EXIT_REFUSED, 5u), "app asks for an irq of a peripheral it was not given")  \
 	X(MV_R_CRASH_LOOP, MV_REASON(MV_EXIT_CRASH_LOOP, 1u), "app crashed too often in a row")                        \
 	X(MV_R_NESTED, MV_REASON(MV_EXIT_CRASH_LOOP, 2u), "app crashed inside a handler that cannot be unwound")       \
+	X(MV_R_TRIAL_DEADLINE, MV_REASON(MV_EXIT_CRASH_LOOP, 3u), "app did not confirm its release by the trial deadline") \
 	X(MV_R_APP_SECUREFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x10u), "SecureFault")                                   \
 	X(MV_R_APP_BUSFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x11u), "BusFault")                                         \
 	X(MV_R_APP_USAGEFAULT, MV_REASON(MV_EXIT_CRASH_LOOP, 0x12u), "UsageFault")                                     \
@@ -107,7 +108,10 @@
 	X(MV_R_UPD_FLASH_PGA, MV_REASON(MV_EXIT_UPDATE, 29u), "the flash refused the write alignment (PGAERR)")       \
 	X(MV_R_UPD_FLASH_OP, MV_REASON(MV_EXIT_UPDATE, 30u), "the flash reported an operation error (OPERR)")         \
 	X(MV_R_UPD_FLASH_ECC, MV_REASON(MV_EXIT_UPDATE, 31u), "the flash reported an uncorrectable ECC error (ECCD)") \
-	X(MV_R_UPD_FLASH_VERIFY, MV_REASON(MV_EXIT_UPDATE, 32u), "flash read back differs from what was written")
+	X(MV_R_UPD_FLASH_VERIFY, MV_REASON(MV_EXIT_UPDATE, 32u), "flash read back differs from what was written")       \
+	X(MV_R_UPD_REJECTED, MV_REASON(MV_EXIT_UPDATE, 33u), "this release was rejected on trial on this device")      \
+	X(MV_R_UPD_ON_TRIAL, MV_REASON(MV_EXIT_UPDATE, 34u), "a release is on trial: updates wait for its outcome")    \
+	X(MV_R_UPD_REVERT, MV_REASON(MV_EXIT_UPDATE, 35u), "the revert patch did not apply: no app until an update")
 
 enum mv_reason {
 #define MV_REASON_ENUM(name, code, text) name = (code),
