@@ -35,24 +35,24 @@ static int app_ok; /* app_h passed every check of its last start */
  * costs 24 bytes more (measured on microvisor-ota.elf). */
 __attribute__((noinline)) void mv_boot_status(struct mvl_status *m)
 {
+	/* m comes zeroed (link.c) */
 	m->ls_state = dev_state;
 	m->ls_reason = dev_state == MVL_DEV_SAFE ? dev_reason : 0u;
-	m->ls_app_version = app_ok ? app_h.ah_app_version : 0u;
-	m->ls_app_counter = app_ok ? app_h.ah_security_counter : 0u;
 	/* The app's name: the header's 31 bytes as they are, else the
 	 * provisioning record's up to its NUL; zero-padded either way. */
 	const char *name = app_ok ? app_h.ah_name : mv_prov_app();
 
-	for (uint32_t i = 0; i < 32u; i++) {
-		m->ls_image_sha256[i] = app_ok ? app_h.ah_image_sha256[i] : 0u;
-		m->ls_app[i] = 0;
+	if (app_ok) {
+		m->ls_app_version = app_h.ah_app_version;
+		m->ls_app_counter = app_h.ah_security_counter;
+		for (uint32_t i = 0; i < 32u; i++)
+			m->ls_image_sha256[i] = app_h.ah_image_sha256[i];
 	}
 	for (uint32_t i = 0; i < 31u && (app_ok || name[i] != '\0'); i++)
 		m->ls_app[i] = name[i];
 	m->ls_starts = crash.starts;
 	m->ls_crashes = crash.crashes;
 	m->ls_last_crash = crash.last_reason;
-	m->ls_update_state = m->ls_rejected_version = m->ls_rejected_reason = m->ls_reserved = 0;
 #ifdef MV_UPDATE
 	mv_update_status(m);
 #endif
@@ -81,7 +81,6 @@ static uint32_t on_trial, reject_why;
 #else
 #define trial_due 0u
 #endif
-static uint32_t wd_why; /* 0: MV_R_APP_WATCHDOG */
 
 #ifdef MV_UPDATE
 int32_t mv_boot_confirm(void)
@@ -105,8 +104,7 @@ void mv_watchdog_tick(uint32_t now)
 {
 	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
 		wd_ms = 0;
-		mv_boot_note_restart(MV_RESTART_WATCHDOG);
-		mv_arch_request_restart(1);
+		mv_boot_restart(MV_RESTART_WATCHDOG, 1);
 	}
 #ifdef MV_UPDATE
 	/* The trial's end: the healthy time ran out without a crash
@@ -114,10 +112,10 @@ void mv_watchdog_tick(uint32_t now)
 	 * (rejected, through the watchdog's restart). */
 	if (trial_due != 0u && (int32_t)(now - trial_due) >= 0) {
 		if (app_h.ah_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT) {
+			/* stopped as for an update: the restart reverts it */
 			trial_due = 0;
-			wd_why = MV_R_TRIAL_DEADLINE;
-			mv_boot_note_restart(MV_RESTART_WATCHDOG);
-			mv_arch_request_restart(1);
+			reject_why = MV_R_TRIAL_DEADLINE;
+			mv_boot_restart(MV_RESTART_UPDATE, 1);
 		} else {
 			(void)mv_boot_confirm();
 		}
@@ -125,8 +123,7 @@ void mv_watchdog_tick(uint32_t now)
 #endif
 	if (update_due != 0u && (int32_t)(now - update_due) >= 0) {
 		update_due = 0;
-		mv_boot_note_restart(MV_RESTART_UPDATE);
-		mv_arch_request_restart(1);
+		mv_boot_restart(MV_RESTART_UPDATE, 1);
 	}
 }
 
@@ -137,7 +134,7 @@ int mv_boot_defer_update(void)
 	uint32_t due = mv_arch_ticks() + defer_ms;
 
 	update_due = due != 0u ? due : 1u;
-	mv_printf("mv: " MV_MSG(MV_M_UPDATE_READY) "\n", defer_ms);
+	mv_msg(MV_MSGW(MV_M_UPDATE_READY), defer_ms);
 	return 1;
 }
 
@@ -165,7 +162,7 @@ const struct mv_crash_state *mv_crash_state(void)
 	return &crash;
 }
 
-void mv_boot_note_restart(uint32_t why)
+void mv_boot_restart(uint32_t why, int now)
 {
 	/* What waits is never downgraded: a crash (or the watchdog) over an
 	 * update session over a planned restart. */
@@ -175,6 +172,7 @@ void mv_boot_note_restart(uint32_t why)
 	 * always a valid index. */
 	if (why < 4u && rank[why] >= rank[restart_why])
 		restart_why = why;
+	mv_arch_request_restart(now);
 }
 
 static uint32_t sau_setup(void)
@@ -200,7 +198,7 @@ void mv_main(void)
 {
 	dev_state = MVL_DEV_STARTING; /* until an app runs, or safe mode */
 	mv_port_console_init();
-	mv_printf("mv: " MV_MSG(MV_M_BOOT) "\n", MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
+	mv_msg(MV_MSGW(MV_M_BOOT), MV_FW_VERSION, MV_CORE_ABI >> 16, MV_CORE_ABI & 0xffffu,
 	          MVB_BOARD_NAME);
 
 	uint32_t r = mv_arch_cpu_init(mv_port_cpu_hz());
@@ -233,14 +231,16 @@ static void app_name(const struct mvb_app_header *h, char out[MVB_APPHDR_NAME_MA
 
 _Static_assert(offsetof(struct mv_grant, irq) == sizeof(uint32_t) * MVB_APPHDR_PERIPH_WORDS, "grant words");
 
-static void print_grants(const struct mv_grant *g)
+/* Out of line: inlined into mv_start_app, its one caller, the image is
+ * larger (28 bytes, measured on microvisor-ota.elf). */
+__attribute__((noinline)) static void print_grants(const struct mv_grant *g)
 {
 	/* One line per start, so a test (or a person) sees what the app got:
 	 * one pass over the grant's words, the peripherals' then the IRQs'. */
 	const uint32_t *bits = (const uint32_t *)(const void *)g;
 	const uint32_t npb = 32u * MVB_APPHDR_PERIPH_WORDS;
 
-	mv_printf("mv: " MV_MSG(MV_M_GRANTED));
+	mv_msg(MV_MSGW(MV_M_GRANTED) | MV_MSG_OPEN);
 	for (uint32_t i = 0; i < 32u * (MVB_APPHDR_PERIPH_WORDS + MVB_APPHDR_IRQ_WORDS); i++) {
 		if (i == npb)
 			mv_printf(" irqs:");
@@ -265,7 +265,7 @@ static void safe_state(uint32_t reason)
 	(void)mv_port_grant_periph(none);
 	dev_state = MVL_DEV_SAFE;
 	dev_reason = reason;
-	mv_printf("mv: " MV_MSG(MV_M_SAFE_MODE), reason);
+	mv_msg(MV_MSGW(MV_M_SAFE_MODE) | MV_MSG_OPEN, reason);
 }
 
 /* Safe mode that keeps asking for an update (the image with the update
@@ -284,7 +284,7 @@ static void safe_mode(uint32_t reason)
 {
 	safe_state(reason);
 	safe_reason = reason;
-	mv_printf(MV_MSG(MV_M_ASKING) "\n");
+	mv_printf("%s\n", MV_MSG(MV_M_ASKING)); /* the safe-mode line goes on: no tag */
 	mv_link_hello(0, MVL_DEV_SAFE, reason, mv_update_floor(), mv_update_index_version());
 }
 #else
@@ -349,6 +349,9 @@ again:
 
 	mv_app_limits_board(&lim);
 	uint32_t r = mv_apphdr_check(&app_h, &lim);
+#ifdef MV_UPDATE
+	int trial = mv_update_on_trial(); /* the record says the installed release is on trial */
+#endif
 
 	if (r == MV_R_NONE && app_h.ah_security_counter < mv_update_floor())
 		r = MV_R_IMG_ROLLBACK;
@@ -362,7 +365,7 @@ again:
 #ifdef MV_UPDATE
 		/* a release on trial that does not pass the boot checks any
 		 * more is rejected: safe mode would refuse updates meanwhile */
-		if (mv_update_on_trial()) {
+		if (trial) {
 			reject_why = r;
 			goto again;
 		}
@@ -374,7 +377,7 @@ again:
 		mv_halt(r);
 
 	app_name(&app_h, name);
-	mv_printf("mv: " MV_MSG(MV_M_APP_VERIFIED) "\n", name, app_h.ah_app_version, app_h.ah_image_size,
+	mv_msg(MV_MSGW(MV_M_APP_VERIFIED), name, app_h.ah_app_version, app_h.ah_image_size,
 	          app_h.ah_image_addr, app_h.ah_min_abi >> 16, app_h.ah_min_abi & 0xffffu);
 
 	/* Old NS state and old grants go before new ones are made. */
@@ -390,27 +393,25 @@ again:
 	wd_fed = crash.start_tick;
 	wd_ms = app_h.ah_watchdog_ms;
 	if (wd_ms != 0u)
-		mv_printf("mv: " MV_MSG(MV_M_WATCHDOG) "\n", wd_ms);
+		mv_msg(MV_MSGW(MV_M_WATCHDOG), wd_ms);
 	defer_ms = app_h.ah_update_defer_ms;
 	dev_state = MVL_DEV_RUNNING;
-	wd_why = 0;
 #ifdef MV_UPDATE
-	if (app_h.ah_trial_ms != 0u && mv_update_on_trial()) {
-		uint32_t due = crash.start_tick + app_h.ah_trial_ms;
-
+	if (app_h.ah_trial_ms != 0u && trial) {
 		on_trial = 1;
-		trial_due = due != 0u ? due : 1u;
+		trial_due = (crash.start_tick + app_h.ah_trial_ms) | 1u; /* never 0; a millisecond late at most */
 		dev_state = MVL_DEV_TRIAL;
-		mv_printf(app_h.ah_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT ? "mv: " MV_MSG(MV_M_TRIAL_EXPLICIT) "\n" :
-		                                                           "mv: " MV_MSG(MV_M_TRIAL_AFTER) "\n",
-		          app_h.ah_app_version, app_h.ah_trial_ms);
+		/* one format for both messages: their ids are adjacent */
+		_Static_assert(MV_M_TRIAL_EXPLICIT(MV_MSG_ID_) == MV_M_TRIAL_AFTER(MV_MSG_ID_) + 1 &&
+		                   MVB_APPHDR_F_CONFIRM_EXPLICIT == 1u, "trial messages");
+		mv_msg(MV_MSGW(MV_M_TRIAL_AFTER) + (app_h.ah_flags & 1u), app_h.ah_app_version, app_h.ah_trial_ms);
 	}
 #endif
 	/* The floor is the larger of the record's and this app's counter,
 	 * which the rollback check above made the app's (on trial: the
 	 * record's, which the app's is above). */
 	mv_link_hello(&app_h, dev_state, 0, app_h.ah_security_counter, mv_update_index_version());
-	mv_printf("mv: " MV_MSG(MV_M_ENTERING) "\n", e.reset, crash.starts);
+	mv_msg(MV_MSGW(MV_M_ENTERING), e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
 }
 
@@ -428,7 +429,7 @@ void mv_restart_entry(uint32_t ms)
 
 static void report(const char *what, const struct mv_fault *f)
 {
-	mv_printf("mv: " MV_MSG(MV_M_FAULT), what, f->reason, f->sfsr, f->cfsr,
+	mv_msg(MV_MSGW(MV_M_FAULT) | MV_MSG_OPEN, what, f->reason, f->sfsr, f->cfsr,
 	          f->hfsr, f->bfar);
 	if (f->extra_name != 0)
 		mv_printf(" %s=%x", f->extra_name, f->extra);
@@ -458,7 +459,7 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 #ifdef MV_UPDATE
 	/* On trial: as many crashes as the policy allows, a missed watchdog
 	 * or a missed confirm reject the release; the restart reverts it. */
-	if (on_trial && (safe != MV_R_NONE || f->reason == MV_R_APP_WATCHDOG || f->reason == MV_R_TRIAL_DEADLINE)) {
+	if (on_trial && (safe != MV_R_NONE || f->reason == MV_R_APP_WATCHDOG)) {
 		reject_why = safe != MV_R_NONE ? safe : f->reason;
 		return 0;
 	}
@@ -469,7 +470,7 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 	}
 	if (safe != MV_R_NONE)
 		mv_halt(safe);
-	mv_printf("mv: " MV_MSG(MV_M_RESTARTING) "\n", delay, crash.crashes, MV_CRASH_LIMIT);
+	mv_msg(MV_MSGW(MV_M_RESTARTING), delay, crash.crashes, MV_CRASH_LIMIT);
 	return delay;
 }
 
@@ -481,11 +482,15 @@ uint32_t mv_on_restart_request(struct mv_fault *ns)
 	wd_ms = 0;
 	defer_ms = update_due = 0;
 	if (why == MV_RESTART_WATCHDOG || why == MV_RESTART_CRASH) {
-		ns->reason = why != MV_RESTART_WATCHDOG ? MV_R_APP_REPORTED : wd_why ? wd_why : MV_R_APP_WATCHDOG;
+		ns->reason = why == MV_RESTART_WATCHDOG ? MV_R_APP_WATCHDOG : MV_R_APP_REPORTED;
 		ns->from_ns = 1;
 		return mv_on_app_fault(ns);
 	}
-	mv_printf(why == MV_RESTART_UPDATE ? "mv: " MV_MSG(MV_M_STOPPED) "\n" : "mv: " MV_MSG(MV_M_RESTART_ASKED) "\n");
+#ifdef MV_UPDATE
+	if (reject_why != MV_R_NONE)
+		return 0; /* a trial's deadline passed: the restart says so */
+#endif
+	mv_msg(why == MV_RESTART_UPDATE ? MV_MSGW(MV_M_STOPPED) : MV_MSGW(MV_M_RESTART_ASKED));
 	return 0;
 }
 

@@ -57,16 +57,17 @@ static uint32_t str_len(const char *s)
 	return n;
 }
 
-void mv_printf(const char *fmt, ...)
+static void vout(const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	/* A microvisor line never continues an unfinished app line. */
 	if (app_line_open) {
 		out("\n", 1);
 		app_line_open = 0;
 	}
-	va_start(ap, fmt);
+	/* A format that begins with a message token begins a microvisor
+	 * line: its tag first (one copy here instead of one in each). */
+	if (*fmt == '{')
+		out("mv: ", 4);
 	for (;;) {
 		const char *p = fmt;
 
@@ -90,16 +91,47 @@ void mv_printf(const char *fmt, ...)
 			mv_printf("%u.%u.%u", v >> 24, (v >> 16) & 0xffu, v & 0xffffu); /* 40 bytes less */
 		} else if (c == 'x') {
 			out_hex(va_arg(ap, uint32_t));
-		} else if (c == 'c') {
-			char ch = (char)va_arg(ap, int);
-
-			out(&ch, 1);
 		} else { /* %%, or an unknown or truncated conversion: print it as is */
 			out(p, c != '\0' && c != '%' ? 2u : 1u);
 			if (c == '\0')
 				break;
 		}
 	}
+}
+
+void mv_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vout(fmt, ap);
+	va_end(ap);
+}
+
+void mv_msg(uint32_t w, ...)
+{
+	/* The token's format, rebuilt from the word: "{@ID|%k...}" and the
+	 * line end unless the line goes on. */
+	char f[4 + 3 * 6 + 3], *p = f;
+	uint32_t id = w & 0xffu, k = (w >> 8) & 0x3ffffu;
+	va_list ap;
+
+	*p++ = '{';
+	*p++ = '@';
+	if (id >= 10u)
+		*p++ = (char)('0' + id / 10u);
+	*p++ = (char)('0' + id % 10u);
+	for (; k != 0u; k >>= 3, p += 3) {
+		p[0] = '|';
+		p[1] = '%';
+		p[2] = "?uxvs"[k & 7u];
+	}
+	*p++ = '}';
+	if (!(w & MV_MSG_OPEN))
+		*p++ = '\n';
+	*p = '\0';
+	va_start(ap, w);
+	vout(f, ap);
 	va_end(ap);
 }
 

@@ -7,8 +7,10 @@
 
 #include <stdint.h>
 
-/* mv_restart_app() records why before pending the restart exception. */
-void mv_boot_note_restart(uint32_t why);
+/* Record why the app restarts (mv_restart_app(), the watchdog, an update)
+ * and pend the restart exception: now, or once no app handler is active
+ * (mv_arch_request_restart). */
+void mv_boot_restart(uint32_t why, int now);
 
 /* Wait ms ticks, sleeping between them (boot.c). */
 void mv_delay_ms(uint32_t ms);

@@ -157,7 +157,7 @@ static void reply_error(const struct mvl_header *h, uint32_t code)
 /* STATUS (mvbuild-link(5)): what the device runs and how it fares. */
 static void reply_status(const struct mvl_header *h)
 {
-	struct mvl_status m;
+	struct mvl_status m = {0};
 	uint32_t dropped = 0;
 
 	mv_boot_status(&m);
@@ -249,8 +249,7 @@ int mv_link_ask_update(int from_app)
 	update_asked = 1;
 	if (!from_app && mv_boot_defer_update())
 		return 0; /* the app was told; the tick stops it at its deadline */
-	mv_boot_note_restart(MV_RESTART_UPDATE);
-	mv_arch_request_restart(0);
+	mv_boot_restart(MV_RESTART_UPDATE, 0);
 	return 0;
 #else
 	(void)from_app;
@@ -279,6 +278,8 @@ int mv_link_call(uint8_t stream, uint8_t type, const void *req, uint32_t len, ui
 		call.cap = cap;
 		call.state = CALL_WAITING;
 		send(stream, type, 0, seq, req, len);
+		if (cap == 0u)
+			break; /* not waited for */
 		uint32_t start = mv_arch_ticks();
 
 		while (call.state != CALL_DONE && mv_arch_ticks() - start < MV_LINK_WAIT_MS)
@@ -305,13 +306,8 @@ void mv_link_report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t t
 
 	mvl_put_report(p, &m);
 	/* A confirm comes while the app runs (from the tick, or the app's
-	 * own call): it is sent, its answer not waited for. */
-	if (outcome == MVL_R_CONFIRMED) {
-		if (up)
-			send(MVL_S_UPDATE, MVL_T_REPORT, 0, next_seq++, p, sizeof p);
-		return;
-	}
-	(void)mv_link_call(MVL_S_UPDATE, MVL_T_REPORT, p, sizeof p, r, sizeof r, &n);
+	 * own call): it is sent, its answer not waited for (cap 0). */
+	(void)mv_link_call(MVL_S_UPDATE, MVL_T_REPORT, p, sizeof p, r, outcome == MVL_R_CONFIRMED ? 0u : sizeof r, &n);
 }
 #endif
 

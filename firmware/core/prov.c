@@ -75,10 +75,10 @@ __attribute__((noinline)) const char *mv_prov_serial(void)
 void mv_prov_report(uint32_t r)
 {
 	if (r == MV_PROV_NONE) {
-		mv_printf("mv: " MV_MSG(MV_M_NOT_PROVISIONED) "\n");
+		mv_msg(MV_MSGW(MV_M_NOT_PROVISIONED));
 		return;
 	}
-	mv_printf("mv: " MV_MSG(MV_M_PROVISIONED), mv_prov_serial(), anchors, anchors == 1u ? "" : "s");
+	mv_msg(MV_MSGW(MV_M_PROVISIONED) | MV_MSG_OPEN, mv_prov_serial(), anchors, anchors == 1u ? "" : "s");
 	for (uint32_t i = 0; i < anchors; i++) {
 		char id[17];
 		const uint8_t *k = rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i;
@@ -91,5 +91,5 @@ void mv_prov_report(uint32_t r)
 		id[16] = 0;
 		mv_printf(" %s", id);
 	}
-	mv_printf(r == MV_PROV_NO_ANCHORS ? MV_MSG(MV_M_NO_UPDATE) "\n" : "\n");
+	mv_printf("%s\n", r == MV_PROV_NO_ANCHORS ? MV_MSG(MV_M_NO_UPDATE) : ""); /* the line goes on: no tag */
 }

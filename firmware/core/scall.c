@@ -90,8 +90,7 @@ int32_t mv_scall_restart(uint32_t why)
 {
 	if (why != MV_RESTART_REQUEST && why != MV_RESTART_CRASH)
 		return MV_EINVAL;
-	mv_boot_note_restart(why);
-	mv_arch_request_restart(why == MV_RESTART_CRASH);
+	mv_boot_restart(why, why == MV_RESTART_CRASH);
 	/* A planned restart waits until the app's handlers have returned and
 	 * its interrupts are unmasked: the caller may run on until then.  A
 	 * crash is taken at once; this is reached only if it could not be. */
@@ -104,7 +103,7 @@ int32_t mv_scall_exit(uint32_t code)
 		return MV_ENOTSUP;
 	if (code > MV_EXIT_APP_MAX)
 		return MV_EINVAL; /* 64 and up would impersonate a microvisor outcome */
-	mv_printf("mv: " MV_MSG(MV_M_EXIT) "\n", code);
+	mv_msg(MV_MSGW(MV_M_EXIT), code);
 	mv_port_exit(code);
 }
 

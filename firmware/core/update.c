@@ -312,7 +312,7 @@ static uint32_t check_sigs(uint32_t off, uint32_t magic, const uint8_t digest[32
 }
 
 /* ------------------------------------------------------ the update record */
-static uint32_t state_page(uint32_t i)
+NOINLINE static uint32_t state_page(uint32_t i)
 {
 	return STATE_BASE + i * PAGE;
 }
@@ -500,7 +500,8 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	uint32_t apps = 0;
 
 	b->mv_size = 0;
-	zero(&b->rev.l, sizeof b->rev.l);
+	b->rev.l.bl_role = 0;          /* none yet */
+	b->rev.l.bl_chunk_count = 0;  /* no groups */
 	for (uint32_t i = 0; i < nl; i++) {
 		struct mvb_bundle_layer l;
 		struct mvu_where w;
@@ -541,6 +542,7 @@ static uint32_t check_bundle(const char *app, const struct mvu_release *want)
 	 * at a time. */
 	struct layer *y;
 
+	_Pragma("GCC unroll 1") /* a loop, not two copies of its body: 16 bytes less */
 	for (y = &b->app; y <= &b->rev; y++) {
 		uint32_t count = y->l.bl_chunk_count;
 
@@ -670,7 +672,7 @@ static uint32_t begin(void)
 	if (begun)
 		return MV_R_NONE;
 	begun = 1;
-	mv_printf("mv: " MV_MSG(MV_M_WRITING) "\n"); /* nothing before this point changed flash */
+	mv_msg(MV_MSGW(MV_M_WRITING)); /* nothing before this point changed flash */
 	uint32_t r = save_record(); /* a resumed install starts with begun set */
 
 	return r != MV_R_NONE ? r : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
@@ -784,6 +786,7 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 	struct bundle *b = &s.b;
 	uint32_t why = MV_R_UPD_PATCH, len;
 
+	b->on = &b->app;
 	b->cur = NO_CHUNK;
 	b->wk = NO_CHUNK;
 	if (b->app.l.bl_encoding == MVB_ENC_DELTA) {
@@ -831,6 +834,16 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
 	return op_sha(0, b->app.l.bl_size, b->app.l.bl_sha256) ? MV_R_UPD_IMAGE : MV_R_NONE;
 }
 
+/* The app header from h, its page erased first: a resumed install (or
+ * revert) finds the old header when a cut came between the record and
+ * begin()'s erase, and flash programs erased bytes only. */
+static uint32_t put_header(const void *h)
+{
+	uint32_t r = mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
+
+	return r != MV_R_NONE ? r : mv_port_flash_write(MVB_PART_APP_HEADER_BASE, h, MVB_APPHDR_SIZE);
+}
+
 /* ---------------------------------------------------- trial and revert */
 /* Before the first write of an install that can be undone: the installed
  * header into the revert partition's first page, the revert layer's
@@ -839,7 +852,7 @@ NOINLINE static uint32_t install(void *scratch, uint32_t scratch_size)
  * app running and the partition unused); begin() does.  MV_R_NONE,
  * MV_R_UPD_LIMIT when the layer is not one this device can keep (the
  * install goes on without a trial), or why the install must stop. */
-NOINLINE static uint32_t keep_revert(void)
+static uint32_t keep_revert(void)
 {
 	struct bundle *b = &s.b;
 	uint32_t r = MV_R_NONE, len, size = b->rev.l.bl_encoded_size;
@@ -856,14 +869,13 @@ NOINLINE static uint32_t keep_revert(void)
 		/* a patch of this board's patch pages only (as install()) */
 		if (k == 0u && (len < MVD_HEADER_SIZE || le32(b->buf + 0x14) != PATCH_PAGE))
 			r = MV_R_UPD_LIMIT;
-		while (len % 16u != 0u)
-			b->buf[len++] = 0xffu; /* whole program units; cs is a multiple of 16 */
+		/* whole program units (cs is a multiple of 16): the last
+		 * chunk's tail is whatever buf held, which the patcher never
+		 * reads (it stops at ur_revert_size) */
 		if (r == MV_R_NONE)
-			r = mv_port_flash_write(REVERT + RPAGE + k * b->cs, b->buf, len);
+			r = mv_port_flash_write(REVERT + RPAGE + k * b->cs, b->buf, (len + 15u) & ~15u);
 	}
-	b->on = &b->app;
-	b->cur = b->wk = NO_CHUNK;
-	return r;
+	return r; /* install() reads the app layer's again */
 }
 
 /* Whether the new release runs on trial (its header, s.h, asks for one)
@@ -874,8 +886,10 @@ static int revertible(void)
 	const struct mvb_bundle_layer *r = &s.b.rev.l;
 	const struct mvb_app_header *h = mv_port_app_header();
 
-	return s.h.ah_trial_ms != 0u && r->bl_role == MVB_LAYER_REVERT && r->bl_encoding == MVB_ENC_DELTA && r->bl_encoded_size <= REVERT_MAX &&
-	       r->bl_size == h->ah_image_size && mv_memeq_ct(r->bl_sha256, h->ah_image_sha256, 32u) &&
+	/* the image's hash names it, size included (the patch's header
+	 * carries the size, which the patcher checks) */
+	return s.h.ah_trial_ms != 0u && r->bl_role == MVB_LAYER_REVERT && r->bl_encoding == MVB_ENC_DELTA &&
+	       r->bl_encoded_size <= REVERT_MAX && mv_memeq_ct(r->bl_sha256, h->ah_image_sha256, 32u) &&
 	       mv_memeq_ct(r->bl_base_sha256, s.b.app.l.bl_sha256, 32u);
 }
 
@@ -884,27 +898,23 @@ static int revertible(void)
  * record IDLE and naming the rejected version.  A patch that does not
  * apply leaves no app (the header is gone): safe mode asks for an
  * update, as after any failed install. */
-NOINLINE static uint32_t revert(void *scratch, uint32_t work)
+static uint32_t revert(void *scratch)
 {
 	uint32_t rej = s.rec.ur_to_version, r;
 
-	mv_printf("mv: " MV_MSG(MV_M_REJECTED) "\n", rej, s.rec.ur_reason);
-	begun = 1; /* the record says REVERTING */
-	r = sizeof(struct mvd) > work ? MV_R_UPD_LIMIT : mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
+	/* The record says REVERTING (no app boots until it says otherwise),
+	 * and the struct mvd fits the scratch (install() checked it). */
+	begun = 1;
+	r = apply(scratch, &s, s.rec.ur_revert_size);
 	if (r == MV_R_NONE)
-		r = apply(scratch, &s, s.rec.ur_revert_size);
-	if (r == MV_R_NONE)
-		r = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, mv_port_flash_bytes(REVERT, MVB_APPHDR_SIZE),
-		                        MVB_APPHDR_SIZE);
+		r = put_header(mv_port_flash_bytes(REVERT, MVB_APPHDR_SIZE));
 	if (r == MV_R_UPD_FLASH)
 		return MVL_R_FAILED; /* tried again: the record still says REVERTING */
 	s.rec.ur_state = MVB_UREC_IDLE;
 	s.rec.ur_rejected_version = rej;
 	(void)save_record();
-	if (r == MV_R_NONE)
-		mv_printf("mv: " MV_MSG(MV_M_REVERTED) "\n", rej, s.rec.ur_from_version);
-	else
-		mv_printf("mv: " MV_MSG(MV_M_UPDATE_ENDED) "\n", "failed", MV_R_UPD_REVERT);
+	if (r == MV_R_NONE) /* else the REPORT says so, and safe mode follows */
+		mv_msg(MV_MSGW(MV_M_REVERTED), rej, s.rec.ur_reason, s.rec.ur_from_version);
 	mv_link_report(MVL_R_REVERTED, s.rec.ur_reason, rej, r == MV_R_NONE ? s.rec.ur_from_version : 0u, 0u);
 	return MVL_R_INSTALLED;
 }
@@ -916,24 +926,22 @@ int mv_update_on_trial(void)
 	return r && r->ur_state == MVB_UREC_TRIAL;
 }
 
+/* Both called while the record says TRIAL (boot.c's on_trial, which a
+ * confirm clears before it writes). */
 void mv_update_confirm_trial(void)
 {
 	load_record();
-	if (s.rec.ur_state != MVB_UREC_TRIAL)
-		return;
 	s.rec.ur_state = MVB_UREC_IDLE;
 	if (s.rec.ur_to_counter > s.rec.ur_counter_floor)
 		s.rec.ur_counter_floor = s.rec.ur_to_counter;
 	(void)save_record();
-	mv_printf("mv: " MV_MSG(MV_M_CONFIRMED) "\n", s.rec.ur_to_version);
+	mv_msg(MV_MSGW(MV_M_CONFIRMED), s.rec.ur_to_version);
 	mv_link_report(MVL_R_CONFIRMED, 0u, s.rec.ur_from_version, s.rec.ur_to_version, 0u);
 }
 
 void mv_update_reject(uint32_t why)
 {
 	load_record();
-	if (s.rec.ur_state != MVB_UREC_TRIAL)
-		return;
 	s.rec.ur_state = MVB_UREC_REVERTING;
 	s.rec.ur_reason = why;
 	(void)save_record();
@@ -946,7 +954,7 @@ void mv_update_status(struct mvl_status *m)
 	if (r) {
 		m->ls_update_state = r->ur_state;
 		m->ls_rejected_version = r->ur_rejected_version;
-		m->ls_rejected_reason = r->ur_rejected_version ? r->ur_reason : 0u;
+		m->ls_rejected_reason = r->ur_reason; /* REVERTING: the rejection under way */
 	}
 }
 
@@ -974,12 +982,11 @@ uint32_t mv_update_session(void)
 	s.b.app.group = (uint8_t(*)[32])(scratch + s.b.work);
 	s.b.win = s.b.app.group + GROUPS;
 	s.b.rev.group = (uint8_t(*)[32])scratch;
-	s.b.on = &s.b.app;
 
 	s.bytes = 0;
 	load_record();
 	if (s.rec.ur_state == MVB_UREC_REVERTING)
-		return revert(scratch, s.b.work);
+		return revert(scratch);
 	int resuming = s.rec.ur_state == MVB_UREC_INSTALLING;
 
 	if (!resuming && installed()) {
@@ -1009,7 +1016,7 @@ uint32_t mv_update_session(void)
 		latest.counter = s.rec.ur_to_counter;
 		copy(obj, s.rec.ur_object, 32u);
 		s.b.size = s.rec.ur_object_size;
-		mv_printf("mv: " MV_MSG(MV_M_RESUMING) "\n", latest.version);
+		mv_msg(MV_MSGW(MV_M_RESUMING), latest.version);
 	} else if (s.rec.ur_state == MVB_UREC_TRIAL) {
 		reason = MV_R_UPD_ON_TRIAL;
 	} else if (app[0] == '\0') {
@@ -1025,10 +1032,8 @@ uint32_t mv_update_session(void)
 					s.rec.ur_index_version = index_version;
 					(void)save_record();
 				}
-			} else if (r != MVU_INSTALL) {
-				reason = r == MVU_E_COUNTER ? MV_R_UPD_COUNTER : MV_R_UPD_OLDER;
-			} else if (latest.version == s.rec.ur_rejected_version) {
-				reason = MV_R_UPD_REJECTED;
+			} else if (r != MVU_INSTALL || latest.version == s.rec.ur_rejected_version) {
+				reason = r == MVU_E_COUNTER ? MV_R_UPD_COUNTER : r == MVU_INSTALL ? MV_R_UPD_REJECTED : MV_R_UPD_OLDER;
 			}
 		}
 	}
@@ -1041,7 +1046,6 @@ uint32_t mv_update_session(void)
 		if (reason == MV_R_NONE && !resuming) {
 			/* what undoes it, kept before anything else is written */
 			s.rec.ur_from_version = running.version;
-			s.rec.ur_from_counter = running.counter;
 			s.rec.ur_revert_size = 0;
 			if (revertible()) {
 				uint32_t r = keep_revert();
@@ -1053,7 +1057,7 @@ uint32_t mv_update_session(void)
 			}
 		}
 		if (reason == MV_R_NONE) {
-			mv_printf("mv: " MV_MSG(MV_M_INSTALLING) "\n", latest.version,
+			mv_msg(MV_MSGW(MV_M_INSTALLING), latest.version,
 			          s.b.app.l.bl_encoding == MVB_ENC_DELTA ? "delta" : "full", s.b.size);
 			/* What begin() records at the first write. */
 			begun = resuming;
@@ -1068,14 +1072,9 @@ uint32_t mv_update_session(void)
 			reason = install(scratch, s.b.work);
 			if (reason == MV_R_NONE)
 				reason = begin(); /* a patch that changes nothing still commits */
-			/* s.h holds the header check_bundle made and checked; its
-			 * page is erased again first: a resumed install finds the
-			 * old header when a cut came between the record and
-			 * begin()'s erase, and flash programs erased bytes only */
+			/* s.h holds the header check_bundle made and checked */
 			if (reason == MV_R_NONE)
-				reason = mv_port_flash_erase(MVB_PART_APP_HEADER_BASE);
-			if (reason == MV_R_NONE)
-				reason = mv_port_flash_write(MVB_PART_APP_HEADER_BASE, &s.h, sizeof s.h);
+				reason = put_header(&s.h);
 			/* On trial when it can be undone: the floor stays until
 			 * it is confirmed, so the release it replaced can come
 			 * back. */
@@ -1094,11 +1093,11 @@ uint32_t mv_update_session(void)
 	if (outcome == MVL_R_FAILED && reason != MV_R_UPD_LINK && reason != MV_R_UPD_FLASH)
 		outcome = MVL_R_REFUSED;
 	if (outcome == MVL_R_UP_TO_DATE)
-		mv_printf("mv: " MV_MSG(MV_M_UP_TO_DATE) "\n", index_version);
+		mv_msg(MV_MSGW(MV_M_UP_TO_DATE), index_version);
 	else if (outcome == MVL_R_INSTALLED)
-		mv_printf("mv: " MV_MSG(MV_M_INSTALLED) "\n", latest.version, s.bytes);
+		mv_msg(MV_MSGW(MV_M_INSTALLED), latest.version, s.bytes);
 	else
-		mv_printf("mv: " MV_MSG(MV_M_UPDATE_ENDED) "\n", outcome == MVL_R_FAILED ? "failed" : "refused", reason);
+		mv_msg(MV_MSGW(MV_M_UPDATE_ENDED), outcome == MVL_R_FAILED ? "failed" : "refused", reason);
 	mv_link_report(outcome, reason, running.version, latest.version ? latest.version : running.version, s.bytes);
 	return outcome;
 }

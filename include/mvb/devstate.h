@@ -71,7 +71,7 @@ struct mvb_update_record {
 	uint8_t ur_object[32];     /* 0x28 INSTALLING: SHA-256 of the bundle object (its name) */
 	char ur_app[32];           /* 0x48 INSTALLING: app name (its directory in the repository) */
 	uint32_t ur_from_version;  /* 0x68 INSTALLING, TRIAL, REVERTING: the release being replaced */
-	uint32_t ur_from_counter;  /* 0x6c its security counter */
+	uint32_t ur_reserved2;     /* 0x6c zero */
 	uint32_t ur_revert_size;   /* 0x70 bytes of revert patch in the revert partition; 0: the install cannot be undone */
 	uint32_t ur_rejected_version; /* 0x74 the last release rejected on trial here (refused from then on); 0: none */
 	uint8_t ur_reserved1[4];   /* 0x78 zero */

@@ -149,6 +149,11 @@ void mv_printf(const char *fmt, ...)
 	(void)fmt;
 }
 
+void mv_msg(uint32_t w, ...)
+{
+	(void)w;
+}
+
 void mv_link_hello(const struct mvb_app_header *h, uint32_t st, uint32_t reason, uint32_t floor, uint32_t iv)
 {
 	(void)h, (void)st, (void)reason, (void)floor, (void)iv;

@@ -145,6 +145,20 @@ static void write_record_and_page(void **state)
 	assert_int_equal(u5->console_len, 0);
 }
 
+/* The revert partition (trial boot): erased and written through its
+ * secure alias like mv_state. */
+static void revert_partition_written(void **state)
+{
+	(void)state;
+	fill(7);
+	assert_int_equal(mv_port_flash_erase(MVB_PART_MV_REVERT_S_BASE + MVB_PART_MV_REVERT_ERASE_SIZE), MV_R_NONE);
+	assert_int_equal(mv_port_flash_write(MVB_PART_MV_REVERT_S_BASE + MVB_PART_MV_REVERT_ERASE_SIZE, pattern, 1024),
+	                 MV_R_NONE);
+	assert_memory_equal(u5->flash + OFF(MVB_PART_MV_REVERT_S_BASE + MVB_PART_MV_REVERT_ERASE_SIZE), pattern, 1024);
+	assert_locked();
+	assert_int_equal(u5->console_len, 0);
+}
+
 /* An unaligned source buffer is read bytewise. */
 static void write_from_unaligned_buffer(void **state)
 {
@@ -167,6 +181,8 @@ static const struct refusal refusals[] = {
     {"erase inside a page", 1, STATE_PAGE(1) + 16u, 0},
     {"erase app_flash through the secure alias", 1, MVB_PART_APP_FLASH_S_BASE, 0},
     {"erase mv_state through the non-secure alias", 1, MVB_PART_MV_STATE_NS_BASE, 0},
+    {"erase mv_revert through the non-secure alias", 1, MVB_PART_MV_REVERT_NS_BASE, 0},
+    {"write across the end of mv_revert", 0, MVB_PART_MV_REVERT_S_BASE + MVB_PART_MV_REVERT_SIZE - 16u, 32},
     {"erase past the end of flash", 1, MVB_MEM_FLASH_NS_BASE + 0x200000u, 0},
     {"write not quad-word aligned", 0, STATE_PAGE(1) + 4u, 16},
     {"write not whole quad-words", 0, STATE_PAGE(1), 20},
@@ -571,6 +587,7 @@ int main(void)
 	    cmocka_unit_test_setup(erase_app_page_in_bank2, setup),
 	    cmocka_unit_test_setup(erase_after_stale_flags, setup),
 	    cmocka_unit_test_setup(write_record_and_page, setup),
+	    cmocka_unit_test_setup(revert_partition_written, setup),
 	    cmocka_unit_test_setup(write_from_unaligned_buffer, setup),
 	    cmocka_unit_test_setup(refused_before_any_access, setup),
 	    cmocka_unit_test_setup(chip_errors_reported, setup),

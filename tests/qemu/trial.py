@@ -93,7 +93,7 @@ def rejected(env, tag, repo, why, reason, before):
     serve's report) and reverted: serve exits 1, 1.0.0 runs again with
     the header and image it had before (before: a saved memory)."""
     d = Device(env, tag, repo, image="factory.elf", serve_timeout=120)
-    ok = d.wait_console("mv: update: reverted from 1.1.0 to 1.0.0", 90)
+    ok = d.wait_console("; reverted to 1.0.0", 90)
     ok = ok and d.wait_console("app: running until stopped", 30)
     after = os.path.join(env.work, tag + "-after.bin")
     if ok:
@@ -187,7 +187,7 @@ def sweep(env, what, cuts, rng, before):
     then the device runs to its end state."""
     repo = "repo-" + what
     start = "mv: update: installed 1.1.0"
-    end = "mv: update: reverted from 1.1.0 to 1.0.0" if what == "crash" else "mv: update: 1.1.0 confirmed"
+    end = "; reverted to 1.0.0" if what == "crash" else "mv: update: 1.1.0 confirmed"
     # the uncut run, slowed: how long from the install's end to the outcome
     d = Device(env, what + "-ref", repo, image="factory.elf", slow=SLOW, serve_timeout=300)
     if not d.wait_console(start, 120):

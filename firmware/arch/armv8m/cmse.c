@@ -45,8 +45,9 @@ __attribute__((noinline)) static int caller_unpriv(void)
  * libgcc's 226 bytes: the range must not wrap, the TTA (TTAT for an
  * unprivileged caller) answers for its first and last byte must be equal
  * (no MPU, SAU or IDAU region boundary inside it), and that answer must
- * have `bit` set (NSR, NSRW) or clear (S). */
-int mv_arch_ns_range(uintptr_t p, uint32_t len, int unpriv, uint32_t bit, uint32_t set)
+ * have `bit` set (NSR, NSRW) or clear (S).  Inlined at its three calls:
+ * 24 bytes less than one copy (measured on microvisor-ota.elf). */
+__attribute__((always_inline)) inline int mv_arch_ns_range(uintptr_t p, uint32_t len, int unpriv, uint32_t bit, uint32_t set)
 {
 	uintptr_t q = p + len - 1u;
 	uint32_t b, e;

@@ -261,7 +261,8 @@ void mv_link_console(const char *s, uint32_t n);
 void mv_link_rx_byte(uint8_t b);
 /* From the microvisor's thread with the app stopped: send a request and
  * wait for its response (MV_LINK_TRIES tries of MV_LINK_WAIT_MS each);
- * 0 with the payload in resp (*n bytes), or MV_LINK_E_*. */
+ * 0 with the payload in resp (*n bytes), or MV_LINK_E_*.  cap 0: sent
+ * once, no response waited for (MV_LINK_E_TIMEOUT). */
 #define MV_LINK_TRIES 3u
 #define MV_LINK_WAIT_MS 1000u
 #define MV_LINK_E_TIMEOUT (-1) /* no response */
@@ -327,13 +328,20 @@ uint32_t mv_boot_trial_due(void);
 #define MV_BSS_APART(name) __attribute__((section(".bss.mv_" #name)))
 
 /* --------------------------------------------------------------- console */
-/* printf subset: %s %c %% and, taking uint32_t, %u, %x (always "0x"
+/* printf subset: %s %% and, taking uint32_t, %u, %x (always "0x"
  * and 8 digits) and %v (a version word as major.minor.patch).  The
  * microvisor's own lines are message tokens (msg.h) that mvbuild decode
  * and mvbuild serve replace with their texts: the texts live on the
- * host, not in the microvisor's flash.  No format attribute: uint32_t is
+ * host, not in the microvisor's flash.  A format that begins with a
+ * token ('{') begins a line: "mv: " goes out first (a token that goes on
+ * a line is printed through "%s").  No format attribute: uint32_t is
  * unsigned long on the target and unsigned int on the host. */
 void mv_printf(const char *fmt, ...);
+/* A message token (msg.h) from its word, MV_MSGW(MV_M_NAME), and its
+ * values: the same bytes as mv_printf(MV_MSG(MV_M_NAME) "\n", ...), or
+ * without the line end with MV_MSG_OPEN in the word, from a word in
+ * place of a format string (about 290 bytes less in all). */
+void mv_msg(uint32_t w, ...);
 /* App text: "app: " at each line start, anything but printable ASCII and
  * '\n' shown as '?'. */
 void mv_app_text(const char *s, uint32_t len);

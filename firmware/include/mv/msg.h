@@ -22,7 +22,8 @@
  * checks every row against these rules.
  *
  * The firmware prints a message with MV_MSG(MV_M_NAME) as (part of) a
- * format string: mv_printf("mv: " MV_MSG(MV_M_BOOT) "\n", ...).
+ * format string: mv_printf(MV_MSG(MV_M_BOOT) "\n", ...), which prints
+ * "mv: " before a format that begins with a token.
  */
 #ifndef MV_MSG_H
 #define MV_MSG_H
@@ -60,8 +61,7 @@
 #define MV_M_TRIAL_AFTER(M) M(28, "|%v|%u", "app %v on trial: confirmed after %u ms without a crash")
 #define MV_M_TRIAL_EXPLICIT(M) M(29, "|%v|%u", "app %v on trial: mv_update_confirm() due within %u ms")
 #define MV_M_CONFIRMED(M) M(30, "|%v", "update: %v confirmed")
-#define MV_M_REJECTED(M) M(31, "|%v|%x", "update: %v rejected: %R; reverting")
-#define MV_M_REVERTED(M) M(32, "|%v|%v", "update: reverted from %v to %v")
+#define MV_M_REVERTED(M) M(31, "|%v|%x|%v", "update: %v rejected: %R; reverted to %v")
 
 /* Every row, for the host's table. */
 #define MV_MSG_LIST(X)                                                                                                 \
@@ -95,11 +95,24 @@
 	X(MV_M_TRIAL_AFTER)                                                                                            \
 	X(MV_M_TRIAL_EXPLICIT)                                                                                         \
 	X(MV_M_CONFIRMED)                                                                                              \
-	X(MV_M_REJECTED)                                                                                               \
 	X(MV_M_REVERTED)
 
 /* The firmware's format string of a message: "{@ID|%conv...}". */
 #define MV_MSG_FORMAT_(id, args, text) "{@" #id args "}"
 #define MV_MSG(m) m(MV_MSG_FORMAT_)
+/* The word mv_msg() takes for a message: the id (below 100) in bits 0-7,
+ * then 3 bits per value from bit 8 (1 %u, 2 %x, 3 %v, 4 %s; six at most),
+ * and MV_MSG_OPEN when the line goes on.  GCC folds the reads of the
+ * args string to constants. */
+#define MV_MSG_KC_(c) ((c) == 'u' ? 1u : (c) == 'x' ? 2u : (c) == 'v' ? 3u : (c) == 's' ? 4u : 0u)
+#define MV_MSG_K_(a, i) \
+	(sizeof(a) > 3u * (i) + 2u ? MV_MSG_KC_((a)[sizeof(a) > 3u * (i) + 2u ? 3u * (i) + 2u : 0u]) << (8u + 3u * (i)) : 0u)
+#define MV_MSG_WORD_(id, args, text)                                                                                  \
+	((unsigned)(id) | MV_MSG_K_(args, 0u) | MV_MSG_K_(args, 1u) | MV_MSG_K_(args, 2u) | MV_MSG_K_(args, 3u) |     \
+	 MV_MSG_K_(args, 4u) | MV_MSG_K_(args, 5u))
+#define MV_MSGW(m) m(MV_MSG_WORD_)
+#define MV_MSG_OPEN 0x80000000u
+/* A message's id, as a number. */
+#define MV_MSG_ID_(id, args, text) id
 
 #endif

@@ -128,7 +128,7 @@ void mv_port_console_init(void)
 	U585_WR(MVB_CONSOLE_S_BASE + USART_BRR, (cpu_hz + U585_CONSOLE_BAUD / 2u) / U585_CONSOLE_BAUD);
 	U585_WR(MVB_CONSOLE_S_BASE + USART_CR1, USART_CR1_UE | USART_CR1_TE);
 	if (clock_why)
-		mv_printf("mv: " MV_MSG(MV_M_CLOCK) "\n", clock_why, clock_reg, cpu_hz);
+		mv_msg(MV_MSGW(MV_M_CLOCK), clock_why, clock_reg, cpu_hz);
 }
 
 void mv_port_console_write(const char *s, uint32_t len)
@@ -198,7 +198,7 @@ static uint32_t flash_check(void)
 
 	if (bad == 0u)
 		return MV_R_NONE;
-	mv_printf("mv: " MV_MSG(MV_M_OPTION_BYTES) "\n",
+	mv_msg(MV_MSGW(MV_M_OPTION_BYTES),
 	          bad, ob.optr, ob.secwm1r1, ob.secwm2r1);
 	return MV_R_HW_MPC;
 }
@@ -494,7 +494,7 @@ int mv_port_sha256(const uint8_t *p, uint32_t n, uint8_t out[32])
 		U585_WR(HASH + HASH_DIN, last);
 	U585_WR(HASH + HASH_STR, (8u * rest) | HASH_STR_DCAL);
 	if (!wait_for(HASH + HASH_SR, HASH_SR_DCIS, HASH_SR_DCIS)) {
-		mv_printf("mv: " MV_MSG(MV_M_NO_HASH) "\n", clock_reg);
+		mv_msg(MV_MSGW(MV_M_NO_HASH), clock_reg);
 		return -1;
 	}
 	for (uint32_t w = 0; w < 8u; w++) {
@@ -560,7 +560,8 @@ static int inside(uint32_t addr, uint32_t n, uint32_t base, uint32_t size)
 static const struct flash_half *flash_half_of(uint32_t addr, uint32_t n)
 {
 	if (inside(addr, n, MVB_PART_MV_STATE_S_BASE, MVB_PART_MV_STATE_SIZE) ||
-	    inside(addr, n, MVB_PART_APP_HEADER_S_BASE, MVB_PART_APP_HEADER_SIZE))
+	    inside(addr, n, MVB_PART_APP_HEADER_S_BASE, MVB_PART_APP_HEADER_SIZE) ||
+	    inside(addr, n, MVB_PART_MV_REVERT_S_BASE, MVB_PART_MV_REVERT_SIZE))
 		return &flash_sec;
 	if (inside(addr, n, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE))
 		return &flash_nsec;
@@ -571,7 +572,7 @@ static const struct flash_half *flash_half_of(uint32_t addr, uint32_t n)
  * its contract names (port.h). */
 static uint32_t flash_fail(uint32_t why, uint32_t addr, uint32_t status)
 {
-	mv_printf("mv: " MV_MSG(MV_M_FLASH_ERROR) "\n", why, addr, status);
+	mv_msg(MV_MSGW(MV_M_FLASH_ERROR), why, addr, status);
 	return MV_R_UPD_FLASH;
 }
 
@@ -658,7 +659,7 @@ static uint32_t flash_verify(uint32_t addr, const uint8_t *src, uint32_t n, uint
 			*status = ecc;
 			return MV_R_UPD_FLASH_ECC;
 		}
-		mv_printf("mv: " MV_MSG(MV_M_FLASH_CORRECTED) "\n", addr, ecc);
+		mv_msg(MV_MSGW(MV_M_FLASH_CORRECTED), addr, ecc);
 	}
 	return r;
 }
