@@ -12,7 +12,9 @@
 # checks, the waits for the link), split by what runs them (P-256,
 # SHA-256, the patcher and inflater, flash writes, the link, the rest),
 # per KiB installed, and the bytes moved over the link against the
-# bundle's size.
+# bundle's size.  Then a revert: a release that crashes at every start,
+# installed on trial and rejected: the session that puts the old release
+# back in place from the revert partition (the patcher reading flash).
 #
 #   firmware/bench/ota.sh [--big] <firmware build dir>
 #   --big   instead, a full install of a 1 MiB app (bench/check/gen.awk's
@@ -70,13 +72,22 @@ else
 		"$mvb" publish v1.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null
 		"$mvb" publish v2.mvb --repo "repo-$r" --sign k.pem --deltas $d >/dev/null 2>&1
 	done
-	cases="delta full" to=1.1.0
+	# a release rejected on trial (test_ota3 crashes at every start): the
+	# revert, which reads its patch from the revert partition, not the link
+	printf 'schema: 1\nname: forever\nversion: 1.0.0\nperipherals: []\nconfirm: after 60s\n' >trial.yaml
+	"$mvb" bundle "$fw/examples/test_ota3.elf" --app trial.yaml --board "$board" --microvisor "$mv" --api "$api" \
+		--sign k.pem --version 1.1.0 --security-counter 1 -o v3.mvb >/dev/null 2>&1
+	"$mvb" publish v1.mvb --repo repo-revert --sign k.pem >/dev/null
+	"$mvb" publish v3.mvb --repo repo-revert --sign k.pem >/dev/null 2>&1
+	cases="delta full revert" to=1.1.0
 fi
 
 count() { # $1: repo; the trace, counted by phase and function
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	rm -f trace.fifo && mkfifo trace.fifo
-	awk -v syms="$work/syms" -f "$here/tbcount.awk" trace.fifo >"count-$1" &
+	skip=0
+	[ "$1" = revert ] && skip=1 # the install first
+	awk -v syms="$work/syms" -v skip=$skip -f "$here/tbcount.awk" trace.fifo >"count-$1" &
 	awk_pid=$!
 	qemu-system-arm -M mps2-an505 -display none -monitor none -no-reboot \
 		-semihosting-config enable=on,target=native -icount shift=0 -d in_asm,exec,nochain -D trace.fifo \
@@ -85,8 +96,14 @@ count() { # $1: repo; the trace, counted by phase and function
 		-kernel factory.elf >/dev/null 2>"qemu-$1.err" &
 	qemu_pid=$!
 	sleep 0.5
+	# a revert ends serve --once with 1 (rejected and reverted)
+	rc=0
 	"$mvb" serve --repo "repo-$1" --device "tcp:127.0.0.1:$port" --once --update-now --timeout 600 \
-		>/dev/null 2>"serve-$1" || { cat "serve-$1" "console-$1" >&2; exit 1; }
+		>/dev/null 2>"serve-$1" || rc=$?
+	if [ "$rc" != 0 ] && ! { [ "$1" = revert ] && [ "$rc" = 1 ]; }; then
+		cat "serve-$1" "console-$1" >&2
+		exit 1
+	fi
 	sleep 2 # the new app's start, so the trace leaves the session
 	kill "$qemu_pid" 2>/dev/null || true
 	wait "$awk_pid" || true
@@ -96,6 +113,15 @@ for r in $cases; do
 	count "$r"
 	# the console as it reads: the microvisor prints message tokens
 	"$mvb" decode "console-$r" >"console-$r.txt"
+	if [ "$r" = revert ]; then
+		restored=$(sed -n 's/.*1.0.0 verified: \([0-9]*\) bytes.*/\1/p' "console-$r.txt" | tail -1)
+		grep -o 'update: 1.1.0 rejected.*' "console-$r.txt" | tail -1
+		echo "revert of 1.1.0 to 1.0.0 in place, its patch read from the revert partition: image $restored B"
+		cat "count-$r"
+		total=$(sed -n 's/^  session: \([0-9]*\) instructions/\1/p' "count-$r")
+		echo "    per KiB restored: $((total * 1024 / restored)) instructions"
+		continue
+	fi
 	installed=$(sed -n 's/.*verified: \([0-9]*\) bytes.*/\1/p' "console-$r.txt" | tail -1)
 	moved=$(sed -n 's/.*(\([0-9]*\) bytes over the link).*/\1/p' "console-$r.txt" | tail -1)
 	size=$(sed -n "s/.*installing $to ([a-z]*, \([0-9]*\) bytes).*/\1/p" "console-$r.txt" | tail -1)

@@ -10,7 +10,9 @@
 # from the first one in mv_update_session to the first one in
 # mv_start_app (the new app's start), each charged whole to the function
 # of its first instruction, grouped by what runs it.
-#   awk -v syms=FILE -f tbcount.awk LOG
+#   awk -v syms=FILE [-v skip=N] -f tbcount.awk LOG
+# skip: sessions to pass over before the one counted (a revert is the
+# session after the install that put the rejected release on trial).
 # syms: 'nm -S -n' lines of the image (start, size, type, name).
 function hex(x,   i, v) {
 	v = 0; x = tolower(x); sub(/^0x/, "", x)
@@ -47,7 +49,12 @@ listing && /^$/ { listing = 0; fresh = 1; next }
 	}
 	fn = grp[t]
 	if (phase == 0 && fn == "mv_update_session") phase = 1
-	else if (phase == 1 && fn == "mv_start_app") phase = 2
+	else if (phase == 1 && fn == "mv_start_app") {
+		phase = 2
+		if (skip > 0) { # a session before the one measured: start again
+			skip--; phase = 0; total = 0; delete by
+		}
+	}
 	last = t; counted = phase == 1
 	if (counted) { total += cnt[t]; by[group(fn)] += cnt[t] }
 	next
