@@ -1034,13 +1034,16 @@ def powercut(env, cuts, seed):
           "bytes identical to the uncut install" % (cuts, resumed, resumes, untouched, late))
 
 
-def main():
+def start(name, doc, cuts_var, cuts_default):
+    """The command line of ota.py and trial.py: MVBUILD FWBUILD BOARDFILE
+    WORKDIR [PART] [--cuts N] [--seed S]; the work directory made empty.
+    Returns the Env, the part, the cuts and the seed."""
     a = sys.argv[1:]
     if len(a) < 4:
-        print(__doc__)
+        print(doc)
         sys.exit(2)
     mvb, fw, board, work = (os.path.abspath(x) for x in a[:4])
-    what, cuts, seed = "all", int(os.environ.get("MVB_OTA_CUTS", "12")), None
+    what, cuts, seed = "all", int(os.environ.get(cuts_var, cuts_default)), None
     rest = a[4:]
     while rest:
         if rest[0] == "--cuts":
@@ -1051,10 +1054,14 @@ def main():
             what, rest = rest[0], rest[1:]
     if seed is None:
         seed = int(time.time())
-    print("ota.py: seed %d" % seed)
+    print("%s: seed %d" % (name, seed))
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    env = Env(mvb, fw, board, work)
+    return Env(mvb, fw, board, work), what, cuts, seed
+
+
+def main():
+    env, what, cuts, seed = start("ota.py", __doc__, "MVB_OTA_CUTS", "12")
     setup(env)
     if what in ("all", "roundtrip"):
         roundtrip(env)

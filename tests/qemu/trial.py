@@ -25,13 +25,12 @@ usage: trial.py MVBUILD FWBUILD BOARDFILE WORKDIR [outcomes|powercut] [--cuts N]
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ota import CODE, APP_NS, SLOW, Device, Env, die  # noqa: E402
+from ota import CODE, APP_NS, SLOW, Device, die, start  # noqa: E402
 
 MANIFEST = "schema: 1\nname: forever\nversion: 1.0.0\nperipherals: []\n"
 
@@ -264,26 +263,7 @@ def powercut(env, cuts, seed):
 
 
 def main():
-    a = sys.argv[1:]
-    if len(a) < 4:
-        print(__doc__)
-        sys.exit(2)
-    mvb, fw, board, work = (os.path.abspath(x) for x in a[:4])
-    what, cuts, seed = "all", int(os.environ.get("MVB_TRIAL_CUTS", "8")), None
-    rest = a[4:]
-    while rest:
-        if rest[0] == "--cuts":
-            cuts, rest = int(rest[1]), rest[2:]
-        elif rest[0] == "--seed":
-            seed, rest = int(rest[1]), rest[2:]
-        else:
-            what, rest = rest[0], rest[1:]
-    if seed is None:
-        seed = int(time.time())
-    print("trial.py: seed %d" % seed)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    env = Env(mvb, fw, board, work)
+    env, what, cuts, seed = start("trial.py", __doc__, "MVB_TRIAL_CUTS", "8")
     setup(env)
     if what in ("all", "outcomes"):
         outcomes(env)
