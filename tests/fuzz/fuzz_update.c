@@ -17,7 +17,10 @@
  * erases page-aligned); no write happens in a session that reports a
  * refusal for the index (nothing may be written before the bundle is
  * verified); a session that reports an install leaves an app header that
- * passes the boot checks and an image that matches it.
+ * passes the boot checks and an image that matches it; an install on
+ * trial (its revert layer kept in the revert partition), then rejected,
+ * is reverted by the next session to the base's header and image, byte
+ * for byte.
  *
  * Covers: firmware/core/update.c src/update/accept.c src/update/place.c
  */
@@ -53,6 +56,8 @@ static uint8_t code[CODE_SIZE];
 static _Alignas(4) uint8_t state[MVB_PART_MV_STATE_SIZE];
 static uint8_t header[MVB_PART_APP_HEADER_SIZE];
 static uint8_t app[MVB_PART_APP_FLASH_SIZE];
+static uint8_t revert[MVB_PART_MV_REVERT_SIZE];
+static uint8_t old_header[MVB_PART_APP_HEADER_SIZE], old_app[MVB_PART_APP_FLASH_SIZE];
 static uint64_t scratch[8192 / 8];
 static unsigned writes;
 
@@ -67,6 +72,7 @@ static uint8_t *map(uint32_t addr, uint32_t len, int write)
 	    {MVB_PART_MV_STATE_BASE, sizeof state, state, 1},
 	    {MVB_PART_APP_HEADER_BASE, sizeof header, header, 1},
 	    {MVB_PART_APP_FLASH_BASE, sizeof app, app, 1},
+	    {MVB_PART_MV_REVERT_BASE, sizeof revert, revert, 1},
 	};
 	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
 		if (addr >= r[i].base && addr - r[i].base <= r[i].size && len <= r[i].size - (addr - r[i].base)) {
@@ -218,6 +224,7 @@ static void install_base(const uint8_t *b, size_t n)
 	static struct mvd_inflate inf;
 	memset(code, 0xff, sizeof code);
 	memset(state, 0xff, sizeof state);
+	memset(revert, 0xff, sizeof revert);
 	memset(header, 0xff, sizeof header);
 	memset(app, 0xff, sizeof app);
 	if (n < 256 || rd32(b) != MVB_BUNDLE_MAGIC)
@@ -268,6 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	install_base(data + 8 + il + bl, size - 8 - il - bl);
 	writes = 0;
 	reported = 0xffffffffu;
+	memcpy(old_header, header, sizeof header);
+	memcpy(old_app, app, sizeof app);
 	uint32_t outcome = mv_update_session();
 	if (getenv("MVB_FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_update: outcome %u reason %#x, %u writes\n", outcome, reported_reason, writes);
@@ -284,6 +293,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mv_apphdr_check(h, &lim) != MV_R_NONE ||
 		    mv_app_verify_image(h, mv_port_ns_bytes(h->ah_image_addr, h->ah_image_size), &lim, &e) != MV_R_NONE)
 			abort(); /* oracle: an install leaves an app that boots */
+		/* On trial (the bundle's revert layer kept): rejected, and the
+		 * next session reverts it. */
+		if (mv_update_on_trial()) {
+			uint32_t n = ((const struct mvb_app_header *)old_header)->ah_image_size;
+
+			mv_update_reject(MV_R_CRASH_LOOP);
+			if (mv_update_session() != MVL_R_INSTALLED || reported != MVL_R_REVERTED ||
+			    reported_reason != MV_R_CRASH_LOOP || mv_update_pending() || mv_update_on_trial() ||
+			    memcmp(header, old_header, MVB_APPHDR_SIZE) != 0 || n > sizeof app || memcmp(app, old_app, n) != 0)
+				abort(); /* oracle: a revert puts back the release it replaced, byte for byte */
+			if (getenv("MVB_FUZZ_VERBOSE"))
+				fprintf(stderr, "fuzz_update: on trial, rejected, reverted byte for byte (%u writes)\n", writes);
+		}
 	}
 	return 0;
 }
