@@ -121,6 +121,7 @@
 	X(IMAGE_LIMIT, "image-limit", ERROR, "an image has more separate pieces, or spans more bytes, than mvbuild handles") \
 	X(RUN_STATUS, "run-status", ERROR, "the device ended its run under QEMU with a status other than 0") \
 	X(SERVE_REFUSED, "serve-refused", ERROR, "the device on the link refused the update the repository offers") \
+	X(SERVE_REVERTED, "serve-reverted", ERROR, "the device rejected the release it installed on trial and reverted it") \
 	X(IHEX_RECORD, "ihex-record", ERROR, "an Intel HEX record is malformed: syntax, length, checksum, type or address") \
 	/* delta patches */ \
 	X(DELTA_TRUNCATED, "delta-truncated", ERROR, "the patch ends inside its header or before the parts it describes") \

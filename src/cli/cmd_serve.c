@@ -1262,7 +1262,7 @@ static void refusal(struct run *r, struct cli_run *cr)
 	version_or_none(p->lp_to_version, to, sizeof(to));
 	reason_str(p->lp_reason, rs, sizeof(rs));
 	if (p->lp_outcome == MVL_R_REVERTED) {
-		/* refused after its trial: the same finding */
+		/* rejected after its trial: a finding of its own */
 		char rej[24], why[160], back[64];
 		rejected_parts(p, rej, why, back);
 		snprintf(msg, sizeof(msg), "the device rejected %s on trial: %s; %s", rej, why, back);
@@ -1270,7 +1270,8 @@ static void refusal(struct run *r, struct cli_run *cr)
 		snprintf(msg, sizeof(msg), "the device refused %s (it runs %s): %s", to, from, rs);
 	}
 	struct mvb_diags d = MVB_DIAGS_INIT;
-	cli_report_file(&d, r->qemu_image ? r->qemu_image : r->device, MVB_CK_SERVE_REFUSED, msg);
+	cli_report_file(&d, r->qemu_image ? r->qemu_image : r->device,
+			p->lp_outcome == MVL_R_REVERTED ? MVB_CK_SERVE_REVERTED : MVB_CK_SERVE_REFUSED, msg);
 	cli_take(cr, &d);
 }
 

@@ -132,7 +132,7 @@ expect 1 "trial rejected" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$P
 sim_ok "trial rejected"
 has err "device: said HELLO again during the trial: 'fixture' 1.3.0, installing$" "rejected: the revert's HELLO said, no new session"
 has err "device reports: 1.3.0 rejected on this device: app crashed too often in a row (reason 0x4501); reverted to 1.1.0$" "rejected: the issue's line"
-has err "^tcp:127.0.0.1:$PORT: error: the device rejected 1.3.0 on trial: app crashed too often in a row (reason 0x4501); reverted to 1.1.0 \[serve-refused\]$" "rejected: a finding"
+has err "^tcp:127.0.0.1:$PORT: error: the device rejected 1.3.0 on trial: app crashed too often in a row (reason 0x4501); reverted to 1.1.0 \[serve-reverted\]$" "rejected: a finding"
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial revert --reason 0x4503
 expect 1 "trial rejected, json" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
 sim_ok "trial rejected, json"
@@ -141,7 +141,7 @@ assert d["outcome"]=="reverted" and d["before"]=="1.1.0" and d["after"]=="1.1.0"
 assert d["reason"]==0x4503 and d["reason_text"].startswith("app did not confirm"), d
 assert t["version"]=="1.3.0" and t["outcome"]=="reverted" and float(t["seconds"])>=0, t
 assert j=={"version":"1.3.0","reason":0x4503,"reason_text":d["reason_text"],"reverted_to":"1.1.0"}, j
-assert [x["id"] for x in d["findings"]]==["serve-refused"] and d["errors"]==1 and d["sessions"]==1, d' "$T/out"; then ok; else bad "trial rejected json"; sed 's/^/  | /' "$T/out" | head -60; fi
+assert [x["id"] for x in d["findings"]]==["serve-reverted"] and d["errors"]==1 and d["sessions"]==1, d' "$T/out"; then ok; else bad "trial rejected json"; sed 's/^/  | /' "$T/out" | head -60; fi
 start_sim --port-file "$T/port" --repo "$R" --mode update --have 1.1.0 --trial unreverted --reason 0x4501
 expect 1 "trial rejected, revert failed" -- "$MVB" serve --repo "$R" --device "tcp:127.0.0.1:$PORT" --once --timeout 30 --format json
 sim_ok "trial rejected, revert failed"
