@@ -408,8 +408,9 @@ again:
 	}
 #endif
 	/* The floor is the larger of the record's and this app's counter,
-	 * which the rollback check above made the app's (on trial: the
-	 * record's, which the app's is above). */
+	 * which the rollback check above made the app's.  On trial the
+	 * record's floor is still the old release's: HELLO says the app's,
+	 * which the floor becomes at confirm (STATUS reads the record). */
 	mv_link_hello(&app_h, dev_state, 0, app_h.ah_security_counter, mv_update_index_version());
 	mv_msg(MV_MSGW(MV_M_ENTERING), e.reset, crash.starts);
 	mv_arch_enter_ns(&e, lim.ram_base);
