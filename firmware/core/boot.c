@@ -100,6 +100,13 @@ uint32_t mv_boot_trial_due(void)
 	return trial_due;
 }
 
+#ifdef MV_UPDATE
+int mv_boot_on_trial(void)
+{
+	return (int)on_trial;
+}
+#endif
+
 void mv_watchdog_tick(uint32_t now)
 {
 	if (wd_ms != 0u && now - wd_fed >= wd_ms) {

@@ -218,12 +218,19 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		code = MVL_E_TOO_SOON;
 	}
 #ifdef MV_UPDATE
-	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_UPDATE_NOW && !update_asked) {
+	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_UPDATE_NOW) {
 		/* Answered at once; the session runs with the app stopped (a
-		 * planned restart: after the app's handlers return). */
-		reply(h, MVL_F_RESPONSE, 0, 0);
-		(void)mv_link_ask_update(0);
-		return;
+		 * planned restart: after the app's handlers return, so after
+		 * this answer).  Declined while one is asked for already, and
+		 * while a release is on trial. */
+		int a = mv_link_ask_update(0);
+
+		if (a == 0) {
+			reply(h, MVL_F_RESPONSE, 0, 0);
+			return;
+		}
+		if (a == -2)
+			code = MVL_E_TRIAL;
 	}
 #endif
 	reply_error(h, code);
@@ -244,6 +251,10 @@ int mv_link_ask_update(int from_app)
 #ifdef MV_UPDATE
 	if (!up)
 		return -1;
+	/* No session while a release is on trial: an install would replace
+	 * the way back, and stopping the app restarts the trial's clock. */
+	if (mv_boot_on_trial())
+		return -2;
 	if (update_asked && !(from_app && mv_boot_take_deferred()))
 		return -1;
 	update_asked = 1;

@@ -119,6 +119,7 @@ struct mvl_data {
 #define MVL_E_BAD_REQUEST 4u /* a malformed request (name, length, type) */
 #define MVL_E_UNSUPPORTED 5u /* a stream or type this end does not serve */
 #define MVL_E_TOO_SOON 6u    /* asked again too soon (STATUS: once every MVL_STATUS_GAP_MS) */
+#define MVL_E_TRIAL 7u       /* UPDATE_NOW while a release is on trial: ask again after its outcome */
 #define MVL_STATUS_GAP_MS 250u
 
 struct mvl_error {

@@ -278,6 +278,7 @@ static const char *error_text(uint32_t code)
 	case MVL_E_BAD_REQUEST: return "malformed request";
 	case MVL_E_UNSUPPORTED: return "not served";
 	case MVL_E_TOO_SOON: return "asked again too soon";
+	case MVL_E_TRIAL: return "a release is on trial: asked again after its outcome";
 	default: return "unknown error";
 	}
 }

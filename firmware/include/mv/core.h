@@ -280,7 +280,8 @@ void mv_link_update_busy(void);
  * (UPDATE_NOW: from_app 0) an app that declared an update deferral is
  * told and stopped at its deadline instead (mv_boot_defer_update); from
  * the app (mv_update_check: from_app 1) at once, a deferred one too.  0,
- * or -1 when one is already asked for. */
+ * -1 when one is already asked for (or no link), -2 while a release is
+ * on trial (no session then: mv_update_session never runs on trial). */
 int mv_link_ask_update(int from_app);
 /* The running app's update deferral (boot.c): 1 when it declared one and
  * its deadline now runs (the tick stops the app when it passes), 0 when
@@ -318,6 +319,8 @@ void mv_update_status(struct mvl_status *m);
  * the tick at which the running trial is decided (mv_info), 0: none. */
 int32_t mv_boot_confirm(void);
 uint32_t mv_boot_trial_due(void);
+/* Whether the running (or restarting) app runs on trial. */
+int mv_boot_on_trial(void);
 #define MV_UPDATE_RETRY_MS 5000u /* between sessions while an install waits */
 
 /* A static of more than a few words goes in a .bss section of its own,

@@ -116,7 +116,9 @@ int32_t mv_watchdog_feed(void);
  * mi_update_due says by when it will be, and the app may finish its work
  * and call this to go at once; at mi_update_due it is stopped wherever it
  * is (masked interrupts and busy handlers do not hold it off).
- * MV_EBUSY: a session is already asked for (and not deferred);
+ * MV_EBUSY: a session is already asked for (and not deferred), or the
+ * app runs on trial after an install (ABI 1.4: no session until the
+ * trial's outcome; UPDATE_NOW from the other end is declined too);
  * MV_ENOTSUP: this microvisor has no update client or no link (the
  * default mps2-an505 image; microvisor-ota.elf has one).  Since 1.2;
  * deferral since 1.3. */
