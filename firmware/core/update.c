@@ -52,7 +52,7 @@
  * cover app_flash (what mvbuild's mvb_delta_board_page picks). */
 #define PATCH_PAGE (MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES > PAGE ? MVB_PART_APP_FLASH_SIZE / MVD_MAX_PAGES : PAGE)
 #define SPARE (MVB_PART_MV_STATE_BASE + MVB_PART_MV_STATE_SIZE - PATCH_PAGE)
-#define CHUNK_MAX 1024u  /* largest bundle chunk this device buffers */
+#define CHUNK_MAX MVB_BUNDLE_DEVICE_CHUNK_MAX /* largest bundle chunk this device buffers */
 /* The app layer's chunk hashes are checked in GROUPS groups of equal size
  * (the last one shorter), a SHA-256 of each kept while the chunks come,
  * and WINDOW hashes of one group at a time kept checked: both in the

@@ -83,8 +83,8 @@ struct mvb_bundle_spec {
  * when the spec is incomplete (no layers, a base without a page size). */
 struct mvb_board;
 /* The chunk size bundles for board b use: its app-code memory's erase
- * size (a power of two), within 512..MVB_BUNDLE_CHUNK_SIZE; the default
- * for boards that give none. */
+ * size (a power of two), within 512..MVB_BUNDLE_DEVICE_CHUNK_MAX; the
+ * default for boards that give none. */
 uint32_t mvb_bundle_board_chunk(const struct mvb_board *b);
 int mvb_bundle_build(const struct mvb_bundle_spec *s, struct mvb_buf *out);
 

@@ -34,6 +34,10 @@
 #define MVB_BUNDLE_SIGS_MAGIC 0x5342564du /* bytes "MVBS" */
 #define MVB_BUNDLE_FORMAT 1u
 #define MVB_BUNDLE_CHUNK_SIZE 4096u       /* default; any power of two 512..65536 */
+/* The largest chunk the microvisor's update client buffers (it checks a
+ * chunk whole before it uses a byte of it): mvbuild makes bundles for a
+ * board with chunks of at most this size. */
+#define MVB_BUNDLE_DEVICE_CHUNK_MAX 1024u
 #define MVB_BUNDLE_MAX_LAYERS 8u
 #define MVB_BUNDLE_MAX_SIGS 8u
 

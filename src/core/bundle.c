@@ -180,13 +180,14 @@ int mvb_bundle_base_check(const struct mvb_bundle_view *base, const char *file, 
 uint32_t mvb_bundle_board_chunk(const struct mvb_board *b)
 {
 	/* A device checks a chunk whole before it uses a byte of it, so it
-	 * buffers one: the app-code memory's erase page (what a board sizes
-	 * its buffers by), 512 to 4096 bytes. */
+	 * buffers one: the app-code memory's erase page, 512 bytes up to what
+	 * the microvisor's update client buffers (1 KiB: stm32u585's 8 KiB
+	 * pages come in chunks of 1 KiB). */
 	const struct mvb_partition *p = mvb_board_role(b, MVB_ROLE_APP_CODE);
 	uint32_t e = p ? b->mem[p->memory].erase_size : 0, cs = 512;
 	if (!e)
 		return MVB_BUNDLE_CHUNK_SIZE;
-	while (cs < e && cs < MVB_BUNDLE_CHUNK_SIZE)
+	while (cs < e && cs < MVB_BUNDLE_DEVICE_CHUNK_MAX)
 		cs *= 2;
 	return cs;
 }

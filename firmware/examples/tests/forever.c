@@ -63,10 +63,12 @@ int main(void)
 	 * and is no longer on trial */
 	struct mv_info ti;
 
-	if (mv_info(&ti, sizeof ti) == (int32_t)sizeof ti && ti.mi_trial_due != 0u)
+	if (mv_info(&ti, sizeof ti) == (int32_t)sizeof ti && ti.mi_trial_due != 0u) {
 		mv_print_dec("on trial, ms left: ", ti.mi_trial_due - mv_ticks());
-	/* no update session while on trial: it would replace the way back */
-	mv_print_dec("mv_update_check on trial: ", (uint32_t)-mv_update_check());
+		/* no update session while on trial: it would replace the way
+		 * back (off trial, this would stop the app for one) */
+		mv_print_dec("mv_update_check on trial: ", (uint32_t)-mv_update_check());
+	}
 	mv_wait(300u);
 	mv_print_dec("mv_update_confirm: ", (uint32_t)mv_update_confirm());
 	if (mv_info(&ti, sizeof ti) == (int32_t)sizeof ti)
