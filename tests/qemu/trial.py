@@ -30,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ota import CODE, APP_NS, SLOW, Device, die, start  # noqa: E402
+from ota import CODE, APP_NS, SLOW, Device, die, old_device_image, start  # noqa: E402
 
 MANIFEST = "schema: 1\nname: forever\nversion: 1.0.0\nperipherals: []\n"
 
@@ -65,18 +65,6 @@ def app_state(env, path):
     size = int.from_bytes(hdr[0x18:0x1c], "little")
     at = 0x200000 + (int.from_bytes(hdr[0x14:0x18], "little") - APP_NS)
     return hdr, img[at:at + size]
-
-
-def old_image(env, tag):
-    """The device's code memory once 1.0.0 runs (serve connected, no
-    update asked for), saved."""
-    d = Device(env, tag, "repo", image="factory.elf", update_now=False)
-    if not d.wait_console("app: running until stopped", 20):
-        d.finish(kill=True)
-        die("%s: 1.0.0 never ran\n" % tag + d.text()[-2000:])
-    path = os.path.join(env.work, tag + ".bin")
-    d.save(path)
-    return path
 
 
 def serve_json(d):
@@ -118,7 +106,7 @@ def rejected(env, tag, repo, why, reason, before):
 
 
 def outcomes(env):
-    before = old_image(env, "before")
+    before = old_device_image(env, "before")
     hdr0, img0 = app_state(env, before)
     print("ok: 1.0.0 before the update: header and %d image bytes saved" % len(img0))
 
@@ -252,7 +240,7 @@ def sweep(env, what, cuts, rng, before):
 
 def powercut(env, cuts, seed):
     rng = random.Random(seed)
-    before = old_image(env, "before")
+    before = old_device_image(env, "before")
     release(env, "crash", "test_ota3", "")
     release(env, "ok", "test_ota6", "confirm: explicit within 10s\n")
     c, span = sweep(env, "crash", cuts, rng, before)
