@@ -72,9 +72,9 @@ static volatile uint32_t wd_ms, wd_fed;
 static volatile uint32_t defer_ms, update_due;
 
 /* The trial after an install (the image with the update client): the
- * tick at which it is decided (0: none running), why the running release
- * was rejected (0: it was not; the next start reverts it), and what the
- * watchdog's restart reports (a missed feed, or a missed confirm). */
+ * tick at which it is decided (0: none running), whether the app runs on
+ * trial, and why the running release was rejected (0: it was not; the
+ * next start reverts it). */
 #ifdef MV_UPDATE
 static volatile uint32_t trial_due;
 static uint32_t on_trial, reject_why;
@@ -116,7 +116,7 @@ void mv_watchdog_tick(uint32_t now)
 #ifdef MV_UPDATE
 	/* The trial's end: the healthy time ran out without a crash
 	 * (confirmed), or the deadline for mv_update_confirm() passed
-	 * (rejected, through the watchdog's restart). */
+	 * (rejected: stopped as for an update, the restart reverts it). */
 	if (trial_due != 0u && (int32_t)(now - trial_due) >= 0) {
 		if (app_h.ah_flags & MVB_APPHDR_F_CONFIRM_EXPLICIT) {
 			/* stopped as for an update: the restart reverts it */

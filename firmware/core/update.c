@@ -896,8 +896,10 @@ static int revertible(void)
 /* A rejected release: the revert patch applied in place (resumed after a
  * cut like an install), the replaced release's header written back, the
  * record IDLE and naming the rejected version.  A patch that does not
- * apply leaves no app (the header is gone): safe mode asks for an
- * update, as after any failed install. */
+ * apply (a kept, checked patch cannot, short of decayed flash) leaves an
+ * image its header does not match: the REPORT names no release put back,
+ * and the boot's hash check (0x4203) sends the device to safe mode, which
+ * asks for an update. */
 static uint32_t revert(void *scratch)
 {
 	uint32_t rej = s.rec.ur_to_version, r;

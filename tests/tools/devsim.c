@@ -452,7 +452,7 @@ static void trial_end(const char *how, uint32_t from, uint32_t to, uint32_t reas
 	if (ok)
 		hello_as(MVL_DEV_RUNNING, from, 0, 0);
 	else
-		hello_as(MVL_DEV_SAFE, 0, 0x4823u, 0);
+		hello_as(MVL_DEV_SAFE, 0, 0x4203u, 0); /* the image no longer matches its header */
 }
 
 /* A device on trial from the start, its release `have` installed over

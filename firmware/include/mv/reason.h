@@ -110,8 +110,7 @@
 	X(MV_R_UPD_FLASH_ECC, MV_REASON(MV_EXIT_UPDATE, 31u), "the flash reported an uncorrectable ECC error (ECCD)") \
 	X(MV_R_UPD_FLASH_VERIFY, MV_REASON(MV_EXIT_UPDATE, 32u), "flash read back differs from what was written")       \
 	X(MV_R_UPD_REJECTED, MV_REASON(MV_EXIT_UPDATE, 33u), "this release was rejected on trial on this device")      \
-	X(MV_R_UPD_ON_TRIAL, MV_REASON(MV_EXIT_UPDATE, 34u), "a release is on trial: updates wait for its outcome")    \
-	X(MV_R_UPD_REVERT, MV_REASON(MV_EXIT_UPDATE, 35u), "the revert patch did not apply: no app until an update")
+	X(MV_R_UPD_ON_TRIAL, MV_REASON(MV_EXIT_UPDATE, 34u), "a release is on trial: updates wait for its outcome")
 
 enum mv_reason {
 #define MV_REASON_ENUM(name, code, text) name = (code),
