@@ -463,6 +463,17 @@ struct.pack_into("<II",b,o+8,0x10f00000,0x10f00000); open(sys.argv[2],"wb").writ
 	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; r=[x for x in l if x["role"]=="revert"]; assert len(r)==1 and r[0]["page_size"]==8192, l' "$T/u5b.json"; then ok; else bad "stm32u585: no revert layer in 8 KiB pages"; fi
 	expect 0 "inspect the stm32u585 delta bundle" -- "$MVB" inspect "$T/u5b.mvb" --format json
 	if python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; d=[x for x in l if x["encoding"]=="delta"]; assert d and all(x["page_size"]==8192 for x in d) and all(x["page_size"] is None for x in l if x["encoding"]!="delta"), l' "$T/out"; then ok; else bad "stm32u585 delta layers not in 8 KiB pages"; fi
+	# chunks no larger than the update client buffers (1 KiB), whatever the board's erase page (8 KiB here)
+	if python3 -c '
+import json,sys
+def find(o):
+    if isinstance(o, dict):
+        if "chunk_size" in o: return o["chunk_size"]
+        for v in o.values():
+            r = find(v)
+            if r is not None: return r
+    return None
+assert find(json.load(open(sys.argv[1]))) == 1024' "$T/out"; then ok; else bad "stm32u585 bundle chunks are not 1 KiB"; fi
 	expect 0 "inspect it as text" -- "$MVB" inspect "$T/u5b.mvb"
 	has out "a delta in pages of 8192 bytes over the installed image" "page size in the text"
 	expect 0 "mps2-an505 deltas keep 4 KiB pages" -- "$MVB" inspect "$T/blob1d.mvb" --format json
