@@ -5,7 +5,7 @@
 #   run-case.sh --name N --fw FW_BUILD_DIR --mkapphdr BIN --work DIR [--decode MVBUILD]
 #               [--app APP.elf | --no-app] [--hdr-opt OPT]... [--corrupt-crc]
 #               [--corrupt-image] [--bundle MVBUILD --board-file YAML [--provision SERIAL]]
-#               [--quiet-log] --exit STATUS [--expect LINE]... [--reject LINE]...
+#               [--quiet-log] [--timeout SECONDS] --exit STATUS [--expect LINE]... [--reject LINE]...
 #
 # With --bundle the boot image is 'mvbuild bundle APP --factory' (the
 # product path, for apps that pass 'mvbuild check'); --provision SERIAL
@@ -15,7 +15,10 @@
 # embedded manifest (.mvb.app), and loaded at the app_header partition.
 # Status 124 (timeout) and 134 (QEMU abort, e.g. a lockup) always fail.
 # --quiet-log leaves interrupts out of qemu.log (for apps that take
-# tens of thousands of them).
+# tens of thousands of them).  --timeout (default $MV_QEMU_TIMEOUT, else
+# 20 s) bounds QEMU's wall time: apps that run for a span of guest time
+# need more on a loaded machine, where QEMU delivers fewer ticks per
+# second than it should.
 # QEMU's console is kept as it came in console.raw; --decode MVBUILD
 # writes console.log from it with 'mvbuild decode' (the microvisor prints
 # its reasons as tokens, "{#4103}"; the lines expected are texts), without
@@ -23,7 +26,7 @@
 set -u
 
 name='' fw='' mkapphdr='' decode='' work='' app='' want_exit='' corrupt_crc=0 corrupt_image=0 bundle='' board_file='' provision=''
-hdr_opts='' expects='' rejects=''
+hdr_opts='' expects='' rejects='' TIMEOUT=${MV_QEMU_TIMEOUT:-20}
 nl='
 '
 dlog=int,guest_errors
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--app) app=$2; shift 2 ;;
 	--no-app) app=''; shift ;;
 	--quiet-log) dlog=guest_errors; shift ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
 	--hdr-opt) hdr_opts="$hdr_opts $2"; shift 2 ;;
 	--corrupt-crc) corrupt_crc=1; shift ;;
 	--corrupt-image) corrupt_image=1; shift ;;
@@ -56,7 +60,6 @@ fi
 
 OBJCOPY=${OBJCOPY:-arm-none-eabi-objcopy}
 QEMU=${QEMU:-qemu-system-arm}
-TIMEOUT=${MV_QEMU_TIMEOUT:-20}
 dir="$work/$name"
 rm -rf "$dir" && mkdir -p "$dir" || exit 2
 
