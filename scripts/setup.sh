@@ -16,6 +16,7 @@ PKGS=(
 	libcurl4-openssl-dev                # 'mvbuild publish/fetch' to HTTP(S) (WebDAV) repositories
 	nginx-light                         # tests: a real WebDAV server (its built-in dav module)
 	python3                             # tests: tests/qemu/ota.py (its standard library, not just -minimal)
+	openssl                             # tests: tests/qemu/remote.py signs with it (an independent signer)
 	python3-jsonschema                  # tests, demo.sh: SBOMs against the CycloneDX schema (tests/tools/sbom-validate.py)
 	radosgw ceph-mon ceph-osd curl      # tests: an S3 server (tests/tools/s3-server.sh: radosgw on a one-node Ceph)
 	clang-14 libclang-rt-14-dev llvm-14  # libFuzzer harnesses (llvm-symbolizer for readable reports), clang apps

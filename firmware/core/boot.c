@@ -4,6 +4,7 @@
  * grant it exactly its peripherals and IRQs and enter it; on a crash,
  * report, back off and restart, or stop in safe mode.
  */
+#include <mvb/crash.h>
 #include <mvb/link.h>
 #include <stddef.h>
 
@@ -64,6 +65,11 @@ __attribute__((noinline)) void mv_boot_status(struct mvl_status *m)
  * each start from the validated header, disarmed once it fires, so the
  * back-off never counts against it. */
 static volatile uint32_t wd_ms, wd_fed;
+#ifdef MV_UPDATE
+static volatile uint32_t wd_held; /* mv_boot_hold_watchdog() */
+#else
+#define wd_held 0u
+#endif
 
 /* A deferred update (ah_update_defer_ms): the running app's allowance,
  * and the tick by which it is stopped (0: none running).  The deadline is
@@ -109,7 +115,7 @@ int mv_boot_on_trial(void)
 
 void mv_watchdog_tick(uint32_t now)
 {
-	if (wd_ms != 0u && now - wd_fed >= wd_ms) {
+	if (wd_ms != 0u && !wd_held && now - wd_fed >= wd_ms) {
 		wd_ms = 0;
 		mv_boot_restart(MV_RESTART_WATCHDOG, 1);
 	}
@@ -163,6 +169,14 @@ int32_t mv_scall_watchdog_feed(void)
 	wd_fed = mv_arch_ticks();
 	return MV_OK;
 }
+
+#ifdef MV_UPDATE
+void mv_boot_hold_watchdog(uint32_t held)
+{
+	wd_held = held;
+	(void)mv_scall_watchdog_feed();
+}
+#endif
 
 const struct mv_crash_state *mv_crash_state(void)
 {
@@ -460,6 +474,21 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 	report(own ? "microvisor fault" : "app fault", f);
 	if (own)
 		mv_halt(f->reason);
+#ifdef MV_UPDATE
+	/* The crash record's header, over what the fault handler kept. */
+	static uint32_t crashes_total;
+	struct mvb_crash *c = &mv_crash_rec;
+
+	c->cr_number = ++crashes_total;
+	c->cr_reason = f->reason;
+	c->cr_uptime_ms = mv_arch_ticks();
+	c->cr_app_version = app_h.ah_app_version;
+	for (uint32_t i = 0; i < 32u; i++)
+		c->cr_image_sha256[i] = app_h.ah_image_sha256[i];
+	c->cr_size = (uint16_t)(MVB_CRASH_HEAD + c->cr_stack_len);
+	c->cr_format = MVB_CRASH_FORMAT;
+	c->cr_magic = MVB_CRASH_MAGIC;
+#endif
 	uint32_t safe = f->nested ? MV_R_NESTED : MV_R_NONE;
 
 	if (safe == MV_R_NONE && mv_crash_decide(&crash, f->reason, mv_arch_ticks(), &delay) == MV_ACT_SAFE)
@@ -480,6 +509,16 @@ uint32_t mv_on_app_fault(struct mv_fault *f)
 		mv_halt(safe);
 	mv_msg(MV_MSGW(MV_M_RESTARTING), delay, crash.crashes, MV_CRASH_LIMIT);
 	return delay;
+}
+
+int mv_boot_app_runs(void)
+{
+	return dev_state == MVL_DEV_RUNNING || dev_state == MVL_DEV_TRIAL;
+}
+
+int mv_restart_is_crash(void)
+{
+	return restart_why == MV_RESTART_WATCHDOG || restart_why == MV_RESTART_CRASH;
 }
 
 uint32_t mv_on_restart_request(struct mv_fault *ns)

@@ -3,6 +3,11 @@
  * crashing soon after it starts, give up after MV_CRASH_LIMIT in a row.
  */
 #include "mv/core.h"
+#ifdef MV_UPDATE
+#include <mvb/crash.h>
+
+struct mvb_crash mv_crash_rec MV_BSS_APART(crash_rec);
+#endif
 
 void mv_crash_started(struct mv_crash_state *s, uint32_t now)
 {

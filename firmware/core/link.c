@@ -6,6 +6,9 @@
  * update client; the other declines it) and the client's reads sent.
  * The codec is src/link, shared with 'mvbuild serve'.
  */
+#include <mvb/crash.h>
+#include <mvb/le.h>
+
 #include "core_int.h"
 #include "mv/arch.h"
 #include "mv/core.h"
@@ -145,10 +148,10 @@ static inline __attribute__((always_inline)) void reply(const struct mvl_header 
 	send(h->lf_stream, h->lf_type, flags, h->lf_seq, p, len);
 }
 
-static void reply_error(const struct mvl_header *h, uint32_t code)
+static void reply_error(const struct mvl_header *h, uint32_t code, uint32_t detail)
 {
 	uint8_t e[MVL_ERROR_SIZE];
-	struct mvl_error err = {code, 0};
+	struct mvl_error err = {code, detail};
 
 	mvl_put_error(e, &err);
 	reply(h, MVL_F_RESPONSE | MVL_F_ERROR, e, sizeof e);
@@ -177,11 +180,151 @@ static void reply_status(const struct mvl_header *h)
 	reply(h, MVL_F_RESPONSE, &m, sizeof m);
 }
 
+#ifdef MV_UPDATE
+/*
+ * Remote operations (mvbuild-link(5)): the debug stream's authorization
+ * and what only an authorized peer gets (the crash record).  One nonce
+ * is out at a time: a CHALLENGE makes a new one, an AUTH of the right
+ * size uses it up whatever its outcome.  A session lasts until its
+ * deadline, an END, MVL_AUTH_IDLE_MS without a frame from the peer, or
+ * the next reset (all of this is RAM).
+ */
+static struct {
+	uint32_t pool[4]; /* receive timing, stirred by every byte */
+	uint32_t count;   /* challenges since boot */
+	uint32_t issued;  /* a nonce is out */
+	uint32_t until;   /* the session's end (ticks); 0: none */
+	uint32_t heard;   /* the tick of the peer's last frame */
+	uint8_t nonce[MVL_NONCE_SIZE];
+} au MV_BSS_APART(link_auth);
+
+static int same(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint32_t d = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		d |= (uint32_t)(a[i] ^ b[i]);
+	return d == 0u;
+}
+
+/* An AUTH (struct mvl_auth in p, n bytes): MVL_A_* of the refusal, or
+ * MVL_E_TOO_SOON + 0x100 (no app runs), or 0xff: accepted. */
+static uint32_t check_auth(const uint8_t *p, uint32_t n)
+{
+	const uint8_t *key = mv_prov_debug_key();
+	uint8_t serial[32], hash[MV_SHA256_LEN];
+	struct mv_sha256 c;
+
+	if (n != sizeof(struct mvl_auth))
+		return MVL_A_FORMAT;
+	uint32_t issued = au.issued;
+
+	au.issued = 0; /* used up, whatever comes next */
+	if (mvb_get_le32(p) != MVL_AUTH_MAGIC)
+		return MVL_A_FORMAT;
+	if (key == 0)
+		return MVL_A_NO_KEY;
+	copy_name((char *)serial, sizeof serial, mv_prov_serial());
+	if (!same(p + 0x18, serial, sizeof serial))
+		return MVL_A_DEVICE;
+	if (!issued || !same(p + 8, au.nonce, MVL_NONCE_SIZE))
+		return MVL_A_NONCE;
+	if (!same(p + 0x38, key, 8u))
+		return MVL_A_KEY;
+	uint32_t sec = mvb_get_le32(p + 4);
+
+	if (sec - 1u >= MVL_AUTH_MAX_S)
+		return MVL_A_DURATION;
+	if (!mv_boot_app_runs())
+		return MVL_E_TOO_SOON + 0x100u;
+	mv_sha256_init(&c);
+	mv_sha256_update(&c, p, MVL_AUTH_SIGNED);
+	mv_sha256_final(&c, hash);
+	mv_boot_hold_watchdog(1); /* the app waits for the check, not its fault */
+	int ok = mv_update_verify_rs(key + 8, hash, p + 0x40);
+
+	mv_boot_hold_watchdog(0);
+	if (!ok)
+		return MVL_A_SIGNATURE;
+	au.until = mv_arch_ticks() + sec * 1000u;
+	au.until |= au.until == 0u;
+	return 0xffu;
+}
+
+/* The debug stream and CRASH: 0 if answered, else the error to send
+ * (MVL_E_AUTH's detail in *detail). */
+static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *detail)
+{
+	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_CHALLENGE) {
+		const uint8_t *key = mv_prov_debug_key();
+		struct mvl_challenge m = {0};
+		struct mv_sha256 c;
+		uint8_t d[MV_SHA256_LEN];
+
+		*detail = MVL_A_NO_KEY;
+		if (key == 0)
+			return MVL_E_AUTH;
+		au.count++;
+		mv_sha256_init(&c);
+		mv_sha256_update(&c, &au, sizeof au); /* heard: now */
+		mv_sha256_final(&c, d);
+		for (uint32_t i = 0; i < MVL_NONCE_SIZE; i++)
+			m.lc_nonce[i] = au.nonce[i] = d[i];
+		au.issued = 1;
+		copy_name(m.lc_serial, sizeof m.lc_serial, mv_prov_serial());
+		for (uint32_t i = 0; i < 8u; i++)
+			m.lc_key_id[i] = key[i];
+		m.lc_max_s = MVL_AUTH_MAX_S;
+		reply(h, MVL_F_RESPONSE, &m, sizeof m);
+		return 0;
+	}
+	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_AUTH) {
+		uint32_t r = check_auth(p, h->lf_len);
+
+		if (r == 0xffu) {
+			reply(h, MVL_F_RESPONSE, 0, 0);
+			return 0;
+		}
+		*detail = r;
+		return r > 0xffu ? r - 0x100u : MVL_E_AUTH;
+	}
+	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_END) {
+		au.until = 0;
+		reply(h, MVL_F_RESPONSE, 0, 0);
+		return 0;
+	}
+	if (h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_CRASH && h->lf_len == sizeof(struct mvl_crash_req)) {
+		const struct mvb_crash *c = &mv_crash_rec;
+		uint32_t off = mvb_get_le32(p);
+
+		*detail = MVL_A_NONE;
+		if (au.until == 0u)
+			return MVL_E_AUTH;
+		if (c->cr_magic != MVB_CRASH_MAGIC)
+			return MVL_E_NOT_FOUND;
+		if (off >= c->cr_size)
+			return MVL_E_RANGE;
+		uint32_t n = c->cr_size - off;
+
+		reply(h, MVL_F_RESPONSE, (const uint8_t *)c + off, n < MVL_CRASH_CHUNK ? n : MVL_CRASH_CHUNK);
+		return 0;
+	}
+	return MVL_E_UNSUPPORTED;
+}
+#endif
+
 /* A frame from the other end: a response for the request in flight, or
  * a request to answer. */
 static void dispatch(const struct mvl_header *h, const uint8_t *p)
 {
-	uint32_t code = MVL_E_UNSUPPORTED;
+	uint32_t code = MVL_E_UNSUPPORTED, detail = 0;
+#ifdef MV_UPDATE
+	uint32_t t = mv_arch_ticks();
+
+	if (au.until != 0u && ((int32_t)(t - au.until) >= 0 || t - au.heard >= MVL_AUTH_IDLE_MS))
+		au.until = 0; /* the session ended: its time ran out, or the peer went quiet */
+	au.heard = t;
+#endif
 
 	if (h->lf_flags & MVL_F_RESPONSE) {
 		/* Only the response to the request in flight counts; a late
@@ -231,9 +374,13 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 		}
 		if (a == -2)
 			code = MVL_E_TRIAL;
+	} else if (code == MVL_E_UNSUPPORTED && h->lf_stream >= MVL_S_STATUS) {
+		code = remote(h, p, &detail);
+		if (code == 0u)
+			return;
 	}
 #endif
-	reply_error(h, code);
+	reply_error(h, code, detail);
 }
 
 int mv_link_update_asked(void)
@@ -327,6 +474,10 @@ void mv_link_rx_byte(uint8_t b)
 	struct mvl_header h;
 	const uint8_t *p;
 
+#ifdef MV_UPDATE
+	/* Timing noise for the nonces: when each byte came, in core clocks. */
+	au.pool[b & 3u] = au.pool[b & 3u] * 0x01000193u ^ mv_arch_jitter();
+#endif
 	if (mvl_rx_byte(&rx, b, &h, &p))
 		dispatch(&h, p);
 }

@@ -61,6 +61,13 @@ const uint8_t *mv_prov_anchor_id(uint32_t i)
 	return i < anchors ? rec + 0x30 + MVB_PROV_ANCHOR_SIZE * i : 0;
 }
 
+const uint8_t *mv_prov_debug_key(void)
+{
+	const uint8_t *k = rec + 0x170;
+
+	return anchors && (le32(k) | le32(k + 4)) != 0u ? k : 0;
+}
+
 const char *mv_prov_app(void)
 {
 	return anchors ? (const char *)rec + 0x150 : "";

@@ -279,6 +279,30 @@ static void vrun(void *a)
 	j->r = mvp_verify_der(j->pub, j->digest, j->der, j->len);
 }
 
+/* An ECDSA P-256 check while the app runs (a debug authorization,
+ * link.c): on the patch page as its stack, which only an install uses,
+ * and none runs while an app does. */
+struct rsjob {
+	const uint8_t *pub, *hash, *sig;
+	int r;
+};
+
+static void rsrun(void *a)
+{
+	struct rsjob *j = a;
+
+	j->r = mvp_verify_rs(j->pub, j->hash, j->sig, j->sig + 32);
+}
+
+int mv_update_verify_rs(const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64])
+{
+	struct rsjob j = {pub, hash, sig, -1};
+	uint32_t b = (uint32_t)(uintptr_t)s.page;
+
+	mv_arch_run_on(rsrun, &j, (b + sizeof s.page) & ~7u, b);
+	return j.r == MVP_OK;
+}
+
 /* A signature block at off: one valid signature over digest by a trust
  * anchor.  MV_R_NONE, bad (its layout is wrong), sig, or MV_R_UPD_LINK. */
 static uint32_t check_sigs(uint32_t off, uint32_t magic, const uint8_t digest[32], uint32_t bad, uint32_t sig)

@@ -151,7 +151,9 @@
 	X(REPO_STATE, "repo-state", ERROR, "a line of the device's record of accepted indexes (--state) is malformed") \
 	/* software bill of materials (bundle --sbom, publish --sbom) */ \
 	X(SBOM_FORMAT, "sbom-format", ERROR, "not a CycloneDX 1.5 JSON document whose metadata.component has a SHA-256") \
-	X(SBOM_BUNDLE, "sbom-bundle", ERROR, "the SBOM names another bundle than the one published")
+	X(SBOM_BUNDLE, "sbom-bundle", ERROR, "the SBOM names another bundle than the one published") \
+	/* crash records and their core files (mvbuild crash) */ \
+	X(CRASH_RECORD, "crash-record", ERROR, "a crash record, or the core file that carries one, is malformed or of another format")
 
 enum mvb_severity { MVB_SEV_NOTE = 0, MVB_SEV_WARNING = 1, MVB_SEV_ERROR = 2 };
 

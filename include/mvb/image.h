@@ -50,11 +50,12 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char out[MVB_APP
 
 /* The provisioning record (mvbuild-provision(5)) for `n` trust anchors
  * (ids[i]: key id, points[i]: X || Y), a serial (at most 31 bytes, may
- * be empty) and the app the device follows (at most 31 bytes, may be
- * NULL).  Returns 0, or -1 for more than MVB_PROV_ANCHORS_MAX anchors or
- * a serial or app name too long. */
+ * be empty), the app the device follows (at most 31 bytes, may be NULL)
+ * and the debug key it trusts (debug: key id then X || Y, as an anchor;
+ * NULL: none, pv_debug stays zero).  Returns 0, or -1 for more than
+ * MVB_PROV_ANCHORS_MAX anchors or a serial or app name too long. */
 int mvb_provision_encode(unsigned char out[512], const uint8_t (*ids)[8], const uint8_t (*points)[64], unsigned n,
-			 const char *serial, const char *app);
+			 const char *serial, const char *app, const uint8_t debug[MVB_PROV_ANCHOR_SIZE]);
 
 /* Adds the file bytes of every PT_LOAD segment of e at its load address. */
 int mvb_image_add_elf(struct mvb_image *img, const struct mvb_elf *e, const char *what);

@@ -37,8 +37,8 @@
 #define MVL_S_CONTROL 0u /* hello, update now, ping */
 #define MVL_S_UPDATE 1u  /* the update client's object reads and its report */
 #define MVL_S_LOG 2u     /* the microvisor's console and the app's mv_log lines */
-#define MVL_S_STATUS 3u  /* reserved: device status (remote operations) */
-#define MVL_S_DEBUG 4u   /* reserved: remote debugging */
+#define MVL_S_STATUS 3u  /* device status and crash records (remote operations) */
+#define MVL_S_DEBUG 4u   /* authorization, later remote debugging */
 #define MVL_S_APP0 16u   /* 16..31 reserved: the app's own channels */
 #define MVL_S_LAST 31u
 
@@ -50,6 +50,10 @@
 #define MVL_T_REPORT 2u     /* update, device -> host: how an update session ended */
 #define MVL_T_LINE 1u       /* log, device -> host: one line of text, no response */
 #define MVL_T_STATUS 1u     /* status, host -> device: its state now; the response is a status record */
+#define MVL_T_CRASH 2u      /* status, host -> device: bytes of the last crash record (authorized only) */
+#define MVL_T_CHALLENGE 1u  /* debug, host -> device: a fresh nonce to sign */
+#define MVL_T_AUTH 2u       /* debug, host -> device: the signed nonce; opens an authorized session */
+#define MVL_T_END 3u        /* debug, host -> device: ends the authorized session */
 
 /* lf_flags */
 #define MVL_F_RESPONSE 0x01u /* answers the request with the same stream, type and lf_seq */
@@ -120,7 +124,18 @@ struct mvl_data {
 #define MVL_E_UNSUPPORTED 5u /* a stream or type this end does not serve */
 #define MVL_E_TOO_SOON 6u    /* asked again too soon (STATUS: once every MVL_STATUS_GAP_MS) */
 #define MVL_E_TRIAL 7u       /* UPDATE_NOW while a release is on trial: ask again after its outcome */
+#define MVL_E_AUTH 8u        /* not authorized, or an authorization refused: le_detail says why (MVL_A_*) */
 #define MVL_STATUS_GAP_MS 250u
+
+/* le_detail of MVL_E_AUTH. */
+#define MVL_A_NONE 0u      /* the request needs an authorized session and none is open */
+#define MVL_A_NO_KEY 1u    /* the device trusts no debug key (none provisioned) */
+#define MVL_A_DEVICE 2u    /* signed for another device (la_serial is not this one's) */
+#define MVL_A_NONCE 3u     /* not the nonce of this device's last CHALLENGE: replayed, stale or never issued */
+#define MVL_A_KEY 4u       /* signed with a key the device does not trust for debugging */
+#define MVL_A_SIGNATURE 5u /* the signature does not verify */
+#define MVL_A_DURATION 6u  /* la_seconds is 0 or over MVL_AUTH_MAX_S */
+#define MVL_A_FORMAT 7u    /* wrong size or magic */
 
 struct mvl_error {
 	uint32_t le_code;   /* 0x00 MVL_E_* */
@@ -179,6 +194,50 @@ struct mvl_status {
 	char ls_serial[32];          /* 0x70 serial number from the provisioning record, NUL-padded */
 	char ls_board[32];           /* 0x90 board name */
 	char ls_app[32];             /* 0xb0 app name (the header's, else the provisioning record's) */
+};
+
+/* CRASH request payload (host -> device): where to read from.  The
+ * response is the crash record's bytes (mvb/crash.h) from lq_offset, at
+ * most MVL_CRASH_CHUNK of them (fewer at its end: its cr_size, in the
+ * first chunk, says how many in all); errors: MVL_E_AUTH (no authorized
+ * session), MVL_E_NOT_FOUND (no crash since power-on), MVL_E_RANGE
+ * (lq_offset at or past the record's end). */
+#define MVL_CRASH_CHUNK 448u
+struct mvl_crash_req {
+	uint32_t lq_offset;   /* 0x00 byte of the record to start at */
+	uint32_t lq_reserved; /* 0x04 zero */
+};
+
+/* CHALLENGE response payload (device -> host); the request has none.  A
+ * new CHALLENGE replaces the nonce of the one before; an AUTH uses it up,
+ * accepted or not. */
+#define MVL_NONCE_SIZE 16u
+#define MVL_AUTH_MAX_S 3600u     /* longest authorized session */
+#define MVL_AUTH_IDLE_MS 30000u  /* a session also ends after this long without a frame from the peer */
+struct mvl_challenge {
+	uint8_t lc_nonce[MVL_NONCE_SIZE]; /* 0x00 fresh for this challenge */
+	char lc_serial[32];               /* 0x10 the device's serial, NUL-padded */
+	uint8_t lc_key_id[8];             /* 0x30 the debug key it trusts; zero: none */
+	uint32_t lc_max_s;                /* 0x38 MVL_AUTH_MAX_S */
+	uint32_t lc_reserved;             /* 0x3c zero */
+};
+
+/* AUTH request payload (host -> device): an ECDSA P-256 signature, with
+ * the debug key the device was provisioned to trust, over the SHA-256 of
+ * the first MVL_AUTH_SIGNED bytes.  The response is empty, or an error
+ * MVL_E_AUTH with the MVL_A_* reason, checked in this order: FORMAT,
+ * NO_KEY, DEVICE, NONCE, KEY, DURATION, SIGNATURE (the nonce is used up
+ * by any AUTH of the right size).  MVL_E_TOO_SOON while no app runs (an
+ * install or safe mode: the device has no memory to spare for the check). */
+#define MVL_AUTH_MAGIC 0x4144564du /* bytes "MVDA" */
+#define MVL_AUTH_SIGNED 0x40u
+struct mvl_auth {
+	uint32_t la_magic;                /* 0x00 MVL_AUTH_MAGIC */
+	uint32_t la_seconds;              /* 0x04 how long the session may last, 1 to MVL_AUTH_MAX_S */
+	uint8_t la_nonce[MVL_NONCE_SIZE]; /* 0x08 lc_nonce of the device's last CHALLENGE */
+	char la_serial[32];               /* 0x18 lc_serial */
+	uint8_t la_key_id[8];             /* 0x38 the signing key's id (mvbuild-keygen(1)) */
+	uint8_t la_sig[64];               /* 0x40 r || s, big-endian */
 };
 
 #endif

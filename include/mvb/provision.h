@@ -32,7 +32,8 @@ struct mvb_provision {
 	char pv_serial[32];         /* 0x10 the device's serial number, NUL-padded */
 	uint8_t pv_anchors[288];    /* 0x30 MVB_PROV_ANCHORS_MAX x (key id, X || Y), unused ones zero */
 	char pv_app[32];            /* 0x150 the app the device follows, NUL-padded (empty: not named) */
-	uint8_t pv_reserved[140];   /* 0x170 zero */
+	uint8_t pv_debug[72];       /* 0x170 the debug key it trusts (key id, X || Y); zero: none */
+	uint8_t pv_reserved[68];    /* 0x1b8 zero */
 	uint32_t pv_crc32;          /* 0x1fc CRC-32 (zlib's) of bytes 0x00-0x1fb */
 };
 

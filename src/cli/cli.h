@@ -131,8 +131,11 @@ int cmd_releases(struct cli_run *r, int argc, char **argv);
 int cmd_fetch(struct cli_run *r, int argc, char **argv);
 int cmd_serve(struct cli_run *r, int argc, char **argv);
 int cmd_status(struct cli_run *r, int argc, char **argv);
+/* 'crash get' (cmd_serve.c), run by cmd_crash: argv[0] is "get". */
+int cmd_crash_get(struct cli_run *r, int argc, char **argv);
 int cmd_logs(struct cli_run *r, int argc, char **argv);
 int cmd_decode(struct cli_run *r, int argc, char **argv);
+int cmd_crash(struct cli_run *r, int argc, char **argv);
 
 /* ---- console decoding (cmd_decode.c) */
 /* Copies fd to out with the microvisor's tokens decoded, as it comes,

@@ -46,6 +46,7 @@ struct bundle_result {
 	const struct mvb_key *signer;
 	size_t mv_bytes, app_bytes;
 	const char *sbom; /* the SBOM written, or NULL */
+	const char *debug_key_id; /* factory: the debug key provisioned (hex), or NULL */
 };
 
 static void bundle_json(struct cli_run *run, const struct bundle_result *res)
@@ -65,6 +66,10 @@ static void bundle_json(struct cli_run *run, const struct bundle_result *res)
 			json_int(j, "microvisor_bytes", (long long)res->mv_bytes);
 			json_int(j, "app_header_bytes", MVB_APPHDR_SIZE);
 			json_int(j, "app_bytes", (long long)res->app_bytes);
+			if (res->debug_key_id)
+				json_str(j, "debug_key_id", res->debug_key_id);
+			else
+				json_null(j, "debug_key_id");
 		} else {
 			json_bool(j, "signed", res->signer != NULL);
 			if (res->signer) {
@@ -236,7 +241,7 @@ static int write_bundle(struct cli_run *run, struct check_run *r, const char *mv
 				out, rep.revert_size, keep, rp->name);
 		if (run->json) {
 			struct bundle_result res = { out, "bundle", final->data, final->len, &fv, signer, mvimg.len,
-						     app_image->len, sb->path };
+						     app_image->len, sb->path, NULL };
 			bundle_json(run, &res);
 		} else {
 			fprintf(stderr, "mvbuild: wrote %s: %zu bytes, microvisor %zu B + app %zu B, %s%s%s\n", out,
@@ -257,10 +262,38 @@ done:
 	return rc;
 }
 
+/* The provisioning record's debug key (pv_debug) from path: its key id,
+ * then X || Y, as a trust anchor is kept.  A key that is also one of the
+ * n anchors is allowed but said: whoever may debug the device could then
+ * also sign its updates. */
+static int debug_key(struct cli_run *run, const char *path, uint8_t out[MVB_PROV_ANCHOR_SIZE],
+		     const uint8_t (*ids)[8], unsigned n)
+{
+	struct mvb_key *k;
+	int rc = cli_load_public_key(run, path, &k);
+	if (rc)
+		return rc;
+	uint8_t pt[65];
+	mvb_key_point(k, pt);
+	mvb_key_id(k, out);
+	memcpy(out + 8, pt + 1, 64);
+	mvb_key_free(k);
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(ids[i], out, 8)) {
+			char hex[17];
+			mvb_hex(out, 8, hex);
+			cli_warning("bundle: --trust-debug '%s' (key %s) is also a --trust anchor: whoever may debug "
+				    "the device may also sign its updates; give it a key of its own",
+				    path, hex);
+		}
+	return 0;
+}
+
 int cmd_bundle(struct cli_run *run, int argc, char **argv)
 {
 	const char *board = MVB_DEFAULT_BOARD, *app = NULL, *out = NULL, *mv = NULL, *api = NULL, *key = NULL, *base = NULL,
-		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL, *sbom = NULL;
+		   *version = NULL, *format = "text", *trust = NULL, *serial = NULL, *sbom = NULL,
+		   *trust_debug = NULL;
 	int factory = 0, unsigned_ = 0, no_revert = 0;
 	unsigned long counter = (unsigned long)-1, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
@@ -273,6 +306,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N" },
 		{ 0, "factory", OPT_FLAG, &factory, NULL, "write a factory image (.elf, .hex or .bin by the name of OUT)" },
 		{ 0, "trust", OPT_STRING, &trust, "PUB.pem[,PUB.pem]", "factory: provision these public keys as the device's trust anchors (at most 4)" },
+		{ 0, "trust-debug", OPT_STRING, &trust_debug, "DEBUG.pub.pem", "factory, with --trust: provision this public key as the one debug key the device trusts (mvbuild-link(5), AUTH)" },
 		{ 0, "serial", OPT_STRING, &serial, "TEXT", "factory: provision this serial number (at most 31 characters)" },
 		{ 0, "microvisor", OPT_STRING, &mv, "ELF", "microvisor image (default: the board's prebuilt firmware)" },
 		{ 0, "api", OPT_STRING, &api, "FILE", "secure entry table (default: the board's prebuilt firmware)" },
@@ -284,7 +318,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
 	};
 	const struct cmd_spec spec = { "bundle",
-				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--no-revert] [--sbom FILE] [--format text|json]",
+				       "bundle APP.elf (--sign KEY.pem | --unsigned | --factory [--trust PUB.pem[,PUB.pem]] [--trust-debug DEBUG.pub.pem] [--serial TEXT]) -o OUT [--board NAME|FILE] [--app FILE] [--version X.Y.Z] [--security-counter N] [--microvisor ELF] [--api FILE] [--base OLD.mvb] [--no-revert] [--sbom FILE] [--format text|json]",
 				       "Check the app, then link it with the board's microvisor: into a signed update\n"
 				       "bundle (mvbuild-bundle(5)), or with --factory into one image holding the\n"
 				       "microvisor, the installed-app header and the app, for a programmer or QEMU.\n"
@@ -310,8 +344,13 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		cli_error("bundle: --sbom needs a file of its own, not '%s'", sbom);
 		return MVB_EXIT_USAGE;
 	}
-	if (!factory && (trust || serial)) {
-		cli_error("bundle: --trust and --serial provision a factory image: give --factory");
+	if (!factory && (trust || serial || trust_debug)) {
+		cli_error("bundle: --trust, --trust-debug and --serial provision a factory image: give --factory");
+		return MVB_EXIT_USAGE;
+	}
+	if (trust_debug && !trust) {
+		/* the microvisor takes nothing but the serial from a record without anchors */
+		cli_error("bundle: --trust-debug needs --trust: a device with no trust anchor trusts no debug key either");
 		return MVB_EXIT_USAGE;
 	}
 	if (serial && strlen(serial) >= MVB_PROV_SERIAL_MAX) {
@@ -349,7 +388,7 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	if (rc >= 0 || run->diags.errors) {
 		mvb_key_free(signer);
 		if (run->json && (rc < 0 || rc == MVB_EXIT_FINDINGS)) {
-			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0, NULL };
+			struct bundle_result res = { out, factory ? "factory" : "bundle", NULL, 0, NULL, NULL, 0, 0, NULL, NULL };
 			bundle_json(run, &res);
 			check_run_release(&r);
 			return MVB_EXIT_FINDINGS;
@@ -426,7 +465,9 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 	rc = mvb_image_add(&img, mvflat_base, mvflat.data, (uint32_t)mvflat.len, "microvisor");
 	unsigned char prov[MVB_PROV_SIZE];
 	unsigned nanchors = 0;
-	if (trust || serial) {
+	uint8_t debug[MVB_PROV_ANCHOR_SIZE];
+	char debug_hex[17] = "";
+	if (trust || serial || trust_debug) {
 		const struct mvb_partition *sp = NULL;
 		for (size_t i = 0; i < r.board.npart; i++)
 			if (r.board.part[i].role == MVB_ROLE_DEVICE_STATE)
@@ -452,8 +493,12 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 			mvb_key_id(keys[i], ids[i]);
 		}
 		cli_free_keys(keys, &(unsigned){ nanchors });
+		if (trust_debug && (rc = debug_key(run, trust_debug, debug, ids, bad ? 0 : nanchors)))
+			goto out;
+		if (trust_debug)
+			mvb_hex(debug, 8, debug_hex);
 		if (bad || mvb_provision_encode(prov, (const uint8_t(*)[8])ids, (const uint8_t(*)[64])points, nanchors,
-						serial, r.app.name)) {
+						serial, r.app.name, trust_debug ? debug : NULL)) {
 			cli_error("bundle: --trust takes at most %u P-256 public keys", MVB_PROV_ANCHORS_MAX);
 			rc = MVB_EXIT_USAGE;
 			goto out;
@@ -489,14 +534,16 @@ int cmd_bundle(struct cli_run *run, int argc, char **argv)
 		for (size_t i = 0; i < mve.nseg; i++)
 			mvbytes += mve.seg[i].filesz;
 		if (run->json) {
-			struct bundle_result res = { out, "factory", file.data, file.len, NULL, NULL, mvbytes, image.len, NULL };
+			struct bundle_result res = { out,  "factory", file.data, file.len, NULL, NULL, mvbytes, image.len,
+						     NULL, debug_hex[0] ? debug_hex : NULL };
 			bundle_json(run, &res);
 		} else {
 			fprintf(stderr, "mvbuild: wrote %s: microvisor %zu B, app header %u B, app %zu B", out, mvbytes,
 				MVB_APPHDR_SIZE, image.len);
-			if (trust || serial)
-				fprintf(stderr, ", provisioning record: %u trust anchor%s%s%s", nanchors,
-					nanchors == 1 ? "" : "s", serial ? ", serial " : "", serial ? serial : "");
+			if (trust || serial || trust_debug)
+				fprintf(stderr, ", provisioning record: %u trust anchor%s%s%s%s%s", nanchors,
+					nanchors == 1 ? "" : "s", serial ? ", serial " : "", serial ? serial : "",
+					trust_debug ? ", debug key " : "", debug_hex);
 			fprintf(stderr, "\n");
 		}
 	}

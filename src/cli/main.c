@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "status", "ask a device over its link what it runs and how it fares", cmd_status },
 	{ "logs", "show a device's log as its link carries it, lost lines counted", cmd_logs },
 	{ "decode", "turn the reason tokens of a microvisor console back into their texts", cmd_decode },
+	{ "crash", "show a device's crash record, write it as a core file for gdb, fetch it", cmd_crash },
 };
 
 static void usage(FILE *f)

@@ -112,7 +112,7 @@ void mvb_apphdr_encode(const struct mvb_app_header *h, unsigned char o[MVB_APPHD
 }
 
 int mvb_provision_encode(unsigned char o[512], const uint8_t (*ids)[8], const uint8_t (*points)[64], unsigned n,
-			 const char *serial, const char *app)
+			 const char *serial, const char *app, const uint8_t debug[MVB_PROV_ANCHOR_SIZE])
 {
 	size_t sl = serial ? strlen(serial) : 0, al = app ? strlen(app) : 0;
 	if (n > MVB_PROV_ANCHORS_MAX || sl >= MVB_PROV_SERIAL_MAX || al >= MVB_PROV_APP_MAX)
@@ -130,6 +130,8 @@ int mvb_provision_encode(unsigned char o[512], const uint8_t (*ids)[8], const ui
 		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i, ids[i], 8);
 		memcpy(o + 0x30 + MVB_PROV_ANCHOR_SIZE * i + 8, points[i], 64);
 	}
+	if (debug)
+		memcpy(o + 0x170, debug, MVB_PROV_ANCHOR_SIZE);
 	mvb_put_le32(o + 0x1fc, mvb_crc32(o, 0x1fc));
 	return 0;
 }

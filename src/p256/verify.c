@@ -269,9 +269,9 @@ static const uint16_t CURVE[] = {
 	STEP(F_SUB, 4, 4, 3),
 };
 
-/* Inlined into mvp_verify_der, the device's one caller: 28 bytes less
- * there (measured); the host's callers still get the external copy. */
-__attribute__((always_inline)) inline int mvp_verify_rs(const uint8_t pub[64], const uint8_t hash[32], const uint8_t r_be[32], const uint8_t s_be[32])
+/* Out of line: the device calls it twice (mvp_verify_der for updates,
+ * the link's AUTH), and inlined into both it would be there twice. */
+__attribute__((noinline)) int mvp_verify_rs(const uint8_t pub[64], const uint8_t hash[32], const uint8_t r_be[32], const uint8_t s_be[32])
 {
 	struct mod f, n;
 	num rs[2], e, u2;

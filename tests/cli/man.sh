@@ -242,6 +242,7 @@ check_layout mvbuild-repo.5 repo_format.h MVB_REPO_FORMAT
 check_layout mvbuild-link.5 link.h MVL_FORMAT
 check_layout mvbuild-provision.5 provision.h MVB_PROV_FORMAT
 check_layout mvbuild-devstate.5 devstate.h MVB_UREC_FORMAT
+check_layout mvbuild-crash.5 crash.h MVB_CRASH_FORMAT
 if [ -f "$SRC/include/mvb/delta_format.h" ] || [ -f "$MAN/mvbuild-delta.5" ]; then
 	check_layout mvbuild-delta.5 delta_format.h MVD_FORMAT
 fi

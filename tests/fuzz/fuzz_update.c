@@ -128,6 +128,13 @@ void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes)
 	fn(arg);
 }
 
+void mv_arch_run_on(void (*fn)(void *), void *arg, uint32_t top, uint32_t bottom)
+{
+	(void)top;
+	(void)bottom;
+	fn(arg);
+}
+
 /* ---- the provisioning record, the console, the link */
 uint32_t mv_prov_anchors(void)
 {

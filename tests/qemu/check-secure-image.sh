@@ -10,7 +10,9 @@
 #     into mv_arch_call_clear), which is checked the same way;
 #  3. secure code never computes in FP registers (so the FP state the app
 #     can see after a call or an exception holds nothing of ours); moves,
-#     pushes and FPSCR access by the CMSE sequences are the only FP uses.
+#     pushes, FPSCR access by the CMSE sequences and the fault handler's
+#     store of the app's FP registers into its crash record (fault.c)
+#     are the only FP uses.
 #
 #   check-secure-image.sh <firmware build dir> [image]  (default: each image there)
 set -u
@@ -111,7 +113,7 @@ awk -F '\t' '
 				entries++
 			}
 		}
-		if (insn ~ /^v/ && insn !~ /^(vmov|vmrs|vmsr|vpush|vpop|vlstm|vlldm|vscclrm)/)
+		if (insn ~ /^v/ && insn !~ /^(vmov|vmrs|vmsr|vpush|vpop|vstm|vlstm|vlldm|vscclrm)/)
 			printf "%s computes in FP registers: %s %s\n", fn, insn, ops
 	}
 	END { done_fn(); if (entries == 0) print "no BXNS in any __acle_se_ function" }' "$tmp/objects" "$tmp/dis" >"$tmp/cmse"

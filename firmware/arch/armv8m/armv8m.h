@@ -98,6 +98,8 @@
 /* EXC_RETURN */
 #define EXC_RETURN_S (1u << 6)          /* the interrupted context's registers are on a secure stack */
 #define EXC_RETURN_SPSEL (1u << 2)      /* ... on the process stack */
+#define EXC_RETURN_DCRS (1u << 5)       /* r4-r11 were not stacked (default rules) */
+#define EXC_RETURN_FTYPE (1u << 4)      /* a basic frame, no FP part */
 #define EXC_RETURN_THREAD_S 0xFFFFFFF9u /* secure, thread mode, MSP, basic frame */
 
 /* Exception numbers */
@@ -114,7 +116,10 @@
  * lands in 0x80..0xff, below all of these). */
 #define PRIO_FAULT 0x00u
 #define PRIO_VIOLATION 0x00u
-#define PRIO_RESTART 0x40u /* = PRIO_TICK: a restart the tick asks for follows it */
+/* An immediate restart: after the tick that asks for it, and after the
+ * link's interrupt, which it would otherwise cut off mid-answer (an AUTH
+ * checks a signature there for tens of ms) and leave active for good. */
+#define PRIO_RESTART 0x60u
 #define PRIO_TICK 0x40u
 #define PRIO_RESTART_LATER 0xffu /* a planned restart: after every app handler */
 #define PRIO_LINK 0x60u     /* the link's receive interrupt: below the tick, above the app */

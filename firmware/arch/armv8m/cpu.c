@@ -142,6 +142,11 @@ uint32_t mv_arch_ticks(void)
 	return ticks;
 }
 
+uint32_t mv_arch_jitter(void)
+{
+	return MV_REG(SYST_CVR);
+}
+
 uint32_t mv_arch_link_lock(void)
 {
 	uint32_t old;

@@ -9,6 +9,9 @@
 #include "mv/core.h"
 #include "mv/port.h"
 #include "mv_board.h"
+#ifdef MV_UPDATE
+#include <mvb/crash.h>
+#endif
 
 void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s) __attribute__((noreturn, used));
 
@@ -19,7 +22,8 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s) __attrib
 __attribute__((used)) uint64_t mv_fault_stack[FAULT_STACK_BYTES / 8u] MV_BSS_APART(fault_stack);
 
 /* One naked entry for all of them: EXC_RETURN and both secure stack
- * pointers are taken before anything moves a stack. */
+ * pointers are taken before anything moves a stack, r4-r11 (the app's
+ * own when the fault came from it) go to the top of the fault stack. */
 __attribute__((naked)) void mv_arch_fault_entry(void)
 {
 	__asm__ volatile("mov r0, lr\n\t"
@@ -31,6 +35,7 @@ __attribute__((naked)) void mv_arch_fault_entry(void)
 	                 "msr msp, r3\n\t"
 	                 "ldr r3, =mv_fault_stack\n\t"
 	                 "msr msplim, r3\n\t"
+	                 "push {r4-r11}\n\t"
 	                 "b mv_arch_fault\n\t"
 	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
 }
@@ -58,7 +63,7 @@ static uint32_t app_reason(uint32_t exc)
  * microvisor's own stacks (trusted memory, worth showing for a bug hunt).
  * Read only if all 32 bytes lie there: a stack pointer the app controls,
  * or that a failed stacking left, can be anything. */
-static void read_frame(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, struct mv_fault *f)
+static const volatile uint32_t *read_frame(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, struct mv_fault *f)
 {
 	uint32_t sp = (exc_return & EXC_RETURN_SPSEL) ? psp_s : msp_s;
 	uint32_t lo = MVB_PART_MV_RAM_S_BASE, size = MVB_PART_MV_RAM_SIZE;
@@ -69,19 +74,94 @@ static void read_frame(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, stru
 		else
 			__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
 		if (!mv_arch_ns_range(sp, 32u, 0, MV_TT_S, 0)) /* cmse_check_address_range(CMSE_NONSECURE) */
-			return;
+			return 0;
 		lo = MVB_PART_APP_RAM_NS_BASE;
 		size = MVB_PART_APP_RAM_SIZE;
 	}
 	if (sp < lo || sp - lo > size - 32u)
-		return;
+		return 0;
 	const volatile uint32_t *frame = (const volatile uint32_t *)sp;
 
 	f->lr = frame[5];
 	f->pc = frame[6];
 	f->xpsr = frame[7];
 	f->frame_ok = 1;
+	return frame;
 }
+
+#ifdef MV_UPDATE
+/*
+ * The crash record (mvb/crash.h) of this fault or restart: the fault
+ * status, and the app's registers and up to MVB_CRASH_STACK_MAX bytes of
+ * its stack when its frame is on its own stack (S clear in EXC_RETURN:
+ * read_frame checked the frame lies in app RAM); a fault taken in secure
+ * state leaves no register in it.  The header is the core's, written
+ * only if the core counts this as the app's crash (mv_on_app_fault); till
+ * then cr_magic is zero and the link serves no record.
+ */
+static void capture(const struct mv_fault *f, uint32_t exc_return, const volatile uint32_t *frame)
+{
+	struct mvb_crash *c = &mv_crash_rec;
+	uint32_t *w = (uint32_t *)c;
+	const uint32_t *callee = (const uint32_t *)((uintptr_t)mv_fault_stack + FAULT_STACK_BYTES - 32u);
+
+	for (uint32_t i = 0; i < MVB_CRASH_HEAD / 4u; i++)
+		w[i] = 0;
+	c->cr_exc_return = exc_return;
+	c->cr_cfsr = f->cfsr;
+	c->cr_hfsr = f->hfsr;
+	c->cr_sfsr = f->sfsr;
+	c->cr_bfar = f->bfar;
+	c->cr_sfar = MV_REG(SAU_SFAR);
+	c->cr_cfsr_ns = MV_REG(SCB_CFSR + MV_NS_ALIAS);
+	c->cr_mmfar_ns = MV_REG(SCB_MMFAR + MV_NS_ALIAS);
+	__asm__ volatile("mrs %0, msp_ns\n\tmrs %1, psp_ns\n\tmrs %2, control_ns"
+	                 : "=r"(c->cr_msp_ns), "=r"(c->cr_psp_ns), "=r"(c->cr_control_ns));
+	if (frame == 0 || (exc_return & EXC_RETURN_S) != 0u)
+		return;
+	uint32_t flags = MVB_CRASH_F_FRAME | ((exc_return & EXC_RETURN_SPSEL) ? MVB_CRASH_F_PSP : 0u);
+
+	for (uint32_t i = 0; i < 4u; i++)
+		c->cr_r[i] = frame[i];
+	c->cr_r[12] = frame[4];
+	c->cr_lr = frame[5];
+	c->cr_pc = frame[6];
+	c->cr_xpsr = frame[7];
+	if (c->cr_xpsr & 0x1ffu)
+		flags |= MVB_CRASH_F_HANDLER;
+	if ((exc_return & EXC_RETURN_FTYPE) == 0u) {
+		/* The app had FP state: still in the registers (the lazy
+		 * stacking was dropped, nothing stacked it), and never secure
+		 * values (secure code does not compute in FP registers). */
+		__asm__ volatile("vstmia %1, {s0-s31}\n\tvmrs %0, fpscr" : "=r"(c->cr_fpscr) : "r"(c->cr_s) : "memory");
+		flags |= MVB_CRASH_F_FP;
+	}
+	if (exc_return & EXC_RETURN_DCRS) { /* not stacked: live at the entry */
+		for (uint32_t i = 0; i < 8u; i++)
+			c->cr_r[4u + i] = callee[i];
+		flags |= MVB_CRASH_F_CALLEE;
+	}
+	/* The sp the app had: past the basic frame, the FP part and the
+	 * alignment word (xPSR bit 9). */
+	uint32_t sp = (uint32_t)(uintptr_t)frame + 32u + ((exc_return & EXC_RETURN_FTYPE) ? 0u : 72u) +
+	              ((c->cr_xpsr >> 7) & 4u);
+	uint32_t end = MVB_PART_APP_RAM_NS_BASE + MVB_PART_APP_RAM_SIZE;
+
+	c->cr_sp = sp;
+	if (sp < end) {
+		uint32_t n = end - sp < MVB_CRASH_STACK_MAX ? end - sp : MVB_CRASH_STACK_MAX;
+
+		for (uint32_t i = 0; i < n; i++)
+			c->cr_stack[i] = ((const volatile uint8_t *)(uintptr_t)sp)[i];
+		c->cr_stack_addr = sp;
+		c->cr_stack_len = n;
+		flags |= MVB_CRASH_F_STACK;
+	}
+	c->cr_flags = flags;
+}
+#else
+#define capture(f, e, fr) ((void)(fr))
+#endif
 
 /* The app may have crashed inside one of its own handlers: drop the
  * non-secure system handlers' active state.  Non-zero if nothing but the
@@ -236,6 +316,10 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 		 * fault status goes with it, for a reported crash. */
 		f.cfsr = MV_REG(SCB_CFSR + MV_NS_ALIAS);
 		f.hfsr = MV_REG(SCB_HFSR + MV_NS_ALIAS);
+#ifdef MV_UPDATE
+		if (mv_restart_is_crash()) /* the watchdog's: where the app hung */
+			capture(&f, exc_return, read_frame(exc_return, msp_s, psp_s, &f));
+#endif
 		f.nested = !unwind_ns();
 		if (f.nested)
 			unwind_begin(&f, 1);
@@ -257,6 +341,10 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 	if (f.exc >= EXC_IRQ0 && mv_port_irq_fault(f.exc - EXC_IRQ0, &f))
 		ff.violation = 1; /* the app's doing even during a secure call: the access came from NS */
 
+	const volatile uint32_t *frame = read_frame(exc_return, msp_s, psp_s, &f);
+
+	if (!unw.active)
+		capture(&f, exc_return, frame);
 	if (f.from_ns && f.exc == EXC_HARDFAULT) {
 		/* An escalated app fault: the cause sits in the app's own bank
 		 * of CFSR (UsageFault and MemManage status are banked). */
@@ -264,8 +352,6 @@ void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
 		f.extra = MV_REG(SCB_CFSR + MV_NS_ALIAS);
 		MV_REG(SCB_CFSR + MV_NS_ALIAS) = f.extra;
 	}
-
-	read_frame(exc_return, msp_s, psp_s, &f);
 
 	if (!ff.violation) {
 		if (!mv_fault_is_app(&ff))

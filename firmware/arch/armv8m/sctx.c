@@ -30,10 +30,11 @@ void *mv_arch_scratch(uint32_t *bytes)
 	return ctx_mem;
 }
 
+#ifdef MV_UPDATE
 /* fn(arg) with MSP (and its limit) moved to [bottom, top), back after. */
-__attribute__((naked)) static void run_on(void (*fn)(void *) __attribute__((unused)),
-                                          void *arg __attribute__((unused)), uint32_t top __attribute__((unused)),
-                                          uint32_t bottom __attribute__((unused)))
+__attribute__((naked)) void mv_arch_run_on(void (*fn)(void *) __attribute__((unused)),
+                                           void *arg __attribute__((unused)), uint32_t top __attribute__((unused)),
+                                           uint32_t bottom __attribute__((unused)))
 {
 	__asm__ volatile("push {r4, r5, r6, lr}\n\t"
 	                 "mov r4, sp\n\t"
@@ -58,8 +59,9 @@ void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes)
 {
 	uint32_t bottom = (uint32_t)(uintptr_t)ctx_mem;
 
-	run_on(fn, arg, bottom + (bytes & ~7u), bottom);
+	mv_arch_run_on(fn, arg, bottom + (bytes & ~7u), bottom);
 }
+#endif
 
 /* Context 0's stack is [ctx_mem, +CTX0_BYTES), context i's the CTX_BYTES
  * after context i - 1's; an index out of range means context 0. */

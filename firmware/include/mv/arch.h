@@ -83,5 +83,9 @@ void *mv_arch_scratch(uint32_t *bytes);
  * mode, MSP; no app runs): for the deep P-256 verifier, which the boot
  * stack cannot hold, while the update client keeps data above it. */
 void mv_arch_run_on_scratch(void (*fn)(void *), void *arg, uint32_t bytes);
+/* fn(arg) on the stack [bottom, top) (top 8-aligned), from any mode. */
+void mv_arch_run_on(void (*fn)(void *), void *arg, uint32_t top, uint32_t bottom);
+/* A counter that runs at the core clock (its low bits are timing noise). */
+uint32_t mv_arch_jitter(void);
 
 #endif

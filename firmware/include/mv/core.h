@@ -247,6 +247,8 @@ const uint8_t *mv_prov_anchor_id(uint32_t i);
 const char *mv_prov_serial(void);
 /* The app the device follows (pv_app): "" when the record names none. */
 const char *mv_prov_app(void);
+/* The debug key the device trusts (8-byte key id, then X || Y), or 0. */
+const uint8_t *mv_prov_debug_key(void);
 
 /* ------------------------------------------------------------------ link */
 /* The update link (mvbuild-link(5)) on the board's 'link' UART, if any:
@@ -305,6 +307,15 @@ uint32_t mv_update_session(void);
  * security counter installed), and whether an install waits to be
  * finished (the app must not run then). */
 uint32_t mv_update_floor(void);
+/* Non-zero if sig (r || s) is pub's ECDSA P-256 signature of hash; for
+ * the link's AUTH, while an app runs (the image with the update client). */
+int mv_update_verify_rs(const uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[64]);
+/* While held (non-zero), the app's watchdog does not run out: the
+ * microvisor holds the app off for a long check (an AUTH's signature);
+ * released, the app's deadline starts again. */
+void mv_boot_hold_watchdog(uint32_t held);
+/* Non-zero while an app runs (on trial or not): no install, no safe mode. */
+int mv_boot_app_runs(void);
 uint32_t mv_update_index_version(void); /* the last channel index version accepted */
 int mv_update_pending(void); /* an install, or a revert, waits to be finished */
 /* The trial after an install (mvbuild-devstate(5)): whether the record
@@ -365,6 +376,14 @@ uint32_t mv_on_app_fault(struct mv_fault *f);
  * the app's own fault status registers (for a reported crash).  Returns
  * the delay, or stops in safe mode. */
 uint32_t mv_on_restart_request(struct mv_fault *ns);
+/* Non-zero if the restart being asked for counts as the app's crash
+ * (its watchdog, or mv_restart_app(MV_RESTART_CRASH)). */
+int mv_restart_is_crash(void);
+#ifdef MV_UPDATE
+/* The app's last crash (mvb/crash.h): the arch fills the registers and
+ * the stack at the fault, mv_on_app_fault the header; zero magic: none. */
+extern struct mvb_crash mv_crash_rec;
+#endif
 /* Stop for good: print the reason, leave the app off, end a test run. */
 void mv_halt(uint32_t reason) __attribute__((noreturn));
 /* Snapshot of the crash bookkeeping, for mv_info and tests. */

@@ -1,0 +1,46 @@
+/* remote - the app of tests/qemu/remote.py (remote operations): its first
+ * start crashes in crash_here(), called from outer() with a frame of its
+ * own on the stack, r4-r7 holding known values; every later start runs
+ * for good, printing `knob` each time it changes, so that a debugger that
+ * writes it sees the app act on it. */
+#include "testapp.h"
+
+volatile uint32_t knob = 7u;
+
+__attribute__((noinline)) void crash_here(volatile uint32_t *p, uint32_t v)
+{
+	register uint32_t a __asm__("r4") = 0x44444444u;
+	register uint32_t b __asm__("r5") = 0x55555555u;
+	register uint32_t c __asm__("r6") = 0x66666666u;
+	register uint32_t d __asm__("r7") = 0x77777777u;
+
+	__asm__ volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d));
+	*p = v + a + b + c + d; /* secure memory: a SecureFault, the app's */
+	__asm__ volatile("" ::"r"(a), "r"(b), "r"(c), "r"(d));
+}
+
+__attribute__((noinline)) uint32_t outer(uint32_t n)
+{
+	volatile uint32_t local[4] = {n, n + 1u, n + 2u, n + 3u};
+
+	crash_here((volatile uint32_t *)0x38000100u, local[n & 3u]);
+	return local[0];
+}
+
+int main(void)
+{
+	struct mv_info info;
+
+	if (test_start_number(&info) == 1u) {
+		mv_print("remote: crashing in crash_here\n");
+		return (int)outer(knob);
+	}
+	mv_print_dec("remote: running, start ", info.mi_starts);
+	for (uint32_t seen = knob;;) {
+		if (knob != seen) {
+			seen = knob;
+			mv_print_dec("remote: knob ", seen);
+		}
+		(void)mv_wait(10u);
+	}
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""remote.py - remote operations on a QEMU mps2-an505 device, through its link.
+
+The device boots the microvisor with the update client and the test app
+'remote' (firmware/examples/tests/remote.c), which crashes in crash_here()
+at its first start and runs for good after.  Its factory image trusts a
+debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
+
+  crash    `mvbuild status` shows the crash; `mvbuild crash get` (an
+           authorized session) fetches its record; `mvbuild crash show`
+           names its reason and pc; gdb-multiarch reads the core with the
+           app's ELF and its backtrace names crash_here and outer
+  refusals the device refuses, each with its reason: a replayed
+           authorization, one signed for another device, one signed by a
+           key it does not trust (by id, and by signature), a crash record
+           asked for without a session, after END and after the session's
+           time; a device that trusts no debug key says so
+
+usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|refusals]
+"""
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ota  # noqa: E402  (the shared QEMU device and link helpers)
+from ota import Device, Hostile, die  # noqa: E402
+
+E_NOT_FOUND, E_AUTH = 1, 8
+A_NONE, A_NO_KEY, A_DEVICE, A_NONCE, A_KEY, A_SIGNATURE = 0, 1, 2, 3, 4, 5
+S_CONTROL, S_STATUS, S_DEBUG = 0, 3, 4
+T_CRASH, T_CHALLENGE, T_AUTH, T_END = 2, 1, 2, 3
+
+
+class Link:
+    """A bare client of the device's link (mvbuild-link(5)) for the
+    requests mvbuild would refuse to send."""
+
+    def __init__(self, dev):
+        self.sock = socket.create_connection(("127.0.0.1", dev.port), timeout=10)
+        self.sock.settimeout(0.2)
+        self.buf = b""
+        self.seq = 500
+
+    def request(self, stream, typ, payload=b"", timeout=10):
+        """(flags, payload) of the response, or die."""
+        self.seq += 1
+        head = bytes([1, stream, typ, 0]) + self.seq.to_bytes(2, "little") + len(payload).to_bytes(2, "little")
+        crc = zlib.crc32(head + payload)
+        self.sock.sendall(Hostile.cobs(head + payload + crc.to_bytes(4, "little")))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                d = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            if not d:
+                break
+            self.buf += d
+            while b"\0" in self.buf:
+                raw, self.buf = self.buf.split(b"\0", 1)
+                f = Hostile.uncobs(raw) if raw else None
+                if not f or len(f) < 12 or zlib.crc32(f[:-4]) != int.from_bytes(f[-4:], "little"):
+                    continue
+                if f[1] == stream and f[2] == typ and f[3] & 1 and int.from_bytes(f[4:6], "little") == self.seq:
+                    return f[3], f[8:-4]
+        die("no response to stream %d type %d" % (stream, typ))
+
+    def error(self, stream, typ, payload=b""):
+        """The (code, detail) of an error response; dies on a success."""
+        flags, p = self.request(stream, typ, payload)
+        if not flags & 2:
+            die("stream %d type %d: answered, an error was expected" % (stream, typ))
+        return int.from_bytes(p[0:4], "little"), int.from_bytes(p[4:8], "little")
+
+    def close(self):
+        self.sock.close()
+
+
+def key_point(env, pem):
+    """The 65-byte uncompressed point of a key (openssl's view of it)."""
+    der = subprocess.run(["openssl", "pkey", "-in", os.path.join(env.work, pem), "-pubout", "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    return der[-65:]
+
+
+def key_id(env, pem):
+    return hashlib.sha256(key_point(env, pem)).digest()[:8]
+
+
+def signed_auth(env, challenge, pem, key_id_field, seconds=60):
+    """An AUTH for a CHALLENGE response, signed by pem with openssl (an
+    independent signer): magic, seconds, nonce, serial, key id, r || s."""
+    body = (0x4144564d).to_bytes(4, "little") + seconds.to_bytes(4, "little") + challenge[0:16] + \
+        challenge[16:48] + key_id_field
+    msg = os.path.join(env.work, "auth.msg")
+    with open(msg, "wb") as f:
+        f.write(body)
+    der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", os.path.join(env.work, pem), msg],
+                         capture_output=True, check=True).stdout
+    # ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }
+    i = 2 if der[1] < 0x80 else 3
+    ints = []
+    for _ in range(2):
+        n = der[i + 1]
+        ints.append(int.from_bytes(der[i + 2:i + 2 + n], "big").to_bytes(32, "big"))
+        i += 2 + n
+    return body + ints[0] + ints[1]
+
+
+def setup(env):
+    env.run("keygen", "-o", "k.pem")
+    env.run("keygen", "-o", "dbg.pem")
+    env.run("keygen", "-o", "dbg2.pem")
+    for tag, extra in (("A", ["--trust-debug", "dbg.pub.pem"]), ("B", ["--trust-debug", "dbg.pub.pem"]),
+                       ("N", [])):
+        env.bundle("test_remote", "factory-%s.elf" % tag, "--factory", "--trust", "k.pub.pem",
+                   "--serial", "remote-" + tag, *extra)
+
+
+def boot(env, tag):
+    """A device from factory-TAG.elf, started by its first link peer
+    (mvbuild status) and past its crash: the app's second start runs."""
+    dev = Device(env, tag, None, image=os.path.join(env.work, "factory-%s.elf" % tag), serve=False)
+    dev.status()
+    if not dev.wait_console("remote: running, start 2", timeout=30):
+        die("%s: the app did not crash and start again\n%s" % (tag, dev.text()[-2000:]))
+    return dev
+
+
+def crash_get(env, dev, *extra, ok=(0,)):
+    p = subprocess.run([env.mvb, "crash", "get", "--device", "tcp:127.0.0.1:%d" % dev.port, "--timeout", "20"] +
+                       list(extra), cwd=env.work, capture_output=True, text=True)
+    if p.returncode not in ok:
+        die("%s: mvbuild crash get %s: exit %d, want %s\n%s%s" % (dev.tag, " ".join(extra), p.returncode, ok,
+                                                                  p.stdout, p.stderr))
+    return p
+
+
+def crash(env):
+    dev = boot(env, "A")
+    st = dev.status()
+    cr = st.get("crashes", {})
+    if cr.get("starts") != 2 or cr.get("in_a_row") != 1 or cr.get("last_reason") != 0x4510:
+        die("status after the crash: want 2 starts, 1 crash in a row, last reason 0x4510: %s" % cr)
+    crash_get(env, dev, "--key", "dbg.pem", "-o", "a.mvcr", "--core", "a.core", "--save-auth", "auth-A.bin")
+    show = env.run("crash", "show", "a.mvcr", "--format", "json").stdout
+    rec = json.loads(show)
+    app = os.path.join(env.ex, "test_remote.elf")
+    nm = subprocess.run(["arm-none-eabi-nm", app], capture_output=True, text=True, check=True).stdout
+    sym = {w[2]: int(w[0], 16) for w in (line.split() for line in nm.splitlines()) if len(w) == 3}
+    pc = int(rec["registers"]["pc"], 16)
+    if not sym["crash_here"] <= pc < sym["outer"]:
+        die("crash show: pc %s is not in crash_here (0x%x)\n%s" % (pc, sym["crash_here"], show))
+    if rec["reason"] != 0x4510 or rec["registers"]["r4"] != "0x44444444":
+        die("crash show: want reason 0x4510 and r4 0x44444444\n%s" % show)
+    gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex", "bt", "-ex", "info registers r4 r5 r6 r7",
+                          app, os.path.join(env.work, "a.core")], capture_output=True, text=True)
+    out = gdb.stdout + gdb.stderr
+    for want in ("in crash_here", "in outer", "in main", "0x44444444", "0x77777777"):
+        if want not in out:
+            die("gdb on the core: no %r\n%s" % (want, out))
+    print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here and outer" %
+          (os.path.getsize(os.path.join(env.work, "a.mvcr")), pc))
+    dev.finish(kill=True)
+
+
+def refusals(env):
+    a, b, n = boot(env, "A"), boot(env, "B"), boot(env, "N")
+    # an authorization that worked once, sent again: the nonce is used up
+    crash_get(env, a, "--key", "dbg.pem", "-o", "ok.mvcr", "--save-auth", "auth-A.bin")
+    p = crash_get(env, a, "--auth-file", "auth-A.bin", "-o", "replay.mvcr", ok=range(1, 256))
+    if "nonce" not in p.stderr or os.path.exists(os.path.join(env.work, "replay.mvcr")):
+        die("replayed authorization: want a refusal naming the nonce and no file\n%s" % p.stderr)
+    # one signed for device B, sent to A
+    crash_get(env, b, "--key", "dbg.pem", "-o", "b.mvcr", "--save-auth", "auth-B.bin")
+    p = crash_get(env, a, "--auth-file", "auth-B.bin", "-o", "other.mvcr", ok=range(1, 256))
+    if "device" not in p.stderr or os.path.exists(os.path.join(env.work, "other.mvcr")):
+        die("another device's authorization: want a refusal naming the device\n%s" % p.stderr)
+    # the bare link: keys the device does not trust, no session, END, time
+    lk = Link(a)
+    code = lk.error(S_STATUS, T_CRASH, bytes(8))
+    if code != (E_AUTH, A_NONE):
+        die("CRASH without a session: %s, want (8, 0)" % (code,))
+    flags, ch = lk.request(S_DEBUG, T_CHALLENGE)
+    if flags & 2 or ch[48:56] != key_id(env, "dbg.pem"):
+        die("CHALLENGE: flags %d, key id %s (want dbg.pem's)" % (flags, ch[48:56].hex()))
+    code = lk.error(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg2.pem", key_id(env, "dbg2.pem")))
+    if code != (E_AUTH, A_KEY):
+        die("AUTH by an untrusted key id: %s, want (8, %d)" % (code, A_KEY))
+    flags, ch = lk.request(S_DEBUG, T_CHALLENGE)
+    code = lk.error(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg2.pem", key_id(env, "dbg.pem")))
+    if code != (E_AUTH, A_SIGNATURE):
+        die("AUTH signed by another key under the trusted id: %s, want (8, %d)" % (code, A_SIGNATURE))
+    flags, ch = lk.request(S_DEBUG, T_CHALLENGE)
+    flags, _ = lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=2))
+    if flags & 2:
+        die("AUTH signed by openssl with the trusted key refused")
+    flags, rec = lk.request(S_STATUS, T_CRASH, bytes(8))
+    if flags & 2 or rec[0:4] != b"MVCR":
+        die("CRASH in a session: flags %d, %r" % (flags, rec[:8]))
+    lk.request(S_DEBUG, T_END)
+    if lk.error(S_STATUS, T_CRASH, bytes(8)) != (E_AUTH, A_NONE):
+        die("CRASH after END was answered")
+    flags, ch = lk.request(S_DEBUG, T_CHALLENGE)
+    lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=1))
+    time.sleep(1.5)
+    if lk.error(S_STATUS, T_CRASH, bytes(8)) != (E_AUTH, A_NONE):
+        die("CRASH after the session's time was answered")
+    lk.close()
+    ln = Link(n)
+    if ln.error(S_DEBUG, T_CHALLENGE) != (E_AUTH, A_NO_KEY):
+        die("CHALLENGE to a device without a debug key answered")
+    ln.close()
+    p = crash_get(env, n, "--key", "dbg.pem", "-o", "n.mvcr", ok=range(1, 256))
+    if "debug key" not in p.stderr:
+        die("crash get on a device without a debug key: no reason\n%s" % p.stderr)
+    for d in (a, b, n):
+        d.finish(kill=True)
+    print("remote.py: refusals: replay, other device, untrusted key (id and signature), no session, END, "
+          "expired session, no debug key: each refused with its reason")
+
+
+def main():
+    env, what, _, _ = ota.start("remote.py", __doc__, "MVB_REMOTE_UNUSED", "0")
+    setup(env)
+    if what in ("all", "crash"):
+        crash(env)
+    if what in ("all", "refusals"):
+        refusals(env)
+    print("remote.py: %s passed" % what)
+
+
+if __name__ == "__main__":
+    main()
