@@ -9,7 +9,9 @@ debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
   crash    `mvbuild status` shows the crash; `mvbuild crash get` (an
            authorized session) fetches its record; `mvbuild crash show`
            names its reason and pc; gdb-multiarch reads the core with the
-           app's ELF and its backtrace names crash_here and outer
+           app's ELF and its backtrace names crash_here, outer and main;
+           the same for an app that hangs (its watchdog's record: where
+           it hung, hang_here)
   refusals the device refuses, each with its reason: a replayed
            authorization, one signed for another device, one signed by a
            key it does not trust (by id, and by signature), a crash record
@@ -121,6 +123,8 @@ def setup(env):
                        ("N", [])):
         env.bundle("test_remote", "factory-%s.elf" % tag, "--factory", "--trust", "k.pub.pem",
                    "--serial", "remote-" + tag, *extra)
+    env.bundle("test_remote_hang", "factory-H.elf", "--factory", "--trust", "k.pub.pem", "--serial", "remote-H",
+               "--trust-debug", "dbg.pub.pem")
 
 
 def boot(env, tag):
@@ -142,6 +146,28 @@ def crash_get(env, dev, *extra, ok=(0,)):
     return p
 
 
+def check_record(env, app, stem, reason, fn, nxt, gdb_wants):
+    """The record STEM.mvcr and core STEM.core of APP: its reason, its pc
+    in fn (before nxt, the next function), gdb's view of the core."""
+    show = env.run("crash", "show", stem + ".mvcr", "--format", "json").stdout
+    rec = json.loads(show)
+    elf = os.path.join(env.ex, app + ".elf")
+    nm = subprocess.run(["arm-none-eabi-nm", elf], capture_output=True, text=True, check=True).stdout
+    sym = {w[2]: int(w[0], 16) for w in (line.split() for line in nm.splitlines()) if len(w) == 3}
+    pc = int(rec["registers"]["pc"], 16)
+    if not sym[fn] <= pc < sym[nxt]:
+        die("crash show %s: pc 0x%x is not in %s (0x%x)\n%s" % (stem, pc, fn, sym[fn], show))
+    if rec["reason"] != reason:
+        die("crash show %s: reason 0x%x, want 0x%x\n%s" % (stem, rec["reason"], reason, show))
+    gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex", "bt", "-ex", "info registers r4 r5 r6 r7",
+                          elf, os.path.join(env.work, stem + ".core")], capture_output=True, text=True)
+    out = gdb.stdout + gdb.stderr
+    for want in gdb_wants:
+        if want not in out:
+            die("gdb on %s.core: no %r\n%s" % (stem, want, out))
+    return pc
+
+
 def crash(env):
     dev = boot(env, "A")
     st = dev.status()
@@ -149,24 +175,16 @@ def crash(env):
     if cr.get("starts") != 2 or cr.get("in_a_row") != 1 or cr.get("last_reason") != 0x4510:
         die("status after the crash: want 2 starts, 1 crash in a row, last reason 0x4510: %s" % cr)
     crash_get(env, dev, "--key", "dbg.pem", "-o", "a.mvcr", "--core", "a.core", "--save-auth", "auth-A.bin")
-    show = env.run("crash", "show", "a.mvcr", "--format", "json").stdout
-    rec = json.loads(show)
-    app = os.path.join(env.ex, "test_remote.elf")
-    nm = subprocess.run(["arm-none-eabi-nm", app], capture_output=True, text=True, check=True).stdout
-    sym = {w[2]: int(w[0], 16) for w in (line.split() for line in nm.splitlines()) if len(w) == 3}
-    pc = int(rec["registers"]["pc"], 16)
-    if not sym["crash_here"] <= pc < sym["outer"]:
-        die("crash show: pc %s is not in crash_here (0x%x)\n%s" % (pc, sym["crash_here"], show))
-    if rec["reason"] != 0x4510 or rec["registers"]["r4"] != "0x44444444":
-        die("crash show: want reason 0x4510 and r4 0x44444444\n%s" % show)
-    gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-ex", "bt", "-ex", "info registers r4 r5 r6 r7",
-                          app, os.path.join(env.work, "a.core")], capture_output=True, text=True)
-    out = gdb.stdout + gdb.stderr
-    for want in ("in crash_here", "in outer", "in main", "0x44444444", "0x77777777"):
-        if want not in out:
-            die("gdb on the core: no %r\n%s" % (want, out))
-    print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here and outer" %
+    pc = check_record(env, "test_remote", "a", 0x4510, "crash_here", "outer",
+                      ("crash_here (", "in outer (", "in main (", "0x44444444", "0x77777777"))
+    print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here, outer, main" %
           (os.path.getsize(os.path.join(env.work, "a.mvcr")), pc))
+    dev.finish(kill=True)
+    dev = boot(env, "H")
+    crash_get(env, dev, "--key", "dbg.pem", "-o", "h.mvcr", "--core", "h.core")
+    pc = check_record(env, "test_remote_hang", "h", 0x4519, "hang_here", "outer", ("hang_here (", "in outer (", "in main ("))
+    print("remote.py: crash: the watchdog's record, pc 0x%x in hang_here, gdb's backtrace names hang_here, outer, main"
+          % pc)
     dev.finish(kill=True)
 
 

@@ -1,8 +1,10 @@
 /* remote - the app of tests/qemu/remote.py (remote operations): its first
  * start crashes in crash_here(), called from outer() with a frame of its
- * own on the stack, r4-r7 holding known values; every later start runs
- * for good, printing `knob` each time it changes, so that a debugger that
- * writes it sees the app act on it. */
+ * own on the stack, r4-r7 holding known values (built with REMOTE_HANG:
+ * it hangs in hang_here() instead, interrupts masked, until its 200 ms
+ * watchdog runs out); every later start runs for good, printing `knob`
+ * each time it changes, so that a debugger that writes it sees the app
+ * act on it. */
 #include "testapp.h"
 
 volatile uint32_t knob = 7u;
@@ -19,11 +21,22 @@ __attribute__((noinline)) void crash_here(volatile uint32_t *p, uint32_t v)
 	__asm__ volatile("" ::"r"(a), "r"(b), "r"(c), "r"(d));
 }
 
+__attribute__((noinline)) void hang_here(volatile uint32_t *p)
+{
+	__asm__ volatile("cpsid i" ::: "memory");
+	while (*p != 0u)
+		;
+}
+
 __attribute__((noinline)) uint32_t outer(uint32_t n)
 {
 	volatile uint32_t local[4] = {n, n + 1u, n + 2u, n + 3u};
 
+#ifdef REMOTE_HANG
+	hang_here(&local[0]);
+#else
 	crash_here((volatile uint32_t *)0x38000100u, local[n & 3u]);
+#endif
 	return local[0];
 }
 
@@ -32,7 +45,7 @@ int main(void)
 	struct mv_info info;
 
 	if (test_start_number(&info) == 1u) {
-		mv_print("remote: crashing in crash_here\n");
+		mv_print("remote: crashing\n");
 		return (int)outer(knob);
 	}
 	mv_print_dec("remote: running, start ", info.mi_starts);
