@@ -157,8 +157,15 @@ static void t_wait(void)
 			t->bad++;
 		t->loops++;
 		if (mv_ticks() - start >= RTOS_RUN_MS) {
-			SYST_CSR = 0; /* no more slices: this thread runs alone from here */
-			ICSR = 1u << 27;
+			/* No more slices: this thread runs alone from here.  With
+			 * interrupts masked, and the tick's pending bit cleared
+			 * as well as PendSV's: a tick that was already pending
+			 * when the timer stopped would switch to thread 0 for
+			 * good (the run then hung, thread 0 alone). */
+			__asm__ volatile("cpsid i" ::: "memory");
+			SYST_CSR = 0;
+			ICSR = (1u << 25) | (1u << 27); /* PENDSTCLR, PENDSVCLR */
+			__asm__ volatile("dsb\n\tisb\n\tcpsie i" ::: "memory");
 			int ok = report();
 
 			mv_print(ok ? "rtos: all threads ran, every status documented\n" : "rtos: FAILED\n");
@@ -223,7 +230,7 @@ void rtos_tick(uint32_t exc_return)
 	}
 	/* The threads run on PSP: a tick over NS thread mode on MSP would
 	 * mean an exception return the microvisor got wrong.  Counted and
-	 * reported (stopping the tick here once hung a run for good). */
+	 * reported. */
 	if ((exc_return & 0x4cu) == 0x08u)
 		odd_returns++;
 	slices++;
