@@ -285,7 +285,7 @@ static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *d
 			reply(h, MVL_F_RESPONSE, 0, 0);
 			return 0;
 		}
-		*detail = r;
+		*detail = r > 0xffu ? 0u : r;
 		return r > 0xffu ? r - 0x100u : MVL_E_AUTH;
 	}
 	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_END) {

@@ -42,6 +42,8 @@
 #include "mvb/le.h"
 #include "mvb/sign.h"
 
+#include "listen1.h"
+
 static int fd = -1;
 static FILE *logf;
 static struct mvl_rx rx;
@@ -210,34 +212,7 @@ static void on_request(const struct mvl_header *h, const uint8_t *p)
 
 static int listen_port(const char *port_file)
 {
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t al = sizeof(a);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &al)) {
-		perror("authsim: listen");
-		exit(2);
-	}
-	FILE *f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(a.sin_port)) < 0 || fclose(f)) {
-		perror(port_file);
-		exit(2);
-	}
-	struct pollfd q = { l, POLLIN, 0 };
-	if (poll(&q, 1, 30000) != 1) {
-		fprintf(stderr, "authsim: nobody connected within 30 s\n");
-		exit(1);
-	}
-	int c = accept(l, NULL, NULL);
-	close(l);
-	if (c < 0) {
-		perror("authsim: accept");
-		exit(2);
-	}
-	return c;
+	return listen1("authsim", port_file);
 }
 
 static unsigned char *slurp(const char *path, size_t *n)

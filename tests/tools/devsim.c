@@ -88,6 +88,8 @@
 #include "mvb/repo_format.h"
 #include "mvl.h"
 
+#include "listen1.h"
+
 static int fd = -1;
 static struct mvl_rx rx;
 static uint16_t seq = 100;
@@ -764,33 +766,7 @@ static int wait_hangup(int send_noise, int send_pings)
 
 static int listen_port(const char *port_file)
 {
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t al = sizeof(a);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &al)) {
-		perror("devsim: listen");
-		exit(2);
-	}
-	FILE *f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(a.sin_port)) < 0 || fclose(f)) {
-		perror(port_file);
-		exit(2);
-	}
-	struct pollfd q = { l, POLLIN, 0 };
-	if (poll(&q, 1, 30000) != 1) {
-		fprintf(stderr, "devsim: nobody connected within 30 s\n");
-		exit(1);
-	}
-	int c = accept(l, NULL, NULL);
-	close(l);
-	if (c < 0) {
-		perror("devsim: accept");
-		exit(2);
-	}
-	return c;
+	return listen1("devsim", port_file);
 }
 
 /* A pseudo-terminal: this end is the device, the other end (its path in
