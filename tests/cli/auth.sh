@@ -34,19 +34,7 @@ APP=$SRC/tests/data/elf/app.yaml API=$SRC/tests/data/elf/mv_api.yaml
 $CC $LD -DCALL_MV -Wl,--defsym=mv_log=0x1001f009 "$SRC/tests/data/elf/app.c" -lgcc -o "$T/app.elf" || { echo "cannot build fixture"; exit 1; }
 # prov FACTORY.elf: the provisioning record (0x10020000 on mps2-an505)
 prov() {
-	python3 - "$1" <<'PY'
-import struct, sys, zlib
-e = open(sys.argv[1], "rb").read()
-phoff, phentsize, phnum = struct.unpack_from("<I", e, 28)[0], *struct.unpack_from("<HH", e, 42)
-for i in range(phnum):
-    _, off, vaddr, _, filesz = struct.unpack_from("<IIIII", e, phoff + i * phentsize)
-    if vaddr == 0x10020000:
-        r = e[off:off + filesz]
-        assert filesz == 512 and r[:4] == b"MVPV" and struct.unpack_from("<I", r, 0x1fc)[0] == zlib.crc32(r[:0x1fc])
-        sys.stdout.buffer.write(r)
-        sys.exit(0)
-sys.exit(1)
-PY
+	python3 "$SRC/tests/tools/prov-record.py" "$1"
 }
 expect 0 "factory with --trust-debug" -- "$MVB" bundle "$T/app.elf" --app "$APP" --api "$API" --factory -o "$T/f.elf" \
 	--trust "$T/release.pub.pem" --trust-debug "$T/debug.pub.pem" --serial SN-7
