@@ -95,7 +95,7 @@ int mvl_get_error(const uint8_t *p, size_t len, struct mvl_error *m);
 void mvl_put_report(uint8_t *p, const struct mvl_report *m);
 int mvl_get_report(const uint8_t *p, size_t len, struct mvl_report *m);
 void mvl_put_status(uint8_t *p, const struct mvl_status *m);
-/* Also refuses a state over MVL_DEV_STARTING; names are read as
+/* Also refuses a state over MVL_DEV_TRIAL; names are read as
  * NUL-padded strings (the last byte of each is forced to NUL). */
 int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m);
 void mvl_put_line(uint8_t *p, const struct mvl_line *m);
