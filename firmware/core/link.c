@@ -257,7 +257,7 @@ static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *d
 {
 	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_CHALLENGE) {
 		const uint8_t *key = mv_prov_debug_key();
-		struct mvl_challenge m = {0};
+		struct mvl_challenge m; /* every field set below */
 		struct mv_sha256 c;
 		uint8_t d[MV_SHA256_LEN];
 
@@ -275,6 +275,7 @@ static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *d
 		for (uint32_t i = 0; i < 8u; i++)
 			m.lc_key_id[i] = key[i];
 		m.lc_max_s = MVL_AUTH_MAX_S;
+		m.lc_reserved = 0;
 		reply(h, MVL_F_RESPONSE, &m, sizeof m);
 		return 0;
 	}
