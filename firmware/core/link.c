@@ -175,6 +175,10 @@ static void reply_status(const struct mvl_header *h)
 	m.ls_rx_dropped = dropped;
 	m.ls_tx_frames = tx_frames;
 	m.ls_lines = line_seq;
+#ifdef MV_UPDATE
+	if (mv_crash_rec.cr_magic == MVB_CRASH_MAGIC)
+		m.ls_crash_record = mv_crash_rec.cr_number;
+#endif
 	copy_name(m.ls_serial, sizeof m.ls_serial, mv_prov_serial());
 	copy_name(m.ls_board, sizeof m.ls_board, MVB_BOARD_NAME);
 	reply(h, MVL_F_RESPONSE, &m, sizeof m);

@@ -189,7 +189,7 @@ struct mvl_status {
 	uint32_t ls_update_state;    /* 0x40 the update record's state (mvb/devstate.h MVB_UREC_*) */
 	uint32_t ls_rejected_version; /* 0x44 the last release rejected on trial here; 0: none */
 	uint32_t ls_rejected_reason; /* 0x48 why (a reason code); 0: none */
-	uint32_t ls_reserved;        /* 0x4c zero */
+	uint32_t ls_crash_record;    /* 0x4c cr_number of the crash record it keeps (mvb/crash.h); 0: none */
 	uint8_t ls_image_sha256[32]; /* 0x50 SHA-256 of the installed app image; zero: none */
 	char ls_serial[32];          /* 0x70 serial number from the provisioning record, NUL-padded */
 	char ls_board[32];           /* 0x90 board name */

@@ -1569,6 +1569,11 @@ static void status_json(struct run *r, struct json *j)
 	} else {
 		json_null(j, "last_reason");
 	}
+	/* the crash whose record the device keeps (mvbuild crash get) */
+	if (s->ls_crash_record)
+		json_int(j, "record", s->ls_crash_record);
+	else
+		json_null(j, "record");
 	json_end_obj(j);
 	json_int(j, "uptime_ms", s->ls_uptime_ms);
 	json_obj(j, "link_stats");
@@ -1627,6 +1632,9 @@ static void status_text(struct run *r)
 		reason_str(s->ls_last_crash, rs, sizeof(rs));
 	printf("crashes:    %u starts, %u crashes in a row%s%s\n", (unsigned)s->ls_starts, (unsigned)s->ls_crashes,
 	       rs[0] ? ", last: " : "", rs);
+	if (s->ls_crash_record)
+		printf("crash record: of crash %u since power-on ('mvbuild crash get' reads it)\n",
+		       (unsigned)s->ls_crash_record);
 	printf("link:       %u frames in, %u dropped, %u out, %u log lines\n", (unsigned)s->ls_rx_frames,
 	       (unsigned)s->ls_rx_dropped, (unsigned)s->ls_tx_frames, (unsigned)s->ls_lines);
 }

@@ -172,8 +172,8 @@ def crash(env):
     dev = boot(env, "A")
     st = dev.status()
     cr = st.get("crashes", {})
-    if cr.get("starts") != 2 or cr.get("in_a_row") != 1 or cr.get("last_reason") != 0x4510:
-        die("status after the crash: want 2 starts, 1 crash in a row, last reason 0x4510: %s" % cr)
+    if cr.get("starts") != 2 or cr.get("in_a_row") != 1 or cr.get("last_reason") != 0x4510 or cr.get("record") != 1:
+        die("status after the crash: want 2 starts, 1 crash in a row, last reason 0x4510, record 1: %s" % cr)
     crash_get(env, dev, "--key", "dbg.pem", "-o", "a.mvcr", "--core", "a.core", "--save-auth", "auth-A.bin")
     pc = check_record(env, "test_remote", "a", 0x4510, "crash_here", "outer",
                       ("crash_here (", "in outer (", "in main (", "0x44444444", "0x77777777"))

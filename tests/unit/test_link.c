@@ -298,7 +298,7 @@ static void test_messages(void **state)
 	    &st.ls_fw_version,  &st.ls_abi,          &st.ls_uptime_ms,        &st.ls_state,           &st.ls_reason,
 	    &st.ls_app_version, &st.ls_app_counter,  &st.ls_counter_floor,    &st.ls_index_version,   &st.ls_starts,
 	    &st.ls_crashes,     &st.ls_last_crash,   &st.ls_rx_frames,        &st.ls_rx_dropped,      &st.ls_tx_frames,
-	    &st.ls_lines,       &st.ls_update_state, &st.ls_rejected_version, &st.ls_rejected_reason, &st.ls_reserved};
+	    &st.ls_lines,       &st.ls_update_state, &st.ls_rejected_version, &st.ls_rejected_reason, &st.ls_crash_record};
 	const unsigned nwords = sizeof(words) / sizeof(words[0]);
 	assert_int_equal(nwords, 20); /* 0x00-0x4f */
 	for (unsigned i = 0; i < nwords; i++)
@@ -326,7 +326,7 @@ static void test_messages(void **state)
 	memcpy(old + 0x40, sp + 0x50, 0x80);
 	assert_int_equal(mvl_get_status(old, sizeof(old), &st2), 0);
 	struct mvl_status want = st;
-	want.ls_update_state = want.ls_rejected_version = want.ls_rejected_reason = want.ls_reserved = 0;
+	want.ls_update_state = want.ls_rejected_version = want.ls_rejected_reason = want.ls_crash_record = 0;
 	assert_memory_equal(&want, &st2, sizeof(st2));
 	assert_int_equal(mvl_get_status(old, sizeof(old) - 1, &st2), -1);
 	assert_int_equal(mvl_get_status(sp, sizeof(sp) + 1, &st2), -1);
