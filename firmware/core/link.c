@@ -114,12 +114,41 @@ void mv_link_hello(const struct mvb_app_header *h, uint32_t state, uint32_t reas
 	send(MVL_S_CONTROL, MVL_T_HELLO, 0, next_seq++, &m, sizeof m);
 }
 
+/* The most recent lines, for LOG_READ (mvbuild-link(5)): the response's
+ * header and then the lines as it carries them, each a length byte and
+ * its text, oldest first; lk_first + lk_count is always line_seq. */
+static struct {
+	struct mvl_log_part h;
+	uint8_t b[MVL_LOG_KEPT];
+} kept MV_BSS_APART(link_kept);
+static uint32_t kept_used; /* bytes of kept.b in use */
+_Static_assert(LINE_MAX < MVL_LOG_KEPT && LINE_MAX < 256u, "a line fits the ring, its length a byte");
+
 static void flush_line(void)
 {
 	struct mvl_line m = {line_seq++, line_lost};
 
 	mvl_put_line(line, &m);
+	/* Sent and kept with the receive interrupt held off: it reads the
+	 * ring to answer LOG_READ. */
+	uint32_t key = mv_arch_link_lock();
+
 	send(MVL_S_LOG, MVL_T_LINE, 0, 0, line, MVL_LINE_SIZE + line_n);
+	while (kept_used + 1u + line_n > MVL_LOG_KEPT) { /* the oldest go: counted as lost when asked for */
+		uint32_t d = 1u + kept.b[0];
+
+		for (uint32_t i = 0; i + d < kept_used; i++)
+			kept.b[i] = kept.b[i + d];
+		kept_used -= d;
+		kept.h.lk_first++;
+		kept.h.lk_count--;
+	}
+	kept.b[kept_used] = (uint8_t)line_n;
+	for (uint32_t i = 0; i < line_n; i++)
+		kept.b[kept_used + 1u + i] = line[MVL_LINE_SIZE + i];
+	kept_used += 1u + line_n;
+	kept.h.lk_count++;
+	mv_arch_link_unlock(key);
 	line_n = 0;
 	line_lost = 0;
 }
@@ -350,6 +379,14 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 	}
 	if (h->lf_stream == MVL_S_CONTROL && h->lf_type == MVL_T_PING) {
 		reply(h, MVL_F_RESPONSE, 0, 0);
+		return;
+	}
+	if (h->lf_stream == MVL_S_LOG && h->lf_type == MVL_T_LOG_READ && h->lf_len == sizeof(struct mvl_log_req)) {
+		uint32_t from = mvb_get_le32(p);
+
+		kept.h.lk_lost = kept.h.lk_first > from ? kept.h.lk_first - from : 0u;
+		kept.h.lk_next = line_seq;
+		reply(h, MVL_F_RESPONSE, &kept, sizeof kept.h + kept_used);
 		return;
 	}
 	if (h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS && h->lf_len == 0u) {

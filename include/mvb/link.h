@@ -51,6 +51,7 @@
 #define MVL_T_LINE 1u       /* log, device -> host: one line of text, no response */
 #define MVL_T_STATUS 1u     /* status, host -> device: its state now; the response is a status record */
 #define MVL_T_CRASH 2u      /* status, host -> device: bytes of the last crash record (authorized only) */
+#define MVL_T_LOG_READ 2u   /* log, host -> device: the lines it keeps, from a sequence number on */
 #define MVL_T_CHALLENGE 1u  /* debug, host -> device: a fresh nonce to sign */
 #define MVL_T_AUTH 2u       /* debug, host -> device: the signed nonce; opens an authorized session */
 #define MVL_T_END 3u        /* debug, host -> device: ends the authorized session */
@@ -165,6 +166,25 @@ struct mvl_report {
 struct mvl_line {
 	uint32_t ll_seq;  /* 0x00 number of this line since boot */
 	uint32_t ll_lost; /* 0x04 lines dropped before it (a full buffer) */
+};
+
+/* LOG_READ request payload (host -> device).  The device keeps its most
+ * recent console lines (the ones it also sent as LINE) in a ring of
+ * MVL_LOG_KEPT bytes; the response is a struct mvl_log_part, then
+ * lk_count lines, each a length byte and that many bytes of text (no
+ * newline): every line it keeps, oldest first.  A public request, like
+ * LINE itself. */
+#define MVL_LOG_KEPT 256u
+struct mvl_log_req {
+	uint32_t lq_from;     /* 0x00 the first line (ll_seq) the other end wants */
+	uint32_t lq_reserved; /* 0x04 zero */
+};
+
+struct mvl_log_part {
+	uint32_t lk_first; /* 0x00 ll_seq of the first line that follows */
+	uint32_t lk_lost;  /* 0x04 lines from lq_from up to lk_first it no longer keeps (its ring was full) */
+	uint32_t lk_count; /* 0x08 lines that follow */
+	uint32_t lk_next;  /* 0x0c ll_seq its next line will get (lk_first + lk_count: all of them) */
 };
 
 /* STATUS response payload (device -> host); the request has none.  What

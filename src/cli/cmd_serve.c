@@ -36,6 +36,8 @@
 #define SAY_MAX 10                    /* messages per kind of misbehaviour; the rest are counted */
 #define LINE_MAX_TEXT 1024            /* console bytes printed as one line at most */
 #define LINE_DECODED_MAX 4096         /* ... and its text with reason tokens decoded */
+#define LR_TRIES 3                    /* LOG_READ: sent this often, a second apart, then live lines only */
+#define LR_HELD 64                    /* LINEs held back while LOG_READ is unanswered; one more: no wait */
 
 static volatile sig_atomic_t interrupted;
 
@@ -195,8 +197,23 @@ struct run {
 	uint32_t next_seq, lines, lost;
 	double last_line;
 	struct json *lj; /* --format json: the lines array being written */
+	/* ... first the lines the device kept (LOG_READ, sent like STATUS),
+	 * the LINEs that come meanwhile held back (r->held, LR_HELD of them) */
+	int lr_waiting, lr_skip; /* lr_skip: LINEs before lr_next were shown from the kept ones */
+	unsigned lr_sent, nheld;
+	double lr_at;
+	uint16_t lr_seq;
+	uint32_t lr_from, lr_next;
+	struct held_line *held;
 	/* mvbuild crash get: CHALLENGE, AUTH, the CRASH parts, END */
 	struct crash_get *cg;
+};
+
+/* A LINE that came while LOG_READ was unanswered. */
+struct held_line {
+	uint32_t seq, lost;
+	uint16_t len;
+	uint8_t text[MVL_PAYLOAD_MAX - MVL_LINE_SIZE];
 };
 
 static void live_clear(struct run *r)
@@ -371,27 +388,28 @@ static void send_update_now(struct run *r)
 		say(r, "asked the device to look for an update now (UPDATE_NOW)");
 }
 
-/* mvbuild logs: one LINE frame.  A jump in its sequence number, or the
- * device's own count of lines it could not send, is said and counted. */
-static void log_line(struct run *r, const struct mvb_serve_out *o)
+/* mvbuild logs: one line, kept or live.  A jump in its sequence number,
+ * or the device's own count of lines it could not send or no longer
+ * keeps, is said and counted. */
+static void log_line(struct run *r, uint32_t seq, uint32_t lost, const uint8_t *text, size_t len)
 {
-	uint32_t gap = r->seen_line && o->line.ll_seq != r->next_seq ? o->line.ll_seq - r->next_seq : 0;
+	uint32_t gap = (r->seen_line || r->lr_skip) && seq != r->next_seq ? seq - r->next_seq : 0;
 	if (gap > 0x7fffffffu) /* the device started again (its count restarts) */
 		gap = 0;
-	gap += o->line.ll_lost;
+	gap += lost;
 	if (gap) {
 		r->lost += gap;
-		say(r, "%u line%s lost before line %u", (unsigned)gap, gap == 1 ? "" : "s", (unsigned)o->line.ll_seq);
+		say(r, "%u line%s lost before line %u", (unsigned)gap, gap == 1 ? "" : "s", (unsigned)seq);
 	}
 	r->seen_line = 1;
-	r->next_seq = o->line.ll_seq + 1;
+	r->next_seq = seq + 1;
 	r->lines++;
 	r->last_line = progress_now();
 	char clean[LINE_DECODED_MAX + 1];
-	clean_line((const char *)o->text, o->text_len, clean);
+	clean_line((const char *)text, len, clean);
 	if (r->lj) {
 		json_obj(r->lj, NULL);
-		json_int(r->lj, "seq", o->line.ll_seq);
+		json_int(r->lj, "seq", seq);
 		json_str(r->lj, "text", clean);
 		json_end_obj(r->lj);
 	} else {
@@ -399,6 +417,96 @@ static void log_line(struct run *r, const struct mvb_serve_out *o)
 		printf("%s\n", clean);
 		fflush(stdout);
 	}
+}
+
+/* The LINEs held back while LOG_READ was unanswered, those the kept ones
+ * did not show; from now on LINEs are shown as they come. */
+static void log_release(struct run *r)
+{
+	r->lr_waiting = 0;
+	for (unsigned i = 0; i < r->nheld; i++) {
+		const struct held_line *l = &r->held[i];
+		if (!r->lr_skip || l->seq >= r->lr_next)
+			log_line(r, l->seq, l->lost, l->text, l->len);
+	}
+	r->nheld = 0;
+}
+
+/* A LINE in logs mode: held while LOG_READ waits for its answer, dropped
+ * when the kept lines showed it already, else shown. */
+static void log_live(struct run *r, const struct mvb_serve_out *o)
+{
+	if (r->lr_waiting && r->nheld == LR_HELD)
+		log_release(r); /* a device this chatty gets no longer wait */
+	if (r->lr_waiting) {
+		struct held_line *l = &r->held[r->nheld++];
+		size_t n = o->text_len < sizeof(l->text) ? o->text_len : sizeof(l->text);
+		l->seq = o->line.ll_seq;
+		l->lost = o->line.ll_lost;
+		l->len = (uint16_t)n;
+		memcpy(l->text, o->text, n);
+		return;
+	}
+	if (r->lr_skip && o->line.ll_seq < r->lr_next)
+		return;
+	log_line(r, o->line.ll_seq, o->line.ll_lost, o->text, o->text_len);
+}
+
+static void send_log_read(struct run *r)
+{
+	uint8_t wire[MVB_SERVE_WIRE_MAX], req[MVL_LOG_REQ_SIZE];
+	struct mvl_log_req q = { r->lr_from, 0 };
+	mvl_put_log_req(req, &q);
+	size_t n = mvl_encode(MVL_S_LOG, MVL_T_LOG_READ, 0, r->lr_seq, req, sizeof(req), wire, sizeof(wire));
+	if (send_wire(r, wire, n))
+		return;
+	r->lr_sent++;
+	r->lr_at = progress_now();
+}
+
+/* The answer to LOG_READ: the kept lines from --from on, numbered from
+ * lk_first, those it no longer keeps counted as lost; then the held
+ * LINEs that came after them.  An error 5 is a microvisor before LOG_READ:
+ * live lines only, said nowhere. */
+static void log_kept(struct run *r, const struct mvb_serve_out *o, const struct mvl_header *h, const uint8_t *payload)
+{
+	struct mvl_log_part k;
+	if (o->error) {
+		if (o->error != MVL_E_UNSUPPORTED)
+			say(r, "the device answered LOG_READ with error %u (%s); showing its live lines only",
+			    (unsigned)o->error, error_text(o->error));
+	} else if (mvl_get_log_part(payload, h->lf_len, &k)) {
+		say(r, "the device's answer to LOG_READ is malformed (%u bytes); showing its live lines only",
+		    (unsigned)h->lf_len);
+	} else {
+		const uint8_t *text;
+		size_t off = 0, len;
+		uint32_t seq = k.lk_first, lost = k.lk_lost;
+		/* held LINEs older than the first it keeps (its ring turned
+		 * over while it was asked) come first: those are not lost */
+		for (unsigned i = 0; i < r->nheld; i++) {
+			const struct held_line *l = &r->held[i];
+			if (l->seq >= r->lr_from && l->seq < k.lk_first) {
+				log_line(r, l->seq, l->lost, l->text, l->len);
+				lost = 0; /* the gap to the kept ones counts what is */
+			}
+		}
+		while (mvl_log_line(payload, h->lf_len, &off, &text, &len)) {
+			if (seq >= r->lr_from) {
+				log_line(r, seq, lost, text, len);
+				lost = 0;
+			}
+			seq++;
+		}
+		if (lost) { /* none of the kept lines came after them */
+			r->lost += lost;
+			say(r, "%u line%s lost before line %u", (unsigned)lost, lost == 1 ? "" : "s",
+			    (unsigned)k.lk_next);
+		}
+		r->next_seq = r->lr_next = k.lk_next; /* the next live line's gap counts from here */
+		r->lr_skip = 1;
+	}
+	log_release(r);
 }
 
 static void send_status(struct run *r)
@@ -651,6 +759,8 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 			break;
 		}
 		session_start(r, &o->hello);
+		if (r->logs_mode && !r->lr_waiting)
+			r->lr_skip = 0; /* the device may have started again: its line numbers with it */
 		if (mvb_serve_follow_step(&s->fw, o) == MVB_SERVE_PH_TRIAL) {
 			s->t_trial = progress_now();
 			if (r->once && !r->status_mode && !r->logs_mode)
@@ -683,7 +793,7 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 		break;
 	case MVB_SERVE_LINE:
 		if (r->logs_mode) {
-			log_line(r, o);
+			log_live(r, o);
 			break;
 		}
 		if (o->line.ll_lost) {
@@ -696,6 +806,12 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 	case MVB_SERVE_RESPONSE:
 		if (r->cg && cg_response(r, h, payload))
 			break;
+		if (r->logs_mode && r->lr_sent && h->lf_stream == MVL_S_LOG && h->lf_type == MVL_T_LOG_READ &&
+		    h->lf_seq == r->lr_seq) {
+			if (r->lr_waiting) /* else answered already, or given up on */
+				log_kept(r, o, h, payload);
+			break;
+		}
 		if (r->status_mode && !r->st_have && h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_STATUS &&
 		    h->lf_seq == r->st_seq) {
 			if (o->error == MVL_E_TOO_SOON) {
@@ -936,6 +1052,15 @@ static void serve_loop(struct run *r, double deadline)
 			cg_tick(r, t);
 			if (r->end != END_NONE)
 				break;
+		}
+		if (r->lr_waiting && settled && (r->lr_sent == 0 || t - r->lr_at >= 1.0)) {
+			if (r->lr_sent == LR_TRIES) {
+				log_release(r); /* no answer: live lines only */
+			} else {
+				send_log_read(r);
+				if (r->end != END_NONE)
+					break;
+			}
 		}
 		int wait = 200;
 		if (deadline > 0 && (deadline - t) * 1000 < wait)
@@ -1712,7 +1837,7 @@ out:
 int cmd_logs(struct cli_run *cr, int argc, char **argv)
 {
 	const char *device = NULL, *qemu = NULL, *format = "text";
-	unsigned long baud = 115200, timeout = 30;
+	unsigned long baud = 115200, timeout = 30, from = 0;
 	int follow = 0;
 	const struct opt opts[] = {
 		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
@@ -1721,6 +1846,8 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
 		  "start QEMU mps2-an505 with this image and show its log (its UART0 console on stderr)" },
 		{ 'f', "follow", OPT_FLAG, &follow, NULL, "keep showing lines until interrupted (or --timeout)" },
+		{ 0, "from", OPT_UINT, &from, "N",
+		  "first of the lines the device kept to show, by number (default 0: all it kept)" },
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS",
 		  "end after this long (default 30; 0 with --follow: no limit)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "json: the lines as a document on stdout at the end" },
@@ -1728,11 +1855,12 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	};
 	const struct cmd_spec spec = {
 		"logs",
-		"logs (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) [--follow] [--timeout SECONDS] [--format text|json]",
+		"logs (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) [--follow] [--from N] [--timeout SECONDS] [--format text|json]",
 		"Show a device's log as its link carries it (mvbuild-link(5), LINE frames: the\n"
-		"microvisor's console and the app's mv_log text), reason tokens as texts; lines\n"
-		"lost on the way are counted and said.  Without --follow it ends once the\n"
-		"device has been quiet for 2 s.",
+		"microvisor's console and the app's mv_log text), reason tokens as texts: first\n"
+		"the lines it kept from before (LOG_READ: its last 256 bytes of lines), then\n"
+		"the new ones; lines lost on the way or no longer kept are counted and said.\n"
+		"Without --follow it ends once the device has been quiet for 2 s.",
 		opts, 0, 0
 	};
 	const char *pos[16];
@@ -1746,10 +1874,23 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 		cli_error("logs: --timeout must be 1..86400 seconds%s", follow ? " (0: no limit)" : "");
 		return MVB_EXIT_USAGE;
 	}
+	if (from > 0xffffffffUL) {
+		cli_error("logs: --from must be 0..4294967295 (a line number)");
+		return MVB_EXIT_USAGE;
+	}
 	struct run *r = run_new(device, qemu, timeout, cr->json);
 	if (!r)
 		return MVB_EXIT_IO;
+	r->held = calloc(LR_HELD, sizeof(*r->held));
+	if (!r->held) {
+		cli_error("out of memory");
+		free(r);
+		return MVB_EXIT_IO;
+	}
 	r->logs_mode = 1;
+	r->lr_waiting = 1;
+	r->lr_seq = 1;
+	r->lr_from = (uint32_t)from;
 	r->follow = follow;
 	r->dev_out = stderr; /* QEMU's UART0 console, beside the log */
 	mvb_serve_init(&r->core, no_repo_get, NULL);
@@ -1762,6 +1903,8 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	if ((rc = run_open(r, baud, baud_set)))
 		goto out;
 	serve_loop(r, r->deadline);
+	if (r->lr_waiting)
+		log_release(r); /* the run ended before LOG_READ's answer */
 	live_clear(r);
 	if (r->end == END_ERROR || (r->end == END_CLOSED && !r->lines)) {
 		cli_error("logs: the link %s", r->end == END_ERROR ? "failed" : "closed before any line came");
@@ -1777,6 +1920,7 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	}
 out:
 	run_close(r);
+	free(r->held);
 	free(r);
 	return rc;
 }

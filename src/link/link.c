@@ -374,3 +374,45 @@ int mvl_get_line(const uint8_t *p, size_t len, struct mvl_line *m)
 	m->ll_lost = get32(p + 0x04);
 	return 0;
 }
+
+void mvl_put_log_req(uint8_t *p, const struct mvl_log_req *m)
+{
+	put32(p + 0x00, m->lq_from);
+	put32(p + 0x04, m->lq_reserved);
+}
+
+int mvl_log_line(const uint8_t *p, size_t len, size_t *off, const uint8_t **text, size_t *n)
+{
+	size_t at = *off < MVL_LOG_PART_SIZE ? MVL_LOG_PART_SIZE : *off;
+
+	/* the length byte, then its text: both within the payload */
+	if (at >= len || p[at] > len - at - 1u)
+		return 0;
+	*text = p + at + 1u;
+	*n = p[at];
+	*off = at + 1u + p[at];
+	return 1;
+}
+
+int mvl_get_log_part(const uint8_t *p, size_t len, struct mvl_log_part *m)
+{
+	const uint8_t *text;
+	size_t off = 0, n;
+	uint32_t count = 0;
+
+	if (len < MVL_LOG_PART_SIZE || len > MVL_PAYLOAD_MAX)
+		return -1;
+	m->lk_first = get32(p + 0x00);
+	m->lk_lost = get32(p + 0x04);
+	m->lk_count = get32(p + 0x08);
+	m->lk_next = get32(p + 0x0c);
+	if (m->lk_next - m->lk_first != m->lk_count) /* modulo 2^32, as the device counts */
+		return -1;
+	while (count < m->lk_count && mvl_log_line(p, len, &off, &text, &n))
+		count++;
+	if (count != m->lk_count) /* fewer lines than it says, or one runs past the end */
+		return -1;
+	if ((count ? off : MVL_LOG_PART_SIZE) != len) /* bytes after the last line */
+		return -1;
+	return 0;
+}

@@ -66,6 +66,8 @@ int mvl_rx_byte(struct mvl_rx *rx, uint8_t b, struct mvl_header *h, const uint8_
 #define MVL_REPORT_SIZE 0x18u
 #define MVL_LINE_SIZE 8u
 #define MVL_STATUS_SIZE 0xd0u
+#define MVL_LOG_REQ_SIZE 8u
+#define MVL_LOG_PART_SIZE 16u
 
 /* The records with names and hashes (hello, read, status) lay their
  * fields out as their structs in mvb/link.h do (link.c checks it): on a
@@ -100,5 +102,15 @@ void mvl_put_status(uint8_t *p, const struct mvl_status *m);
 int mvl_get_status(const uint8_t *p, size_t len, struct mvl_status *m);
 void mvl_put_line(uint8_t *p, const struct mvl_line *m);
 int mvl_get_line(const uint8_t *p, size_t len, struct mvl_line *m);
+void mvl_put_log_req(uint8_t *p, const struct mvl_log_req *m);
+/* A LOG_READ response: the header, then lk_count lines (a length byte and
+ * its text each) that fill the payload exactly, and lk_next equal to
+ * lk_first + lk_count; anything else is refused.  On success the lines
+ * are read with mvl_log_line(). */
+int mvl_get_log_part(const uint8_t *p, size_t len, struct mvl_log_part *m);
+/* The line at *off of a payload mvl_get_log_part() accepted (start with
+ * *off = 0): 1 with *text and *n set and *off moved past it, 0 after the
+ * last line (or if the payload does not hold a whole line there). */
+int mvl_log_line(const uint8_t *p, size_t len, size_t *off, const uint8_t **text, size_t *n);
 
 #endif

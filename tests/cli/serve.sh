@@ -251,6 +251,35 @@ expect 0 "logs, json" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30
 sim_ok "logs, json"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==[1,2,3,4,5,6] and d["lost"]==3 and d["lines"][0]["text"]=="plain line", d' "$T/out"; then ok; else bad "logs, json: lines and loss"; fi
 expect 2 "logs without a link" -- "$MVB" logs --timeout 5
+# logs: first the lines the device kept before the peer came (LOG_READ),
+# numbered, those its ring no longer holds counted as lost; a line shown
+# already is not shown again; a device before LOG_READ (error 5): live only
+start_sim --port-file "$T/port" --repo "$R" --mode kept
+expect 0 "logs, kept lines" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30
+sim_ok "logs, kept lines"
+has out "^kept line 08 \.\.\.\.\.\.$" "logs: the oldest kept line"
+has err "8 lines lost before line 8" "logs: the lines no longer kept said"
+has err "8 lines lost in all" "logs: and counted"
+if [ "$(grep -c . "$T/out")" = 14 ] && [ "$(sed -n '12p;13p;14p' "$T/out" | tr '\n' '|')" = "kept line 19 ......|live line 20|live line 21|" ]; then ok; else bad "logs: kept lines 8-19, then the live ones, none twice"; sed 's/^/  | /' "$T/out" | head -20; fi
+start_sim --port-file "$T/port" --repo "$R" --mode kept
+expect 0 "logs, kept lines, json" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30 --format json
+sim_ok "logs, kept lines, json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==list(range(8,22)) and d["lost"]==8 and d["lines"][0]["text"]=="kept line 08 ......" and d["lines"][-1]["text"]=="live line 21", d' "$T/out"; then ok; else bad "logs, kept lines, json: seq and loss"; fi
+start_sim --port-file "$T/port" --repo "$R" --mode kept
+expect 0 "logs --from" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30 --from 15 --format json
+sim_ok "logs --from"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==list(range(15,22)) and d["lost"]==0, d' "$T/out"; then ok; else bad "logs --from 15: lines 15-21, none lost"; fi
+grep -q "LOG_READ seq [0-9]* from 15$" "$T/sim.log" && ok || bad "logs --from: lq_from 15 sent"
+start_sim --port-file "$T/port" --repo "$R" --mode lines --log-read unsupported
+expect 0 "logs, a device before LOG_READ" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30 --format json
+sim_ok "logs, a device before LOG_READ"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [l["seq"] for l in d["lines"]]==[1,2,3,4,5,6] and d["lost"]==3, d' "$T/out"; then ok; else bad "logs, error 5: the live lines as before"; fi
+if grep -q "LOG_READ" "$T/err"; then bad "logs, error 5: said (an older device is no news)"; else ok; fi
+start_sim --port-file "$T/port" --repo "$R" --mode kept --log-read ignore
+expect 0 "logs, LOG_READ unanswered" -- "$MVB" logs --device "tcp:127.0.0.1:$PORT" --timeout 30
+sim_ok "logs, LOG_READ unanswered"
+if [ "$(tr '\n' '|' <"$T/out")" = "kept line 19 again|live line 20|live line 21|" ]; then ok; else bad "logs: LOG_READ given up on after 3 tries, live lines shown"; sed 's/^/  | /' "$T/out"; fi
+expect 2 "logs --from out of range" -- "$MVB" logs --device "tcp:127.0.0.1:1" --from 4294967296
 # mvbuild status: a device that never answers STATUS (devsim, which
 # flags the request as unexpected: that shows it was sent) is status 3
 # at --timeout

@@ -3,7 +3,9 @@
  * hostile other end; every frame it delivers goes through the message
  * readers.  Oracles: a delivered frame has a payload within the limit and
  * re-encodes to a wire frame that decodes to the same frame; a READ
- * request the reader accepts names nothing outside the repository.
+ * request the reader accepts names nothing outside the repository; a
+ * LOG_READ response it accepts holds exactly lk_count lines, each inside
+ * the payload, and nothing after them.
  *
  * Covers: src/link/link.c
  */
@@ -48,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct mvl_report rp;
 		struct mvl_line li;
 		struct mvl_status st;
+		struct mvl_log_part lk;
 		(void)mvl_get_hello(copy, h.lf_len, &he);
 		if (mvl_get_read(copy, h.lf_len, MVL_PAYLOAD_MAX, &rd) == 0) {
 			if (rd.lr_name_len == 0 || rd.lr_name_len > MVL_OBJECT_MAX || rd.lr_name[0] == '/' ||
@@ -64,8 +67,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mvl_get_line(copy, h.lf_len, &li);
 		/* a status record that parses has string names and a known state */
 		if (mvl_get_status(copy, h.lf_len, &st) == 0 &&
-		    (st.ls_state > MVL_DEV_STARTING || st.ls_board[31] || st.ls_app[31] || st.ls_serial[31]))
+		    (st.ls_state > MVL_DEV_TRIAL || st.ls_board[31] || st.ls_app[31] || st.ls_serial[31]))
 			abort();
+		if (mvl_get_log_part(copy, h.lf_len, &lk) == 0) {
+			size_t off = 0, tn, end = MVL_LOG_PART_SIZE;
+			const uint8_t *text;
+			uint32_t lines = 0;
+			while (mvl_log_line(copy, h.lf_len, &off, &text, &tn)) {
+				if (text < copy + end || text + tn > copy + h.lf_len)
+					abort();
+				end = (size_t)(text - copy) + tn;
+				lines++;
+			}
+			if (lines != lk.lk_count || end != h.lf_len || lk.lk_next - lk.lk_first != lk.lk_count)
+				abort();
+		}
 	}
 	return 0;
 }

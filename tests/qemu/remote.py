@@ -12,13 +12,17 @@ debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
            app's ELF and its backtrace names crash_here, outer and main;
            the same for an app that hangs (its watchdog's record: where
            it hung, hang_here)
+  logs     the lines the device kept while no peer listened: a burst
+           that fits its ring comes back whole and numbered in order
+           (LOG_READ), a flood that does not is reported with the count of
+           the lines lost; `mvbuild logs` shows both
   refusals the device refuses, each with its reason: a replayed
            authorization, one signed for another device, one signed by a
            key it does not trust (by id, and by signature), a crash record
            asked for without a session, after END and after the session's
            time; a device that trusts no debug key says so
 
-usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|refusals]
+usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|logs|refusals]
 """
 import hashlib
 import json
@@ -35,8 +39,8 @@ from ota import Device, Hostile, die  # noqa: E402
 
 E_NOT_FOUND, E_AUTH = 1, 8
 A_NONE, A_NO_KEY, A_DEVICE, A_NONCE, A_KEY, A_SIGNATURE = 0, 1, 2, 3, 4, 5
-S_CONTROL, S_STATUS, S_DEBUG = 0, 3, 4
-T_CRASH, T_CHALLENGE, T_AUTH, T_END = 2, 1, 2, 3
+S_CONTROL, S_LOG, S_STATUS, S_DEBUG = 0, 2, 3, 4
+T_CRASH, T_CHALLENGE, T_AUTH, T_END, T_LOG_READ = 2, 1, 2, 3, 2
 
 
 class Link:
@@ -120,7 +124,7 @@ def setup(env):
     env.run("keygen", "-o", "dbg.pem")
     env.run("keygen", "-o", "dbg2.pem")
     for tag, extra in (("A", ["--trust-debug", "dbg.pub.pem"]), ("B", ["--trust-debug", "dbg.pub.pem"]),
-                       ("N", [])):
+                       ("N", []), ("L", [])):
         env.bundle("test_remote", "factory-%s.elf" % tag, "--factory", "--trust", "k.pub.pem",
                    "--serial", "remote-" + tag, *extra)
     env.bundle("test_remote_hang", "factory-H.elf", "--factory", "--trust", "k.pub.pem", "--serial", "remote-H",
@@ -188,6 +192,60 @@ def crash(env):
     dev.finish(kill=True)
 
 
+def kept_lines(dev, frm=0):
+    """LOG_READ over a bare link: (first, lost, next, [(seq, text)])."""
+    lk = Link(dev)
+    flags, p = lk.request(S_LOG, T_LOG_READ, frm.to_bytes(4, "little") + bytes(4))
+    lk.close()
+    if flags & 2 or len(p) < 16:
+        die("%s: LOG_READ: flags %d, %d bytes" % (dev.tag, flags, len(p)))
+    first, lost, count, nxt = (int.from_bytes(p[o:o + 4], "little") for o in (0, 4, 8, 12))
+    lines, at = [], 16
+    for i in range(count):
+        n = p[at]
+        lines.append((first + i, p[at + 1:at + 1 + n].decode(errors="replace")))
+        at += 1 + n
+    if at != len(p) or first + count != nxt:
+        die("%s: LOG_READ: %d lines from %d end at byte %d of %d, next %d" % (dev.tag, count, first, at, len(p), nxt))
+    return first, lost, nxt, lines
+
+
+def logs(env):
+    dev = boot(env, "L")  # the peer (mvbuild status) has let go again
+    if not dev.wait_console("remote: burst 3", timeout=20):
+        die("no burst\n%s" % dev.text()[-2000:])
+    first, lost, nxt, lines = kept_lines(dev)
+    burst = [(q, t) for q, t in lines if "remote: burst" in t]
+    if [t.split()[-1] for _, t in burst] != ["0", "1", "2", "3"] or \
+            [q for q, _ in burst] != list(range(burst[0][0], burst[0][0] + 4)) or lost != first:
+        die("the burst that fits: %s (first %d, lost %d)" % (lines, first, lost))
+    if not dev.wait_console("remote: flood 23", timeout=20):
+        die("no flood\n%s" % dev.text()[-2000:])
+    first2, lost2, nxt2, lines2 = kept_lines(dev)
+    flood = [t.split()[-1] for _, t in lines2 if "remote: flood" in t]
+    if not flood or flood[-1] != "23" or flood != [str(i) for i in range(24 - len(flood), 24)] or \
+            lost2 != first2 or lost2 <= first or nxt2 != nxt + 24:
+        die("the flood: kept %s, first %d, lost %d, next %d (before: next %d)" % (flood, first2, lost2, nxt2, nxt))
+    _, lost3, _, _ = kept_lines(dev, nxt2 - 2)
+    if lost3 != 0:
+        die("LOG_READ from a line still kept: lost %d" % lost3)
+    # the same through mvbuild logs: the kept flood, numbered, the lost count said
+    p = subprocess.run([env.mvb, "logs", "--device", "tcp:127.0.0.1:%d" % dev.port, "--timeout", "10",
+                        "--format", "json"], capture_output=True, text=True)
+    if p.returncode != 0:
+        die("mvbuild logs: exit %d\n%s" % (p.returncode, p.stderr))
+    doc = json.loads(p.stdout)
+    got = [(ln.get("seq"), ln.get("text", "")) for ln in doc.get("lines", [])]
+    want = [(q, t) for q, t in lines2]
+    if [g for g in got if g[0] is not None and g[0] < nxt2][:len(want)] != want:
+        die("mvbuild logs: lines %s, want the kept %s" % (got[:len(want) + 2], want))
+    if doc.get("lost") != lost2:
+        die("mvbuild logs: lost %s, want %d\n%s" % (doc.get("lost"), lost2, p.stdout[:400]))
+    print("remote.py: logs: a burst of 4 kept whole (lines %d-%d); a flood of 24: %d kept, %d lines before them "
+          "counted lost" % (burst[0][0], burst[-1][0], len(flood), lost2))
+    dev.finish(kill=True)
+
+
 def refusals(env):
     a, b, n = boot(env, "A"), boot(env, "B"), boot(env, "N")
     # an authorization that worked once, sent again: the nonce is used up
@@ -249,6 +307,8 @@ def main():
     setup(env)
     if what in ("all", "crash"):
         crash(env)
+    if what in ("all", "logs"):
+        logs(env)
     if what in ("all", "refusals"):
         refusals(env)
     print("remote.py: %s passed" % what)

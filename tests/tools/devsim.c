@@ -9,7 +9,7 @@
  *          [--outcome N] [--reason N] [--payload-max N] [--update-now
  *          accept|decline] [--trial confirm|revert|unreverted|lost|none]
  *          [--update-state N] [--rejected X.Y.Z] [--status-size N]
- *          [--log FILE]
+ *          [--log-read keep|unsupported|ignore] [--log FILE]
  *
  * --port-file: listen on a free loopback port (as QEMU's chardev socket
  * server does), write the port to F, serve one connection.  --pty-file:
@@ -40,6 +40,8 @@
  *             be answered first
  *   lines     LINE frames: plain, with lost lines, with control bytes,
  *             with the microvisor's reason tokens (known, unknown, malformed)
+ *   kept      lines kept before serve came (more than the ring holds),
+ *             then HELLO, a line shown already and two new ones
  *   silence   HELLO, then nothing until serve hangs up
  *   mute      nothing at all until serve hangs up
  *   flood     HELLO, then noise without end until serve hangs up
@@ -65,6 +67,10 @@
  *               lp_to_version 0, HELLO safe
  *   lost        HELLO on trial B, then hang up
  *   hang        HELLO on trial B, then nothing until serve hangs up
+ *
+ * --log-read: how serve's LOG_READ (mvbuild logs) is answered, whatever
+ * the mode: keep (default) the lines kept so far, as the microvisor does;
+ * unsupported, error 5, as a microvisor before LOG_READ; ignore, never.
  *
  * Every mode but the last four ends with a REPORT and checks its answer.
  * Exit status: 0 when every check passed, 1 when one failed (each is
@@ -98,6 +104,39 @@ static int failures;
 static FILE *logf;
 static const char *opt_update_now;
 static int update_now_seen;
+static const char *opt_log_read = "keep";
+static int log_read_seen;
+
+/* The lines a device keeps for LOG_READ, as the microvisor keeps them: a
+ * ring of MVL_LOG_KEPT bytes, each line a length byte and its text, the
+ * oldest going first; numbers consecutive from kept_first (a line out of
+ * order, or one too long for the ring, starts it afresh after it). */
+static uint8_t kept[MVL_LOG_KEPT];
+static uint32_t kept_used, kept_first = 1, kept_count;
+static uint32_t kept_start = 1; /* its first line's number (the modes start at 1, kept at 0) */
+
+static void keep(uint32_t n, const char *text, size_t len)
+{
+	if (n != kept_first + kept_count || len > 255 || 1 + len > MVL_LOG_KEPT) {
+		kept_used = kept_count = 0;
+		kept_first = n;
+		if (len > 255 || 1 + len > MVL_LOG_KEPT) {
+			kept_first = n + 1;
+			return;
+		}
+	}
+	while (kept_used + 1 + len > MVL_LOG_KEPT) {
+		uint32_t d = 1u + kept[0];
+		memmove(kept, kept + d, kept_used - d);
+		kept_used -= d;
+		kept_first++;
+		kept_count--;
+	}
+	kept[kept_used] = (uint8_t)len;
+	memcpy(kept + kept_used + 1, text, len);
+	kept_used += 1 + (uint32_t)len;
+	kept_count++;
+}
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
@@ -165,6 +204,43 @@ struct frame {
 /* The next frame within timeout_ms; answers serve's UPDATE_NOW on the
  * way (as --update-now says) and returns the others.  0, or -1 on
  * timeout or a closed link. */
+static int put_frame(uint8_t stream, uint8_t type, uint8_t flags, uint16_t s, const void *p, size_t len);
+
+/* serve's LOG_READ, answered as --log-read says: keep, the kept lines
+ * (a microvisor with LOG_READ); unsupported, error 5 (one before it);
+ * ignore, no answer.  Every try must carry the same lf_seq. */
+static void answer_log_read(const struct frame *f)
+{
+	static uint16_t first_seq;
+	if (!log_read_seen++)
+		first_seq = f->h.lf_seq;
+	else if (f->h.lf_seq != first_seq)
+		fail("LOG_READ tried again with seq %u, first %u", f->h.lf_seq, first_seq);
+	if (f->h.lf_len != MVL_LOG_REQ_SIZE || f->p[4] | f->p[5] | f->p[6] | f->p[7]) {
+		fail("LOG_READ of %u bytes or with lq_reserved set", f->h.lf_len);
+		return;
+	}
+	uint32_t from = f->p[0] | f->p[1] << 8 | f->p[2] << 16 | (uint32_t)f->p[3] << 24;
+	note("LOG_READ seq %u from %u", f->h.lf_seq, from);
+	if (!strcmp(opt_log_read, "unsupported")) {
+		uint8_t e[MVL_ERROR_SIZE];
+		struct mvl_error er = { MVL_E_UNSUPPORTED, 0 };
+		mvl_put_error(e, &er);
+		put_frame(MVL_S_LOG, MVL_T_LOG_READ, MVL_F_RESPONSE | MVL_F_ERROR, f->h.lf_seq, e, sizeof(e));
+		return;
+	}
+	if (strcmp(opt_log_read, "keep"))
+		return;
+	/* lost: those it printed (none before kept_start) and no longer keeps */
+	uint32_t lo = from > kept_start ? from : kept_start;
+	uint32_t w[4] = { kept_first, kept_first > lo ? kept_first - lo : 0, kept_count, kept_first + kept_count };
+	uint8_t p[MVL_LOG_PART_SIZE + MVL_LOG_KEPT];
+	for (unsigned i = 0; i < 16; i++)
+		p[i] = (uint8_t)(w[i / 4] >> (8 * (i % 4)));
+	memcpy(p + MVL_LOG_PART_SIZE, kept, kept_used);
+	put_frame(MVL_S_LOG, MVL_T_LOG_READ, MVL_F_RESPONSE, f->h.lf_seq, p, MVL_LOG_PART_SIZE + kept_used);
+}
+
 static int get_frame(struct frame *f, int timeout_ms)
 {
 	long end = now_ms() + timeout_ms;
@@ -186,6 +262,10 @@ static int get_frame(struct frame *f, int timeout_ms)
 		if (!mvl_rx_byte(&rx, b, &f->h, &p))
 			continue;
 		memcpy(f->p, p, f->h.lf_len);
+		if (f->h.lf_stream == MVL_S_LOG && f->h.lf_type == MVL_T_LOG_READ && !(f->h.lf_flags & MVL_F_RESPONSE)) {
+			answer_log_read(f);
+			continue;
+		}
 		if (f->h.lf_stream == MVL_S_CONTROL && f->h.lf_type == MVL_T_UPDATE_NOW && !(f->h.lf_flags & MVL_F_RESPONSE)) {
 			update_now_seen++;
 			note("UPDATE_NOW seq %u", f->h.lf_seq);
@@ -271,6 +351,7 @@ static void line(uint32_t n, uint32_t lost, const char *text, size_t len)
 	mvl_put_line(p, &m);
 	memcpy(p + MVL_LINE_SIZE, text, len);
 	put_frame(MVL_S_LOG, MVL_T_LINE, 0, 0, p, MVL_LINE_SIZE + len);
+	keep(n, text, len);
 }
 
 static void report(uint32_t outcome, uint32_t reason, uint32_t from, uint32_t to, uint32_t bytes)
@@ -700,6 +781,41 @@ static void mode_garbage(void)
 	report(MVL_R_UP_TO_DATE, 0, 0x01010000u, 0x01010000u, 0);
 }
 
+/* Lines 0-19 kept before serve came (20 bytes each: the ring holds the
+ * last 12, 8-19), then HELLO (serve's LOG_READ answered meanwhile), line
+ * 19 again (shown already: serve must drop it) and live lines 20-21.
+ * With --log-read ignore, first 4.5 s for serve's three LOG_READs. */
+static void mode_kept(void)
+{
+	char t[32];
+	kept_start = 0;
+	for (uint32_t i = 0; i < 20; i++) {
+		snprintf(t, sizeof(t), "kept line %02u ......", (unsigned)i);
+		keep(i, t, strlen(t));
+	}
+	if (kept_first != 8 || kept_count != 12)
+		fail("the ring keeps lines %u.. (%u of them), want 8.. (12)", kept_first, kept_count);
+	hello(MVL_PAYLOAD_MAX);
+	if (!strcmp(opt_log_read, "ignore")) {
+		/* unanswered: serve tries three times, a second apart, then
+		 * shows live lines only */
+		struct frame f;
+		if (get_frame(&f, 4500) == 0)
+			fail("an unexpected frame (stream %u type %u) while LOG_READ went unanswered", f.h.lf_stream,
+			     f.h.lf_type);
+		if (log_read_seen != 3)
+			fail("LOG_READ came %d times unanswered, want 3", log_read_seen);
+	}
+	ping("before the live lines");
+	line(19, 0, "kept line 19 again", 18);
+	line(20, 0, "live line 20", 12);
+	line(21, 0, "live line 21", 12);
+	ping("after the lines");
+	if (!log_read_seen)
+		fail("no LOG_READ came");
+	report(MVL_R_UP_TO_DATE, 0, 0x01010000u, 0x01010000u, 0);
+}
+
 static void mode_lines(void)
 {
 	line(1, 0, "plain line", 10);
@@ -847,6 +963,8 @@ int main(int argc, char **argv)
 			rejected = v;
 		else if (!strcmp(a, "--status-size"))
 			status_size = strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--log-read"))
+			opt_log_read = v;
 		else {
 			fprintf(stderr, "devsim: unknown option %s\n", a);
 			return 2;
@@ -881,7 +999,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s", channel);
 	snprintf(appdir, sizeof(appdir), "%s/%s", board, app);
 
-	if (strcmp(mode, "mute") && strcmp(mode, "status"))
+	if (strcmp(mode, "mute") && strcmp(mode, "status") && strcmp(mode, "kept"))
 		hello((uint16_t)pmax);
 	if (!strcmp(mode, "update"))
 		mode_update(repo, dir, board, app, have_v, (uint32_t)outcome, (uint32_t)reason, trial);
@@ -899,6 +1017,8 @@ int main(int argc, char **argv)
 		mode_garbage();
 	else if (!strcmp(mode, "lines"))
 		mode_lines();
+	else if (!strcmp(mode, "kept"))
+		mode_kept();
 	else if (!strcmp(mode, "silence") || !strcmp(mode, "mute"))
 		wait_hangup(0, 0);
 	else if (!strcmp(mode, "flood"))

@@ -344,12 +344,91 @@ static void test_messages(void **state)
 	assert_int_equal(mvl_get_status(sp, sizeof(sp), &st2), -1);
 }
 
+/* A LOG_READ response: header (first, lost, count, next) then lines. */
+static size_t log_part(uint8_t *p, uint32_t first, uint32_t lost, uint32_t count, uint32_t next,
+		       const char *const *lines, unsigned n)
+{
+	uint32_t w[4] = { first, lost, count, next };
+	size_t len = MVL_LOG_PART_SIZE;
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned b = 0; b < 4; b++)
+			p[4 * i + b] = (uint8_t)(w[i] >> (8 * b));
+	for (unsigned i = 0; i < n; i++) {
+		size_t k = strlen(lines[i]);
+		p[len] = (uint8_t)k;
+		memcpy(p + len + 1, lines[i], k);
+		len += 1 + k;
+	}
+	return len;
+}
+
+static void test_log_part(void **state)
+{
+	(void)state;
+	static const char *const three[] = { "boot", "", "app started" };
+	uint8_t p[MVL_PAYLOAD_MAX + 1];
+	struct mvl_log_part m;
+	const uint8_t *text;
+	size_t off = 0, n;
+
+	/* the request: lq_from little-endian, then zero */
+	struct mvl_log_req q = { 0x01020304u, 0 };
+	uint8_t qp[MVL_LOG_REQ_SIZE];
+	mvl_put_log_req(qp, &q);
+	assert_int_equal(MVL_LOG_REQ_SIZE, sizeof(struct mvl_log_req));
+	assert_int_equal(qp[0], 0x04);
+	assert_int_equal(qp[3], 0x01);
+	assert_int_equal(qp[4] | qp[5] | qp[6] | qp[7], 0);
+
+	/* good: three lines, one of them empty, read back in order */
+	size_t len = log_part(p, 7, 2, 3, 10, three, 3);
+	assert_int_equal(len, 16 + 5 + 1 + 12);
+	assert_int_equal(mvl_get_log_part(p, len, &m), 0);
+	assert_int_equal(m.lk_first, 7);
+	assert_int_equal(m.lk_lost, 2);
+	assert_int_equal(m.lk_count, 3);
+	assert_int_equal(m.lk_next, 10);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(mvl_log_line(p, len, &off, &text, &n), 1);
+		assert_int_equal(n, strlen(three[i]));
+		assert_memory_equal(text, three[i], n);
+	}
+	assert_int_equal(mvl_log_line(p, len, &off, &text, &n), 0);
+	assert_int_equal(off, len);
+	/* none kept: the header alone; the count wraps with the device's */
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 5, 0, 0, 5, NULL, 0), &m), 0);
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 0xffffffffu, 0, 1, 0, three, 1), &m), 0);
+	/* a short header */
+	len = log_part(p, 0, 0, 0, 0, NULL, 0);
+	for (size_t k = 0; k < MVL_LOG_PART_SIZE; k++)
+		assert_int_equal(mvl_get_log_part(p, k, &m), -1);
+	/* a line running past the end: its length byte claims more */
+	len = log_part(p, 7, 0, 3, 10, three, 3);
+	p[16 + 5 + 1] = 12; /* 11 in truth */
+	assert_int_equal(mvl_get_log_part(p, len, &m), -1);
+	p[16 + 5 + 1] = 11;
+	assert_int_equal(mvl_get_log_part(p, len - 1, &m), -1); /* its last byte cut */
+	/* trailing bytes after the last line, and after a header of none */
+	p[len] = 0;
+	assert_int_equal(mvl_get_log_part(p, len + 1, &m), -1);
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 5, 0, 0, 5, three, 1), &m), -1);
+	/* lk_count disagreeing with the lines (more, fewer) or with lk_next */
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 7, 0, 4, 11, three, 3), &m), -1);
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 7, 0, 2, 9, three, 3), &m), -1);
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 7, 0, 3, 11, three, 3), &m), -1);
+	assert_int_equal(mvl_get_log_part(p, log_part(p, 7, 0, 0xffffffffu, 6, three, 3), &m), -1);
+	/* over the payload limit */
+	memset(p, 0, sizeof(p));
+	assert_int_equal(mvl_get_log_part(p, MVL_PAYLOAD_MAX + 1, &m), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),	 cmocka_unit_test(test_refuses_to_encode),
 		cmocka_unit_test(test_resync_and_damage), cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_read_request),	 cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_log_part),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
  * it hangs in hang_here() instead, interrupts masked, until its 200 ms
  * watchdog runs out); every later start runs for good, printing `knob`
  * each time it changes, so that a debugger that writes it sees the app
- * act on it. */
+ * act on it; before that, bursts of lines for the device to keep. */
 #include "testapp.h"
 
 volatile uint32_t knob = 7u;
@@ -49,6 +49,14 @@ int main(void)
 		return (int)outer(knob);
 	}
 	mv_print_dec("remote: running, start ", info.mi_starts);
+	/* Lines while no peer listens (remote.py lets go of the link after
+	 * the start): 4 that fit the device's ring, 1 s later 24 that do not. */
+	(void)mv_wait(1500u);
+	for (uint32_t i = 0; i < 4u; i++)
+		mv_print_dec("remote: burst ", i);
+	(void)mv_wait(1000u);
+	for (uint32_t i = 0; i < 24u; i++)
+		mv_print_dec("remote: flood ", i);
 	for (uint32_t seen = knob;;) {
 		if (knob != seen) {
 			seen = knob;
