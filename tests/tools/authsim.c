@@ -42,10 +42,9 @@
 #include "mvb/le.h"
 #include "mvb/sign.h"
 
-#include "listen1.h"
+#include "simdev.h"
 
 static int fd = -1;
-static FILE *logf;
 static struct mvl_rx rx;
 
 static struct {
@@ -61,19 +60,6 @@ static struct {
 	/* quirks, each used once */
 	int drop_crash, too_soon, replace, close_after_auth, short_part, mute;
 } d;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	if (!logf)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(logf, fmt, ap);
-	va_end(ap);
-	fputc('\n', logf);
-	fflush(logf);
-}
 
 static void send_frame(const struct mvl_header *h, uint8_t flags, const void *p, size_t len)
 {

@@ -94,14 +94,13 @@
 #include "mvb/repo_format.h"
 #include "mvl.h"
 
-#include "listen1.h"
+#include "simdev.h"
 
 static int fd = -1;
 static struct mvl_rx rx;
 static uint16_t seq = 100;
 static uint16_t payload_max = MVL_PAYLOAD_MAX;
 static int failures;
-static FILE *logf;
 static const char *opt_update_now;
 static int update_now_seen;
 static const char *opt_log_read = "keep";
@@ -148,19 +147,6 @@ static void fail(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	failures++;
-}
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	if (!logf)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(logf, fmt, ap);
-	fprintf(logf, "\n");
-	fflush(logf);
-	va_end(ap);
 }
 
 static long now_ms(void)

@@ -1,14 +1,16 @@
 /*
- * listen1.h - the simulated devices' TCP end (tests/tools/devsim.c,
- * authsim.c): listen on a free loopback port, write its number to
- * port_file, accept one connection within 30 s.  Exits 2 on a socket
- * error, 1 when nobody connects.
+ * simdev.h - what the simulated devices (tests/tools/devsim.c, authsim.c)
+ * share: their log of what they saw (--log FILE: note(), one line each)
+ * and their TCP end (listen1(): listen on a free loopback port, write its
+ * number to port_file, accept one connection within 30 s; exits 2 on a
+ * socket error, 1 when nobody connects).
  */
-#ifndef MVB_TESTS_LISTEN1_H
-#define MVB_TESTS_LISTEN1_H
+#ifndef MVB_TESTS_SIMDEV_H
+#define MVB_TESTS_SIMDEV_H
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -16,6 +18,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+static FILE *logf; /* --log FILE, or NULL */
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	if (!logf)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(logf, fmt, ap);
+	va_end(ap);
+	fputc('\n', logf);
+	fflush(logf);
+}
 
 static int listen1(const char *who, const char *port_file)
 {
