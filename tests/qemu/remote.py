@@ -181,7 +181,10 @@ def crash(env):
     crash_get(env, dev, "--key", "dbg.pem", "-o", "a.mvcr", "--core", "a.core", "--save-auth", "auth-A.bin")
     pc = check_record(env, "test_remote", "a", 0x4510, "crash_here", "outer",
                       ("crash_here (", "in outer (", "in main (", "0x44444444", "0x77777777"))
-    print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here, outer, main" %
+    fp = json.loads(env.run("crash", "show", "a.mvcr", "--format", "json").stdout).get("fp") or {}
+    if (fp.get("s") or [None] * 17)[16] != "0x40490fdb":
+        die("crash record: s16 %s, want the app's 0x40490fdb" % (fp.get("s") or [None] * 17)[16])
+    print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here, outer, main, s16 kept" %
           (os.path.getsize(os.path.join(env.work, "a.mvcr")), pc))
     dev.finish(kill=True)
     dev = boot(env, "H")

@@ -1,6 +1,6 @@
 /* remote - the app of tests/qemu/remote.py (remote operations): its first
  * start crashes in crash_here(), called from outer() with a frame of its
- * own on the stack, r4-r7 holding known values (built with REMOTE_HANG:
+ * own on the stack, r4-r7 and s16 holding known values (built with REMOTE_HANG:
  * it hangs in hang_here() instead, interrupts masked, until its 200 ms
  * watchdog runs out); every later start runs for good, printing `knob`
  * each time it changes, so that a debugger that writes it sees the app
@@ -17,6 +17,8 @@ __attribute__((noinline)) void crash_here(volatile uint32_t *p, uint32_t v)
 	register uint32_t d __asm__("r7") = 0x77777777u;
 
 	__asm__ volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d));
+	/* a known value in s16 (pi): the app has FP state at the fault */
+	__asm__ volatile("vmov s16, %0" ::"r"(0x40490fdbu) : "s16");
 	*p = v + a + b + c + d; /* secure memory: a SecureFault, the app's */
 	__asm__ volatile("" ::"r"(a), "r"(b), "r"(c), "r"(d));
 }
