@@ -480,6 +480,17 @@ static void check_answer(const struct mvl_header *h, const uint8_t *p)
 	} else if (cur.lf_stream == MVL_S_STATUS && cur.lf_type == MVL_T_CRASH &&
 	           cur.lf_len == sizeof(struct mvl_crash_req)) {
 		check_crash(h, p);
+	} else if (cur.lf_stream == MVL_S_LOG && cur.lf_type == MVL_T_LOG_READ &&
+	           cur.lf_len == sizeof(struct mvl_log_req)) {
+		/* the lines kept (none here: nothing is printed through the
+		 * link in this harness), in the shape link(5) gives */
+		struct mvl_log_part lp;
+		uint32_t from = mvb_get_le32(curp);
+
+		if (h->lf_flags != MVL_F_RESPONSE || mvl_get_log_part(p, h->lf_len, &lp) ||
+		    h->lf_len > sizeof lp + MVL_LOG_KEPT || lp.lk_first + lp.lk_count != lp.lk_next ||
+		    lp.lk_lost != (lp.lk_first > from ? lp.lk_first - from : 0u))
+			FAIL("LOG_READ from %u: flags %#x, %u bytes", from, h->lf_flags, h->lf_len);
 	} else {
 		expect_error(h, p, MVL_E_UNSUPPORTED, 0);
 	}

@@ -151,6 +151,8 @@ def main():
     seeds["status-paced"] = head(gaps=(250, 250, 250, 250)) + w(S_STATUS, T_STATUS, 1) + w(S_STATUS, T_STATUS, 2)
     seeds["status-paced-249"] = head(gaps=(250, 249, 250, 250)) + w(S_STATUS, T_STATUS, 1) + w(S_STATUS, T_STATUS, 2)
     seeds["ping"] = head() + w(S_CONTROL, T_PING, 1)
+    seeds["log-read"] = (head() + w(S_LOG, 2, 1, (0).to_bytes(4, "little") + bytes(4)) +
+                         w(S_LOG, 2, 2, (7).to_bytes(4, "little") + bytes(4)) + w(S_LOG, 2, 3, bytes(4)))
     seeds["update-now"] = head() + w(S_CONTROL, T_UPDATE_NOW, 1) + w(S_CONTROL, T_UPDATE_NOW, 2)
     seeds["update-now-trial"] = head(TRIAL) + w(S_CONTROL, T_UPDATE_NOW, 1)
     seeds["update-now-defer"] = head(DEFER) + w(S_CONTROL, T_UPDATE_NOW, 1)
