@@ -331,6 +331,9 @@ void mv_start_app(void)
 	struct mv_grant g;
 	char name[MVB_APPHDR_NAME_MAX + 1u];
 
+#ifdef MV_UPDATE
+	mv_debug_start(); /* before the image is checked: no breakpoint stays in it */
+#endif
 again:
 #ifdef MV_UPDATE
 	/* A release rejected on trial: the record says so first (REVERTING),

@@ -284,6 +284,18 @@ static uint32_t check_auth(const uint8_t *p, uint32_t n)
 	return 0xffu;
 }
 
+int mv_link_debugging(void)
+{
+	uint32_t t = mv_arch_ticks(), key = mv_arch_link_lock();
+
+	if (au.until != 0u && ((int32_t)(t - au.until) >= 0 || t - au.heard >= MVL_AUTH_IDLE_MS)) {
+		au.until = 0; /* the session ended: its time ran out, or the peer went quiet */
+		mv_debug_end();
+	}
+	mv_arch_link_unlock(key);
+	return au.until != 0u;
+}
+
 /* The debug stream and CRASH: 0 if answered, else the error to send
  * (MVL_E_AUTH's detail in *detail). */
 static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *detail)
@@ -323,9 +335,25 @@ static uint32_t remote(const struct mvl_header *h, const uint8_t *p, uint32_t *d
 		return r > 0xffu ? r - 0x100u : MVL_E_AUTH;
 	}
 	if (h->lf_stream == MVL_S_DEBUG && h->lf_type == MVL_T_END) {
-		au.until = 0;
+		if (au.until != 0u) {
+			au.until = 0;
+			mv_debug_end();
+		}
 		reply(h, MVL_F_RESPONSE, 0, 0);
 		return 0;
+	}
+	if (h->lf_stream == MVL_S_DEBUG) { /* the debug agent */
+		const void *out = 0;
+		uint32_t len = 0, code;
+		struct mvl_dstate st; /* on the stack it interrupted, as STATUS */
+
+		*detail = MVL_A_NONE;
+		if (au.until == 0u)
+			return MVL_E_AUTH;
+		code = mv_debug_request(h->lf_type, p, h->lf_len, &st, &out, &len);
+		if (code == 0u)
+			reply(h, MVL_F_RESPONSE, out, len);
+		return code;
 	}
 	if (h->lf_stream == MVL_S_STATUS && h->lf_type == MVL_T_CRASH && h->lf_len == sizeof(struct mvl_crash_req)) {
 		const struct mvb_crash *c = &mv_crash_rec;
@@ -355,8 +383,7 @@ static void dispatch(const struct mvl_header *h, const uint8_t *p)
 #ifdef MV_UPDATE
 	uint32_t t = mv_arch_ticks();
 
-	if (au.until != 0u && ((int32_t)(t - au.until) >= 0 || t - au.heard >= MVL_AUTH_IDLE_MS))
-		au.until = 0; /* the session ended: its time ran out, or the peer went quiet */
+	(void)mv_link_debugging();
 	au.heard = t;
 #endif
 

@@ -55,6 +55,15 @@
 #define MVL_T_CHALLENGE 1u  /* debug, host -> device: a fresh nonce to sign */
 #define MVL_T_AUTH 2u       /* debug, host -> device: the signed nonce; opens an authorized session */
 #define MVL_T_END 3u        /* debug, host -> device: ends the authorized session */
+/* The debug agent (authorized only; mvbuild-link(5), DEBUGGING). */
+#define MVL_T_HALT 4u       /* debug: stop the app at its next instruction in thread mode */
+#define MVL_T_STATE 5u      /* debug: the agent's state and, halted, the app's registers (struct mvl_dstate) */
+#define MVL_T_REGS 6u       /* debug: write the halted app's registers (struct mvl_regs) */
+#define MVL_T_CONTINUE 7u   /* debug: let the halted app run on */
+#define MVL_T_MEM_READ 8u   /* debug: bytes of the app's memory (struct mvl_mem) */
+#define MVL_T_MEM_WRITE 9u  /* debug: write the app's RAM (struct mvl_mem, then the bytes) */
+#define MVL_T_BREAK 10u     /* debug: insert or remove a software breakpoint in app flash (struct mvl_break) */
+#define MVL_T_RESTART 11u   /* debug: restart the app (its breakpoints are removed first) */
 
 /* lf_flags */
 #define MVL_F_RESPONSE 0x01u /* answers the request with the same stream, type and lf_seq */
@@ -126,6 +135,9 @@ struct mvl_data {
 #define MVL_E_TOO_SOON 6u    /* asked again too soon (STATUS: once every MVL_STATUS_GAP_MS) */
 #define MVL_E_TRIAL 7u       /* UPDATE_NOW while a release is on trial: ask again after its outcome */
 #define MVL_E_AUTH 8u        /* not authorized, or an authorization refused: le_detail says why (MVL_A_*) */
+#define MVL_E_RUNNING 9u     /* a debug request that needs the app halted, and it runs (or no app runs) */
+#define MVL_E_ACCESS 10u     /* an address outside what the request may touch */
+#define MVL_E_FULL 11u       /* no room for another breakpoint (MVL_BREAK_MAX in place) */
 #define MVL_STATUS_GAP_MS 250u
 
 /* le_detail of MVL_E_AUTH. */
@@ -258,6 +270,61 @@ struct mvl_auth {
 	char la_serial[32];               /* 0x18 lc_serial */
 	uint8_t la_key_id[8];             /* 0x38 the signing key's id (mvbuild-keygen(1)) */
 	uint8_t la_sig[64];               /* 0x40 r || s, big-endian */
+};
+
+/*
+ * The debug agent.  All of it needs an authorized session; its end (END,
+ * deadline, MVL_AUTH_IDLE_MS of silence) removes every breakpoint and
+ * lets a halted app run on.  The app is halted only in thread mode, with
+ * its interrupts unmasked (PRIMASK, FAULTMASK and BASEPRI clear) and
+ * outside a secure call: a HALT waits for that (MVL_DS_HALTING).  Its
+ * interrupt handlers keep running while it is halted.
+ */
+#define MVL_DS_RUNNING 0u /* the app runs */
+#define MVL_DS_HALTING 1u /* HALT asked; the app is in a handler, a secure call or masked */
+#define MVL_DS_HALTED 2u  /* the app is halted: the registers are valid */
+#define MVL_DS_NO_APP 3u  /* no app runs (safe mode, an install) */
+#define MVL_DW_REQUEST 1u /* ld_why: halted by HALT */
+#define MVL_DW_BREAK 2u   /* ld_why: halted at a breakpoint (ld_regs.lg_pc is its address) */
+#define MVL_BREAK_MAX 8u  /* breakpoints in place at once */
+
+/* The app's registers as gdb's org.gnu.gdb.arm.m-profile feature orders
+ * them.  Written by REGS: lg_sp must be what STATE said (the stack does
+ * not move), of lg_xpsr only the flags (bits 31-27 and 19-16) change. */
+struct mvl_regs {
+	uint32_t lg_r[13]; /* 0x00 r0-r12 */
+	uint32_t lg_sp;    /* 0x34 the sp of the halted code (its MSP or PSP) */
+	uint32_t lg_lr;    /* 0x38 */
+	uint32_t lg_pc;    /* 0x3c */
+	uint32_t lg_xpsr;  /* 0x40 */
+};
+
+/* STATE response payload; the request has none. */
+struct mvl_dstate {
+	uint32_t ld_state;   /* 0x00 MVL_DS_* */
+	uint32_t ld_why;     /* 0x04 MVL_DW_* while halted; 0 */
+	uint32_t ld_starts;  /* 0x08 app starts since power-on: a change means the app restarted */
+	uint32_t ld_skipped; /* 0x0c breakpoints reached where the app could not halt (a handler, masked): removed */
+	struct mvl_regs ld_regs; /* 0x10 halted: the app's registers; else zero */
+};
+
+/* MEM_READ and MEM_WRITE request payload.  Reads: the app's flash and
+ * RAM partitions (non-secure addresses), as they are (a breakpoint reads
+ * as its BKPT: mvbuild debug shows gdb what it replaced); writes: its RAM
+ * only.  Anything else, or a range that wraps or leaves its partition,
+ * is MVL_E_ACCESS. */
+#define MVL_MEM_MAX 448u
+struct mvl_mem {
+	uint32_t lm_addr; /* 0x00 first byte */
+	uint16_t lm_len;  /* 0x04 1 to MVL_MEM_MAX bytes; MEM_WRITE: the bytes that follow */
+	uint16_t lm_reserved; /* 0x06 zero */
+};
+
+/* BREAK request payload.  lb_addr even, in the app's flash; inserting
+ * where one is already, or removing where none is, is not an error. */
+struct mvl_break {
+	uint32_t lb_addr;   /* 0x00 the instruction's address */
+	uint32_t lb_insert; /* 0x04 1 insert, 0 remove */
 };
 
 #endif

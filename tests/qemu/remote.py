@@ -21,8 +21,15 @@ debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
            key it does not trust (by id, and by signature), a crash record
            asked for without a session, after END and after the session's
            time; a device that trusts no debug key says so
+  agent    the debug agent, request by request (app 'debug'): nothing
+           without a session; a secure read, a flash write, a breakpoint
+           outside app flash refused; a breakpoint on dbg_tick halts the
+           app there (pc, the caller in lr); its registers and RAM are
+           written and the app acts on both; HALT stops it; a breakpoint
+           in place survives neither a power cut (the image boots, checked
+           whole) nor a RESTART nor the session's END
 
-usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|logs|refusals]
+usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|logs|refusals|agent]
 """
 import hashlib
 import json
@@ -41,6 +48,8 @@ E_NOT_FOUND, E_AUTH = 1, 8
 A_NONE, A_NO_KEY, A_DEVICE, A_NONCE, A_KEY, A_SIGNATURE = 0, 1, 2, 3, 4, 5
 S_CONTROL, S_LOG, S_STATUS, S_DEBUG = 0, 2, 3, 4
 T_CRASH, T_CHALLENGE, T_AUTH, T_END, T_LOG_READ = 2, 1, 2, 3, 2
+T_HALT, T_STATE, T_REGS, T_CONTINUE, T_MEM_READ, T_MEM_WRITE, T_BREAK, T_RESTART = range(4, 12)
+E_RUNNING, E_ACCESS = 9, 10
 
 
 class Link:
@@ -127,6 +136,8 @@ def setup(env):
                        ("N", []), ("L", [])):
         env.bundle("test_remote", "factory-%s.elf" % tag, "--factory", "--trust", "k.pub.pem",
                    "--serial", "remote-" + tag, *extra)
+    env.bundle("test_debug", "factory-D.elf", "--factory", "--trust", "k.pub.pem", "--serial", "debug-D",
+               "--trust-debug", "dbg.pub.pem")
     env.bundle("test_remote_hang", "factory-H.elf", "--factory", "--trust", "k.pub.pem", "--serial", "remote-H",
                "--trust-debug", "dbg.pub.pem")
 
@@ -283,11 +294,11 @@ def refusals(env):
     flags, rec = lk.request(S_STATUS, T_CRASH, bytes(8))
     if flags & 2 or rec[0:4] != b"MVCR":
         die("CRASH in a session: flags %d, %r" % (flags, rec[:8]))
-    lk.request(S_DEBUG, T_END)
+    ok(lk, T_END)
     if lk.error(S_STATUS, T_CRASH, bytes(8)) != (E_AUTH, A_NONE):
         die("CRASH after END was answered")
     flags, ch = lk.request(S_DEBUG, T_CHALLENGE)
-    lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=1))
+    ok(lk, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=1))
     time.sleep(1.5)
     if lk.error(S_STATUS, T_CRASH, bytes(8)) != (E_AUTH, A_NONE):
         die("CRASH after the session's time was answered")
@@ -305,6 +316,146 @@ def refusals(env):
           "expired session, no debug key: each refused with its reason")
 
 
+def symbols(env, app):
+    """{name: address} of an app's ELF (arm-none-eabi-nm)."""
+    out = subprocess.run(["arm-none-eabi-nm", os.path.join(env.ex, app + ".elf")], capture_output=True, text=True,
+                         check=True).stdout
+    return {f[2]: int(f[0], 16) for f in (ln.split() for ln in out.splitlines()) if len(f) == 3}
+
+
+def u32(b, i):
+    return int.from_bytes(b[4 * i:4 * i + 4], "little")
+
+
+def authorize(env, lk):
+    _, ch = lk.request(S_DEBUG, T_CHALLENGE)
+    flags, _ = lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=300))
+    if flags & 2:
+        die("AUTH refused")
+
+
+def mem(addr, n, data=b""):
+    return addr.to_bytes(4, "little") + n.to_bytes(2, "little") + bytes(2) + data
+
+
+def brk(addr, insert):
+    return addr.to_bytes(4, "little") + insert.to_bytes(4, "little")
+
+
+def ok(lk, typ, payload=b""):
+    """The payload of a debug request's response; dies on an error."""
+    flags, p = lk.request(S_DEBUG, typ, payload)
+    if flags & 2:
+        die("debug request %d refused: %s" % (typ, p.hex()))
+    return p
+
+
+def wait_state(lk, want, timeout=10, what=""):
+    """The STATE response once ld_state is want (polled), or die."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        _, st = lk.request(S_DEBUG, T_STATE)
+        if u32(st, 0) == want:
+            return st
+        time.sleep(0.02)
+    die("%s: the agent's state stayed %d, want %d" % (what, u32(st, 0), want))
+
+
+def agent(env):
+    sy = symbols(env, "test_debug")
+    tick, step, count, mode = sy["dbg_tick"] & ~1, sy["dbg_step"] & ~1, sy["dbg_count"], sy["dbg_mode"]
+    dev = Device(env, "D", None, image=os.path.join(env.work, "factory-D.elf"), serve=False)
+    dev.status()
+    if not dev.wait_console("debug: tick 50", timeout=30):
+        die("D: the app did not run\n" + dev.text()[-2000:])
+    lk = Link(dev)
+    for typ, pl in ((T_HALT, b""), (T_STATE, b""), (T_MEM_READ, mem(count, 4)), (T_BREAK, brk(tick, 1))):
+        if lk.error(S_DEBUG, typ, pl) != (E_AUTH, A_NONE):
+            die("debug request %d without a session was not refused (8, 0)" % typ)
+    authorize(env, lk)
+    st = wait_state(lk, 0, what="step 1")
+    if lk.error(S_DEBUG, T_MEM_READ, mem(0x10000000, 4)) != (E_ACCESS, 0):
+        die("a read of secure memory was not refused (10)")
+    if lk.error(S_DEBUG, T_MEM_WRITE, mem(tick, 2, b"\0\xbe"))[0] != E_ACCESS:
+        die("a write to app flash through MEM_WRITE was not refused")
+    if lk.error(S_DEBUG, T_BREAK, brk(count, 1))[0] != E_ACCESS:
+        die("a breakpoint in app RAM was not refused")
+    if lk.error(S_DEBUG, T_REGS, bytes(68))[0] != E_RUNNING:
+        die("REGS while the app runs was not refused (9)")
+    _, orig = lk.request(S_DEBUG, T_MEM_READ, mem(tick, 2))
+    ok(lk, T_BREAK, brk(tick, 1))
+    st = wait_state(lk, 2, what="step 2")
+    why, pc, lr, sp = u32(st, 1), u32(st, 4 + 15), u32(st, 4 + 14), u32(st, 4 + 13)
+    if why != 2 or pc != tick or not step <= (lr & ~1) < step + 32:
+        die("halted: why %d pc 0x%x lr 0x%x; want a breakpoint at dbg_tick 0x%x called from dbg_step 0x%x" %
+            (why, pc, lr, tick, step))
+    _, word = lk.request(S_DEBUG, T_MEM_READ, mem(tick, 2))
+    if word != b"\x00\xbe":
+        die("the breakpoint reads %s, want its BKPT" % word.hex())
+    _, c = lk.request(S_DEBUG, T_MEM_READ, mem(count, 4))
+    n = u32(c, 0)
+    if lk.error(S_DEBUG, T_REGS, st[16:16 + 52] + (sp + 8).to_bytes(4, "little") + st[16 + 56:16 + 68]) != (4, 0):
+        die("REGS moving sp was not refused (4)")
+    regs = bytearray(st[16:16 + 68])
+    regs[0:4] = (5000).to_bytes(4, "little")  # r0: dbg_tick's argument
+    ok(lk, T_REGS, bytes(regs))
+    ok(lk, T_MEM_WRITE, mem(mode, 4, (42).to_bytes(4, "little")))
+    ok(lk, T_BREAK, brk(tick, 0))
+    _, word = lk.request(S_DEBUG, T_MEM_READ, mem(tick, 2))
+    if word != orig:
+        die("removed breakpoint: reads %s, want %s" % (word.hex(), orig.hex()))
+    ok(lk, T_CONTINUE)
+    if not dev.wait_console("debug: tick 5000", 10) or not dev.wait_console("debug: mode 42 seen", 10):
+        die("the app did not act on r0 = 5000 and dbg_mode = 42\n" + dev.text()[-1500:])
+    wait_state(lk, 0, what="step 3")
+    t0 = time.time()
+    ok(lk, T_HALT)
+    st = wait_state(lk, 2, timeout=30, what="step 4")
+    halt_s = time.time() - t0
+    if u32(st, 1) != 1:
+        die("HALT: why %d, want 1" % u32(st, 1))
+    ok(lk, T_CONTINUE)
+    wait_state(lk, 0, what="step 5")
+    # a RESTART with a breakpoint in place: the app starts again, checked whole
+    ok(lk, T_BREAK, brk(step, 1))
+    wait_state(lk, 2, what="step 6")
+    ok(lk, T_RESTART)
+    if not dev.wait_console("debug: running\n", 5) or dev.text().count("debug: running") != 2:
+        die("RESTART: the app did not start again\n" + dev.text()[-1500:])
+    st = wait_state(lk, 0, what="step 7")
+    _, word = lk.request(S_DEBUG, T_MEM_READ, mem(step, 2))
+    if u32(st, 2) != 2 or word[1] == 0xbe:
+        die("after RESTART: starts %d, dbg_step reads %s" % (u32(st, 2), word.hex()))
+    # END with a breakpoint in place: put back, the app runs on
+    ok(lk, T_BREAK, brk(step, 1))
+    wait_state(lk, 2, what="step 8")
+    ok(lk, T_END)
+    mark = dev.text().count("debug: tick")
+    time.sleep(1.5)
+    if dev.text().count("debug: tick") <= mark:
+        die("after END the app did not run on\n" + dev.text()[-800:])
+    authorize(env, lk)
+    _, word = lk.request(S_DEBUG, T_MEM_READ, mem(step, 2))
+    if word[1] == 0xbe:
+        die("after END dbg_step still holds a BKPT")
+    # a power cut with a breakpoint in place: the next boot puts it back
+    # before the image is checked
+    ok(lk, T_BREAK, brk(step, 1))
+    wait_state(lk, 2, what="step 9")
+    lk.close()
+    cut = os.path.join(env.work, "D-cut.bin")
+    dev.save(cut)
+    d2 = Device(env, "D2", None, raw=cut, serve=False)
+    d2.status()
+    if not d2.wait_console("debug: tick 50", timeout=30):
+        die("D2: after the cut the app did not run\n" + d2.text()[-2000:])
+    d2.finish(kill=True)
+    print("remote.py: agent: no request without a session; secure read, flash write, RAM breakpoint, REGS "
+          "while running and a moved sp refused; breakpoint at dbg_tick halted it (lr in dbg_step); r0 and "
+          "dbg_mode written and acted on; HALT took %.2f s; RESTART, END and a power cut put the breakpoint "
+          "back" % halt_s)
+
+
 def main():
     env, what, _, _ = ota.start("remote.py", __doc__, "MVB_REMOTE_UNUSED", "0")
     setup(env)
@@ -314,6 +465,8 @@ def main():
         logs(env)
     if what in ("all", "refusals"):
         refusals(env)
+    if what in ("all", "agent"):
+        agent(env)
     print("remote.py: %s passed" % what)
 
 

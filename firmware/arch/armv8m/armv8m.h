@@ -74,6 +74,8 @@
 #define CCR_NONBASETHRDENA (1u << 0)
 
 #define SHCSR_ENABLES ((1u << 16) | (1u << 17) | (1u << 18) | (1u << 19)) /* MemManage, Bus, Usage, Secure */
+#define SHCSR_SVCALLACT (1u << 7)
+#define SHCSR_SVCALLPENDED (1u << 15)
 #define SHCSR_NS_ACTIVE 0x00000d89u /* MEMFAULT, USGFAULT, SVCALL, MONITOR, PENDSV, SYSTICK active bits */
 
 #define NSACR_CP10_CP11 ((1u << 10) | (1u << 11))

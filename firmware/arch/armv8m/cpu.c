@@ -135,6 +135,10 @@ void mv_arch_tick_isr(void)
 {
 	ticks++;
 	mv_watchdog_tick(ticks);
+#ifdef MV_UPDATE
+	if (mv_dbg_state == 1u) /* MVL_DS_HALTING: a halt asked for and not taken yet */
+		mv_arch_debug_pend();
+#endif
 }
 
 uint32_t mv_arch_ticks(void)

@@ -13,7 +13,7 @@
 #include <mvb/crash.h>
 #endif
 
-void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s) __attribute__((noreturn, used));
+void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, uint32_t msplim_s) __attribute__((noreturn, used));
 
 /* Faults run on a stack of their own: a fault can come from a secure
  * stack that is full (frames the app stacked on a context or on MSP_S),
@@ -29,6 +29,9 @@ __attribute__((naked)) void mv_arch_fault_entry(void)
 	__asm__ volatile("mov r0, lr\n\t"
 	                 "mrs r1, msp\n\t"
 	                 "mrs r2, psp\n\t"
+#ifdef MV_UPDATE
+	                 "mrs r12, msplim\n\t" /* for a return into the app (a breakpoint) */
+#endif
 	                 "movs r3, #0\n\t"
 	                 "msr msplim, r3\n\t"
 	                 "ldr r3, =mv_fault_stack + %c0\n\t"
@@ -36,6 +39,9 @@ __attribute__((naked)) void mv_arch_fault_entry(void)
 	                 "ldr r3, =mv_fault_stack\n\t"
 	                 "msr msplim, r3\n\t"
 	                 "push {r4-r11}\n\t"
+#ifdef MV_UPDATE
+	                 "mov r3, r12\n\t"
+#endif
 	                 "b mv_arch_fault\n\t"
 	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
 }
@@ -57,6 +63,40 @@ static uint32_t app_reason(uint32_t exc)
 		return MV_R_MV_IRQ;
 	}
 }
+
+#ifdef MV_UPDATE
+volatile uint32_t *mv_arch_ns_frame(uint32_t exc_return)
+{
+	uint32_t sp;
+
+	if (exc_return & EXC_RETURN_SPSEL)
+		__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
+	else
+		__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+	/* app RAM is non-secure whole (mv_port_memory_gates): the bounds
+	 * are the check */
+	if (sp < MVB_PART_APP_RAM_NS_BASE || sp - MVB_PART_APP_RAM_NS_BASE > MVB_PART_APP_RAM_SIZE - 32u)
+		return 0;
+	return (volatile uint32_t *)sp;
+}
+
+/* Back into the app after a breakpoint (mv_debug_trap): r4-r11 as the
+ * entry pushed them, the secure MSP and its limit as they were. */
+__attribute__((naked, noreturn)) static void fault_return(uint32_t exc_return __attribute__((unused)),
+                                                          uint32_t msp_s __attribute__((unused)),
+                                                          uint32_t msplim_s __attribute__((unused)))
+{
+	__asm__ volatile("ldr r3, =mv_fault_stack + %c0 - 32\n\t"
+	                 "ldmia r3, {r4-r11}\n\t"
+	                 "movs r3, #0\n\t"
+	                 "msr msplim, r3\n\t"
+	                 "msr msp, r1\n\t"
+	                 "msr msplim, r2\n\t"
+	                 "isb\n\t"
+	                 "bx r0\n\t"
+	                 ".ltorg\n\t" ::"i"(FAULT_STACK_BYTES));
+}
+#endif
 
 /* lr, pc and xPSR of the exception frame the fault left: the app's inside
  * app_ram as the app itself sees it, a secure one only on one of the
@@ -170,6 +210,9 @@ static void capture(const struct mv_fault *f, uint32_t exc_return, const volatil
 static int unwind_ns(void)
 {
 	MV_REG(SCB_SHCSR + MV_NS_ALIAS) = 0;
+#ifdef MV_UPDATE
+	MV_REG(SCB_SHCSR) &= ~(SHCSR_SVCALLACT | SHCSR_SVCALLPENDED); /* a halt (core/debug.c) is dropped */
+#endif
 	MV_REG(SCB_ICSR) = ICSR_PENDSVCLR;
 	mv_barrier();
 	return (MV_REG(SCB_ICSR) & ICSR_RETTOBASE) != 0u;
@@ -301,10 +344,25 @@ __attribute__((noreturn)) static void unwind_resume(const struct mv_fault *now)
 	mv_arch_reenter_from_handler(mv_on_app_fault(&unw.f));
 }
 
-void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s)
+void mv_arch_fault(uint32_t exc_return, uint32_t msp_s, uint32_t psp_s, uint32_t msplim_s)
 {
 	struct mv_fault f = {0};
 
+#ifdef MV_UPDATE
+	/* A BKPT of the debug agent's in the app's code (it escalates to
+	 * HardFault; the pc is a breakpoint in place: nothing else faults
+	 * there): the app goes on, halted or over it.  Before the FP state is touched: it is the app's still. */
+	if (mv_ipsr() == EXC_HARDFAULT && (exc_return & EXC_RETURN_S) == 0u) {
+		volatile uint32_t *fr = mv_arch_ns_frame(exc_return);
+
+		if (fr != 0 && mv_debug_trap(fr, (exc_return & 0x8u) && !mv_arch_app_masked())) {
+			MV_REG(SCB_HFSR) = MV_REG(SCB_HFSR);
+			fault_return(exc_return, msp_s, msplim_s);
+		}
+	}
+#else
+	(void)msplim_s;
+#endif
 	/* Before anything that could touch an FP register. */
 	mv_arch_fp_discard();
 

@@ -106,6 +106,9 @@ void mv_arch_enter_ns(const struct mv_app_entry *e, uint32_t ram_base)
 	mv_arch_fp_discard();
 	MV_REG(SCB_ICSR + MV_NS_ALIAS) = ICSR_PENDSVCLR | ICSR_PENDSTCLR;
 	entry_armed = 1;
+#ifdef MV_UPDATE
+	MV_REG8(SCB_SHPR2 + 3u) = 0; /* SVCall's priority: the entry's, not the halt's (mv_arch_debug_pend) */
+#endif
 	mv_barrier();
 	__asm__ volatile("svc #0" ::: "memory");
 	__builtin_unreachable();
@@ -138,6 +141,25 @@ __attribute__((naked, noreturn)) void mv_arch_ns_return(void)
  * stack are dropped), let app exceptions in, clear every register the
  * exception return does not load, return to the app's thread mode on
  * MSP_NS with a basic frame (EXC_RETURN 0xFFFFFFB9). */
+#ifdef MV_UPDATE
+/* The halt (core/debug.c): SVCall pended at the lowest priority, so it is
+ * taken only over the app's thread code with its interrupts unmasked. */
+void mv_arch_debug_pend(void)
+{
+	MV_REG8(SCB_SHPR2 + 3u) = 0xffu;
+	MV_REG(SCB_SHCSR) |= SHCSR_SVCALLPENDED;
+	mv_barrier();
+}
+
+int mv_arch_app_masked(void)
+{
+	uint32_t a, b, c;
+
+	__asm__ volatile("mrs %0, primask_ns\n\tmrs %1, faultmask_ns\n\tmrs %2, basepri_ns" : "=r"(a), "=r"(b), "=r"(c));
+	return (a | b | c) != 0u;
+}
+#endif
+
 __attribute__((naked)) void mv_arch_svc_isr(void)
 {
 	__asm__ volatile("ldr r0, =entry_armed\n\t"
@@ -157,6 +179,29 @@ __attribute__((naked)) void mv_arch_svc_isr(void)
 	                 "ldr lr, =0xffffffb9\n\t"
 	                 "b mv_arch_ns_return\n"
 	                 "1:\n\t"
+#ifdef MV_UPDATE
+	                 /* Not the entry: the debug agent's halt (core/debug.c),
+	                  * if it still wants one (a pend can outlive its halt:
+	                  * the tick's, say); it halts only the app's own
+	                  * thread code (EXC_RETURN: non-secure, thread mode);
+	                  * taken over a secure call, it is the call's exit
+	                  * that halts (sctx.c). */
+	                 "ldr r0, =mv_dbg_state\n\t"
+	                 "ldr r0, [r0]\n\t"
+	                 "cmp r0, #1\n\t" /* MVL_DS_HALTING */
+	                 "it ne\n\t"
+	                 "bxne lr\n\t"
+	                 "and r0, lr, #0x48\n\t"
+	                 "cmp r0, #0x08\n\t"
+	                 "it ne\n\t"
+	                 "bxne lr\n\t"
+	                 "push {r3-r11, lr}\n\t"
+	                 "mov r0, sp\n\t"
+	                 "bl mv_debug_halt\n\t"
+	                 "pop {r3-r11, lr}\n\t"
+	                 "bx lr\n\t"
+#else
 	                 "b mv_arch_fault_entry\n\t" /* an SVC nobody armed: a microvisor fault */
+#endif
 	                 ".ltorg\n\t");
 }

@@ -142,6 +142,47 @@ __attribute__((naked)) void mv_arch_call_exit(void)
 	                 "1:\n\t"
 	                 "movs r1, #0\n"
 	                 "2:\n\t"
+#ifdef MV_UPDATE
+	                 /* The debug agent's halt, asked for while the app was
+	                  * in this call (core/debug.c): taken here, in thread
+	                  * mode, as if at the app's next instruction: its frame
+	                  * {r0, 0, 0, 0, 0, lr, pc = lr, xPSR} and r4-r11 on
+	                  * this stack, app interrupts at the lowest priority
+	                  * held off meanwhile (BASEPRI 0xff), as the halt
+	                  * exception's priority holds them off. */
+	                 "ldr r2, =mv_dbg_state\n\t"
+	                 "ldr r2, [r2]\n\t"
+	                 "cmp r2, #1\n\t" /* MVL_DS_HALTING */
+	                 "bne 4f\n\t"
+	                 "mrs r2, ipsr\n\t"
+	                 "cbnz r2, 4f\n\t" /* a call from an app handler: not here */
+	                 "mov r2, lr\n\t"
+	                 "mov r3, #0x01000000\n\t"
+	                 "push {r2, r3}\n\t"
+	                 "movs r2, #0\n\t"
+	                 "movs r3, #0\n\t"
+	                 "mov r12, r2\n\t"
+	                 "push {r0-r3, r12, lr}\n\t"
+	                 "mov r1, sp\n\t"
+	                 "mrs r3, basepri\n\t"
+	                 "push {r3-r11, lr}\n\t"
+	                 "mov r0, sp\n\t"
+	                 "mrs r2, control_ns\n\t"
+	                 "tst r2, #2\n\t"
+	                 "ite ne\n\t"
+	                 "mrsne r2, psp_ns\n\t"
+	                 "mrseq r2, msp_ns\n\t"
+	                 "movs r3, #0xff\n\t"
+	                 "msr basepri, r3\n\t"
+	                 "bl mv_debug_halt_call\n\t"
+	                 "pop {r3-r11, lr}\n\t"
+	                 "msr basepri, r3\n\t"
+	                 "ldr r0, [sp]\n\t"
+	                 "ldr lr, [sp, #24]\n\t" /* pc: where the app goes on */
+	                 "add sp, #32\n\t"
+	                 "movs r1, #0\n"
+	                 "4:\n\t"
+#endif
 	                 "mov r2, r1\n\t"
 	                 "mov r3, r1\n\t"
 	                 "mov r12, r1\n\t"

@@ -384,6 +384,41 @@ int mv_restart_is_crash(void);
  * the stack at the fault, mv_on_app_fault the header; zero magic: none. */
 extern struct mvb_crash mv_crash_rec;
 #endif
+#ifdef MV_UPDATE
+/*
+ * The debug agent (core/debug.c; mvbuild-link(5), DEBUGGING).  The app is
+ * halted in its own thread mode by the arch's halt exception, which
+ * calls mv_debug_halt() with the registers the exception left live
+ * (saved: r3-r11, then EXC_RETURN); software breakpoints are BKPTs in app
+ * flash, listed in a page of the device-state partition first, so that
+ * any start (a power cut, a restart) puts the instructions back before
+ * the image is checked.
+ */
+extern volatile uint32_t mv_dbg_state; /* MVL_DS_RUNNING, _HALTING (asked), _HALTED */
+void mv_debug_start(void); /* every app start: breakpoints out, running */
+void mv_debug_halt(uint32_t *saved);    /* the halt exception, from the app's thread mode */
+/* A BKPT at pc stopped the app (frame: its exception frame); 1 if it was
+ * a breakpoint of the agent's (the app goes on: halted, or over it), 0
+ * if it is the app's own fault. */
+int mv_debug_trap(volatile uint32_t *frame, int haltable);
+void mv_debug_end(void);                /* the authorized session ended */
+/* What link.c answers (the request's payload p, n bytes): 0, or an
+ * MVL_E_* code; the response, when there is one, in *out and *len (STATE's
+ * in buf). */
+struct mvl_dstate;
+uint32_t mv_debug_request(uint32_t type, const uint8_t *p, uint32_t n, struct mvl_dstate *buf, const void **out,
+                          uint32_t *len);
+int mv_link_debugging(void);            /* an authorized session is open (ends it if it ran out) */
+/* The arch's part: ask for the halt exception; the app's exception
+ * frame for an EXC_RETURN of its thread mode, 0 if outside app RAM; 1 if
+ * the app masks its interrupts (PRIMASK, FAULTMASK, BASEPRI). */
+void mv_arch_debug_pend(void);
+volatile uint32_t *mv_arch_ns_frame(uint32_t exc_return);
+int mv_arch_app_masked(void);
+/* The port's: write a halfword of app flash in place (a breakpoint); 0 if
+ * it cannot. */
+int mv_port_debug_patch(uint32_t addr, uint16_t v);
+#endif
 /* Stop for good: print the reason, leave the app off, end a test run. */
 void mv_halt(uint32_t reason) __attribute__((noreturn));
 /* Snapshot of the crash bookkeeping, for mv_info and tests. */

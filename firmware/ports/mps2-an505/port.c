@@ -270,6 +270,18 @@ uint32_t mv_port_flash_write(uint32_t addr, const void *src, uint32_t n)
 	return MV_R_NONE;
 }
 
+#ifdef MV_UPDATE
+/* The app's flash is RAM here (QEMU's SSRAM1): a breakpoint is one
+ * store, through the app's own (non-secure) alias. */
+int mv_port_debug_patch(uint32_t addr, uint16_t v)
+{
+	volatile uint16_t *h = (volatile uint16_t *)addr;
+
+	*h = v;
+	return *h == v;
+}
+#endif
+
 int mv_port_irq_fault(uint32_t irq, struct mv_fault *f)
 {
 	if (irq == AN505_IRQ_PPC) {

@@ -14,3 +14,6 @@ set(MV_PORT_DEFINES MV_QUIRK_NO_SYSTICK_NS_ALIAS=1)
 list(APPEND MV_PORT_DEFINES MV_PORT_NO_DATA=1)
 # The update client (microvisor-ota.elf) runs here: a flash model and a link.
 set(MV_PORT_UPDATE ON)
+# Its app flash takes a halfword written in place (it is RAM in QEMU):
+# the debug agent's software breakpoints (core/debug.c).
+list(APPEND MV_PORT_DEFINES MV_PORT_SOFT_BREAK=1)
