@@ -222,6 +222,29 @@ int mv_update_verify_rs(const uint8_t pub[64], const uint8_t hash[32], const uin
 	return mvp_verify_rs(pub, hash, sig, sig + 32) == MVP_OK;
 }
 
+/* The debug agent (firmware/core/debug.c) is the arch's and the port's
+ * business, not this harness's: link.c must hand it the agent's requests
+ * of an authorized session only, and tell it when a session ends. */
+static unsigned agent_calls, agent_ends;
+
+uint32_t mv_debug_request(uint32_t type, const uint8_t *p, uint32_t n, struct mvl_dstate *buf, const void **out,
+                          uint32_t *len)
+{
+	(void)type;
+	(void)p;
+	(void)n;
+	(void)buf;
+	(void)out;
+	(void)len;
+	agent_calls++;
+	return MVL_E_UNSUPPORTED;
+}
+
+void mv_debug_end(void)
+{
+	agent_ends++;
+}
+
 void mv_printf(const char *fmt, ...)
 {
 	(void)fmt;
@@ -477,6 +500,12 @@ static void check_answer(const struct mvl_header *h, const uint8_t *p)
 	} else if (cur.lf_stream == MVL_S_DEBUG && cur.lf_type == MVL_T_END) {
 		expect_ok(h, 0);
 		md.open = 0;
+	} else if (cur.lf_stream == MVL_S_DEBUG && cur.lf_type >= MVL_T_HALT) {
+		/* the agent's: refused outside a session, else the agent's answer */
+		if (agent_calls != (md.open ? 1u : 0u))
+			FAIL("debug request %u: the agent was asked %u times in %s session", cur.lf_type, agent_calls,
+			     md.open ? "a" : "no");
+		expect_error(h, p, md.open ? MVL_E_UNSUPPORTED : MVL_E_AUTH, MVL_A_NONE);
 	} else if (cur.lf_stream == MVL_S_STATUS && cur.lf_type == MVL_T_CRASH &&
 	           cur.lf_len == sizeof(struct mvl_crash_req)) {
 		check_crash(h, p);
@@ -548,6 +577,7 @@ static void feed(uint8_t b)
 	outs = 0;
 	verifies = 0;
 	restarts = 0;
+	agent_calls = 0;
 	mv_link_rx_byte(b);
 	if (cur_valid && outs != ((cur.lf_flags & MVL_F_RESPONSE) ? 0u : 1u))
 		FAIL("%u answers to a frame with flags %#x", outs, cur.lf_flags);
