@@ -118,7 +118,7 @@ static uint32_t brk(uint32_t addr, uint32_t insert)
 			return MVL_E_FULL;
 		free = 0;
 	}
-	uint32_t w[2] = {addr, 0xffff0000u | *(const volatile uint16_t *)(uintptr_t)addr};
+	uint32_t w[2] = {addr, 0xffff0000u | *(const volatile uint16_t *)(const void *)mv_port_ns_bytes(addr, 2u)};
 
 	/* Listed, then written: a cut between the two leaves a slot whose
 	 * halfword is what the flash holds. */
@@ -268,14 +268,16 @@ uint32_t mv_debug_request(uint32_t type, const uint8_t *p, uint32_t n, struct mv
 		if (type == MVL_T_MEM_WRITE) {
 			if (!in(a, k, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE))
 				return MVL_E_ACCESS;
+			volatile uint8_t *q = (volatile uint8_t *)(uintptr_t)mv_port_ns_bytes(a, k);
+
 			for (uint32_t i = 0; i < k; i++)
-				((volatile uint8_t *)(uintptr_t)a)[i] = p[8u + i];
+				q[i] = p[8u + i];
 			return 0;
 		}
 		if (!in(a, k, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE) &&
 		    !in(a, k, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE))
 			return MVL_E_ACCESS;
-		*out = (const void *)(uintptr_t)a;
+		*out = mv_port_ns_bytes(a, k);
 		*len = k;
 		return 0;
 	}

@@ -136,6 +136,7 @@ int cmd_crash_get(struct cli_run *r, int argc, char **argv);
 int cmd_logs(struct cli_run *r, int argc, char **argv);
 int cmd_decode(struct cli_run *r, int argc, char **argv);
 int cmd_crash(struct cli_run *r, int argc, char **argv);
+int cmd_debug(struct cli_run *r, int argc, char **argv);
 
 /* ---- console decoding (cmd_decode.c) */
 /* Copies fd to out with the microvisor's tokens decoded, as it comes,

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/link_dev.h"
 #include "cli/probe.h"
 #include "cli/progress.h"
 #include "cli/store.h"
@@ -156,13 +157,7 @@ struct run {
 	unsigned long timeout;
 	FILE *dev_out; /* the device's log and console */
 	/* the link */
-	int fd;
-	pid_t qemu;
-	int console_fd;
-	FILE *qemu_err;
-	int qemu_status; /* -1: running or not started */
-	char console_line[LINE_MAX_TEXT + 1];
-	size_t console_len;
+	struct link_dev ld;
 	/* protocol */
 	struct mvl_rx rx;
 	struct mvb_serve core;
@@ -266,6 +261,12 @@ static void device_line(struct run *r, const char *prefix, const char *text, siz
 	fflush(r->dev_out);
 }
 
+/* QEMU's console, a line at a time (struct link_dev). */
+static void console_line(void *ctx, const char *text, size_t len)
+{
+	device_line(ctx, "console| ", text, len);
+}
+
 static void version_or_none(uint32_t v, char *o, size_t n)
 {
 	if (v)
@@ -291,20 +292,6 @@ static void reason_str(uint32_t reason, char *o, size_t n)
 		snprintf(o, n, "reason 0x%04x: %s", (unsigned)reason, t);
 	else
 		snprintf(o, n, "reason 0x%04x", (unsigned)reason);
-}
-
-static const char *error_text(uint32_t code)
-{
-	switch (code) {
-	case MVL_E_NOT_FOUND: return "no such object";
-	case MVL_E_RANGE: return "offset past the end";
-	case MVL_E_REPOSITORY: return "repository failure";
-	case MVL_E_BAD_REQUEST: return "malformed request";
-	case MVL_E_UNSUPPORTED: return "not served";
-	case MVL_E_TOO_SOON: return "asked again too soon";
-	case MVL_E_TRIAL: return "a release is on trial: asked again after its outcome";
-	default: return "unknown error";
-	}
 }
 
 static void session_start(struct run *r, const struct mvl_hello *h)
@@ -358,7 +345,7 @@ static int send_wire(struct run *r, const uint8_t *wire, size_t n)
 	int ms = WRITE_TIMEOUT_MS;
 	if (r->deadline > 0 && (r->deadline - progress_now()) * 1000 < ms)
 		ms = (int)((r->deadline - progress_now()) * 1000) + 1;
-	int w = ms > 0 ? sys_write_deadline(r->fd, wire, n, ms) : -3;
+	int w = ms > 0 ? sys_write_deadline(r->ld.fd, wire, n, ms) : -3;
 	if (w == -3 || (w == -2 && ms < WRITE_TIMEOUT_MS)) {
 		r->end = END_TIMEOUT; /* the run's time is up while the device does not read */
 		return -1;
@@ -474,7 +461,7 @@ static void log_kept(struct run *r, const struct mvb_serve_out *o, const struct 
 	if (o->error) {
 		if (o->error != MVL_E_UNSUPPORTED)
 			say(r, "the device answered LOG_READ with error %u (%s); showing its live lines only",
-			    (unsigned)o->error, error_text(o->error));
+			    (unsigned)o->error, link_dev_error_text(o->error));
 	} else if (mvl_get_log_part(payload, h->lf_len, &k)) {
 		say(r, "the device's answer to LOG_READ is malformed (%u bytes); showing its live lines only",
 		    (unsigned)h->lf_len);
@@ -577,7 +564,7 @@ static void on_read(struct run *r)
 			char nm[MVB_SERVE_PATH_MAX + 1];
 			cli_sanitize(o->name[0] ? o->name : "(unreadable name)", nm, sizeof(nm));
 			say(r, "device read '%s' at %u (%u bytes): answered error %u (%s)", nm, (unsigned)o->read.lr_offset,
-			    (unsigned)o->read.lr_length, (unsigned)o->error, error_text(o->error));
+			    (unsigned)o->read.lr_length, (unsigned)o->error, link_dev_error_text(o->error));
 		}
 		return;
 	}
@@ -833,7 +820,7 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 			r->un_answered = 1;
 			if (o->error)
 				say(r, "the device declined UPDATE_NOW: error %u (%s)", (unsigned)o->error,
-				    o->error == MVL_E_UNSUPPORTED ? "not now" : error_text(o->error));
+				    o->error == MVL_E_UNSUPPORTED ? "not now" : link_dev_error_text(o->error));
 			else
 				say(r, "the device starts an update session (UPDATE_NOW accepted)");
 		} else if (++r->stray <= SAY_MAX) {
@@ -853,163 +840,6 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 			    h->lf_stream, h->lf_type);
 		break;
 	}
-}
-
-/* ---- QEMU and its console */
-
-static void console_bytes(struct run *r, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (b[i] == '\n' || r->console_len == LINE_MAX_TEXT) {
-			device_line(r, "console| ", r->console_line, r->console_len);
-			r->console_len = 0;
-			if (b[i] == '\n')
-				continue;
-		}
-		r->console_line[r->console_len++] = b[i];
-	}
-}
-
-static void console_drain(struct run *r, int timeout_ms)
-{
-	char b[4096];
-	while (r->console_fd >= 0) {
-		long k = sys_read_timeout(r->console_fd, b, sizeof(b), timeout_ms);
-		if (k == -2)
-			return;
-		if (k <= 0) {
-			close(r->console_fd);
-			r->console_fd = -1;
-			break;
-		}
-		console_bytes(r, b, (size_t)k);
-	}
-	if (r->console_len) {
-		device_line(r, "console| ", r->console_line, r->console_len);
-		r->console_len = 0;
-	}
-}
-
-/* QEMU mps2-an505 with the image, the console (UART0, and UART1 for the
- * app) on a pipe to us, and the link (UART4: QEMU gives the -serial
- * options to UART0..4 in order) connecting to a loopback socket of ours,
- * which it does before the guest runs, so the device's first HELLO is
- * never lost. */
-static int start_qemu(struct run *r, double deadline)
-{
-	int port, lfd = sys_listen_loopback(&port);
-	int pfd[2];
-	if (lfd < 0) {
-		cli_error("serve: cannot open a loopback port: %s", strerror(errno));
-		return MVB_EXIT_IO;
-	}
-	if (pipe(pfd) < 0) {
-		cli_error("serve: cannot make a pipe: %s", strerror(errno));
-		close(lfd);
-		return MVB_EXIT_IO;
-	}
-	/* neither end goes to QEMU but as its standard output */
-	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
-	fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
-	const char *qemu = getenv("MVBUILD_QEMU");
-	char linkdev[128];
-	snprintf(linkdev, sizeof(linkdev), "socket,id=mvlink,host=127.0.0.1,port=%d,server=off,nodelay=on", port);
-	char *argv[] = { (char *)(qemu && *qemu ? qemu : "qemu-system-arm"), "-M", "mps2-an505", "-display", "none",
-			 "-monitor", "none", "-no-reboot", "-semihosting-config", "enable=on,target=native", "-kernel",
-			 (char *)r->qemu_image, "-chardev", "stdio,id=con,mux=on", "-serial", "chardev:con", "-serial",
-			 "chardev:con", "-serial", "null", "-serial", "null", "-chardev", linkdev, "-serial",
-			 "chardev:mvlink", NULL };
-	r->qemu_err = tmpfile();
-	r->qemu = sys_spawn(argv, -1, pfd[1], r->qemu_err ? fileno(r->qemu_err) : -1);
-	close(pfd[1]);
-	if (r->qemu < 0) {
-		cli_error("serve: cannot start %s: %s", argv[0], strerror(errno));
-		close(pfd[0]);
-		close(lfd);
-		return MVB_EXIT_IO;
-	}
-	r->console_fd = pfd[0];
-	/* QEMU connects while it starts; give it ten seconds at most */
-	double end = progress_now() + 10;
-	if (deadline > 0 && deadline < end)
-		end = deadline;
-	for (;;) {
-		struct pollfd p = { lfd, POLLIN, 0 };
-		if (poll(&p, 1, 100) == 1) {
-			r->fd = accept(lfd, NULL, NULL);
-			if (r->fd >= 0 && fcntl(r->fd, F_SETFD, FD_CLOEXEC) == 0 && sys_set_nonblock(r->fd) == 0)
-				break;
-			if (r->fd >= 0)
-				close(r->fd);
-			r->fd = -1;
-		}
-		int st;
-		if (sys_wait(r->qemu, 0, &st) == 0) {
-			r->qemu = -1;
-			r->qemu_status = st;
-			close(lfd);
-			console_drain(r, 0);
-			probe_qemu_messages(&r->qemu_err);
-			cli_error("serve: %s ended with status %d before it connected the link%s", argv[0], st,
-				  st == 127 ? " (is qemu-system-arm installed? Debian: apt-get install qemu-system-arm)" : "");
-			return MVB_EXIT_IO;
-		}
-		if (interrupted || progress_now() >= end) {
-			close(lfd);
-			cli_error("serve: QEMU did not connect the link within %.0f s", 10.0);
-			return MVB_EXIT_IO;
-		}
-	}
-	close(lfd);
-	return 0;
-}
-
-/* ---- the link */
-
-static int open_device(struct run *r, unsigned long baud, int baud_given)
-{
-	char err[256];
-	const char *d = r->device;
-	if (!strncmp(d, "tcp:", 4)) {
-		if (baud_given) {
-			cli_error("serve: --baud applies to a serial port, not to '%s'", d);
-			return MVB_EXIT_USAGE;
-		}
-		const char *hp = d + 4, *colon = strrchr(hp, ':');
-		char host[256], *end;
-		long port = colon ? strtol(colon + 1, &end, 10) : -1;
-		if (!colon || colon == hp || (size_t)(colon - hp) >= sizeof(host) || *end || port < 1 || port > 65535) {
-			cli_error("serve: bad --device '%s' (expected tcp:HOST:PORT)", d);
-			return MVB_EXIT_USAGE;
-		}
-		memcpy(host, hp, (size_t)(colon - hp));
-		host[colon - hp] = 0;
-		size_t hl = strlen(host);
-		if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = 0;
-		}
-		r->fd = sys_tcp_connect(host, (int)port, 5000, err, sizeof(err));
-		if (r->fd < 0 || sys_set_nonblock(r->fd)) {
-			cli_error("serve: %s", err);
-			return MVB_EXIT_IO;
-		}
-		return 0;
-	}
-	if (d[0] != '/') {
-		cli_error("serve: bad --device '%s' (expected tcp:HOST:PORT or a serial port such as /dev/ttyACM0)", d);
-		return MVB_EXIT_USAGE;
-	}
-	if (!sys_serial_baud_ok(baud)) {
-		cli_error("serve: --baud %lu is no rate a serial port here can be set to (115200, 9600, 921600, ...)", baud);
-		return MVB_EXIT_USAGE;
-	}
-	r->fd = sys_serial_open(d, baud, err, sizeof(err));
-	if (r->fd < 0) {
-		cli_error("serve: %s", err);
-		return MVB_EXIT_IO;
-	}
-	return 0;
 }
 
 /* Reads and answers until the run ends (r->end). */
@@ -1065,8 +895,8 @@ static void serve_loop(struct run *r, double deadline)
 		int wait = 200;
 		if (deadline > 0 && (deadline - t) * 1000 < wait)
 			wait = (int)((deadline - t) * 1000) + 1;
-		struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { r->console_fd, POLLIN, 0 } };
-		int np = r->console_fd >= 0 ? 2 : 1;
+		struct pollfd p[2] = { { r->ld.fd, POLLIN, 0 }, { r->ld.console_fd, POLLIN, 0 } };
+		int np = r->ld.console_fd >= 0 ? 2 : 1;
 		int pr = poll(p, (nfds_t)np, wait);
 		if (pr < 0 && errno != EINTR) {
 			say(r, "cannot wait for the link: %s", strerror(errno));
@@ -1074,15 +904,15 @@ static void serve_loop(struct run *r, double deadline)
 			break;
 		}
 		if (np == 2 && (p[1].revents & (POLLIN | POLLHUP)))
-			console_drain(r, 0);
+			link_dev_console_drain(&r->ld, 0);
 		if (pr > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t k = read(r->fd, buf, sizeof(buf));
+			ssize_t k = read(r->ld.fd, buf, sizeof(buf));
 			if (k == 0 || (k < 0 && (errno == ECONNRESET || errno == EIO))) {
 				/* QEMU closes the link as it exits: that is the device's end */
 				int st;
-				if (r->qemu > 0 && sys_wait(r->qemu, 2000, &st) == 0) {
-					r->qemu = -1;
-					r->qemu_status = st;
+				if (r->ld.qemu > 0 && sys_wait(r->ld.qemu, 2000, &st) == 0) {
+					r->ld.qemu = -1;
+					r->ld.qemu_status = st;
 					r->end = END_QEMU;
 				} else {
 					r->end = END_CLOSED;
@@ -1105,11 +935,11 @@ static void serve_loop(struct run *r, double deadline)
 			if (k > 0)
 				r->bytes_in += (uint64_t)k;
 		}
-		if (r->qemu > 0) {
+		if (r->ld.qemu > 0) {
 			int st;
-			if (sys_wait(r->qemu, 0, &st) == 0) {
-				r->qemu = -1;
-				r->qemu_status = st;
+			if (sys_wait(r->ld.qemu, 0, &st) == 0) {
+				r->ld.qemu = -1;
+				r->ld.qemu_status = st;
 				/* what the device sent before it ended is still answered */
 				if (r->end == END_NONE)
 					r->end = END_QEMU;
@@ -1316,8 +1146,8 @@ static void json_doc(struct run *r, struct json *j, double total)
 	json_str(j, "end", end_name[r->end]);
 	if (r->qemu_image) {
 		json_obj(j, "qemu");
-		if (r->qemu_status >= 0)
-			json_int(j, "status", r->qemu_status);
+		if (r->ld.qemu_status >= 0)
+			json_int(j, "status", r->ld.qemu_status);
 		else
 			json_null(j, "status");
 		json_end_obj(j);
@@ -1360,8 +1190,8 @@ static void summary(struct run *r)
 		    dropped, r->rx.dropped[MVL_RX_OVERSIZE], r->rx.dropped[MVL_RX_COBS], r->rx.dropped[MVL_RX_SHORT],
 		    r->rx.dropped[MVL_RX_LENGTH], r->rx.dropped[MVL_RX_VERSION], r->rx.dropped[MVL_RX_CRC], r->bad,
 		    r->unsupported, r->stray);
-	if (r->qemu_status >= 0)
-		say(r, "QEMU ended: the device exited with status %d", r->qemu_status);
+	if (r->ld.qemu_status >= 0)
+		say(r, "QEMU ended: the device exited with status %d", r->ld.qemu_status);
 	/* a run that ends while the release is on trial does not know its outcome */
 	int trial = r->ses.fw.phase == MVB_SERVE_PH_TRIAL;
 	char tv[24];
@@ -1450,9 +1280,9 @@ static struct run *run_new(const char *device, const char *qemu, unsigned long t
 	r->qemu_image = qemu;
 	r->json = json;
 	r->timeout = timeout;
-	r->fd = r->console_fd = -1;
-	r->qemu = -1;
-	r->qemu_status = -1;
+	link_dev_init(&r->ld, "serve", device, qemu);
+	r->ld.line = console_line;
+	r->ld.line_ctx = r;
 	r->tty = isatty(2);
 	mvl_rx_init(&r->rx);
 	return r;
@@ -1470,21 +1300,13 @@ static int run_open(struct run *r, unsigned long baud, int baud_set)
 	fflush(stdout);
 	r->start = progress_now();
 	r->deadline = r->timeout ? r->start + (double)r->timeout : 0;
-	return r->qemu_image ? start_qemu(r, r->deadline) : open_device(r, baud, baud_set);
+	return link_dev_open(&r->ld, baud, baud_set, r->deadline, &interrupted);
 }
 
 /* The link closed, QEMU stopped, its last console lines shown. */
 static void run_close(struct run *r)
 {
-	if (r->fd >= 0)
-		close(r->fd);
-	if (r->qemu > 0)
-		sys_stop(r->qemu);
-	if (r->console_fd >= 0) {
-		console_drain(r, 0);
-		close(r->console_fd);
-	}
-	probe_qemu_messages(&r->qemu_err);
+	link_dev_close(&r->ld);
 }
 
 /* The link options of status and logs, as parsed: exactly one of
@@ -1595,14 +1417,14 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 		say(r, "serving '%s' on %s%s", repo, qemu ? "QEMU's UART4, image " : device, qemu ? qemu : "");
 	serve_loop(r, r->deadline);
 	/* what the console printed up to the end */
-	if (r->qemu > 0) {
+	if (r->ld.qemu > 0) {
 		int st;
-		if (sys_wait(r->qemu, 500, &st) == 0) {
-			r->qemu = -1;
-			r->qemu_status = st;
+		if (sys_wait(r->ld.qemu, 500, &st) == 0) {
+			r->ld.qemu = -1;
+			r->ld.qemu_status = st;
 		}
 	}
-	console_drain(r, r->qemu_status >= 0 ? 200 : 0);
+	link_dev_console_drain(&r->ld, r->ld.qemu_status >= 0 ? 200 : 0);
 	live_clear(r);
 	summary(r);
 	rc = exit_status(r);
@@ -1816,7 +1638,7 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 			status_text(r);
 	} else if (r->st_error) {
 		cli_error("status: the device answered STATUS with error %u (%s)%s", (unsigned)r->st_error,
-			  error_text(r->st_error),
+			  link_dev_error_text(r->st_error),
 			  r->st_error == MVL_E_UNSUPPORTED ? ": its microvisor predates STATUS (ABI 1.3)" : "");
 		rc = MVB_EXIT_IO;
 	} else {
@@ -2074,41 +1896,13 @@ static int cg_auth(struct run *r)
 	if (!g->key) {
 		memcpy(g->auth, g->saved, sizeof(g->auth));
 	} else {
-		uint8_t seed[48], id[8];
-		char want[17], have[17];
-		int rc = cli_random(seed, sizeof(seed));
+		int rc = link_dev_auth_sign(&g->ch, g->key, g->key_path, g->seconds, g->seconds_given, g->auth, g->why,
+					    sizeof(g->why));
 		if (rc) {
-			cg_fail(r, rc, "%s", "");
+			g->rc = rc;
+			cg_finish(r);
 			return -1;
 		}
-		uint32_t seconds = g->seconds;
-		if (!g->seconds_given && g->ch.lc_max_s && seconds > g->ch.lc_max_s)
-			seconds = g->ch.lc_max_s; /* the default, to what this device allows */
-		struct mvl_auth a;
-		enum mvb_auth_status st = mvb_auth_build(&a, &g->ch, g->key, seconds, seed, sizeof(seed));
-		memset(seed, 0, sizeof(seed));
-		hex8(g->ch.lc_key_id, want);
-		mvb_key_id(g->key, id);
-		hex8(id, have);
-		switch (st) {
-		case MVB_AUTH_OK:
-			break;
-		case MVB_AUTH_NO_DEBUG_KEY:
-			cg_fail(r, MVB_EXIT_IO, "the device trusts no debug key: provision one with --trust-debug");
-			return -1;
-		case MVB_AUTH_OTHER_KEY:
-			cg_fail(r, MVB_EXIT_IO, "%s (id %s) is not the debug key this device trusts (id %s)", g->key_path,
-				have, want);
-			return -1;
-		case MVB_AUTH_SECONDS:
-			cg_fail(r, MVB_EXIT_IO, "--seconds %u is more than the device allows (%u s)", (unsigned)seconds,
-				(unsigned)g->ch.lc_max_s);
-			return -1;
-		default:
-			cg_fail(r, MVB_EXIT_INTERNAL, "signing the authorization with '%s' failed", g->key_path);
-			return -1;
-		}
-		mvb_auth_put(g->auth, &a);
 	}
 	if (g->save_auth && (g->rc = cli_write(g->save_auth, g->auth, sizeof(g->auth), 0600))) {
 		g->why[0] = 0; /* cli_write said why */
@@ -2121,16 +1915,7 @@ static int cg_auth(struct run *r)
 /* "error N (text)" of an error response, MVL_E_AUTH's detail in words. */
 static void cg_error_str(const struct mvb_serve_out *o, char *out, size_t n)
 {
-	if (o->error == MVL_E_AUTH) {
-		const char *t = mvb_auth_detail_text(o->detail);
-		if (t)
-			snprintf(out, n, "error 8, %s", t);
-		else
-			snprintf(out, n, "error 8, detail %u", (unsigned)o->detail);
-	} else {
-		snprintf(out, n, "error %u (%s)", (unsigned)o->error,
-			 o->error == MVL_E_AUTH ? "not authorized" : error_text(o->error));
-	}
+	link_dev_error_str(o->error, o->detail, out, n);
 }
 
 static void cg_on_challenge(struct run *r, const struct mvl_header *h, const uint8_t *payload)

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "logs", "show a device's log as its link carries it, lost lines counted", cmd_logs },
 	{ "decode", "turn the reason tokens of a microvisor console back into their texts", cmd_decode },
 	{ "crash", "show a device's crash record, write it as a core file for gdb, fetch it", cmd_crash },
+	{ "debug", "debug a device's app with gdb over its link, authorized by the debug key", cmd_debug },
 };
 
 static void usage(FILE *f)
