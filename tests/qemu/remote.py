@@ -24,10 +24,11 @@ debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
   agent    the debug agent, request by request (app 'debug'): nothing
            without a session; a secure read, a flash write, a breakpoint
            outside app flash refused; a breakpoint on dbg_tick halts the
-           app there (pc, the caller in lr); its registers and RAM are
+           app there (pc, the caller in lr), its SysTick handler running on;
+           its registers and RAM are
            written and the app acts on both; HALT stops it; a breakpoint
            in place survives neither a power cut (the image boots, checked
-           whole) nor a RESTART nor the session's END
+           whole) nor a RESTART nor the session's END nor its running out
 
 usage: remote.py MVBUILD FWBUILD BOARDFILE WORKDIR [crash|logs|refusals|agent]
 """
@@ -327,9 +328,9 @@ def u32(b, i):
     return int.from_bytes(b[4 * i:4 * i + 4], "little")
 
 
-def authorize(env, lk):
+def authorize(env, lk, seconds=300):
     _, ch = lk.request(S_DEBUG, T_CHALLENGE)
-    flags, _ = lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=300))
+    flags, _ = lk.request(S_DEBUG, T_AUTH, signed_auth(env, ch, "dbg.pem", key_id(env, "dbg.pem"), seconds=seconds))
     if flags & 2:
         die("AUTH refused")
 
@@ -392,6 +393,12 @@ def agent(env):
     _, word = lk.request(S_DEBUG, T_MEM_READ, mem(tick, 2))
     if word != b"\x00\xbe":
         die("the breakpoint reads %s, want its BKPT" % word.hex())
+    irqs = sy["dbg_irqs"]
+    i0 = u32(ok(lk, T_MEM_READ, mem(irqs, 4)), 0)
+    time.sleep(0.5)
+    i1 = u32(ok(lk, T_MEM_READ, mem(irqs, 4)), 0)
+    if i1 <= i0 or u32(ok(lk, T_STATE), 0) != 2:
+        die("halted: the app's SysTick handler did not run (dbg_irqs %d then %d)" % (i0, i1))
     _, c = lk.request(S_DEBUG, T_MEM_READ, mem(count, 4))
     n = u32(c, 0)
     if lk.error(S_DEBUG, T_REGS, st[16:16 + 52] + (sp + 8).to_bytes(4, "little") + st[16 + 56:16 + 68]) != (4, 0):
@@ -438,6 +445,20 @@ def agent(env):
     _, word = lk.request(S_DEBUG, T_MEM_READ, mem(step, 2))
     if word[1] == 0xbe:
         die("after END dbg_step still holds a BKPT")
+    # a session that runs out while the app is halted at a breakpoint
+    # (the peer went away): put back, the app runs on by itself
+    ok(lk, T_END)
+    authorize(env, lk, seconds=2)
+    ok(lk, T_BREAK, brk(step, 1))
+    wait_state(lk, 2, what="step 10")
+    mark = dev.text().count("debug: tick")
+    time.sleep(3)
+    if dev.text().count("debug: tick") <= mark:
+        die("after the session ran out the app did not run on\n" + dev.text()[-800:])
+    authorize(env, lk)
+    word = ok(lk, T_MEM_READ, mem(step, 2))
+    if word[1] == 0xbe:
+        die("after the session ran out dbg_step still holds a BKPT")
     # a power cut with a breakpoint in place: the next boot puts it back
     # before the image is checked
     ok(lk, T_BREAK, brk(step, 1))
@@ -451,9 +472,9 @@ def agent(env):
         die("D2: after the cut the app did not run\n" + d2.text()[-2000:])
     d2.finish(kill=True)
     print("remote.py: agent: no request without a session; secure read, flash write, RAM breakpoint, REGS "
-          "while running and a moved sp refused; breakpoint at dbg_tick halted it (lr in dbg_step); r0 and "
-          "dbg_mode written and acted on; HALT took %.2f s; RESTART, END and a power cut put the breakpoint "
-          "back" % halt_s)
+          "while running and a moved sp refused; breakpoint at dbg_tick halted it (lr in dbg_step), its SysTick ran on (%d ticks in 0.5 s); r0 and "
+          "dbg_mode written and acted on; HALT took %.2f s; RESTART, END, the session's time and a power cut put the breakpoint "
+          "back" % (i1 - i0, halt_s))
 
 
 def main():
