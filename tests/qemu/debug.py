@@ -15,14 +15,18 @@ trusts a debug key.  What is checked:
            continues (gdb steps over the breakpoint) and stops there again
            with dbg_count grown, deletes the breakpoint, detaches; mvbuild exits
            0 and the app, running on, says "mode 42 seen"
+  interrupt a bare GDB remote-protocol client: continue, then ^C (0x03):
+           the app stops (a T02 stop reply, the pc in the app's flash)
+           within 5 s, and detaches
   refusals an AUTH replayed (--save-auth, then --auth-file), one saved for
            another device, and a key the device does not trust: each
            refused with status 3 and its reason
 
-usage: debug.py MVBUILD FWBUILD BOARDFILE WORKDIR [session|refusals]
+usage: debug.py MVBUILD FWBUILD BOARDFILE WORKDIR [session|interrupt|refusals]
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -38,7 +42,7 @@ def setup(env):
     env.run("keygen", "-o", "k.pem")
     env.run("keygen", "-o", "dbg.pem")
     env.run("keygen", "-o", "dbg2.pem")
-    for tag in ("D", "E"):
+    for tag in ("D", "E", "I"):
         env.bundle("test_debug", "factory-%s.elf" % tag, "--factory", "--trust", "k.pub.pem",
                    "--serial", "debug-" + tag, "--trust-debug", "dbg.pub.pem")
 
@@ -110,6 +114,83 @@ def session(env):
     return dev
 
 
+class Rsp:
+    """A bare GDB remote-protocol client (acks on, no qSupported)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.settimeout(0.2)
+        self.buf = b""
+
+    def send(self, body):
+        self.sock.sendall(b"$" + body + b"#%02x" % (sum(body) & 0xff))
+
+    def reply(self, timeout=10):
+        """The body of the next packet that is not console output ('O'
+        and hex); acks and console packets are skipped."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(rb"\$([^#]*)#[0-9a-f]{2}", self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                self.sock.sendall(b"+")
+                body = m.group(1)
+                if body.startswith(b"O") and body != b"OK":
+                    continue
+                return body
+            try:
+                d = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            if not d:
+                break
+            self.buf += d
+        die("mvbuild debug: no reply from the GDB server (have %r)" % self.buf[-200:])
+
+
+def interrupt(env):
+    dev = boot(env, "I")
+    err = os.path.join(env.work, "interrupt.err")
+    p = subprocess.Popen(debug_cmd(env, dev, "--key", "dbg.pem"), cwd=env.work, stdout=subprocess.PIPE,
+                         stderr=open(err, "w"), text=True)
+    ota.RUNNING.append(p)
+    m = re.search(r"listening on 127\.0\.0\.1:(\d+)", p.stdout.readline())
+    if not m:
+        die("mvbuild debug did not say where it listens\n" + open(err).read())
+    g = Rsp(int(m.group(1)))
+    g.send(b"?")
+    g.reply()
+    g.send(b"c")
+    time.sleep(1.0)
+    ticks = dev.text().count("debug: tick")
+    t0 = time.time()
+    g.sock.sendall(b"\x03")
+    stop = g.reply(timeout=5)
+    took = time.time() - t0
+    if not stop.startswith((b"T02", b"S02")):
+        die("^C: stop reply %r, want T02" % stop)
+    g.send(b"pf")  # pc
+    r = g.reply()
+    try:
+        pc = int.from_bytes(bytes.fromhex(r.decode()), "little")
+    except ValueError:
+        die("p f (pc): reply %r" % r)
+    flash = env.board_addr("MVB_PART_APP_FLASH_NS_BASE")
+    if not flash <= pc < flash + env.board_addr("MVB_PART_APP_FLASH_SIZE"):
+        die("^C: pc 0x%x outside the app's flash" % pc)
+    time.sleep(0.5)
+    if dev.text().count("debug: tick") > ticks + 1:
+        die("^C: the app ran on after its stop reply")
+    g.send(b"D")
+    if g.reply() != b"OK":
+        die("detach not answered OK")
+    g.sock.close()
+    if p.wait(timeout=30) != 0:
+        die("mvbuild debug: exit %d after detach\n%s" % (p.returncode, open(err).read()))
+    dev.finish(kill=True)
+    print("debug.py: interrupt: ^C stopped the app at pc 0x%x in %.2f s" % (pc, took))
+
+
 def refused(env, dev, why, *extra):
     p = subprocess.run(debug_cmd(env, dev, *extra), cwd=env.work, capture_output=True, text=True, timeout=60)
     if p.returncode != 3 or why not in p.stderr:
@@ -134,6 +215,8 @@ def main():
     dev = None
     if what in ("all", "session"):
         dev = session(env)
+    if what in ("all", "interrupt"):
+        interrupt(env)
     if what in ("all", "refusals"):
         if dev is None:
             dev = session(env)
