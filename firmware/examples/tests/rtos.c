@@ -54,7 +54,7 @@ static struct thread th[NTHREADS];
 static volatile uint32_t cur;
 static volatile uint32_t slices, in_secure, switches, tz_refused;
 static volatile uint32_t handler_calls, handler_bad;
-static volatile uint32_t sched_on, odd_returns;
+static volatile uint32_t sched_on, sched_start, odd_returns;
 
 /* Enter a call the way this mode's scheduler demands. */
 #if RTOS_MODE == LOCKED
@@ -222,17 +222,27 @@ void rtos_tick(uint32_t exc_return) __attribute__((used));
 void rtos_tick(uint32_t exc_return)
 {
 	/* A tick before this start's scheduler runs: the timer of a run the
-	 * microvisor restarted (QEMU 7.2 lets it stop no app SysTick):
-	 * sched_on is zero at every start until main starts the threads. */
+	 * microvisor restarted (QEMU 7.2 lets it stop no app SysTick).  It
+	 * can come before the start-up code zeroes .bss, over the first
+	 * instruction (thread mode on MSP), with sched_on still set by the
+	 * run before: the start number tells. */
 	if (!sched_on) {
 		SYST_CSR = 0;
 		return;
 	}
-	/* The threads run on PSP: a tick over NS thread mode on MSP would
-	 * mean an exception return the microvisor got wrong.  Counted and
-	 * reported. */
-	if ((exc_return & 0x4cu) == 0x08u)
+	/* The threads run on PSP: a tick over NS thread mode on MSP in this
+	 * start would mean an exception return the microvisor got wrong.
+	 * Counted and reported. */
+	if ((exc_return & 0x4cu) == 0x08u) {
+		struct mv_info now;
+
+		if (mv_info(&now, sizeof now) == (int32_t)sizeof now && now.mi_starts != sched_start) {
+			sched_on = 0;
+			SYST_CSR = 0;
+			return;
+		}
 		odd_returns++;
+	}
 	slices++;
 	if (exc_return & (1u << 6))
 		in_secure++; /* the slice ended inside a secure call */
@@ -308,6 +318,7 @@ int main(void)
 	                 "isb" ::"r"(&idle_stack[64]),
 	                 "r"(2u)
 	                 : "memory");
+	sched_start = info.mi_starts;
 	sched_on = 1;
 	SYST_RVR = SLICE_CYCLES - 1u;
 	SYST_CVR = 0;
