@@ -18,9 +18,9 @@
  * instruction's first halfword; reached, it escalates to the secure
  * HardFault, which asks mv_debug_trap() before calling it a crash.  Each
  * is listed first in the breakpoint page of the device-state partition
- * (slots of 8 bytes: address, then the replaced halfword with 0xffff
- * above it while in place, 0 once removed: clearing bits is the one write
- * a slot needs after its first), so that the instruction can always be
+ * (slots of 8 bytes: the replaced halfword with 0xffff above it while in
+ * place, 0 once removed (clearing bits is the one write a slot needs
+ * after its first), then the address), so that the instruction can always be
  * put back: at every app start (before the image is checked: a power cut
  * or a restart leaves no BKPT in it), at the session's end, and at a
  * breakpoint reached outside a session.  The page is erased when no slot
@@ -66,7 +66,7 @@ static const volatile uint32_t *slot(uint32_t i)
 /* A slot that holds a breakpoint in place (an erased one holds none). */
 static int live(uint32_t i)
 {
-	return slot(i)[0] != 0xffffffffu && (slot(i)[1] >> 16) == 0xffffu;
+	return slot(i)[1] != 0xffffffffu && (slot(i)[0] >> 16) == 0xffffu;
 }
 
 /* The slot holding a breakpoint in place at addr, or SLOTS. */
@@ -75,23 +75,23 @@ static uint32_t find(uint32_t addr)
 	uint32_t i = 0;
 
 	for (; i < SLOTS; i++)
-		if (slot(i)[0] == addr && live(i))
+		if (slot(i)[1] == addr && live(i))
 			break;
 	return i;
 }
 
 static void put_back(uint32_t i)
 {
-	uint32_t w = slot(i)[1] & 0xffffu;
+	uint32_t w = slot(i)[0] & 0xffffu;
 
-	(void)mv_port_debug_patch(slot(i)[0], (uint16_t)w);
-	(void)mv_port_flash_write(BK_PAGE + 8u * i + 4u, &w, 4u);
+	(void)mv_port_debug_patch(slot(i)[1], (uint16_t)w);
+	(void)mv_port_flash_write(BK_PAGE + 8u * i, &w, 4u);
 }
 
 static void put_back_all(void)
 {
 	for (uint32_t i = 0; i < SLOTS; i++)
-		if (live(i) && in(slot(i)[0], 2u, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE))
+		if (live(i) && in(slot(i)[1], 2u, MVB_PART_APP_FLASH_NS_BASE, MVB_PART_APP_FLASH_SIZE))
 			put_back(i);
 }
 
@@ -118,10 +118,12 @@ static uint32_t brk(uint32_t addr, uint32_t insert)
 			return MVL_E_FULL;
 		free = 0;
 	}
-	uint32_t w[2] = {addr, 0xffff0000u | *(const volatile uint16_t *)(const void *)mv_port_ns_bytes(addr, 2u)};
+	uint32_t w[2] = {0xffff0000u | *(const volatile uint16_t *)(const void *)mv_port_ns_bytes(addr, 2u), addr};
 
 	/* Listed, then written: a cut between the two leaves a slot whose
-	 * halfword is what the flash holds. */
+	 * halfword is what the flash holds.  The halfword's word goes first:
+	 * a cut inside the slot's write leaves its address erased, a slot
+	 * neither in place nor free. */
 	if (mv_port_flash_write(BK_PAGE + 8u * free, w, 8u) != MV_R_NONE)
 		return MVL_E_FULL;
 	if (!mv_port_debug_patch(addr, BKPT))
@@ -261,9 +263,11 @@ uint32_t mv_debug_request(uint32_t type, const uint8_t *p, uint32_t n, struct mv
 		return 0;
 	case MVL_T_MEM_READ:
 	case MVL_T_MEM_WRITE: {
+		if (n < 8u)
+			return MVL_E_BAD_REQUEST;
 		uint32_t a = mvb_get_le32(p), k = mvb_get_le16(p + 4);
 
-		if (n < 8u || k - 1u >= MVL_MEM_MAX || (type == MVL_T_MEM_WRITE && n != 8u + k))
+		if (k - 1u >= MVL_MEM_MAX || (type == MVL_T_MEM_WRITE && n != 8u + k))
 			return MVL_E_BAD_REQUEST;
 		if (type == MVL_T_MEM_WRITE) {
 			if (!in(a, k, MVB_PART_APP_RAM_NS_BASE, MVB_PART_APP_RAM_SIZE))

@@ -137,7 +137,7 @@ struct mvl_data {
 #define MVL_E_AUTH 8u        /* not authorized, or an authorization refused: le_detail says why (MVL_A_*) */
 #define MVL_E_RUNNING 9u     /* a debug request that needs the app halted, and it runs (or no app runs) */
 #define MVL_E_ACCESS 10u     /* an address outside what the request may touch */
-#define MVL_E_FULL 11u       /* no room for another breakpoint (MVL_BREAK_MAX in place) */
+#define MVL_E_FULL 11u       /* no room for another breakpoint (MVL_BREAK_MAX in place, or the device's list used up) */
 #define MVL_STATUS_GAP_MS 250u
 
 /* le_detail of MVL_E_AUTH. */
