@@ -546,36 +546,6 @@ static enum gdb_end serve_gdb(struct dbg *d, double session_end)
 	}
 }
 
-/* --auth-file: a saved AUTH, read and checked (size and magic). */
-static int read_auth(const char *path, uint8_t out[MVB_AUTH_SIZE])
-{
-	unsigned char *data;
-	size_t len;
-	struct mvl_auth a;
-	int rc = cli_read(path, &data, &len);
-	if (rc)
-		return rc;
-	if (mvb_auth_get(data, len, &a)) {
-		cli_error("debug: '%s' is no saved AUTH (%zu bytes; one is %u bytes starting with \"MVDA\", as "
-		          "--save-auth writes it)",
-		          path, len, MVB_AUTH_SIZE);
-		free(data);
-		return MVB_EXIT_USAGE;
-	}
-	mvb_auth_put(out, &a);
-	free(data);
-	return 0;
-}
-
-static int has_option(int argc, char **argv, const char *name)
-{
-	size_t n = strlen(name);
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], name, n) && (argv[i][n] == 0 || argv[i][n] == '='))
-			return 1;
-	return 0;
-}
-
 int cmd_debug(struct cli_run *cr, int argc, char **argv)
 {
 	const char *device = NULL, *qemu = NULL, *format = "text", *key = NULL, *listen_arg = NULL, *save_auth = NULL,
@@ -617,7 +587,7 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
 	if (rc >= 0)
 		return rc;
-	int baud_set = has_option(argc, argv, "--baud");
+	int baud_set = cli_has_option(argc, argv, "--baud");
 	if (!device == !qemu) {
 		cli_error("debug: one of --device or --qemu is required");
 		return MVB_EXIT_USAGE;
@@ -656,7 +626,7 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 		cli_error("debug: --seconds must be 1..%u", MVL_AUTH_MAX_S);
 		return MVB_EXIT_USAGE;
 	}
-	if (auth_file && (pass_fd != (unsigned long)-1 || has_option(argc, argv, "--seconds"))) {
+	if (auth_file && (pass_fd != (unsigned long)-1 || cli_has_option(argc, argv, "--seconds"))) {
 		cli_error(
 		    "debug: --auth-file sends a saved AUTH as it is: --seconds and --passphrase-fd go with --key");
 		return MVB_EXIT_USAGE;
@@ -676,7 +646,7 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	if (key)
 		rc = cli_load_signing_key(cr, key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &k);
 	else
-		rc = read_auth(auth_file, saved);
+		rc = link_dev_read_auth("debug", auth_file, saved);
 	if (rc)
 		return rc;
 	struct dbg *d = calloc(1, sizeof(*d));
@@ -705,7 +675,7 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	double t_auth = 0;
 	if ((rc = link_dev_open(&d->ld, baud, baud_set, progress_now() + (double)timeout, &interrupted)))
 		goto out;
-	rc = authorize(d, k, key, saved, (uint32_t)seconds, has_option(argc, argv, "--seconds"), save_auth, &ch, auth);
+	rc = authorize(d, k, key, saved, (uint32_t)seconds, cli_has_option(argc, argv, "--seconds"), save_auth, &ch, auth);
 	mvb_key_free(k);
 	k = NULL;
 	if (rc)

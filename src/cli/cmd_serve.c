@@ -1251,20 +1251,10 @@ static void refusal(struct run *r, struct cli_run *cr)
 	cli_take(cr, &d);
 }
 
-/* Whether the command line names the option `name` ("--baud"). */
-static int has_option(int argc, char **argv, const char *name)
-{
-	size_t n = strlen(name);
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], name, n) && (argv[i][n] == 0 || argv[i][n] == '='))
-			return 1;
-	return 0;
-}
-
 /* Whether the command line names --baud (a serial port's speed). */
 static int baud_given(int argc, char **argv)
 {
-	return has_option(argc, argv, "--baud");
+	return cli_has_option(argc, argv, "--baud");
 }
 
 /* A run on the link named by --device or --qemu; NULL when out of memory. */
@@ -2183,26 +2173,6 @@ static void cg_lost(struct run *r)
 }
 
 /* --auth-file: a saved AUTH, read and checked (size and magic). */
-static int cg_read_auth(struct crash_get *g, const char *path)
-{
-	unsigned char *data;
-	size_t len;
-	struct mvl_auth a;
-	int rc = cli_read(path, &data, &len);
-	if (rc)
-		return rc;
-	if (mvb_auth_get(data, len, &a)) {
-		cli_error("crash get: '%s' is no saved AUTH (%zu bytes; one is %u bytes starting with \"MVDA\", as "
-			  "--save-auth writes it)",
-			  path, len, MVB_AUTH_SIZE);
-		free(data);
-		return MVB_EXIT_USAGE;
-	}
-	mvb_auth_put(g->saved, &a);
-	free(data);
-	return 0;
-}
-
 int cmd_crash_get(struct cli_run *cr, int argc, char **argv)
 {
 	const char *device = NULL, *qemu = NULL, *format = "text", *key = NULL, *out = NULL, *core = NULL,
@@ -2260,7 +2230,7 @@ int cmd_crash_get(struct cli_run *cr, int argc, char **argv)
 		cli_error("crash get: --seconds must be 1..%u", MVL_AUTH_MAX_S);
 		return MVB_EXIT_USAGE;
 	}
-	if (auth_file && (pass_fd != (unsigned long)-1 || has_option(argc, argv, "--seconds"))) {
+	if (auth_file && (pass_fd != (unsigned long)-1 || cli_has_option(argc, argv, "--seconds"))) {
 		cli_error("crash get: --auth-file sends a saved AUTH as it is: --seconds and --passphrase-fd go with "
 			  "--key");
 		return MVB_EXIT_USAGE;
@@ -2292,13 +2262,13 @@ int cmd_crash_get(struct cli_run *cr, int argc, char **argv)
 	g->key_path = key;
 	g->save_auth = save_auth;
 	g->seconds = (uint32_t)seconds;
-	g->seconds_given = has_option(argc, argv, "--seconds");
+	g->seconds_given = cli_has_option(argc, argv, "--seconds");
 	g->seq = 1;
 	g->phase = CG_CHALLENGE;
 	if (key)
 		rc = cli_load_signing_key(cr, key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &g->key);
 	else
-		rc = cg_read_auth(g, auth_file);
+		rc = link_dev_read_auth("crash get", auth_file, g->saved);
 	if (rc) {
 		free(g);
 		return rc;

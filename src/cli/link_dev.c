@@ -311,3 +311,32 @@ void link_dev_error_str(uint32_t code, uint32_t detail, char *out, size_t n)
 		snprintf(out, n, "error %u (%s)", (unsigned)code, link_dev_error_text(code));
 	}
 }
+
+int link_dev_read_auth(const char *tag, const char *path, uint8_t out[MVB_AUTH_SIZE])
+{
+	unsigned char *data;
+	size_t len;
+	struct mvl_auth a;
+	int rc = cli_read(path, &data, &len);
+	if (rc)
+		return rc;
+	if (mvb_auth_get(data, len, &a)) {
+		cli_error("%s: '%s' is no saved AUTH (%zu bytes; one is %u bytes starting with \"MVDA\", as "
+		          "--save-auth writes it)",
+		          tag, path, len, MVB_AUTH_SIZE);
+		free(data);
+		return MVB_EXIT_USAGE;
+	}
+	mvb_auth_put(out, &a);
+	free(data);
+	return 0;
+}
+
+int cli_has_option(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], name, n) && (argv[i][n] == 0 || argv[i][n] == '='))
+			return 1;
+	return 0;
+}

@@ -56,4 +56,10 @@ const char *link_dev_error_text(uint32_t code);
 /* "error N (text)" for an error response's code and detail. */
 void link_dev_error_str(uint32_t code, uint32_t detail, char *out, size_t n);
 
+/* --auth-file: a saved AUTH (mvb/auth.h), read and checked (size and
+ * magic) into out; 0, or an exit status after a "TAG: ..." message. */
+int link_dev_read_auth(const char *tag, const char *path, uint8_t out[MVB_AUTH_SIZE]);
+/* Whether the command line names the option `name` ("--baud"). */
+int cli_has_option(int argc, char **argv, const char *name);
+
 #endif
