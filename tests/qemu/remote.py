@@ -11,7 +11,8 @@ debug key (`mvbuild bundle --factory --trust-debug`).  What is checked:
            names its reason and pc; gdb-multiarch reads the core with the
            app's ELF and its backtrace names crash_here, outer and main;
            the same for an app that hangs (its watchdog's record: where
-           it hung, hang_here)
+           it hung, hang_here) and for one that crashes on a process
+           stack, as an RTOS thread (flags psp, sp in that stack)
   logs     the lines the device kept while no peer listened: a burst
            that fits its ring comes back whole and numbered in order
            (LOG_READ), a flood that does not is reported with the count of
@@ -139,6 +140,8 @@ def setup(env):
                    "--serial", "remote-" + tag, *extra)
     env.bundle("test_debug", "factory-D.elf", "--factory", "--trust", "k.pub.pem", "--serial", "debug-D",
                "--trust-debug", "dbg.pub.pem")
+    env.bundle("test_remote_psp", "factory-P.elf", "--factory", "--trust", "k.pub.pem", "--serial", "remote-P",
+               "--trust-debug", "dbg.pub.pem")
     env.bundle("test_remote_hang", "factory-H.elf", "--factory", "--trust", "k.pub.pem", "--serial", "remote-H",
                "--trust-debug", "dbg.pub.pem")
 
@@ -198,6 +201,19 @@ def crash(env):
         die("crash record: s16 %s, want the app's 0x40490fdb" % (fp.get("s") or [None] * 17)[16])
     print("remote.py: crash: record %d B, pc 0x%x in crash_here, gdb's backtrace names crash_here, outer, main, s16 kept" %
           (os.path.getsize(os.path.join(env.work, "a.mvcr")), pc))
+    # the same crash in thread mode on PSP (an RTOS thread's stack)
+    dp = boot(env, "P")
+    crash_get(env, dp, "--key", "dbg.pem", "-o", "p.mvcr", "--core", "p.core")
+    check_record(env, "test_remote_psp", "p", 0x4510, "crash_here", "outer",
+                 ("crash_here (", "in outer (", "0x44444444", "0x77777777"))
+    rec = json.loads(env.run("crash", "show", "p.mvcr", "--format", "json").stdout)
+    sym = symbols(env, "test_remote_psp")
+    sp = int(rec["registers"]["sp"], 16)
+    if not rec["flags"]["psp"] or not rec["flags"]["callee"] or not sym["psp_stack"] <= sp < sym["psp_stack"] + 1024:
+        die("crash on PSP: flags %s, sp 0x%x; want psp and callee, sp in psp_stack 0x%x" %
+            (rec["flags"], sp, sym["psp_stack"]))
+    dp.finish(kill=True)
+    print("remote.py: crash: on PSP too: flags psp, sp 0x%x in the thread's stack, gdb names crash_here, outer" % sp)
     dev.finish(kill=True)
     dev = boot(env, "H")
     crash_get(env, dev, "--key", "dbg.pem", "-o", "h.mvcr", "--core", "h.core")
@@ -387,6 +403,8 @@ def agent(env):
     ok(lk, T_BREAK, brk(tick, 1))
     st = wait_state(lk, 2, what="step 2")
     why, pc, lr, sp = u32(st, 1), u32(st, 4 + 15), u32(st, 4 + 14), u32(st, 4 + 13)
+    if not sy["thread_stack"] <= sp <= sy["thread_stack"] + 2048:
+        die("halted: sp 0x%x is not in the thread's stack (PSP) 0x%x" % (sp, sy["thread_stack"]))
     if why != 2 or pc != tick or not step <= (lr & ~1) < step + 32:
         die("halted: why %d pc 0x%x lr 0x%x; want a breakpoint at dbg_tick 0x%x called from dbg_step 0x%x" %
             (why, pc, lr, tick, step))

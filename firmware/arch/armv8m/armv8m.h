@@ -99,7 +99,8 @@
 
 /* EXC_RETURN */
 #define EXC_RETURN_S (1u << 6)          /* the interrupted context's registers are on a secure stack */
-#define EXC_RETURN_SPSEL (1u << 2)      /* ... on the process stack */
+#define EXC_RETURN_SPSEL (1u << 2)      /* ... on the process stack (of the exception's security state: ES) */
+#define EXC_RETURN_MODE (1u << 3)       /* the interrupted context was thread mode */
 #define EXC_RETURN_DCRS (1u << 5)       /* r4-r11 were not stacked (default rules) */
 #define EXC_RETURN_FTYPE (1u << 4)      /* a basic frame, no FP part */
 #define EXC_RETURN_THREAD_S 0xFFFFFFF9u /* secure, thread mode, MSP, basic frame */

@@ -64,15 +64,30 @@ static uint32_t app_reason(uint32_t exc)
 	}
 }
 
-#ifdef MV_UPDATE
-volatile uint32_t *mv_arch_ns_frame(uint32_t exc_return)
+/* The stack the app's registers went on when a secure exception took
+ * the app (EXC_RETURN.S clear): its thread mode's, as CONTROL_NS.SPSEL
+ * says, or MSP_NS from its handler mode.  Not EXC_RETURN.SPSEL: that is
+ * the exception's own security state's (CONTROL_S), which reads MSP
+ * under an app thread on PSP (measured: a crash on an RTOS thread's
+ * stack, qemu.remote.crash). */
+static uint32_t ns_sp(uint32_t exc_return, uint32_t *psp)
 {
-	uint32_t sp;
+	uint32_t c, sp;
 
-	if (exc_return & EXC_RETURN_SPSEL)
+	__asm__ volatile("mrs %0, control_ns" : "=r"(c));
+	*psp = (exc_return & EXC_RETURN_MODE) ? c & 2u : 0u;
+	if (*psp)
 		__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
 	else
 		__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+	return sp;
+}
+
+#ifdef MV_UPDATE
+volatile uint32_t *mv_arch_ns_frame(uint32_t exc_return)
+{
+	uint32_t psp, sp = ns_sp(exc_return, &psp);
+
 	/* app RAM is non-secure whole (mv_port_memory_gates): the bounds
 	 * are the check */
 	if (sp < MVB_PART_APP_RAM_NS_BASE || sp - MVB_PART_APP_RAM_NS_BASE > MVB_PART_APP_RAM_SIZE - 32u)
@@ -109,10 +124,7 @@ static const volatile uint32_t *read_frame(uint32_t exc_return, uint32_t msp_s, 
 	uint32_t lo = MVB_PART_MV_RAM_S_BASE, size = MVB_PART_MV_RAM_SIZE;
 
 	if ((exc_return & EXC_RETURN_S) == 0u) {
-		if (exc_return & EXC_RETURN_SPSEL)
-			__asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
-		else
-			__asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+		sp = ns_sp(exc_return, &f->psp);
 		if (!mv_arch_ns_range(sp, 32u, 0, MV_TT_S, 0)) /* cmse_check_address_range(CMSE_NONSECURE) */
 			return 0;
 		lo = MVB_PART_APP_RAM_NS_BASE;
@@ -159,7 +171,7 @@ static void capture(const struct mv_fault *f, uint32_t exc_return, const volatil
 	                 : "=r"(c->cr_msp_ns), "=r"(c->cr_psp_ns), "=r"(c->cr_control_ns));
 	if (frame == 0 || (exc_return & EXC_RETURN_S) != 0u)
 		return;
-	uint32_t flags = MVB_CRASH_F_FRAME | ((exc_return & EXC_RETURN_SPSEL) ? MVB_CRASH_F_PSP : 0u);
+	uint32_t flags = MVB_CRASH_F_FRAME | (f->psp ? MVB_CRASH_F_PSP : 0u);
 
 	for (uint32_t i = 0; i < 4u; i++)
 		c->cr_r[i] = frame[i];

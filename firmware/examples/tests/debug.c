@@ -4,7 +4,8 @@
  * (dbg_step), prints every 50th call, and says once that dbg_mode became
  * 42, so that a debugger that stops in dbg_tick(), reads dbg_count and
  * writes dbg_mode sees the app act on it; its SysTick counts dbg_irqs
- * every 10 ms, also while the app is halted. */
+ * every 10 ms, also while the app is halted.  The loop runs on a process
+ * stack of its own (PSP), as an RTOS thread would. */
 #include "testapp.h"
 
 volatile uint32_t dbg_mode;
@@ -32,13 +33,14 @@ __attribute__((noinline)) uint32_t dbg_step(uint32_t n)
 	return n + 1u;
 }
 
-int main(void)
+/* The loop runs on a process stack, as an RTOS thread does: the agent
+ * must find the halted code's registers there. */
+static uint64_t thread_stack[256];
+
+__attribute__((noinline, noreturn, used)) static void run(void)
 {
 	uint32_t seen = 0;
 
-	mv_print("debug: running\n");
-	SYST_RVR = 250000u - 1u; /* 10 ms at 25 MHz */
-	SYST_CSR = 7u;           /* processor clock, interrupt, on */
 	for (uint32_t n = 0;;) {
 		n = dbg_step(n);
 		if (dbg_mode == 42u && !seen) {
@@ -47,4 +49,18 @@ int main(void)
 		}
 		(void)mv_wait(20u);
 	}
+}
+
+int main(void)
+{
+	mv_print("debug: running\n");
+	SYST_RVR = 250000u - 1u; /* 10 ms at 25 MHz */
+	SYST_CSR = 7u;           /* processor clock, interrupt, on */
+	__asm__ volatile("msr psp, %0\n\t"
+	                 "movs r0, #2\n\t" /* CONTROL.SPSEL: thread mode on PSP */
+	                 "msr control, r0\n\t"
+	                 "isb\n\t"
+	                 "bl run" ::"r"(&thread_stack[256])
+	                 : "r0", "memory");
+	__builtin_unreachable();
 }

@@ -2,7 +2,9 @@
  * start crashes in crash_here(), called from outer() with a frame of its
  * own on the stack, r4-r7 and s16 holding known values (built with REMOTE_HANG:
  * it hangs in hang_here() instead, interrupts masked, until its 200 ms
- * watchdog runs out); every later start runs for good, printing `knob`
+ * watchdog runs out; built with REMOTE_PSP: it crashes as at first, but
+ * on a process stack of its own, as an RTOS thread would); every later
+ * start runs for good, printing `knob`
  * each time it changes, so that a debugger that writes it sees the app
  * act on it; before that, bursts of lines for the device to keep. */
 #include "testapp.h"
@@ -42,12 +44,36 @@ __attribute__((noinline)) uint32_t outer(uint32_t n)
 	return local[0];
 }
 
+#ifdef REMOTE_PSP
+/* outer(knob) on psp_stack: thread mode on PSP (CONTROL.SPSEL), as an
+ * RTOS runs its threads; never returns (outer crashes). */
+static uint64_t psp_stack[128];
+
+__attribute__((noinline, noreturn)) static void on_psp(void)
+{
+	__asm__ volatile("msr psp, %0\n\t"
+	                 "movs r0, #2\n\t"
+	                 "msr control, r0\n\t"
+	                 "isb\n\t"
+	                 "ldr r0, =knob\n\t"
+	                 "ldr r0, [r0]\n\t"
+	                 "bl outer\n\t"
+	                 "b .\n\t"
+	                 ".ltorg" ::"r"(&psp_stack[128])
+	                 : "r0", "memory");
+	__builtin_unreachable();
+}
+#endif
+
 int main(void)
 {
 	struct mv_info info;
 
 	if (test_start_number(&info) == 1u) {
 		mv_print("remote: crashing\n");
+#ifdef REMOTE_PSP
+		on_psp();
+#endif
 		return (int)outer(knob);
 	}
 	mv_print_dec("remote: running, start ", info.mi_starts);

@@ -137,6 +137,7 @@ struct mv_fault {
 	const char *extra_name; /* port status register worth printing (e.g. "SECPPCINTSTAT"), or NULL */
 	uint32_t extra;
 	uint32_t nested; /* another exception is still active: no clean restart possible */
+	uint32_t psp;    /* the app's frame is on its PSP (thread mode, CONTROL_NS.SPSEL) */
 };
 
 /* What a fault handler knows that the app cannot forge, for deciding whose
