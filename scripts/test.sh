@@ -9,7 +9,7 @@
 #   scripts/test.sh                  everything (CI)
 #   scripts/test.sh --no-sanitize    skip the ASan+UBSan suite
 #   scripts/test.sh --no-fuzz        skip the fuzz smoke run
-#   scripts/test.sh --fuzz-seconds N seconds per harness (default 20)
+#   scripts/test.sh --fuzz-seconds N seconds per harness (default 12)
 #   scripts/test.sh --sanitize       only the build and the ASan+UBSan suite
 #   scripts/test.sh --full           the whole power-cut sweep of the
 #                                    over-the-air tests (200 cuts, about
@@ -21,7 +21,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-normal=1 sanitize=1 fuzz=1 fuzz_secs=20
+normal=1 sanitize=1 fuzz=1 fuzz_secs=12
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-sanitize) sanitize=0 ;;
