@@ -18,11 +18,9 @@
 #include "cli/link_dev.h"
 #include "cli/probe.h"
 #include "cli/progress.h"
+#include "cli/serve_int.h"
 #include "cli/store.h"
 #include "link/mvl.h"
-#include "mvb/auth.h"
-#include "mvb/crashfile.h"
-#include "mvb/devstate.h"
 #include "mvb/hash.h"
 #include "mvb/reason.h"
 #include "mvb/repo.h"
@@ -31,9 +29,7 @@
 #include "sys/sys.h"
 
 #define OBJECT_MAX ((size_t)16 << 20) /* a bundle larger than any board's flash */
-#define CACHE_SLOTS 4                 /* objects kept in memory: index, bundle, and two more */
 #define WRITE_TIMEOUT_MS 10000        /* a response the device does not take in this is a dead link */
-#define SESSION_OBJECTS 16            /* objects listed per session; more are counted together */
 #define SAY_MAX 10                    /* messages per kind of misbehaviour; the rest are counted */
 #define LINE_MAX_TEXT 1024            /* console bytes printed as one line at most */
 #define LINE_DECODED_MAX 4096         /* ... and its text with reason tokens decoded */
@@ -50,7 +46,7 @@ static void on_signal(int sig)
 
 /* Text from the device for JSON: printable ASCII only, so a hostile
  * device cannot make the document invalid UTF-8. */
-static void ascii(const char *in, size_t len, char *out, size_t n)
+void ascii(const char *in, size_t len, char *out, size_t n)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len && in[i] && o + 1 < n; i++)
@@ -59,18 +55,6 @@ static void ascii(const char *in, size_t len, char *out, size_t n)
 }
 
 /* ---- the repository, with the objects a session reads kept in memory */
-
-struct slot {
-	char name[MVB_SERVE_PATH_MAX + 1];
-	struct mvb_buf data;
-	unsigned long long used; /* 0: empty */
-};
-
-struct repo {
-	struct store s;
-	struct slot slot[CACHE_SLOTS];
-	unsigned long long tick;
-};
 
 /* Each session starts from the repository as it is then (a publish may
  * have replaced the index); within one the bytes stay the same, as the
@@ -119,90 +103,7 @@ static int repo_get(void *ctx, const char *name, const uint8_t **data, size_t *l
 
 /* ---- one update session: from a HELLO to the next */
 
-struct object {
-	char name[MVB_SERVE_PATH_MAX + 1];
-	uint32_t total, reach; /* reach: the highest byte read + 1 */
-	uint64_t bytes;        /* sent, repeats included */
-	int kind;              /* 0 index, 1 full bundle, 2 delta bundle, 3 a bundle the index does not list */
-	double t0;
-};
-
-struct session {
-	int hello_seen;
-	struct mvl_hello hello;
-	double t0;
-	struct object obj[SESSION_OBJECTS];
-	unsigned nobj;
-	uint64_t bytes, other_bytes;
-	int have_report;
-	struct mvl_report report; /* the session's REPORT (not the trial's) */
-	double t_report;
-	struct mvb_serve_follow fw; /* how far the session has got: its trial and outcome */
-	double t_trial, t_outcome;  /* when the trial was first seen, when its outcome came */
-	struct mvb_repo_index *x; /* the index the device read, parsed (NULL: none yet) */
-	int update;               /* of the last bundle read: 1 full, 2 delta, 0 not known */
-	uint32_t from, to;
-};
-
-enum end_kind { END_NONE, END_REPORT, END_TIMEOUT, END_CLOSED, END_QEMU, END_INTERRUPTED, END_ERROR };
 static const char *const end_name[] = { "none", "report", "timeout", "closed", "qemu-exit", "interrupted", "error" };
-
-struct crash_get;
-
-struct run {
-	/* options */
-	const char *tag; /* what say() prefixes: "serve", "crash get" */
-	const char *repo_arg, *device, *qemu_image;
-	int once, update_now, json;
-	unsigned long timeout;
-	FILE *dev_out; /* the device's log and console */
-	/* the link */
-	struct link_dev ld;
-	/* protocol */
-	struct mvl_rx rx;
-	struct mvb_serve core;
-	struct mvb_serve_out out;
-	struct repo repo;
-	struct session ses;
-	unsigned sessions;
-	/* UPDATE_NOW: sent after the first HELLO, repeated (same lf_seq) like
-	 * any request until answered, three times in all */
-	unsigned un_sent;
-	int un_answered;
-	double un_at;
-	uint16_t un_seq;
-	/* counts */
-	uint64_t bytes_in, bytes_out, frames_out;
-	unsigned bad, unsupported, stray, read_errors[6]; /* read_errors by MVL_E_* */
-	/* progress */
-	int tty, live;
-	double live_at;
-	double start, deadline; /* deadline 0: none */
-	double await_until;     /* --once, installed: waiting for the new app's HELLO until then (0: not, or on trial) */
-	enum end_kind end;
-	/* mvbuild status: STATUS sent once a second until answered */
-	int status_mode, st_have;
-	unsigned st_sent;
-	double st_at;
-	uint16_t st_seq;
-	uint32_t st_error; /* an error response's code */
-	struct mvl_status st;
-	/* mvbuild logs: the LINE frames on stdout, gaps counted */
-	int logs_mode, follow, seen_line;
-	uint32_t next_seq, lines, lost;
-	double last_line;
-	struct json *lj; /* --format json: the lines array being written */
-	/* ... first the lines the device kept (LOG_READ, sent like STATUS),
-	 * the LINEs that come meanwhile held back (r->held, LR_HELD of them) */
-	int lr_waiting, lr_skip; /* lr_skip: LINEs before lr_next were shown from the kept ones */
-	unsigned lr_sent, nheld;
-	double lr_at;
-	uint16_t lr_seq;
-	uint32_t lr_from, lr_next;
-	struct held_line *held;
-	/* mvbuild crash get: CHALLENGE, AUTH, the CRASH parts, END */
-	struct crash_get *cg;
-};
 
 /* A LINE that came while LOG_READ was unanswered. */
 struct held_line {
@@ -211,7 +112,7 @@ struct held_line {
 	uint8_t text[MVL_PAYLOAD_MAX - MVL_LINE_SIZE];
 };
 
-static void live_clear(struct run *r)
+void live_clear(struct run *r)
 {
 	if (r->live) {
 		fputs("\r\033[K", stderr);
@@ -219,8 +120,7 @@ static void live_clear(struct run *r)
 	}
 }
 
-static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct run *r, const char *fmt, ...)
+void say(struct run *r, const char *fmt, ...)
 {
 	char msg[1024], clean[1024];
 	va_list ap;
@@ -267,7 +167,7 @@ static void console_line(void *ctx, const char *text, size_t len)
 	device_line(ctx, "console| ", text, len);
 }
 
-static void version_or_none(uint32_t v, char *o, size_t n)
+void version_or_none(uint32_t v, char *o, size_t n)
 {
 	if (v)
 		cli_version_str(v, o, n);
@@ -275,7 +175,7 @@ static void version_or_none(uint32_t v, char *o, size_t n)
 		snprintf(o, n, "none");
 }
 
-static const char *state_name(uint32_t s)
+const char *state_name(uint32_t s)
 {
 	return s == MVL_DEV_RUNNING      ? "running"
 	       : s == MVL_DEV_SAFE       ? "safe mode"
@@ -285,7 +185,7 @@ static const char *state_name(uint32_t s)
 	                                 : NULL;
 }
 
-static void reason_str(uint32_t reason, char *o, size_t n)
+void reason_str(uint32_t reason, char *o, size_t n)
 {
 	const char *t = mvb_reason_text(reason);
 	if (t)
@@ -340,7 +240,7 @@ static void session_start(struct run *r, const struct mvl_hello *h)
 	    (unsigned)h->lh_counter_floor, (unsigned)h->lh_index_version);
 }
 
-static int send_wire(struct run *r, const uint8_t *wire, size_t n)
+int send_wire(struct run *r, const uint8_t *wire, size_t n)
 {
 	int ms = WRITE_TIMEOUT_MS;
 	if (r->deadline > 0 && (r->deadline - progress_now()) * 1000 < ms)
@@ -507,7 +407,7 @@ static void send_status(struct run *r)
 }
 
 /* mvbuild status has no repository: a device that reads one is told no. */
-static int no_repo_get(void *ctx, const char *name, const uint8_t **data, size_t *len, uint32_t *detail)
+int no_repo_get(void *ctx, const char *name, const uint8_t **data, size_t *len, uint32_t *detail)
 {
 	(void)ctx, (void)name, (void)data, (void)len, (void)detail;
 	return MVL_E_NOT_FOUND;
@@ -714,9 +614,6 @@ static void hello_after_install(struct run *r, const struct mvl_hello *h, enum m
 		say(r, "device: said HELLO again during the trial: '%s' %s, %s", name, app, st);
 }
 
-static int cg_response(struct run *r, const struct mvl_header *h, const uint8_t *payload);
-static void cg_tick(struct run *r, double t);
-
 static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *payload)
 {
 	struct mvb_serve_out *o = &r->out;
@@ -843,7 +740,7 @@ static void on_frame(struct run *r, const struct mvl_header *h, const uint8_t *p
 }
 
 /* Reads and answers until the run ends (r->end). */
-static void serve_loop(struct run *r, double deadline)
+void serve_loop(struct run *r, double deadline)
 {
 	uint8_t buf[4096];
 	while (r->end == END_NONE) {
@@ -950,7 +847,7 @@ static void serve_loop(struct run *r, double deadline)
 
 /* "reason": the code, "reason_text": the microvisor's text for it (null
  * for 0 or a code it does not list). */
-static void json_reason(struct json *j, uint32_t code)
+void json_reason(struct json *j, uint32_t code)
 {
 	const char *rt = code ? mvb_reason_text(code) : NULL;
 	json_int(j, "reason", code);
@@ -1252,13 +1149,13 @@ static void refusal(struct run *r, struct cli_run *cr)
 }
 
 /* Whether the command line names --baud (a serial port's speed). */
-static int baud_given(int argc, char **argv)
+int baud_given(int argc, char **argv)
 {
 	return cli_has_option(argc, argv, "--baud");
 }
 
 /* A run on the link named by --device or --qemu; NULL when out of memory. */
-static struct run *run_new(const char *device, const char *qemu, unsigned long timeout, int json)
+struct run *run_new(const char *device, const char *qemu, unsigned long timeout, int json)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -1280,7 +1177,7 @@ static struct run *run_new(const char *device, const char *qemu, unsigned long t
 
 /* Signals end the loop (no SA_RESTART: waits return EINTR); the link is
  * opened, or QEMU started with it. */
-static int run_open(struct run *r, unsigned long baud, int baud_set)
+int run_open(struct run *r, unsigned long baud, int baud_set)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -1294,7 +1191,7 @@ static int run_open(struct run *r, unsigned long baud, int baud_set)
 }
 
 /* The link closed, QEMU stopped, its last console lines shown. */
-static void run_close(struct run *r)
+void run_close(struct run *r)
 {
 	link_dev_close(&r->ld);
 }
@@ -1302,7 +1199,7 @@ static void run_close(struct run *r)
 /* The link options of status and logs, as parsed: exactly one of
  * --device and --qemu, --baud only with a serial device, the format, a
  * QEMU image that can be read.  0, or the exit status to return. */
-static int link_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
+int link_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
 		     const char *format)
 {
 	int rc;
@@ -1431,219 +1328,6 @@ out:
 	return rc;
 }
 
-/* ---- mvbuild status */
-
-/* The update record's state (mvbuild-devstate(5)), or NULL. */
-static const char *update_state_name(uint32_t s)
-{
-	return s == MVB_UREC_IDLE         ? "idle"
-	       : s == MVB_UREC_INSTALLING ? "installing"
-	       : s == MVB_UREC_TRIAL      ? "trial"
-	       : s == MVB_UREC_REVERTING  ? "reverting"
-	                                  : NULL;
-}
-
-static void status_json(struct run *r, struct json *j)
-{
-	const struct mvl_status *s = &r->st;
-	char t[64], hex[65];
-	json_str(j, "link", r->qemu_image ? "qemu" : r->device);
-	ascii(s->ls_board, sizeof(s->ls_board), t, sizeof(t));
-	json_str(j, "board", t);
-	ascii(s->ls_serial, sizeof(s->ls_serial), t, sizeof(t));
-	json_str(j, "serial", t);
-	cli_version_str(s->ls_fw_version, t, sizeof(t));
-	json_str(j, "microvisor", t);
-	snprintf(t, sizeof(t), "%u.%u", (unsigned)(s->ls_abi >> 16), (unsigned)(s->ls_abi & 0xffff));
-	json_str(j, "abi", t);
-	json_str(j, "state", state_name(s->ls_state));
-	if (s->ls_reason) {
-		json_int(j, "reason", s->ls_reason);
-		const char *rt = mvb_serve_reason_text(s->ls_reason);
-		json_str(j, "reason_text", rt ? rt : "");
-	} else {
-		json_null(j, "reason");
-	}
-	json_obj(j, "app");
-	ascii(s->ls_app, sizeof(s->ls_app), t, sizeof(t));
-	json_str(j, "name", t);
-	if (s->ls_app_version) {
-		cli_version_str(s->ls_app_version, t, sizeof(t));
-		json_str(j, "version", t);
-		json_int(j, "security_counter", s->ls_app_counter);
-		for (unsigned i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", s->ls_image_sha256[i]);
-		json_str(j, "image_sha256", hex);
-	} else {
-		json_null(j, "version");
-	}
-	json_end_obj(j);
-	json_obj(j, "update");
-	const char *us = update_state_name(s->ls_update_state);
-	if (us)
-		json_str(j, "state", us);
-	else
-		json_int(j, "state", s->ls_update_state);
-	json_int(j, "counter_floor", s->ls_counter_floor);
-	json_int(j, "index_version", s->ls_index_version);
-	if (s->ls_rejected_version) {
-		json_obj(j, "rejected");
-		cli_version_str(s->ls_rejected_version, t, sizeof(t));
-		json_str(j, "version", t);
-		json_reason(j, s->ls_rejected_reason);
-		json_end_obj(j);
-	} else {
-		json_null(j, "rejected");
-	}
-	json_end_obj(j);
-	json_obj(j, "crashes");
-	json_int(j, "starts", s->ls_starts);
-	json_int(j, "in_a_row", s->ls_crashes);
-	if (s->ls_last_crash) {
-		json_int(j, "last_reason", s->ls_last_crash);
-		const char *rt = mvb_serve_reason_text(s->ls_last_crash);
-		json_str(j, "last_reason_text", rt ? rt : "");
-	} else {
-		json_null(j, "last_reason");
-	}
-	/* the crash whose record the device keeps (mvbuild crash get) */
-	if (s->ls_crash_record)
-		json_int(j, "record", s->ls_crash_record);
-	else
-		json_null(j, "record");
-	json_end_obj(j);
-	json_int(j, "uptime_ms", s->ls_uptime_ms);
-	json_obj(j, "link_stats");
-	json_int(j, "frames_in", s->ls_rx_frames);
-	json_int(j, "frames_dropped", s->ls_rx_dropped);
-	json_int(j, "frames_out", s->ls_tx_frames);
-	json_int(j, "log_lines", s->ls_lines);
-	json_end_obj(j);
-}
-
-static void status_text(struct run *r)
-{
-	const struct mvl_status *s = &r->st;
-	char fw[24], app[24], board[33], name[33], serial[33], rs[160];
-	cli_version_str(s->ls_fw_version, fw, sizeof(fw));
-	version_or_none(s->ls_app_version, app, sizeof(app));
-	cli_sanitize(s->ls_board, board, sizeof(board));
-	cli_sanitize(s->ls_app, name, sizeof(name));
-	cli_sanitize(s->ls_serial, serial, sizeof(serial));
-	printf("device:     board '%s', serial '%s', microvisor %s (ABI %u.%u), up %u.%03u s\n", board, serial, fw,
-	       (unsigned)(s->ls_abi >> 16), (unsigned)(s->ls_abi & 0xffff), (unsigned)(s->ls_uptime_ms / 1000),
-	       (unsigned)(s->ls_uptime_ms % 1000));
-	rs[0] = 0;
-	if (s->ls_reason)
-		reason_str(s->ls_reason, rs, sizeof(rs));
-	printf("state:      %s%s%s%s\n", state_name(s->ls_state), rs[0] ? " (" : "", rs, rs[0] ? ")" : "");
-	if (s->ls_app_version) {
-		char hex[17];
-		for (unsigned i = 0; i < 8; i++)
-			snprintf(hex + 2 * i, 3, "%02x", s->ls_image_sha256[i]);
-		printf("app:        '%s' %s, security counter %u, image %s...\n", name, app, (unsigned)s->ls_app_counter,
-		       hex);
-	} else {
-		printf("app:        %s%s%s\n", name[0] ? "'" : "", name[0] ? name : "none installed",
-		       name[0] ? "' (none valid installed)" : "");
-	}
-	const char *us = update_state_name(s->ls_update_state);
-	char usn[32];
-	if (!us) {
-		snprintf(usn, sizeof(usn), "state %u", (unsigned)s->ls_update_state);
-		us = usn;
-	}
-	printf("update:     %s, counter floor %u, index version %u\n", us, (unsigned)s->ls_counter_floor,
-	       (unsigned)s->ls_index_version);
-	if (s->ls_rejected_version) {
-		char rv[24];
-		cli_version_str(s->ls_rejected_version, rv, sizeof(rv));
-		rs[0] = 0;
-		if (s->ls_rejected_reason)
-			reason_str(s->ls_rejected_reason, rs, sizeof(rs));
-		printf("rejected:   %s on trial here%s%s%s; refused from now on\n", rv, rs[0] ? " (" : "", rs,
-		       rs[0] ? ")" : "");
-	}
-	rs[0] = 0;
-	if (s->ls_last_crash)
-		reason_str(s->ls_last_crash, rs, sizeof(rs));
-	printf("crashes:    %u starts, %u crashes in a row%s%s\n", (unsigned)s->ls_starts, (unsigned)s->ls_crashes,
-	       rs[0] ? ", last: " : "", rs);
-	if (s->ls_crash_record)
-		printf("crash record: of crash %u since power-on ('mvbuild crash get' reads it)\n",
-		       (unsigned)s->ls_crash_record);
-	printf("link:       %u frames in, %u dropped, %u out, %u log lines\n", (unsigned)s->ls_rx_frames,
-	       (unsigned)s->ls_rx_dropped, (unsigned)s->ls_tx_frames, (unsigned)s->ls_lines);
-}
-
-int cmd_status(struct cli_run *cr, int argc, char **argv)
-{
-	const char *device = NULL, *qemu = NULL, *format = "text";
-	unsigned long baud = 115200, timeout = 10;
-	const struct opt opts[] = {
-		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
-		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
-		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
-		  "start QEMU mps2-an505 with this image and ask it (its console on stderr)" },
-		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS", "give up after this long (default 10)" },
-		{ 0, "format", OPT_STRING, &format, "text|json", "json: the status as a document on stdout" },
-		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
-	};
-	const struct cmd_spec spec = {
-		"status",
-		"status (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) [--timeout SECONDS] [--format text|json]",
-		"Ask a device over its link (mvbuild-link(5), STATUS) what it runs and how it\n"
-		"fares: microvisor, app, update state, crashes, uptime, link counts.  Anyone\n"
-		"at the other end may ask; it says nothing secret.",
-		opts, 0, 0
-	};
-	const char *pos[16];
-	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
-	if (rc >= 0)
-		return rc;
-	int baud_set = baud_given(argc, argv);
-	if ((rc = link_args(cr, "status", device, qemu, baud_set, format)))
-		return rc;
-	if (timeout == 0 || timeout > 86400) {
-		cli_error("status: --timeout must be 1..86400 seconds");
-		return MVB_EXIT_USAGE;
-	}
-	struct run *r = run_new(device, qemu, timeout, cr->json);
-	if (!r)
-		return MVB_EXIT_IO;
-	r->status_mode = 1;
-	r->st_seq = 1;
-	r->dev_out = stderr; /* the device's own lines never mix with the status */
-	mvb_serve_init(&r->core, no_repo_get, NULL);
-	if ((rc = run_open(r, baud, baud_set)))
-		goto out;
-	serve_loop(r, r->deadline);
-	live_clear(r);
-	if (r->st_have) {
-		rc = MVB_EXIT_OK;
-		if (r->json)
-			status_json(r, cli_doc(cr));
-		else
-			status_text(r);
-	} else if (r->st_error) {
-		cli_error("status: the device answered STATUS with error %u (%s)%s", (unsigned)r->st_error,
-			  link_dev_error_text(r->st_error),
-			  r->st_error == MVL_E_UNSUPPORTED ? ": its microvisor predates STATUS (ABI 1.3)" : "");
-		rc = MVB_EXIT_IO;
-	} else {
-		cli_error("status: %s", r->end == END_TIMEOUT ? "no answer to STATUS within --timeout"
-				     : r->end == END_QEMU  ? "the device (QEMU) ended before it answered"
-				     : r->end == END_INTERRUPTED ? "interrupted"
-							    : "the link failed before the device answered");
-		rc = MVB_EXIT_IO;
-	}
-out:
-	run_close(r);
-	free(r);
-	return rc;
-}
-
 /* ---- mvbuild logs */
 
 int cmd_logs(struct cli_run *cr, int argc, char **argv)
@@ -1734,574 +1418,5 @@ out:
 	run_close(r);
 	free(r->held);
 	free(r);
-	return rc;
-}
-
-/* ---- mvbuild crash get */
-
-#define CG_RETRY_S 1.0     /* CHALLENGE, CRASH, END: sent again after this long unanswered */
-#define CG_AUTH_WAIT_S 5.0 /* AUTH: the device checks a signature first; then it starts over */
-#define CG_END_TRIES 3     /* END: tries before the run ends without its answer */
-#define CG_REREADS 3       /* the record replaced while read (a new crash): read again this often */
-
-enum cg_phase { CG_CHALLENGE, CG_AUTH, CG_CRASH, CG_RECHECK, CG_END, CG_DONE };
-
-struct crash_get {
-	/* options */
-	const char *key_path, *save_auth;
-	struct mvb_key *key;          /* NULL with --auth-file */
-	uint8_t saved[MVB_AUTH_SIZE]; /* --auth-file's AUTH */
-	uint32_t seconds;
-	int seconds_given;
-	/* the request in flight */
-	enum cg_phase phase;
-	uint16_t seq;
-	unsigned tries;
-	double at; /* when it was sent last; 0: not yet */
-	/* the exchange */
-	struct mvl_challenge ch;
-	uint8_t auth[MVB_AUTH_SIZE]; /* the AUTH sent */
-	int authorized;              /* accepted: an END is owed */
-	int end_answered;
-	unsigned too_soon; /* AUTHs put off while the device ran no app */
-	struct mvb_auth_fetch f;
-	uint8_t first[MVL_CRASH_CHUNK]; /* the first part as read, to see the record replaced */
-	size_t first_len;
-	int whole;
-	unsigned rereads;
-	/* a failure: its exit status and what to say (rc 0: none) */
-	int rc;
-	char why[512];
-};
-
-static const char *const cg_what[] = { "CHALLENGE", "AUTH", "CRASH", "CRASH", "END", "" };
-
-static void cg_send(struct run *r)
-{
-	struct crash_get *g = r->cg;
-	uint8_t wire[MVB_SERVE_WIRE_MAX], req[8];
-	size_t n = 0;
-	switch (g->phase) {
-	case CG_CHALLENGE:
-		n = mvl_encode(MVL_S_DEBUG, MVL_T_CHALLENGE, 0, g->seq, NULL, 0, wire, sizeof(wire));
-		break;
-	case CG_AUTH:
-		n = mvl_encode(MVL_S_DEBUG, MVL_T_AUTH, 0, g->seq, g->auth, sizeof(g->auth), wire, sizeof(wire));
-		break;
-	case CG_CRASH:
-	case CG_RECHECK:
-		mvb_put_le32(req, g->phase == CG_RECHECK ? 0 : g->f.have);
-		mvb_put_le32(req + 4, 0);
-		n = mvl_encode(MVL_S_STATUS, MVL_T_CRASH, 0, g->seq, req, sizeof(req), wire, sizeof(wire));
-		break;
-	case CG_END:
-		n = mvl_encode(MVL_S_DEBUG, MVL_T_END, 0, g->seq, NULL, 0, wire, sizeof(wire));
-		break;
-	case CG_DONE:
-		return;
-	}
-	g->tries++;
-	g->at = progress_now();
-	send_wire(r, wire, n);
-}
-
-/* The next request: a new lf_seq, sent now. */
-static void cg_next(struct run *r, enum cg_phase phase)
-{
-	struct crash_get *g = r->cg;
-	g->phase = phase;
-	g->seq++;
-	g->tries = 0;
-	cg_send(r);
-}
-
-/* The run is over: END first when a session is open. */
-static void cg_finish(struct run *r)
-{
-	struct crash_get *g = r->cg;
-	if (g->authorized && !g->end_answered && g->phase != CG_END) {
-		cg_next(r, CG_END);
-		return;
-	}
-	g->phase = CG_DONE;
-	if (r->end == END_NONE)
-		r->end = END_REPORT;
-}
-
-static void cg_fail(struct run *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cg_fail(struct run *r, int rc, const char *fmt, ...)
-{
-	struct crash_get *g = r->cg;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(g->why, sizeof(g->why), fmt, ap);
-	va_end(ap);
-	g->rc = rc;
-	cg_finish(r);
-}
-
-/* Sends the request of the phase when it is due: the first, or a repeat
- * of one unanswered (CHALLENGE with a new lf_seq, as the device's last
- * one is what counts; an AUTH is not repeated: the device may have used
- * up its nonce, so the handshake starts over). */
-static void cg_tick(struct run *r, double t)
-{
-	struct crash_get *g = r->cg;
-	if (g->phase == CG_DONE)
-		return;
-	if (!g->at) {
-		cg_send(r);
-		return;
-	}
-	if (t - g->at < (g->phase == CG_AUTH ? CG_AUTH_WAIT_S : CG_RETRY_S))
-		return;
-	switch (g->phase) {
-	case CG_CHALLENGE:
-	case CG_AUTH:
-		cg_next(r, CG_CHALLENGE);
-		break;
-	case CG_END:
-		if (g->tries >= CG_END_TRIES) {
-			g->phase = CG_DONE;
-			r->end = END_REPORT; /* its session ends by itself (its time, or the link quiet) */
-			break;
-		}
-		/* fall through */
-	default:
-		cg_send(r);
-		break;
-	}
-}
-
-static void hex8(const uint8_t id[8], char out[17])
-{
-	mvb_hex(id, 8, out);
-}
-
-/* The AUTH for the CHALLENGE just read: signed here, or --auth-file's
- * as it is; saved with --save-auth.  0, or the run failed. */
-static int cg_auth(struct run *r)
-{
-	struct crash_get *g = r->cg;
-	if (!g->key) {
-		memcpy(g->auth, g->saved, sizeof(g->auth));
-	} else {
-		int rc = link_dev_auth_sign(&g->ch, g->key, g->key_path, g->seconds, g->seconds_given, g->auth, g->why,
-					    sizeof(g->why));
-		if (rc) {
-			g->rc = rc;
-			cg_finish(r);
-			return -1;
-		}
-	}
-	if (g->save_auth && (g->rc = cli_write(g->save_auth, g->auth, sizeof(g->auth), 0600))) {
-		g->why[0] = 0; /* cli_write said why */
-		cg_finish(r);
-		return -1;
-	}
-	return 0;
-}
-
-/* "error N (text)" of an error response, MVL_E_AUTH's detail in words. */
-static void cg_error_str(const struct mvb_serve_out *o, char *out, size_t n)
-{
-	link_dev_error_str(o->error, o->detail, out, n);
-}
-
-static void cg_on_challenge(struct run *r, const struct mvl_header *h, const uint8_t *payload)
-{
-	struct crash_get *g = r->cg;
-	const struct mvb_serve_out *o = &r->out;
-	char es[200];
-	if (o->error == MVL_E_AUTH && o->detail == MVL_A_NO_KEY) {
-		cg_fail(r, MVB_EXIT_IO, "the device trusts no debug key: provision one with --trust-debug");
-	} else if (o->error == MVL_E_UNSUPPORTED) {
-		cg_fail(r, MVB_EXIT_IO, "the device does not serve the debug stream (error 5): its microvisor predates "
-					"remote operations or has no update client");
-	} else if (o->error) {
-		cg_error_str(o, es, sizeof(es));
-		cg_fail(r, MVB_EXIT_IO, "the device answered CHALLENGE with %s", es);
-	} else if (mvb_auth_challenge_get(payload, h->lf_len, &g->ch)) {
-		cg_fail(r, MVB_EXIT_IO, "the device's CHALLENGE is malformed (%u bytes, not %u)", h->lf_len,
-			MVB_AUTH_CHALLENGE_SIZE);
-	} else {
-		if (!cg_auth(r))
-			cg_next(r, CG_AUTH);
-	}
-}
-
-static void cg_on_auth(struct run *r)
-{
-	struct crash_get *g = r->cg;
-	const struct mvb_serve_out *o = &r->out;
-	char es[200];
-	if (!o->error) {
-		g->authorized = 1;
-		if (!r->json) {
-			char id[17], raw[sizeof(g->ch.lc_serial) + 1], serial[sizeof(raw)];
-			hex8(g->auth + 0x38, id);
-			memcpy(raw, g->ch.lc_serial, sizeof(g->ch.lc_serial));
-			raw[sizeof(g->ch.lc_serial)] = 0;
-			cli_sanitize(raw, serial, sizeof(serial));
-			say(r, "authorized for %u s as debug key %s on device '%s'", (unsigned)mvb_get_le32(g->auth + 4),
-			    id, serial);
-		}
-		mvb_auth_fetch_init(&g->f);
-		cg_next(r, CG_CRASH);
-	} else if (o->error == MVL_E_AUTH) {
-		const char *t = mvb_auth_detail_text(o->detail);
-		if (o->detail == MVL_A_NONE || !t)
-			cg_fail(r, MVB_EXIT_IO, "the device refused the authorization (error 8, detail %u)",
-				(unsigned)o->detail);
-		else
-			cg_fail(r, MVB_EXIT_IO, "the device refused the authorization: %s", t);
-	} else if (o->error == MVL_E_TOO_SOON) {
-		/* no app runs (safe mode, an install): the device has no memory
-		 * to spare for the check now; the AUTH used its nonce up */
-		if (!g->too_soon++ && !r->json)
-			say(r, "the device runs no app now and checks no authorization (error 6); asking again");
-		g->phase = CG_CHALLENGE; /* cg_tick sends it in CG_RETRY_S */
-		g->at = progress_now();
-	} else {
-		cg_error_str(o, es, sizeof(es));
-		cg_fail(r, MVB_EXIT_IO, "the device answered AUTH with %s", es);
-	}
-}
-
-static void cg_on_crash(struct run *r, const uint8_t *payload, size_t len)
-{
-	struct crash_get *g = r->cg;
-	const struct mvb_serve_out *o = &r->out;
-	uint32_t asked = g->phase == CG_RECHECK ? 0 : g->f.have;
-	char es[200], err[200];
-	if (o->error == MVL_E_NOT_FOUND) {
-		cg_fail(r, MVB_EXIT_IO, "no crash recorded on this device since power-on");
-		return;
-	}
-	if (o->error == MVL_E_AUTH) {
-		g->authorized = 0; /* nothing open to END */
-		cg_fail(r, MVB_EXIT_IO,
-			"the device has no authorized session open: it ended (its --seconds passed, the device "
-			"restarted, or the link was quiet for %u s) before the record was read",
-			MVL_AUTH_IDLE_MS / 1000);
-		return;
-	}
-	if (o->error) {
-		cg_error_str(o, es, sizeof(es));
-		cg_fail(r, MVB_EXIT_IO, "the device answered CRASH at offset %u with %s", (unsigned)asked, es);
-		return;
-	}
-	if (g->phase == CG_RECHECK) {
-		/* the first part again: the same bytes, or a new crash replaced
-		 * the record while it was read */
-		if (len == g->first_len && !memcmp(payload, g->first, len)) {
-			g->whole = 1;
-			cg_finish(r);
-			return;
-		}
-		if (++g->rereads > CG_REREADS) {
-			cg_fail(r, MVB_EXIT_IO, "the crash record changed each time it was read (%u times): the app keeps "
-						"crashing",
-				CG_REREADS + 1);
-			return;
-		}
-		if (!r->json)
-			say(r, "the crash record changed while it was read (a new crash); reading it again");
-		mvb_auth_fetch_init(&g->f);
-	}
-	int rc = mvb_auth_fetch_part(&g->f, asked, payload, len, err, sizeof(err));
-	if (rc < 0) {
-		cg_fail(r, MVB_EXIT_IO, "the device sent a malformed crash record: %s", err);
-		return;
-	}
-	if (asked == 0) {
-		memcpy(g->first, payload, len);
-		g->first_len = len;
-	}
-	if (rc == 0)
-		cg_next(r, CG_CRASH);
-	else if (g->f.size > g->first_len)
-		cg_next(r, CG_RECHECK); /* read in parts: the first one again */
-	else {
-		g->whole = 1;
-		cg_finish(r);
-	}
-}
-
-/* A response to one of ours: 1 when it was the one in flight. */
-static int cg_response(struct run *r, const struct mvl_header *h, const uint8_t *payload)
-{
-	struct crash_get *g = r->cg;
-	static const uint8_t stream[] = { MVL_S_DEBUG, MVL_S_DEBUG, MVL_S_STATUS, MVL_S_STATUS, MVL_S_DEBUG };
-	static const uint8_t type[] = { MVL_T_CHALLENGE, MVL_T_AUTH, MVL_T_CRASH, MVL_T_CRASH, MVL_T_END };
-	if (g->phase == CG_DONE || !g->at || h->lf_seq != g->seq || h->lf_stream != stream[g->phase] ||
-	    h->lf_type != type[g->phase])
-		return 0;
-	switch (g->phase) {
-	case CG_CHALLENGE:
-		cg_on_challenge(r, h, payload);
-		break;
-	case CG_AUTH:
-		cg_on_auth(r);
-		break;
-	case CG_CRASH:
-	case CG_RECHECK:
-		cg_on_crash(r, payload, h->lf_len);
-		break;
-	case CG_END:
-		g->end_answered = 1;
-		g->authorized = 0;
-		cg_finish(r);
-		break;
-	default:
-		break;
-	}
-	return 1;
-}
-
-/* The record (checked) to -o and, with --core, its core; the summary. */
-static int cg_write(struct run *r, struct cli_run *cr, const char *out, const char *core)
-{
-	struct crash_get *g = r->cg;
-	struct mvb_crash c;
-	char err[256];
-	if (mvb_crash_check(g->f.rec, g->f.size, &c, err, sizeof(err))) {
-		cli_error("crash get: the record the device sent is malformed: %s; nothing written", err);
-		return MVB_EXIT_IO;
-	}
-	struct mvb_buf cb = MVB_BUF_INIT;
-	if (core && mvb_crash_core(&c, &cb)) {
-		cli_error("out of memory");
-		return MVB_EXIT_IO;
-	}
-	/* what the app's registers and stack held: for its owner only */
-	int rc = cli_write(out, g->f.rec, g->f.size, 0600);
-	if (!rc && core)
-		rc = cli_write(core, cb.data, cb.len, 0600);
-	if (rc) {
-		mvb_buf_release(&cb);
-		return rc;
-	}
-	const char *rt = c.cr_reason ? mvb_reason_text(c.cr_reason) : NULL;
-	char ver[24], id[17], hex[65], serial[33];
-	version_or_none(c.cr_app_version, ver, sizeof(ver));
-	hex8(g->auth + 0x38, id);
-	if (r->json) {
-		struct json *j = cli_doc(cr);
-		uint8_t h[32];
-		ascii(g->ch.lc_serial, sizeof(g->ch.lc_serial), serial, sizeof(serial));
-		json_str(j, "link", r->qemu_image ? "qemu" : r->device);
-		json_str(j, "serial", serial);
-		json_str(j, "key_id", id);
-		json_int(j, "seconds", mvb_get_le32(g->auth + 4));
-		json_str(j, "output", out);
-		json_int(j, "size", g->f.size);
-		mvb_sha256(g->f.rec, g->f.size, h);
-		mvb_hex(h, 32, hex);
-		json_str(j, "sha256", hex);
-		if (core)
-			json_str(j, "core", core);
-		else
-			json_null(j, "core");
-		json_obj(j, "crash");
-		json_int(j, "number", c.cr_number);
-		json_reason(j, c.cr_reason);
-		json_int(j, "uptime_ms", c.cr_uptime_ms);
-		if (c.cr_app_version)
-			json_str(j, "app_version", ver);
-		else
-			json_null(j, "app_version");
-		if (c.cr_flags & MVB_CRASH_F_FRAME) {
-			json_hex(j, "pc", c.cr_pc);
-			json_hex(j, "lr", c.cr_lr);
-			json_hex(j, "sp", c.cr_sp);
-		} else {
-			json_null(j, "pc");
-			json_null(j, "lr");
-			json_null(j, "sp");
-		}
-		json_end_obj(j);
-		json_bool(j, "ended", g->end_answered);
-	} else {
-		char what[200], pc[32] = "";
-		if (rt)
-			snprintf(what, sizeof(what), "reason 0x%04x: %s", (unsigned)c.cr_reason, rt);
-		else
-			snprintf(what, sizeof(what), "reason 0x%04x", (unsigned)c.cr_reason);
-		if (c.cr_flags & MVB_CRASH_F_FRAME)
-			snprintf(pc, sizeof(pc), ", pc 0x%08x", (unsigned)c.cr_pc);
-		fprintf(stderr, "mvbuild: wrote %s: crash %u of app %s (%s)%s, %u bytes%s%s\n", out, (unsigned)c.cr_number,
-			ver, what, pc, (unsigned)g->f.size, core ? "; core " : "", core ? core : "");
-		if (!g->end_answered)
-			say(r, "the device did not answer END: its session ends by itself within %u s",
-			    MVL_AUTH_IDLE_MS / 1000);
-	}
-	mvb_buf_release(&cb);
-	return 0;
-}
-
-/* Why the run ended before the record was in, when no answer said so. */
-static void cg_lost(struct run *r)
-{
-	struct crash_get *g = r->cg;
-	char what[160]; /* what the device did not do: "answered CHALLENGE" */
-	if ((g->phase == CG_CRASH || g->phase == CG_RECHECK) && g->f.size)
-		snprintf(what, sizeof(what), "sent the whole record (%u of %u bytes in)", (unsigned)g->f.have,
-			 (unsigned)g->f.size);
-	else if (g->phase == CG_CRASH)
-		snprintf(what, sizeof(what), "sent the record");
-	else if (g->phase == CG_AUTH || (g->phase == CG_CHALLENGE && g->too_soon))
-		snprintf(what, sizeof(what), "accepted an authorization%s",
-			 g->too_soon ? " (it ran no app, error 6: safe mode, or an install)" : "");
-	else
-		snprintf(what, sizeof(what), "answered %s", cg_what[g->phase]);
-	switch (r->end) {
-	case END_TIMEOUT:
-		cli_error("crash get: the time was up (--timeout %lu s) before the device %s", r->timeout, what);
-		break;
-	case END_QEMU:
-		cli_error("crash get: the device (QEMU) ended before it %s", what);
-		break;
-	case END_INTERRUPTED:
-		cli_error("crash get: interrupted before the device %s", what);
-		break;
-	default:
-		cli_error("crash get: the link %s before the device %s", r->end == END_CLOSED ? "closed" : "failed",
-			  what);
-		break;
-	}
-}
-
-/* --auth-file: a saved AUTH, read and checked (size and magic). */
-int cmd_crash_get(struct cli_run *cr, int argc, char **argv)
-{
-	const char *device = NULL, *qemu = NULL, *format = "text", *key = NULL, *out = NULL, *core = NULL,
-		   *save_auth = NULL, *auth_file = NULL;
-	unsigned long baud = 115200, timeout = 10, seconds = MVB_AUTH_SECONDS_DEFAULT, pass_fd = (unsigned long)-1;
-	const struct opt opts[] = {
-		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
-		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
-		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
-		  "start QEMU mps2-an505 with this image and ask it (its console on stderr)" },
-		{ 0, "key", OPT_STRING, &key, "DEBUG.pem",
-		  "the debug key the device trusts (its private key; provisioned with bundle --trust-debug)" },
-		{ 0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N" },
-		{ 'o', "output", OPT_STRING, &out, "RECORD", "write the crash record here (mvbuild-crash(5))" },
-		{ 0, "core", OPT_STRING, &core, "CORE", "also write it as an ELF core file for gdb" },
-		{ 0, "seconds", OPT_UINT, &seconds, "N",
-		  "how long the authorized session may last, 1 to 3600 (default 600; at most what the device allows)" },
-		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS", "give up after this long (default 10)" },
-		{ 0, "save-auth", OPT_STRING, &save_auth, "FILE", "test: also write the AUTH sent to FILE" },
-		{ 0, "auth-file", OPT_STRING, &auth_file, "FILE",
-		  "test: send this saved AUTH (--save-auth) instead of signing one; a device refuses a replay" },
-		{ 0, "format", OPT_STRING, &format, "text|json", "json: what was read as a document on stdout" },
-		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },
-	};
-	const struct cmd_spec spec = {
-		"crash get",
-		"crash get (--device tcp:HOST:PORT|/dev/ttyX [--baud N] | --qemu IMAGE.elf) (--key DEBUG.pem | --auth-file FILE) -o RECORD [--core CORE] [--seconds N] [--passphrase-fd N] [--timeout SECONDS] [--save-auth FILE] [--format text|json]",
-		"Read the record of the app's last crash from a device over its link\n"
-		"(mvbuild-link(5)): ask for a CHALLENGE, answer it with an AUTH signed by the\n"
-		"debug key the device trusts, read the record in CRASH parts, END the session.\n"
-		"The record holds the app's registers and stack: only an authorized peer gets it.",
-		opts, 0, 0
-	};
-	const char *pos[16];
-	int npos, rc = opt_parse(&spec, argc, argv, pos, &npos);
-	if (rc >= 0)
-		return rc;
-	int baud_set = baud_given(argc, argv);
-	if ((rc = link_args(cr, "crash get", device, qemu, baud_set, format)))
-		return rc;
-	if (!key == !auth_file) {
-		cli_error("crash get: one of --key DEBUG.pem or --auth-file FILE is required");
-		return MVB_EXIT_USAGE;
-	}
-	if (!out) {
-		cli_error("crash get: -o RECORD is required");
-		return MVB_EXIT_USAGE;
-	}
-	if (timeout == 0 || timeout > 86400) {
-		cli_error("crash get: --timeout must be 1..86400 seconds");
-		return MVB_EXIT_USAGE;
-	}
-	if (seconds == 0 || seconds > MVL_AUTH_MAX_S) {
-		cli_error("crash get: --seconds must be 1..%u", MVL_AUTH_MAX_S);
-		return MVB_EXIT_USAGE;
-	}
-	if (auth_file && (pass_fd != (unsigned long)-1 || cli_has_option(argc, argv, "--seconds"))) {
-		cli_error("crash get: --auth-file sends a saved AUTH as it is: --seconds and --passphrase-fd go with "
-			  "--key");
-		return MVB_EXIT_USAGE;
-	}
-	/* three outputs, none the same file as another or as an input */
-	const char *outs[3] = { out, core, save_auth };
-	for (int i = 0; i < 3; i++)
-		for (int k = i + 1; k < 3; k++)
-			if (outs[i] && outs[k] && (!strcmp(outs[i], outs[k]) || sys_same_file(outs[i], outs[k]))) {
-				cli_error("crash get: '%s' is named for two outputs", outs[k]);
-				return MVB_EXIT_USAGE;
-			}
-	const char *ins[3] = { key, auth_file, qemu };
-	for (int i = 0; i < 3; i++)
-		for (int k = 0; k < 3; k++)
-			if (outs[i] && ins[k] && sys_same_file(outs[i], ins[k])) {
-				cli_error("refusing to overwrite input file '%s'", outs[i]);
-				return MVB_EXIT_IO;
-			}
-	if (!strcmp(out, "-") || (core && !strcmp(core, "-")) || (save_auth && !strcmp(save_auth, "-"))) {
-		cli_error("crash get: the outputs are files, not standard output ('-')");
-		return MVB_EXIT_USAGE;
-	}
-	struct crash_get *g = calloc(1, sizeof(*g));
-	if (!g) {
-		cli_error("out of memory");
-		return MVB_EXIT_IO;
-	}
-	g->key_path = key;
-	g->save_auth = save_auth;
-	g->seconds = (uint32_t)seconds;
-	g->seconds_given = cli_has_option(argc, argv, "--seconds");
-	g->seq = 1;
-	g->phase = CG_CHALLENGE;
-	if (key)
-		rc = cli_load_signing_key(cr, key, pass_fd == (unsigned long)-1 ? -1 : (int)pass_fd, &g->key);
-	else
-		rc = link_dev_read_auth("crash get", auth_file, g->saved);
-	if (rc) {
-		free(g);
-		return rc;
-	}
-	struct run *r = run_new(device, qemu, timeout, cr->json);
-	if (!r) {
-		mvb_key_free(g->key);
-		free(g);
-		return MVB_EXIT_IO;
-	}
-	r->tag = "crash get";
-	r->cg = g;
-	r->dev_out = stderr; /* the device's own lines never mix with the document */
-	mvb_serve_init(&r->core, no_repo_get, NULL);
-	if ((rc = run_open(r, baud, baud_set)))
-		goto out;
-	serve_loop(r, r->deadline);
-	live_clear(r);
-	if (g->whole)
-		rc = cg_write(r, cr, out, core);
-	else if (g->rc) {
-		if (g->why[0])
-			cli_error("crash get: %s", g->why);
-		rc = g->rc;
-	} else {
-		cg_lost(r);
-		rc = MVB_EXIT_IO;
-	}
-out:
-	run_close(r);
-	free(r);
-	mvb_key_free(g->key);
-	memset(g, 0, sizeof(*g));
-	free(g);
 	return rc;
 }
