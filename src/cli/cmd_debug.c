@@ -552,11 +552,8 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	           *auth_file = NULL;
 	unsigned long baud = 115200, timeout = 10, seconds = MVB_AUTH_SECONDS_DEFAULT, pass_fd = (unsigned long)-1;
 	const struct opt opts[] = {
-	    {'d', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-	     "the link: a TCP socket (QEMU's chardev server) or a serial port"},
-	    {0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)"},
-	    {0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
-	     "start QEMU mps2-an505 with this image and debug it (its console on stderr)"},
+	    LINK_DEV_OPTS(&device, &baud, &qemu, "IMAGE.elf",
+		              "start QEMU mps2-an505 with this image and debug it (its console on stderr)"),
 	    {0, "key", OPT_STRING, &key, "DEBUG.pem",
 	     "the debug key the device trusts (its private key, as mvbuild-bundle(1) provisioned it)"},
 	    {0, "passphrase-fd", OPT_UINT, &pass_fd, "N", "read the key's passphrase from file descriptor N"},

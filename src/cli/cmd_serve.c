@@ -1228,11 +1228,8 @@ int cmd_serve(struct cli_run *cr, int argc, char **argv)
 	struct store_opts so = { STORE_TIMEOUT_DEFAULT_S, NULL, NULL, 0 };
 	const struct opt opts[] = {
 		{ 'r', "repo", OPT_STRING, &repo, "DIR|URL", "the update repository the device reads: a directory, an http(s) URL or s3://BUCKET[/PREFIX]" },
-		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
-		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
-		{ 0, "qemu", OPT_STRING, &qemu, "FACTORY.elf",
-		  "start QEMU mps2-an505 with this image, its link (UART4) wired here, its console shown" },
+		LINK_DEV_OPTS(&device, &baud, &qemu, "FACTORY.elf",
+		              "start QEMU mps2-an505 with this image, its link (UART4) wired here, its console shown"),
 		{ 0, "once", OPT_FLAG, &once, NULL,
 		  "end on the device's REPORT (after an install: the new release's HELLO; on trial: the trial's REPORT); "
 		  "exit 0 installed, up to date or confirmed, 1 refused or reverted, 3 the link lost or --timeout first" },
@@ -1336,11 +1333,8 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	unsigned long baud = 115200, timeout = 30, from = 0;
 	int follow = 0;
 	const struct opt opts[] = {
-		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
-		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
-		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
-		  "start QEMU mps2-an505 with this image and show its log (its UART0 console on stderr)" },
+		LINK_DEV_OPTS(&device, &baud, &qemu, "IMAGE.elf",
+		              "start QEMU mps2-an505 with this image and show its log (its UART0 console on stderr)"),
 		{ 'f', "follow", OPT_FLAG, &follow, NULL, "keep showing lines until interrupted (or --timeout)" },
 		{ 0, "from", OPT_UINT, &from, "N",
 		  "first of the lines the device kept to show, by number (default 0: all it kept)" },

@@ -158,11 +158,8 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 	const char *device = NULL, *qemu = NULL, *format = "text";
 	unsigned long baud = 115200, timeout = 10;
 	const struct opt opts[] = {
-		{ 'd', "device", OPT_STRING, &device, "tcp:HOST:PORT|/dev/ttyX",
-		  "the link: a TCP socket (QEMU's chardev server) or a serial port" },
-		{ 0, "baud", OPT_UINT, &baud, "N", "serial port speed (default 115200)" },
-		{ 0, "qemu", OPT_STRING, &qemu, "IMAGE.elf",
-		  "start QEMU mps2-an505 with this image and ask it (its console on stderr)" },
+		LINK_DEV_OPTS(&device, &baud, &qemu, "IMAGE.elf",
+		              "start QEMU mps2-an505 with this image and ask it (its console on stderr)"),
 		{ 't', "timeout", OPT_UINT, &timeout, "SECONDS", "give up after this long (default 10)" },
 		{ 0, "format", OPT_STRING, &format, "text|json", "json: the status as a document on stdout" },
 		{ 0, NULL, OPT_FLAG, NULL, NULL, NULL },

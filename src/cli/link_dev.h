@@ -62,4 +62,13 @@ int link_dev_read_auth(const char *tag, const char *path, uint8_t out[MVB_AUTH_S
 /* Whether the command line names the option `name` ("--baud"). */
 int cli_has_option(int argc, char **argv, const char *name);
 
+/* The options of every command that talks to a device over its link:
+ * --device, --baud and --qemu (QEMU_META its value's name, QEMU_HELP what
+ * the command does with the image), for a struct opt table. */
+#define LINK_DEV_OPTS(device, baud, qemu, QEMU_META, QEMU_HELP)                                                  \
+	{'d', "device", OPT_STRING, (device), "tcp:HOST:PORT|/dev/ttyX",                                         \
+	 "the link: a TCP socket (QEMU's chardev server) or a serial port"},                                      \
+	    {0, "baud", OPT_UINT, (baud), "N", "serial port speed (default 115200)"},                              \
+	    {0, "qemu", OPT_STRING, (qemu), QEMU_META, QEMU_HELP}
+
 #endif
