@@ -485,7 +485,7 @@ int cmd_crash_get(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = baud_given(argc, argv);
-	if ((rc = link_args(cr, "crash get", device, qemu, baud_set, format)))
+	if ((rc = link_dev_args(cr, "crash get", device, qemu, baud_set, format)))
 		return rc;
 	if (!key == !auth_file) {
 		cli_error("crash get: one of --key DEBUG.pem or --auth-file FILE is required");

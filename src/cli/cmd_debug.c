@@ -585,15 +585,7 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = cli_has_option(argc, argv, "--baud");
-	if (!device == !qemu) {
-		cli_error("debug: one of --device or --qemu is required");
-		return MVB_EXIT_USAGE;
-	}
-	if (qemu && baud_set) {
-		cli_error("debug: --baud applies to a serial --device, not to --qemu");
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = cli_format("debug", format, &cr->json)))
+	if ((rc = link_dev_args(cr, "debug", device, qemu, baud_set, format)))
 		return rc;
 	if (!key == !auth_file) {
 		cli_error("debug: one of --key DEBUG.pem or --auth-file FILE is required");
@@ -633,10 +625,6 @@ int cmd_debug(struct cli_run *cr, int argc, char **argv)
 	     (auth_file && sys_same_file(save_auth, auth_file)) || (qemu && sys_same_file(save_auth, qemu)))) {
 		cli_error("debug: --save-auth '%s' is standard output or an input", save_auth);
 		return MVB_EXIT_USAGE;
-	}
-	if (qemu && !sys_is_file(qemu)) {
-		cli_error("debug: cannot read '%s': %s", qemu, errno ? strerror(errno) : "not a regular file");
-		return MVB_EXIT_IO;
 	}
 	struct mvb_key *k = NULL;
 	uint8_t saved[MVB_AUTH_SIZE], auth[MVB_AUTH_SIZE];

@@ -1196,30 +1196,6 @@ void run_close(struct run *r)
 	link_dev_close(&r->ld);
 }
 
-/* The link options of status and logs, as parsed: exactly one of
- * --device and --qemu, --baud only with a serial device, the format, a
- * QEMU image that can be read.  0, or the exit status to return. */
-int link_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
-		     const char *format)
-{
-	int rc;
-	if (!device == !qemu) {
-		cli_error("%s: one of --device or --qemu is required", cmd);
-		return MVB_EXIT_USAGE;
-	}
-	if (qemu && baud_set) {
-		cli_error("%s: --baud applies to a serial --device, not to --qemu", cmd);
-		return MVB_EXIT_USAGE;
-	}
-	if ((rc = cli_format(cmd, format, &cr->json)))
-		return rc;
-	if (qemu && !sys_is_file(qemu)) {
-		cli_error("%s: cannot read '%s': %s", cmd, qemu, errno ? strerror(errno) : "not a regular file");
-		return MVB_EXIT_IO;
-	}
-	return 0;
-}
-
 int cmd_serve(struct cli_run *cr, int argc, char **argv)
 {
 	const char *repo = NULL, *device = NULL, *qemu = NULL, *format = "text";
@@ -1358,7 +1334,7 @@ int cmd_logs(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = baud_given(argc, argv);
-	if ((rc = link_args(cr, "logs", device, qemu, baud_set, format)))
+	if ((rc = link_dev_args(cr, "logs", device, qemu, baud_set, format)))
 		return rc;
 	if (timeout > 86400 || (!follow && timeout == 0)) {
 		cli_error("logs: --timeout must be 1..86400 seconds%s", follow ? " (0: no limit)" : "");

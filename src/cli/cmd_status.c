@@ -177,7 +177,7 @@ int cmd_status(struct cli_run *cr, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	int baud_set = baud_given(argc, argv);
-	if ((rc = link_args(cr, "status", device, qemu, baud_set, format)))
+	if ((rc = link_dev_args(cr, "status", device, qemu, baud_set, format)))
 		return rc;
 	if (timeout == 0 || timeout > 86400) {
 		cli_error("status: --timeout must be 1..86400 seconds");

@@ -340,3 +340,24 @@ int cli_has_option(int argc, char **argv, const char *name)
 			return 1;
 	return 0;
 }
+
+int link_dev_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
+		     const char *format)
+{
+	int rc;
+	if (!device == !qemu) {
+		cli_error("%s: one of --device or --qemu is required", cmd);
+		return MVB_EXIT_USAGE;
+	}
+	if (qemu && baud_set) {
+		cli_error("%s: --baud applies to a serial --device, not to --qemu", cmd);
+		return MVB_EXIT_USAGE;
+	}
+	if ((rc = cli_format(cmd, format, &cr->json)))
+		return rc;
+	if (qemu && !sys_is_file(qemu)) {
+		cli_error("%s: cannot read '%s': %s", cmd, qemu, errno ? strerror(errno) : "not a regular file");
+		return MVB_EXIT_IO;
+	}
+	return 0;
+}

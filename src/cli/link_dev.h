@@ -71,4 +71,10 @@ int cli_has_option(int argc, char **argv, const char *name);
 	    {0, "baud", OPT_UINT, (baud), "N", "serial port speed (default 115200)"},                              \
 	    {0, "qemu", OPT_STRING, (qemu), QEMU_META, QEMU_HELP}
 
+/* The link options checked for command `cmd`: one of --device and --qemu,
+ * --baud only with a serial --device, --format, a readable --qemu image
+ * (sets cr->json); 0, or an exit status after a "CMD: ..." message. */
+int link_dev_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
+                  const char *format);
+
 #endif

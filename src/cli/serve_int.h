@@ -132,8 +132,6 @@ int no_repo_get(void *ctx, const char *name, const uint8_t **data, size_t *len, 
 /* ---- cmd_serve.c: options and output */
 
 int baud_given(int argc, char **argv);
-int link_args(struct cli_run *cr, const char *cmd, const char *device, const char *qemu, int baud_set,
-	      const char *format);
 void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void live_clear(struct run *r);
 void ascii(const char *in, size_t len, char *out, size_t n);
